@@ -1,0 +1,60 @@
+"""French error bodies for every refusal, with the field (and row) concerned."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from campaigns.errors import NotFoundError, ValidationError
+
+_MESSAGES = {
+    "missing": "champ obligatoire absent",
+    "extra_forbidden": "champ inconnu",
+    "string_type": "texte attendu",
+    "int_parsing": "nombre entier attendu",
+    "int_type": "nombre entier attendu",
+    "bool_parsing": "booléen attendu (true/false)",
+    "datetime_from_date_parsing": "date ou date-heure ISO attendue (AAAA-MM-JJ ou AAAA-MM-JJTHH:MM)",
+    "datetime_parsing": "date-heure ISO attendue (AAAA-MM-JJTHH:MM)",
+    "datetime_type": "date-heure ISO attendue (AAAA-MM-JJTHH:MM)",
+    "enum": "valeur non autorisée",
+    "literal_error": "valeur non autorisée",
+    "list_type": "liste attendue",
+    "dict_type": "objet attendu",
+    "model_attributes_type": "objet attendu",
+    "json_invalid": "JSON invalide",
+    "too_short": "liste ou texte trop court",
+    "too_long": "liste ou texte trop long",
+    "greater_than_equal": "valeur trop petite",
+    "less_than_equal": "valeur trop grande",
+    "string_too_short": "texte vide",
+    "string_too_long": "texte trop long",
+}
+
+
+def _french(error: dict[str, object]) -> dict[str, object]:
+    location = [str(p) for p in error.get("loc", ()) if p != "body"]  # type: ignore[attr-defined]
+    kind = str(error.get("type", ""))
+    message = _MESSAGES.get(kind)
+    if message is None:
+        message = str(error.get("msg", "valeur invalide")).removeprefix("Value error, ")
+    if kind in ("enum", "literal_error"):
+        expected = (error.get("ctx") or {}).get("expected")  # type: ignore[attr-defined]
+        if expected:
+            message = f"{message} : valeurs possibles {expected}"
+    return {"champ": ".".join(location), "motif": message}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": [_french(e) for e in exc.errors()]})
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(_request: Request, exc: NotFoundError) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    @app.exception_handler(ValidationError)
+    async def _invalid(_request: Request, exc: ValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": str(exc)})

@@ -1,0 +1,93 @@
+"""A household answered: recorded once, and every pending step of its stage stops, in every campaign."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import select
+
+from api.deps import CallerDep, RuntimeDep
+from campaigns.models import Case, HumanTask, Partner
+from campaigns.scheduling import PARIS
+from campaigns.sequences import record_response
+
+router = APIRouter(prefix="/api/v1", tags=["reponses"])
+
+
+class ResponseChannel(StrEnum):
+    COURRIER = "courrier"
+    SMS = "sms"
+    EMAIL = "email"
+    APPEL = "appel"
+    VISITE = "visite"
+    ACCUEIL = "accueil"
+    AUTRE = "autre"
+
+
+class ResponseNature(StrEnum):
+    APPEL_ENTRANT = "appel_entrant"
+    APPEL_SORTANT_JOINT = "appel_sortant_joint"
+    SMS = "sms"
+    EMAIL = "email"
+    COURRIER = "courrier"
+    RENDEZ_VOUS = "rendez_vous"
+    VISITE = "visite"
+    PAIEMENT = "paiement"
+    AUTRE = "autre"
+
+
+class ResponseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reference: str | None = Field(default=None, description="Référence d'un de vos dossiers")
+    tache_id: int | None = Field(default=None, description="Ou une tâche de votre file")
+    canal: ResponseChannel
+    nature: ResponseNature
+    date: dt.datetime | dt.date | None = Field(default=None, description="Par défaut : maintenant")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> ResponseIn:
+        if (self.reference is None) == (self.tache_id is None):
+            raise ValueError("indiquez soit « reference », soit « tache_id »")
+        return self
+
+
+def _moment(value: datetime | date | None, now: datetime) -> datetime:
+    if value is None:
+        return now
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=PARIS)
+    return datetime.combine(value, time(12, 0), tzinfo=PARIS)
+
+
+@router.post("/reponses", status_code=201, summary="Enregistrer une réponse du ménage")
+def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep) -> dict[str, Any]:
+    now = runtime.clock()
+    responded_at = _moment(payload.date, now)
+    if responded_at > now.astimezone(UTC) and (responded_at - now).total_seconds() > 300:
+        raise HTTPException(status_code=422, detail=[{"champ": "date", "motif": "date dans le futur"}])
+    with runtime.session_factory.begin() as session:
+        case_id: int | None = None
+        if payload.reference is not None:
+            case = session.scalar(
+                select(Case).where(Case.partner_id == caller.partner_id, Case.reference == payload.reference)
+            )
+            if case is None:
+                raise HTTPException(status_code=404, detail="dossier introuvable")
+            household_id, case_id = case.household_id, case.id
+        else:
+            task = session.get(HumanTask, payload.tache_id)
+            if task is None or task.queue_partner_id != caller.partner_id:
+                raise HTTPException(status_code=404, detail="tâche introuvable")
+            household_id = task.household_id
+        partner = session.get_one(Partner, caller.partner_id)
+        response, cancelled = record_response(
+            session, household_id=household_id, partner=partner, channel=payload.canal.value,
+            nature=payload.nature.value, responded_at=responded_at, now=now, case_id=case_id,
+        )
+        return {"id": response.id, "stade": response.stage, "contacts_annules": cancelled}

@@ -1,0 +1,134 @@
+"""Partners push impayé lists (JSON inline, CSV as a job) and read back their own cases."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Header, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from api.deps import CallerDep, RuntimeDep
+from api.idempotency import find_replay, remember, request_hash
+from campaigns.case_views import case_view
+from campaigns.import_reports import import_report
+from campaigns.imports import create_import, push_items
+from campaigns.models import Case, Partner
+from campaigns.runtime import Runtime
+
+router = APIRouter(prefix="/api/v1", tags=["signalements"])
+
+_PUSH_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            "text/csv": {"schema": {"type": "string"}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "properties": {"fichier": {"type": "string", "format": "binary"}}}
+            },
+        },
+    }
+}
+
+
+def _json(status_code: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json", headers=headers)
+
+
+def _parse_items(body: bytes, limit: int) -> list[dict[str, object]]:
+    try:
+        document = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise HTTPException(status_code=400, detail=f"JSON invalide : {exc}") from None
+    items = document.get("signalements") if isinstance(document, dict) else document
+    if not isinstance(items, list):
+        raise HTTPException(status_code=422, detail="une liste de signalements est attendue")
+    for index, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise HTTPException(status_code=422, detail=f"élément n°{index} : un objet JSON est attendu")
+    if len(items) > limit:
+        raise HTTPException(
+            status_code=413,
+            detail=f"{len(items)} lignes : au plus {limit} par requête JSON ; envoyez un fichier CSV au-delà",
+        )
+    return items
+
+
+def _push_json(runtime: Runtime, caller_id: int, items: list[dict[str, object]], keyed: tuple[str, str] | None
+               ) -> tuple[int, dict[str, Any]]:
+    now = runtime.clock()
+    with runtime.session_factory.begin() as session:
+        if keyed and (replay := find_replay(session, partner_id=caller_id, key=keyed[0], digest=keyed[1])):
+            return replay
+        partner = session.get_one(Partner, caller_id)
+        job = push_items(session, partner=partner, items=items, now=now)
+        body = import_report(session, job, rejections_url=f"/api/v1/imports/{job.id}/rejets.csv")
+        if keyed:
+            remember(session, partner_id=caller_id, key=keyed[0], digest=keyed[1], status_code=200, body=body,
+                     now=now)
+        return 200, body
+
+
+def _push_csv(runtime: Runtime, caller_id: int, payload: bytes, keyed: tuple[str, str] | None
+              ) -> tuple[int, dict[str, Any], bool]:
+    now = runtime.clock()
+    with runtime.session_factory.begin() as session:
+        if keyed and (replay := find_replay(session, partner_id=caller_id, key=keyed[0], digest=keyed[1])):
+            return replay[0], replay[1], False
+        partner = session.get_one(Partner, caller_id)
+        job = create_import(session, partner=partner, source="csv", payload=payload, now=now)
+        body = import_report(session, job, rejections_url=f"/api/v1/imports/{job.id}/rejets.csv")
+        if keyed:
+            remember(session, partner_id=caller_id, key=keyed[0], digest=keyed[1], status_code=202, body=body,
+                     now=now)
+    runtime.submit_import(job.id, background=True)
+    return 202, body, True
+
+
+@router.post("/signalements", openapi_extra=_PUSH_DOC, summary="Pousser une liste d'impayés (JSON ou CSV)")
+async def push_signalements(
+    request: Request,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+) -> Response:
+    limit = runtime.settings.max_upload_bytes
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPException(status_code=413, detail=f"fichier trop volumineux : au plus {limit // 1_048_576} Mo")
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type == "multipart/form-data":
+        form = await request.form()
+        upload = form.get("fichier")
+        if upload is None or isinstance(upload, str):
+            raise HTTPException(status_code=422, detail="champ « fichier » absent du formulaire")
+        body = await upload.read()
+    else:
+        body = await request.body()
+    if len(body) > limit:
+        raise HTTPException(status_code=413, detail=f"fichier trop volumineux : au plus {limit // 1_048_576} Mo")
+    keyed = (idempotency_key, request_hash("POST", request.url.path, body)) if idempotency_key else None
+    if content_type == "application/json":
+        items = _parse_items(body, runtime.settings.json_push_max_rows)
+        code, report = await run_in_threadpool(_push_json, runtime, caller.partner_id, items, keyed)
+        return _json(code, report)
+    if content_type in ("text/csv", "multipart/form-data", "application/octet-stream", "text/plain"):
+        code, report, _ = await run_in_threadpool(_push_csv, runtime, caller.partner_id, body, keyed)
+        return _json(code, report, headers={"Location": f"/api/v1/imports/{report['id']}"})
+    raise HTTPException(
+        status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+        detail="type de contenu non pris en charge : application/json, text/csv ou multipart/form-data",
+    )
+
+
+@router.get("/signalements/{reference}", summary="Lire un de ses propres dossiers")
+def get_signalement(reference: str, caller: CallerDep, runtime: RuntimeDep) -> dict[str, Any]:
+    with runtime.session_factory.begin() as session:
+        case = session.scalar(select(Case).where(Case.partner_id == caller.partner_id, Case.reference == reference))
+        if case is None:
+            # Same answer whether the reference is another partner's or nobody's.
+            raise HTTPException(status_code=404, detail="dossier introuvable")
+        return case_view(session, case, viewer_partner_id=caller.partner_id)

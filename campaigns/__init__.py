@@ -1,0 +1,1 @@
+"""chaîne core: households, procedure stages, campaigns, sequences and dispatching."""

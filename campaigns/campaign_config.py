@@ -1,0 +1,140 @@
+"""Campaign definitions (YAML and API share one schema) and their storage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.dedup import normalise_text
+from campaigns.errors import ValidationError
+from campaigns.models import Campaign, CampaignStep, ChannelKind
+from campaigns.partners import find_partner_by_name
+from campaigns.stages import OPEN_STAGES, Stage
+
+Condition = Literal["no_response", "has_phone", "has_mobile", "has_email", "has_address"]
+
+
+class StepSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: ChannelKind
+    delay_days: int = Field(default=0, ge=0, le=365)
+    delay_from: Literal["previous", "stage_entry"] = "previous"
+    conditions: list[Condition] = Field(default_factory=list)
+    template: str | None = None
+
+    @model_validator(mode="after")
+    def _template_for_messages(self) -> StepSpec:
+        if self.channel in (ChannelKind.COURRIER, ChannelKind.SMS, ChannelKind.EMAIL) and not self.template:
+            raise ValueError(f"une étape « {self.channel.value} » doit nommer un modèle (template)")
+        return self
+
+
+class TerritorySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    communes: list[str] = Field(default_factory=list)
+    # Full postal codes (44000) or département prefixes (44).
+    postcodes: list[str] = Field(default_factory=list)
+
+    @field_validator("postcodes")
+    @classmethod
+    def _postcodes(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not (value.isdigit() and len(value) in (2, 3, 5)):
+                raise ValueError(f"code postal ou département invalide « {value} »")
+        return values
+
+
+class CampaignSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    owner: str = Field(min_length=1)
+    stages: list[Stage] = Field(min_length=1)
+    territory: TerritorySpec = Field(default_factory=TerritorySpec)
+    steps: list[StepSpec] = Field(min_length=1)
+    active: bool = True
+
+    @field_validator("stages")
+    @classmethod
+    def _open_stages(cls, values: list[Stage]) -> list[Stage]:
+        if any(v not in OPEN_STAGES for v in values):
+            raise ValueError("une campagne ne peut pas couvrir le stade « cloture »")
+        return values
+
+
+def _french_errors(exc: PydanticValidationError, where: str) -> str:
+    parts = []
+    for err in exc.errors():
+        location = ".".join(str(p) for p in err["loc"])
+        message = err["msg"].removeprefix("Value error, ")
+        parts.append(f"{where}{location} : {message}")
+    return "; ".join(parts)
+
+
+def parse_campaigns_yaml(text: str) -> list[CampaignSpec]:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"YAML illisible : {exc}") from None
+    items: Any = document.get("campaigns") if isinstance(document, dict) else document
+    if not isinstance(items, list) or not items:
+        raise ValidationError("le fichier doit contenir une liste « campaigns » non vide")
+    specs = []
+    for index, item in enumerate(items, start=1):
+        try:
+            specs.append(CampaignSpec.model_validate(item))
+        except PydanticValidationError as exc:
+            raise ValidationError(_french_errors(exc, f"campagne n°{index}, ")) from None
+    return specs
+
+
+def load_campaigns_file(session: Session, path: Path, *, now: datetime) -> list[Campaign]:
+    return [upsert_campaign(session, spec, now=now) for spec in parse_campaigns_yaml(path.read_text("utf-8"))]
+
+
+def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> Campaign:
+    """Creates or replaces a campaign by name. Steps already planned keep their own copy of the step."""
+    owner = find_partner_by_name(session, spec.owner)
+    if owner is None:
+        raise ValidationError(f"campagne « {spec.name} » : propriétaire inconnu « {spec.owner} »")
+    campaign = session.scalar(select(Campaign).where(Campaign.name == spec.name))
+    if campaign is None:
+        campaign = Campaign(name=spec.name, created_at=now)
+        session.add(campaign)
+    campaign.owner_partner_id = owner.id
+    campaign.stages = [s.value for s in spec.stages]
+    campaign.communes = sorted({normalise_text(c) for c in spec.territory.communes})
+    campaign.postcodes = sorted(set(spec.territory.postcodes))
+    campaign.active = spec.active
+    campaign.steps.clear()
+    session.flush()
+    campaign.steps.extend(
+        CampaignStep(
+            position=i,
+            channel=step.channel.value,
+            delay_days=step.delay_days,
+            delay_from=step.delay_from,
+            conditions=list(step.conditions),
+            template=step.template,
+        )
+        for i, step in enumerate(spec.steps)
+    )
+    session.flush()
+    return campaign
+
+
+def covers_territory(campaign: Campaign, *, commune: str | None, code_postal: str | None) -> bool:
+    if not campaign.communes and not campaign.postcodes:
+        return True
+    if commune and normalise_text(commune) in campaign.communes:
+        return True
+    return bool(code_postal) and any(code_postal.startswith(p) for p in campaign.postcodes)  # type: ignore[union-attr]

@@ -1,0 +1,210 @@
+"""`chaine` command line: partners, campaigns, imports, tick, exports, demo, API server and Celery processes."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from campaigns import migrate
+from campaigns.errors import NotFoundError, ValidationError
+from campaigns.runtime import Runtime, get_runtime
+
+app = typer.Typer(help="chaîne : coordination de la chaîne des courriers de prévention des expulsions.",
+                  no_args_is_help=True)
+partners_app = typer.Typer(help="Partenaires et clés d'API.", no_args_is_help=True)
+campaigns_app = typer.Typer(help="Campagnes.", no_args_is_help=True)
+households_app = typer.Typer(help="Ménages.", no_args_is_help=True)
+app.add_typer(partners_app, name="partners")
+app.add_typer(campaigns_app, name="campaigns")
+app.add_typer(households_app, name="households")
+
+
+def _runtime() -> Runtime:
+    runtime = get_runtime()
+    if runtime.settings.resolved_database_url.startswith("sqlite"):
+        # Embedded mode sets itself up; PostgreSQL is migrated explicitly with `chaine migrate`.
+        migrate.upgrade(runtime.engine)
+    return runtime
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"Erreur : {message}", err=True)
+    raise typer.Exit(code=1)
+
+
+@app.command("migrate")
+def migrate_command() -> None:
+    """Met le schéma de la base à jour (alembic upgrade head)."""
+    runtime = get_runtime()
+    migrate.upgrade(runtime.engine)
+    typer.echo("Schéma à jour.")
+
+
+@partners_app.command("add")
+def partners_add(
+    name: str,
+    kind: Annotated[str, typer.Option("--kind", help="bailleur_social, bailleur_prive, etat, departement, caf, "
+                                      "ccas, adil, association")],
+) -> None:
+    """Crée un partenaire et affiche sa clé d'API (une seule fois, seule sur la dernière ligne)."""
+    from campaigns.partners import add_partner, issue_key
+
+    runtime = _runtime()
+    try:
+        with runtime.session_factory.begin() as session:
+            partner = add_partner(session, name=name, kind=kind, now=runtime.clock())
+            key = issue_key(session, partner=partner, now=runtime.clock())
+    except ValidationError as exc:
+        _fail(str(exc))
+    typer.echo(f"Partenaire « {name} » créé ({kind}). Clé d'API (conservez-la, elle ne sera plus affichée) :")
+    typer.echo(key)
+
+
+@partners_app.command("key")
+def partners_key(name: str) -> None:
+    """Émet une nouvelle clé d'API pour un partenaire existant."""
+    from campaigns.partners import get_partner_by_name, issue_key
+
+    runtime = _runtime()
+    try:
+        with runtime.session_factory.begin() as session:
+            key = issue_key(session, partner=get_partner_by_name(session, name), now=runtime.clock())
+    except NotFoundError as exc:
+        _fail(str(exc))
+    typer.echo(f"Nouvelle clé pour « {name} » :")
+    typer.echo(key)
+
+
+@campaigns_app.command("load")
+def campaigns_load(path: Path) -> None:
+    """Charge (crée ou remplace) les campagnes d'un fichier YAML."""
+    from campaigns.campaign_config import load_campaigns_file
+
+    runtime = _runtime()
+    if not path.is_file():
+        _fail(f"fichier introuvable : {path}")
+    try:
+        with runtime.session_factory.begin() as session:
+            loaded = load_campaigns_file(session, path, now=runtime.clock())
+            names = [c.name for c in loaded]
+    except ValidationError as exc:
+        _fail(f"{path} : {exc}")
+    for name in names:
+        typer.echo(f"Campagne chargée : {name}")
+
+
+@app.command("import")
+def import_command(
+    path: Path, partner: Annotated[str, typer.Option("--partner", help="Nom du partenaire émetteur")]
+) -> None:
+    """Importe un fichier CSV d'impayés au nom d'un partenaire et affiche le rapport."""
+    from campaigns.import_reports import import_report
+    from campaigns.imports import create_import
+    from campaigns.models import ImportJob
+    from campaigns.partners import get_partner_by_name
+
+    runtime = _runtime()
+    if not path.is_file():
+        _fail(f"fichier introuvable : {path}")
+    try:
+        with runtime.session_factory.begin() as session:
+            owner = get_partner_by_name(session, partner)
+            job_id = create_import(session, partner=owner, source="csv", payload=path.read_bytes(),
+                                   now=runtime.clock()).id
+    except NotFoundError as exc:
+        _fail(str(exc))
+    runtime.submit_import(job_id, background=False)
+    with runtime.session_factory.begin() as session:
+        report = import_report(session, session.get_one(ImportJob, job_id), rejections_url=None)
+    typer.echo(f"Import n°{report['id']} : {report['statut']}, {report['lignes_traitees']} lignes, "
+               f"{report['crees']} créées, {report['mis_a_jour']} mises à jour, {report['inchanges']} inchangées, "
+               f"{report['rejetes']} rejetées.")
+    if report["erreur"]:
+        typer.echo(f"Erreur : {report['erreur']}")
+    if report["colonnes_inconnues"]:
+        typer.echo("Colonnes inconnues ignorées : " + ", ".join(report["colonnes_inconnues"]))
+    for rejection in report["rejets"]:
+        typer.echo(f"  ligne {rejection['ligne']}, champ « {rejection['champ']} » : {rejection['motif']}")
+    if report["statut"] == "failed":
+        raise typer.Exit(code=1)
+
+
+@app.command("tick")
+def tick_command(
+    now: Annotated[str | None, typer.Option("--now", help="Instant simulé, ISO 8601 avec fuseau")] = None,
+) -> None:
+    """Envoie les contacts arrivés à échéance (mode embarqué : dans ce processus)."""
+    runtime = _runtime()
+    moment: datetime | None = None
+    if now is not None:
+        try:
+            moment = datetime.fromisoformat(now)
+        except ValueError:
+            _fail(f"--now : date ISO 8601 attendue, reçu « {now} »")
+        if moment is not None and moment.tzinfo is None:
+            _fail("--now : précisez le fuseau (par exemple 2026-11-25T10:00:00+01:00)")
+    count = runtime.tick(now=moment)
+    typer.echo(f"{count} contact(s) traité(s).")
+
+
+@households_app.command("export")
+def households_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier CSV (sinon la sortie)")] = None,
+) -> None:
+    """Exporte le regroupement des dossiers en ménages : partenaire, référence, ménage."""
+    from campaigns.household_exports import grouping_csv
+
+    runtime = _runtime()
+    with runtime.session_factory() as session:
+        if output is None:
+            for chunk in grouping_csv(session):
+                sys.stdout.write(chunk)
+            return
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            for chunk in grouping_csv(session):
+                handle.write(chunk)
+    typer.echo(f"Export écrit dans {output}")
+
+
+@app.command("demo")
+def demo_command(
+    households: Annotated[int, typer.Option(help="Nombre de ménages générés")] = 100,
+    days: Annotated[int, typer.Option(help="Jours simulés")] = 60,
+    seed: Annotated[int, typer.Option(help="Graine du hasard")] = 44,
+) -> None:
+    """Démonstration embarquée : partenaires de Loire-Atlantique, campagne ADIL 44, 60 jours simulés."""
+    from campaigns.demo import run_demo
+
+    typer.echo(run_demo(households=households, days=days, seed=seed))
+
+
+@app.command("run")
+def run_command(
+    host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int, typer.Option()] = 8000
+) -> None:
+    """Sert l'API (documentation OpenAPI sur /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(_runtime()), host=host, port=port)
+
+
+@app.command("worker")
+def worker_command(concurrency: Annotated[int, typer.Option()] = 2) -> None:
+    """Lance un worker Celery sur toutes les files de chaîne."""
+    from campaigns.worker import QUEUES, celery_app
+
+    celery_app.worker_main(["worker", "-Q", ",".join(QUEUES), "-c", str(concurrency), "--loglevel", "INFO"])
+
+
+@app.command("beat")
+def beat_command() -> None:
+    """Lance Celery beat (le tick chaque minute)."""
+    from campaigns.worker import celery_app
+
+    celery_app.start(["beat", "--loglevel", "INFO"])

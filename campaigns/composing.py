@@ -1,0 +1,147 @@
+"""Builds the OutboundMessage of a Dispatch: who it goes to, from whom, rendered from its template."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns import rendering
+from campaigns.models import Campaign, Case, ChannelKind, Dispatch, Partner
+from campaigns.ports import OutboundMessage, Recipient
+from campaigns.scheduling import local_date
+from campaigns.stages import Stage
+
+MAX_ADDRESS_LINE = 38  # NF Z10-011
+
+
+class NoChannelError(Exception):
+    """The household cannot be reached on this step's channel (no mobile, no e-mail, no address)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    message: OutboundMessage
+    template_fallback: bool
+
+
+def is_mobile(phone: str | None) -> bool:
+    """French mobiles are +336/+337; a foreign number is assumed able to receive SMS."""
+    if not phone:
+        return False
+    return phone.startswith(("+336", "+337")) or not phone.startswith("+33")
+
+
+def reference_case(session: Session, dispatch: Dispatch, owner_id: int) -> Case:
+    """The campaign owner's own case if it has one, else the freshest case of the household."""
+    cases = session.scalars(select(Case).where(Case.household_id == dispatch.household_id)).all()
+    own = [c for c in cases if c.partner_id == owner_id]
+    return max(own or cases, key=lambda c: (c.date_stade, c.updated_at))
+
+
+def _clip(line: str) -> str:
+    return line[:MAX_ADDRESS_LINE].rstrip()
+
+
+def _display_name(case: Case) -> str:
+    main = f"{case.prenom} {(case.nom or '').upper()}".strip()
+    if case.prenom_cotitulaire:
+        co = f"{case.prenom_cotitulaire} {(case.nom_cotitulaire or case.nom or '').upper()}".strip()
+        return f"{main} et {co}"
+    return main
+
+
+def address_lines(case: Case) -> tuple[str, ...]:
+    if not (case.adresse and case.code_postal):
+        return ()
+    lines = [_display_name(case)]
+    if case.complement_adresse:
+        lines.append(case.complement_adresse)
+    lines.append(case.adresse)
+    lines.append(f"{case.code_postal} {case.commune.upper()}")
+    return tuple(_clip(line) for line in lines)
+
+
+def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
+    """Raises NoChannelError when the step cannot reach the household (reason `no_channel`)."""
+    needs = set(conditions)
+    if channel == ChannelKind.SMS:
+        needs.add("has_mobile")
+    elif channel == ChannelKind.EMAIL:
+        needs.add("has_email")
+    elif channel in (ChannelKind.COURRIER, ChannelKind.VISITE):
+        needs.add("has_address")
+    elif channel == ChannelKind.APPEL:
+        needs.add("has_phone")
+    available = {
+        "has_phone": bool(case.telephone),
+        "has_mobile": is_mobile(case.telephone),
+        "has_email": bool(case.email),
+        "has_address": bool(address_lines(case)),
+    }
+    missing = sorted(n for n in needs if n in available and not available[n])
+    if missing:
+        raise NoChannelError(", ".join(missing))
+
+
+def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
+    campaign = session.get_one(Campaign, dispatch.campaign_id)
+    owner = session.get_one(Partner, campaign.owner_partner_id)
+    case = reference_case(session, dispatch, owner.id)
+    check_reachable(dispatch.channel, case, list(dispatch.conditions))
+    recipient = Recipient(
+        display_name=_display_name(case),
+        address_lines=address_lines(case),
+        phone=case.telephone,
+        email=case.email,
+    )
+    metadata = {
+        "date": local_date(now).isoformat(),
+        "reference": case.reference,
+        "household_id": str(dispatch.household_id),
+        "queue_partner_id": str(owner.id),
+        "stage": dispatch.stage,
+        "due_at": dispatch.due_at.isoformat(),
+        "sent_at": now.isoformat(),
+        "sender_lines": owner.name,
+    }
+    if dispatch.channel in (ChannelKind.APPEL, ChannelKind.VISITE) or not dispatch.template:
+        message = OutboundMessage(
+            idempotency_key=dispatch.dedup_key,
+            channel=dispatch.channel,
+            recipient=recipient,
+            sender_name=owner.name,
+            dispatch_id=dispatch.id,
+            metadata=metadata,
+        )
+        return Composed(message, template_fallback=False)
+    context = {
+        "destinataire": recipient.display_name,
+        "expediteur": owner.name,
+        "stade": dispatch.stage,
+        "stade_libelle": Stage(dispatch.stage).label,
+        "commune": case.commune,
+        "montant_dette": case.montant_dette,
+        "date_audience": case.date_audience,
+        "date_envoi": local_date(now),
+        "reference": case.reference,
+    }
+    rendered = rendering.render(
+        dispatch.channel, dispatch.template, locale=case.langue, falc=case.falc, context=context
+    )
+    if rendered.falc:
+        metadata["font_size"] = "14"
+    message = OutboundMessage(
+        idempotency_key=dispatch.dedup_key,
+        channel=dispatch.channel,
+        recipient=recipient,
+        sender_name=owner.name,
+        subject=rendered.subject,
+        body=rendered.body,
+        html_body=rendered.html_body,
+        dispatch_id=dispatch.id,
+        metadata=metadata,
+    )
+    return Composed(message, template_fallback=rendered.fallback)

@@ -1,0 +1,60 @@
+"""The one port every channel adapter implements, and the messages that cross it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """What a channel needs to reach a household, nothing more."""
+
+    display_name: str
+    address_lines: tuple[str, ...] = ()
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboundMessage:
+    """A rendered message, ready for a provider. `idempotency_key` is the Dispatch dedup key."""
+
+    idempotency_key: str
+    channel: str
+    recipient: Recipient
+    sender_name: str
+    subject: str = ""
+    body: str = ""
+    html_body: str = ""
+    # For call/visit tasks: which queue receives the task and which household it is about.
+    dispatch_id: int | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """`status` is `delivered` when the provider has it for good, `sending` when a callback will follow."""
+
+    status: str
+    provider_ref: str
+
+
+class ChannelError(Exception):
+    """A provider refused or failed; adapters raise one of the two subclasses, once, at their edge."""
+
+
+class RetryableChannelError(ChannelError):
+    """Try again later (timeout, 5xx, rate limit)."""
+
+
+class PermanentChannelError(ChannelError):
+    """Never retry (invalid number, refused address)."""
+
+
+class Channel(Protocol):
+    """Sends one message. Must be idempotent on `message.idempotency_key`."""
+
+    name: str
+
+    def send(self, message: OutboundMessage) -> SendResult: ...

@@ -1,0 +1,109 @@
+"""Composition root: wires settings, database sessions, channels, the clock and job submission."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from campaigns import dispatching, imports
+from campaigns.db import make_engine, make_session_factory
+from campaigns.ports import Channel
+from campaigns.settings import Settings, get_settings
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """Everything a process needs; one per process (API, worker, CLI command)."""
+
+    settings: Settings
+    clock: Callable[[], datetime] = utc_now
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    @cached_property
+    def engine(self) -> Engine:
+        if not self.settings.database_url:
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return make_engine(self.settings.resolved_database_url)
+
+    @cached_property
+    def session_factory(self) -> sessionmaker[Session]:
+        return make_session_factory(self.engine)
+
+    @cached_property
+    def channels(self) -> dict[str, Channel]:
+        from channels.registry import build_channels
+
+        return build_channels(outbox_dir=self.settings.resolved_outbox_dir, session_factory=self.session_factory)
+
+    def deliver(self, dispatch_id: int, *, now: datetime | None = None) -> str:
+        return dispatching.deliver(
+            dispatch_id,
+            now=now or self.clock(),
+            session_factory=self.session_factory,
+            channels=self.channels,
+            max_attempts=self.settings.max_attempts,
+        )
+
+    def tick(self, *, now: datetime | None = None) -> int:
+        """Embedded: deliver in-process. With a broker: hand each claimed row to a Celery worker."""
+        moment = now or self.clock()
+        if self.settings.eager:
+            return dispatching.tick(
+                self.session_factory, now=moment, batch_size=self.settings.tick_batch_size,
+                lease=timedelta(seconds=self.settings.claim_lease_seconds),
+                enqueue=lambda dispatch_id: self.deliver(dispatch_id, now=moment),
+            )
+        from campaigns.tasks import deliver_task
+
+        return dispatching.tick(
+            self.session_factory, now=moment, batch_size=self.settings.tick_batch_size,
+            lease=timedelta(seconds=self.settings.claim_lease_seconds),
+            enqueue=lambda dispatch_id: deliver_task.delay(dispatch_id),
+        )
+
+    def run_import(self, import_id: int) -> None:
+        imports.run_import(
+            self.session_factory, import_id, clock=self.clock, batch_size=self.settings.import_batch_size
+        )
+
+    def submit_import(self, import_id: int, *, background: bool) -> None:
+        """Call after the job row has committed. Embedded: a thread (API) or inline (CLI); else Celery."""
+        if not self.settings.eager:
+            from campaigns.tasks import run_import_task
+
+            run_import_task.delay(import_id)
+        elif background:
+            thread = threading.Thread(target=self.run_import, args=(import_id,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+        else:
+            self.run_import(import_id)
+
+    def join_background(self, timeout: float | None = None) -> None:
+        for thread in self._threads:
+            thread.join(timeout)
+
+
+_current: Runtime | None = None
+
+
+def get_runtime() -> Runtime:
+    global _current  # noqa: PLW0603 - one composition root per process
+    if _current is None:
+        _current = Runtime(get_settings())
+    return _current
+
+
+def set_runtime(runtime: Runtime | None) -> None:
+    global _current  # noqa: PLW0603
+    _current = runtime

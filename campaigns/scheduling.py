@@ -1,0 +1,54 @@
+"""Pure time rules: when a step falls due, moved into the sending window (Europe/Paris, jours fériés)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# The sources set no clock-time rule (domain.md §3.3); these defaults keep contacts in office hours,
+# when a household that answers can reach someone.
+WINDOW_START = time(9, 0)
+WINDOW_END = time(18, 0)
+
+
+@lru_cache(maxsize=64)
+def _french_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("FR", years=year)
+
+
+def is_working_day(day: date) -> bool:
+    return day.weekday() < 5 and day not in _french_holidays(day.year)
+
+
+def next_window(at: datetime) -> datetime:
+    """The first instant at or after `at` inside the sending window, as an aware UTC-comparable datetime."""
+    local = at.astimezone(PARIS)
+    day = local.date()
+    if is_working_day(day) and WINDOW_START <= local.time() < WINDOW_END:
+        return local
+    if is_working_day(day) and local.time() < WINDOW_START:
+        return datetime.combine(day, WINDOW_START, tzinfo=PARIS)
+    day += timedelta(days=1)
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, WINDOW_START, tzinfo=PARIS)
+
+
+def add_working_days(day: date, count: int) -> date:
+    """`count` jours ouvrés after (or before, if negative) `day`."""
+    step = 1 if count >= 0 else -1
+    remaining = abs(count)
+    while remaining:
+        day += timedelta(days=step)
+        if is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def local_date(at: datetime) -> date:
+    return at.astimezone(PARIS).date()

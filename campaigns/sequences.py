@@ -1,0 +1,223 @@
+"""Stage moves, enrollment of households in campaigns (planned Dispatch rows), and responses that stop them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from campaigns.campaign_config import covers_territory
+from campaigns.errors import NotFoundError
+from campaigns.models import (
+    Campaign,
+    Case,
+    Dispatch,
+    DispatchStatus,
+    Enrollment,
+    Household,
+    HumanTask,
+    Partner,
+    Reason,
+    Response,
+    StageEntry,
+    TaskStatus,
+)
+from campaigns.scheduling import next_window
+from campaigns.stages import ReportedStage, Stage, household_stage
+
+PENDING_DISPATCH = (DispatchStatus.PLANNED, DispatchStatus.QUEUED)
+PENDING_TASK = (TaskStatus.PENDING, TaskStatus.RESERVED, TaskStatus.IN_PROGRESS)
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    commune: str | None
+    code_postal: str | None
+
+
+def apply_household_stages(session: Session, household_ids: Collection[int], *, now: datetime) -> int:
+    """Recomputes the stage of these households from their cases; moves, cancels and enrolls. Returns moves."""
+    if not household_ids:
+        return 0
+    reports: dict[int, list[ReportedStage]] = {}
+    places: dict[int, tuple[date, _Place]] = {}
+    rows = session.execute(
+        select(Case.household_id, Case.stage, Case.date_stade, Case.commune, Case.code_postal).where(
+            Case.household_id.in_(household_ids)
+        )
+    ).tuples()
+    for household_id, stage, date_stade, commune, code_postal in rows:
+        reports.setdefault(household_id, []).append(ReportedStage(Stage(stage), date_stade))
+        # The freshest case says where the household lives now.
+        if household_id not in places or date_stade >= places[household_id][0]:
+            places[household_id] = (date_stade, _Place(commune, code_postal))
+    households = session.scalars(select(Household).where(Household.id.in_(household_ids))).all()
+    moves = [
+        (h, new)
+        for h in households
+        if (new := household_stage(reports.get(h.id, []))) and new != h.stage and not _backwards(h.stage, new)
+    ]
+    if not moves:
+        return 0
+    _leave_stages(session, [h for h, _ in moves], now=now, closing={h.id for h, s in moves if s is Stage.CLOTURE})
+    entry_ids = session.scalars(
+        insert(StageEntry).returning(StageEntry.id, sort_by_parameter_order=True),
+        [{"household_id": h.id, "stage": s.value, "entered_at": now} for h, s in moves],
+    ).all()
+    for (household, stage), entry_id in zip(moves, entry_ids, strict=True):
+        household.stage = stage.value
+        household.current_entry_id = entry_id
+        household.updated_at = now
+    _enroll(session, [(h.id, s, e, places[h.id][1]) for (h, s), e in zip(moves, entry_ids, strict=True)], now=now)
+    return len(moves)
+
+
+def _backwards(current: str | None, new: Stage) -> bool:
+    """A procedure only moves forward: a stale or corrected earlier stage does not move the household back."""
+    if current is None or current == Stage.CLOTURE or new is Stage.CLOTURE:
+        return False
+    return new.rank < Stage(current).rank
+
+
+def _leave_stages(session: Session, households: list[Household], *, now: datetime, closing: set[int]) -> None:
+    for reason, ids in (
+        (Reason.CLOSED, [h.id for h in households if h.id in closing]),
+        (Reason.STAGE_CHANGED, [h.id for h in households if h.id not in closing]),
+    ):
+        if not ids:
+            continue
+        entry_ids = [h.current_entry_id for h in households if h.id in ids and h.current_entry_id]
+        if entry_ids:
+            session.execute(
+                update(StageEntry)
+                .where(StageEntry.id.in_(entry_ids))
+                .values(left_at=now, left_reason=reason.value)
+            )
+        cancel_pending(session, household_ids=ids, reason=reason, now=now)
+
+
+def cancel_pending(
+    session: Session, *, household_ids: Iterable[int], reason: Reason, now: datetime, stage: str | None = None
+) -> int:
+    """Cancels the planned contacts and open tasks of these households (of one stage, if given)."""
+    ids = list(household_ids)
+    dispatch_filter = [Dispatch.household_id.in_(ids), Dispatch.status.in_(PENDING_DISPATCH)]
+    task_filter = [HumanTask.household_id.in_(ids), HumanTask.status.in_(PENDING_TASK)]
+    if stage is not None:
+        dispatch_filter.append(Dispatch.stage == stage)
+        task_filter.append(HumanTask.stage == stage)
+    result = session.execute(
+        update(Dispatch)
+        .where(*dispatch_filter)
+        .values(status=DispatchStatus.CANCELLED.value, reason=reason.value, finished_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(HumanTask)
+        .where(*task_filter)
+        .values(status=TaskStatus.CANCELLED.value, reason=reason.value, updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _enroll(
+    session: Session, entries: list[tuple[int, Stage, int, _Place]], *, now: datetime
+) -> None:
+    campaigns = session.scalars(select(Campaign).where(Campaign.active.is_(True))).all()
+    by_stage: dict[str, list[Campaign]] = {}
+    for campaign in campaigns:
+        for stage in campaign.stages:
+            by_stage.setdefault(stage, []).append(campaign)
+    pairs = [
+        (campaign, household_id, stage, entry_id)
+        for household_id, stage, entry_id, place in entries
+        for campaign in by_stage.get(stage.value, [])
+        if covers_territory(campaign, commune=place.commune, code_postal=place.code_postal)
+    ]
+    if not pairs:
+        return
+    enrollment_ids = session.scalars(
+        insert(Enrollment).returning(Enrollment.id, sort_by_parameter_order=True),
+        [
+            {"campaign_id": c.id, "household_id": h, "stage_entry_id": e, "stage": s.value, "enrolled_at": now}
+            for c, h, s, e in pairs
+        ],
+    ).all()
+    dispatches = [
+        row
+        for (campaign, household_id, stage, entry_id), enrollment_id in zip(pairs, enrollment_ids, strict=True)
+        for row in plan_enrollment(campaign, household_id, stage, entry_id, enrollment_id, entered_at=now)
+    ]
+    if dispatches:
+        session.execute(insert(Dispatch), dispatches)
+
+
+def plan_enrollment(
+    campaign: Campaign, household_id: int, stage: Stage, entry_id: int, enrollment_id: int, *, entered_at: datetime
+) -> list[dict[str, object]]:
+    """The Dispatch rows of one enrollment; each step's due time is its delay moved into the sending window."""
+    rows: list[dict[str, object]] = []
+    previous_due = entered_at
+    for step in campaign.steps:
+        base = entered_at if step.delay_from == "stage_entry" else previous_due
+        due = next_window(base + timedelta(days=step.delay_days))
+        previous_due = due
+        rows.append(
+            {
+                # One row per campaign, stage stay and step: planning twice cannot create a second letter.
+                "dedup_key": f"c{campaign.id}-e{entry_id}-s{step.position}",
+                "enrollment_id": enrollment_id,
+                "campaign_id": campaign.id,
+                "household_id": household_id,
+                "stage_entry_id": entry_id,
+                "stage": stage.value,
+                "step_position": step.position,
+                "channel": step.channel,
+                "template": step.template,
+                "conditions": list(step.conditions),
+                "due_at": due,
+                "status": DispatchStatus.PLANNED.value,
+                "attempts": 0,
+            }
+        )
+    return rows
+
+
+def record_response(
+    session: Session,
+    *,
+    household_id: int,
+    partner: Partner,
+    channel: str,
+    nature: str,
+    responded_at: datetime,
+    now: datetime,
+    case_id: int | None = None,
+) -> tuple[Response, int]:
+    """Records a response; every pending step of the household at its current stage is cancelled."""
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFoundError("ménage inconnu")
+    response = Response(
+        household_id=household_id,
+        case_id=case_id,
+        partner_id=partner.id,
+        stage=household.stage,
+        stage_entry_id=household.current_entry_id,
+        channel=channel,
+        nature=nature,
+        responded_at=responded_at,
+        created_at=now,
+    )
+    session.add(response)
+    cancelled = 0
+    if household.stage is not None:
+        cancelled = cancel_pending(
+            session, household_ids=[household_id], reason=Reason.RESPONDED, now=now, stage=household.stage
+        )
+    session.flush()
+    return response, cancelled

@@ -1,0 +1,47 @@
+"""Runtime settings (prefix CHAINE_); the defaults are the embedded mode: SQLite, no broker, outbox channels."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every knob that differs between embedded, test and production lives here."""
+
+    model_config = SettingsConfigDict(env_prefix="CHAINE_", extra="ignore")
+
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    broker_url: str = ""
+    outbox_dir: Path | None = None
+    timezone: str = "Europe/Paris"
+    # A claimed row whose worker vanished is handed out again after this lease.
+    claim_lease_seconds: int = 600
+    tick_batch_size: int = 500
+    max_attempts: int = 5
+    json_push_max_rows: int = 10_000
+    import_batch_size: int = 2_000
+    max_upload_bytes: int = 200 * 1024 * 1024
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'chaine.db').resolve()}"
+
+    @property
+    def resolved_outbox_dir(self) -> Path:
+        return self.outbox_dir if self.outbox_dir is not None else self.data_dir / "outbox"
+
+    @property
+    def eager(self) -> bool:
+        """No broker configured: jobs run in-process."""
+        return not self.broker_url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,73 @@
+"""Procedure stages (French legal names), their order, and the household stage rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """Stages a partner can report, in procedure order (domain.md §1.2); `cloture` ends a procedure."""
+
+    IMPAYE = "impaye"
+    COMMANDEMENT_DE_PAYER = "commandement_de_payer"
+    ASSIGNATION = "assignation"
+    JUGEMENT = "jugement"
+    COMMANDEMENT_DE_QUITTER_LES_LIEUX = "commandement_de_quitter_les_lieux"
+    REQUISITION_FORCE_PUBLIQUE = "requisition_force_publique"
+    OCTROI_FORCE_PUBLIQUE = "octroi_force_publique"
+    CLOTURE = "cloture"
+
+    @property
+    def rank(self) -> int:
+        return _ORDER.index(self)
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+
+_ORDER = list(Stage)
+
+LABELS: dict[Stage, str] = {
+    Stage.IMPAYE: "impayé de loyer",
+    Stage.COMMANDEMENT_DE_PAYER: "commandement de payer",
+    Stage.ASSIGNATION: "assignation au tribunal",
+    Stage.JUGEMENT: "jugement",
+    Stage.COMMANDEMENT_DE_QUITTER_LES_LIEUX: "commandement de quitter les lieux",
+    Stage.REQUISITION_FORCE_PUBLIQUE: "réquisition du concours de la force publique",
+    Stage.OCTROI_FORCE_PUBLIQUE: "octroi du concours de la force publique",
+    Stage.CLOTURE: "dossier clôturé",
+}
+
+# Stages a campaign may cover: everything but the closing marker.
+OPEN_STAGES = frozenset(s for s in Stage if s is not Stage.CLOTURE)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportedStage:
+    """One partner's latest word on a household: the stage and the date it says it was reached."""
+
+    stage: Stage
+    date_stade: date
+
+
+def household_stage(reports: Iterable[ReportedStage]) -> Stage | None:
+    """The stage of a household from all its partners' cases.
+
+    A procedure only moves forward (domain.md §10.1 req. 1), so among the cases reported after the
+    latest `cloture` the most advanced stage wins; a `cloture` newer than every open case closes the
+    household; an open case dated after a `cloture` starts a new procedure.
+    """
+    reports = list(reports)
+    closures = [r.date_stade for r in reports if r.stage is Stage.CLOTURE]
+    last_closure = max(closures) if closures else None
+    open_reports = [
+        r for r in reports
+        if r.stage is not Stage.CLOTURE and (last_closure is None or r.date_stade > last_closure)
+    ]
+    if open_reports:
+        return max(open_reports, key=lambda r: r.stage.rank).stage
+    return Stage.CLOTURE if last_closure is not None else None

@@ -1,0 +1,35 @@
+"""Celery application: queues, routing and the beat schedule. Celery only executes; the database decides."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from campaigns.settings import get_settings
+
+QUEUE_DEFAULT = "chaine.default"
+QUEUE_DISPATCH = "chaine.dispatch"
+QUEUES = (QUEUE_DEFAULT, QUEUE_DISPATCH)
+
+TICK_SECONDS = 60.0
+
+
+def make_celery() -> Celery:
+    settings = get_settings()
+    app = Celery("chaine", broker=settings.broker_url or "memory://", include=["campaigns.tasks"])
+    app.conf.update(
+        # A task is acknowledged after it ran, and given back if its worker dies: deliver() is idempotent.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_default_queue=QUEUE_DEFAULT,
+        task_routes={"chaine.deliver": {"queue": QUEUE_DISPATCH}},
+        broker_connection_retry_on_startup=True,
+        timezone="Europe/Paris",
+        beat_schedule={"tick": {"task": "chaine.tick", "schedule": TICK_SECONDS}},
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+celery_app = make_celery()

@@ -1,0 +1,1 @@
+"""Channel adapters behind campaigns.ports.Channel (outbox, task queues; providers later)."""

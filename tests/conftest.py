@@ -1,0 +1,115 @@
+"""Fixtures on real PostgreSQL and Redis (scripts/test.sh makes sure they run) and on SQLite."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api.app import create_app
+from campaigns import migrate
+from campaigns.db import Base
+from campaigns.partners import add_partner, issue_key
+from campaigns.runtime import Runtime
+from campaigns.settings import Settings
+
+PG_ADMIN_DSN = os.environ.get("CHAINE_TEST_PG_ADMIN", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
+PG_TEST_DB = "chaine_test"
+REDIS_URL = os.environ.get("CHAINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def pg_url(database: str = PG_TEST_DB) -> str:
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{database}"
+
+
+def recreate_pg_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+@dataclass
+class Clock:
+    """The tests' time: starts on a Wednesday morning in Paris, moves only when told."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> str:
+    recreate_pg_database(PG_TEST_DB)
+    url = pg_url()
+    runtime = Runtime(Settings(database_url=url))
+    migrate.upgrade(runtime.engine)
+    runtime.engine.dispose()
+    return url
+
+
+def _truncate(runtime: Runtime) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with runtime.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+def _make_runtime(url: str, tmp_path: Path, clock: Clock, **overrides: object) -> Runtime:
+    settings = Settings(database_url=url, data_dir=tmp_path, outbox_dir=tmp_path / "outbox", **overrides)
+    return Runtime(settings, clock=clock)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def pg_runtime(pg_database: str, tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
+    runtime = _make_runtime(pg_database, tmp_path, clock)
+    _truncate(runtime)
+    yield runtime
+    runtime.join_background(30)
+    runtime.engine.dispose()
+
+
+@pytest.fixture
+def sqlite_runtime(tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
+    runtime = _make_runtime(f"sqlite:///{tmp_path / 'chaine.db'}", tmp_path, clock)
+    migrate.upgrade(runtime.engine)
+    yield runtime
+    runtime.join_background(30)
+    runtime.engine.dispose()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def runtime(request: pytest.FixtureRequest) -> Runtime:
+    """The core behaviour holds on both backends."""
+    fixture = "pg_runtime" if request.param == "postgresql" else "sqlite_runtime"
+    return request.getfixturevalue(fixture)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:
+    with TestClient(create_app(runtime)) as test_client:
+        yield test_client
+
+
+def new_partner(runtime: Runtime, name: str, kind: str) -> tuple[int, dict[str, str]]:
+    """A partner and the Authorization header of its fresh key."""
+    with runtime.session_factory.begin() as session:
+        partner = add_partner(session, name=name, kind=kind, now=runtime.clock())
+        key = issue_key(session, partner=partner, now=runtime.clock())
+        return partner.id, {"Authorization": f"Bearer {key}"}
