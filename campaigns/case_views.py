@@ -20,7 +20,7 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
         .join(Campaign, Campaign.id == Dispatch.campaign_id)
         .where(Dispatch.household_id == case.household_id, Campaign.owner_partner_id == viewer_partner_id)
         .order_by(Dispatch.due_at, Dispatch.id)
-    ).tuples()
+    )
     responses = session.scalars(
         select(Response).where(Response.household_id == case.household_id).order_by(Response.responded_at)
     ).all()

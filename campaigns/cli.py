@@ -49,6 +49,8 @@ def partners_add(
     name: str,
     kind: Annotated[str, typer.Option("--kind", help="bailleur_social, bailleur_prive, etat, departement, caf, "
                                       "ccas, adil, association")],
+    telephone: Annotated[str | None, typer.Option(help="Téléphone imprimé sur les courriers")] = None,
+    adresse: Annotated[str | None, typer.Option(help="Adresse postale (lignes séparées par « | »)")] = None,
 ) -> None:
     """Crée un partenaire et affiche sa clé d'API (une seule fois, seule sur la dernière ligne)."""
     from campaigns.partners import add_partner, issue_key
@@ -56,7 +58,10 @@ def partners_add(
     runtime = _runtime()
     try:
         with runtime.session_factory.begin() as session:
-            partner = add_partner(session, name=name, kind=kind, now=runtime.clock())
+            partner = add_partner(
+                session, name=name, kind=kind, now=runtime.clock(), contact_phone=telephone,
+                contact_address=adresse.replace("|", "\n") if adresse else None,
+            )
             key = issue_key(session, partner=partner, now=runtime.clock())
     except ValidationError as exc:
         _fail(str(exc))

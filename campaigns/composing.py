@@ -41,6 +41,15 @@ def reference_case(session: Session, dispatch: Dispatch, owner_id: int) -> Case:
     return max(own or cases, key=lambda c: (c.date_stade, c.updated_at))
 
 
+def _sender_lines(owner: Partner) -> list[str]:
+    lines = [owner.name]
+    if owner.contact_address:
+        lines.extend(line.strip() for line in owner.contact_address.splitlines() if line.strip())
+    if owner.contact_phone:
+        lines.append(f"Tél. : {owner.contact_phone}")
+    return lines
+
+
 def _clip(line: str) -> str:
     return line[:MAX_ADDRESS_LINE].rstrip()
 
@@ -105,7 +114,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
         "stage": dispatch.stage,
         "due_at": dispatch.due_at.isoformat(),
         "sent_at": now.isoformat(),
-        "sender_lines": owner.name,
+        "sender_lines": "\n".join(_sender_lines(owner)),
     }
     if dispatch.channel in (ChannelKind.APPEL, ChannelKind.VISITE) or not dispatch.template:
         message = OutboundMessage(
@@ -127,6 +136,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
         "date_audience": case.date_audience,
         "date_envoi": local_date(now),
         "reference": case.reference,
+        "telephone_contact": owner.contact_phone,
     }
     rendered = rendering.render(
         dispatch.channel, dispatch.template, locale=case.langue, falc=case.falc, context=context

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 EXTRA_KEY = "__extra__"
 
 # Addresses and free-text notes can be long; the csv module's default limit is 128 KiB.
-csv.field_size_limit(max(csv.field_size_limit(), 1024 * 1024))
+_FIELD_LIMIT = 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
 
 # Header spellings seen in partners' exports, after the generic normalisation of _column_name.
 _ALIASES = {
@@ -42,6 +44,8 @@ _ALIASES = {
     "montant_de_la_dette": "montant_dette",
     "date_du_premier_impaye": "date_premier_impaye",
     "numero_d_allocataire": "numero_allocataire",
+    "n°_allocataire": "numero_allocataire",
+    "no_allocataire": "numero_allocataire",
     "date_d_audience": "date_audience",
     "date_de_l_audience": "date_audience",
     "motif_de_cloture": "motif_cloture",
@@ -94,15 +98,10 @@ def _decode(data: bytes) -> tuple[str, str]:
     )
 
 
-def _first_line(text: str) -> str:
-    """The first non-blank line (the header), for choosing the separator."""
-    start = 0
-    while start < len(text):
-        end = min((i for i in (text.find("\n", start), text.find("\r", start)) if i >= 0), default=len(text))
-        if text[start:end].strip():
-            return text[start:end]
-        start = end + 1
-    return ""
+def _csv_problem(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return f"un champ dépasse {_FIELD_LIMIT // (1024 * 1024)} Mo"
+    return "format CSV invalide (guillemets mal placés ?)"
 
 
 def _plural(count: int, singular: str, plural: str) -> str:
@@ -117,17 +116,27 @@ def read_csv(data: bytes) -> CsvContent:
     header cell gets EXTRA_KEY set to "1" (trailing empty fields, as spreadsheets write, are tolerated).
     """
     text, encoding = _decode(data)
-    header_line = _first_line(text)
-    if not header_line:
+    lines = io.StringIO(text, newline="")
+    skipped = 0  # Blank lines before the header.
+    for first_line in lines:
+        if first_line.strip():
+            break
+        skipped += 1
+    else:
         raise CsvFileError("le fichier est vide")
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True)
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(itertools.chain((first_line,), lines), delimiter=delimiter, quotechar='"')
     try:
-        header = next(record for record in reader if any(cell.strip() for cell in record))
+        header = next(reader)
     except csv.Error as exc:
-        raise CsvFileError(f"en-tête du fichier illisible : {exc}") from None
+        raise CsvFileError(f"en-tête du fichier illisible : {_csv_problem(exc)}") from None
     names = [_column_name(cell) for cell in header]
     columns = tuple(name for name in names if name)
+    if not set(columns) & set(FIELDS):
+        raise CsvFileError(
+            "en-tête absent ou non reconnu : la première ligne doit donner les noms des colonnes "
+            "(reference, stade, prenom, commune…)"
+        )
     duplicates = sorted({name for name in columns if columns.count(name) > 1}, key=columns.index)
     if duplicates:
         what = _plural(len(duplicates), "colonne présente", "colonnes présentes")
@@ -142,25 +151,25 @@ def read_csv(data: bytes) -> CsvContent:
         delimiter=delimiter,
         columns=columns,
         unknown_columns=tuple(name for name in columns if name not in known),
-        rows=_rows(reader, names),
+        rows=_rows(reader, names, skipped),
     )
 
 
-def _rows(reader: Reader, names: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def _rows(reader: Reader, names: list[str], skipped: int) -> Iterator[tuple[int, dict[str, str]]]:
     named = [(position, name) for position, name in enumerate(names) if name]
     unnamed = [position for position, name in enumerate(names) if not name]
     width = len(names)
     # The reader counts the physical lines read so far: a record starts one line after the previous one ended.
-    line_num = reader.line_num
+    line_num = reader.line_num + skipped
     while True:
         start = line_num + 1
         try:
             record = next(reader, None)
         except csv.Error as exc:
-            raise CsvFileError(f"ligne {start} illisible : {exc}") from None
+            raise CsvFileError(f"ligne {start} illisible : {_csv_problem(exc)}") from None
         if record is None:
             return
-        line_num = reader.line_num
+        line_num = reader.line_num + skipped
         if not "".join(record).strip():
             continue  # Blank line, or separators only.
         if len(record) < width:

@@ -88,5 +88,5 @@ def _lookup(session: Session, keys: Iterable[str]) -> dict[str, int]:
     for start in range(0, len(key_list), 5_000):
         chunk = key_list[start:start + 5_000]
         stmt = select(HouseholdKey.key_hash, HouseholdKey.household_id).where(HouseholdKey.key_hash.in_(chunk))
-        found.update({k: h for k, h in session.execute(stmt).tuples()})
+        found.update({k: h for k, h in session.execute(stmt)})
     return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from campaigns import migrate
 from campaigns.campaign_config import load_campaigns_file
-from campaigns.demo_data import DDETS, PARTNERS, DemoHousehold, generate_households
+from campaigns.demo_data import CONTACTS, DDETS, PARTNERS, DemoHousehold, generate_households
 from campaigns.imports import push_items
-from campaigns.models import Case, Dispatch, HumanTask, Partner, Response
+from campaigns.models import Case, Dispatch, Partner
 from campaigns.partners import add_partner, issue_key
 from campaigns.runtime import Runtime
 from campaigns.scheduling import PARIS
@@ -53,7 +53,9 @@ class _Simulation:
         with self.runtime.session_factory.begin() as session:
             keys = {}
             for name, kind in PARTNERS:
-                partner = add_partner(session, name=name, kind=kind, now=self.now())
+                phone, address = CONTACTS.get(name, (None, None))
+                partner = add_partner(session, name=name, kind=kind, now=self.now(), contact_phone=phone,
+                                      contact_address=address)
                 keys[name] = issue_key(session, partner=partner, now=self.now())
             load_campaigns_file(session, PRESET, now=self.now())
         self.push(self.households)
@@ -78,8 +80,8 @@ class _Simulation:
             delivered = session.execute(
                 select(Dispatch.id, Dispatch.household_id, Dispatch.channel, Dispatch.sent_at)
                 .where(Dispatch.status == "delivered", Dispatch.id.not_in(self.seen or {0}))
-            ).tuples().all()
-            refs = dict(session.execute(select(Case.household_id, Case.reference)).tuples().all())
+            ).all()
+            refs = dict(session.execute(select(Case.household_id, Case.reference)).all())
         for dispatch_id, household_id, channel, sent_at in delivered:
             self.seen.add(dispatch_id)
             parc = parcs.get(refs[household_id].removeprefix("EXPLOC-"), "social")
@@ -127,9 +129,9 @@ def run_demo(*, households: int, days: int, seed: int) -> str:
     settings.data_dir.mkdir(parents=True)
     rng = random.Random(seed)
     generated = generate_households(households, rng, START.date())
-    simulation: _Simulation
-    runtime = Runtime(settings, clock=lambda: simulation.now())
+    runtime = Runtime(settings)
     simulation = _Simulation(runtime, rng, generated)
+    runtime.clock = simulation.now
     migrate.upgrade(runtime.engine)
     key = simulation.setup()
     simulation.run(days)

@@ -29,6 +29,12 @@ PARTNERS: tuple[tuple[str, str], ...] = (
     (CAF, "caf"),
     *((name, "bailleur_social") for name in BAILLEURS),
 )
+# Contact lines printed on letters. The numbers are in the range ARCEP keeps for fiction (02 61 91 xx xx).
+CONTACTS: dict[str, tuple[str, str]] = {
+    DDETS: ("02 61 91 00 01", "Service prévention des expulsions\nNantes"),
+    DEPARTEMENT: ("02 61 91 00 02", "Direction de l'habitat\nNantes"),
+    ADIL: ("02 61 91 00 44", "Mission prévention des expulsions\nNantes"),
+}
 
 _SURNAMES = (
     "Martin", "Bernard", "Le Goff", "Dubois", "Moreau", "Guérin", "Benali", "Traoré", "Nguyen", "Leroy",
@@ -49,7 +55,7 @@ _STREETS = (
     "allée des Tilleuls", "rue de la Paix", "impasse des Mouettes", "chemin du Moulin", "rue Pasteur",
 )
 # Stages of the households when the demo starts: most at CDP or assignation, some near the CFP.
-_STAGES = (
+_STAGES: tuple[tuple[str, float], ...] = (
     ("commandement_de_payer", 0.40), ("assignation", 0.25), ("commandement_de_quitter_les_lieux", 0.10),
     ("requisition_force_publique", 0.15), ("octroi_force_publique", 0.10),
 )
@@ -71,7 +77,8 @@ def _phone(rng: random.Random) -> str:
 
 
 def generate_households(count: int, rng: random.Random, start: date) -> list[DemoHousehold]:
-    stages, weights = zip(*_STAGES, strict=True)
+    stages = [s for s, _ in _STAGES]
+    weights = [w for _, w in _STAGES]
     households = []
     for index in range(count):
         commune, code_postal = rng.choice(_PLACES)

@@ -27,7 +27,7 @@ def _pct(part: int, whole: int) -> str:
 def summary(session: Session, data_dir: Path, *, days: int, start: datetime, ddets_key: str) -> str:
     households = session.scalar(select(func.count(Household.id))) or 0
     cases = session.scalar(select(func.count(Case.id))) or 0
-    status = Counter(session.execute(select(Dispatch.channel, Dispatch.status, Dispatch.reason)).tuples().all())
+    status = Counter(session.execute(select(Dispatch.channel, Dispatch.status, Dispatch.reason)).all())
     sent = Counter({ch: n for (ch, st, _r), n in status.items() if st == "delivered"})
     skipped = sum(n for (_c, st, _r), n in status.items() if st == "skipped")
     cancelled = Counter({r: n for (_c, st, r), n in status.items() if st == "cancelled"})
@@ -38,10 +38,10 @@ def summary(session: Session, data_dir: Path, *, days: int, start: datetime, dde
     for partner, household_id in session.execute(
         select(Partner.name, Case.household_id).join(Partner, Partner.id == Case.partner_id)
         .where(Partner.kind == "bailleur_social")
-    ).tuples():
+    ):
         owners[partner].add(household_id)
     per_household = Counter(session.execute(
-        select(Dispatch.household_id, Dispatch.channel).where(Dispatch.status == "delivered")).tuples().all())
+        select(Dispatch.household_id, Dispatch.channel).where(Dispatch.status == "delivered")).all())
     end = start + timedelta(days=days - 1)
     lines = [
         f"Démonstration chaîne — Loire-Atlantique, {days} jours simulés (du {_day(start)} au {_day(end)})",
@@ -52,7 +52,8 @@ def summary(session: Session, data_dir: Path, *, days: int, start: datetime, dde
         f"SMS envoyés : {sent['sms']} ; e-mails : {sent['email']}",
         f"Tâches d'appel créées : {tasks['appel']} ; tâches de visite : {tasks['visite']}",
         f"Étapes sautées faute de coordonnées : {skipped}",
-        f"Ménages ayant répondu : {len(responders)} sur {len(contacted)} contactés ({_pct(len(responders & contacted), len(contacted))})",
+        f"Ménages ayant répondu : {len(responders & contacted)} sur {len(contacted)} contactés "
+        f"({_pct(len(responders & contacted), len(contacted))})",
         f"Contacts annulés : {cancelled['responded']} après une réponse, {cancelled['stage_changed']} après un "
         f"changement de stade, {cancelled['closed']} après une clôture",
         "",

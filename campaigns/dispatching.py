@@ -118,7 +118,7 @@ def deliver(
     outcome: SendResult | Exception
     try:
         outcome = channel.send(composed.message)
-    except Exception as exc:  # noqa: BLE001 - every failure must end in a recorded status
+    except Exception as exc:
         outcome = exc
     with session_factory.begin() as session:
         dispatch = session.get_one(Dispatch, dispatch_id, with_for_update=True)

@@ -23,7 +23,7 @@ def grouping_csv(session: Session) -> Iterator[str]:
         .join(Partner, Partner.id == Case.partner_id)
         .order_by(Case.household_id, Partner.name, Case.reference)
         .execution_options(yield_per=5_000)
-    ).tuples()
+    )
     for count, (partner, reference, household_id) in enumerate(rows, start=1):
         writer.writerow([neutralise_cell(partner), neutralise_cell(reference), household_id])
         if count % 5_000 == 0:

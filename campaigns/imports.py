@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -84,7 +84,7 @@ def _apply_batch(
 
 
 def push_items(
-    session: Session, *, partner: Partner, items: list[Mapping[str, object]], now: datetime
+    session: Session, *, partner: Partner, items: Sequence[Mapping[str, object]], now: datetime
 ) -> ImportJob:
     """A JSON push, applied in the caller's transaction (small lists; big ones go through CSV jobs)."""
     job = create_import(session, partner=partner, source="json", payload=None, now=now)
@@ -130,6 +130,10 @@ def run_import(
                 job = session.get_one(ImportJob, import_id)
                 partner = session.get_one(Partner, job.partner_id)
                 _apply_batch(session, job, partner, list(batch), seen, now=clock())
+    except CsvFileError as exc:
+        # A malformed record midway: the batches before it are kept, the partner is told where it broke.
+        _end(session_factory, import_id, clock(), error=f"{exc} ; les lignes précédentes sont conservées")
+        return
     except Exception:
         log.exception("import %s failed", import_id)
         _end(session_factory, import_id, clock(), error="erreur interne pendant l'import ; les lignes déjà "

@@ -13,6 +13,7 @@ from typing import Any
 
 from campaigns.stages import Stage
 
+# FIELDS, all the column names in the partners' documented order, is defined with the parsers below.
 REQUIRED: frozenset[str] = frozenset({"reference", "stade", "prenom", "commune"})
 
 
@@ -56,9 +57,7 @@ class SignalementRow:
 
 
 class _InvalidError(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    """A refused value; the single argument is the French reason."""
 
 
 _Parser = Callable[[object], object]
@@ -70,9 +69,10 @@ _DATE_IMPOSSIBLE = f"date inexistante (jour ou mois hors calendrier) : {_DATE_FO
 _AMOUNT_FORMAT = "montant invalide : format attendu 1234,56 ou 1 234,56 € (virgule ou point décimal)"
 _AMOUNT_NEGATIVE = "montant négatif refusé : un montant positif ou nul est attendu"
 _AMOUNT_TOO_BIG = "montant trop élevé : 10 chiffres au plus avant la virgule"
-_PHONE_INVALID = "numéro de téléphone invalide : format attendu 06 12 34 56 78, +33 6 12 34 56 78 " \
+_PHONE_INVALID = (
+    "numéro de téléphone invalide : format attendu 06 12 34 56 78, +33 6 12 34 56 78 "
     "ou numéro étranger avec indicatif (+ suivi de 8 à 15 chiffres)"
-
+)
 _MOTIF_MISSING = "motif de clôture obligatoire quand le stade est « cloture »"
 _MOTIF_REFUSED = "motif de clôture accepté seulement quand le stade est « cloture »"
 
@@ -92,8 +92,13 @@ _AMOUNT_LIMIT = Decimal(10**10)  # Numeric(12, 2): at most 10 digits before the 
 
 _STAGES = {stage.value: stage for stage in Stage}
 _STAGE_CHOICES = ", ".join(_STAGES)
-_BOOLEANS = dict.fromkeys(("oui", "o", "true", "1"), True) | dict.fromkeys(("non", "n", "false", "0"), False)
-_PARCS = {"social": "social", "prive": "prive", "privé": "prive"}
+# JSON true/false and 1/0 too (True == 1 as a dict key).
+_BOOLEANS: dict[object, bool] = dict.fromkeys(("oui", "o", "true", "1", True), True) | dict.fromkeys(
+    ("non", "n", "false", "0", False), False
+)
+_ALLOCATAIRE_CODES: dict[object, str] = {key: "oui" if yes else "non" for key, yes in _BOOLEANS.items()}
+_ALLOCATAIRE_CODES["inconnu"] = "inconnu"
+_PARCS: dict[object, str] = {"social": "social", "prive": "prive", "privé": "prive"}
 
 
 def _code(value: object) -> str:
@@ -134,7 +139,7 @@ def _date(value: object) -> date:
             try:
                 return date.fromisoformat(iso)
             except ValueError:
-                pass  # Explained below.
+                pass  # The slow path below says what is wrong.
     match = _DATE_FR.fullmatch(value)
     if match is not None:
         day, month, year = match.groups()
@@ -181,45 +186,27 @@ def _amount(value: object) -> Decimal:
 
 
 def _stage(value: object) -> Stage:
-    stage = _STAGES.get(value.lower()) if isinstance(value, str) else None
-    if stage is None and isinstance(value, str):
-        # Tolerate the French spelling of the names: "Commandement de payer", "impayé".
-        folded = unicodedata.normalize("NFKD", value.lower()).encode("ascii", "ignore").decode()
-        stage = _STAGES.get("_".join(folded.replace("-", " ").replace("'", " ").split()))
+    stage = None
+    if isinstance(value, str):
+        stage = _STAGES.get(value.lower())
+        if stage is None:  # Also take the French spelling of the names: "Commandement de payer", "impayé".
+            folded = unicodedata.normalize("NFKD", value.lower()).encode("ascii", "ignore").decode()
+            stage = _STAGES.get("_".join(folded.replace("-", " ").replace("'", " ").split()))
     if stage is None:
         raise _InvalidError(f"stade inconnu « {_code(value)} » : valeurs possibles {_STAGE_CHOICES}")
     return stage
 
 
-def _parc(value: object) -> str:
-    parc = _PARCS.get(str(value).lower()) if isinstance(value, str) else None
-    if parc is None:
-        raise _InvalidError(f"parc inconnu « {_code(value)} » : valeurs possibles social, prive")
-    return parc
+def _choice(choices: Mapping[object, object], refusal: str) -> _Parser:
+    """A parser of codes: case-insensitive text (or JSON scalar) looked up in `choices`."""
 
+    def parse(value: object) -> object:
+        try:
+            return choices[value.lower() if isinstance(value, str) else value]
+        except (KeyError, TypeError):  # TypeError: a list or an object.
+            raise _InvalidError(refusal.format(_code(value))) from None
 
-def _boolean(value: object) -> bool | None:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, int):
-        return {1: True, 0: False}.get(value)
-    return _BOOLEANS.get(value.lower()) if isinstance(value, str) else None
-
-
-def _falc(value: object) -> bool:
-    falc = _boolean(value)
-    if falc is None:
-        raise _InvalidError(f"valeur « {_code(value)} » non reconnue : oui ou non attendu")
-    return falc
-
-
-def _allocataire(value: object) -> str:
-    if isinstance(value, str) and value.lower() == "inconnu":
-        return "inconnu"
-    answer = _boolean(value)
-    if answer is None:
-        raise _InvalidError(f"valeur « {_code(value)} » non reconnue : oui, non ou inconnu attendu")
-    return "oui" if answer else "non"
+    return parse
 
 
 def _postcode(value: object) -> str:
@@ -275,17 +262,19 @@ def _language(value: object) -> str:
     return text
 
 
-_NAME, _ADDRESS = _text(100), _text(200)
+_TEXT_100, _TEXT_200 = _text(100), _text(200)
+_PARC = _choice(_PARCS, "parc inconnu « {} » : valeurs possibles social, prive")
+_ALLOCATAIRE = _choice(_ALLOCATAIRE_CODES, "valeur « {} » non reconnue : oui, non ou inconnu attendu")
+_FALC = _choice(_BOOLEANS, "valeur « {} » non reconnue : oui ou non attendu")
 _PARSERS: tuple[tuple[str, _Parser], ...] = (
-    ("reference", _NAME), ("stade", _stage), ("date_stade", _date), ("parc", _parc),
-    ("nom", _NAME), ("prenom", _NAME), ("date_naissance", _date),
-    ("nom_cotitulaire", _NAME), ("prenom_cotitulaire", _NAME), ("date_naissance_cotitulaire", _date),
-    ("adresse", _ADDRESS), ("complement_adresse", _ADDRESS), ("code_postal", _postcode), ("commune", _NAME),
+    ("reference", _TEXT_100), ("stade", _stage), ("date_stade", _date), ("parc", _PARC),
+    ("nom", _TEXT_100), ("prenom", _TEXT_100), ("date_naissance", _date),
+    ("nom_cotitulaire", _TEXT_100), ("prenom_cotitulaire", _TEXT_100), ("date_naissance_cotitulaire", _date),
+    ("adresse", _TEXT_200), ("complement_adresse", _TEXT_200), ("code_postal", _postcode), ("commune", _TEXT_100),
     ("telephone", _phone), ("email", _email), ("montant_dette", _amount), ("loyer_mensuel", _amount),
-    ("date_premier_impaye", _date), ("allocataire", _allocataire), ("numero_allocataire", _text(20)),
-    ("date_audience", _date), ("langue", _language), ("falc", _falc), ("motif_cloture", _ADDRESS),
+    ("date_premier_impaye", _date), ("allocataire", _ALLOCATAIRE), ("numero_allocataire", _text(20)),
+    ("date_audience", _date), ("langue", _language), ("falc", _FALC), ("motif_cloture", _TEXT_200),
 )
-# All known column names, in the partners' documented order.
 FIELDS: tuple[str, ...] = tuple(name for name, _ in _PARSERS)
 
 _POSITIONS = {name: position for position, name in enumerate(FIELDS)}
@@ -317,7 +306,7 @@ def parse_row(
                 value = parse(value)
             except _InvalidError as exc:
                 value = _INVALID
-                errors.append(RowError(row_number, name, exc.reason))
+                errors.append(RowError(row_number, name, exc.args[0]))
         elif required:
             errors.append(RowError(row_number, name, "champ obligatoire manquant"))
         set_field(row, value)

@@ -99,6 +99,9 @@ class Partner(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
+    # Printed on letters as the sender block, so households know whom to call.
+    contact_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    contact_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

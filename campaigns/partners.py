@@ -20,7 +20,15 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def add_partner(session: Session, *, name: str, kind: str, now: datetime) -> Partner:
+def add_partner(
+    session: Session,
+    *,
+    name: str,
+    kind: str,
+    now: datetime,
+    contact_phone: str | None = None,
+    contact_address: str | None = None,
+) -> Partner:
     try:
         partner_kind = PartnerKind(kind)
     except ValueError:
@@ -31,7 +39,13 @@ def add_partner(session: Session, *, name: str, kind: str, now: datetime) -> Par
         raise ValidationError("le nom du partenaire est vide")
     if session.scalar(select(Partner.id).where(Partner.name == name)) is not None:
         raise ValidationError(f"un partenaire nommé « {name} » existe déjà")
-    partner = Partner(name=name, kind=partner_kind.value, created_at=now)
+    partner = Partner(
+        name=name,
+        kind=partner_kind.value,
+        contact_phone=contact_phone,
+        contact_address=contact_address,
+        created_at=now,
+    )
     session.add(partner)
     session.flush()
     return partner

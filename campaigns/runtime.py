@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -45,6 +46,13 @@ class Runtime:
 
         return build_channels(outbox_dir=self.settings.resolved_outbox_dir, session_factory=self.session_factory)
 
+    @cached_property
+    def celery(self) -> Any:
+        """The Celery client used to hand work to workers (production mode only)."""
+        from campaigns.worker import make_celery
+
+        return make_celery(self.settings.broker_url)
+
     def deliver(self, dispatch_id: int, *, now: datetime | None = None) -> str:
         return dispatching.deliver(
             dispatch_id,
@@ -63,12 +71,14 @@ class Runtime:
                 lease=timedelta(seconds=self.settings.claim_lease_seconds),
                 enqueue=lambda dispatch_id: self.deliver(dispatch_id, now=moment),
             )
-        from campaigns.tasks import deliver_task
+        from campaigns.worker import QUEUE_DISPATCH
 
         return dispatching.tick(
             self.session_factory, now=moment, batch_size=self.settings.tick_batch_size,
             lease=timedelta(seconds=self.settings.claim_lease_seconds),
-            enqueue=lambda dispatch_id: deliver_task.delay(dispatch_id),
+            enqueue=lambda dispatch_id: self.celery.send_task(
+                "chaine.deliver", args=[dispatch_id], queue=QUEUE_DISPATCH
+            ),
         )
 
     def run_import(self, import_id: int) -> None:
@@ -79,9 +89,7 @@ class Runtime:
     def submit_import(self, import_id: int, *, background: bool) -> None:
         """Call after the job row has committed. Embedded: a thread (API) or inline (CLI); else Celery."""
         if not self.settings.eager:
-            from campaigns.tasks import run_import_task
-
-            run_import_task.delay(import_id)
+            self.celery.send_task("chaine.run_import", args=[import_id])
         elif background:
             thread = threading.Thread(target=self.run_import, args=(import_id,), daemon=True)
             self._threads.append(thread)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.campaign_config import covers_territory
@@ -48,7 +48,7 @@ def apply_household_stages(session: Session, household_ids: Collection[int], *, 
         select(Case.household_id, Case.stage, Case.date_stade, Case.commune, Case.code_postal).where(
             Case.household_id.in_(household_ids)
         )
-    ).tuples()
+    )
     for household_id, stage, date_stade, commune, code_postal in rows:
         reports.setdefault(household_id, []).append(ReportedStage(Stage(stage), date_stade))
         # The freshest case says where the household lives now.
@@ -104,8 +104,8 @@ def cancel_pending(
 ) -> int:
     """Cancels the planned contacts and open tasks of these households (of one stage, if given)."""
     ids = list(household_ids)
-    dispatch_filter = [Dispatch.household_id.in_(ids), Dispatch.status.in_(PENDING_DISPATCH)]
-    task_filter = [HumanTask.household_id.in_(ids), HumanTask.status.in_(PENDING_TASK)]
+    dispatch_filter: list[ColumnElement[bool]] = [Dispatch.household_id.in_(ids), Dispatch.status.in_(PENDING_DISPATCH)]
+    task_filter: list[ColumnElement[bool]] = [HumanTask.household_id.in_(ids), HumanTask.status.in_(PENDING_TASK)]
     if stage is not None:
         dispatch_filter.append(Dispatch.stage == stage)
         task_filter.append(HumanTask.stage == stage)

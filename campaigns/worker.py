@@ -13,9 +13,8 @@ QUEUES = (QUEUE_DEFAULT, QUEUE_DISPATCH)
 TICK_SECONDS = 60.0
 
 
-def make_celery() -> Celery:
-    settings = get_settings()
-    app = Celery("chaine", broker=settings.broker_url or "memory://", include=["campaigns.tasks"])
+def make_celery(broker_url: str) -> Celery:
+    app = Celery("chaine", broker=broker_url or "memory://", include=["campaigns.tasks"])
     app.conf.update(
         # A task is acknowledged after it ran, and given back if its worker dies: deliver() is idempotent.
         task_acks_late=True,
@@ -32,4 +31,4 @@ def make_celery() -> Celery:
     return app
 
 
-celery_app = make_celery()
+celery_app = make_celery(get_settings().broker_url)

@@ -102,7 +102,7 @@ def test_sequence_runs_steps_and_skips_impossible_channel(runtime: Runtime, clie
 
 def test_response_cancels_pending_steps_in_every_campaign(runtime: Runtime, client: TestClient) -> None:
     _, ddets = new_partner(runtime, "DDETS 44", "etat")
-    _, dept = new_partner(runtime, "Département 44", "departement")
+    new_partner(runtime, "Département 44", "departement")
     _, bailleur = new_partner(runtime, "Habitat 44", "bailleur_social")
     campaign(runtime, owner="DDETS 44")
     campaign(runtime, owner="Département 44", name="Relance du Département",

@@ -28,8 +28,10 @@ FULL_CONTEXT: dict[str, object] = {
     "date_audience": date(2027, 1, 14),
     "date_envoi": date(2026, 11, 25),
     "reference": "DOS-2026-00042",
+    "telephone_contact": "02 61 91 00 44",
 }
-SPARSE_CONTEXT: dict[str, object] = FULL_CONTEXT | {"montant_dette": None, "date_audience": None}
+SPARSE_CONTEXT: dict[str, object] = FULL_CONTEXT | {
+    "montant_dette": None, "date_audience": None, "telephone_contact": None}
 
 STAGES = [
     ("impaye", "impayé de loyer"),

@@ -42,5 +42,5 @@ def list_campaigns(caller: OwnerDep, runtime: RuntimeDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
         rows = session.execute(
             select(Campaign, Partner.name).join(Partner, Partner.id == Campaign.owner_partner_id).order_by(Campaign.id)
-        ).tuples()
+        )
         return {"campagnes": [_view(c, owner) for c, owner in rows]}

@@ -71,6 +71,16 @@ class _LetterHTML(HTML2FPDF):
 
 class _LetterPDF(FPDF):
     HTML2FPDF_CLASS = _LetterHTML
+    continuation_label = ""
+
+    def header(self) -> None:
+        # Sheets can get separated in a print run: later pages say which letter they continue.
+        if self.page_no() > 1 and self.continuation_label:
+            self.set_font(FONT_FAMILY, "", 8.5)
+            self.set_text_color(80, 80, 80)
+            self.cell(0, 5, self.continuation_label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            self.ln(3)
+            self.set_text_color(0, 0, 0)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -158,6 +168,7 @@ def build_letter_pdf(
     pdf.set_creator("chaîne")
     # A fixed creation date keeps the bytes reproducible for the same letter.
     pdf.set_creation_date(datetime.combine(letter_date, time(9, 0), tzinfo=PARIS))
+    pdf.continuation_label = f"Référence\u00a0: {reference} (suite)"
     pdf.add_page()
 
     _draw_sender(pdf, sender_name, sender_lines)

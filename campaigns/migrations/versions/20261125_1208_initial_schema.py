@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 63bd34f4ff0a
+Revision ID: 4b64a4dfcf02
 Revises: 
-Create Date: 2026-11-25 12:04:01.971308
+Create Date: 2026-11-25 12:08:17.929028
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import campaigns.db
 
-revision: str = '63bd34f4ff0a'
+revision: str = '4b64a4dfcf02'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -33,6 +33,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('contact_phone', sa.String(length=20), nullable=True),
+    sa.Column('contact_address', sa.String(length=300), nullable=True),
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partners')),
     sa.UniqueConstraint('name', name=op.f('uq_partners_name'))

@@ -1,0 +1,134 @@
+"""CSV imports as jobs, reports with row-level French errors, idempotency, and bad input that loses nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from campaigns.models import Case
+from campaigns.runtime import Runtime
+from tests.conftest import new_partner
+from tests.factories import signalement
+
+HEADER = ["reference", "stade", "date_stade", "nom", "prenom", "date_naissance", "adresse", "code_postal",
+          "commune", "telephone", "montant_dette"]
+
+
+def _csv(rows: list[dict[str, Any]], *, delimiter: str = ";", encoding: str = "utf-8") -> bytes:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=HEADER, delimiter=delimiter, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def _wait(client: TestClient, url: str, headers: dict[str, str]) -> dict[str, Any]:
+    for _ in range(200):
+        report: dict[str, Any] = client.get(url, headers=headers).json()
+        if report["statut"] in ("done", "failed"):
+            return report
+        time.sleep(0.05)
+    raise AssertionError(f"import still running: {report}")
+
+
+def _post_csv(client: TestClient, headers: dict[str, str], data: bytes) -> dict[str, Any]:
+    answer = client.post("/api/v1/signalements", content=data, headers={**headers, "Content-Type": "text/csv"})
+    assert answer.status_code == 202, answer.text
+    assert answer.headers["Location"] == f"/api/v1/imports/{answer.json()['id']}"
+    return _wait(client, answer.headers["Location"], headers)
+
+
+def _case_count(runtime: Runtime) -> int:
+    with runtime.session_factory() as session:
+        return session.scalar(select(func.count(Case.id))) or 0
+
+
+def test_csv_job_keeps_valid_rows_and_reports_each_rejection(runtime: Runtime, client: TestClient) -> None:
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    rows = [signalement(f"R-{i}", nom=f"Nom{i}", numero_allocataire=None) for i in range(1, 6)]
+    rows[1]["date_stade"] = "31/02/2026"
+    rows[3]["stade"] = "expulsion_immediate"
+    rows[4]["montant_dette"] = "douze euros"
+    data = _csv(rows, encoding="cp1252")
+    report = _post_csv(client, headers, data.replace(b"Nantes", "Rezé".encode("cp1252")))
+    assert (report["crees"], report["rejetes"], report["lignes_traitees"]) == (2, 3, 5)
+    assert [(r["ligne"], r["champ"]) for r in report["rejets"]] == [
+        (3, "date_stade"), (5, "stade"), (6, "montant_dette")]
+    assert all(r["motif"] for r in report["rejets"])
+    assert "expulsion_immediate" in report["rejets"][1]["motif"]
+    rejected = client.get(report["rejets_csv"], headers=headers)
+    assert rejected.status_code == 200
+    lines = rejected.text.lstrip("\ufeff").splitlines()
+    assert lines[0] == "ligne;reference;champ;motif" and len(lines) == 4
+    assert lines[1].startswith("3;R-2;date_stade;")
+    other = new_partner(runtime, "Harmonie Habitat", "bailleur_social")[1]
+    assert client.get(report["rejets_csv"], headers=other).status_code == 404
+
+
+def test_unknown_columns_are_reported_not_fatal(runtime: Runtime, client: TestClient) -> None:
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    data = "reference,stade,prenom,commune,couleur_prefere\nR-1,impaye,Léa,Nantes,bleu\n".encode()
+    report = _post_csv(client, headers, data)
+    assert (report["crees"], report["colonnes_inconnues"]) == (1, ["couleur_prefere"])
+
+
+def test_broken_files_fail_clearly_and_keep_earlier_data(runtime: Runtime, client: TestClient) -> None:
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    assert client.post("/api/v1/signalements", json=[signalement("R-1")], headers=headers).json()["crees"] == 1
+    empty = _post_csv(client, headers, b"")
+    assert empty["statut"] == "failed" and "vide" in empty["erreur"]
+    missing = _post_csv(client, headers, b"reference;stade;nom\nR-1;impaye;Martin\n")
+    assert missing["statut"] == "failed" and "prenom" in missing["erreur"] and "commune" in missing["erreur"]
+    header_only = _post_csv(client, headers, ";".join(HEADER).encode() + b"\n")
+    assert (header_only["statut"], header_only["lignes_traitees"]) == ("done", 0)
+    undecodable = _post_csv(client, headers, b"reference;stade;prenom;commune\nR-9;impaye;\x81\x8d;Nantes\n")
+    assert undecodable["statut"] == "failed" and undecodable["erreur"]
+    assert _case_count(runtime) == 1
+    view = client.get("/api/v1/signalements/R-1", headers=headers).json()
+    assert view["stade"] == "commandement_de_payer"
+
+
+def test_json_bad_input_is_refused_row_by_row(runtime: Runtime, client: TestClient) -> None:
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    answer = client.post("/api/v1/signalements", headers=headers, json=[
+        signalement("R-1"), signalement("R-2", stade="inconnu"), signalement("R-1", nom="Doublon")])
+    report = answer.json()
+    assert (report["crees"], report["rejetes"]) == (1, 2)
+    assert [(r["ligne"], r["champ"]) for r in report["rejets"]] == [(2, "stade"), (3, "reference")]
+    assert client.post("/api/v1/signalements", headers={**headers, "Content-Type": "application/json"},
+                       content=b"{pas du json").status_code == 400
+    assert client.post("/api/v1/signalements", headers=headers, json={"signalements": "non"}).status_code == 422
+    assert client.post("/api/v1/signalements", headers={**headers, "Content-Type": "application/xml"},
+                       content=b"<a/>").status_code == 415
+    assert _case_count(runtime) == 1
+
+
+def test_idempotency_key_replays_the_first_answer(runtime: Runtime, client: TestClient) -> None:
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    keyed = {**headers, "Idempotency-Key": "lot-2026-11-25"}
+    first = client.post("/api/v1/signalements", json=[signalement("R-1")], headers=keyed)
+    replay = client.post("/api/v1/signalements", json=[signalement("R-1")], headers=keyed)
+    assert first.json() == replay.json() and replay.json()["crees"] == 1
+    conflict = client.post("/api/v1/signalements", json=[signalement("R-2")], headers=keyed)
+    assert conflict.status_code == 422
+    assert _case_count(runtime) == 1
+
+
+def test_responses_validate_their_input(runtime: Runtime, client: TestClient) -> None:
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    client.post("/api/v1/signalements", json=[signalement("R-1")], headers=headers)
+    bad = client.post("/api/v1/reponses", headers=headers, json={"reference": "R-1", "canal": "pigeon",
+                                                                  "nature": "appel_entrant"})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["champ"] == "canal"
+    assert "valeurs possibles" in bad.json()["detail"][0]["motif"]
+    unknown = client.post("/api/v1/reponses", headers=headers, json={"reference": "R-404", "canal": "appel",
+                                                                      "nature": "appel_entrant"})
+    assert unknown.status_code == 404
+    both = client.post("/api/v1/reponses", headers=headers, json={"canal": "appel", "nature": "appel_entrant"})
+    assert both.status_code == 422
