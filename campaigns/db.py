@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+import orjson
+from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, any_, create_engine, event, literal, text, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql import Insert
 from sqlalchemy.types import TypeDecorator
@@ -76,3 +78,100 @@ def insert_ignoring_conflicts(session: Session, table: Any, index_elements: Sequ
     """INSERT ... ON CONFLICT DO NOTHING for the dialect in use (PostgreSQL or SQLite)."""
     dialect_insert = postgresql.insert if is_postgres(session) else sqlite.insert
     return dialect_insert(table).on_conflict_do_nothing(index_elements=list(index_elements))
+
+
+def any_of(session: Session, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN values`; on PostgreSQL one array parameter (`= ANY`), not thousands of bind parameters."""
+    if is_postgres(session):
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(values)
+
+
+def table_of(model: type[Base]) -> Table:
+    return cast(Table, model.__table__)
+
+
+def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Primary keys for rows about to be bulk-inserted (PostgreSQL: taken from the table's sequence)."""
+    if count == 0:
+        return []
+    sequence = f"{table.name}_id_seq"
+    rows = session.execute(
+        text("SELECT nextval(:seq) FROM generate_series(1, :n)"), {"seq": sequence, "n": count}
+    ).scalars()
+    return list(rows)
+
+
+def bulk_insert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """Inserts many rows: COPY on PostgreSQL (no per-row SQL at all), executemany elsewhere.
+
+    Rows must hold plain values; JSON columns are serialised here because COPY does not know them.
+    """
+    if not rows:
+        return
+    table = table_of(model)
+    if not is_postgres(session):
+        session.execute(table.insert(), list(rows))
+        return
+    columns = list(rows[0].keys())
+    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row([orjson.dumps(row[c]).decode() if c in json_columns else row[c] for c in columns])
+
+
+def insert_returning_ids(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Inserts rows and returns their new ids, in order."""
+    if not rows:
+        return []
+    table = table_of(model)
+    if is_postgres(session):
+        ids = allocate_ids(session, table, len(rows))
+        bulk_insert(session, model, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+        return ids
+    stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    return list(session.execute(stmt, list(rows)).scalars())
+
+
+def bulk_insert_ignoring_conflicts(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], conflict_columns: Sequence[str]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING for many rows; on PostgreSQL one statement over unnest()ed arrays."""
+    if not rows:
+        return
+    table = table_of(model)
+    if not is_postgres(session):
+        session.execute(insert_ignoring_conflicts(session, table, conflict_columns), list(rows))
+        return
+    columns = list(rows[0].keys())
+    dialect = session.get_bind().dialect
+    arrays = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect)}[])" for c in columns)
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    conflict = ", ".join(f'"{c}"' for c in conflict_columns)
+    session.execute(
+        text(f'INSERT INTO "{table.name}" ({quoted}) SELECT * FROM unnest({arrays}) '  # noqa: S608 - names from metadata
+             f"ON CONFLICT ({conflict}) DO NOTHING"),
+        {c: [row[c] for row in rows] for c in columns},
+    )
+
+
+def bulk_update(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    """UPDATE by primary key `id` for many rows with the same columns; on PostgreSQL one statement."""
+    if not rows:
+        return
+    if not is_postgres(session):
+        session.execute(update(model), list(rows), execution_options={"synchronize_session": False})
+        return
+    table = table_of(model)
+    columns = [c for c in rows[0] if c != "id"]
+    dialect = session.get_bind().dialect
+    names = ["id", *columns]
+    arrays = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect)}[])" for c in names)
+    assignments = ", ".join(f'"{c}" = v."{c}"' for c in columns)
+    session.execute(
+        text(f'UPDATE "{table.name}" SET {assignments} FROM unnest({arrays}) AS v({", ".join(names)}) '  # noqa: S608
+             f'WHERE "{table.name}".id = v.id'),
+        {c: [row[c] for row in rows] for c in names},
+    )

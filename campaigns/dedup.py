@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.db import any_of
 from campaigns.models import HouseholdKey
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
@@ -87,6 +88,8 @@ def _lookup(session: Session, keys: Iterable[str]) -> dict[str, int]:
     # Chunks keep the IN list within every driver's parameter limit.
     for start in range(0, len(key_list), 5_000):
         chunk = key_list[start:start + 5_000]
-        stmt = select(HouseholdKey.key_hash, HouseholdKey.household_id).where(HouseholdKey.key_hash.in_(chunk))
+        stmt = select(HouseholdKey.key_hash, HouseholdKey.household_id).where(
+            any_of(session, HouseholdKey.key_hash, chunk)
+        )
         found.update({k: h for k, h in session.execute(stmt)})
     return found

@@ -8,10 +8,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from campaigns.db import insert_ignoring_conflicts
+from campaigns.db import any_of, bulk_insert, bulk_insert_ignoring_conflicts, insert_returning_ids
 from campaigns.dedup import IdentityFields, identity_keys, match_households
 from campaigns.intake import SignalementRow
 from campaigns.models import Case, CaseChange, Household, HouseholdKey, Partner
@@ -66,7 +66,9 @@ def ingest(
     existing = {
         c.reference: c
         for c in session.scalars(
-            select(Case).where(Case.partner_id == partner.id, Case.reference.in_([r.reference for r in rows]))
+            select(Case).where(
+                Case.partner_id == partner.id, any_of(session, Case.reference, [r.reference for r in rows])
+            )
         )
     }
     new_rows: list[tuple[SignalementRow, str]] = []
@@ -88,7 +90,7 @@ def ingest(
         counts.created = len(new_rows)
         touched |= _create_cases(session, partner, new_rows, now=now, key_rows=key_rows)
     if key_rows:
-        session.execute(insert_ignoring_conflicts(session, HouseholdKey, ["key_hash"]), key_rows)
+        bulk_insert_ignoring_conflicts(session, HouseholdKey, key_rows, ["key_hash"])
     counts.stage_moves = apply_household_stages(session, touched, now=now)
     return counts
 
@@ -149,11 +151,8 @@ def _create_cases(
         group_of_row.append(group)
     new_ids: list[int] = []
     if new_group_count:
-        new_ids = list(
-            session.scalars(
-                insert(Household).returning(Household.id, sort_by_parameter_order=True),
-                [{"created_at": now, "updated_at": now} for _ in range(new_group_count)],
-            ).all()
+        new_ids = insert_returning_ids(
+            session, Household, [{"created_at": now, "updated_at": now} for _ in range(new_group_count)]
         )
     today = local_date(now)
     case_rows: list[dict[str, Any]] = []
@@ -171,6 +170,8 @@ def _create_cases(
             updated_at=now,
         )
         case_rows.append(values)
-    session.execute(insert(Case), case_rows)
-    session.execute(update(Household).where(Household.id.in_(touched)).values(updated_at=now))
+    bulk_insert(session, Case, case_rows)
+    existing = touched.difference(new_ids)
+    if existing:
+        session.execute(update(Household).where(any_of(session, Household.id, list(existing))).values(updated_at=now))
     return touched

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.campaign_config import covers_territory
+from campaigns.db import any_of, bulk_insert, bulk_update, insert_returning_ids
 from campaigns.errors import NotFoundError
 from campaigns.models import (
     Campaign,
@@ -32,6 +34,12 @@ PENDING_DISPATCH = (DispatchStatus.PLANNED, DispatchStatus.QUEUED)
 PENDING_TASK = (TaskStatus.PENDING, TaskStatus.RESERVED, TaskStatus.IN_PROGRESS)
 
 
+class _HouseholdState(NamedTuple):
+    id: int
+    stage: str | None
+    current_entry_id: int | None
+
+
 @dataclass(frozen=True, slots=True)
 class _Place:
     commune: str | None
@@ -46,7 +54,7 @@ def apply_household_stages(session: Session, household_ids: Collection[int], *, 
     places: dict[int, tuple[date, _Place]] = {}
     rows = session.execute(
         select(Case.household_id, Case.stage, Case.date_stade, Case.commune, Case.code_postal).where(
-            Case.household_id.in_(household_ids)
+            any_of(session, Case.household_id, list(household_ids))
         )
     )
     for household_id, stage, date_stade, commune, code_postal in rows:
@@ -54,23 +62,35 @@ def apply_household_stages(session: Session, household_ids: Collection[int], *, 
         # The freshest case says where the household lives now.
         if household_id not in places or date_stade >= places[household_id][0]:
             places[household_id] = (date_stade, _Place(commune, code_postal))
-    households = session.scalars(select(Household).where(Household.id.in_(household_ids))).all()
+    households = session.execute(
+        select(Household.id, Household.stage, Household.current_entry_id).where(
+            any_of(session, Household.id, list(household_ids))
+        )
+    ).all()
     moves = [
-        (h, new)
+        (_HouseholdState(*h), new)
         for h in households
         if (new := household_stage(reports.get(h.id, []))) and new != h.stage and not _backwards(h.stage, new)
     ]
     if not moves:
         return 0
-    _leave_stages(session, [h for h, _ in moves], now=now, closing={h.id for h, s in moves if s is Stage.CLOTURE})
-    entry_ids = session.scalars(
-        insert(StageEntry).returning(StageEntry.id, sort_by_parameter_order=True),
-        [{"household_id": h.id, "stage": s.value, "entered_at": now} for h, s in moves],
-    ).all()
-    for (household, stage), entry_id in zip(moves, entry_ids, strict=True):
-        household.stage = stage.value
-        household.current_entry_id = entry_id
-        household.updated_at = now
+    _leave_stages(
+        session,
+        [h for h, _ in moves if h.current_entry_id is not None],
+        now=now,
+        closing={h.id for h, s in moves if s is Stage.CLOTURE},
+    )
+    entry_ids = insert_returning_ids(
+        session, StageEntry, [{"household_id": h.id, "stage": s.value, "entered_at": now} for h, s in moves]
+    )
+    bulk_update(
+        session,
+        Household,
+        [
+            {"id": h.id, "stage": s.value, "current_entry_id": e, "updated_at": now}
+            for (h, s), e in zip(moves, entry_ids, strict=True)
+        ],
+    )
     _enroll(session, [(h.id, s, e, places[h.id][1]) for (h, s), e in zip(moves, entry_ids, strict=True)], now=now)
     return len(moves)
 
@@ -82,7 +102,9 @@ def _backwards(current: str | None, new: Stage) -> bool:
     return new.rank < Stage(current).rank
 
 
-def _leave_stages(session: Session, households: list[Household], *, now: datetime, closing: set[int]) -> None:
+def _leave_stages(
+    session: Session, households: list[_HouseholdState], *, now: datetime, closing: set[int]
+) -> None:
     for reason, ids in (
         (Reason.CLOSED, [h.id for h in households if h.id in closing]),
         (Reason.STAGE_CHANGED, [h.id for h in households if h.id not in closing]),
@@ -93,7 +115,7 @@ def _leave_stages(session: Session, households: list[Household], *, now: datetim
         if entry_ids:
             session.execute(
                 update(StageEntry)
-                .where(StageEntry.id.in_(entry_ids))
+                .where(any_of(session, StageEntry.id, entry_ids))
                 .values(left_at=now, left_reason=reason.value)
             )
         cancel_pending(session, household_ids=ids, reason=reason, now=now)
@@ -104,8 +126,10 @@ def cancel_pending(
 ) -> int:
     """Cancels the planned contacts and open tasks of these households (of one stage, if given)."""
     ids = list(household_ids)
-    dispatch_filter: list[ColumnElement[bool]] = [Dispatch.household_id.in_(ids), Dispatch.status.in_(PENDING_DISPATCH)]
-    task_filter: list[ColumnElement[bool]] = [HumanTask.household_id.in_(ids), HumanTask.status.in_(PENDING_TASK)]
+    dispatch_filter: list[ColumnElement[bool]] = [
+        any_of(session, Dispatch.household_id, ids), Dispatch.status.in_(PENDING_DISPATCH)]
+    task_filter: list[ColumnElement[bool]] = [
+        any_of(session, HumanTask.household_id, ids), HumanTask.status.in_(PENDING_TASK)]
     if stage is not None:
         dispatch_filter.append(Dispatch.stage == stage)
         task_filter.append(HumanTask.stage == stage)
@@ -140,32 +164,41 @@ def _enroll(
     ]
     if not pairs:
         return
-    enrollment_ids = session.scalars(
-        insert(Enrollment).returning(Enrollment.id, sort_by_parameter_order=True),
+    enrollment_ids = insert_returning_ids(
+        session,
+        Enrollment,
         [
             {"campaign_id": c.id, "household_id": h, "stage_entry_id": e, "stage": s.value, "enrolled_at": now}
             for c, h, s, e in pairs
         ],
-    ).all()
+    )
+    dues = {c.id: step_due_times(c, entered_at=now) for c in {p[0] for p in pairs}}
     dispatches = [
         row
         for (campaign, household_id, stage, entry_id), enrollment_id in zip(pairs, enrollment_ids, strict=True)
-        for row in plan_enrollment(campaign, household_id, stage, entry_id, enrollment_id, entered_at=now)
+        for row in plan_enrollment(campaign, household_id, stage, entry_id, enrollment_id, dues=dues[campaign.id])
     ]
-    if dispatches:
-        session.execute(insert(Dispatch), dispatches)
+    bulk_insert(session, Dispatch, dispatches)
 
 
-def plan_enrollment(
-    campaign: Campaign, household_id: int, stage: Stage, entry_id: int, enrollment_id: int, *, entered_at: datetime
-) -> list[dict[str, object]]:
-    """The Dispatch rows of one enrollment; each step's due time is its delay moved into the sending window."""
-    rows: list[dict[str, object]] = []
+def step_due_times(campaign: Campaign, *, entered_at: datetime) -> list[datetime]:
+    """When each step falls due for a household entering the stage at `entered_at`: its delay (from the
+    previous step or from stage entry), moved into the sending window."""
+    dues: list[datetime] = []
     previous_due = entered_at
     for step in campaign.steps:
         base = entered_at if step.delay_from == "stage_entry" else previous_due
-        due = next_window(base + timedelta(days=step.delay_days))
-        previous_due = due
+        previous_due = next_window(base + timedelta(days=step.delay_days))
+        dues.append(previous_due)
+    return dues
+
+
+def plan_enrollment(
+    campaign: Campaign, household_id: int, stage: Stage, entry_id: int, enrollment_id: int, *, dues: list[datetime]
+) -> list[dict[str, object]]:
+    """The Dispatch rows of one enrollment."""
+    rows: list[dict[str, object]] = []
+    for step, due in zip(campaign.steps, dues, strict=True):
         rows.append(
             {
                 # One row per campaign, stage stay and step: planning twice cannot create a second letter.

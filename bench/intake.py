@@ -1,0 +1,143 @@
+"""Pushes 100,000 signalements through the HTTP API into PostgreSQL; prints rows/s and the API's peak RSS.
+
+15% of the rows are households already pushed by a first partner, pushed again by a second one (other
+references, no allocataire number, names in capitals) so that matching works for its living.
+Run: .venv/bin/python bench/intake.py [--rows 100000] [--batch 5000] [--clients 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.generate import household_rows  # noqa: E402
+from campaigns import migrate  # noqa: E402
+from campaigns.campaign_config import CampaignSpec, upsert_campaign  # noqa: E402
+from campaigns.partners import add_partner, issue_key  # noqa: E402
+from campaigns.runtime import Runtime, utc_now  # noqa: E402
+from campaigns.settings import Settings  # noqa: E402
+
+ADMIN = os.environ.get("CHAINE_TEST_PG_ADMIN", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
+
+
+def _fresh_database(name: str) -> str:
+    with psycopg.connect(ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
+
+
+def _setup(url: str) -> tuple[str, str]:
+    runtime = Runtime(Settings(database_url=url))
+    migrate.upgrade(runtime.engine)
+    with runtime.session_factory.begin() as session:
+        keys = []
+        for name, kind in (("Habitat 44", "bailleur_social"), ("DDETS 44", "etat")):
+            partner = add_partner(session, name=name, kind=kind, now=utc_now())
+            keys.append(issue_key(session, partner=partner, now=utc_now()))
+        # A campaign covering every stage: each new household is enrolled and its steps planned.
+        upsert_campaign(session, CampaignSpec.model_validate({
+            "name": "Courriers de l'État", "owner": "DDETS 44",
+            "stages": ["impaye", "commandement_de_payer", "assignation", "jugement",
+                       "commandement_de_quitter_les_lieux"],
+            "steps": [{"channel": "courrier", "template": "information_etat"},
+                      {"channel": "sms", "template": "relance", "delay_days": 10}]}), now=utc_now())
+    runtime.engine.dispose()
+    return keys[0], keys[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=5_000)
+    parser.add_argument("--clients", type=int, default=2)
+    args = parser.parse_args()
+    url = _fresh_database("chaine_bench")
+    key_a, key_b = _setup(url)
+    second = int(args.rows * 0.15)
+    households = household_rows(args.rows - second)
+    repeats = [{**row, "reference": f"E{i:07d}", "nom": row["nom"].upper(), "numero_allocataire": None}
+               for i, row in enumerate(households[:second])]
+    batches: list[tuple[str, bytes]] = []
+    for key, rows in ((key_a, households), (key_b, repeats)):
+        for start in range(0, len(rows), args.batch):
+            batches.append((key, orjson.dumps([{k: v for k, v in r.items() if v is not None}
+                                               for r in rows[start:start + args.batch]])))
+    port = _free_port()
+    env = os.environ | {"CHAINE_DATABASE_URL": url, "CHAINE_DATA_DIR": "/tmp/chaine-bench"}
+    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port),
+                            "--log-level", "warning"], cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/api/v1/sante", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        totals: dict[str, int] = {"crees": 0, "inchanges": 0, "mis_a_jour": 0, "rejetes": 0}
+
+        def push(batch: tuple[str, bytes]) -> dict[str, Any]:
+            key, body = batch
+            with httpx.Client(timeout=300) as client:
+                answer = client.post(f"{base}/api/v1/signalements", content=body,
+                                     headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+            answer.raise_for_status()
+            result: dict[str, Any] = answer.json()
+            return result
+
+        started = time.perf_counter()
+        # First partner's lists first, then the second partner's: its rows must find existing households.
+        first = [b for b in batches if b[0] == key_a]
+        with ThreadPoolExecutor(args.clients) as pool:
+            reports = list(pool.map(push, first))
+            reports += list(pool.map(push, [b for b in batches if b[0] == key_b]))
+        elapsed = time.perf_counter() - started
+        for report in reports:
+            for name in totals:
+                totals[name] += report[name]
+        peak = _peak_rss_mb(api.pid)
+    finally:
+        api.terminate()
+        api.wait(30)
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        households_count = conn.execute("SELECT count(*) FROM households").fetchone()
+        dispatches = conn.execute("SELECT count(*) FROM dispatches").fetchone()
+    print(f"rows pushed: {args.rows} in {len(batches)} requests of {args.batch} ({args.clients} clients)")
+    print(f"created {totals['crees']}, unchanged {totals['inchanges']}, rejected {totals['rejetes']}")
+    print(f"households: {households_count[0] if households_count else '?'} "
+          f"(expected {len(households)}); dispatches planned: {dispatches[0] if dispatches else '?'}")
+    print(f"elapsed: {elapsed:.1f} s")
+    print(f"throughput: {args.rows / elapsed:,.0f} rows/s end to end (target >= 5,000)")
+    print(f"API peak RSS: {peak:.0f} MB (target <= 500)")
+
+
+if __name__ == "__main__":
+    main()
