@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.csvfiles import CsvFileError, read_csv
@@ -114,7 +114,7 @@ def run_import(
             return
         payload = session.scalar(select(ImportJob.payload).where(ImportJob.id == import_id)) or b""
         job.status = ImportStatus.RUNNING.value
-        job.started_at = clock()
+        job.started_at = job.heartbeat_at = clock()
     try:
         content = read_csv(payload)
     except CsvFileError as exc:
@@ -128,8 +128,11 @@ def run_import(
         for batch in _batches(content.rows, batch_size):
             with session_factory.begin() as session:
                 job = session.get_one(ImportJob, import_id)
+                if job.status != ImportStatus.RUNNING:
+                    return  # reclaimed by another process meanwhile: it owns the job now
                 partner = session.get_one(Partner, job.partner_id)
                 _apply_batch(session, job, partner, list(batch), seen, now=clock())
+                job.heartbeat_at = clock()
     except CsvFileError as exc:
         # A malformed record midway: the batches before it are kept, the partner is told where it broke.
         _end(session_factory, import_id, clock(), error=f"{exc} ; les lignes précédentes sont conservées")
@@ -150,3 +153,22 @@ def _end(session_factory: sessionmaker[Session], import_id: int, now: datetime, 
         job.total_rows = job.processed_rows
         job.finished_at = now
         job.payload = None
+
+
+def reclaim_stale_imports(session: Session, *, now: datetime, lease: timedelta) -> list[int]:
+    """Jobs whose process died (an API thread, a lost Celery task) are reset to run again from the start.
+
+    Safe because applying the same rows twice changes nothing; the counts are reset with them.
+    """
+    stale = session.scalars(
+        select(ImportJob).where(
+            ((ImportJob.status == ImportStatus.PENDING) & (ImportJob.created_at < now - lease))
+            | ((ImportJob.status == ImportStatus.RUNNING) & (ImportJob.heartbeat_at < now - lease))
+        ).with_for_update(skip_locked=True)
+    ).all()
+    for job in stale:
+        log.warning("import %s: no progress for %s, started again", job.id, lease)
+        job.status = ImportStatus.PENDING.value
+        job.processed_rows = job.created_count = job.updated_count = job.unchanged_count = job.rejected_count = 0
+        session.execute(delete(ImportRejection).where(ImportRejection.import_id == job.id))
+    return [job.id for job in stale]

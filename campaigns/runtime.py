@@ -65,6 +65,12 @@ class Runtime:
     def tick(self, *, now: datetime | None = None) -> int:
         """Embedded: deliver in-process. With a broker: hand each claimed row to a Celery worker."""
         moment = now or self.clock()
+        with self.session_factory.begin() as session:
+            stale_imports = imports.reclaim_stale_imports(
+                session, now=moment, lease=timedelta(seconds=self.settings.import_lease_seconds)
+            )
+        for import_id in stale_imports:
+            self.submit_import(import_id, background=True)
         if self.settings.eager:
             return dispatching.tick(
                 self.session_factory, now=moment, batch_size=self.settings.tick_batch_size,

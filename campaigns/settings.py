@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Paris"
     # A claimed row whose worker vanished is handed out again after this lease.
     claim_lease_seconds: int = 600
+    # An import with no finished batch for this long is taken as dead and run again.
+    import_lease_seconds: int = 900
     tick_batch_size: int = 500
     max_attempts: int = 5
     json_push_max_rows: int = 10_000

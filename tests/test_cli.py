@@ -20,7 +20,8 @@ CHAINE = str(Path(sys.executable).parent / "chaine")
 
 
 def _run(args: list[str], env: dict[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([CHAINE, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([CHAINE, *args], check=False, cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=300)
     if check:
         assert result.returncode == 0, result.stdout + result.stderr
     return result

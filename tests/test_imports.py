@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from campaigns.models import Case
 from campaigns.runtime import Runtime
-from tests.conftest import new_partner
+from tests.conftest import Clock, new_partner
 from tests.factories import signalement
 
 HEADER = ["reference", "stade", "date_stade", "nom", "prenom", "date_naissance", "adresse", "code_postal",
@@ -132,3 +132,26 @@ def test_responses_validate_their_input(runtime: Runtime, client: TestClient) ->
     assert unknown.status_code == 404
     both = client.post("/api/v1/reponses", headers=headers, json={"canal": "appel", "nature": "appel_entrant"})
     assert both.status_code == 422
+
+
+def test_an_import_whose_process_died_is_run_again_by_the_tick(runtime: Runtime, clock: Clock) -> None:
+    from campaigns.imports import create_import
+    from campaigns.models import ImportJob, Partner
+
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    data = _csv([signalement("R-1"), signalement("R-2", nom="Martin", numero_allocataire="2")])
+    with runtime.session_factory.begin() as session:
+        job = create_import(session, partner=session.get_one(Partner, partner_id), source="csv", payload=data,
+                            now=clock())
+        # As left by an API process killed in the middle: running, some counts, no progress since.
+        job.status, job.started_at, job.heartbeat_at, job.processed_rows = "running", clock(), clock(), 1
+        job_id = job.id
+    runtime.tick()
+    assert _case_count(runtime) == 0  # within the lease: still someone else's
+    clock.advance(hours=1)
+    runtime.tick()
+    runtime.join_background(30)
+    with runtime.session_factory() as session:
+        job = session.get_one(ImportJob, job_id)
+        assert (job.status, job.processed_rows, job.created_count) == ("done", 2, 2)
+    assert _case_count(runtime) == 2

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4b64a4dfcf02
+Revision ID: 4e2d17bd7fa9
 Revises: 
-Create Date: 2026-11-25 12:08:17.929028
+Create Date: 2026-11-25 12:18:29.160505
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import campaigns.db
 
-revision: str = '4b64a4dfcf02'
+revision: str = '4e2d17bd7fa9'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -137,6 +137,7 @@ def upgrade() -> None:
     sa.Column('payload', sa.LargeBinary(), nullable=True),
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('started_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_imports_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_imports'))
