@@ -29,6 +29,8 @@ class StepSpec(BaseModel):
     delay_from: Literal["previous", "stage_entry"] = "previous"
     conditions: list[Condition] = Field(default_factory=list)
     template: str | None = None
+    # The State's letter at a stage: never suppressed by coordination or caps.
+    regulatory: bool = False
 
     @model_validator(mode="after")
     def _template_for_messages(self) -> StepSpec:
@@ -62,6 +64,9 @@ class CampaignSpec(BaseModel):
     territory: TerritorySpec = Field(default_factory=TerritorySpec)
     steps: list[StepSpec] = Field(min_length=1)
     active: bool = True
+    priority: int = Field(default=100, ge=0, le=1000, description="plus petit = prioritaire")
+    coordination: Literal["merge", "suppress"] = "merge"
+    over_cap: Literal["defer", "skip"] = "defer"
 
     @field_validator("stages")
     @classmethod
@@ -115,6 +120,9 @@ def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> C
     campaign.communes = sorted({normalise_text(c) for c in spec.territory.communes})
     campaign.postcodes = sorted(set(spec.territory.postcodes))
     campaign.active = spec.active
+    campaign.priority = spec.priority
+    campaign.coordination = spec.coordination
+    campaign.over_cap = spec.over_cap
     campaign.steps.clear()
     session.flush()
     campaign.steps.extend(
@@ -125,6 +133,7 @@ def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> C
             delay_from=step.delay_from,
             conditions=list(step.conditions),
             template=step.template,
+            regulatory=step.regulatory,
         )
         for i, step in enumerate(spec.steps)
     )

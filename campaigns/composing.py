@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from html import escape
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -35,10 +36,17 @@ def is_mobile(phone: str | None) -> bool:
 
 
 def reference_case(session: Session, dispatch: Dispatch, owner_id: int) -> Case:
-    """The campaign owner's own case if it has one, else the freshest case of the household."""
+    """The campaign owner's own case if it has one, else the freshest case of the household; a case whose
+    address came back NPAI only if no other case has a usable one."""
     cases = session.scalars(select(Case).where(Case.household_id == dispatch.household_id)).all()
-    own = [c for c in cases if c.partner_id == owner_id]
-    return max(own or cases, key=lambda c: (c.date_stade, c.updated_at))
+    return max(cases, key=lambda c: (not c.adresse_invalide, c.partner_id == owner_id, c.date_stade, c.updated_at))
+
+
+def ensure_reachable(session: Session, dispatch: Dispatch) -> None:
+    """Raises NoChannelError when this step cannot reach the household."""
+    campaign = session.get_one(Campaign, dispatch.campaign_id)
+    case = reference_case(session, dispatch, campaign.owner_partner_id)
+    check_reachable(dispatch.channel, case, list(dispatch.conditions))
 
 
 def _sender_lines(owner: Partner) -> list[str]:
@@ -63,7 +71,7 @@ def _display_name(case: Case) -> str:
 
 
 def address_lines(case: Case) -> tuple[str, ...]:
-    if not (case.adresse and case.code_postal):
+    if not (case.adresse and case.code_postal) or case.adresse_invalide:
         return ()
     lines = [_display_name(case)]
     if case.complement_adresse:
@@ -126,7 +134,32 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
             metadata=metadata,
         )
         return Composed(message, template_fallback=False)
-    context = {
+    context = _context(dispatch, owner, case, recipient, now=now)
+    rendered = rendering.render(
+        dispatch.channel, dispatch.template, locale=case.langue, falc=case.falc, context=context
+    )
+    html_body = rendered.html_body
+    if dispatch.channel == ChannelKind.COURRIER:
+        html_body += _merged_blocks(session, dispatch, case, recipient, now=now)
+    if rendered.falc:
+        metadata["font_size"] = "14"
+    message = OutboundMessage(
+        idempotency_key=dispatch.dedup_key,
+        channel=dispatch.channel,
+        recipient=recipient,
+        sender_name=owner.name,
+        subject=rendered.subject,
+        body=rendered.body,
+        html_body=html_body,
+        dispatch_id=dispatch.id,
+        metadata=metadata,
+    )
+    return Composed(message, template_fallback=rendered.fallback)
+
+
+def _context(dispatch: Dispatch, owner: Partner, case: Case, recipient: Recipient, *, now: datetime
+             ) -> dict[str, object]:
+    return {
         "destinataire": recipient.display_name,
         "expediteur": owner.name,
         "stade": dispatch.stage,
@@ -138,20 +171,22 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
         "reference": case.reference,
         "telephone_contact": owner.contact_phone,
     }
-    rendered = rendering.render(
-        dispatch.channel, dispatch.template, locale=case.langue, falc=case.falc, context=context
-    )
-    if rendered.falc:
-        metadata["font_size"] = "14"
-    message = OutboundMessage(
-        idempotency_key=dispatch.dedup_key,
-        channel=dispatch.channel,
-        recipient=recipient,
-        sender_name=owner.name,
-        subject=rendered.subject,
-        body=rendered.body,
-        html_body=rendered.html_body,
-        dispatch_id=dispatch.id,
-        metadata=metadata,
-    )
-    return Composed(message, template_fallback=rendered.fallback)
+
+
+def _merged_blocks(session: Session, dispatch: Dispatch, case: Case, recipient: Recipient, *, now: datetime) -> str:
+    """One block per partner whose letter was folded into this one: its message and its contact."""
+    blocks = []
+    merged = session.scalars(
+        select(Dispatch).where(Dispatch.merged_into_id == dispatch.id).order_by(Dispatch.id)
+    ).all()
+    for other in merged:
+        if not other.template:
+            continue
+        partner = session.get_one(Partner, session.get_one(Campaign, other.campaign_id).owner_partner_id)
+        rendered = rendering.render(
+            "courrier", other.template, locale=case.langue, falc=case.falc,
+            context=_context(other, partner, case, recipient, now=now),
+        )
+        contact = f" (tél. {escape(partner.contact_phone)})" if partner.contact_phone else ""
+        blocks.append(f"<p><strong>Message de {escape(partner.name)}{contact}</strong></p>{rendered.html_body}")
+    return "".join(blocks)

@@ -11,6 +11,7 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, any_, create_eng
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.sql import Insert
 from sqlalchemy.types import TypeDecorator
 
@@ -113,13 +114,20 @@ def bulk_insert(session: Session, model: type[Base], rows: Sequence[dict[str, An
     if not is_postgres(session):
         session.execute(table.insert(), list(rows))
         return
-    columns = list(rows[0].keys())
+    # COPY bypasses SQLAlchemy's column defaults: apply the scalar ones here.
+    defaults = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in rows[0] and isinstance(c.default, ScalarElementColumnDefault)
+    }
+    columns = [*rows[0].keys(), *defaults]
     json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
     quoted = ", ".join(f'"{c}"' for c in columns)
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:  # type: ignore[union-attr]
         for row in rows:
-            copy.write_row([orjson.dumps(row[c]).decode() if c in json_columns else row[c] for c in columns])
+            values = {**defaults, **row}
+            copy.write_row([orjson.dumps(values[c]).decode() if c in json_columns else values[c] for c in columns])
 
 
 def insert_returning_ids(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> list[int]:

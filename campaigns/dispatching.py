@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns.composing import Composed, NoChannelError, compose
+from campaigns.composing import Composed, NoChannelError, compose, ensure_reachable
+from campaigns.coordination import CoordinationRules, Verdict, coordinate
 from campaigns.models import Campaign, Dispatch, DispatchStatus, Household, Reason, Response
 from campaigns.ports import Channel, PermanentChannelError, SendResult
 from campaigns.rendering import TemplateNotFoundError
@@ -87,6 +88,7 @@ def deliver(
     session_factory: sessionmaker[Session],
     channels: Mapping[str, Channel],
     max_attempts: int,
+    rules: CoordinationRules,
 ) -> str:
     """Sends one claimed row and records the outcome; returns its status. Safe to call twice."""
     with session_factory.begin() as session:
@@ -99,6 +101,15 @@ def deliver(
         guard = _guard(session, dispatch)
         if guard is not None:
             _finish(dispatch, guard[0], guard[1].value, now)
+            return dispatch.status
+        try:
+            ensure_reachable(session, dispatch)
+        except NoChannelError:
+            _finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
+            return dispatch.status
+        verdict = coordinate(session, dispatch, now=now, rules=rules)
+        if verdict.action != "send":
+            _apply_verdict(dispatch, verdict, now=now)
             return dispatch.status
         try:
             composed: Composed = compose(session, dispatch, now=now)
@@ -126,6 +137,19 @@ def deliver(
         return dispatch.status
 
 
+def _apply_verdict(dispatch: Dispatch, verdict: Verdict, *, now: datetime) -> None:
+    reason = verdict.reason.value if verdict.reason else None
+    if verdict.action == "defer" and verdict.defer_until is not None:
+        # Waits for the cap to allow it: planned again, with the reason kept visible.
+        dispatch.status = DispatchStatus.PLANNED.value
+        dispatch.reason = reason
+        dispatch.due_at = verdict.defer_until
+        return
+    status = DispatchStatus.SKIPPED if verdict.action == "skip" else DispatchStatus.CANCELLED
+    _finish(dispatch, status, reason, now)
+    dispatch.merged_into_id = verdict.merged_into_id
+
+
 def _record(
     dispatch: Dispatch, outcome: SendResult | Exception, *, attempts: int, max_attempts: int, now: datetime
 ) -> None:
@@ -139,8 +163,10 @@ def _record(
     # Only the exception type is kept: provider messages may echo a phone number or an address.
     dispatch.last_error = type(outcome).__name__
     if isinstance(outcome, PermanentChannelError):
-        reason = Reason.NO_CHANNEL if str(outcome) == Reason.NO_CHANNEL else Reason.PROVIDER_ERROR
-        status = DispatchStatus.SKIPPED if reason is Reason.NO_CHANNEL else DispatchStatus.PERMANENT_FAILURE
+        reason = {"no_channel": Reason.NO_CHANNEL, "opted_out": Reason.OPTED_OUT}.get(
+            str(outcome), Reason.PROVIDER_ERROR
+        )
+        status = DispatchStatus.PERMANENT_FAILURE if reason is Reason.PROVIDER_ERROR else DispatchStatus.SKIPPED
         _finish(dispatch, status, reason.value, now)
     elif attempts >= max_attempts:
         _finish(dispatch, DispatchStatus.PERMANENT_FAILURE, Reason.MAX_ATTEMPTS.value, now)

@@ -119,6 +119,8 @@ def _update_case(
             new_stage=values["stage"] if "stage" in changed else None,
         )
     )
+    if case.adresse != values["adresse"] or case.code_postal != values["code_postal"]:
+        case.adresse_invalide = False  # a new address is worth trying again after an NPAI
     for name, value in values.items():
         setattr(case, name, value)
     case.content_hash = digest

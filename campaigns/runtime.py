@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns import dispatching, imports
+from campaigns.coordination import CoordinationRules
 from campaigns.db import make_engine, make_session_factory
 from campaigns.ports import Channel
 from campaigns.settings import Settings, get_settings
@@ -60,6 +61,15 @@ class Runtime:
             session_factory=self.session_factory,
             channels=self.channels,
             max_attempts=self.settings.max_attempts,
+            rules=self.coordination_rules,
+        )
+
+    @property
+    def coordination_rules(self) -> CoordinationRules:
+        return CoordinationRules(
+            window=timedelta(days=self.settings.coordination_window_days),
+            letters_per_30_days=self.settings.cap_letters_30_days,
+            sms_per_24_hours=self.settings.cap_sms_24_hours,
         )
 
     def tick(self, *, now: datetime | None = None) -> int:

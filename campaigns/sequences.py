@@ -212,6 +212,7 @@ def plan_enrollment(
                 "channel": step.channel,
                 "template": step.template,
                 "conditions": list(step.conditions),
+                "regulatory": step.regulatory,
                 "due_at": due,
                 "status": DispatchStatus.PLANNED.value,
                 "attempts": 0,

@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     import_lease_seconds: int = 900
     tick_batch_size: int = 500
     max_attempts: int = 5
+    # One coordinated letter per household within this window, across every partner (domain.md §3.4).
+    coordination_window_days: int = 15
+    cap_letters_30_days: int = 3
+    cap_sms_24_hours: int = 1
     json_push_max_rows: int = 10_000
     import_batch_size: int = 2_000
     max_upload_bytes: int = 200 * 1024 * 1024

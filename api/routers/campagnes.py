@@ -22,9 +22,12 @@ def _view(campaign: Campaign, owner: str) -> dict[str, Any]:
         "stages": campaign.stages,
         "territory": {"communes": campaign.communes, "postcodes": campaign.postcodes},
         "active": campaign.active,
+        "priority": campaign.priority,
+        "coordination": campaign.coordination,
+        "over_cap": campaign.over_cap,
         "steps": [
             {"channel": s.channel, "delay_days": s.delay_days, "delay_from": s.delay_from,
-             "conditions": s.conditions, "template": s.template}
+             "conditions": s.conditions, "template": s.template, "regulatory": s.regulatory}
             for s in campaign.steps
         ],
     }

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 4e2d17bd7fa9
+Revision ID: 92b464b8325f
 Revises: 
-Create Date: 2026-11-25 12:18:29.160505
+Create Date: 2026-11-25 12:20:41.429817
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import campaigns.db
 
-revision: str = '4e2d17bd7fa9'
+revision: str = '92b464b8325f'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -24,8 +24,10 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('stage', sa.String(length=40), nullable=True),
     sa.Column('current_entry_id', sa.Integer(), nullable=True),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['households.id'], name=op.f('fk_households_merged_into_id_households')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_households'))
     )
     op.create_index(op.f('ix_households_stage'), 'households', ['stage'], unique=False)
@@ -59,6 +61,9 @@ def upgrade() -> None:
     sa.Column('communes', sa.JSON(), nullable=False),
     sa.Column('postcodes', sa.JSON(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('coordination', sa.String(length=20), nullable=False),
+    sa.Column('over_cap', sa.String(length=20), nullable=False),
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_partner_id'], ['partners.id'], name=op.f('fk_campaigns_owner_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns')),
@@ -93,6 +98,7 @@ def upgrade() -> None:
     sa.Column('langue', sa.String(length=8), nullable=False),
     sa.Column('falc', sa.Boolean(), nullable=False),
     sa.Column('motif_cloture', sa.String(length=200), nullable=True),
+    sa.Column('adresse_invalide', sa.Boolean(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
@@ -109,6 +115,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('key_hash', name=op.f('pk_household_keys'))
     )
     op.create_index(op.f('ix_household_keys_household_id'), 'household_keys', ['household_id'], unique=False)
+    op.create_table('household_merges',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('from_household_id', sa.Integer(), nullable=False),
+    sa.Column('into_household_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('score', sa.Numeric(precision=8, scale=3), nullable=True),
+    sa.Column('decided_by_partner_id', sa.Integer(), nullable=True),
+    sa.Column('moved', sa.JSON(), nullable=False),
+    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('undone_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('undone_by_partner_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_partner_id'], ['partners.id'], name=op.f('fk_household_merges_decided_by_partner_id_partners')),
+    sa.ForeignKeyConstraint(['from_household_id'], ['households.id'], name=op.f('fk_household_merges_from_household_id_households')),
+    sa.ForeignKeyConstraint(['into_household_id'], ['households.id'], name=op.f('fk_household_merges_into_household_id_households')),
+    sa.ForeignKeyConstraint(['undone_by_partner_id'], ['partners.id'], name=op.f('fk_household_merges_undone_by_partner_id_partners')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_household_merges'))
+    )
+    op.create_index(op.f('ix_household_merges_from_household_id'), 'household_merges', ['from_household_id'], unique=False)
+    op.create_index(op.f('ix_household_merges_into_household_id'), 'household_merges', ['into_household_id'], unique=False)
     op.create_table('idempotency_records',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -154,6 +179,15 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_entries'))
     )
     op.create_index(op.f('ix_stage_entries_household_id'), 'stage_entries', ['household_id'], unique=False)
+    op.create_table('block_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_block_keys_case_id_cases')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_block_keys'))
+    )
+    op.create_index(op.f('ix_block_keys_case_id'), 'block_keys', ['case_id'], unique=False)
+    op.create_index('ix_block_keys_key_hash', 'block_keys', ['key_hash'], unique=False)
     op.create_table('campaign_steps',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -163,6 +197,7 @@ def upgrade() -> None:
     sa.Column('delay_from', sa.String(length=20), nullable=False),
     sa.Column('conditions', sa.JSON(), nullable=False),
     sa.Column('template', sa.String(length=100), nullable=True),
+    sa.Column('regulatory', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_campaign_steps_campaign_id_campaigns')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaign_steps')),
     sa.UniqueConstraint('campaign_id', 'position', name=op.f('uq_campaign_steps_campaign_id_position'))
@@ -206,6 +241,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_import_rejections'))
     )
     op.create_index(op.f('ix_import_rejections_import_id'), 'import_rejections', ['import_id'], unique=False)
+    op.create_table('link_reviews',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_household_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Numeric(precision=8, scale=3), nullable=False),
+    sa.Column('explanation', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by_partner_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['candidate_household_id'], ['households.id'], name=op.f('fk_link_reviews_candidate_household_id_households')),
+    sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_link_reviews_case_id_cases')),
+    sa.ForeignKeyConstraint(['decided_by_partner_id'], ['partners.id'], name=op.f('fk_link_reviews_decided_by_partner_id_partners')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_link_reviews'))
+    )
+    op.create_index(op.f('ix_link_reviews_candidate_household_id'), 'link_reviews', ['candidate_household_id'], unique=False)
+    op.create_index(op.f('ix_link_reviews_case_id'), 'link_reviews', ['case_id'], unique=False)
     op.create_table('responses',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('household_id', sa.Integer(), nullable=False),
@@ -237,6 +289,8 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('template', sa.String(length=100), nullable=True),
     sa.Column('conditions', sa.JSON(), nullable=False),
+    sa.Column('regulatory', sa.Boolean(), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('due_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=True),
@@ -249,6 +303,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_dispatches_campaign_id_campaigns')),
     sa.ForeignKeyConstraint(['enrollment_id'], ['enrollments.id'], name=op.f('fk_dispatches_enrollment_id_enrollments')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_dispatches_household_id_households')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['dispatches.id'], name=op.f('fk_dispatches_merged_into_id_dispatches')),
     sa.ForeignKeyConstraint(['stage_entry_id'], ['stage_entries.id'], name=op.f('fk_dispatches_stage_entry_id_stage_entries')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dispatches')),
     sa.UniqueConstraint('dedup_key', name=op.f('uq_dispatches_dedup_key'))
@@ -292,6 +347,9 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_responses_stage_entry_id'), table_name='responses')
     op.drop_index(op.f('ix_responses_household_id'), table_name='responses')
     op.drop_table('responses')
+    op.drop_index(op.f('ix_link_reviews_case_id'), table_name='link_reviews')
+    op.drop_index(op.f('ix_link_reviews_candidate_household_id'), table_name='link_reviews')
+    op.drop_table('link_reviews')
     op.drop_index(op.f('ix_import_rejections_import_id'), table_name='import_rejections')
     op.drop_table('import_rejections')
     op.drop_index(op.f('ix_enrollments_household_id'), table_name='enrollments')
@@ -300,11 +358,17 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_case_changes_case_id'), table_name='case_changes')
     op.drop_table('case_changes')
     op.drop_table('campaign_steps')
+    op.drop_index('ix_block_keys_key_hash', table_name='block_keys')
+    op.drop_index(op.f('ix_block_keys_case_id'), table_name='block_keys')
+    op.drop_table('block_keys')
     op.drop_index(op.f('ix_stage_entries_household_id'), table_name='stage_entries')
     op.drop_table('stage_entries')
     op.drop_index(op.f('ix_imports_partner_id'), table_name='imports')
     op.drop_table('imports')
     op.drop_table('idempotency_records')
+    op.drop_index(op.f('ix_household_merges_into_household_id'), table_name='household_merges')
+    op.drop_index(op.f('ix_household_merges_from_household_id'), table_name='household_merges')
+    op.drop_table('household_merges')
     op.drop_index(op.f('ix_household_keys_household_id'), table_name='household_keys')
     op.drop_table('household_keys')
     op.drop_index(op.f('ix_cases_household_id'), table_name='cases')

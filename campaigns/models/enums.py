@@ -1,0 +1,73 @@
+"""Enumerations stored as strings: partner kinds, channels, statuses and reasons."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PartnerKind(StrEnum):
+    BAILLEUR_SOCIAL = "bailleur_social"
+    BAILLEUR_PRIVE = "bailleur_prive"
+    ETAT = "etat"
+    DEPARTEMENT = "departement"
+    CAF = "caf"
+    CCAS = "ccas"
+    ADIL = "adil"
+    ASSOCIATION = "association"
+
+    @property
+    def is_owner(self) -> bool:
+        """DDETS/DRIHL and the Département own the coordination (domain.md §2.1)."""
+        return self in (PartnerKind.ETAT, PartnerKind.DEPARTEMENT)
+
+
+class ChannelKind(StrEnum):
+    COURRIER = "courrier"
+    SMS = "sms"
+    EMAIL = "email"
+    APPEL = "appel"
+    VISITE = "visite"
+
+
+class DispatchStatus(StrEnum):
+    PLANNED = "planned"
+    QUEUED = "queued"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    TEMPORARY_FAILURE = "temporary_failure"
+    PERMANENT_FAILURE = "permanent_failure"
+    RETURNED = "returned"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+
+class Reason(StrEnum):
+    """Why a row ended where it did; one vocabulary for every channel (architecture.md)."""
+
+    DUPLICATE = "duplicate"
+    RESPONDED = "responded"
+    OPTED_OUT = "opted_out"
+    NO_CHANNEL = "no_channel"
+    CAP_REACHED = "cap_reached"
+    STAGE_CHANGED = "stage_changed"
+    CLOSED = "closed"
+    QUIET_HOURS = "quiet_hours"
+    PROVIDER_ERROR = "provider_error"
+    MAX_ATTEMPTS = "max_attempts"
+    CAMPAIGN_ENDED = "campaign_ended"
+
+
+class TaskStatus(StrEnum):
+    PENDING = "pending"
+    RESERVED = "reserved"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+class ImportStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"

@@ -1,0 +1,70 @@
+"""Import jobs, their rejected rows, and replayable answers to keyed requests."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaigns.db import Base, UTCDateTime
+from campaigns.models.enums import ImportStatus
+
+
+class ImportJob(Base):
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    source: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(20), default=ImportStatus.PENDING)
+    total_rows: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    created_count: Mapped[int] = mapped_column(Integer, default=0)
+    updated_count: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
+    rejected_count: Mapped[int] = mapped_column(Integer, default=0)
+    unknown_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The uploaded file, kept only until the job has run (minimum retention of personal data).
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Last finished batch: a running job silent for longer than the lease is taken as dead.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ImportRejection(Base):
+    __tablename__ = "import_rejections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
+    row_number: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    field: Mapped[str] = mapped_column(String(60))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class IdempotencyRecord(Base):
+    """First answer to a request carrying an Idempotency-Key, replayed for the same key."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("partner_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    key: Mapped[str] = mapped_column(String(200))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,64 @@
+"""Record linkage: blocking keys, uncertain pairs for review, and undoable merges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaigns.db import Base, UTCDateTime
+
+
+class BlockKey(Base):
+    """Blocking keys of each case's persons (hashed): candidate pairs are only looked for inside a block."""
+
+    __tablename__ = "block_keys"
+    __table_args__ = (Index("ix_block_keys_key_hash", "key_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+
+
+class LinkReview(Base):
+    """An uncertain pair (a case and a household it may belong to), waiting for a person's decision."""
+
+    __tablename__ = "link_reviews"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    candidate_household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    score: Mapped[float] = mapped_column(Numeric(8, 3))
+    explanation: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decided_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
+
+
+class HouseholdMerge(Base):
+    """A merge of one household into another: who, when, why, and every row moved, so it can be undone."""
+
+    __tablename__ = "household_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    into_household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Numeric(8, 3), nullable=True)
+    decided_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
+    # {"cases": [...], "dispatches": [...], "responses": [...], "human_tasks": [...], "stage_entries": [...],
+    #  "enrollments": [...], "cancelled_dispatches": [...], "from_state": {...}}
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    undone_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)

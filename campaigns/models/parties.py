@@ -1,0 +1,135 @@
+"""Partners, households, their cases and stage stays."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaigns.db import Base, UTCDateTime
+
+
+class Partner(Base):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    # Printed on letters as the sender block, so households know whom to call.
+    contact_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    contact_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    # Only a SHA-256 of the key is kept; the key is shown once at creation.
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    partner: Mapped[Partner] = relationship()
+
+
+class Household(Base):
+    __tablename__ = "households"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stage: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    current_entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A household absorbed by a merge points to the one that absorbed it (null again after an undo).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HouseholdKey(Base):
+    """Hashed exact-match keys (allocataire number, name+birth date, name+address) pointing to a household."""
+
+    __tablename__ = "household_keys"
+
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+
+
+class Case(Base):
+    """One partner's signalement for a household, as last pushed (the partner's `reference` is its key)."""
+
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("partner_id", "reference"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    reference: Mapped[str] = mapped_column(String(100))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(40))
+    date_stade: Mapped[date] = mapped_column(Date)
+    parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    nom: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    prenom: Mapped[str] = mapped_column(String(100))
+    date_naissance: Mapped[date | None] = mapped_column(Date, nullable=True)
+    nom_cotitulaire: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    prenom_cotitulaire: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    date_naissance_cotitulaire: Mapped[date | None] = mapped_column(Date, nullable=True)
+    adresse: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    complement_adresse: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    code_postal: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    commune: Mapped[str] = mapped_column(String(100))
+    telephone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    montant_dette: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    loyer_mensuel: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    date_premier_impaye: Mapped[date | None] = mapped_column(Date, nullable=True)
+    allocataire: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    numero_allocataire: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    date_audience: Mapped[date | None] = mapped_column(Date, nullable=True)
+    langue: Mapped[str] = mapped_column(String(8), default="fr")
+    falc: Mapped[bool] = mapped_column(Boolean, default=False)
+    motif_cloture: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # A letter came back NPAI: this address is not used again until the partner pushes another one.
+    adresse_invalide: Mapped[bool] = mapped_column(Boolean, default=False)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseChange(Base):
+    """What a re-pushed row changed: field names only (values are personal data), plus the stage move."""
+
+    __tablename__ = "case_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"), nullable=True)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    old_stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    new_stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class StageEntry(Base):
+    """A household's stay in one stage; sequences are planned per entry."""
+
+    __tablename__ = "stage_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(40))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    left_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)

@@ -1,0 +1,138 @@
+"""Campaigns and what they plan: every contact is a row (Dispatch, HumanTask) before any Celery task exists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from campaigns.db import Base, UTCDateTime
+from campaigns.models.enums import DispatchStatus, TaskStatus
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    owner_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    stages: Mapped[list[str]] = mapped_column(JSON)
+    communes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    postcodes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Lower number wins when two campaigns write to the same household within the coordination window.
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    # merge: a lower-priority letter becomes a block of the winner's letter; suppress: it is not sent.
+    coordination: Mapped[str] = mapped_column(String(20), default="merge")
+    # defer: a step over a household cap waits for the next allowed time; skip: it is skipped (cap_reached).
+    over_cap: Mapped[str] = mapped_column(String(20), default="defer")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    steps: Mapped[list[CampaignStep]] = relationship(
+        order_by="CampaignStep.position", cascade="all, delete-orphan"
+    )
+
+
+class CampaignStep(Base):
+    __tablename__ = "campaign_steps"
+    __table_args__ = (UniqueConstraint("campaign_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    delay_days: Mapped[int] = mapped_column(Integer, default=0)
+    delay_from: Mapped[str] = mapped_column(String(20), default="previous")
+    conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    template: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A regulatory letter (the State's letter at a stage) is never suppressed by coordination or caps.
+    regulatory: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (UniqueConstraint("campaign_id", "stage_entry_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    stage_entry_id: Mapped[int] = mapped_column(ForeignKey("stage_entries.id"))
+    stage: Mapped[str] = mapped_column(String(40))
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Dispatch(Base):
+    """A planned contact. `dedup_key` makes planning the same step twice impossible."""
+
+    __tablename__ = "dispatches"
+    __table_args__ = (Index("ix_dispatches_status_due_at", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedup_key: Mapped[str] = mapped_column(String(100), unique=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    stage_entry_id: Mapped[int] = mapped_column(ForeignKey("stage_entries.id"))
+    stage: Mapped[str] = mapped_column(String(40))
+    step_position: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    template: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    conditions: Mapped[list[str]] = mapped_column(JSON, default=list)
+    regulatory: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set when coordination folded this letter into another household letter (reason `duplicate`).
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id"), nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20), default=DispatchStatus.PLANNED)
+    reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    provider_ref: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class HumanTask(Base):
+    """A call or visit for a social worker, created when its Dispatch is delivered to a queue."""
+
+    __tablename__ = "human_tasks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispatch_id: Mapped[int] = mapped_column(ForeignKey("dispatches.id"), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    queue_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20), default=TaskStatus.PENDING)
+    reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Response(Base):
+    """The household answered, whatever the channel; it stops the stage's pending steps everywhere."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    stage_entry_id: Mapped[int | None] = mapped_column(ForeignKey("stage_entries.id"), nullable=True, index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    nature: Mapped[str] = mapped_column(String(40))
+    responded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

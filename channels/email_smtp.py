@@ -1,0 +1,135 @@
+"""SMTP e-mail adapter (aiosmtplib), driven synchronously because the Channel port is synchronous."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any, TypeVar
+
+import aiosmtplib
+
+from campaigns.ports import OutboundMessage, PermanentChannelError, RetryableChannelError, SendResult
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+
+class SmtpEmailChannel:
+    """Sends one multipart (text + HTML) e-mail per message through an SMTP relay."""
+
+    name = "smtp_email"
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 587,
+        *,
+        from_address: str,
+        username: str | None = None,
+        password: str | None = None,
+        start_tls: bool = True,
+        timeout: float = 30.0,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        if (username is None) != (password is None):
+            raise ValueError("username and password go together")
+        _, _, domain = from_address.rpartition("@")
+        if not domain:
+            raise ValueError(f"from_address {from_address!r} has no domain")
+        self.host = host
+        self.port = port
+        self.from_address = from_address
+        self.username = username
+        self._password = password
+        self.start_tls = start_tls
+        self.timeout = timeout
+        self._domain = domain
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        if message.channel != "email":
+            raise PermanentChannelError("wrong_channel")
+        to_email = message.recipient.email
+        if not to_email:
+            raise PermanentChannelError("no_channel")
+        if not message.body and not message.html_body:
+            raise PermanentChannelError("empty_body")
+        mail = self._build(message, to_email)
+        message_id = str(mail["Message-ID"])
+        try:
+            _run_sync(lambda: self._deliver(mail, to_email))
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [refusal.code for refusal in exc.recipients]
+            raise _response_error(codes[0] if codes else 550) from None
+        except aiosmtplib.SMTPAuthenticationError:
+            # Our credentials, not the household: must still be retried once the configuration is fixed.
+            log.warning("smtp authentication refused by %s", self.host)
+            raise RetryableChannelError("provider_auth") from None
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _response_error(exc.code) from None  # the reply text may echo the address: not chained
+        except (aiosmtplib.SMTPException, OSError) as exc:  # disconnects, timeouts, refused connections
+            log.warning("smtp unreachable: %s", type(exc).__name__)
+            raise RetryableChannelError("provider_unreachable") from None
+        log.info("smtp accepted %s", message_id)
+        return SendResult(status="delivered", provider_ref=message_id)
+
+    def _build(self, message: OutboundMessage, to_email: str) -> EmailMessage:
+        mail = EmailMessage()
+        try:
+            mail["From"] = Address(display_name=message.sender_name, addr_spec=self.from_address)
+            mail["To"] = Address(display_name=message.recipient.display_name, addr_spec=to_email)
+        except (ValueError, IndexError, HeaderParseError):
+            raise PermanentChannelError("invalid_email") from None
+        mail["Subject"] = message.subject
+        mail["Date"] = format_datetime(self._clock())
+        # Derived from the dedup key, never the key itself: a resent message carries the same Message-ID, so a
+        # relay or mailbox that deduplicates on it can drop the copy, and the key (household data) stays private.
+        key_hash = hashlib.sha256(message.idempotency_key.encode("utf-8")).hexdigest()
+        mail["Message-ID"] = f"<{key_hash}@{self._domain}>"
+        # RFC 3834: out-of-office robots must not answer a mass mailing; people still can.
+        mail["Auto-Submitted"] = "auto-generated"
+        mail.set_content(message.body or "")
+        if message.html_body:
+            mail.add_alternative(message.html_body, subtype="html")
+        return mail
+
+    async def _deliver(self, mail: EmailMessage, to_email: str) -> None:
+        await aiosmtplib.send(
+            mail,
+            sender=self.from_address,
+            recipients=[to_email],
+            hostname=self.host,
+            port=self.port,
+            username=self.username,
+            password=self._password,
+            start_tls=self.start_tls,
+            timeout=self.timeout,
+        )
+
+
+def _response_error(code: int) -> RetryableChannelError | PermanentChannelError:
+    log.warning("smtp refused: %s", code)
+    if 400 <= code < 500:
+        return RetryableChannelError(f"smtp_{code}")
+    return PermanentChannelError("provider_error")
+
+
+def _run_sync(coroutine: Callable[[], Coroutine[Any, Any, _T]]) -> _T:
+    """Runs a coroutine to completion from synchronous code, whether or not this thread already runs a loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine())
+    # A loop already runs in this thread (send() called from async code): a second loop cannot run here, so a
+    # private one runs in a worker thread. This blocks the caller's loop for the duration, as any sync port would.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="smtp-send") as pool:
+        return pool.submit(lambda: asyncio.run(coroutine())).result()

@@ -1,0 +1,183 @@
+"""Twilio SMS adapter, plus the helpers its webhooks need: signature check, status mapping, STOP keywords."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import phonenumbers
+from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+from twilio.rest import Client
+
+from campaigns.ports import OutboundMessage, PermanentChannelError, RetryableChannelError, SendResult
+from campaigns.sms_encoding import normalise_sms_typography, sms_info
+
+log = logging.getLogger(__name__)
+
+# Twilio error codes (https://www.twilio.com/docs/api/errors) that say something about the recipient.
+_OPTED_OUT_CODES = frozenset({21610})  # the recipient replied STOP to this sender
+_NO_CHANNEL_CODES = frozenset({21211, 21612, 21614})  # invalid To, not reachable by SMS, not a mobile
+
+_STATUSES = {
+    "accepted": "queued",  # created through a Messaging Service, not yet queued
+    "scheduled": "queued",
+    "queued": "queued",
+    "sending": "sending",
+    "sent": "sending",  # handed to the carrier; the delivery receipt is still to come
+    "delivered": "delivered",
+    "read": "delivered",
+    # Some parts reached the handset: sending again would duplicate them, so the sequence moves on.
+    "partially_delivered": "delivered",
+    "undelivered": "permanent_failure",  # Twilio already retried within the validity period
+    "failed": "permanent_failure",
+    "canceled": "cancelled",
+}
+
+# Twilio's own opt-out keywords are enforced by Twilio whatever we do (later sends fail with 21610), so they are
+# mirrored here; ARRET is the French one households are told about.
+_STOP_KEYWORDS = frozenset(
+    {
+        "stop",
+        "stop sms",
+        "arret",
+        "arret sms",
+        "stopall",
+        "stop all",
+        "unsubscribe",
+        "cancel",
+        "end",
+        "quit",
+        "optout",
+        "revoke",
+    }
+)
+
+
+class TwilioSmsChannel:
+    """Sends an SMS to a French mobile through Twilio's Messages API; the final status arrives by callback."""
+
+    name = "twilio_sms"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        messaging_service_sid: str | None = None,
+        from_number: str | None = None,
+        status_callback: str | None = None,
+        max_segments: int = 3,
+        timeout: float = 10.0,
+        base_url: str | None = None,
+        http_client: Any | None = None,
+    ) -> None:
+        """`base_url` replaces https://api.twilio.com (a local stand-in in tests); `http_client` is a
+        `twilio.http.HttpClient` (e.g. one going through a proxy) that replaces the default one."""
+        if (messaging_service_sid is None) == (from_number is None):
+            raise ValueError("exactly one of messaging_service_sid and from_number is required")
+        if max_segments < 1:
+            raise ValueError("max_segments must be at least 1")
+        self.messaging_service_sid = messaging_service_sid
+        self.from_number = from_number
+        self.status_callback = status_callback
+        self.max_segments = max_segments
+        # The default HTTP adapter retries nothing: a silent retry after a read timeout could send the SMS twice.
+        self._client: Any = Client(
+            account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout)
+        )
+        if base_url:
+            self._client.api.base_url = base_url.rstrip("/")
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        if message.channel != "sms":
+            raise PermanentChannelError("wrong_channel")
+        to = french_mobile_e164(message.recipient.phone)
+        if to is None:
+            raise PermanentChannelError("no_channel")
+        body = normalise_sms_typography(message.body)
+        info = sms_info(body)
+        if info.segments == 0:
+            raise PermanentChannelError("empty_body")
+        if info.segments > self.max_segments:
+            raise PermanentChannelError("too_many_segments")
+        params: dict[str, Any] = {"to": to, "body": body}
+        if self.messaging_service_sid:
+            params["messaging_service_sid"] = self.messaging_service_sid
+        else:
+            params["from_"] = self.from_number
+        if self.status_callback:
+            params["status_callback"] = self.status_callback
+        # Twilio's Messages API has no idempotency key. Exactly-once comes from the Dispatch row state machine
+        # (a row leaves `queued` once, under a row lock, before this call), so the dedup key is never sent to
+        # Twilio. The one gap: a read timeout after Twilio accepted the request is retried and may send twice.
+        try:
+            created = self._client.messages.create(**params)
+        except TwilioException as exc:
+            raise _channel_error(exc) from None  # the provider's text may echo the number: not chained
+        except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
+            log.warning("twilio unreachable: %s", type(exc).__name__)
+            raise RetryableChannelError("provider_unreachable") from None
+        sid = str(created.sid)
+        log.info("twilio accepted %s (%s, %d segment(s))", sid, info.encoding, info.segments)
+        return SendResult(status="sending", provider_ref=sid)
+
+
+def _channel_error(exc: Exception) -> RetryableChannelError | PermanentChannelError:
+    status = int(getattr(exc, "status", 0) or 0)
+    code = getattr(exc, "code", None)
+    log.warning("twilio refused: HTTP %s, code %s", status, code)
+    if status == 429 or status >= 500 or status == 0:
+        return RetryableChannelError("provider_unavailable")
+    # Bad credentials or a suspended account are not the household's fault: retrying once the configuration is
+    # fixed must still reach them, so these are not permanent.
+    if status in (401, 403):
+        return RetryableChannelError("provider_auth")
+    if code in _OPTED_OUT_CODES:
+        return PermanentChannelError("opted_out")
+    if code in _NO_CHANNEL_CODES:
+        return PermanentChannelError("no_channel")
+    return PermanentChannelError("provider_error")
+
+
+def french_mobile_e164(phone: str | None) -> str | None:
+    """`+336...`/`+337...` for a valid French (metropolitan) mobile number, else None."""
+    if not phone:
+        return None
+    try:
+        number = phonenumbers.parse(phone, "FR")
+    except phonenumbers.NumberParseException:
+        return None
+    if (
+        not phonenumbers.is_valid_number(number)
+        or phonenumbers.region_code_for_number(number) != "FR"
+        or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
+    ):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def verify_twilio_signature(auth_token: str, url: str, params: Mapping[str, str], signature: str) -> bool:
+    """True when `signature` (the X-Twilio-Signature header) signs this callback URL and form with our token."""
+    if not signature:
+        return False
+    return bool(RequestValidator(auth_token).validate(url, dict(params), signature))
+
+
+def map_twilio_status(status: str) -> str:
+    """Twilio's MessageStatus in chaîne's vocabulary; ValueError for an inbound or unknown status."""
+    try:
+        return _STATUSES[status.strip().lower()]
+    except KeyError:
+        raise ValueError(f"unknown Twilio message status {status!r}") from None
+
+
+def is_stop_keyword(body: str) -> bool:
+    """True when the whole inbound SMS is an opt-out keyword (STOP, ARRÊT, stop sms, « Arret. »...)."""
+    decomposed = unicodedata.normalize("NFKD", body.casefold())
+    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[\W_]+", " ", letters).split()) in _STOP_KEYWORDS
