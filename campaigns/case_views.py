@@ -33,6 +33,7 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
         "mis_a_jour_le": case.updated_at.isoformat(),
         "contacts": [
             {
+                "id": d.id,
                 "campagne": name,
                 "canal": d.channel,
                 "etape": d.step_position + 1,

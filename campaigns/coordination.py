@@ -61,7 +61,10 @@ def coordinate(session: Session, dispatch: Dispatch, *, now: datetime, rules: Co
                 Dispatch.channel == ChannelKind.COURRIER,
                 Dispatch.status.in_(SENT),
                 Dispatch.sent_at >= now - rules.window,
-                Dispatch.id != dispatch.id,
+                # The window coordinates partners; a campaign's own next letter is its sequence, not a pile-up.
+                Dispatch.campaign_id != dispatch.campaign_id,
+                # One letter per household *per stage*: a new stage is news the household must get.
+                Dispatch.stage_entry_id == dispatch.stage_entry_id,
             )
             .order_by(Dispatch.sent_at.desc())
             .limit(1)

@@ -11,8 +11,8 @@ from sqlalchemy import JSON, DateTime, Engine, MetaData, Table, any_, create_eng
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.sql import Insert
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {

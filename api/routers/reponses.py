@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from api.deps import CallerDep, RuntimeDep
 from campaigns.models import Case, HumanTask, Partner
+from campaigns.returns import record_npai
 from campaigns.scheduling import PARIS
 from campaigns.sequences import record_response
 
@@ -91,3 +92,18 @@ def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep) -
             nature=payload.nature.value, responded_at=responded_at, now=now, case_id=case_id,
         )
         return {"id": response.id, "stade": response.stage, "contacts_annules": cancelled}
+
+
+class NpaiIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    courrier_id: int = Field(description="Identifiant du courrier revenu (champ « id » des contacts d'un dossier)")
+
+
+@router.post("/npai", status_code=201, summary="Enregistrer un courrier revenu « n'habite pas à l'adresse indiquée »")
+def post_npai(payload: NpaiIn, caller: CallerDep, runtime: RuntimeDep) -> dict[str, Any]:
+    with runtime.session_factory.begin() as session:
+        outcome = record_npai(session, dispatch_id=payload.courrier_id, partner_id=caller.partner_id,
+                              now=runtime.clock())
+        return {"courrier_id": outcome.dispatch_id, "statut": "returned",
+                "adresses_invalidees": outcome.invalidated_cases, "tache_recherche": outcome.locate_task_id}
