@@ -39,6 +39,22 @@ class StepSpec(BaseModel):
         return self
 
 
+class SendingHoursSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5], description="0 = lundi")
+    start: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(default="19:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> SendingHoursSpec:
+        if not self.days or any(d < 0 or d > 6 for d in self.days):
+            raise ValueError("jours d'envoi : des nombres de 0 (lundi) à 6 (dimanche), au moins un")
+        if self.start >= self.end:
+            raise ValueError("l'heure de début d'envoi doit précéder l'heure de fin")
+        return self
+
+
 class TerritorySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,6 +83,7 @@ class CampaignSpec(BaseModel):
     priority: int = Field(default=100, ge=0, le=1000, description="plus petit = prioritaire")
     coordination: Literal["merge", "suppress"] = "merge"
     over_cap: Literal["defer", "skip"] = "defer"
+    sending_hours: SendingHoursSpec = Field(default_factory=SendingHoursSpec)
 
     @field_validator("stages")
     @classmethod
@@ -123,6 +140,7 @@ def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> C
     campaign.priority = spec.priority
     campaign.coordination = spec.coordination
     campaign.over_cap = spec.over_cap
+    campaign.sending_hours = spec.sending_hours.model_dump()
     campaign.steps.clear()
     session.flush()
     campaign.steps.extend(

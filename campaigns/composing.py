@@ -42,11 +42,12 @@ def reference_case(session: Session, dispatch: Dispatch, owner_id: int) -> Case:
     return max(cases, key=lambda c: (not c.adresse_invalide, c.partner_id == owner_id, c.date_stade, c.updated_at))
 
 
-def ensure_reachable(session: Session, dispatch: Dispatch) -> None:
-    """Raises NoChannelError when this step cannot reach the household."""
+def ensure_reachable(session: Session, dispatch: Dispatch) -> Case:
+    """The case the message will use; raises NoChannelError when this step cannot reach the household."""
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     case = reference_case(session, dispatch, campaign.owner_partner_id)
     check_reachable(dispatch.channel, case, list(dispatch.conditions))
+    return case
 
 
 def _sender_lines(owner: Partner) -> list[str]:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.composing import Composed, NoChannelError, compose, ensure_reachable
 from campaigns.coordination import CoordinationRules, Verdict, coordinate
-from campaigns.models import Campaign, Dispatch, DispatchStatus, Household, Reason, Response
+from campaigns.models import Campaign, ChannelKind, Dispatch, DispatchStatus, Household, Reason, Response
 from campaigns.ports import Channel, PermanentChannelError, SendResult
 from campaigns.rendering import TemplateNotFoundError
+from campaigns.scheduling import DEFAULT_SENDING_DAYS, next_sending_time
+from campaigns.sms_events import is_opted_out
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +77,17 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
     return None
 
 
+def sending_opening(campaign: Campaign, now: datetime) -> datetime:
+    """The campaign's sending hours for SMS and e-mail (default Monday-Saturday 9:00-19:00, no holiday)."""
+    hours = campaign.sending_hours or {}
+    return next_sending_time(
+        now,
+        days=tuple(hours.get("days", DEFAULT_SENDING_DAYS)),
+        start=time.fromisoformat(hours.get("start", "09:00")),
+        end=time.fromisoformat(hours.get("end", "19:00")),
+    )
+
+
 def _finish(dispatch: Dispatch, status: DispatchStatus, reason: str | None, now: datetime) -> None:
     dispatch.status = status.value
     dispatch.reason = reason
@@ -103,10 +116,19 @@ def deliver(
             _finish(dispatch, guard[0], guard[1].value, now)
             return dispatch.status
         try:
-            ensure_reachable(session, dispatch)
+            case = ensure_reachable(session, dispatch)
         except NoChannelError:
             _finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
             return dispatch.status
+        if dispatch.channel == ChannelKind.SMS and is_opted_out(session, case.telephone):
+            _finish(dispatch, DispatchStatus.SKIPPED, Reason.OPTED_OUT.value, now)
+            return dispatch.status
+        if dispatch.channel in (ChannelKind.SMS, ChannelKind.EMAIL):
+            opening = sending_opening(session.get_one(Campaign, dispatch.campaign_id), now)
+            if opening > now:
+                # Checked when the step runs: a step planned for Saturday evening waits for Monday morning.
+                dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "quiet_hours", opening
+                return dispatch.status
         verdict = coordinate(session, dispatch, now=now, rules=rules)
         if verdict.action != "send":
             _apply_verdict(dispatch, verdict, now=now)

@@ -45,7 +45,7 @@ class Runtime:
     def channels(self) -> dict[str, Channel]:
         from channels.registry import build_channels
 
-        return build_channels(outbox_dir=self.settings.resolved_outbox_dir, session_factory=self.session_factory)
+        return build_channels(self.settings, self.session_factory)
 
     @cached_property
     def celery(self) -> Any:

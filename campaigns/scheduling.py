@@ -52,3 +52,33 @@ def add_working_days(day: date, count: int) -> date:
 
 def local_date(at: datetime) -> date:
     return at.astimezone(PARIS).date()
+
+
+DEFAULT_SENDING_DAYS = (0, 1, 2, 3, 4, 5)  # Monday to Saturday
+DEFAULT_SENDING_START = time(9, 0)
+DEFAULT_SENDING_END = time(19, 0)
+
+
+def _sending_day(day: date, days: tuple[int, ...]) -> bool:
+    return day.weekday() in days and day not in _french_holidays(day.year)
+
+
+def next_sending_time(
+    at: datetime,
+    *,
+    days: tuple[int, ...] = DEFAULT_SENDING_DAYS,
+    start: time = DEFAULT_SENDING_START,
+    end: time = DEFAULT_SENDING_END,
+) -> datetime:
+    """`at` itself when SMS and e-mails may go then, else the next opening (Europe/Paris, no public holiday)."""
+    local = at.astimezone(PARIS)
+    day = local.date()
+    if _sending_day(day, days) and start <= local.time() < end:
+        return at
+    if _sending_day(day, days) and local.time() < start:
+        return datetime.combine(day, start, tzinfo=PARIS)
+    for _ in range(366):
+        day += timedelta(days=1)
+        if _sending_day(day, days):
+            return datetime.combine(day, start, tzinfo=PARIS)
+    raise ValueError("no sending day in a year: check the campaign's sending days")

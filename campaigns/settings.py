@@ -32,6 +32,23 @@ class Settings(BaseSettings):
     import_batch_size: int = 2_000
     max_upload_bytes: int = 200 * 1024 * 1024
 
+    # Where providers reach the API (webhooks); Twilio signs the exact URL it called.
+    public_base_url: str = "http://127.0.0.1:8000"
+    sms_provider: str = "outbox"  # outbox | twilio
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_messaging_service_sid: str = ""
+    twilio_from_number: str = ""
+    twilio_api_base_url: str = ""  # empty: Twilio itself; tests point it at a local stand-in
+    sms_max_segments: int = 3
+    email_provider: str = "outbox"  # outbox | smtp
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_start_tls: bool = True
+    smtp_from: str = "noreply@chaine.invalid"
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -21,8 +21,10 @@ from campaigns.runtime import Runtime
 from campaigns.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("CHAINE_TEST_PG_ADMIN", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
-PG_TEST_DB = "chaine_test"
-REDIS_URL = os.environ.get("CHAINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# One database per test run: concurrent runs on one machine (developers, CI) never share state.
+PG_TEST_DB = f"chaine_test_{os.getpid()}"
+# Redis database per run too (1..15; 0 is left to a production-like default).
+REDIS_URL = os.environ.get("CHAINE_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
 
 
 def pg_url(database: str = PG_TEST_DB) -> str:
@@ -34,6 +36,16 @@ def recreate_pg_database(name: str) -> None:
     with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def drop_pg_database(name: str) -> None:
+    with psycopg.connect(PG_ADMIN_DSN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def run_database(purpose: str) -> str:
+    """A database name private to this test run."""
+    return f"chaine_{purpose}_{os.getpid()}"
 
 
 @dataclass
@@ -51,13 +63,14 @@ class Clock:
 
 
 @pytest.fixture(scope="session")
-def pg_database() -> str:
+def pg_database() -> Iterator[str]:
     recreate_pg_database(PG_TEST_DB)
     url = pg_url()
     runtime = Runtime(Settings(database_url=url))
     migrate.upgrade(runtime.engine)
     runtime.engine.dispose()
-    return url
+    yield url
+    drop_pg_database(PG_TEST_DB)
 
 
 def _truncate(runtime: Runtime) -> None:

@@ -7,13 +7,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import pg_url, recreate_pg_database
+from tests.conftest import drop_pg_database, pg_url, recreate_pg_database, run_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CHAINE = str(Path(sys.executable).parent / "chaine")
@@ -28,9 +29,11 @@ def _run(args: list[str], env: dict[str, str], check: bool = True) -> subprocess
 
 
 @pytest.fixture
-def pg_env(tmp_path: Path) -> dict[str, str]:
-    recreate_pg_database("chaine_cli")
-    return os.environ | {"CHAINE_DATABASE_URL": pg_url("chaine_cli"), "CHAINE_DATA_DIR": str(tmp_path)}
+def pg_env(tmp_path: Path) -> Iterator[dict[str, str]]:
+    name = run_database("cli")
+    recreate_pg_database(name)
+    yield os.environ | {"CHAINE_DATABASE_URL": pg_url(name), "CHAINE_DATA_DIR": str(tmp_path)}
+    drop_pg_database(name)
 
 
 def test_cli_on_postgres_partners_campaigns_import_tick_export(pg_env: dict[str, str], tmp_path: Path) -> None:

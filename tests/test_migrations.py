@@ -6,18 +6,20 @@ from pathlib import Path
 
 from campaigns import migrate
 from campaigns.db import make_engine
-from tests.conftest import pg_url, recreate_pg_database
+from tests.conftest import drop_pg_database, pg_url, recreate_pg_database, run_database
 
 
 def test_upgrade_head_on_empty_postgres_has_no_drift() -> None:
-    recreate_pg_database("chaine_migrations")
-    engine = make_engine(pg_url("chaine_migrations"))
+    name = run_database("migrations")
+    recreate_pg_database(name)
+    engine = make_engine(pg_url(name))
     try:
         migrate.upgrade(engine)
         migrate.upgrade(engine)  # a second run is a no-op
         assert migrate.drift(engine) == []
     finally:
         engine.dispose()
+        drop_pg_database(name)
 
 
 def test_upgrade_head_on_empty_sqlite_has_no_drift(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from campaigns.models.enums import ChannelKind, DispatchStatus, ImportStatus, Pa
 from campaigns.models.jobs import IdempotencyRecord, ImportJob, ImportRejection
 from campaigns.models.linkage import BlockKey, HouseholdMerge, LinkReview
 from campaigns.models.parties import ApiKey, Case, CaseChange, Household, HouseholdKey, Partner, StageEntry
-from campaigns.models.planning import Campaign, CampaignStep, Dispatch, Enrollment, HumanTask, Response
+from campaigns.models.planning import Campaign, CampaignStep, Dispatch, Enrollment, HumanTask, Response, SmsOptOut
 
 __all__ = [
     "ApiKey",
@@ -30,6 +30,7 @@ __all__ = [
     "PartnerKind",
     "Reason",
     "Response",
+    "SmsOptOut",
     "StageEntry",
     "TaskStatus",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -36,6 +37,8 @@ class Campaign(Base):
     coordination: Mapped[str] = mapped_column(String(20), default="merge")
     # defer: a step over a household cap waits for the next allowed time; skip: it is skipped (cap_reached).
     over_cap: Mapped[str] = mapped_column(String(20), default="defer")
+    # When SMS and e-mails may go: {"days": [0..6, Monday = 0], "start": "09:00", "end": "19:00"}.
+    sending_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     steps: Mapped[list[CampaignStep]] = relationship(
@@ -135,4 +138,13 @@ class Response(Base):
     channel: Mapped[str] = mapped_column(String(20))
     nature: Mapped[str] = mapped_column(String(40))
     responded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SmsOptOut(Base):
+    """A number that answered STOP: no campaign sends it SMS again. Only a hash of the number is kept."""
+
+    __tablename__ = "sms_opt_outs"
+
+    phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 92b464b8325f
+Revision ID: f6e1cc1319e9
 Revises: 
-Create Date: 2026-11-25 12:20:41.429817
+Create Date: 2026-11-25 12:26:22.565900
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import campaigns.db
 
-revision: str = '92b464b8325f'
+revision: str = 'f6e1cc1319e9'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -41,6 +41,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partners')),
     sa.UniqueConstraint('name', name=op.f('uq_partners_name'))
     )
+    op.create_table('sms_opt_outs',
+    sa.Column('phone_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('phone_hash', name=op.f('pk_sms_opt_outs'))
+    )
     op.create_table('api_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -64,6 +69,7 @@ def upgrade() -> None:
     sa.Column('priority', sa.Integer(), nullable=False),
     sa.Column('coordination', sa.String(length=20), nullable=False),
     sa.Column('over_cap', sa.String(length=20), nullable=False),
+    sa.Column('sending_hours', sa.JSON(), nullable=False),
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_partner_id'], ['partners.id'], name=op.f('fk_campaigns_owner_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns')),
@@ -376,6 +382,7 @@ def downgrade() -> None:
     op.drop_table('campaigns')
     op.drop_index(op.f('ix_api_keys_partner_id'), table_name='api_keys')
     op.drop_table('api_keys')
+    op.drop_table('sms_opt_outs')
     op.drop_table('partners')
     op.drop_index(op.f('ix_households_stage'), table_name='households')
     op.drop_table('households')

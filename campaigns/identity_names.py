@@ -1,0 +1,155 @@
+"""French person-name normalisation for record linkage: folding, particles, birth and usage names."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Apostrophe and dash look-alikes first (NFKD keeps them non-ASCII), ligatures that NFKD does not decompose.
+_PRE_FOLD = str.maketrans(
+    {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "‐": "-", "‑": "-", "–": "-", "—": "-", "Œ": "OE", "Æ": "AE"}
+)
+_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+# An elided letter before a name: d'/l' are particles, other letters are part of the name (N'Diaye, M'Bappé, O'Brien).
+_ELISION = re.compile(r"\b([A-Z])'\s*(?=[A-Z])")
+
+PARTICLES: frozenset[str] = frozenset({"DE", "DU", "DES", "LE", "LA", "D", "L", "VAN", "VON", "DA", "DI"})
+# Only the "de" family is dropped for the glued key: "de la Fontaine" is filed as LAFONTAINE, "Le Goff" as LEGOFF.
+_DE_PARTICLES = frozenset({"DE", "DU", "DES", "D"})
+_SAINTS = {"ST": "SAINT", "STE": "SAINTE"}
+CIVILITIES: frozenset[str] = frozenset(
+    {"M", "MR", "MME", "MMES", "MM", "MLLE", "MLLES", "MONSIEUR", "MADAME", "MADEMOISELLE"}
+)
+# Markers of the French "nom de naissance / nom d'usage" spellings, by the role of the name that follows them.
+_BIRTH_MARKERS = frozenset({"NEE", "NE"})
+_USAGE_MARKERS = frozenset({"EPOUSE", "EPSE", "EP", "VEUVE", "VVE", "DIVORCEE", "DIVORCE", "DIV"})
+
+
+@lru_cache(maxsize=262_144)
+def fold(value: str) -> str:
+    """Upper case without accents, apostrophes and dashes made ASCII: 'Hélène d’Œuf' -> "HELENE D'OEUF".
+
+    Characters without a Latin decomposition are dropped: the sources hold Latin-script names only.
+    """
+    decomposed = unicodedata.normalize("NFKD", value.upper().translate(_PRE_FOLD))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def _glue_elision(match: re.Match[str]) -> str:
+    letter = match[1]
+    return f"{letter} " if letter in "DL" else letter
+
+
+@lru_cache(maxsize=262_144)
+def name_tokens(value: str | None) -> tuple[str, ...]:
+    """Every word of a name, particles included: "de la Fontaine" -> ('DE', 'LA', 'FONTAINE').
+
+    Hyphens and apostrophes separate tokens, except after an elided letter that is not a particle:
+    "N'Diaye" -> ('NDIAYE',), "d'Arc" -> ('D', 'ARC'). "St"/"Ste" are spelled out as SAINT/SAINTE.
+    """
+    if not value:
+        return ()
+    text = _ELISION.sub(_glue_elision, fold(value))
+    return tuple(_SAINTS.get(t, t) for t in _NON_ALNUM.sub(" ", text).split())
+
+
+def _drop_civilities(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    start = 0
+    while start < len(tokens) - 1 and tokens[start] in CIVILITIES:
+        start += 1
+    return tokens[start:]
+
+
+def _significant(tokens: tuple[str, ...]) -> tuple[str, ...]:
+    # A name made of particles only ("Le", Vietnamese "Lê Van") is kept whole rather than erased.
+    kept = tuple(t for t in tokens if t not in PARTICLES)
+    return kept or tokens
+
+
+@lru_cache(maxsize=262_144)
+def normalise_name(value: str | None) -> str:
+    """Comparison form of a name: folded, leading civility and particles removed, single spaces.
+
+    "Jean-Pierre" -> "JEAN PIERRE", "Hélène" -> "HELENE", "N'Diaye" -> "NDIAYE", "Mme de la Fontaine" -> "FONTAINE".
+    """
+    return " ".join(_significant(_drop_civilities(name_tokens(value))))
+
+
+@lru_cache(maxsize=262_144)
+def name_keys(value: str | None) -> frozenset[str]:
+    """The glued spellings under which a name counts as identical (no spaces).
+
+    Particle-free ("de la Fontaine" -> FONTAINE), all tokens ("Le Goff" -> LEGOFF = "LEGOFF") and all but the de
+    family ("de la Fontaine" -> LAFONTAINE = "Lafontaine"). So "Le Goff" = "LEGOFF" and "de la Fontaine" =
+    "Lafontaine", while "Goff" alone only meets "Le Goff" through the particle-free key.
+    """
+    tokens = _drop_civilities(name_tokens(value))
+    if not tokens:
+        return frozenset()
+    keys = {"".join(_significant(tokens)), "".join(tokens)}
+    without_de = tuple(t for t in tokens if t not in _DE_PARTICLES)
+    if without_de:
+        keys.add("".join(without_de))
+    return frozenset(keys)
+
+
+@dataclass(frozen=True, slots=True)
+class NameParts:
+    """A surname field split into birth and usage names; both None when no marker says which.
+
+    Values are folded tokens joined by spaces, particles kept ("LE GOFF"): apply `normalise_name` or `name_keys`
+    to compare them. `all_tokens` holds every name word, markers and civilities removed.
+    """
+
+    birth: str | None
+    usage: str | None
+    all_tokens: tuple[str, ...]
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        """The surnames the person may be filed under: birth and usage names, else the whole field."""
+        found = tuple(n for n in (self.birth, self.usage) if n)
+        return found or ((" ".join(self.all_tokens),) if self.all_tokens else ())
+
+
+@lru_cache(maxsize=262_144)
+def split_usage_names(value: str | None) -> NameParts:
+    """Split the French birth/usage spellings of a surname field.
+
+    - "MARTIN épouse DUBOIS", "MARTIN ép. DUBOIS": born MARTIN, uses DUBOIS (the administrative order:
+      birth name first, then "épouse" and the spouse's name).
+    - "Mme DUBOIS née MARTIN": uses DUBOIS, born MARTIN ("née" introduces the birth name).
+    - "MARTIN veuve DUBOIS", "Vve DUBOIS", "MARTIN divorcée DUBOIS": like "épouse", the name after the marker is
+      the (late or former) spouse's, kept as usage name; the name before it is the birth name.
+    - No marker ("MARTIN DUBOIS"): birth and usage are None, `candidates` gives the whole name.
+    "né" (masculine) is read like "née".
+    """
+    tokens = _drop_civilities(name_tokens(value))
+    head: list[str] = []
+    birth: list[str] | None = None
+    usage: list[str] | None = None
+    current = head
+    for word in tokens:
+        # "NE" could be a name word: a marker only after a name, "NEE" anywhere.
+        if word == "NEE" or (word in _BIRTH_MARKERS and current is head and head):
+            birth = current = []
+        elif word in _USAGE_MARKERS:
+            usage = current = []
+        else:
+            current.append(word)
+    if usage is not None and not usage:
+        usage = None  # A trailing "divorcée" without a name says nothing about usage.
+    if birth is not None and not birth:
+        birth = None
+    if head:
+        if birth is not None and usage is None:
+            usage = head
+        elif usage is not None and birth is None:
+            birth = head
+    return NameParts(
+        birth=" ".join(birth) if birth else None,
+        usage=" ".join(usage) if usage else None,
+        all_tokens=tuple(t for t in tokens if t not in _BIRTH_MARKERS and t not in _USAGE_MARKERS),
+    )
