@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns import rendering
-from campaigns.models import Campaign, Case, ChannelKind, Dispatch, Partner
+from campaigns.models import Campaign, Case, ChannelKind, Dispatch, Partner, PartnerKind
 from campaigns.ports import OutboundMessage, Recipient
 from campaigns.scheduling import local_date
 from campaigns.stages import Stage
@@ -25,7 +25,7 @@ class NoChannelError(Exception):
 @dataclass(frozen=True, slots=True)
 class Composed:
     message: OutboundMessage
-    template_fallback: bool
+    rendered: rendering.Rendered | None = None
 
 
 def is_mobile(phone: str | None) -> bool:
@@ -134,8 +134,8 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
             dispatch_id=dispatch.id,
             metadata=metadata,
         )
-        return Composed(message, template_fallback=False)
-    context = _context(dispatch, owner, case, recipient, now=now)
+        return Composed(message)
+    context = _context(dispatch, owner, case, recipient, now=now, contacts=_contacts(session, case))
     rendered = rendering.render(
         dispatch.channel, dispatch.template, locale=case.langue, falc=case.falc, context=context
     )
@@ -155,12 +155,41 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
         dispatch_id=dispatch.id,
         metadata=metadata,
     )
-    return Composed(message, template_fallback=rendered.fallback)
+    return Composed(message, rendered)
 
 
-def _context(dispatch: Dispatch, owner: Partner, case: Case, recipient: Recipient, *, now: datetime
-             ) -> dict[str, object]:
+def _contacts(session: Session, case: Case) -> dict[str, str | None]:
+    """Who the household can call: the ADIL, the social services, its bailleur (those with a phone on file)."""
+
+    def line(partner: Partner | None) -> str | None:
+        if partner is None or not partner.contact_phone:
+            return None
+        return f"{partner.name} — {partner.contact_phone}"
+
+    def first(*kinds: PartnerKind) -> Partner | None:
+        return session.scalars(
+            select(Partner).where(Partner.kind.in_([k.value for k in kinds]), Partner.contact_phone.is_not(None))
+            .order_by(Partner.id).limit(1)
+        ).first()
+
+    bailleur = session.scalars(
+        select(Partner).join(Case, Case.partner_id == Partner.id)
+        .where(Case.household_id == case.household_id,
+               Partner.kind.in_([PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value]))
+        .limit(1)
+    ).first()
     return {
+        "adil": line(first(PartnerKind.ADIL)),
+        "services_sociaux": line(first(PartnerKind.DEPARTEMENT, PartnerKind.CCAS)),
+        "bailleur": line(bailleur),
+    }
+
+
+def _context(dispatch: Dispatch, owner: Partner, case: Case, recipient: Recipient, *, now: datetime,
+             contacts: dict[str, str | None]) -> dict[str, object]:
+    return {
+        "contacts": contacts,
+        "langue": case.langue,
         "destinataire": recipient.display_name,
         "expediteur": owner.name,
         "stade": dispatch.stage,
@@ -186,7 +215,7 @@ def _merged_blocks(session: Session, dispatch: Dispatch, case: Case, recipient: 
         partner = session.get_one(Partner, session.get_one(Campaign, other.campaign_id).owner_partner_id)
         rendered = rendering.render(
             "courrier", other.template, locale=case.langue, falc=case.falc,
-            context=_context(other, partner, case, recipient, now=now),
+            context=_context(other, partner, case, recipient, now=now, contacts=_contacts(session, case)),
         )
         contact = f" (tél. {escape(partner.contact_phone)})" if partner.contact_phone else ""
         blocks.append(f"<p><strong>Message de {escape(partner.name)}{contact}</strong></p>{rendered.html_body}")

@@ -16,6 +16,7 @@ from campaigns.ports import Channel, PermanentChannelError, SendResult
 from campaigns.rendering import TemplateNotFoundError
 from campaigns.scheduling import DEFAULT_SENDING_DAYS, next_sending_time
 from campaigns.sms_events import is_opted_out
+from campaigns.template_versions import record_version
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,14 @@ def deliver(
             _finish(dispatch, DispatchStatus.PERMANENT_FAILURE, "template_missing", now)
             dispatch.last_error = str(exc)
             return dispatch.status
+        if composed.rendered is not None and dispatch.template:
+            dispatch.template_version_id = record_version(
+                session, channel=dispatch.channel, slug=dispatch.template, rendered=composed.rendered, now=now
+            )
+            dispatch.rendered_locale = composed.rendered.locale
+            dispatch.rendered_falc = composed.rendered.falc
+            # A missing language or FALC variant is never silent: the row says French standard was used.
+            dispatch.template_fallback = composed.rendered.fallback
         dispatch.status = DispatchStatus.SENDING.value
         dispatch.attempts += 1
         dispatch.sent_at = now

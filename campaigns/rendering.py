@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -56,6 +56,8 @@ class Rendered:
     falc: bool
     template_path: str
     fallback: bool
+    # The source of every file of the variant used (relative path -> text): the exact version sent.
+    sources: dict[str, str] = field(default_factory=dict)
 
 
 def templates_dir() -> Path:
@@ -157,6 +159,7 @@ def render(channel: str, slug: str, *, locale: str, falc: bool, context: Mapping
             falc=cand_falc,
             template_path=f"{stem}{primary_suffix}",
             fallback=(cand_locale, cand_falc) != (locale, falc),
+            sources={f"{stem}{suffix}": (root / f"{stem}{suffix}").read_text("utf-8") for suffix in parts.values()},
         )
     raise TemplateNotFoundError(
         f"aucun modèle {channel}/{slug} dans {root / folder} pour la langue {locale!r}"

@@ -185,6 +185,8 @@ def test_autoescape_for_html_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         falc=False,
         template_path="email/essai/fr.html.j2",
         fallback=False,
+        sources={"email/essai/fr.html.j2": "<p>{{ nom }}</p>", "email/essai/fr.txt.j2": "{{ nom }}",
+                 "email/essai/fr.subject.txt.j2": "Objet {{ nom }}\n  suite"},
     )
 
 

@@ -4,7 +4,16 @@ from campaigns.models.enums import ChannelKind, DispatchStatus, ImportStatus, Pa
 from campaigns.models.jobs import IdempotencyRecord, ImportJob, ImportRejection
 from campaigns.models.linkage import BlockKey, HouseholdMerge, LinkReview
 from campaigns.models.parties import ApiKey, Case, CaseChange, Household, HouseholdKey, Partner, StageEntry
-from campaigns.models.planning import Campaign, CampaignStep, Dispatch, Enrollment, HumanTask, Response, SmsOptOut
+from campaigns.models.planning import (
+    Campaign,
+    CampaignStep,
+    Dispatch,
+    Enrollment,
+    HumanTask,
+    Response,
+    SmsOptOut,
+    TemplateVersion,
+)
 
 __all__ = [
     "ApiKey",
@@ -33,4 +42,5 @@ __all__ = [
     "SmsOptOut",
     "StageEntry",
     "TaskStatus",
+    "TemplateVersion",
 ]

@@ -94,6 +94,11 @@ class Dispatch(Base):
     regulatory: Mapped[bool] = mapped_column(Boolean, default=False)
     # Set when coordination folded this letter into another household letter (reason `duplicate`).
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id"), nullable=True)
+    # What was really sent: the template version, and the language/register used (fallback recorded).
+    template_version_id: Mapped[int | None] = mapped_column(ForeignKey("template_versions.id"), nullable=True)
+    rendered_locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    rendered_falc: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    template_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default=DispatchStatus.PLANNED)
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
@@ -147,4 +152,20 @@ class SmsOptOut(Base):
     __tablename__ = "sms_opt_outs"
 
     phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TemplateVersion(Base):
+    """A template variant as it was when used: editing a file makes a new version at its next use."""
+
+    __tablename__ = "template_versions"
+    __table_args__ = (UniqueConstraint("channel", "slug", "locale", "falc", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    slug: Mapped[str] = mapped_column(String(100))
+    locale: Mapped[str] = mapped_column(String(8))
+    falc: Mapped[bool] = mapped_column(Boolean)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    sources: Mapped[dict[str, str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

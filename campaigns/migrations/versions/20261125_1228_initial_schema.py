@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: f6e1cc1319e9
+Revision ID: 5580acf45d57
 Revises: 
-Create Date: 2026-11-25 12:26:22.565900
+Create Date: 2026-11-25 12:28:28.842199
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import campaigns.db
 
-revision: str = 'f6e1cc1319e9'
+revision: str = '5580acf45d57'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -45,6 +45,18 @@ def upgrade() -> None:
     sa.Column('phone_hash', sa.String(length=64), nullable=False),
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('phone_hash', name=op.f('pk_sms_opt_outs'))
+    )
+    op.create_table('template_versions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('slug', sa.String(length=100), nullable=False),
+    sa.Column('locale', sa.String(length=8), nullable=False),
+    sa.Column('falc', sa.Boolean(), nullable=False),
+    sa.Column('content_hash', sa.String(length=64), nullable=False),
+    sa.Column('sources', sa.JSON(), nullable=False),
+    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_template_versions')),
+    sa.UniqueConstraint('channel', 'slug', 'locale', 'falc', 'content_hash', name=op.f('uq_template_versions_channel_slug_locale_falc_content_hash'))
     )
     op.create_table('api_keys',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -297,6 +309,10 @@ def upgrade() -> None:
     sa.Column('conditions', sa.JSON(), nullable=False),
     sa.Column('regulatory', sa.Boolean(), nullable=False),
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
+    sa.Column('template_version_id', sa.Integer(), nullable=True),
+    sa.Column('rendered_locale', sa.String(length=8), nullable=True),
+    sa.Column('rendered_falc', sa.Boolean(), nullable=True),
+    sa.Column('template_fallback', sa.Boolean(), nullable=False),
     sa.Column('due_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=True),
@@ -311,6 +327,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_dispatches_household_id_households')),
     sa.ForeignKeyConstraint(['merged_into_id'], ['dispatches.id'], name=op.f('fk_dispatches_merged_into_id_dispatches')),
     sa.ForeignKeyConstraint(['stage_entry_id'], ['stage_entries.id'], name=op.f('fk_dispatches_stage_entry_id_stage_entries')),
+    sa.ForeignKeyConstraint(['template_version_id'], ['template_versions.id'], name=op.f('fk_dispatches_template_version_id_template_versions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dispatches')),
     sa.UniqueConstraint('dedup_key', name=op.f('uq_dispatches_dedup_key'))
     )
@@ -382,6 +399,7 @@ def downgrade() -> None:
     op.drop_table('campaigns')
     op.drop_index(op.f('ix_api_keys_partner_id'), table_name='api_keys')
     op.drop_table('api_keys')
+    op.drop_table('template_versions')
     op.drop_table('sms_opt_outs')
     op.drop_table('partners')
     op.drop_index(op.f('ix_households_stage'), table_name='households')
