@@ -34,7 +34,8 @@ _MESSAGES = {
 
 
 def _french(error: dict[str, object]) -> dict[str, object]:
-    location = [str(p) for p in error.get("loc", ()) if p != "body"]  # type: ignore[attr-defined]
+    # "body"/"query"/"path" say where FastAPI looked, not which field: the field name is what a user needs.
+    location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]  # type: ignore[attr-defined]
     kind = str(error.get("type", ""))
     message = _MESSAGES.get(kind)
     if message is None:

@@ -18,9 +18,11 @@ app = typer.Typer(help="chaîne : coordination de la chaîne des courriers de pr
 partners_app = typer.Typer(help="Partenaires et clés d'API.", no_args_is_help=True)
 campaigns_app = typer.Typer(help="Campagnes.", no_args_is_help=True)
 households_app = typer.Typer(help="Ménages.", no_args_is_help=True)
+templates_app = typer.Typer(help="Modèles de messages.", no_args_is_help=True)
 app.add_typer(partners_app, name="partners")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(households_app, name="households")
+app.add_typer(templates_app, name="templates")
 
 
 def _runtime() -> Runtime:
@@ -173,6 +175,17 @@ def households_export(
             for chunk in grouping_csv(session):
                 handle.write(chunk)
     typer.echo(f"Export écrit dans {output}")
+
+
+@templates_app.command("check")
+def templates_check() -> None:
+    """Vérifie tous les modèles : règles FALC, contenu obligatoire, lisibilité (Kandel–Moles)."""
+    from campaigns.falc import check_templates
+
+    report = check_templates()
+    typer.echo(report.format_fr())
+    if not report.ok:
+        raise typer.Exit(code=1)
 
 
 @app.command("demo")

@@ -54,6 +54,12 @@ class Runtime:
 
         return make_celery(self.settings.broker_url)
 
+    def letter_pdf(self, **kwargs: Any) -> bytes:
+        """A letter as PDF bytes, with the same builder as the letters sent (previews)."""
+        from channels.letter.pdf import build_letter_pdf
+
+        return build_letter_pdf(**kwargs)
+
     def deliver(self, dispatch_id: int, *, now: datetime | None = None) -> str:
         return dispatching.deliver(
             dispatch_id,
