@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import admin, apercus, campagnes, imports, reponses, signalements, taches, twilio
+from api.routers import admin, apercus, campagnes, imports, reponses, signalements, simulation, taches, twilio
 from campaigns.runtime import Runtime, get_runtime
 
 
@@ -17,7 +17,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime or get_runtime()
     install_error_handlers(app)
-    for module in (signalements, imports, reponses, taches, campagnes, admin, apercus, twilio):
+    for module in (signalements, imports, reponses, taches, campagnes, admin, apercus, simulation, twilio):
         app.include_router(module.router)
 
     @app.get("/api/v1/sante", tags=["santé"], summary="Le service répond")

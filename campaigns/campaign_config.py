@@ -55,6 +55,13 @@ class SendingHoursSpec(BaseModel):
         return self
 
 
+class SegmentSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    parc: list[Literal["social", "prive"]] = Field(default_factory=list)
+    allocataire: list[Literal["oui", "non", "inconnu"]] = Field(default_factory=list)
+
+
 class TerritorySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -84,6 +91,7 @@ class CampaignSpec(BaseModel):
     coordination: Literal["merge", "suppress"] = "merge"
     over_cap: Literal["defer", "skip"] = "defer"
     sending_hours: SendingHoursSpec = Field(default_factory=SendingHoursSpec)
+    segment: SegmentSpec = Field(default_factory=SegmentSpec)
 
     @field_validator("stages")
     @classmethod
@@ -141,6 +149,7 @@ def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> C
     campaign.coordination = spec.coordination
     campaign.over_cap = spec.over_cap
     campaign.sending_hours = spec.sending_hours.model_dump()
+    campaign.segment = {k: v for k, v in spec.segment.model_dump().items() if v}
     campaign.steps.clear()
     session.flush()
     campaign.steps.extend(
@@ -157,6 +166,14 @@ def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> C
     )
     session.flush()
     return campaign
+
+
+def covers_segment(campaign: Campaign, *, parc: str | None, allocataire: str | None) -> bool:
+    """An unknown value is in no segment: a campaign for the social park does not write to unknown parks."""
+    segment = campaign.segment or {}
+    if segment.get("parc") and parc not in segment["parc"]:
+        return False
+    return not (segment.get("allocataire") and (allocataire or "inconnu") not in segment["allocataire"])
 
 
 def covers_territory(campaign: Campaign, *, commune: str | None, code_postal: str | None) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated
 
@@ -175,6 +175,30 @@ def households_export(
             for chunk in grouping_csv(session):
                 handle.write(chunk)
     typer.echo(f"Export écrit dans {output}")
+
+
+@app.command("simulate")
+def simulate_command(
+    debut: Annotated[str | None, typer.Option(help="Premier jour simulé (AAAA-MM-JJ), par défaut aujourd'hui")] = None,
+    jours: Annotated[int, typer.Option(help="Durée simulée en jours")] = 90,
+) -> None:
+    """Rejoue les campagnes actives sur les ménages actuels, sans rien envoyer : courriers par ménage et profil."""
+    from campaigns.scheduling import PARIS
+    from campaigns.simulation import simulate
+    from campaigns.simulation_report import format_fr
+
+    runtime = _runtime()
+    start = runtime.clock()
+    if debut is not None:
+        try:
+            start = datetime.combine(date.fromisoformat(debut), time(9, 0), tzinfo=PARIS)
+        except ValueError:
+            _fail(f"--debut : date AAAA-MM-JJ attendue, reçu « {debut} »")
+    if not 1 <= jours <= 730:
+        _fail("--jours : entre 1 et 730")
+    with runtime.session_factory() as session:
+        report = simulate(session, start=start, days=jours, rules=runtime.coordination_rules)
+    typer.echo(format_fr(report))
 
 
 @templates_app.command("check")

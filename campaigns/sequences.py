@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from campaigns.campaign_config import covers_territory
+from campaigns.campaign_config import covers_segment, covers_territory
 from campaigns.db import any_of, bulk_insert, bulk_update, insert_returning_ids
 from campaigns.errors import NotFoundError
 from campaigns.models import (
@@ -44,6 +44,8 @@ class _HouseholdState(NamedTuple):
 class _Place:
     commune: str | None
     code_postal: str | None
+    parc: str | None
+    allocataire: str | None
 
 
 def apply_household_stages(session: Session, household_ids: Collection[int], *, now: datetime) -> int:
@@ -53,15 +55,16 @@ def apply_household_stages(session: Session, household_ids: Collection[int], *, 
     reports: dict[int, list[ReportedStage]] = {}
     places: dict[int, tuple[date, _Place]] = {}
     rows = session.execute(
-        select(Case.household_id, Case.stage, Case.date_stade, Case.commune, Case.code_postal).where(
+        select(Case.household_id, Case.stage, Case.date_stade, Case.commune, Case.code_postal, Case.parc,
+               Case.allocataire).where(
             any_of(session, Case.household_id, list(household_ids))
         )
     )
-    for household_id, stage, date_stade, commune, code_postal in rows:
+    for household_id, stage, date_stade, commune, code_postal, parc, allocataire in rows:
         reports.setdefault(household_id, []).append(ReportedStage(Stage(stage), date_stade))
         # The freshest case says where the household lives now.
         if household_id not in places or date_stade >= places[household_id][0]:
-            places[household_id] = (date_stade, _Place(commune, code_postal))
+            places[household_id] = (date_stade, _Place(commune, code_postal, parc, allocataire))
     households = session.execute(
         select(Household.id, Household.stage, Household.current_entry_id).where(
             any_of(session, Household.id, list(household_ids))
@@ -161,6 +164,7 @@ def _enroll(
         for household_id, stage, entry_id, place in entries
         for campaign in by_stage.get(stage.value, [])
         if covers_territory(campaign, commune=place.commune, code_postal=place.code_postal)
+        and covers_segment(campaign, parc=place.parc, allocataire=place.allocataire)
     ]
     if not pairs:
         return

@@ -35,7 +35,9 @@ def _plan(runtime: Runtime, households: int) -> None:
     from campaigns.imports import push_items
     from campaigns.models import Partner
 
-    rows = [signalement(f"R-{i}", nom=f"Nom{i}", numero_allocataire=str(100_000 + i)) for i in range(households)]
+    rows = [signalement(f"R-{i}", nom=f"Nom{i}", numero_allocataire=str(100_000 + i), adresse=f"{i} rue Neuve",
+                        date_naissance=f"{1 + i % 28:02d}/{1 + i % 12:02d}/{1950 + i % 50}",
+                        telephone=f"06{i:08d}") for i in range(households)]
     with runtime.session_factory.begin() as session:
         push_items(session, partner=session.get_one(Partner, partner_id), items=rows, now=runtime.clock())
 

@@ -39,6 +39,8 @@ class Campaign(Base):
     over_cap: Mapped[str] = mapped_column(String(20), default="defer")
     # When SMS and e-mails may go: {"days": [0..6, Monday = 0], "start": "09:00", "end": "19:00"}.
     sending_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Which households within the territory: {"parc": ["social"], "allocataire": ["oui"]}; empty = all.
+    segment: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     steps: Mapped[list[CampaignStep]] = relationship(

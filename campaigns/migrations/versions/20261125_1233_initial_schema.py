@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 5580acf45d57
+Revision ID: 8c6cb10af79a
 Revises: 
-Create Date: 2026-11-25 12:28:28.842199
+Create Date: 2026-11-25 12:33:25.331098
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import campaigns.db
 
-revision: str = '5580acf45d57'
+revision: str = '8c6cb10af79a'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -82,6 +82,7 @@ def upgrade() -> None:
     sa.Column('coordination', sa.String(length=20), nullable=False),
     sa.Column('over_cap', sa.String(length=20), nullable=False),
     sa.Column('sending_hours', sa.JSON(), nullable=False),
+    sa.Column('segment', sa.JSON(), nullable=False),
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_partner_id'], ['partners.id'], name=op.f('fk_campaigns_owner_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns')),
@@ -133,25 +134,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('key_hash', name=op.f('pk_household_keys'))
     )
     op.create_index(op.f('ix_household_keys_household_id'), 'household_keys', ['household_id'], unique=False)
-    op.create_table('household_merges',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('from_household_id', sa.Integer(), nullable=False),
-    sa.Column('into_household_id', sa.Integer(), nullable=False),
-    sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('score', sa.Numeric(precision=8, scale=3), nullable=True),
-    sa.Column('decided_by_partner_id', sa.Integer(), nullable=True),
-    sa.Column('moved', sa.JSON(), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('undone_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('undone_by_partner_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['decided_by_partner_id'], ['partners.id'], name=op.f('fk_household_merges_decided_by_partner_id_partners')),
-    sa.ForeignKeyConstraint(['from_household_id'], ['households.id'], name=op.f('fk_household_merges_from_household_id_households')),
-    sa.ForeignKeyConstraint(['into_household_id'], ['households.id'], name=op.f('fk_household_merges_into_household_id_households')),
-    sa.ForeignKeyConstraint(['undone_by_partner_id'], ['partners.id'], name=op.f('fk_household_merges_undone_by_partner_id_partners')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_household_merges'))
-    )
-    op.create_index(op.f('ix_household_merges_from_household_id'), 'household_merges', ['from_household_id'], unique=False)
-    op.create_index(op.f('ix_household_merges_into_household_id'), 'household_merges', ['into_household_id'], unique=False)
     op.create_table('idempotency_records',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
@@ -198,14 +180,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_stage_entries_household_id'), 'stage_entries', ['household_id'], unique=False)
     op.create_table('block_keys',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('key_hash', sa.String(length=64), nullable=False),
+    sa.Column('key_hash', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_block_keys_case_id_cases')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_block_keys'))
+    sa.PrimaryKeyConstraint('key_hash', 'case_id', name=op.f('pk_block_keys'))
     )
     op.create_index(op.f('ix_block_keys_case_id'), 'block_keys', ['case_id'], unique=False)
-    op.create_index('ix_block_keys_key_hash', 'block_keys', ['key_hash'], unique=False)
     op.create_table('campaign_steps',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=False),
@@ -262,6 +242,7 @@ def upgrade() -> None:
     op.create_table('link_reviews',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
+    sa.Column('candidate_case_id', sa.Integer(), nullable=False),
     sa.Column('candidate_household_id', sa.Integer(), nullable=False),
     sa.Column('score', sa.Numeric(precision=8, scale=3), nullable=False),
     sa.Column('explanation', sa.Text(), nullable=False),
@@ -269,11 +250,13 @@ def upgrade() -> None:
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('decided_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by_partner_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['candidate_case_id'], ['cases.id'], name=op.f('fk_link_reviews_candidate_case_id_cases')),
     sa.ForeignKeyConstraint(['candidate_household_id'], ['households.id'], name=op.f('fk_link_reviews_candidate_household_id_households')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_link_reviews_case_id_cases')),
     sa.ForeignKeyConstraint(['decided_by_partner_id'], ['partners.id'], name=op.f('fk_link_reviews_decided_by_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_link_reviews'))
     )
+    op.create_index(op.f('ix_link_reviews_candidate_case_id'), 'link_reviews', ['candidate_case_id'], unique=False)
     op.create_index(op.f('ix_link_reviews_candidate_household_id'), 'link_reviews', ['candidate_household_id'], unique=False)
     op.create_index(op.f('ix_link_reviews_case_id'), 'link_reviews', ['case_id'], unique=False)
     op.create_table('responses',
@@ -334,6 +317,27 @@ def upgrade() -> None:
     op.create_index(op.f('ix_dispatches_enrollment_id'), 'dispatches', ['enrollment_id'], unique=False)
     op.create_index(op.f('ix_dispatches_household_id'), 'dispatches', ['household_id'], unique=False)
     op.create_index('ix_dispatches_status_due_at', 'dispatches', ['status', 'due_at'], unique=False)
+    op.create_table('household_merges',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('from_household_id', sa.Integer(), nullable=False),
+    sa.Column('into_household_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('score', sa.Numeric(precision=8, scale=3), nullable=True),
+    sa.Column('decided_by_partner_id', sa.Integer(), nullable=True),
+    sa.Column('link_review_id', sa.Integer(), nullable=True),
+    sa.Column('moved', sa.JSON(), nullable=False),
+    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('undone_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('undone_by_partner_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['decided_by_partner_id'], ['partners.id'], name=op.f('fk_household_merges_decided_by_partner_id_partners')),
+    sa.ForeignKeyConstraint(['from_household_id'], ['households.id'], name=op.f('fk_household_merges_from_household_id_households')),
+    sa.ForeignKeyConstraint(['into_household_id'], ['households.id'], name=op.f('fk_household_merges_into_household_id_households')),
+    sa.ForeignKeyConstraint(['link_review_id'], ['link_reviews.id'], name=op.f('fk_household_merges_link_review_id_link_reviews')),
+    sa.ForeignKeyConstraint(['undone_by_partner_id'], ['partners.id'], name=op.f('fk_household_merges_undone_by_partner_id_partners')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_household_merges'))
+    )
+    op.create_index(op.f('ix_household_merges_from_household_id'), 'household_merges', ['from_household_id'], unique=False)
+    op.create_index(op.f('ix_household_merges_into_household_id'), 'household_merges', ['into_household_id'], unique=False)
     op.create_table('human_tasks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('dispatch_id', sa.Integer(), nullable=False),
@@ -363,6 +367,9 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_human_tasks_queue_partner_id'), table_name='human_tasks')
     op.drop_index(op.f('ix_human_tasks_household_id'), table_name='human_tasks')
     op.drop_table('human_tasks')
+    op.drop_index(op.f('ix_household_merges_into_household_id'), table_name='household_merges')
+    op.drop_index(op.f('ix_household_merges_from_household_id'), table_name='household_merges')
+    op.drop_table('household_merges')
     op.drop_index('ix_dispatches_status_due_at', table_name='dispatches')
     op.drop_index(op.f('ix_dispatches_household_id'), table_name='dispatches')
     op.drop_index(op.f('ix_dispatches_enrollment_id'), table_name='dispatches')
@@ -372,6 +379,7 @@ def downgrade() -> None:
     op.drop_table('responses')
     op.drop_index(op.f('ix_link_reviews_case_id'), table_name='link_reviews')
     op.drop_index(op.f('ix_link_reviews_candidate_household_id'), table_name='link_reviews')
+    op.drop_index(op.f('ix_link_reviews_candidate_case_id'), table_name='link_reviews')
     op.drop_table('link_reviews')
     op.drop_index(op.f('ix_import_rejections_import_id'), table_name='import_rejections')
     op.drop_table('import_rejections')
@@ -381,7 +389,6 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_case_changes_case_id'), table_name='case_changes')
     op.drop_table('case_changes')
     op.drop_table('campaign_steps')
-    op.drop_index('ix_block_keys_key_hash', table_name='block_keys')
     op.drop_index(op.f('ix_block_keys_case_id'), table_name='block_keys')
     op.drop_table('block_keys')
     op.drop_index(op.f('ix_stage_entries_household_id'), table_name='stage_entries')
@@ -389,9 +396,6 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_imports_partner_id'), table_name='imports')
     op.drop_table('imports')
     op.drop_table('idempotency_records')
-    op.drop_index(op.f('ix_household_merges_into_household_id'), table_name='household_merges')
-    op.drop_index(op.f('ix_household_merges_from_household_id'), table_name='household_merges')
-    op.drop_table('household_merges')
     op.drop_index(op.f('ix_household_keys_household_id'), table_name='household_keys')
     op.drop_table('household_keys')
     op.drop_index(op.f('ix_cases_household_id'), table_name='cases')

@@ -1,0 +1,28 @@
+"""Dry run of the campaigns on the current households, for the owners (no sending)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from api.deps import OwnerDep, RuntimeDep
+from campaigns.scheduling import PARIS
+from campaigns.simulation import simulate
+from campaigns.simulation_report import format_fr
+
+router = APIRouter(prefix="/api/v1", tags=["simulation"])
+
+
+@router.get("/simulation", summary="Simuler les campagnes : courriers par ménage et profil, avec et sans coordination")
+def get_simulation(
+    caller: OwnerDep,
+    runtime: RuntimeDep,
+    debut: Annotated[date | None, Query(description="Premier jour (AAAA-MM-JJ), par défaut aujourd'hui")] = None,
+    jours: Annotated[int, Query(ge=1, le=730)] = 90,
+) -> dict[str, Any]:
+    start = datetime.combine(debut, time(9, 0), tzinfo=PARIS) if debut else runtime.clock()
+    with runtime.session_factory() as session:
+        report = simulate(session, start=start, days=jours, rules=runtime.coordination_rules)
+    return {**report.as_dict(), "tableau": format_fr(report)}
