@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -31,6 +32,13 @@ class StepSpec(BaseModel):
     template: str | None = None
     # The State's letter at a stage: never suppressed by coordination or caps.
     regulatory: bool = False
+
+    @field_validator("template")
+    @classmethod
+    def _template_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[a-z0-9_]+(\{stade\}[a-z0-9_]*)?", value):
+            raise ValueError(f"nom de modèle invalide « {value} » : lettres minuscules, chiffres, _ et {{stade}}")
+        return value
 
     @model_validator(mode="after")
     def _template_for_messages(self) -> StepSpec:

@@ -205,10 +205,17 @@ def simulate_command(
 def templates_check() -> None:
     """Vérifie tous les modèles : règles FALC, contenu obligatoire, lisibilité (Kandel–Moles)."""
     from campaigns.falc import check_templates
+    from campaigns.runtime import utc_now
+    from campaigns.template_requirements import check_all_variants
 
     report = check_templates()
     typer.echo(report.format_fr())
-    if not report.ok:
+    missing = check_all_variants(now=utc_now())
+    typer.echo("")
+    typer.echo("Contenu obligatoire : " + ("complet dans chaque variante." if not missing else "manquant"))
+    for line in missing:
+        typer.echo(f"  {line}")
+    if not report.ok or missing:
         raise typer.Exit(code=1)
 
 

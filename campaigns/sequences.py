@@ -214,7 +214,8 @@ def plan_enrollment(
                 "stage": stage.value,
                 "step_position": step.position,
                 "channel": step.channel,
-                "template": step.template,
+                # "etape_{stade}" lets one step of a multi-stage campaign use each stage's own letter.
+                "template": step.template.replace("{stade}", stage.value) if step.template else None,
                 "conditions": list(step.conditions),
                 "regulatory": step.regulatory,
                 "due_at": due,

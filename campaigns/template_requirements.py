@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
 from campaigns.readability import html_to_text
@@ -229,3 +230,21 @@ def check_rendered(channel: str, slug: str, rendered: Rendered) -> list[str]:
         return []
     body = html_to_text(rendered.html_body) if rendered.html_body else rendered.body
     return check_required_content(slug, rendered.locale, f"{rendered.subject}\n{body}")
+
+
+def check_all_variants(*, now: datetime) -> list[str]:
+    """Every letter variant of a declared slug, rendered for a sample household at its stage: what is missing."""
+    from campaigns.previews import preview
+    from campaigns.rendering import list_templates
+    from campaigns.stages import Stage
+
+    problems = []
+    for channel, slug, locale, falc in list_templates():
+        if channel != "courrier" or slug not in REQUIREMENTS:
+            continue
+        stage = Stage(slug.removeprefix("etape_")) if slug.startswith("etape_") else Stage.COMMANDEMENT_DE_PAYER
+        rendered = preview(channel, slug, stage=stage, locale=locale, falc=falc, sender="DDETS",
+                           phone="02 61 91 00 01", now=now)
+        variant = f"{slug}/{locale}{'.falc' if falc else ''}"
+        problems += [f"{variant} : {missing}" for missing in check_rendered(channel, slug, rendered)]
+    return problems

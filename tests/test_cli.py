@@ -102,3 +102,10 @@ def test_embedded_demo_then_api_with_openapi_docs(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_templates_check_reports_falc_readability_and_required_content() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINE_")}
+    out = _run(["templates", "check"], env).stdout
+    assert "Kandel–Moles" in out and "Contrôle FALC : aucun problème." in out
+    assert "Contenu obligatoire : complet dans chaque variante." in out

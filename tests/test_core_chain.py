@@ -148,3 +148,18 @@ def test_stage_change_and_cloture_cancel_pending(runtime: Runtime, client: TestC
     assert runtime.tick() == 0
     with runtime.session_factory() as session:
         assert session.scalar(select(func.count(HumanTask.id))) == 0
+
+
+def test_a_step_can_use_each_stages_own_template(runtime: Runtime, client: TestClient, clock: Clock) -> None:
+    new_partner(runtime, "DDETS 44", "etat")
+    _, bailleur = new_partner(runtime, "Habitat 44", "bailleur_social")
+    campaign(runtime, owner="DDETS 44", stages=["commandement_de_payer", "assignation"],
+             steps=[{"channel": "courrier", "template": "etape_{stade}", "regulatory": True}])
+    client.post("/api/v1/signalements", headers=bailleur, json=[signalement("R-1")])
+    runtime.tick()
+    client.post("/api/v1/signalements", headers=bailleur,
+                json=[signalement("R-1", stade="assignation", date_stade="24/11/2026")])
+    clock.advance(days=1)
+    runtime.tick()
+    assert [(d.template, d.status) for d in _dispatches(runtime)] == [
+        ("etape_commandement_de_payer", "delivered"), ("etape_assignation", "delivered")]
