@@ -100,6 +100,16 @@ class CampaignSpec(BaseModel):
     over_cap: Literal["defer", "skip"] = "defer"
     sending_hours: SendingHoursSpec = Field(default_factory=SendingHoursSpec)
     segment: SegmentSpec = Field(default_factory=SegmentSpec)
+    languages: list[str] = Field(default_factory=list, description="vide : toutes les langues des modèles")
+    falc: Literal["menage", "toujours", "jamais"] = "menage"
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, values: list[str]) -> list[str]:
+        for value in values:
+            if not re.fullmatch(r"[a-z]{2,3}", value):
+                raise ValueError(f"code de langue invalide « {value} » (fr, en, ar…)")
+        return values
 
     @field_validator("stages")
     @classmethod
@@ -158,6 +168,8 @@ def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> C
     campaign.over_cap = spec.over_cap
     campaign.sending_hours = spec.sending_hours.model_dump()
     campaign.segment = {k: v for k, v in spec.segment.model_dump().items() if v}
+    campaign.languages = list(spec.languages)
+    campaign.falc = spec.falc
     campaign.steps.clear()
     session.flush()
     campaign.steps.extend(

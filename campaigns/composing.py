@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 
@@ -48,6 +48,13 @@ def ensure_reachable(session: Session, dispatch: Dispatch) -> Case:
     case = reference_case(session, dispatch, campaign.owner_partner_id)
     check_reachable(dispatch.channel, case, list(dispatch.conditions))
     return case
+
+
+def wanted_variant(campaign: Campaign, case: Case) -> tuple[str, bool]:
+    """The household's language if the campaign writes in it (else French), and the campaign's FALC policy."""
+    locale = case.langue if not campaign.languages or case.langue in campaign.languages else "fr"
+    falc = {"toujours": True, "jamais": False}.get(campaign.falc, case.falc)
+    return locale, falc
 
 
 def _sender_lines(owner: Partner) -> list[str]:
@@ -136,12 +143,18 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
         )
         return Composed(message)
     context = _context(dispatch, owner, case, recipient, now=now, contacts=_contacts(session, case))
+    locale, falc = wanted_variant(campaign, case)
     rendered = rendering.render(
-        dispatch.channel, dispatch.template, locale=case.langue, falc=case.falc, context=context
+        dispatch.channel, dispatch.template, locale=locale, falc=falc, context=context,
+        register_first=campaign.falc == "toujours",
     )
+    if (rendered.locale, rendered.falc) != (case.langue, falc):
+        # What the household asked for is not what it gets: recorded as a fallback, never silent.
+        rendered = replace(rendered, fallback=True)
     html_body = rendered.html_body
     if dispatch.channel == ChannelKind.COURRIER:
-        html_body += _merged_blocks(session, dispatch, case, recipient, now=now)
+        variant = (rendered.locale, rendered.falc)
+        html_body += _merged_blocks(session, dispatch, case, recipient, now=now, variant=variant)
     if rendered.falc:
         metadata["font_size"] = "14"
     message = OutboundMessage(
@@ -203,7 +216,9 @@ def _context(dispatch: Dispatch, owner: Partner, case: Case, recipient: Recipien
     }
 
 
-def _merged_blocks(session: Session, dispatch: Dispatch, case: Case, recipient: Recipient, *, now: datetime) -> str:
+def _merged_blocks(
+    session: Session, dispatch: Dispatch, case: Case, recipient: Recipient, *, now: datetime, variant: tuple[str, bool]
+) -> str:
     """One block per partner whose letter was folded into this one: its message and its contact."""
     blocks = []
     merged = session.scalars(
@@ -214,7 +229,8 @@ def _merged_blocks(session: Session, dispatch: Dispatch, case: Case, recipient: 
             continue
         partner = session.get_one(Partner, session.get_one(Campaign, other.campaign_id).owner_partner_id)
         rendered = rendering.render(
-            "courrier", other.template, locale=case.langue, falc=case.falc,
+            # Blocks follow the letter they are part of: one language and one register per envelope.
+            "courrier", other.template, locale=variant[0], falc=variant[1],
             context=_context(other, partner, case, recipient, now=now, contacts=_contacts(session, case)),
         )
         contact = f" (tél. {escape(partner.contact_phone)})" if partner.contact_phone else ""

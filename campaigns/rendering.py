@@ -115,8 +115,12 @@ def _variant_name(locale: str, falc: bool) -> str:
     return f"{locale}{FALC_MARK if falc else ''}"
 
 
-def _candidates(locale: str, falc: bool) -> list[tuple[str, bool]]:
-    order = [(locale, falc), (locale, False), (DEFAULT_LOCALE, falc), (DEFAULT_LOCALE, False)]
+def _candidates(locale: str, falc: bool, register_first: bool) -> list[tuple[str, bool]]:
+    if register_first:
+        # FALC required: French FALC beats a standard text in the household's language.
+        order = [(locale, falc), (DEFAULT_LOCALE, falc), (locale, False), (DEFAULT_LOCALE, False)]
+    else:
+        order = [(locale, falc), (locale, False), (DEFAULT_LOCALE, falc), (DEFAULT_LOCALE, False)]
     return list(dict.fromkeys(order))  # drop repeats, keep order
 
 
@@ -126,7 +130,9 @@ def _one_line(text: str) -> str:
     return _ASCII_WS_RE.sub(" ", text).strip()
 
 
-def render(channel: str, slug: str, *, locale: str, falc: bool, context: Mapping[str, object]) -> Rendered:
+def render(
+    channel: str, slug: str, *, locale: str, falc: bool, context: Mapping[str, object], register_first: bool = False
+) -> Rendered:
     """Render a message, falling back to (locale, standard), then French FALC, then French standard."""
     if channel not in CHANNEL_DIRS:
         raise ValueError(f"canal inconnu {channel!r} (attendu : {', '.join(CHANNEL_DIRS)})")
@@ -138,7 +144,7 @@ def render(channel: str, slug: str, *, locale: str, falc: bool, context: Mapping
     folder = f"{CHANNEL_DIRS[channel]}/{slug}"
     parts = _PARTS[channel]
     primary_suffix = next(iter(parts.values()))
-    for cand_locale, cand_falc in _candidates(locale, falc):
+    for cand_locale, cand_falc in _candidates(locale, falc, register_first):
         stem = f"{folder}/{_variant_name(cand_locale, cand_falc)}"
         if not (root / f"{stem}{primary_suffix}").is_file():
             continue

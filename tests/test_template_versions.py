@@ -47,3 +47,31 @@ def test_language_fallback_and_versions_are_recorded(
             "letters/information_etat/fr.html.j2"]
         assert "Nouvelle mention" not in versions[rows[1].template_version_id].sources[
             "letters/information_etat/fr.html.j2"]
+
+
+def test_scenario_7_falc_required_and_translation_fallback(
+    runtime: Runtime, client: TestClient, clock: Clock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = tmp_path / "templates"
+    shutil.copytree(templates_dir(), copy)
+    monkeypatch.setenv("CHAINE_TEMPLATES_DIR", str(copy))
+    new_partner(runtime, "DDETS 44", "etat")
+    _, bailleur = new_partner(runtime, "Habitat 44", "bailleur_social")
+    campaign(runtime, owner="DDETS 44", stages=["assignation"], languages=["fr", "ar"], falc="toujours",
+             steps=[{"channel": "courrier", "template": "etape_assignation", "regulatory": True}])
+    client.post("/api/v1/signalements", headers=bailleur, json=[signalement("R-1", stade="assignation", langue="ar")])
+    runtime.tick()
+    # Publishing an Arabic FALC letter: new sends use it, the letter already sent keeps its version.
+    folder = copy / "letters" / "etape_assignation"
+    (folder / "ar.falc.html.j2").write_text("<p>مرحبا.</p>\n<p>{{ expediteur }}</p>", encoding="utf-8")
+    (folder / "ar.falc.subject.txt.j2").write_text("جلسة المحكمة", encoding="utf-8")
+    client.post("/api/v1/signalements", headers=bailleur, json=[signalement(
+        "R-2", stade="assignation", langue="ar", nom="Haddad", prenom="Samir", numero_allocataire="9",
+        adresse="5 rue Basse", date_naissance="03/04/1979", telephone="0611111111")])
+    runtime.tick()
+    with runtime.session_factory() as session:
+        first, second = session.scalars(select(Dispatch).order_by(Dispatch.id)).all()
+        assert (first.rendered_locale, first.rendered_falc, first.template_fallback) == ("fr", True, True)
+        assert (second.rendered_locale, second.rendered_falc, second.template_fallback) == ("ar", True, False)
+        assert first.template_version_id != second.template_version_id
+        assert session.get_one(TemplateVersion, first.template_version_id).locale == "fr"

@@ -41,6 +41,10 @@ class Campaign(Base):
     sending_hours: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Which households within the territory: {"parc": ["social"], "allocataire": ["oui"]}; empty = all.
     segment: Mapped[dict[str, list[str]]] = mapped_column(JSON, default=dict)
+    # Languages the campaign writes in (empty: every language it has templates for) and its FALC policy:
+    # "menage" follows each household's wish, "toujours"/"jamais" impose one register.
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    falc: Mapped[str] = mapped_column(String(20), default="menage")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     steps: Mapped[list[CampaignStep]] = relationship(

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 8c6cb10af79a
+Revision ID: 80a5b6dde9ae
 Revises: 
-Create Date: 2026-11-25 12:33:25.331098
+Create Date: 2026-11-25 12:43:21.001722
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import campaigns.db
 
-revision: str = '8c6cb10af79a'
+revision: str = '80a5b6dde9ae'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -83,6 +83,8 @@ def upgrade() -> None:
     sa.Column('over_cap', sa.String(length=20), nullable=False),
     sa.Column('sending_hours', sa.JSON(), nullable=False),
     sa.Column('segment', sa.JSON(), nullable=False),
+    sa.Column('languages', sa.JSON(), nullable=False),
+    sa.Column('falc', sa.String(length=20), nullable=False),
     sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_partner_id'], ['partners.id'], name=op.f('fk_campaigns_owner_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns')),
