@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.import_reports import neutralise_cell
+from campaigns.cell_safety import neutralise_cell
 from campaigns.models import Case, Partner
 
 

@@ -10,15 +10,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.cell_safety import neutralise_cell
 from campaigns.models import ImportJob, ImportRejection
 
 REPORT_REJECTIONS_LIMIT = 1_000
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value: str) -> str:
-    """A cell starting like a formula is prefixed with a quote so spreadsheets show it as text."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
 
 
 def import_report(session: Session, job: ImportJob, *, rejections_url: str | None) -> dict[str, Any]:

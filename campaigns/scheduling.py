@@ -82,3 +82,21 @@ def next_sending_time(
         if _sending_day(day, days):
             return datetime.combine(day, start, tzinfo=PARIS)
     raise ValueError("no sending day in a year: check the campaign's sending days")
+
+
+PRINT_SLOT = timedelta(hours=1)
+
+
+def print_slot(now: datetime, *, cutoff: time) -> datetime | None:
+    """Batch printing: None when `now` is inside a working day's print slot (cut-off to cut-off + 1 h), else the
+    next cut-off. Until then a letter stays planned, so it can still be cancelled."""
+    local = now.astimezone(PARIS)
+    day = local.date()
+    opening = datetime.combine(day, cutoff, tzinfo=PARIS)
+    if is_working_day(day) and opening <= local < opening + PRINT_SLOT:
+        return None
+    if not (is_working_day(day) and local < opening):
+        day += timedelta(days=1)
+        while not is_working_day(day):
+            day += timedelta(days=1)
+    return datetime.combine(day, cutoff, tzinfo=PARIS)

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     coordination_window_days: int = 15
     cap_letters_30_days: int = 3
     cap_sms_24_hours: int = 1
+    # "unitaire": each letter is produced when due; "lots": letters wait for the day's cut-off and are printed
+    # as one PDF per sending partner, with a CSV manifest (cancellation possible until the cut-off).
+    letters_mode: str = "unitaire"
+    print_cutoff: str = "16:00"
     json_push_max_rows: int = 10_000
     import_batch_size: int = 2_000
     max_upload_bytes: int = 200 * 1024 * 1024

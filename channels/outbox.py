@@ -6,7 +6,6 @@ import fcntl
 import hashlib
 import json
 import os
-import tempfile
 from datetime import UTC, date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -14,6 +13,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from campaigns.ports import OutboundMessage, PermanentChannelError, SendResult
+from channels.files import atomic_write
 from channels.letter.pdf import AddressBlockError, build_letter_pdf
 
 _EXTENSIONS = {"courrier": "pdf", "sms": "txt", "email": "eml"}
@@ -50,7 +50,7 @@ class OutboxChannel:
             try:
                 if final.exists():
                     return result
-                _atomic_write(final, content)
+                atomic_write(final, content)
                 line = {"key_hash": key_hash, "channel": self.channel, "file": relative.as_posix()}
                 journal.write(json.dumps(line) + "\n")
                 journal.flush()
@@ -101,6 +101,8 @@ def _letter_bytes(message: OutboundMessage, sent_on: date) -> bytes:
             letter_date=sent_on,
             reference=reference,
             font_size=font_size,
+            locale=message.metadata.get("locale", "fr"),
+            glossary=[tuple(item) for item in json.loads(message.metadata.get("glossary", "[]"))],
         )
     except AddressBlockError as exc:
         raise PermanentChannelError(f"invalid_address: {exc}") from exc
@@ -130,17 +132,3 @@ def _email_bytes(message: OutboundMessage, to_email: str, sent_on: date, key_has
 
 def _noon_utc(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
-
-
-def _atomic_write(final: Path, content: bytes) -> None:
-    # Temp file in the same folder, then rename: a reader never sees half a PDF.
-    fd, tmp_name = tempfile.mkstemp(dir=final.parent, prefix=".tmp-", suffix=final.suffix)
-    try:
-        with os.fdopen(fd, "wb") as tmp:
-            tmp.write(content)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, final)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise

@@ -105,6 +105,23 @@ def test_letter_pdf_is_print_ready(slug: str, falc: bool) -> None:
     assert b"/FontFile2" in pdf
 
 
+@pytest.mark.parametrize("slug", [s for c, s, _, f in list_templates() if c == "courrier" and f])
+def test_falc_letter_prints_nothing_below_14_pt(slug: str) -> None:
+    pdf, _ = _letter(slug, falc=True)
+    sizes: list[tuple[float, str]] = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+            x, top = (tm[4] + cm[4]) / MM, (841.89 - tm[5] - cm[5]) / MM
+            in_window = x >= 110 and 55 <= top <= 55 + 33  # postal block: La Poste reads 8 to 12 pt
+            if text.strip() and not in_window:
+                sizes.append((size, text.strip()))
+
+        page.extract_text(visitor_text=visit)
+    assert any(text.startswith("Référence") for _, text in sizes)
+    assert [(size, text) for size, text in sizes if size < 14] == []
+
+
 def test_address_block_sits_in_the_window() -> None:
     pdf, _ = _letter()
     page = PdfReader(io.BytesIO(pdf)).pages[0]
