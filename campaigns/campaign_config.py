@@ -19,7 +19,7 @@ from campaigns.models import Campaign, CampaignStep, ChannelKind
 from campaigns.partners import find_partner_by_name
 from campaigns.stages import OPEN_STAGES, Stage
 
-Condition = Literal["no_response", "has_phone", "has_mobile", "has_email", "has_address"]
+Condition = Literal["no_response", "has_phone", "has_mobile", "has_email", "has_address", "no_phone"]
 
 
 class StepSpec(BaseModel):
@@ -32,6 +32,10 @@ class StepSpec(BaseModel):
     template: str | None = None
     # The State's letter at a stage: never suppressed by coordination or caps.
     regulatory: bool = False
+    # At the assignation stage, open the DSF task chain (first contact, second offer, CCAPEX, transmission).
+    dsf: bool = False
+    # Visits: announced beforehand (default) or unannounced (visite inopinée).
+    announced: bool = True
 
     @field_validator("template")
     @classmethod
@@ -44,6 +48,8 @@ class StepSpec(BaseModel):
     def _template_for_messages(self) -> StepSpec:
         if self.channel in (ChannelKind.COURRIER, ChannelKind.SMS, ChannelKind.EMAIL) and not self.template:
             raise ValueError(f"une étape « {self.channel.value} » doit nommer un modèle (template)")
+        if self.dsf and self.channel not in (ChannelKind.APPEL, ChannelKind.VISITE):
+            raise ValueError("seule une étape « appel » ou « visite » peut ouvrir la chaîne DSF (dsf: true)")
         return self
 
 
@@ -102,6 +108,17 @@ class CampaignSpec(BaseModel):
     segment: SegmentSpec = Field(default_factory=SegmentSpec)
     languages: list[str] = Field(default_factory=list, description="vide : toutes les langues des modèles")
     falc: Literal["menage", "toujours", "jamais"] = "menage"
+    unit_costs: dict[ChannelKind, float] = Field(
+        default_factory=dict, description="coût unitaire d'un contact par canal, en euros (coût par réponse)"
+    )
+
+    @field_validator("unit_costs")
+    @classmethod
+    def _unit_costs(cls, values: dict[ChannelKind, float]) -> dict[ChannelKind, float]:
+        for channel, cost in values.items():
+            if not 0 <= cost <= 10_000:
+                raise ValueError(f"coût unitaire « {channel.value} » : entre 0 et 10 000 euros")
+        return values
 
     @field_validator("languages")
     @classmethod
@@ -170,6 +187,7 @@ def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> C
     campaign.segment = {k: v for k, v in spec.segment.model_dump().items() if v}
     campaign.languages = list(spec.languages)
     campaign.falc = spec.falc
+    campaign.unit_costs = {channel.value: float(cost) for channel, cost in spec.unit_costs.items()}
     campaign.steps.clear()
     session.flush()
     campaign.steps.extend(
@@ -181,6 +199,8 @@ def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> C
             conditions=list(step.conditions),
             template=step.template,
             regulatory=step.regulatory,
+            dsf=step.dsf,
+            announced=step.announced,
         )
         for i, step in enumerate(spec.steps)
     )

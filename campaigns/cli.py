@@ -257,3 +257,82 @@ def beat_command() -> None:
     from campaigns.worker import celery_app
 
     celery_app.start(["beat", "--loglevel", "INFO"])
+
+
+@app.command("rapport")
+def rapport_command(
+    debut: Annotated[str, typer.Option(help="Premier jour de la période (AAAA-MM-JJ)")],
+    fin: Annotated[str, typer.Option(help="Dernier jour de la période, inclus (AAAA-MM-JJ)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Fichier HTML produit")] = Path("rapport.html"),
+) -> None:
+    """Rapport d'évaluation autonome (HTML, graphiques inclus) : taux de réponse, délais, indicateurs."""
+    from campaigns.evaluation import Period, Scope
+    from campaigns.evaluation_live import evaluate_with_events
+    from campaigns.facts import refresh_facts
+    from campaigns.reports import build_report
+    from campaigns.reports_html import report_html
+
+    try:
+        period = Period(date.fromisoformat(debut), date.fromisoformat(fin))
+    except ValueError:
+        _fail(f"--debut et --fin : dates AAAA-MM-JJ attendues, la fin après le début (reçu « {debut} », « {fin} »)")
+        return
+    runtime = _runtime()
+    with runtime.session_factory.begin() as session:
+        refresh_facts(session, now=runtime.clock())
+    with runtime.session_factory() as session:
+        evaluation = evaluate_with_events(session, period=period, scope=Scope(), now=runtime.clock())
+    output.write_text(report_html(build_report(evaluation)), encoding="utf-8")
+    typer.echo(f"Rapport écrit dans {output} : {evaluation.overview.n} ménage(s) contacté(s) dans la période.")
+
+
+users_app = typer.Typer(help="Comptes des personnes qui utilisent les pages web.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    password: str = typer.prompt("Mot de passe", hide_input=True)
+    confirmation: str = typer.prompt("Confirmez le mot de passe", hide_input=True)
+    if password != confirmation:
+        _fail("les deux mots de passe saisis sont différents")
+    return password
+
+
+@users_app.command("add")
+def users_add(
+    email: str,
+    partner: Annotated[str, typer.Option("--partner", help="Nom du partenaire de la personne")],
+    role: Annotated[str, typer.Option("--role", help="admin, operateur, bailleur, agent, superviseur, evaluateur")],
+    nom: Annotated[str | None, typer.Option("--nom", help="Nom affiché (par défaut : l'adresse électronique)")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin",
+                                                 help="Lire le mot de passe sur l'entrée standard")] = False,
+) -> None:
+    """Crée un compte ; le mot de passe est demandé deux fois (ou lu sur l'entrée standard)."""
+    from campaigns.partners import get_partner_by_name
+    from campaigns.users import add_user
+
+    runtime = _runtime()
+    password = _read_password(password_stdin)
+    try:
+        with runtime.session_factory.begin() as session:
+            add_user(session, email=email, display_name=nom or email, password=password,
+                     partner=get_partner_by_name(session, partner), role=role, now=runtime.clock())
+    except (NotFoundError, ValidationError) as exc:
+        _fail(str(exc))
+    typer.echo(f"Compte créé ({role}, {partner}).")
+
+
+@users_app.command("disable")
+def users_disable(email: str) -> None:
+    """Désactive un compte : il ne peut plus se connecter et ses sessions ouvertes sont fermées."""
+    from campaigns.users import disable_user, get_user_by_email
+
+    runtime = _runtime()
+    try:
+        with runtime.session_factory.begin() as session:
+            disable_user(session, user=get_user_by_email(session, email), now=runtime.clock())
+    except NotFoundError as exc:
+        _fail(str(exc))
+    typer.echo("Compte désactivé.")

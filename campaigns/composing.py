@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns import rendering
+from campaigns.falc import glossary_for
 from campaigns.models import Campaign, Case, ChannelKind, Dispatch, Partner, PartnerKind
 from campaigns.ports import OutboundMessage, Recipient
 from campaigns.scheduling import local_date
@@ -100,11 +102,15 @@ def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
         needs.add("has_address")
     elif channel == ChannelKind.APPEL:
         needs.add("has_phone")
+    # A number a worker found wrong (faux_numero) counts as no number at all.
+    phone = None if case.telephone_invalide else case.telephone
     available = {
-        "has_phone": bool(case.telephone),
-        "has_mobile": is_mobile(case.telephone),
+        "has_phone": bool(phone),
+        "has_mobile": is_mobile(phone),
         "has_email": bool(case.email),
         "has_address": bool(address_lines(case)),
+        # "Si absence de coordonnées téléphoniques, le référent envoie un courrier" (001, domain.md §3.2 P2).
+        "no_phone": not phone,
     }
     missing = sorted(n for n in needs if n in available and not available[n])
     if missing:
@@ -155,8 +161,11 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
     if dispatch.channel == ChannelKind.COURRIER:
         variant = (rendered.locale, rendered.falc)
         html_body += _merged_blocks(session, dispatch, case, recipient, now=now, variant=variant)
+    metadata["locale"] = rendered.locale
     if rendered.falc:
         metadata["font_size"] = "14"
+        # FALC: every sigle the letter uses is explained in a box at its end.
+        metadata["glossary"] = json.dumps(list(glossary_for(html_body, html=True).items()), ensure_ascii=False)
     message = OutboundMessage(
         idempotency_key=dispatch.dedup_key,
         channel=dispatch.channel,

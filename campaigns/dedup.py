@@ -1,22 +1,25 @@
-"""Household matching across partners, exact version: hashed keys on allocataire number, name + birth date,
-name + address. Replaceable as a whole by `match_households` (fuzzy linkage comes later)."""
+"""Household matching: each new row is compared (`linkage.compare`) with the cases and earlier rows of its blocks,
+then attached to the best matching household, or given a new one; uncertain pairs become review proposals."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.db import any_of
-from campaigns.models import HouseholdKey
+from campaigns import linkage_store
+from campaigns.linkage import Comparison, PersonRecord, compare
+from campaigns.linkage_blocking import BlockingKeys, KeyKind
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+MAX_PROPOSALS_PER_ROW = 3
+_SAME_CONTACT = frozenset({"same", "same_mobile", "same_landline"})
+_AGREEING = frozenset({"exact", "close"})
+_AGREEING_FIRST = frozenset({"exact", "close", "partial"})
 
 
 def normalise_text(value: str | None) -> str:
@@ -28,68 +31,141 @@ def normalise_text(value: str | None) -> str:
     return _NON_ALNUM.sub(" ", stripped.upper()).strip()
 
 
-@dataclass(frozen=True, slots=True)
-class IdentityFields:
-    """The fields of a pushed row that identify the household."""
+def household_comparison(a: PersonRecord, b: PersonRecord) -> Comparison:
+    """`compare`, read at the household level: the people of one dwelling are one household.
 
-    nom: str | None
-    prenom: str
-    date_naissance: date | None
-    nom_cotitulaire: str | None
-    prenom_cotitulaire: str | None
-    date_naissance_cotitulaire: date | None
-    adresse: str | None
-    code_postal: str | None
-    numero_allocataire: str | None
-
-
-def _digest(key: str) -> str:
-    # Keys hold names and birth dates: only their hash is stored.
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def identity_keys(fields: IdentityFields) -> list[str]:
-    """Hashed keys, strongest first. A household is the people of one tenancy, so co-tenants add keys."""
-    keys: list[str] = []
-    if fields.numero_allocataire and fields.code_postal:
-        # Allocataire numbers are unique within one CAF, i.e. one département.
-        number = re.sub(r"\D", "", fields.numero_allocataire)
-        if number:
-            keys.append(f"alloc|{fields.code_postal[:2]}|{number}")
-    people = [(fields.nom, fields.prenom, fields.date_naissance)]
-    if fields.prenom_cotitulaire:
-        people.append((fields.nom_cotitulaire or fields.nom, fields.prenom_cotitulaire,
-                       fields.date_naissance_cotitulaire))
-    for nom, prenom, born in people:
-        if nom and born:
-            keys.append(f"person|{normalise_text(nom)}|{normalise_text(prenom)}|{born.isoformat()}")
-    address = normalise_text(fields.adresse)
-    if address and fields.code_postal:
-        # Name + address without the first name: spouses pushed by two partners are one household.
-        for nom in sorted({normalise_text(n) for n, _p, _b in people if n}):
-            keys.append(f"address|{nom}|{address}|{fields.code_postal}")
-    return [_digest(k) for k in keys]
-
-
-def match_households(session: Session, rows: Sequence[IdentityFields]) -> list[tuple[int | None, list[str]]]:
-    """For each row, the household it belongs to (None when new) and its keys.
-
-    Rows of the same batch that share a key are linked to each other by the caller (same new household).
+    A household is the people of one tenancy (co-tenants, a couple, a colocation). Two rules on top of the
+    person decision, both at the same address and in no other flat:
+    - clearly different people (other first names) sharing a phone, an e-mail, the CAF file or the flat;
+    - the same names where a birth date is missing: the same person, or a relative living with them.
+    Namesakes whose birth dates are both known and a generation apart (father and son) are not covered: the
+    person decision stands (a review at most).
     """
-    row_keys = [identity_keys(r) for r in rows]
-    wanted = {k for keys in row_keys for k in keys}
-    known = _lookup(session, wanted)
-    return [(next((known[k] for k in keys if k in known), None), keys) for keys in row_keys]
+    result = compare(a, b)
+    if result.decision == "match":
+        return result
+    levels = result.agreements
+    if levels.get("adresse") != "same" or levels.get("complement") in ("other_flat", "other_building"):
+        return result
+    if levels.get("prenom") == "different":
+        shared = (levels.get("telephone") in _SAME_CONTACT or levels.get("email") == "same"
+                  or levels.get("numero_allocataire") == "same" or levels.get("complement") == "same_flat")
+        reason = "même logement et même contact, autre personne (conjoint, cotitulaire)"
+    else:
+        shared = (levels.get("date_naissance") in ("one_missing", "both_missing")
+                  and levels.get("nom") in _AGREEING and levels.get("prenom") in _AGREEING_FIRST)
+        reason = "mêmes nom et prénom au même logement, date de naissance absente"
+    if not shared:
+        return result
+    return replace(result, decision="match", explanation=f"{result.explanation} ; même ménage : {reason}")
 
 
-def _lookup(session: Session, keys: Iterable[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    key_list = list(keys)
-    # Chunks keep the IN list within every driver's parameter limit.
-    for start in range(0, len(key_list), 5_000):
-        chunk = key_list[start:start + 5_000]
-        stmt = select(HouseholdKey.key_hash, HouseholdKey.household_id).where(
-            any_of(session, HouseholdKey.key_hash, chunk)
-        )
-        found.update({k: h for k, h in session.execute(stmt)})
-    return found
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A pair for review: row `row` may belong to the household of `candidate_case`.
+
+    Household and case references are ids of existing rows when positive, and -(n + 1) for row n of the batch
+    (its household or its case, known only after insertion).
+    """
+
+    row: int
+    candidate_household: int
+    candidate_case: int
+    score: float
+    explanation: str
+
+
+@dataclass(slots=True)
+class BatchLinks:
+    """Household of each row: an existing household id, or -(g + 1) for the g-th new household of the batch."""
+
+    households: list[int] = field(default_factory=list)
+    new_households: int = 0
+    attached: int = 0
+    proposals: list[Proposal] = field(default_factory=list)
+    compared: int = 0
+    hot_keys: int = 0
+
+
+_Scored = tuple[int, Comparison]  # (case reference, comparison)
+
+
+def link_batch(
+    session: Session, records: Sequence[PersonRecord], keys: Sequence[BlockingKeys],
+    *, existing: Sequence[tuple[int, int]] | None = None,
+) -> BatchLinks:
+    """Decides the household of each new record. The caller holds the blocks' locks (`linkage_store.lock_blocks`).
+
+    With `existing` ((case id, household id) of each record), the records are updated cases that keep their
+    household: only review proposals towards other households come out, and rows are not linked to each other.
+    """
+    found = linkage_store.find_candidates(session, keys)
+    known = linkage_store.load_records(session, {c for pairs in found.pairs.values() for c in pairs})
+    scored: list[list[_Scored]] = []
+    batch_index: dict[int, list[int]] = {}
+    links = BatchLinks(hot_keys=found.hot_keys)
+    for i, record in enumerate(records):
+        own = existing[i][0] if existing else None
+        row_scores = [(case_id, household_comparison(record, known[case_id][1]))
+                      for case_id in found.pairs.get(i, ()) if case_id != own and case_id in known]
+        if existing is None:
+            row_scores += [(-(j + 1), household_comparison(record, records[j]))
+                           for j in _batch_candidates(i, keys[i], batch_index)]
+        links.compared += len(row_scores)
+        scored.append(row_scores)
+    # Only households that some row may join can be part of a declined pair worth knowing.
+    households = {known[case][0] for row_scores in scored for case, comparison in row_scores
+                  if case > 0 and comparison.decision != "non_match"}
+    declined = linkage_store.declined_pairs(session, households) if households else set()
+    for i, row_scores in enumerate(scored):
+        _decide(i, row_scores, known, links, declined, own=existing[i][1] if existing else None)
+    return links
+
+
+def _batch_candidates(i: int, row_keys: BlockingKeys, index: dict[int, list[int]]) -> set[int]:
+    """Earlier rows of the batch sharing enough evidence with row i (the database's rule), which then joins
+    the index. As in the database, an address only counts for rows met through a birth or strong key."""
+    kinds: dict[int, Counter[int]] = {}
+    addresses = []
+    for key, kind in row_keys.items():
+        rows = index.setdefault(key, [])
+        if kind == KeyKind.ADDRESS:
+            addresses.append(rows)
+        elif len(rows) <= linkage_store.BLOCK_CAP:
+            for j in rows:
+                kinds.setdefault(j, Counter())[kind] += 1
+        rows.append(i)
+    for rows in addresses:
+        for j, counts in kinds.items():
+            counts[KeyKind.ADDRESS] += j in rows
+    return {j for j, counts in kinds.items() if linkage_store.enough_evidence(counts)}
+
+
+def _decide(
+    i: int, row_scores: list[_Scored], known: dict[int, tuple[int, PersonRecord]], links: BatchLinks,
+    declined: set[frozenset[int]], *, own: int | None,
+) -> None:
+    best: dict[int, _Scored] = {}  # household reference -> best comparison with one of its cases
+    for case_ref, comparison in row_scores:
+        if comparison.decision == "non_match":
+            continue
+        household = known[case_ref][0] if case_ref > 0 else links.households[-case_ref - 1]
+        if household != own and (household not in best or comparison.score > best[household][1].score):
+            best[household] = (case_ref, comparison)
+    ranked = sorted(best.items(), key=lambda item: (item[1][1].decision != "match", -item[1][1].score))
+    if own is not None:
+        chosen = own
+    elif ranked and ranked[0][1][1].decision == "match":
+        chosen = ranked.pop(0)[0]
+        links.attached += chosen > 0
+    else:
+        links.new_households += 1
+        chosen = -links.new_households
+    links.households.append(chosen)
+    proposals = 0
+    for household, (case_ref, comparison) in ranked:
+        # Several matching households are not merged silently: the others go to review, like uncertain pairs.
+        if proposals == MAX_PROPOSALS_PER_ROW or frozenset((chosen, household)) in declined:
+            continue
+        links.proposals.append(Proposal(i, household, case_ref, comparison.score, comparison.explanation))
+        proposals += 1

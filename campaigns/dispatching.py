@@ -14,7 +14,7 @@ from campaigns.coordination import CoordinationRules, Verdict, coordinate
 from campaigns.models import Campaign, ChannelKind, Dispatch, DispatchStatus, Household, Reason, Response
 from campaigns.ports import Channel, PermanentChannelError, SendResult
 from campaigns.rendering import TemplateNotFoundError
-from campaigns.scheduling import DEFAULT_SENDING_DAYS, next_sending_time
+from campaigns.scheduling import DEFAULT_SENDING_DAYS, next_sending_time, print_slot
 from campaigns.sms_events import is_opted_out
 from campaigns.template_versions import record_version
 
@@ -103,6 +103,7 @@ def deliver(
     channels: Mapping[str, Channel],
     max_attempts: int,
     rules: CoordinationRules,
+    print_cutoff: time | None = None,
 ) -> str:
     """Sends one claimed row and records the outcome; returns its status. Safe to call twice."""
     with session_factory.begin() as session:
@@ -129,6 +130,11 @@ def deliver(
             if opening > now:
                 # Checked when the step runs: a step planned for Saturday evening waits for Monday morning.
                 dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "quiet_hours", opening
+                return dispatch.status
+        if dispatch.channel == ChannelKind.COURRIER and print_cutoff is not None:
+            slot = print_slot(now, cutoff=print_cutoff)
+            if slot is not None:
+                dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "print_cutoff", slot
                 return dispatch.status
         verdict = coordinate(session, dispatch, now=now, rules=rules)
         if verdict.action != "send":

@@ -11,10 +11,13 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from campaigns.db import any_of, bulk_insert, bulk_insert_ignoring_conflicts, insert_returning_ids
-from campaigns.dedup import IdentityFields, identity_keys, match_households
+from campaigns import linkage_store
+from campaigns.db import any_of, insert_returning_ids
+from campaigns.dedup import BatchLinks, link_batch
 from campaigns.intake import SignalementRow
-from campaigns.models import Case, CaseChange, Household, HouseholdKey, Partner
+from campaigns.linkage import PersonRecord
+from campaigns.linkage_blocking import BlockingKeys, hashed_keys
+from campaigns.models import Case, CaseChange, Household, Partner
 from campaigns.scheduling import local_date
 from campaigns.sequences import apply_household_stages
 
@@ -28,6 +31,8 @@ class IngestCounts:
     updated: int = 0
     unchanged: int = 0
     stage_moves: int = 0
+    attached: int = 0  # new cases attached to a household already known
+    reviews: int = 0  # pairs sent to the review list
 
 
 def _content_hash(row: SignalementRow) -> str:
@@ -40,20 +45,6 @@ def _case_values(row: SignalementRow, *, date_stade: date) -> dict[str, Any]:
     values["stage"] = values.pop("stade").value
     values["date_stade"] = date_stade
     return values
-
-
-def _identity(row: SignalementRow) -> IdentityFields:
-    return IdentityFields(
-        nom=row.nom,
-        prenom=row.prenom,
-        date_naissance=row.date_naissance,
-        nom_cotitulaire=row.nom_cotitulaire,
-        prenom_cotitulaire=row.prenom_cotitulaire,
-        date_naissance_cotitulaire=row.date_naissance_cotitulaire,
-        adresse=row.adresse,
-        code_postal=row.code_postal,
-        numero_allocataire=row.numero_allocataire,
-    )
 
 
 def ingest(
@@ -72,8 +63,8 @@ def ingest(
         )
     }
     new_rows: list[tuple[SignalementRow, str]] = []
+    relinked: list[tuple[Case, PersonRecord]] = []
     touched: set[int] = set()
-    key_rows: list[dict[str, Any]] = []
     for row in rows:
         digest = _content_hash(row)
         case = existing.get(row.reference)
@@ -83,24 +74,23 @@ def ingest(
             counts.unchanged += 1
         else:
             counts.updated += 1
+            before = PersonRecord.from_row(case)
             _update_case(session, case, row, digest, now=now, import_id=import_id)
             touched.add(case.household_id)
-            key_rows.extend(_key_rows(case.household_id, row))
+            if (after := PersonRecord.from_row(case)) != before:
+                relinked.append((case, after))
+    new_records = [PersonRecord.from_row(row) for row, _ in new_rows]
+    new_keys = [hashed_keys(record) for record in new_records]
+    relinked_keys = [hashed_keys(record) for _, record in relinked]
+    # Before any candidate is read: a concurrent push of the same people waits for this one to commit.
+    linkage_store.lock_blocks(session, {key for keys in (*new_keys, *relinked_keys) for key in keys})
+    if relinked:
+        counts.reviews += _relink_updated(session, relinked, relinked_keys, now=now)
     if new_rows:
         counts.created = len(new_rows)
-        touched |= _create_cases(session, partner, new_rows, now=now, key_rows=key_rows)
-    if key_rows:
-        bulk_insert_ignoring_conflicts(session, HouseholdKey, key_rows, ["key_hash"])
+        touched |= _create_cases(session, partner, new_rows, new_keys, new_records, now=now, counts=counts)
     counts.stage_moves = apply_household_stages(session, touched, now=now)
     return counts
-
-
-def _key_rows(household_id: int, row: SignalementRow) -> list[dict[str, Any]]:
-    return [{"key_hash": key, "household_id": household_id} for key in match_keys(row)]
-
-
-def match_keys(row: SignalementRow) -> list[str]:
-    return identity_keys(_identity(row))
 
 
 def _update_case(
@@ -127,53 +117,80 @@ def _update_case(
     case.updated_at = now
 
 
+def _relink_updated(
+    session: Session, relinked: list[tuple[Case, PersonRecord]], keys: list[BlockingKeys], *, now: datetime
+) -> int:
+    """An updated case keeps its household (no silent merge): a new likely household only becomes a review."""
+    links = link_batch(session, [record for _, record in relinked], keys,
+                       existing=[(case.id, case.household_id) for case, _ in relinked])
+    linkage_store.replace_keys(session, [(case.id, row_keys) for (case, _), row_keys in zip(relinked, keys,
+                                                                                           strict=True)])
+    reviews = [
+        {"case_id": relinked[p.row][0].id, "candidate_case_id": p.candidate_case,
+         "candidate_household_id": p.candidate_household, "score": p.score, "explanation": p.explanation}
+        for p in links.proposals
+    ]
+    linkage_store.add_reviews(session, reviews, now=now)
+    return len(reviews)
+
+
 def _create_cases(
     session: Session,
     partner: Partner,
     new_rows: list[tuple[SignalementRow, str]],
+    keys: list[BlockingKeys],
+    records: list[PersonRecord],
     *,
     now: datetime,
-    key_rows: list[dict[str, Any]],
+    counts: IngestCounts,
 ) -> set[int]:
-    matches = match_households(session, [_identity(row) for row, _ in new_rows])
-    # Rows of this batch that share a key with each other form one new household.
-    batch_groups: dict[str, int] = {}
-    group_of_row: list[int | None] = []
-    new_group_count = 0
-    for household_id, keys in matches:
-        if household_id is not None:
-            group_of_row.append(None)
-            continue
-        group = next((batch_groups[k] for k in keys if k in batch_groups), None)
-        if group is None:
-            group = new_group_count
-            new_group_count += 1
-        for key in keys:
-            batch_groups.setdefault(key, group)
-        group_of_row.append(group)
-    new_ids: list[int] = []
-    if new_group_count:
-        new_ids = insert_returning_ids(
-            session, Household, [{"created_at": now, "updated_at": now} for _ in range(new_group_count)]
-        )
+    links: BatchLinks = link_batch(session, records, keys)
+    new_ids = insert_returning_ids(
+        session, Household, [{"created_at": now, "updated_at": now} for _ in range(links.new_households)]
+    )
+
+    def household_id(reference: int) -> int:
+        return reference if reference > 0 else new_ids[-reference - 1]
+
     today = local_date(now)
     case_rows: list[dict[str, Any]] = []
-    touched: set[int] = set()
-    for (row, digest), (matched, keys), group in zip(new_rows, matches, group_of_row, strict=True):
-        household_id = matched if matched is not None else new_ids[group]  # type: ignore[index]
-        touched.add(household_id)
-        key_rows.extend({"key_hash": key, "household_id": household_id} for key in keys)
+    for (row, digest), reference in zip(new_rows, links.households, strict=True):
         values = _case_values(row, date_stade=row.date_stade or today)
-        values.update(
-            partner_id=partner.id,
-            household_id=household_id,
-            content_hash=digest,
-            created_at=now,
-            updated_at=now,
-        )
+        values.update(partner_id=partner.id, household_id=household_id(reference), content_hash=digest,
+                      created_at=now, updated_at=now)
         case_rows.append(values)
-    bulk_insert(session, Case, case_rows)
+    case_ids = insert_returning_ids(session, Case, case_rows)
+    linkage_store.store_keys(session, zip(case_ids, keys, strict=True))
+    reviews = [
+        {"case_id": case_ids[p.row],
+         "candidate_case_id": p.candidate_case if p.candidate_case > 0 else case_ids[-p.candidate_case - 1],
+         "candidate_household_id": household_id(p.candidate_household), "score": p.score,
+         "explanation": p.explanation}
+        for p in links.proposals
+    ]
+    linkage_store.add_reviews(session, reviews, now=now)
+    counts.attached += links.attached
+    counts.reviews += len(reviews)
+    touched = {row["household_id"] for row in case_rows}
     existing = touched.difference(new_ids)
     if existing:
         session.execute(update(Household).where(any_of(session, Household.id, list(existing))).values(updated_at=now))
     return touched
+
+
+def load_households(session: Session, *, partner: Partner, rows: Sequence[SignalementRow], now: datetime) -> int:
+    """Bulk load of a base already grouped upstream: one new household per row, no matching, no stage planned.
+
+    For a first migration (or a benchmark's base): later pushes find these cases through their stored keys.
+    """
+    household_ids = insert_returning_ids(session, Household, [{"created_at": now, "updated_at": now}] * len(rows))
+    today = local_date(now)
+    case_rows = [
+        {**_case_values(row, date_stade=row.date_stade or today), "partner_id": partner.id, "household_id": household,
+         "content_hash": _content_hash(row), "created_at": now, "updated_at": now}
+        for row, household in zip(rows, household_ids, strict=True)
+    ]
+    case_ids = insert_returning_ids(session, Case, case_rows)
+    linkage_store.store_keys(session, ((case_id, hashed_keys(PersonRecord.from_row(row)))
+                                       for case_id, row in zip(case_ids, rows, strict=True)))
+    return len(case_ids)

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import dataclasses
 import math
-import re
 from dataclasses import dataclass
-from datetime import date
-from functools import cached_property, lru_cache
-from typing import Any, Literal
+from typing import Literal
 
 from rapidfuzz.distance import JaroWinkler
 from rapidfuzz.fuzz import token_set_ratio
 
 from campaigns import identity
-from campaigns.identity import DateAgreement, StreetParts
+from campaigns.identity import DateAgreement
+from campaigns.linkage_blocking import NameForms, PersonFeatures, PersonRecord, RecordFeatures, blocking_keys
+
+__all__ = ["MATCH_THRESHOLD", "REVIEW_THRESHOLD", "Comparison", "Decision", "PersonRecord", "blocking_keys",
+           "compare"]
 
 
 def _w(m: float, u: float) -> float:
@@ -66,6 +66,7 @@ _LEVELS: dict[str, dict[str, tuple[float, str]]] = {
         "different": (_w(0.02, 0.9998), "numéros d'allocataire différents"),
     },
 }
+_LETTERS_OUT = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _NOM, _PRENOM, _DATE = _LEVELS["nom"], _LEVELS["prenom"], _LEVELS["date_naissance"]
 _NOTHING = (0.0, "")
 
@@ -74,37 +75,9 @@ REVIEW_THRESHOLD = 6.0
 FATHER_SON_YEARS = 15  # Birth years this far apart with the same name: two generations, not a typo.
 
 Decision = Literal["match", "review", "non_match"]
-_NON_DIGIT = re.compile(r"\D+")
 
 
-@dataclass(frozen=True, slots=True)
-class _Name:
-    keys: frozenset[str]  # Glued spellings that count as identical (`name_keys`).
-    forms: tuple[str, ...]  # Glued particle-free forms, compared with Jaro-Winkler.
-    tokens: frozenset[str]
-
-
-@lru_cache(maxsize=262_144)
-def _surname(value: str | None) -> _Name | None:
-    parts = identity.split_usage_names(value)
-    candidates = parts.candidates
-    if not candidates:
-        return None
-    keys = frozenset().union(*(identity.name_keys(c) for c in candidates))
-    forms = tuple(dict.fromkeys(identity.normalise_name(c).replace(" ", "") for c in candidates))
-    tokens = frozenset(t for c in candidates for t in identity.normalise_name(c).split())
-    return _Name(keys, forms, tokens)
-
-
-@lru_cache(maxsize=65_536)
-def _first_name(value: str | None) -> _Name | None:
-    normalised = identity.normalise_name(value)
-    if not normalised:
-        return None
-    return _Name(identity.name_keys(value), (normalised.replace(" ", ""),), frozenset(normalised.split()))
-
-
-def _name_level(a: _Name | None, b: _Name | None, close_at: float) -> tuple[str, float]:
+def _name_level(a: NameForms | None, b: NameForms | None, close_at: float) -> tuple[str, float]:
     """(level, Jaro-Winkler similarity) of two names."""
     if a is None or b is None:
         return "missing", 0.0
@@ -115,90 +88,15 @@ def _name_level(a: _Name | None, b: _Name | None, close_at: float) -> tuple[str,
         for y in b.forms:
             similarity = JaroWinkler.similarity(x, y)
             best = max(best, similarity)
-            # Jaro-Winkler rewards shared prefixes: MARTIN/MARTINEZ scores 0.95, so length must agree too.
-            close = close or (similarity >= close_at and abs(len(x) - len(y)) <= 1)
+            # Jaro-Winkler rewards shared prefixes: MARTIN/MARTINEZ scores 0.95, so length must agree too. Digits
+            # in a name number homonyms ("MARTIN 2"): other digits, another person.
+            close = close or (similarity >= close_at and abs(len(x) - len(y)) <= 1
+                              and x.translate(_LETTERS_OUT) == y.translate(_LETTERS_OUT))
     if close:
         return "close", best
     if a.tokens < b.tokens or b.tokens < a.tokens:
         return "partial", best
     return ("similar" if best >= 0.85 else "different"), best
-
-
-@dataclass(frozen=True, slots=True)
-class _Person:
-    nom: _Name | None
-    prenom: _Name | None
-    born: date | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Features:
-    people: tuple[_Person, ...]  # The titulaire, then the co-titulaire when there is one.
-    street: StreetParts | None
-    complement: frozenset[str]
-    commune: str
-    postcode: str
-    department: str
-    phone: str | None
-    mobile: bool
-    email: str | None
-    allocataire: str | None
-
-
-def _department(code_postal: str | None) -> str:
-    try:
-        return identity.postcode_department(code_postal) if code_postal else ""
-    except ValueError:
-        return ""
-
-
-@dataclass(frozen=True, kw_only=True)
-class PersonRecord:
-    """The identifying fields of one pushed row: the titulaire, an optional co-titulaire and their household."""
-
-    prenom: str
-    nom: str | None = None
-    date_naissance: date | None = None
-    nom_cotitulaire: str | None = None
-    prenom_cotitulaire: str | None = None
-    date_naissance_cotitulaire: date | None = None
-    adresse: str | None = None
-    complement_adresse: str | None = None
-    code_postal: str | None = None
-    commune: str | None = None
-    telephone: str | None = None
-    email: str | None = None
-    numero_allocataire: str | None = None
-
-    @classmethod
-    def from_row(cls, row: object) -> PersonRecord:
-        """From an intake `SignalementRow` or any object with the same attribute names (missing ones are None)."""
-        values: dict[str, Any] = {f.name: getattr(row, f.name, None) for f in dataclasses.fields(cls)}
-        return cls(**{**values, "prenom": values["prenom"] or ""})
-
-    @cached_property
-    def features(self) -> _Features:
-        """Normalised once per record: `compare` runs many times on the same records."""
-        people = [_Person(_surname(self.nom), _first_name(self.prenom), self.date_naissance)]
-        if self.prenom_cotitulaire:
-            # A co-titulaire without a surname of their own is filed under the titulaire's (as in dedup.py).
-            people.append(_Person(_surname(self.nom_cotitulaire or self.nom), _first_name(self.prenom_cotitulaire),
-                                  self.date_naissance_cotitulaire))
-        street = identity.normalise_street(self.adresse) if self.adresse else None
-        phone = identity.normalise_phone(self.telephone)
-        allocataire = _NON_DIGIT.sub("", self.numero_allocataire or "").lstrip("0") or None
-        return _Features(
-            people=tuple(people),
-            street=street if street and (street.street_name or street.number) else None,
-            complement=identity.complement_tokens(self.complement_adresse) | (street.complement if street else set()),
-            commune=identity.normalise_commune(self.commune),
-            postcode=(self.code_postal or "").strip(),
-            department=_department(self.code_postal),
-            phone=phone,
-            mobile=identity.is_french_mobile(phone),
-            email=(self.email or "").strip().lower() or None,
-            allocataire=allocataire,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +130,7 @@ class _PersonAgreement:
     year_gap: int
 
 
-def _compare_people(a: _Person, b: _Person) -> _PersonAgreement:
+def _compare_people(a: PersonFeatures, b: PersonFeatures) -> _PersonAgreement:
     nom, prenom = _name_level(a.nom, b.nom, 0.92), _name_level(a.prenom, b.prenom, 0.90)
     names = _NOM.get(nom[0], _NOTHING)[0] + _PRENOM.get(prenom[0], _NOTHING)[0]
     inverted = False
@@ -247,7 +145,7 @@ def _compare_people(a: _Person, b: _Person) -> _PersonAgreement:
     return _PersonAgreement(names + _DATE.get(dates, _NOTHING)[0], nom, prenom, inverted, dates, gap)
 
 
-def _address_level(a: _Features, b: _Features) -> tuple[str, bool]:
+def _address_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str, bool]:
     """(address level, postcode typo)."""
     typo = False
     locality: bool | None = None
@@ -282,7 +180,7 @@ def _complement_level(a: frozenset[str], b: frozenset[str]) -> str | None:
     return None
 
 
-def _household_levels(a: _Features, b: _Features, levels: dict[str, str]) -> None:
+def _household_levels(a: RecordFeatures, b: RecordFeatures, levels: dict[str, str]) -> None:
     address, typo = _address_level(a, b)
     levels["adresse"] = address
     if typo:
@@ -361,53 +259,3 @@ def _explain(best: _PersonAgreement, levels: dict[str, str], reasons: list[str])
         if text:
             parts.append(text)
     return ", ".join(parts + reasons)
-
-
-_DOUBLED = re.compile(r"(.)\1+")
-_SILENT_H = re.compile(r"(?<![CS])H")
-_SOUNDS = str.maketrans("YWKQ", "IVCC")
-
-
-def _phonetic_prefix(glued: str) -> str:
-    """First 4 letters after a light French phonetic folding (ph=f, y=i, k/q=c, silent h, doubled letters)."""
-    return _DOUBLED.sub(r"\1", _SILENT_H.sub("", glued.replace("PH", "F").translate(_SOUNDS)))[:4]
-
-
-def blocking_keys(record: PersonRecord) -> set[str]:
-    """Candidate-pair keys: records sharing one key are compared. Small blocks, yet every true pair shares one.
-
-    Per person (titulaire and co-titulaire): place + phonetic prefix of each surname (birth and usage names);
-    place + unordered prefixes of nom and prénom (inverted fields); birth date + initial of the prénom or of the
-    nom (inverted fields), also with day and month swapped. Per household: place + house number + longest word
-    of the street; phone; e-mail; allocataire number + département. Place is the département, else the commune.
-    """
-    f = record.features
-    place = f.department or f.commune
-    keys: set[str] = set()
-    for person in f.people:
-        surnames = person.nom.forms if person.nom else ()
-        first = person.prenom.forms[0] if person.prenom else ""
-        if place:
-            for form in surnames:
-                keys.add(f"nom|{place}|{_phonetic_prefix(form)}")
-                if first:
-                    low, high = sorted((_phonetic_prefix(form), _phonetic_prefix(first)))
-                    keys.add(f"noms|{place}|{low}|{high}")
-        born = person.born
-        if born:
-            dates = [born]
-            if born.day != born.month and born.day <= 12:
-                dates.append(born.replace(day=born.month, month=born.day))
-            for initial in {n[0] for n in (first, *surnames) if n}:
-                keys.update(f"naissance|{d.isoformat()}|{initial}" for d in dates)
-    street = f.street
-    if place and street and street.number and street.tokens:
-        longest = max(street.tokens, key=lambda t: (len(t), t))
-        keys.add(f"adresse|{place}|{street.number}|{longest}")
-    if f.phone:
-        keys.add(f"tel|{f.phone}")
-    if f.email:
-        keys.add(f"mail|{f.email}")
-    if f.allocataire:
-        keys.add(f"allocataire|{f.department}|{f.allocataire}")
-    return keys

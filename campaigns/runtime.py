@@ -5,17 +5,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns import dispatching, imports
+from campaigns import dispatching, imports, queues
 from campaigns.coordination import CoordinationRules
 from campaigns.db import make_engine, make_session_factory
 from campaigns.ports import Channel
+from campaigns.scheduling import PARIS, local_date
 from campaigns.settings import Settings, get_settings
 
 
@@ -60,6 +62,12 @@ class Runtime:
 
         return build_letter_pdf(**kwargs)
 
+    def round_pdf(self, **kwargs: Any) -> bytes:
+        """A worker's round of visits for a day, as a printable PDF."""
+        from channels.letter.round import build_round_pdf
+
+        return build_round_pdf(**kwargs)
+
     def deliver(self, dispatch_id: int, *, now: datetime | None = None) -> str:
         return dispatching.deliver(
             dispatch_id,
@@ -68,7 +76,34 @@ class Runtime:
             channels=self.channels,
             max_attempts=self.settings.max_attempts,
             rules=self.coordination_rules,
+            print_cutoff=self._print_cutoff,
         )
+
+    @property
+    def _print_cutoff(self) -> time | None:
+        if self.settings.letters_mode == "unitaire":
+            return None
+        if self.settings.letters_mode != "lots":
+            raise ValueError(f"CHAINE_LETTERS_MODE : unitaire ou lots, pas {self.settings.letters_mode!r}")
+        return time.fromisoformat(self.settings.print_cutoff)
+
+    def close_print_batches(self, *, now: datetime) -> list[Path]:
+        """After the cut-off: one PDF and one manifest per partner for the day's letters (idempotent)."""
+        from campaigns.print_batches import letters_of_day
+        from channels.letter.batches import BatchLetter, assemble_batch
+
+        cutoff = self._print_cutoff
+        day = local_date(now)
+        if cutoff is None or now.astimezone(PARIS).time() < cutoff:
+            return []
+        outbox = self.settings.resolved_outbox_dir
+        with self.session_factory() as session:
+            batches = letters_of_day(session, day)
+        results = []
+        for slug, letters in batches.items():
+            batch = [BatchLetter(x.dispatch_id, outbox / x.provider_ref, x.reference, None) for x in letters]
+            results.append(assemble_batch(batch, outbox / "lots", partner_slug=slug, day=day).pdf_path)
+        return results
 
     @property
     def coordination_rules(self) -> CoordinationRules:
@@ -87,14 +122,24 @@ class Runtime:
             )
         for import_id in stale_imports:
             self.submit_import(import_id, background=True)
+        with self.session_factory.begin() as session:
+            # Social workers' queues: reservations expire, overdue tasks escalate, DSF chains open.
+            queues.maintain_queues(session, now=moment)
         if self.settings.eager:
-            return dispatching.tick(
+            count = dispatching.tick(
                 self.session_factory, now=moment, batch_size=self.settings.tick_batch_size,
                 lease=timedelta(seconds=self.settings.claim_lease_seconds),
                 enqueue=lambda dispatch_id: self.deliver(dispatch_id, now=moment),
             )
+            self.close_print_batches(now=moment)
+            self.refresh_facts(now=moment)
+            return count
         from campaigns.worker import QUEUE_DISPATCH
 
+        # With workers the batches are closed by the next tick after the letters were produced.
+        self.close_print_batches(now=moment)
+        # Workers' deliveries reach the evaluation facts at the next tick.
+        self.refresh_facts(now=moment)
         return dispatching.tick(
             self.session_factory, now=moment, batch_size=self.settings.tick_batch_size,
             lease=timedelta(seconds=self.settings.claim_lease_seconds),
@@ -102,6 +147,13 @@ class Runtime:
                 "chaine.deliver", args=[dispatch_id], queue=QUEUE_DISPATCH
             ),
         )
+
+    def refresh_facts(self, *, now: datetime) -> None:
+        """Evaluation facts of the days that changed (idempotent; see campaigns.facts)."""
+        from campaigns.facts import refresh_facts
+
+        with self.session_factory.begin() as session:
+            refresh_facts(session, now=now)
 
     def run_import(self, import_id: int) -> None:
         imports.run_import(

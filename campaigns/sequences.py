@@ -14,6 +14,7 @@ from campaigns.campaign_config import covers_segment, covers_territory
 from campaigns.db import any_of, bulk_insert, bulk_update, insert_returning_ids
 from campaigns.errors import NotFoundError
 from campaigns.models import (
+    KEPT_ON_RESPONSE,
     Campaign,
     Case,
     Dispatch,
@@ -136,6 +137,9 @@ def cancel_pending(
     if stage is not None:
         dispatch_filter.append(Dispatch.stage == stage)
         task_filter.append(HumanTask.stage == stage)
+    if reason is Reason.RESPONDED:
+        # The DSF deadlines run whether or not the tenant answers (queue_routing, domain.md §1.4).
+        task_filter.append(HumanTask.kind.not_in(KEPT_ON_RESPONSE))
     result = session.execute(
         update(Dispatch)
         .where(*dispatch_filter)

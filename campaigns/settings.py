@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     # Where providers reach the API (webhooks); Twilio signs the exact URL it called.
     public_base_url: str = "http://127.0.0.1:8000"
+    # Signs the web pages' session cookie. Empty: one is generated once and kept in <data_dir>/secret_key (0600).
+    secret_key: str = ""
     sms_provider: str = "outbox"  # outbox | twilio
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""

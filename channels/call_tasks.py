@@ -1,4 +1,5 @@
-"""Call and visit steps become HumanTask rows in the queue of the campaign owner (issue 5 routes them further)."""
+"""Call and visit steps become HumanTask rows in a social workers' queue: the household's referent structure if
+it has one, else the campaign owner (campaigns/queue_routing.py decides)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns.db import insert_ignoring_conflicts
-from campaigns.models import HumanTask, TaskStatus
 from campaigns.ports import OutboundMessage, PermanentChannelError, SendResult
+from campaigns.queue_routing import open_dispatch_task
 
 
 class QueueTaskChannel:
@@ -22,24 +22,8 @@ class QueueTaskChannel:
     def send(self, message: OutboundMessage) -> SendResult:
         if message.dispatch_id is None:
             raise PermanentChannelError("a task needs its dispatch id")
-        meta = message.metadata
-        now = datetime.fromisoformat(meta["sent_at"])
+        now = datetime.fromisoformat(message.metadata["sent_at"])
         with self._session_factory.begin() as session:
             # One task per dispatch (unique dispatch_id): a second delivery of the same row adds nothing.
-            session.execute(
-                insert_ignoring_conflicts(session, HumanTask, ["dispatch_id"]),
-                [
-                    {
-                        "dispatch_id": message.dispatch_id,
-                        "household_id": int(meta["household_id"]),
-                        "queue_partner_id": int(meta["queue_partner_id"]),
-                        "kind": self._kind,
-                        "stage": meta["stage"],
-                        "status": TaskStatus.PENDING.value,
-                        "due_at": now,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                ],
-            )
+            open_dispatch_task(session, dispatch_id=message.dispatch_id, kind=self._kind, now=now)
         return SendResult(status="delivered", provider_ref=f"task:{message.dispatch_id}")

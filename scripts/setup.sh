@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs: virtualenv and pinned dependencies, PostgreSQL and Redis running,
-# the fonts the PDF letters embed. Idempotent; sourced by scripts/test.sh and scripts/demo.sh.
+# the fonts the PDF letters embed, the DSFR (npm, web/node_modules) and Debian's Chromium for the browser tests. Idempotent; sourced by scripts/test.sh and scripts/demo.sh.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -36,6 +36,33 @@ setup_fonts() {
   fi
 }
 
+setup_web() {
+  # The DSFR (système de design de l'État) comes from npm at the version pinned in web/package-lock.json.
+  local stamp=web/node_modules/.chaine-installed want
+  want=$(sha256sum web/package.json web/package-lock.json 2>/dev/null | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
+  if ! command -v npm >/dev/null 2>&1; then
+    log "installation de Node.js et npm"
+    apt_install nodejs npm
+  fi
+  log "installation du DSFR (npm, web/node_modules)"
+  # Run from web/: the DSFR's install script looks for web/.dsfr.yml (acceptance of its terms of use) there.
+  if [ -f web/package-lock.json ]; then
+    (cd web && npm ci --no-audit --no-fund >&2)
+  else
+    (cd web && npm install --no-audit --no-fund >&2)
+  fi
+  echo "$want" > "$stamp"
+}
+
+setup_chromium() {
+  # The web pages are tested in Debian's Chromium, driven by Playwright (never `playwright install`).
+  if [ ! -x /usr/bin/chromium ]; then
+    log "installation de Chromium (tests des pages web)"
+    apt_install chromium
+  fi
+}
+
 setup_postgres() {
   if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then return; fi
   if ! command -v pg_ctlcluster >/dev/null 2>&1; then
@@ -68,7 +95,10 @@ setup_redis() {
 
 setup_python
 setup_fonts
+setup_web
 if [ "${CHAINE_SETUP_SERVICES:-1}" = "1" ]; then
+  # What the test suite needs (the embedded demo sets CHAINE_SETUP_SERVICES=0 and needs none of it).
+  setup_chromium
   setup_postgres
   setup_redis
 fi

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
-    Index,
     Numeric,
     String,
     Text,
@@ -19,23 +19,31 @@ from campaigns.db import Base, UTCDateTime
 
 
 class BlockKey(Base):
-    """Blocking keys of each case's persons (hashed): candidate pairs are only looked for inside a block."""
+    """Blocking keys of each case's persons (hashed): candidate pairs are only looked for inside a block.
+
+    The key is the first 8 bytes of its SHA-256 (`linkage_blocking.hashed_keys`): ten million rows at a million
+    households, so a BIGINT primary key (key first: it is what lookups probe) instead of 64 hex characters.
+    """
 
     __tablename__ = "block_keys"
-    __table_args__ = (Index("ix_block_keys_key_hash", "key_hash"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    key_hash: Mapped[str] = mapped_column(String(64))
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    key_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True, index=True)
 
 
 class LinkReview(Base):
-    """An uncertain pair (a case and a household it may belong to), waiting for a person's decision."""
+    """An uncertain pair (a case and a household it may belong to), waiting for a person's decision.
+
+    `candidate_case_id` is the household's case the score was computed against: the reviewer sees both, and the
+    decision stays attached to the pair of cases whatever merges happen later. Status: pending, accepted,
+    rejected, undone (accepted, then its merge was undone).
+    """
 
     __tablename__ = "link_reviews"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    candidate_case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     candidate_household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     score: Mapped[float] = mapped_column(Numeric(8, 3))
     explanation: Mapped[str] = mapped_column(Text)
@@ -56,6 +64,8 @@ class HouseholdMerge(Base):
     reason: Mapped[str] = mapped_column(Text)
     score: Mapped[float | None] = mapped_column(Numeric(8, 3), nullable=True)
     decided_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
+    # The accepted review that asked for this merge, if any.
+    link_review_id: Mapped[int | None] = mapped_column(ForeignKey("link_reviews.id"), nullable=True)
     # {"cases": [...], "dispatches": [...], "responses": [...], "human_tasks": [...], "stage_entries": [...],
     #  "enrollments": [...], "cancelled_dispatches": [...], "from_state": {...}}
     moved: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -54,6 +54,10 @@ class Household(Base):
     current_entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # A household absorbed by a merge points to the one that absorbed it (null again after an undo).
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"), nullable=True)
+    # The structure following the household (CCAS, MDSF, CAF...): its calls and visits go to that queue.
+    # Never shown to bailleurs. `referent_rule` is the attribution rule that matched, kept for audit.
+    referent_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True, index=True)
+    referent_rule: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -103,6 +107,8 @@ class Case(Base):
     motif_cloture: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # A letter came back NPAI: this address is not used again until the partner pushes another one.
     adresse_invalide: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A worker found the number wrong (outcome faux_numero): no call or SMS uses it again.
+    telephone_invalide: Mapped[bool] = mapped_column(Boolean, default=False)
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -45,6 +46,8 @@ class Campaign(Base):
     # "menage" follows each household's wish, "toujours"/"jamais" impose one register.
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     falc: Mapped[str] = mapped_column(String(20), default="menage")
+    # Unit cost of one contact per channel, in euros ({"courrier": 1.2, "sms": 0.08}), for cost per response.
+    unit_costs: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     steps: Mapped[list[CampaignStep]] = relationship(
@@ -66,6 +69,10 @@ class CampaignStep(Base):
     template: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # A regulatory letter (the State's letter at a stage) is never suppressed by coordination or caps.
     regulatory: Mapped[bool] = mapped_column(Boolean, default=False)
+    # At the assignation stage, this step opens the DSF task chain (domain.md §1.4) instead of a single task.
+    dsf: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Visits only: announced beforehand, or unannounced (visite inopinée).
+    announced: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Enrollment(Base):
@@ -117,12 +124,18 @@ class Dispatch(Base):
 
 
 class HumanTask(Base):
-    """A call or visit for a social worker, created when its Dispatch is delivered to a queue."""
+    """A call, visit or DSF step for a social worker, in one structure's queue (model: Twilio TaskRouter).
+
+    Created when its Dispatch is delivered (one task per dispatch), or for the DSF chain and locate tasks
+    (`dedup_key`). Every change of hands is `UPDATE ... WHERE id = ? AND version = ?`: two workers never hold it.
+    """
 
     __tablename__ = "human_tasks"
+    __table_args__ = (Index("ix_human_tasks_queue_status_priority", "queue_partner_id", "status", "priority"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    dispatch_id: Mapped[int] = mapped_column(ForeignKey("dispatches.id"), unique=True)
+    dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id"), unique=True, nullable=True)
+    dedup_key: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     queue_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
@@ -130,7 +143,22 @@ class HumanTask(Base):
     status: Mapped[str] = mapped_column(String(20), default=TaskStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Lower first: the nearest hearing date, then the most advanced stage (queue_routing.task_priority).
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    # Visits: announced (a letter or call said when) or not (visite inopinée); None for other kinds.
+    announced: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    reserved_by_worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), nullable=True, index=True)
+    reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The day a reserved visit is planned for (the worker's round).
+    scheduled_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # From when the task is shown (a DSF second offer waits for its day), and the deadline before escalation.
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escalated_to_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -1,0 +1,91 @@
+"""Sign-in, sign-out and the home page, which lists what the person's role opens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from api.deps import RuntimeDep
+from api.web.auth import CurrentUserDep, close_session, open_session, pop_notice
+from api.web.templating import render
+from campaigns.models import UserRole
+from campaigns.users import authenticate
+
+router = APIRouter(include_in_schema=False)
+
+LOGIN_FAILED = "Adresse électronique ou mot de passe incorrect."
+
+
+@dataclass(frozen=True, slots=True)
+class HomeEntry:
+    """A page listed on the home page. It becomes a link once a GET route exists at `path`."""
+
+    title: str
+    description: str
+    path: str
+    roles: frozenset[UserRole]
+
+
+HOME_ENTRIES = (
+    HomeEntry("Mes tâches", "Les appels, visites et diagnostics confiés à vous ou à votre équipe.", "/mes-taches",
+              frozenset({UserRole.AGENT, UserRole.SUPERVISEUR})),
+    HomeEntry("Campagnes", "Les campagnes de courriers, SMS, appels et visites : leur déroulement, leurs résultats.",
+              "/campagnes", frozenset({UserRole.ADMIN, UserRole.OPERATEUR})),
+    HomeEntry("Évaluation", "Les taux de contact et de réponse, agrégés par canal, bailleur, parc et stade.",
+              "/evaluation", frozenset({UserRole.EVALUATEUR, UserRole.ADMIN})),
+)
+
+
+def _has_page(request: Request, path: str) -> bool:
+    return any(
+        isinstance(route, Route) and route.path == path and "GET" in (route.methods or ())
+        for route in request.app.routes
+    )
+
+
+@router.get("/connexion", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    return render(request, "connexion.html", {"email": "", "errors": {}, "error": None, "notice": pop_notice(request)})
+
+
+@router.post("/connexion", response_class=HTMLResponse)
+def login(
+    request: Request,
+    runtime: RuntimeDep,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    errors: dict[str, str] = {}
+    if not email.strip():
+        errors["email"] = "Saisissez votre adresse électronique."
+    if not password:
+        errors["password"] = "Saisissez votre mot de passe."  # noqa: S105 - a message, not a password
+    user = None
+    if not errors:
+        with runtime.session_factory.begin() as session:
+            user = authenticate(session, email=email, password=password, now=runtime.clock())
+            target = open_session(request, user) if user is not None else "/"
+    if user is None:
+        context = {"email": email.strip(), "errors": errors, "error": None if errors else LOGIN_FAILED, "notice": None}
+        return render(request, "connexion.html", context, status_code=400 if errors else 401)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/deconnexion")
+def logout(request: Request) -> RedirectResponse:
+    close_session(request, notice="Votre session est fermée. À bientôt.")
+    return RedirectResponse("/connexion", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, user: CurrentUserDep) -> HTMLResponse:
+    entries = [
+        {"title": e.title, "description": e.description, "path": e.path if _has_page(request, e.path) else None}
+        for e in HOME_ENTRIES
+        if user.role in e.roles
+    ]
+    return render(request, "accueil.html", {"user": user, "entries": entries})

@@ -1,0 +1,95 @@
+"""Daily facts for evaluation: aggregates without any personal data, kept after households are purged.
+
+Three tables, refreshed by the tick (`campaigns.facts.refresh_facts`):
+- `daily_facts`: one row per day and combination of contact attributes, counting contacts (delivered or returned
+  dispatches) and those credited with a response (last touch, 14 days). Unit: the contact.
+- `daily_reach`: household stays (a household at one stage of the procedure) by the day of their first contact
+  with a value of a dimension (channel, step, owner…), and how many of them responded to it. Unit: the stay, so
+  that household-level rates add up over days (see `campaigns.facts`).
+- `closure_facts`: closed households by day, closure reason and whether they had answered or had a letter returned.
+No row names a household: partner, campaign and template ids are institutions and documents, not people.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaigns.db import Base, UTCDateTime
+from campaigns.models.parties import Case, StageEntry
+from campaigns.models.planning import Dispatch, Response
+
+
+class DailyFact(Base):
+    __tablename__ = "daily_facts"
+    __table_args__ = (Index("ix_daily_facts_day_status", "day", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    owner_partner_id: Mapped[int] = mapped_column(Integer)
+    bailleur_partner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    campaign_id: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(40))
+    step: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    # The variant: template version, language and register actually used (null for calls and visits).
+    template_version_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    falc: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    territory: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    contacts: Mapped[int] = mapped_column(Integer)
+    responded: Mapped[int] = mapped_column(Integer)
+
+
+class DailyReach(Base):
+    __tablename__ = "daily_reach"
+    __table_args__ = (Index("ix_daily_reach_day_dimension", "day", "dimension"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    dimension: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(40))
+    bailleur_partner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Kept only for the dimensions crossed with them in the report (see campaigns.facts).
+    parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    households: Mapped[int] = mapped_column(Integer)
+    responded: Mapped[int] = mapped_column(Integer)
+
+
+class ClosureFact(Base):
+    __tablename__ = "closure_facts"
+    __table_args__ = (Index("ix_closure_facts_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    bailleur_partner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    territory: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    motif: Mapped[str] = mapped_column(String(200))
+    responded: Mapped[bool] = mapped_column(Boolean)
+    returned: Mapped[bool] = mapped_column(Boolean)
+    households: Mapped[int] = mapped_column(Integer)
+
+
+class FactsRefresh(Base):
+    """When the facts were last refreshed: the next refresh looks at what changed since (minus a margin)."""
+
+    __tablename__ = "facts_refreshes"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# What the refresh looks up on tables owned by other modules: what changed since the last refresh, and the
+# contacts of given days. Declared here so that the evaluation's needs stay next to the evaluation.
+Index("ix_dispatches_finished_at", Dispatch.finished_at)
+Index("ix_dispatches_sent_at", Dispatch.sent_at)
+Index("ix_dispatches_stage_entry_id", Dispatch.stage_entry_id)
+Index("ix_responses_created_at", Response.created_at)
+Index("ix_stage_entries_stage_entered_at", StageEntry.stage, StageEntry.entered_at)
+Index("ix_cases_stage_updated_at", Case.stage, Case.updated_at)

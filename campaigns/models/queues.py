@@ -1,0 +1,68 @@
+"""Social workers' queues: the workers of a structure, task kinds and outcomes, and escalation records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campaigns.db import Base, UTCDateTime
+
+
+class TaskKind(StrEnum):
+    APPEL = "appel"
+    VISITE = "visite"
+    # Looking for a household whose address proved wrong (NPAI, or a visit found it gone).
+    RECHERCHE = "recherche"
+    # The DSF chain at the assignation stage (domain.md §1.4).
+    DSF_CONTACT = "dsf_contact"
+    DSF_RELANCE = "dsf_relance"
+    DSF_CCAPEX = "dsf_ccapex"
+    DSF_TRANSMISSION = "dsf_transmission"
+
+
+# A DSF is written even without the tenant (002 L1243): a response stops the offers, never these deadlines.
+KEPT_ON_RESPONSE = frozenset({TaskKind.DSF_CCAPEX.value, TaskKind.DSF_TRANSMISSION.value})
+
+
+class TaskOutcome(StrEnum):
+    JOINT = "joint"
+    MESSAGE_LAISSE = "message_laisse"
+    PAS_DE_REPONSE = "pas_de_reponse"
+    FAUX_NUMERO = "faux_numero"
+    RENDEZ_VOUS_FIXE = "rendez_vous_fixe"
+    VISITE_REALISEE = "visite_realisee"
+    ABSENT = "absent"
+    PARTI = "parti"
+    REFUS = "refus"
+    DEJA_ACCOMPAGNE = "deja_accompagne"
+
+
+class Worker(Base):
+    """A social worker of a structure (CCAS, MDSF/EDS, CAF, ADIL, association): a display name, nothing more."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Supervisors see and take the tasks escalated past their deadline.
+    is_supervisor: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TaskEscalation(Base):
+    """A task not done by its deadline, sent to supervisors: when, from which queue (and worker), to which queue."""
+
+    __tablename__ = "task_escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), index=True)
+    escalated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    from_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    from_worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), nullable=True)
+    to_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    reason: Mapped[str] = mapped_column(String(40))

@@ -1,0 +1,151 @@
+"""Blocking keys in the database: hashed storage, the candidate rule, huge blocks, concurrent pushes."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from campaigns import linkage_store
+from campaigns.imports import push_items
+from campaigns.intake import parse_row
+from campaigns.linkage import PersonRecord
+from campaigns.linkage_blocking import KeyKind, hashed_keys
+from campaigns.models import BlockKey, Case, Household, Partner
+from campaigns.runtime import Runtime
+from tests.conftest import new_partner
+from tests.factories import signalement
+
+
+def _push(runtime: Runtime, partner_id: int, rows: list[dict[str, Any]]) -> None:
+    with runtime.session_factory.begin() as session:
+        job = push_items(session, partner=session.get_one(Partner, partner_id), items=rows, now=runtime.clock())
+        assert job.rejected_count == 0
+
+
+def _record(**overrides: Any) -> PersonRecord:
+    row, errors = parse_row(signalement(**overrides), 1, today=date(2026, 11, 25))
+    assert not errors
+    return PersonRecord.from_row(row)
+
+
+def _case_ids(runtime: Runtime) -> dict[str, int]:
+    with runtime.session_factory() as session:
+        return {reference: case_id for reference, case_id in session.execute(select(Case.reference, Case.id))}
+
+
+def test_keys_are_stored_as_hashes(runtime: Runtime) -> None:
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    _push(runtime, partner_id, [signalement("B-1")])
+    expected = hashed_keys(_record())
+    with runtime.session_factory() as session:
+        stored = dict(Counter(session.scalars(select(BlockKey.key_hash))))
+    assert stored == dict.fromkeys(expected, 1)
+    assert all(isinstance(key, int) for key in stored)
+    assert set(expected.values()) == {KeyKind.BIRTH, KeyKind.STRONG, KeyKind.ADDRESS}
+
+
+@pytest.mark.parametrize(("kinds", "expected"), [
+    ({KeyKind.STRONG: 1}, True),
+    ({KeyKind.BIRTH: 2}, True),
+    ({KeyKind.BIRTH: 1, KeyKind.ADDRESS: 1}, True),
+    ({KeyKind.BIRTH: 1}, False),
+    ({KeyKind.ADDRESS: 1}, False),
+])
+def test_enough_evidence(kinds: dict[int, int], expected: bool) -> None:
+    assert linkage_store.enough_evidence(Counter(kinds)) is expected
+
+
+NEIGHBOURHOOD = {
+    # Same person, new phone and CAF number, moved within the département: two birth keys (prénom, nom).
+    "moved": {"adresse": "8 bd Victor Hugo", "telephone": "07 11 22 33 44", "numero_allocataire": "999"},
+    # Same birth date and one initial only, same address: birth key + address probed by primary key.
+    "birth and address": {"nom": "Zidane", "prenom": "Bruno", "telephone": None, "numero_allocataire": None},
+    # Another person sharing only the phone: strong key.
+    "phone": {"nom": "Durand", "prenom": "Paul", "date_naissance": "05/05/1990", "adresse": "1 rue X",
+              "numero_allocataire": None},
+    # Same building, another person: an address alone is not enough.
+    "building": {"nom": "Durand", "prenom": "Paul", "date_naissance": "05/05/1990", "telephone": None,
+                 "numero_allocataire": None},
+    # Same surname in the département only: not enough.
+    "surname": {"prenom": "Paul", "date_naissance": "05/05/1990", "adresse": "1 rue X", "telephone": None,
+                "numero_allocataire": None},
+}
+
+
+def test_candidate_rule_is_the_same_on_both_backends(runtime: Runtime) -> None:
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    _push(runtime, partner_id, [signalement(name, **overrides) for name, overrides in NEIGHBOURHOOD.items()])
+    cases = _case_ids(runtime)
+    probe = hashed_keys(_record(prenom="Bruno"))  # born 12/03/1985 at 12 rue des Lilas, phone 06 12 34 56 78
+    with runtime.session_factory() as session:
+        found = linkage_store.find_candidates(session, [probe])
+    names = {name for name, case_id in cases.items() if case_id in found.pairs.get(0, set())}
+    assert names == {"moved", "birth and address", "phone"}
+
+
+def test_huge_blocks_are_skipped_and_counted(runtime: Runtime) -> None:
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    # 201 people born the same day with the same initial (a default date, say): one block above the cap.
+    rows = [signalement(f"R-{i}", nom=f"Nom{chr(65 + i % 26)}{i}", prenom="Jean", date_naissance="01/01/1980",
+                        adresse=f"{i + 1} rue Y", telephone=None, numero_allocataire=None)
+            for i in range(linkage_store.BLOCK_CAP + 1)]
+    _push(runtime, partner_id, rows)
+    probe = hashed_keys(_record(nom="Nouveau", prenom="Jules", date_naissance="01/01/1980", adresse="5 rue Y",
+                                telephone=None, numero_allocataire=None))
+    with runtime.session_factory() as session:
+        found = linkage_store.find_candidates(session, [probe])
+    assert found.hot_keys >= 1
+    # "5 rue Y" is R-4's address, but the only birth key they share is the huge block: no candidate.
+    assert found.pairs == {}
+
+
+def test_declined_pairs_follow_the_cases_households(runtime: Runtime) -> None:
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    _push(runtime, partner_id, [signalement("B-1"), signalement("B-2", date_naissance="21/07/1987", telephone=None,
+                                                                numero_allocataire=None)])
+    with runtime.session_factory.begin() as session:
+        households = {ref: household for ref, household in session.execute(select(Case.reference, Case.household_id))}
+        pairs = linkage_store.declined_pairs(session, set(households.values()))
+    assert pairs == {frozenset(households.values())}  # the pending review between them
+
+
+def test_concurrent_pushes_of_one_household_make_one_household(pg_runtime: Runtime) -> None:
+    runtime = pg_runtime
+    bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    ddets, _ = new_partner(runtime, "DDETS 44", "etat")
+    for attempt in range(4):
+        barrier = threading.Barrier(2)
+        errors: list[BaseException] = []
+        person = {"nom": ["Martin", "Nguyen", "Diallo", "Le Goff"][attempt], "prenom": ["Léa", "Paul", "Fatou", "Yann"][
+            attempt], "date_naissance": f"0{attempt + 1}/0{attempt + 2}/19{60 + 7 * attempt}",
+                  "adresse": f"{attempt + 3} place Royale", "telephone": f"06 00 00 00 0{attempt}",
+                  "numero_allocataire": None}
+
+        def push(partner_id: int, reference: str, person: dict[str, Any] = person,
+                 barrier: threading.Barrier = barrier, errors: list[BaseException] = errors) -> None:
+            try:
+                with runtime.session_factory.begin() as session:
+                    partner = session.get_one(Partner, partner_id)
+                    barrier.wait(10)  # both transactions are open before either reads candidates
+                    push_items(session, partner=partner, items=[signalement(reference, **person)], now=runtime.clock())
+            except BaseException as exc:  # reported below, in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=push, args=(bailleur, f"B-{attempt}")),
+                   threading.Thread(target=push, args=(ddets, f"E-{attempt}"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert not errors
+        with runtime.session_factory() as session:
+            households = set(session.scalars(select(Case.household_id).where(
+                Case.reference.in_([f"B-{attempt}", f"E-{attempt}"]))))
+            assert len(households) == 1, f"attempt {attempt}"
+    with runtime.session_factory() as session:
+        assert session.scalar(select(func.count(Household.id))) == 4

@@ -1,0 +1,47 @@
+"""Print batches: letters wait for the cut-off (cancellable until then), then one PDF per partner and a manifest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pypdf
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.app import create_app
+from campaigns.models import Dispatch
+from campaigns.runtime import Runtime
+from tests.conftest import new_partner
+from tests.factories import campaign, signalement
+
+
+def test_letters_are_printed_in_one_batch_per_partner_after_the_cut_off(pg_runtime: Runtime) -> None:
+    runtime = Runtime(pg_runtime.settings.model_copy(update={"letters_mode": "lots", "print_cutoff": "16:00"}),
+                      clock=pg_runtime.clock)
+    new_partner(runtime, "DDETS 44", "etat")
+    _, bailleur = new_partner(runtime, "Habitat 44", "bailleur_social")
+    campaign(runtime, owner="DDETS 44", steps=[{"channel": "courrier", "template": "information_etat"}])
+    with TestClient(create_app(runtime)) as client:
+        client.post("/api/v1/signalements", headers=bailleur, json=[
+            signalement(f"R-{i}", nom=f"Nom{i}", numero_allocataire=str(i), adresse=f"{i} rue Basse",
+                        date_naissance=f"0{i}/01/1980", telephone=f"060000000{i}") for i in range(1, 4)])
+        morning = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+        runtime.tick(now=morning)
+        with runtime.session_factory() as session:
+            rows = session.scalars(select(Dispatch).order_by(Dispatch.id)).all()
+            assert {(d.status, d.reason) for d in rows} == {("planned", "print_cutoff")}
+            assert {d.due_at for d in rows} == {datetime(2026, 11, 25, 15, 0, tzinfo=UTC)}  # 16:00 in Paris
+        # Before the cut-off a response still stops the letter.
+        client.post("/api/v1/reponses", headers=bailleur, json={"reference": "R-2", "canal": "appel",
+                                                                "nature": "appel_entrant"})
+        runtime.tick(now=datetime(2026, 11, 25, 15, 5, tzinfo=UTC))
+    outbox = runtime.settings.resolved_outbox_dir
+    batch = outbox / "lots" / "2026-11-25" / "ddets-44.pdf"
+    manifest = Path(str(batch).removesuffix(".pdf") + ".manifest.csv")
+    assert batch.exists() and manifest.exists()
+    lines = manifest.read_text("utf-8-sig").splitlines()
+    assert lines[0].split(";")[:3] == ["ordre", "courrier_id", "reference"]
+    assert [line.split(";")[2] for line in lines[1:]] == ["R-1", "R-3"]
+    pages = len(pypdf.PdfReader(batch).pages)
+    assert pages >= 2 and pages % 2 == 0  # each letter starts on a recto
