@@ -13,6 +13,7 @@ from api.routers import (
     campagnes,
     evaluation,
     imports,
+    rapprochements,
     reponses,
     signalements,
     simulation,
@@ -37,9 +38,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     # Web pages: DSFR under /dsfr, session cookie, security headers, /connexion and the home page.
     install_web(app, app.state.runtime.settings)
     for module in (signalements, imports, reponses, taches, agents, attributions, campagnes, admin, apercus, simulation,
-                   twilio):
+                   rapprochements, evaluation, twilio):
         app.include_router(module.router)
-    app.include_router(evaluation.router)
 
     @app.get("/api/v1/sante", tags=["santé"], summary="Le service répond")
     def health() -> dict[str, str]:

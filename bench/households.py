@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import os
 import random
 import subprocess
@@ -85,7 +86,7 @@ class World:
         self.rng = rng = random.Random(seed)
         departments = list(BIG_DEPARTMENTS) + OTHER_DEPARTMENTS
         rest = (100 - sum(BIG_DEPARTMENTS.values())) / len(OTHER_DEPARTMENTS)
-        self.dept_weights = [BIG_DEPARTMENTS.get(d, rest) for d in departments]
+        self.dept_cumulative = list(itertools.accumulate(BIG_DEPARTMENTS.get(d, rest) for d in departments))
         self.departments = departments
         self.communes = {d: [(rng.choice(COMMUNES) if k else f"Ville-{d}", f"{d}{k * 10:03d}")
                              for k in range(6)] for d in departments}
@@ -93,14 +94,14 @@ class World:
                         for d in departments for k in range(6)}
         tail = [f"{o}{v}{o2.lower()}{e}" for o in ONSETS for v in VOWELS for o2 in ONSETS[:12] for e in ENDINGS]
         self.surnames = COMMON + SPECIAL + tail
-        # About 10 % of people carry one of the 49 most common names, 5 % a particle or foreign-born one.
-        self.surname_weights = ([4.0 / (i + 1) for i in range(len(COMMON))] + [0.2] * len(SPECIAL)
-                                + [82.0 / len(tail)] * len(tail))
+        # About 5 % of people carry one of the 49 most common names (Martin ~1 %), 6 % a particle or foreign one.
+        weights = [1.0 / (i + 1) for i in range(len(COMMON))] + [0.2] * len(SPECIAL) + [82.0 / len(tail)] * len(tail)
+        self.surname_cumulative = list(itertools.accumulate(weights))
 
     def surname(self) -> str:
-        name = self.rng.choices(self.surnames, self.surname_weights)[0]
+        name = self.rng.choices(self.surnames, cum_weights=self.surname_cumulative)[0]
         if self.rng.random() < 0.03:
-            name = f"{name}-{self.rng.choices(self.surnames, self.surname_weights)[0]}"
+            name = f"{name}-{self.rng.choices(self.surnames, cum_weights=self.surname_cumulative)[0]}"
         return name
 
     def person(self, sex: str, born_from: int = 1935, born_to: int = 2005) -> dict[str, Any]:
@@ -110,7 +111,7 @@ class World:
 
     def household(self, number: int) -> dict[str, Any]:
         rng = self.rng
-        dept = rng.choices(self.departments, self.dept_weights)[0]
+        dept = rng.choices(self.departments, cum_weights=self.dept_cumulative)[0]
         k = 0 if rng.random() < 0.4 else rng.randrange(1, 6)
         commune, postcode = self.communes[dept][k]
         street = rng.choice(self.streets[(dept, k)])
@@ -265,7 +266,8 @@ def make_pushes(world: World, rows: int, *, start: int, base: list[dict[str, Any
         if base and rng.random() < 0.3:
             household, appearances = rng.choice(base), 1
         elif known and rng.random() < 0.02:
-            household, appearances = world.namesake(number, rng.choice(known)), 1
+            # A parent's namesake (each parent once: siblings do not share a first name).
+            household, appearances = world.namesake(number, known.pop(rng.randrange(len(known)))), 1
             number += 1
         else:
             household = world.household(number)

@@ -34,30 +34,58 @@ def normalise_text(value: str | None) -> str:
 def household_comparison(a: PersonRecord, b: PersonRecord) -> Comparison:
     """`compare`, read at the household level: the people of one dwelling are one household.
 
-    A household is the people of one tenancy (co-tenants, a couple, a colocation). Two rules on top of the
-    person decision, both at the same address and in no other flat:
-    - clearly different people (other first names) sharing a phone, an e-mail, the CAF file or the flat;
-    - the same names where a birth date is missing: the same person, or a relative living with them.
+    A household is the people of one tenancy (co-tenants, a couple, a colocation). On top of the person decision,
+    at the same address:
+    - clearly different people (other first names), in no other flat, sharing a phone, an e-mail, the CAF file
+      or the flat, are one household;
+    - the same names where a birth date is missing are one household when the flat agrees (the same one, or no
+      flat on either side): the same person, or a relative living with them;
+    - a person in another flat of the building is not grouped on an uncertain birth date: a review at most.
     Namesakes whose birth dates are both known and a generation apart (father and son) are not covered: the
     person decision stands (a review at most).
     """
     result = compare(a, b)
+    levels = result.agreements
+    contact = (levels.get("telephone") in _SAME_CONTACT or levels.get("email") == "same"
+               or levels.get("numero_allocataire") == "same")
+    if levels.get("adresse") != "same":
+        if (result.decision == "review" and levels.get("prenom") == "different" and not contact
+                and levels.get("adresse") in ("different", "same_commune")):
+            # Two people (other first names) who do not live together are not one household.
+            return replace(result, decision="non_match")
+        return result
+    flat = levels.get("complement")
+    if flat in ("other_flat", "other_building"):
+        if result.decision == "match" and levels.get("date_naissance") != "equal":
+            return replace(result, decision="review", explanation=f"{result.explanation} ; à vérifier : autre "
+                           "logement de l'immeuble et date de naissance incertaine")
+        return result
     if result.decision == "match":
         return result
-    levels = result.agreements
-    if levels.get("adresse") != "same" or levels.get("complement") in ("other_flat", "other_building"):
-        return result
+    dwelling = _same_dwelling(a.features.complement, b.features.complement)
     if levels.get("prenom") == "different":
-        shared = (levels.get("telephone") in _SAME_CONTACT or levels.get("email") == "same"
-                  or levels.get("numero_allocataire") == "same" or levels.get("complement") == "same_flat")
+        shared = contact or dwelling == "same_flat"
         reason = "même logement et même contact, autre personne (conjoint, cotitulaire)"
     else:
-        shared = (levels.get("date_naissance") in ("one_missing", "both_missing")
+        shared = (dwelling is not None and levels.get("date_naissance") in ("one_missing", "both_missing")
                   and levels.get("nom") in _AGREEING and levels.get("prenom") in _AGREEING_FIRST)
         reason = "mêmes nom et prénom au même logement, date de naissance absente"
     if not shared:
         return result
     return replace(result, decision="match", explanation=f"{result.explanation} ; même ménage : {reason}")
+
+
+def _same_dwelling(a: frozenset[str], b: frozenset[str]) -> str | None:
+    """"same_flat" when both give the same flat in the same building and staircase, "no_flat" when neither
+    gives any complement, None otherwise: flats are numbered per building, so "appt 5" alone is not enough
+    against "esc 2 appt 5"."""
+    if not a and not b:
+        return "no_flat"
+    parts = [({t for t in a if t.startswith(p)}, {t for t in b if t.startswith(p)}) for p in ("APPT", "BAT", "ESC")]
+    (flat_a, flat_b), *buildings = parts
+    if flat_a & flat_b and all(mine == theirs for mine, theirs in buildings):
+        return "same_flat"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +130,7 @@ def link_batch(
     found = linkage_store.find_candidates(session, keys)
     known = linkage_store.load_records(session, {c for pairs in found.pairs.values() for c in pairs})
     scored: list[list[_Scored]] = []
-    batch_index: dict[int, list[int]] = {}
+    batch_index: dict[int, int | list[int]] = {}
     links = BatchLinks(hot_keys=found.hot_keys)
     for i, record in enumerate(records):
         own = existing[i][0] if existing else None
@@ -122,19 +150,30 @@ def link_batch(
     return links
 
 
-def _batch_candidates(i: int, row_keys: BlockingKeys, index: dict[int, list[int]]) -> set[int]:
+def _batch_candidates(i: int, row_keys: BlockingKeys, index: dict[int, int | list[int]]) -> set[int]:
     """Earlier rows of the batch sharing enough evidence with row i (the database's rule), which then joins
-    the index. As in the database, an address only counts for rows met through a birth or strong key."""
+    the index. As in the database, an address only counts for rows met through a birth or strong key.
+
+    The index holds a row number, or a list once a second row shares the key: most keys are never shared, and
+    50,000 small lists per batch would keep the garbage collector busy.
+    """
     kinds: dict[int, Counter[int]] = {}
-    addresses = []
+    addresses: list[list[int]] = []
     for key, kind in row_keys.items():
-        rows = index.setdefault(key, [])
+        found = index.get(key)
+        if found is None:
+            index[key] = i
+            continue
+        rows = [found, i] if isinstance(found, int) else found
+        if isinstance(found, int):
+            index[key] = rows
+        else:
+            rows.append(i)
         if kind == KeyKind.ADDRESS:
             addresses.append(rows)
-        elif len(rows) <= linkage_store.BLOCK_CAP:
-            for j in rows:
+        elif kind != KeyKind.BIRTH_SWAPPED and len(rows) <= linkage_store.BLOCK_CAP + 1:
+            for j in rows[:-1]:
                 kinds.setdefault(j, Counter())[kind] += 1
-        rows.append(i)
     for rows in addresses:
         for j, counts in kinds.items():
             counts[KeyKind.ADDRESS] += j in rows

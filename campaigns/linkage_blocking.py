@@ -6,10 +6,10 @@ import dataclasses
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from campaigns import identity
@@ -85,7 +85,7 @@ def _phone(value: str | None) -> tuple[str | None, bool]:
     return phone, identity.is_french_mobile(phone)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class PersonRecord:
     """The identifying fields of one pushed row: the titulaire, an optional co-titulaire and their household."""
 
@@ -102,6 +102,11 @@ class PersonRecord:
     telephone: str | None = None
     email: str | None = None
     numero_allocataire: str | None = None
+    # Normalised once per record, when it is made: `compare` runs many times on the same records.
+    features: RecordFeatures = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "features", self._features())
 
     @classmethod
     def from_row(cls, row: object) -> PersonRecord:
@@ -110,9 +115,7 @@ class PersonRecord:
         values["prenom"] = values["prenom"] or ""
         return cls(**values)
 
-    @cached_property
-    def features(self) -> RecordFeatures:
-        """Normalised once per record: `compare` runs many times on the same records."""
+    def _features(self) -> RecordFeatures:
         people = [PersonFeatures(surname_forms(self.nom), first_name_forms(self.prenom), self.date_naissance)]
         if self.prenom_cotitulaire:
             # A co-titulaire without a surname of their own is filed under the titulaire's.
@@ -135,7 +138,7 @@ class PersonRecord:
         )
 
 
-_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PersonRecord))
+_RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PersonRecord) if f.init)
 _DOUBLED = re.compile(r"(.)\1+")
 _SILENT_H = re.compile(r"(?<![CS])H")
 _SOUNDS = str.maketrans("YWKQ", "IVCC")
@@ -161,15 +164,18 @@ class KeyKind(IntEnum):
     """What sharing a stored key says about two records (`linkage_store.enough_evidence`)."""
 
     BIRTH = 1  # naissance: a birth date and an initial; two of them, or one and the address, make a candidate
-    STRONG = 2  # enough on its own: phone, e-mail, CAF number, birth date + surname, address + name, flat
+    STRONG = 2  # enough on its own: phone, e-mail, CAF number, address + names, address + flat
     ADDRESS = 3  # adresse: house number and street word; evidence next to a birth key, never read as a block
     NAME = 4  # nom, noms: in `blocking_keys` only, not stored (a surname prefix alone is shared by thousands)
+    # naissance with day and month swapped: stored so that a swapped record finds this one, never probed (the
+    # record's own-date keys meet the other's swapped ones), so each shared initial counts once.
+    BIRTH_SWAPPED = 5
 
 
 # Plain ints in the per-row dicts: CPython's garbage collector then never scans them (enum members are objects).
-_BIRTH, _STRONG, _ADDRESS, _NAME = (k.value for k in (KeyKind.BIRTH, KeyKind.STRONG, KeyKind.ADDRESS, KeyKind.NAME))
+_BIRTH, _STRONG, _ADDRESS, _NAME, _SWAPPED = (k.value for k in KeyKind)
 BlockingKeys = dict[int, int]  # {key hash: KeyKind value}
-_STORE_ONLY = ("foyer|", "logement|", "naissance_nom|")
+_STORE_ONLY = ("foyer|", "logement|")
 
 
 def _keys(record: PersonRecord, *, names: bool) -> Iterator[tuple[str, int]]:
@@ -191,24 +197,22 @@ def _keys(record: PersonRecord, *, names: bool) -> Iterator[tuple[str, int]]:
         for _form, prefix in surnames:
             if place and names:
                 yield f"nom|{place}|{prefix}", _NAME
-                if first:
-                    low, high = sorted((prefix, first_prefix))
+            if first and (address or (place and names)):
+                low, high = sorted((prefix, first_prefix))
+                if place and names:
                     yield f"noms|{place}|{low}|{high}", _NAME
-            if address:
-                # One dwelling, one surname: spouses, namesakes, and the same person without a birth date.
-                yield f"foyer|{address}|{prefix}", _STRONG
-        if address and first:
-            yield f"foyer|{address}|{first_prefix}", _STRONG  # nom and prénom inverted
+                if address:
+                    # One dwelling and one person's names, in either order: the same person without a birth
+                    # date (possibly with nom and prénom inverted), or a namesake living there (a review).
+                    yield f"foyer|{address}|{low}|{high}", _STRONG
         born = person.born
         if born:
             dates = [born.isoformat()]
             if born.day != born.month and born.day <= 12:
                 dates.append(born.replace(day=born.month, month=born.day).isoformat())
             for initial in {n[0] for n in (first, *(form for form, _ in surnames)) if n}:
-                for day in dates:
-                    yield f"naissance|{day}|{initial}", _BIRTH
-            for _form, prefix in surnames:  # a swapped day/month already shares two birth keys
-                yield f"naissance_nom|{dates[0]}|{prefix}", _STRONG
+                for day, kind in zip(dates, (_BIRTH, _SWAPPED), strict=False):
+                    yield f"naissance|{day}|{initial}", kind
     if f.phone:
         yield f"tel|{f.phone}", _STRONG
     if f.email:

@@ -61,13 +61,13 @@ class Candidates:
 def enough_evidence(kinds: Counter[int]) -> bool:
     """Whether two records sharing keys of these kinds are worth comparing.
 
-    A strong key (phone, e-mail, CAF number, birth date + surname, address + surname), or two birth keys, or a
-    birth key and the address. A name alone is shared by thousands, an address by a building: `compare` could
-    only make a review of them without a birth date, and address + surname already covers the review worth
-    having. The bound keeps the comparisons per row flat as the base grows: random members of a birth block
-    rarely share a second key.
+    A strong key (phone, e-mail, CAF number, address + names, address + flat), or two birth keys (the initials
+    of the prénom and of the nom at one birth date), or a birth key and the address. A name alone is shared by
+    thousands, an address by a building: without a birth date `compare` could only make a review of them, and
+    address + names already covers the review worth having. The bound keeps the comparisons per row flat as
+    the base grows: random members of a birth block rarely share a second key.
     """
-    births = kinds[KeyKind.BIRTH]
+    births = kinds[KeyKind.BIRTH]  # shared initials at the same birth date (swapped keys are never probed)
     return kinds[KeyKind.STRONG] > 0 or births >= 2 or (births == 1 and kinds[KeyKind.ADDRESS] > 0)
 
 
@@ -111,9 +111,11 @@ def find_candidates(session: Session, keys: Sequence[BlockingKeys]) -> Candidate
         return found
     if not is_postgres(session):
         return _find_candidates_sqlite(session, keys, found)
-    rows = ",".join(str(index) for index, row_keys in enumerate(keys) for _ in row_keys)
-    hashes = ",".join(str(key) for row_keys in keys for key in row_keys)
-    kinds = ",".join(str(kind) for row_keys in keys for kind in row_keys.values())
+    probes = [(index, key, kind) for index, row_keys in enumerate(keys) for key, kind in row_keys.items()
+              if kind != KeyKind.BIRTH_SWAPPED]
+    rows = ",".join(str(index) for index, _key, _kind in probes)
+    hashes = ",".join(str(key) for _index, key, _kind in probes)
+    kinds = ",".join(str(kind) for _index, _key, kind in probes)
     # Array literals built here: psycopg would dump ~40,000 list items one by one in Python.
     result = session.execute(_CANDIDATES_SQL, {"rows": f"{{{rows}}}", "keys": f"{{{hashes}}}",
                                                "kinds": f"{{{kinds}}}", "cap": BLOCK_CAP,
@@ -151,7 +153,7 @@ def shared_evidence(row_keys: BlockingKeys, members: Mapping[int, Sequence[int]]
     """The members of this row's blocks that share enough evidence with it (`enough_evidence`)."""
     kinds: dict[int, Counter[int]] = {}
     for key, kind in row_keys.items():
-        if key in hot and kind != KeyKind.ADDRESS:
+        if (key in hot and kind != KeyKind.ADDRESS) or kind == KeyKind.BIRTH_SWAPPED:
             continue
         for member in members.get(key, ()):
             kinds.setdefault(member, Counter())[kind] += 1

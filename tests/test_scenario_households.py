@@ -17,7 +17,8 @@ from tests.factories import campaign, signalement
 
 def _households(runtime: Runtime) -> dict[str, int]:
     with runtime.session_factory() as session:
-        return {reference: household for reference, household in session.execute(select(Case.reference, Case.household_id))}
+        rows = session.execute(select(Case.reference, Case.household_id))
+        return {reference: household for reference, household in rows}
 
 
 def _count(runtime: Runtime, model: Any) -> int:

@@ -25,9 +25,15 @@ def _view(campaign: Campaign, owner: str) -> dict[str, Any]:
         "priority": campaign.priority,
         "coordination": campaign.coordination,
         "over_cap": campaign.over_cap,
+        "sending_hours": campaign.sending_hours,
+        "segment": campaign.segment,
+        "languages": campaign.languages,
+        "falc": campaign.falc,
+        "unit_costs": campaign.unit_costs,
         "steps": [
             {"channel": s.channel, "delay_days": s.delay_days, "delay_from": s.delay_from,
-             "conditions": s.conditions, "template": s.template, "regulatory": s.regulatory}
+             "conditions": s.conditions, "template": s.template, "regulatory": s.regulatory, "dsf": s.dsf,
+             "announced": s.announced}
             for s in campaign.steps
         ],
     }
