@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -151,33 +150,23 @@ def link_batch(
 
 
 def _batch_candidates(i: int, row_keys: BlockingKeys, index: dict[int, int | list[int]]) -> set[int]:
-    """Earlier rows of the batch sharing enough evidence with row i (the database's rule), which then joins
-    the index. As in the database, an address only counts for rows met through a birth or strong key.
+    """Earlier rows of the batch sharing a probed key with row i (as in the database), then row i joins the index.
 
     The index holds a row number, or a list once a second row shares the key: most keys are never shared, and
-    50,000 small lists per batch would keep the garbage collector busy.
+    tens of thousands of small lists per batch would keep the garbage collector busy.
     """
-    kinds: dict[int, Counter[int]] = {}
-    addresses: list[list[int]] = []
+    found: set[int] = set()
     for key, kind in row_keys.items():
-        found = index.get(key)
-        if found is None:
+        rows = index.get(key)
+        if rows is None:
             index[key] = i
             continue
-        rows = [found, i] if isinstance(found, int) else found
-        if isinstance(found, int):
-            index[key] = rows
-        else:
-            rows.append(i)
-        if kind == KeyKind.ADDRESS:
-            addresses.append(rows)
-        elif kind != KeyKind.BIRTH_SWAPPED and len(rows) <= linkage_store.BLOCK_CAP + 1:
-            for j in rows[:-1]:
-                kinds.setdefault(j, Counter())[kind] += 1
-    for rows in addresses:
-        for j, counts in kinds.items():
-            counts[KeyKind.ADDRESS] += j in rows
-    return {j for j, counts in kinds.items() if linkage_store.enough_evidence(counts)}
+        if isinstance(rows, int):
+            rows = index[key] = [rows]
+        if kind == KeyKind.PROBE and len(rows) <= linkage_store.BLOCK_CAP:
+            found.update(rows)
+        rows.append(i)
+    return found
 
 
 def _decide(

@@ -156,78 +156,114 @@ def blocking_keys(record: PersonRecord) -> set[str]:
     place + unordered prefixes of nom and prénom (inverted fields); birth date + initial of the prénom or of the
     nom (inverted fields), also with day and month swapped. Per household: place + house number + longest word
     of the street; phone; e-mail; allocataire number + département. Place is the département, else the commune.
+
+    These are the comparison's blocking classes. The store keeps combinations of them (`stored_keys`).
     """
-    return {key for key, _kind in _keys(record, names=True) if not key.startswith(_STORE_ONLY)}
+    f = record.features
+    place = f.department or f.commune
+    keys: set[str] = set()
+    for person in f.people:
+        surnames = person.nom.prefixes if person.nom else ()
+        first = person.prenom.prefixes[0] if person.prenom else ""
+        if place:
+            for prefix in surnames:
+                keys.add(f"nom|{place}|{prefix}")
+                if first:
+                    low, high = sorted((prefix, first))
+                    keys.add(f"noms|{place}|{low}|{high}")
+        for day, _swapped in _birth_days(person):
+            keys.update(f"naissance|{day}|{initial}" for initial in _initials(person))
+    address = _address(f)
+    if address:
+        keys.add(f"adresse|{address}")
+    return keys | set(_household_keys(f))
 
 
 class KeyKind(IntEnum):
-    """What sharing a stored key says about two records (`linkage_store.enough_evidence`)."""
+    """How a stored key is used."""
 
-    BIRTH = 1  # naissance: a birth date and an initial; two of them, or one and the address, make a candidate
-    STRONG = 2  # enough on its own: phone, e-mail, CAF number, address + names, address + flat
-    ADDRESS = 3  # adresse: house number and street word; evidence next to a birth key, never read as a block
-    NAME = 4  # nom, noms: in `blocking_keys` only, not stored (a surname prefix alone is shared by thousands)
-    # naissance with day and month swapped: stored so that a swapped record finds this one, never probed (the
-    # record's own-date keys meet the other's swapped ones), so each shared initial counts once.
-    BIRTH_SWAPPED = 5
+    PROBE = 1  # looked up: a record sharing one is a candidate
+    # The swapped day/month variant of a birth key: stored so that a record with the swapped date finds this
+    # one through its own-date key, never looked up itself (it would only find the same records twice).
+    STORED_ONLY = 2
 
 
 # Plain ints in the per-row dicts: CPython's garbage collector then never scans them (enum members are objects).
-_BIRTH, _STRONG, _ADDRESS, _NAME, _SWAPPED = (k.value for k in KeyKind)
+_PROBE, _STORED_ONLY = KeyKind.PROBE.value, KeyKind.STORED_ONLY.value
 BlockingKeys = dict[int, int]  # {key hash: KeyKind value}
-_STORE_ONLY = ("foyer|", "logement|")
 
 
-def _keys(record: PersonRecord, *, names: bool) -> Iterator[tuple[str, int]]:
-    """`blocking_keys` (name keys only if `names`) and the composite keys that only the store uses."""
-    f = record.features
-    place = f.department or f.commune
-    street = f.street
-    address = ""
+def _birth_days(person: PersonFeatures) -> list[tuple[str, bool]]:
+    born = person.born
+    if born is None:
+        return []
+    days = [(born.isoformat(), False)]
+    if born.day != born.month and born.day <= 12:
+        days.append((born.replace(day=born.month, month=born.day).isoformat(), True))
+    return days
+
+
+def _initials(person: PersonFeatures) -> set[str]:
+    names = (*(person.nom.forms if person.nom else ()), *(person.prenom.forms if person.prenom else ()))
+    return {name[0] for name in names if name}
+
+
+def _address(f: RecordFeatures) -> str:
+    street, place = f.street, f.department or f.commune
     if place and street and street.number and street.tokens:
-        address = f"{place}|{street.number}|{max(street.tokens, key=lambda t: (len(t), t))}"
-        yield f"adresse|{address}", _ADDRESS
+        return f"{place}|{street.number}|{max(street.tokens, key=lambda t: (len(t), t))}"
+    return ""
+
+
+def _household_keys(f: RecordFeatures) -> Iterator[str]:
+    if f.phone:
+        yield f"tel|{f.phone}"
+    if f.email:
+        yield f"mail|{f.email}"
+    if f.allocataire:
+        yield f"allocataire|{f.department}|{f.allocataire}"
+
+
+def stored_keys(record: PersonRecord) -> Iterator[tuple[str, int]]:
+    """The keys kept in `block_keys`: each one alone makes a candidate, and stays a small block at a million
+    households (birth date + one initial would gather ~40 people per date, most of them strangers).
+
+    Per person: birth date + both initials (prénom, nom; unordered: inverted fields), birth date + address
+    (a typo in a name); address + phonetic prefixes of nom and prénom (unordered; no birth date needed: the
+    same person, or a namesake living there). Per household: address + flat (co-tenants pushed one by one);
+    phone; e-mail; allocataire number + département. Birth keys also with day and month swapped (stored only).
+    """
+    f = record.features
+    address = _address(f)
+    if address:
         for flat in f.complement:
             if flat.startswith("APPT"):
-                # One dwelling: co-tenants pushed one by one, whatever their names.
-                yield f"logement|{address}|{flat}", _STRONG
+                yield f"logement|{address}|{flat}", _PROBE
     for person in f.people:
-        surnames = tuple(zip(person.nom.forms, person.nom.prefixes, strict=True)) if person.nom else ()
         first, first_prefix = (person.prenom.forms[0], person.prenom.prefixes[0]) if person.prenom else ("", "")
-        for _form, prefix in surnames:
-            if place and names:
-                yield f"nom|{place}|{prefix}", _NAME
-            if first and (address or (place and names)):
-                low, high = sorted((prefix, first_prefix))
-                if place and names:
-                    yield f"noms|{place}|{low}|{high}", _NAME
-                if address:
-                    # One dwelling and one person's names, in either order: the same person without a birth
-                    # date (possibly with nom and prénom inverted), or a namesake living there (a review).
-                    yield f"foyer|{address}|{low}|{high}", _STRONG
-        born = person.born
-        if born:
-            dates = [born.isoformat()]
-            if born.day != born.month and born.day <= 12:
-                dates.append(born.replace(day=born.month, month=born.day).isoformat())
-            for initial in {n[0] for n in (first, *(form for form, _ in surnames)) if n}:
-                for day, kind in zip(dates, (_BIRTH, _SWAPPED), strict=False):
-                    yield f"naissance|{day}|{initial}", kind
-    if f.phone:
-        yield f"tel|{f.phone}", _STRONG
-    if f.email:
-        yield f"mail|{f.email}", _STRONG
-    if f.allocataire:
-        yield f"allocataire|{f.department}|{f.allocataire}", _STRONG
+        surnames = list(zip(person.nom.forms, person.nom.prefixes, strict=True)) if person.nom else [("", "")]
+        for day, swapped in _birth_days(person):
+            kind = _STORED_ONLY if swapped else _PROBE
+            for form, _prefix in surnames:
+                yield f"naissance2|{day}|{''.join(sorted(first[:1] + form[:1]))}", kind
+            if address:
+                yield f"naissance_adresse|{day}|{address}", kind
+        if address and first:
+            for form, prefix in surnames:
+                if form:
+                    low, high = sorted((prefix, first_prefix))
+                    yield f"foyer|{address}|{low}|{high}", _PROBE
+    for key in _household_keys(f):
+        yield key, _PROBE
 
 
 def hashed_keys(record: PersonRecord) -> BlockingKeys:
-    """The record's keys as stored: {64-bit hash: kind}, name keys left out.
+    """The record's stored keys: {64-bit hash: KeyKind value}.
 
     Keys hold names and birth dates, so only a hash is stored: the first 8 bytes of their SHA-256, as a signed
     BIGINT. A collision (about 1 in 10^6 over ten million keys) only adds a candidate that `compare` rejects.
     """
-    return {_hash(key): kind for key, kind in _keys(record, names=False)}
+    return {_hash(key): kind for key, kind in stored_keys(record)}
 
 
 def _hash(key: str) -> int:

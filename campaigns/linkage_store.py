@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,53 +51,26 @@ def lock_blocks(session: Session, key_hashes: Iterable[int]) -> None:
 
 @dataclass(slots=True)
 class Candidates:
-    """For each probed row, the cases sharing enough blocking evidence with it (`enough_evidence`)."""
+    """For each probed row, the cases sharing one of its blocking keys."""
 
     pairs: dict[int, set[int]] = field(default_factory=dict)  # row index -> case ids
     hot_keys: int = 0  # keys skipped because their block exceeds BLOCK_CAP
 
 
-def enough_evidence(kinds: Counter[int]) -> bool:
-    """Whether two records sharing keys of these kinds are worth comparing.
-
-    A strong key (phone, e-mail, CAF number, address + names, address + flat), or two birth keys (the initials
-    of the prénom and of the nom at one birth date), or a birth key and the address. A name alone is shared by
-    thousands, an address by a building: without a birth date `compare` could only make a review of them, and
-    address + names already covers the review worth having. The bound keeps the comparisons per row flat as
-    the base grows: random members of a birth block rarely share a second key.
-    """
-    births = kinds[KeyKind.BIRTH]  # shared initials at the same birth date (swapped keys are never probed)
-    return kinds[KeyKind.STRONG] > 0 or births >= 2 or (births == 1 and kinds[KeyKind.ADDRESS] > 0)
-
-
-# The same rule in SQL. Birth and strong blocks are read (each up to BLOCK_CAP + 1 entries, so a huge block
-# costs no more than a full one); address blocks (a whole building) are never read: the address key is probed
-# by primary key for the few pairs that share a single birth key.
+# Every stored key alone makes a candidate (`linkage_blocking.stored_keys`): one LATERAL look-up per distinct
+# key, each block read up to BLOCK_CAP + 1 entries, so a huge block costs no more than a full one.
 _CANDIDATES_SQL = text("""
 WITH probe AS (
-    SELECT * FROM unnest(CAST(:rows AS integer[]), CAST(:keys AS bigint[]), CAST(:kinds AS smallint[]))
-        AS p(row_idx, key_hash, kind)
+    SELECT * FROM unnest(CAST(:rows AS integer[]), CAST(:keys AS bigint[])) AS p(row_idx, key_hash)
 ), blocks AS (
     SELECT d.key_hash, m.case_id, count(*) OVER (PARTITION BY d.key_hash) AS size
-    FROM (SELECT DISTINCT key_hash FROM probe WHERE kind <> 3) AS d
+    FROM (SELECT DISTINCT key_hash FROM probe) AS d
     CROSS JOIN LATERAL (
         SELECT b.case_id FROM block_keys AS b WHERE b.key_hash = d.key_hash LIMIT :probe_limit
     ) AS m
-), shared AS (
-    SELECT p.row_idx, b.case_id, count(*) FILTER (WHERE p.kind = 1) AS births, bool_or(p.kind = 2) AS strong
-    FROM probe AS p JOIN blocks AS b ON b.key_hash = p.key_hash
-    WHERE b.size <= :cap
-    GROUP BY p.row_idx, b.case_id
-), addresses AS (
-    SELECT row_idx, key_hash FROM probe WHERE kind = 3
 )
-SELECT row_idx, case_id FROM shared WHERE strong OR births >= 2
-UNION
-SELECT s.row_idx, s.case_id
-FROM shared AS s
-JOIN addresses AS a ON a.row_idx = s.row_idx
-JOIN block_keys AS k ON k.key_hash = a.key_hash AND k.case_id = s.case_id
-WHERE s.births = 1 AND NOT s.strong
+SELECT DISTINCT p.row_idx, b.case_id FROM probe AS p JOIN blocks AS b ON b.key_hash = p.key_hash
+WHERE b.size <= :cap
 UNION ALL
 SELECT -1, count(DISTINCT key_hash) FROM blocks WHERE size > :cap
 """)
@@ -111,14 +83,12 @@ def find_candidates(session: Session, keys: Sequence[BlockingKeys]) -> Candidate
         return found
     if not is_postgres(session):
         return _find_candidates_sqlite(session, keys, found)
-    probes = [(index, key, kind) for index, row_keys in enumerate(keys) for key, kind in row_keys.items()
-              if kind != KeyKind.BIRTH_SWAPPED]
-    rows = ",".join(str(index) for index, _key, _kind in probes)
-    hashes = ",".join(str(key) for _index, key, _kind in probes)
-    kinds = ",".join(str(kind) for _index, _key, kind in probes)
-    # Array literals built here: psycopg would dump ~40,000 list items one by one in Python.
-    result = session.execute(_CANDIDATES_SQL, {"rows": f"{{{rows}}}", "keys": f"{{{hashes}}}",
-                                               "kinds": f"{{{kinds}}}", "cap": BLOCK_CAP,
+    probes = [(index, key) for index, row_keys in enumerate(keys) for key, kind in row_keys.items()
+              if kind == KeyKind.PROBE]
+    # Array literals built here: psycopg would dump ~30,000 list items one by one in Python.
+    rows = ",".join(str(index) for index, _key in probes)
+    hashes = ",".join(str(key) for _index, key in probes)
+    result = session.execute(_CANDIDATES_SQL, {"rows": f"{{{rows}}}", "keys": f"{{{hashes}}}", "cap": BLOCK_CAP,
                                                "probe_limit": BLOCK_CAP + 1})
     for index, case_id in result:
         if index < 0:
@@ -130,7 +100,7 @@ def find_candidates(session: Session, keys: Sequence[BlockingKeys]) -> Candidate
 
 
 def _find_candidates_sqlite(session: Session, keys: Sequence[BlockingKeys], found: Candidates) -> Candidates:
-    # Embedded bases are small: every block is read (address blocks too), the rule applied here.
+    # Embedded bases are small: blocks are read whole, the cap applied here.
     wanted = list({key for row_keys in keys for key in row_keys})
     members: dict[int, list[int]] = {}
     for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
@@ -141,23 +111,17 @@ def _find_candidates_sqlite(session: Session, keys: Sequence[BlockingKeys], foun
             members.setdefault(key, []).append(case_id)
     hot = {key for key, cases in members.items() if len(cases) > BLOCK_CAP}
     for index, row_keys in enumerate(keys):
-        if cases := shared_evidence(row_keys, members, hot):
+        if cases := shared_keys(row_keys, members, hot):
             found.pairs[index] = cases
     found.hot_keys = len(hot)
     _log_hot(found.hot_keys)
     return found
 
 
-def shared_evidence(row_keys: BlockingKeys, members: Mapping[int, Sequence[int]], hot: Container[int]
-                    ) -> set[int]:
-    """The members of this row's blocks that share enough evidence with it (`enough_evidence`)."""
-    kinds: dict[int, Counter[int]] = {}
-    for key, kind in row_keys.items():
-        if (key in hot and kind != KeyKind.ADDRESS) or kind == KeyKind.BIRTH_SWAPPED:
-            continue
-        for member in members.get(key, ()):
-            kinds.setdefault(member, Counter())[kind] += 1
-    return {member for member, counts in kinds.items() if enough_evidence(counts)}
+def shared_keys(row_keys: BlockingKeys, members: Mapping[int, Sequence[int]], hot: Container[int]) -> set[int]:
+    """The members of this row's probed blocks, huge blocks left out."""
+    return {member for key, kind in row_keys.items() if kind == KeyKind.PROBE and key not in hot
+            for member in members.get(key, ())}
 
 
 def _log_hot(count: int) -> None:

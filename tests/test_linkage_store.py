@@ -7,14 +7,13 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from campaigns import linkage_store
 from campaigns.imports import push_items
 from campaigns.intake import parse_row
 from campaigns.linkage import PersonRecord
-from campaigns.linkage_blocking import KeyKind, hashed_keys
+from campaigns.linkage_blocking import KeyKind, hashed_keys, stored_keys
 from campaigns.models import BlockKey, Case, Household, Partner
 from campaigns.runtime import Runtime
 from tests.conftest import new_partner
@@ -46,25 +45,30 @@ def test_keys_are_stored_as_hashes(runtime: Runtime) -> None:
         stored = dict(Counter(session.scalars(select(BlockKey.key_hash))))
     assert stored == dict.fromkeys(expected, 1)
     assert all(isinstance(key, int) for key in stored)
-    assert set(expected.values()) == {KeyKind.BIRTH, KeyKind.BIRTH_SWAPPED, KeyKind.STRONG, KeyKind.ADDRESS}
+    assert set(expected.values()) == {KeyKind.PROBE, KeyKind.STORED_ONLY}
 
 
-@pytest.mark.parametrize(("kinds", "expected"), [
-    ({KeyKind.STRONG: 1}, True),
-    ({KeyKind.BIRTH: 2}, True),
-    ({KeyKind.BIRTH: 1, KeyKind.ADDRESS: 1}, True),
-    ({KeyKind.BIRTH: 1}, False),
-    ({KeyKind.ADDRESS: 1}, False),
-])
-def test_enough_evidence(kinds: dict[int, int], expected: bool) -> None:
-    assert linkage_store.enough_evidence(Counter(kinds)) is expected
+def test_stored_keys_stay_small_blocks() -> None:
+    keys = dict(stored_keys(_record(complement_adresse="Bât B appt 14")))
+    assert {key.split("|")[0] for key in keys} == {
+        "naissance2", "naissance_adresse", "foyer", "logement", "tel", "allocataire"}
+    # Both initials, unordered: "Aïcha Benali" and "BENALI Aïcha" share it; the swapped date is stored only.
+    assert keys["naissance2|1985-03-12|AB"] == KeyKind.PROBE
+    assert keys["naissance2|1985-12-03|AB"] == KeyKind.STORED_ONLY
+    assert dict(stored_keys(_record(nom="Aïcha", prenom="Benali")))["naissance2|1985-03-12|AB"] == KeyKind.PROBE
 
 
 NEIGHBOURHOOD = {
-    # Same person, new phone and CAF number, moved within the département: two birth keys (prénom, nom).
+    # Same person, new phone and CAF number, moved within the département: birth date and both initials.
     "moved": {"adresse": "8 bd Victor Hugo", "telephone": "07 11 22 33 44", "numero_allocataire": "999"},
-    # Same birth date and one initial only, same address: birth key + address probed by primary key.
+    # Another name, same birth date and address (a typo in both names?): birth date + address.
     "birth and address": {"nom": "Zidane", "prenom": "Bruno", "telephone": None, "numero_allocataire": None},
+    # Same birth date and initials, another département: two strangers, unless a typo; compared.
+    "initials": {"nom": "Bouvier", "prenom": "Anne", "adresse": "3 rue Z", "code_postal": "75011",
+                 "commune": "Paris", "telephone": None, "numero_allocataire": None},
+    # Same birth date, one initial only, elsewhere: not compared.
+    "one initial": {"nom": "Bouvier", "prenom": "Paul", "adresse": "3 rue Z", "telephone": None,
+                    "numero_allocataire": None},
     # Another person sharing only the phone: strong key.
     "phone": {"nom": "Durand", "prenom": "Paul", "date_naissance": "05/05/1990", "adresse": "1 rue X",
               "numero_allocataire": None},
@@ -85,22 +89,21 @@ def test_candidate_rule_is_the_same_on_both_backends(runtime: Runtime) -> None:
     with runtime.session_factory() as session:
         found = linkage_store.find_candidates(session, [probe])
     names = {name for name, case_id in cases.items() if case_id in found.pairs.get(0, set())}
-    assert names == {"moved", "birth and address", "phone"}
+    assert names == {"moved", "birth and address", "initials", "phone"}
 
 
 def test_huge_blocks_are_skipped_and_counted(runtime: Runtime) -> None:
     partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
-    # 201 people born the same day with the same initial (a default date, say): one block above the cap.
+    # 201 people born the same day with the same initials (a default date, say): one block above the cap.
     rows = [signalement(f"R-{i}", nom=f"Nom{chr(65 + i % 26)}{i}", prenom="Jean", date_naissance="01/01/1980",
                         adresse=f"{i + 1} rue Y", telephone=None, numero_allocataire=None)
             for i in range(linkage_store.BLOCK_CAP + 1)]
     _push(runtime, partner_id, rows)
-    probe = hashed_keys(_record(nom="Nouveau", prenom="Jules", date_naissance="01/01/1980", adresse="5 rue Y",
+    probe = hashed_keys(_record(nom="Nouveau", prenom="Jules", date_naissance="01/01/1980", adresse="500 rue Y",
                                 telephone=None, numero_allocataire=None))
     with runtime.session_factory() as session:
         found = linkage_store.find_candidates(session, [probe])
-    assert found.hot_keys >= 1
-    # "5 rue Y" is R-4's address, but the only birth key they share is the huge block: no candidate.
+    assert found.hot_keys == 1
     assert found.pairs == {}
 
 
