@@ -95,12 +95,16 @@ CAMPAIGNS: list[dict[str, Any]] = [
 ]
 
 
-def recreate_database() -> str:
+def recreate_database(*, reuse: bool) -> tuple[str, bool]:
+    """The bench database, and whether it must be filled (False: `--reuse` and it already holds the data)."""
     admin = SERVER.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is not None
+        if reuse and exists:
+            return f"{SERVER}/{DATABASE}", False
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{DATABASE}"')
-    return f"{SERVER}/{DATABASE}"
+    return f"{SERVER}/{DATABASE}", True
 
 
 def generate(runtime: Runtime, contacts: int, responses: int, seed: int = 44) -> None:
@@ -212,12 +216,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--responses", type=int, default=200_000)
+    parser.add_argument("--reuse", action="store_true",
+                        help="reuse the database of a previous run (no generation) when it exists")
     args = parser.parse_args()
-    runtime = Runtime(Settings(database_url=recreate_database()), clock=lambda: NOW)
+    url, fresh = recreate_database(reuse=args.reuse)
+    runtime = Runtime(Settings(database_url=url), clock=lambda: NOW)
     migrate.upgrade(runtime.engine)
-    started = time.perf_counter()
-    generate(runtime, args.contacts, args.responses)
-    print(f"génération et COPY : {time.perf_counter() - started:.1f} s")
+    if fresh:
+        started = time.perf_counter()
+        generate(runtime, args.contacts, args.responses)
+        print(f"génération et COPY : {time.perf_counter() - started:.1f} s")
+    else:
+        with runtime.engine.begin() as conn:  # the responses a previous run's tick added
+            conn.execute(text("DELETE FROM responses WHERE created_at > :now"), {"now": NOW})
 
     def build() -> Any:
         with runtime.session_factory.begin() as session:

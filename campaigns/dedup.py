@@ -1,5 +1,4 @@
-"""Household matching: each new row is compared (`linkage.compare`) with the cases and earlier rows of its blocks,
-then attached to the best matching household, or given a new one; uncertain pairs become review proposals."""
+"""Household matching: scored comparisons with the blocks' cases decide attach, new household or review."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from campaigns.db import any_of, insert_returning_ids
 from campaigns.dedup import BatchLinks, link_batch
 from campaigns.intake import SignalementRow
 from campaigns.linkage import PersonRecord
-from campaigns.linkage_blocking import BlockingKeys, hashed_keys
+from campaigns.linkage_blocking import RECORD_FIELDS, BlockingKeys, hashed_keys
 from campaigns.models import Case, CaseChange, Household, Partner
 from campaigns.scheduling import local_date
 from campaigns.sequences import apply_household_stages
@@ -74,11 +74,11 @@ def ingest(
             counts.unchanged += 1
         else:
             counts.updated += 1
-            before = PersonRecord.from_row(case)
+            before = [getattr(case, name) for name in RECORD_FIELDS]
             _update_case(session, case, row, digest, now=now, import_id=import_id)
             touched.add(case.household_id)
-            if (after := PersonRecord.from_row(case)) != before:
-                relinked.append((case, after))
+            if [getattr(case, name) for name in RECORD_FIELDS] != before:
+                relinked.append((case, PersonRecord.from_row(case)))
     new_records = [PersonRecord.from_row(row) for row, _ in new_rows]
     new_keys = [hashed_keys(record) for record in new_records]
     relinked_keys = [hashed_keys(record) for _, record in relinked]

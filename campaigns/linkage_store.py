@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from campaigns.db import any_of, bulk_insert, is_postgres
 from campaigns.linkage import PersonRecord
-from campaigns.linkage_blocking import BlockingKeys, KeyKind
+from campaigns.linkage_blocking import RECORD_FIELDS, BlockingKeys, KeyKind, hashed_keys
 from campaigns.models import BlockKey, Case, LinkReview
 
 log = logging.getLogger(__name__)
@@ -25,12 +25,7 @@ BLOCK_CAP = 200
 # shared lock table holds max_locks_per_transaction x max_connections (6,400 by default) for all sessions.
 LOCK_BUCKETS = 1024
 _LOCK_NAMESPACE = 0x6C6B  # first argument of pg_advisory_xact_lock(int, int): "lk", blocks of linkage
-_RECORD_COLUMNS = (
-    Case.nom, Case.prenom, Case.date_naissance, Case.nom_cotitulaire, Case.prenom_cotitulaire,
-    Case.date_naissance_cotitulaire, Case.adresse, Case.complement_adresse, Case.code_postal, Case.commune,
-    Case.telephone, Case.email, Case.numero_allocataire,
-)
-_RECORD_FIELDS = tuple(column.key for column in _RECORD_COLUMNS)
+_RECORD_COLUMNS = tuple(getattr(Case, name) for name in RECORD_FIELDS)
 # Reviews whose pair must not be proposed again: waiting, refused, or accepted and then undone.
 CLOSED_TO_PROPOSALS = ("pending", "rejected", "undone")
 
@@ -61,7 +56,7 @@ class Candidates:
 # key, each block read up to BLOCK_CAP + 1 entries, so a huge block costs no more than a full one.
 _CANDIDATES_SQL = text("""
 WITH probe AS (
-    SELECT * FROM unnest(CAST(:rows AS integer[]), CAST(:keys AS bigint[])) AS p(row_idx, key_hash)
+    SELECT * FROM unnest(CAST(:rows AS integer[]), CAST(:keys AS integer[])) AS p(row_idx, key_hash)
 ), blocks AS (
     SELECT d.key_hash, m.case_id, count(*) OVER (PARTITION BY d.key_hash) AS size
     FROM (SELECT DISTINCT key_hash FROM probe) AS d
@@ -137,11 +132,12 @@ def load_records(session: Session, case_ids: Collection[int]) -> dict[int, tuple
     rows = session.execute(
         select(Case.id, Case.household_id, *_RECORD_COLUMNS).where(any_of(session, Case.id, list(case_ids)))
     )
-    return {
-        row[0]: (row[1], PersonRecord(**{**dict(zip(_RECORD_FIELDS, row[2:], strict=True)),
-                                         "prenom": row[3] or ""}))
-        for row in rows
-    }
+    found = {}
+    for case_id, household_id, *values in rows:
+        fields = dict(zip(RECORD_FIELDS, values, strict=True))
+        fields["prenom"] = fields["prenom"] or ""
+        found[case_id] = (household_id, PersonRecord(**fields))
+    return found
 
 
 def store_keys(session: Session, keys_by_case: Iterable[tuple[int, Iterable[int]]]) -> None:
@@ -155,6 +151,17 @@ def store_keys(session: Session, keys_by_case: Iterable[tuple[int, Iterable[int]
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor, cursor.copy("COPY block_keys (key_hash, case_id) FROM STDIN") as copy:  # type: ignore[union-attr]
         copy.write(data)
+
+
+def rebuild_keys(session: Session, *, batch: int = 5_000) -> int:
+    """Every case's keys computed again (after a change of the key scheme); returns the number of cases."""
+    session.execute(delete(BlockKey))
+    done, last = 0, 0
+    while ids := list(session.scalars(select(Case.id).where(Case.id > last).order_by(Case.id).limit(batch))):
+        records = load_records(session, ids)
+        store_keys(session, ((case_id, hashed_keys(record)) for case_id, (_, record) in records.items()))
+        done, last = done + len(ids), ids[-1]
+    return done
 
 
 def replace_keys(session: Session, keys_by_case: Sequence[tuple[int, Iterable[int]]]) -> None:

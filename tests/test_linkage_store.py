@@ -48,6 +48,29 @@ def test_keys_are_stored_as_hashes(runtime: Runtime) -> None:
     assert set(expected.values()) == {KeyKind.PROBE, KeyKind.STORED_ONLY}
 
 
+def test_candidate_records_are_read_back_as_pushed(runtime: Runtime) -> None:
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    row = signalement("B-1", nom_cotitulaire="Dubois", prenom_cotitulaire="Karim", complement_adresse="appt 3",
+                      email="a.benali@exemple.fr")
+    _push(runtime, partner_id, [row])
+    with runtime.session_factory() as session:
+        [(household_id, record)] = linkage_store.load_records(session, list(_case_ids(runtime).values())).values()
+    assert record == _record(**{k: v for k, v in row.items() if k != "reference"})
+    assert household_id > 0
+
+
+def test_rebuilt_keys_are_the_ones_pushes_store(runtime: Runtime) -> None:
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    _push(runtime, partner_id, [signalement("B-1"), signalement("B-2", nom="Martin", prenom="Léa", telephone=None)])
+    with runtime.session_factory() as session:
+        pushed = sorted(tuple(r) for r in session.execute(select(BlockKey.key_hash, BlockKey.case_id)))
+    with runtime.session_factory.begin() as session:
+        assert linkage_store.rebuild_keys(session, batch=1) == 2
+    with runtime.session_factory() as session:
+        assert sorted(tuple(r) for r in session.execute(select(BlockKey.key_hash, BlockKey.case_id))) == pushed
+    assert len(pushed) > 10
+
+
 def test_stored_keys_stay_small_blocks() -> None:
     keys = dict(stored_keys(_record(complement_adresse="Bât B appt 14")))
     assert {key.split("|")[0] for key in keys} == {

@@ -167,6 +167,20 @@ def test_rejected_pair_is_not_proposed_again(runtime: Runtime, api: TestClient, 
         assert len(set(session.scalars(select(Household.id)))) == 2
 
 
+def test_updated_identity_proposes_a_review_never_a_merge(runtime: Runtime, api: TestClient,
+                                                          partners: dict[str, Any]) -> None:
+    _push(api, partners["bailleur"], [signalement("B-1")])
+    _push(api, partners["caf"], [signalement("C-1", nom="Durand", prenom="Paul", date_naissance="05/05/1990",
+                                             adresse="3 place Royale", telephone=None, numero_allocataire=None)])
+    assert _pending_reviews(api, partners["ddets"]) == []
+    # The CAF corrects its file: it was the Benali household all along. A pilot decides.
+    _push(api, partners["caf"], [signalement("C-1", telephone=None, numero_allocataire=None)])
+    reviews = _pending_reviews(api, partners["ddets"])
+    assert [(r["dossier"]["reference"], r["candidat"]["reference"]) for r in reviews] == [("C-1", "B-1")]
+    with runtime.session_factory() as session:
+        assert len(set(session.scalars(select(Household.id)))) == 2
+
+
 def test_unknown_ids_and_non_owners(runtime: Runtime, api: TestClient, partners: dict[str, Any]) -> None:
     owner = partners["ddets"]
     assert api.post("/api/v1/rapprochements/999/accepter", headers=owner).status_code == 404

@@ -51,6 +51,7 @@ VARIANTS = {
     "postcode typo": ({}, {"code_postal": "44100", "adresse": "12, rue des Lilas"}),
     "missing birth date, same CAF number": ({}, {"date_naissance": None, "adresse": None,
                                                  "numero_allocataire": "01234567"}),
+    "missing birth date, same dwelling": ({}, {"date_naissance": None}),
 }
 
 

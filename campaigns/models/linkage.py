@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     ForeignKey,
+    Integer,
     Numeric,
     String,
     Text,
@@ -21,13 +21,14 @@ from campaigns.db import Base, UTCDateTime
 class BlockKey(Base):
     """Blocking keys of each case's persons (hashed): candidate pairs are only looked for inside a block.
 
-    The key is the first 8 bytes of its SHA-256 (`linkage_blocking.hashed_keys`): ten million rows at a million
-    households, so a BIGINT primary key (key first: it is what lookups probe) instead of 64 hex characters.
+    The key is the first 4 bytes of its SHA-256 (`linkage_blocking.hashed_keys`): some six million rows at a
+    million households, so a small integer primary key (key first: it is what lookups probe), not 64 hex
+    characters.
     """
 
     __tablename__ = "block_keys"
 
-    key_hash: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key_hash: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True, index=True)
 
 
@@ -66,8 +67,10 @@ class HouseholdMerge(Base):
     decided_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
     # The accepted review that asked for this merge, if any.
     link_review_id: Mapped[int | None] = mapped_column(ForeignKey("link_reviews.id"), nullable=True)
-    # {"cases": [...], "dispatches": [...], "responses": [...], "human_tasks": [...], "stage_entries": [...],
-    #  "enrollments": [...], "cancelled_dispatches": [...], "from_state": {...}}
+    # Ids moved from `from` to `into`: {"cases", "dispatches", "responses", "human_tasks", "stage_entries",
+    # "enrollments": [...]}; "cancelled": {"dispatches", "tasks": [[id, status, reason, time], ...]} (from's pending
+    # contacts cancelled as duplicates, with their previous state); "from_state": {"stage", "current_entry_id",
+    # "closed_entry"}; "into_move": the stage move of `into` caused by the merge, or null (`merges.py`).
     moved: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

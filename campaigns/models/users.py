@@ -40,5 +40,7 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Agents and supervisors act on the queues as this worker of their structure (one account per worker).
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), unique=True, nullable=True)
 
     partner: Mapped[Partner] = relationship()
