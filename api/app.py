@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from fastapi import Depends, FastAPI
 
+from api.access import check_rules, enforce_access
+from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
+from api.int_bounds import reject_out_of_range_ints
+from api.ratelimit import RateLimiter
 from api.routers import (
     admin,
     agents,
     apercus,
     attributions,
     campagnes,
+    campagnes_suivi,
     evaluation,
     imports,
+    journal,
     rapprochements,
     reponses,
     signalements,
@@ -21,7 +27,10 @@ from api.routers import (
     twilio,
 )
 from api.web import install_web
+from api.web.campaign_pages import install_campaign_pages
+from api.web.evaluation import router as evaluation_pages
 from api.web.security import verify_csrf
+from api.web.worker_pages import install_worker_pages
 from campaigns.runtime import Runtime, get_runtime
 
 
@@ -30,19 +39,38 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         title="chaîne",
         description="Coordination de la chaîne des courriers de prévention des expulsions locatives.",
         version="0.1.0",
+        # First, the route's access rule (api/access_rules.py): who may call it at all.
         # Every POST of a web page carries the session's CSRF token (the JSON API under /api/ is exempt).
-        dependencies=[Depends(verify_csrf)],
+        # Whole numbers outside the database's range answer 422 on every route (api/int_bounds.py).
+        dependencies=[Depends(enforce_access), Depends(verify_csrf), Depends(reject_out_of_range_ints)],
     )
     app.state.runtime = runtime or get_runtime()
+    settings = app.state.runtime.settings
     install_error_handlers(app)
+    # Abuse limits: request bodies (413) and calls per API key (429, api.deps.get_caller).
+    app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes,
+                       upload_limit=settings.max_upload_bytes, upload_paths=("/api/v1/signalements",))
+    broker_redis = settings.broker_url if settings.broker_url.startswith("redis") else ""
+    redis_url = settings.rate_limit_redis_url or broker_redis
+    app.state.rate_limiter = RateLimiter(per_minute=settings.rate_limit_per_minute,
+                                         burst=settings.rate_limit_burst, redis_url=redis_url)
     # Web pages: DSFR under /dsfr, session cookie, security headers, /connexion and the home page.
     install_web(app, app.state.runtime.settings)
-    for module in (signalements, imports, reponses, taches, agents, attributions, campagnes, admin, apercus, simulation,
-                   rapprochements, evaluation, twilio):
+    # Social workers' pages: Mes tâches, Ma tournée, Mon équipe.
+    install_worker_pages(app)
+    # Campaign pages (Campagnes) and administration (partners, API keys, accounts).
+    install_campaign_pages(app)
+    # The evaluation page (aggregates, charts, exports) for evaluators and administrators.
+    app.include_router(evaluation_pages)
+    for module in (signalements, imports, reponses, taches, agents, attributions, campagnes, campagnes_suivi, admin,
+                   apercus, simulation,
+                   rapprochements, evaluation, twilio, journal):
         app.include_router(module.router)
 
     @app.get("/api/v1/sante", tags=["santé"], summary="Le service répond")
     def health() -> dict[str, str]:
         return {"statut": "ok"}
 
+    # A route without an access rule stops the application here (api/access.py).
+    check_rules(app)
     return app

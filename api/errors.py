@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from campaigns.errors import NotFoundError, ValidationError
+
+log = logging.getLogger(__name__)
 
 _MESSAGES = {
     "missing": "champ obligatoire absent",
@@ -55,6 +60,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def _not_found(_request: Request, exc: NotFoundError) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(exc)})
+
+    async def _refused_by_database(_request: Request, exc: Exception) -> JSONResponse:
+        # Safety net behind api/int_bounds.py and the schemas: a value the database cannot hold (a number out
+        # of range in a body, a text too long) is the caller's, not a server error. Parameters are never logged.
+        log.warning("value refused by the database: %s", type(getattr(exc, "orig", exc)).__name__)
+        return JSONResponse(status_code=422, content={
+            "detail": "valeur refusée : un nombre ou un texte dépasse ce que le service accepte"})
+
+    app.add_exception_handler(DataError, _refused_by_database)
+    # SQLite's driver raises this one itself (not wrapped) for an integer beyond 64 bits.
+    app.add_exception_handler(OverflowError, _refused_by_database)
 
     @app.exception_handler(ValidationError)
     async def _invalid(_request: Request, exc: ValidationError) -> JSONResponse:

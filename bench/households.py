@@ -3,7 +3,7 @@
 Prints the pairwise precision, recall and F1 of the household grouping and rows/s through the HTTP API into
 PostgreSQL, then the cost per pushed row on top of a 100,000 and a 1,000,000 household base (pre-loaded with
 the bulk helpers, then 100,000 rows pushed through the API).
-Run: .venv/bin/python bench/households.py [--rows 100000] [--bases 100000,1000000] [--clients 2]
+Run: .venv/bin/python bench/households.py [--rows 100000] [--bases 100000,1000000] [--clients 2] [--api-processes N]
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sqlalchemy import select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.intake import _free_port, _fresh_database, _peak_rss_mb  # noqa: E402
+from bench.intake import _free_port, _fresh_database, _peak_rss_mb, api_command  # noqa: E402
 from campaigns import migrate  # noqa: E402
 from campaigns.campaign_config import CampaignSpec, upsert_campaign  # noqa: E402
 from campaigns.households import load_households  # noqa: E402
@@ -335,15 +335,14 @@ def load_base(url: str, rows: list[dict[str, Any]], numbers: list[int], *, now: 
 
 
 def push_all(url: str, lists: dict[str, list[dict[str, Any]]], keys: dict[str, str], *, clients: int,
-             batch: int = 5_000) -> tuple[float, float]:
+             processes: int = 1, batch: int = 5_000) -> tuple[float, float]:
     """Every partner's list through the HTTP API, partners interleaved, `clients` requests at a time."""
     bodies = [(keys[partner], orjson.dumps(rows[start:start + batch]))
               for start in range(0, max(len(v) for v in lists.values()), batch)
               for partner, rows in lists.items() if rows[start:start + batch]]
     port = _free_port()
     env = os.environ | {"CHAINE_DATABASE_URL": url, "CHAINE_DATA_DIR": "/tmp/chaine-bench"}
-    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port",
-                            str(port), "--log-level", "warning"], cwd=ROOT, env=env)
+    api = subprocess.Popen(api_command(port, processes), cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -380,7 +379,7 @@ def _grouping(url: str) -> dict[str, int]:
     return {f"{partner}|{reference}": household for partner, reference, household in rows}
 
 
-def run(label: str, *, rows: int, base_size: int, clients: int, seed: int) -> float:
+def run(label: str, *, rows: int, base_size: int, clients: int, processes: int, seed: int) -> float:
     world = World(seed)
     url = _fresh_database("chaine_bench_households")
     keys = setup_partners(url, PARTNERS)
@@ -395,7 +394,7 @@ def run(label: str, *, rows: int, base_size: int, clients: int, seed: int) -> fl
         print(f"{label}: base of {base_size:,} households loaded in {time.perf_counter() - started:.0f} s")
     lists, pushed_truth = make_pushes(world, rows, start=0, base=base)
     truth.update(pushed_truth)
-    elapsed, peak = push_all(url, lists, keys, clients=clients)
+    elapsed, peak = push_all(url, lists, keys, clients=clients, processes=processes)
     total = sum(len(v) for v in lists.values())
     precision, recall, f1 = pairwise(truth, _grouping(url))
     print(f"{label}: {total:,} rows by {len(PARTNERS)} partners in {elapsed:.1f} s: {total / elapsed:,.0f} rows/s "
@@ -410,10 +409,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--bases", default="100000,1000000", help="base sizes for the cost-per-row comparison")
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--api-processes", type=int, default=os.cpu_count() or 1,
+                        help="uvicorn worker processes (default: one per core)")
     args = parser.parse_args()
     started = time.perf_counter()
-    run("empty base", rows=args.rows, base_size=0, clients=args.clients, seed=11)
-    costs = [(size, run(f"base {size:,}", rows=args.rows, base_size=size, clients=args.clients, seed=13))
+    run("empty base", rows=args.rows, base_size=0, clients=args.clients, processes=args.api_processes, seed=11)
+    costs = [(size, run(f"base {size:,}", rows=args.rows, base_size=size, clients=args.clients,
+                         processes=args.api_processes, seed=13))
              for size in (int(s) for s in args.bases.split(",") if s)]
     if len(costs) == 2:
         (small, first), (large, second) = costs

@@ -1,30 +1,21 @@
-"""Evaluation at scale: 1,000,000 contacts and 200,000 responses in PostgreSQL, then the evaluator's main
-computation and the full report, timed (target: under 2 s each).
+"""Evaluation at scale: 1,000,000 contacts and 200,000 responses in PostgreSQL, one campaign running an
+experiment (letter against letter + SMS), then the evaluator's page (GET /evaluation, as served) and the full
+report, timed (target: under 2 s each), and the tick's refresh of the facts.
 
-Run: .venv/bin/python bench/report.py [--contacts 1000000] [--responses 200000]
-(CHAINE_BENCH_PG overrides the server, default postgresql+psycopg://postgres:postgres@127.0.0.1:5432).
+Run: .venv/bin/python bench/report.py [--contacts 1000000] [--responses 200000] [--reuse] [--verify]
+(CHAINE_BENCH_PG overrides the server, default postgresql+psycopg://postgres:postgres@127.0.0.1:5432; `--reuse`
+keeps the database of a previous run; `--verify` rebuilds every fact after the incremental tick and compares).
 
-Why it is fast. The evaluation never reads the million contacts for its figures: it sums the daily facts
-(`daily_facts`, `daily_reach`, `closure_facts`), which the tick keeps up to date. A period's rates, comparisons,
-letters per household, costs, funnel, closures and charter indicators come from a few thousand summed rows
-(`GROUP BY` over the days of the period, served by the `(day, status)` and `(day, dimension)` indexes of the fact
-tables), whatever the number of households; the statistics (Wilson, Newcombe, chi²/Fisher, Holm) then run on those
-sums; the Kaplan–Meier curves too, from the per-day counts of response delays (whole days) kept in `daily_reach`.
-Only the snapshot of the files still open reads events: the contacts of the open stage entries
-(`ix_dispatches_stage_entry_id`), last one per stay by a window function, and whether the stay responded.
-The refresh that maintains the facts finds what changed since the previous tick through
-`ix_dispatches_finished_at`, `ix_responses_created_at`, `ix_stage_entries_stage_entered_at` and
-`ix_cases_stage_updated_at`, and rebuilds only the days concerned (loading the contacts of their stays by household,
-`ix_dispatches_household_id`); NPAI returns, which carry no timestamp, are found by comparing the count of returned
-letters per day with the facts (`ix_dispatches_status_due_at` serves `status = 'returned'`). The first build of the
-facts for a whole year is a one-off (timed below).
+Why it is fast (README, "Evaluation"). Nothing the page or the report shows reads the events: every figure, the
+Kaplan–Meier curves, the experiments and the files still open are sums of the facts (`daily_facts`, `daily_reach`,
+`closure_facts`), read by calendar month from the roll-ups (`monthly_facts`, `monthly_reach`, `ix_monthly_*_month`)
+for the months the period covers whole, and by day (`(day, status)`, `(day, dimension)`) for the rest. The tick keeps
+them up to date stay by stay: the stays touched since the previous tick (`ix_dispatches_finished_at`,
+`ix_responses_created_at`, `ix_cases_updated_at`, `ix_stage_entries_left_at`, `ix_experiment_assignments_assigned_at`,
+NPAI returns found by comparing the count of returned letters per day) have the rows built from their stored inputs
+(`fact_stays`) taken out and the rows of their live events put in. The first build of the facts is a one-off.
 
-Figures (this machine, 1,000,000 contacts over 2025, 500,221 stays, 200,000 responses): first build of the facts
-67 s (565,554 `daily_facts` rows, 467,199 `daily_reach` rows); evaluator's main computation 0.80 s; full report
-(facts, Kaplan–Meier, open files, HTML) 2.3 s, of which 1.4 s is the snapshot of the 117,465 files still open (the
-only part that reads events); CSV + XLSX 0.07 s; a quarter 1.0 s; a tick with nothing new 0.07 s; a tick after
-100 responses spread over 67 days of contacts 14 s (each touched day is rebuilt whole, ~0.2 s a day at this volume:
-the next step is a per-stay delta instead of a per-day rebuild).
+Figures: README, "Evaluation" (measured on the shared 2-core development machine).
 """
 
 from __future__ import annotations
@@ -32,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -39,25 +31,29 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from api.app import create_app  # noqa: E402
 from campaigns import migrate  # noqa: E402
 from campaigns.campaign_config import CampaignSpec, upsert_campaign  # noqa: E402
 from campaigns.db import bulk_insert  # noqa: E402
 from campaigns.evaluation import Period, Scope, evaluate  # noqa: E402
 from campaigns.evaluation_live import evaluate_with_events  # noqa: E402
+from campaigns.experiments import draw_arm  # noqa: E402
 from campaigns.facts import refresh_facts  # noqa: E402
 from campaigns.models import (  # noqa: E402
     Case,
-    DailyFact,
-    DailyReach,
     Dispatch,
     Enrollment,
+    Experiment,
+    ExperimentAssignment,
     Household,
     HumanTask,
+    Partner,
     Response,
     StageEntry,
     TemplateVersion,
@@ -68,7 +64,9 @@ from campaigns.reports_files import report_csv, report_xlsx  # noqa: E402
 from campaigns.reports_html import report_html  # noqa: E402
 from campaigns.runtime import Runtime  # noqa: E402
 from campaigns.settings import Settings  # noqa: E402
+from campaigns.users import add_user, find_user_by_email  # noqa: E402
 
+PASSWORD = "banc d'essai du rapport"
 SERVER = os.environ.get("CHAINE_BENCH_PG", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432")
 DATABASE = "chaine_bench_report"
 YEAR_START = datetime(2025, 1, 1, 8, tzinfo=UTC)
@@ -82,8 +80,11 @@ MOTIFS = ["aucun contact", "n'habite pas à l'adresse indiquée", "dette soldée
 CAMPAIGNS: list[dict[str, Any]] = [
     {"name": "Courriers de l'État", "owner": "DDETS 44",
      "steps": [{"channel": "courrier", "template": "information_etat"},
-               {"channel": "sms", "template": "relance", "delay_days": 7}],
-     "unit_costs": {"courrier": 1.2, "sms": 0.08}},
+               {"channel": "sms", "template": "relance", "delay_days": 7, "arms": ["courrier_sms"]}],
+     "unit_costs": {"courrier": 1.2, "sms": 0.08},
+     # Letter alone against letter + SMS: each household of this campaign is drawn into one arm.
+     "experiment": {"key": "relance-sms-2025", "arms": [{"name": "courrier"}, {"name": "courrier_sms"}],
+                    "minimal_effect": 0.03}},
     {"name": "ADIL 44 aller-vers", "owner": "ADIL 44",
      "steps": [{"channel": "courrier", "template": "information_etat"}, {"channel": "appel", "delay_days": 7},
                {"channel": "visite", "delay_days": 7}, {"channel": "visite", "delay_days": 7}],
@@ -116,6 +117,8 @@ def generate(runtime: Runtime, contacts: int, responses: int, seed: int = 44) ->
         campaigns = [upsert_campaign(session, CampaignSpec.model_validate({**spec, "stages": STAGES}), now=NOW)
                      for spec in CAMPAIGNS]
         steps = {c.id: [s.channel for s in c.steps] for c in campaigns}
+        experiment = session.scalars(select(Experiment)).one()
+        experiment_id, experiment_key, arms = experiment.id, experiment.key, experiment.arms
         versions = {}
         for channel, slug in (("courrier", "information_etat"), ("sms", "relance")):
             for falc in (False, True):
@@ -125,6 +128,7 @@ def generate(runtime: Runtime, contacts: int, responses: int, seed: int = 44) ->
                 session.flush()
                 versions[(channel, falc)] = version.id
     hh_rows, case_rows, entry_rows, enrol_rows, dispatch_rows, task_rows = [], [], [], [], [], []
+    assignment_rows: list[dict[str, Any]] = []
     first_contact: dict[int, datetime] = {}
     closed: list[int] = []
     dispatch_id = h = 0
@@ -151,6 +155,11 @@ def generate(runtime: Runtime, contacts: int, responses: int, seed: int = 44) ->
         enrol_rows.append({"id": h, "campaign_id": campaign.id, "household_id": h, "stage_entry_id": h,
                            "stage": stage, "enrolled_at": start})
         channels = steps[campaign.id]
+        if campaign is campaigns[0]:
+            arm = draw_arm(experiment_key, h, arms)
+            assignment_rows.append({"experiment_id": experiment_id, "household_id": h, "stage_entry_id": h,
+                                    "stage": stage, "arm": arm, "assigned_at": start})
+            channels = channels if arm == "courrier_sms" else channels[:1]
         at = start
         first_contact[h] = start
         for position, channel in enumerate(channels[: 1 + int(rng.random() * len(channels))]):
@@ -181,20 +190,26 @@ def generate(runtime: Runtime, contacts: int, responses: int, seed: int = 44) ->
     response_rows = [{"household_id": h, "case_id": h, "partner_id": owners["DDETS 44"], "stage": None,
                       "stage_entry_id": h, "channel": "appel", "nature": "appel_entrant",
                       "responded_at": first_contact[h] + timedelta(hours=rng.randrange(1, 24 * 25)),
-                      "created_at": NOW} for h in responders]
+                      "created_at": None} for h in responders]
+    for row in response_rows:
+        row["created_at"] = row["responded_at"]
     with runtime.session_factory.begin() as session:
         for model, rows in ((Household, hh_rows), (Case, case_rows), (StageEntry, entry_rows + closing),
                             (Enrollment, enrol_rows), (Dispatch, dispatch_rows), (HumanTask, task_rows),
-                            (Response, response_rows)):
-            for start in range(0, len(rows), 200_000):
-                bulk_insert(session, model, rows[start:start + 200_000])
+                            (Response, response_rows), (ExperimentAssignment, assignment_rows)):
+            for offset in range(0, len(rows), 200_000):
+                bulk_insert(session, model, rows[offset:offset + 200_000])
         for table in ("households", "cases", "stage_entries", "enrollments", "dispatches"):
             session.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
-    with runtime.engine.connect() as conn:
-        conn.execute(text("COMMIT"))
-        conn.execute(text("ANALYZE"))
+    analyze(runtime)
     print(f"générés : {households:,} ménages, {len(dispatch_rows):,} contacts, {len(response_rows):,} réponses, "
-          f"{len(task_rows):,} tâches, {len(closed):,} clôtures")
+          f"{len(task_rows):,} tâches, {len(closed):,} clôtures, {len(assignment_rows):,} ménages tirés au sort")
+
+
+def analyze(runtime: Runtime, *tables: str) -> None:
+    """Planner statistics, committed (ANALYZE in a transaction that is rolled back would leave none)."""
+    with runtime.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f"ANALYZE {', '.join(tables)}" if tables else "ANALYZE"))
 
 
 def campaign_owner(campaign_id: int, campaigns: list[Any]) -> str:
@@ -218,6 +233,8 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=200_000)
     parser.add_argument("--reuse", action="store_true",
                         help="reuse the database of a previous run (no generation) when it exists")
+    parser.add_argument("--verify", action="store_true",
+                        help="after the incremental tick, rebuild every fact and compare the reports")
     args = parser.parse_args()
     url, fresh = recreate_database(reuse=args.reuse)
     runtime = Runtime(Settings(database_url=url), clock=lambda: NOW)
@@ -227,8 +244,9 @@ def main() -> None:
         generate(runtime, args.contacts, args.responses)
         print(f"génération et COPY : {time.perf_counter() - started:.1f} s")
     else:
-        with runtime.engine.begin() as conn:  # the responses a previous run's tick added
+        with runtime.engine.begin() as conn:  # what a previous run's tick added, and when it ran
             conn.execute(text("DELETE FROM responses WHERE created_at > :now"), {"now": NOW})
+            conn.execute(text("DELETE FROM facts_refreshes"))
 
     def build() -> Any:
         with runtime.session_factory.begin() as session:
@@ -236,13 +254,12 @@ def main() -> None:
 
     outcome = timed("construction complète des faits (une fois)", 1, build)
     with runtime.session_factory() as session:
-        facts = session.scalar(text("SELECT count(*) FROM daily_facts"))
-        reach = session.scalar(text("SELECT count(*) FROM daily_reach"))
-    print(f"faits : {outcome.days} jours, {facts:,} lignes daily_facts, {reach:,} lignes daily_reach")
-    with runtime.engine.connect() as conn:
-        conn.execute(text("COMMIT"))
-        conn.execute(text(f"ANALYZE {DailyFact.__tablename__}, {DailyReach.__tablename__}"))
+        counts = {t: session.scalar(text(f"SELECT count(*) FROM {t}")) for t in
+                  ("daily_facts", "daily_reach", "monthly_facts", "monthly_reach", "fact_stays")}
+    print(f"faits : {outcome.days} jours, " + ", ".join(f"{n:,} lignes {t}" for t, n in counts.items()))
+    analyze(runtime, *counts)
     period = Period(date(2025, 1, 1), date(2025, 12, 31))
+    query = {"debut": period.start.isoformat(), "fin": period.end.isoformat()}
 
     def main_computation() -> Any:
         with runtime.session_factory() as session:
@@ -253,8 +270,20 @@ def main() -> None:
             report = build_report(evaluate_with_events(session, period=period, scope=Scope(), now=NOW))
         return report, report_html(report)
 
+    client = evaluator_client(runtime)
+
+    def main_page(params: dict[str, str]) -> Any:
+        page = client.get("/evaluation", params=params)
+        assert page.status_code == 200 and page.text.count("<svg") >= 5, page.status_code
+        return page
+
     evaluation = timed("calcul principal de l'évaluateur (faits, statistiques)", 5, main_computation)
-    report, html = timed("rapport complet (faits + Kaplan–Meier + dossiers en cours + HTML)", 3, full_report)
+    page = timed("page de l'évaluateur, GET /evaluation sur l'année (HTTP, graphiques, tableaux)", 5,
+                 lambda: main_page(query))
+    timed("page de l'évaluateur filtrée (stade assignation, parc social)", 3,
+          lambda: main_page({**query, "stade": "assignation", "parc": "social"}))
+    report, html = timed("rapport complet (faits + Kaplan–Meier + expériences + dossiers en cours + HTML)", 3,
+                         full_report)
     timed("exports CSV et XLSX du rapport", 3, lambda: (report_csv(report), report_xlsx(report)))
     quarter = Period(date(2025, 4, 1), date(2025, 6, 30))
     with runtime.session_factory() as session:
@@ -264,7 +293,7 @@ def main() -> None:
         session.execute(text("INSERT INTO responses (household_id, partner_id, stage_entry_id, channel, nature, "
                              "responded_at, created_at) SELECT household_id, 1, id, 'appel', 'appel_entrant', "
                              "entered_at + interval '3 days', :now FROM stage_entries WHERE stage <> 'cloture' "
-                             "ORDER BY id DESC LIMIT 100"), {"now": NOW + timedelta(minutes=1)})
+                             "ORDER BY entered_at DESC LIMIT 100"), {"now": NOW + timedelta(minutes=1)})
     later = NOW + timedelta(minutes=2)
 
     def tick_refresh() -> Any:
@@ -272,8 +301,19 @@ def main() -> None:
             return refresh_facts(session, now=later)
 
     refreshed = timed("rafraîchissement du tick après 100 nouvelles réponses", 1, tick_refresh)
-    print(f"  jours reconstruits : {refreshed.days}")
+    print(f"  séjours repris : {refreshed.stays}, jours modifiés : {refreshed.days}")
     timed("rafraîchissement du tick sans changement", 3, tick_refresh)
+    if args.verify:
+        incremental = build_report(evaluate_with_events(runtime.session_factory(), period=period, scope=Scope(),
+                                                        now=later))
+        with runtime.session_factory.begin() as session:
+            refresh_facts(session, now=later, full=True)
+        rebuilt = build_report(evaluate_with_events(runtime.session_factory(), period=period, scope=Scope(),
+                                                    now=later))
+        differing = [a.key for a, b in zip(incremental.tables, rebuilt.tables, strict=True) if a != b]
+        differing += ["courbes"] if incremental.curves != rebuilt.curves else []
+        print("faits du tick incrémental identiques à une reconstruction complète : "
+              + ("oui" if not differing else "NON (" + ", ".join(differing) + ")"))
     print(f"\nrésultats sur {period.start} – {period.end} : {evaluation.overview.n:,} séjours contactés, "
           f"{evaluation.overview.successes:,} ont répondu ({100 * (evaluation.overview.value or 0):.1f} %)")
     for row in evaluation.rates["canal"]:
@@ -282,8 +322,25 @@ def main() -> None:
               f"{100 * (row.rate.value or 0):5.1f} % [{low:.1f} ; {high:.1f}]")
     npai = dict(evaluation.sections.npai)["ensemble"]
     print(f"  NPAI : {npai.successes:,} / {npai.n:,} courriers ({100 * (npai.value or 0):.1f} %)")
-    print(f"  rapport HTML : {len(html) / 1024:.0f} Kio, {len(report.tables)} tableaux")
+    for row in report.table("experiences").rows:
+        print(f"  expérience {row[0]}, bras {row[2]} : {row[4]:,} / {row[3]:,} ; {row[-1]}")
+    print(f"  page /evaluation : {len(page.text) / 1024:.0f} Kio ; rapport HTML : {len(html) / 1024:.0f} Kio, "
+          f"{len(report.tables)} tableaux")
 
+
+def evaluator_client(runtime: Runtime) -> TestClient:
+    """A signed-in evaluator on the application (TestClient: the page is timed as served, without the network)."""
+    with runtime.session_factory.begin() as session:
+        if find_user_by_email(session, "evaluation@ddets44.fr") is None:
+            partner = session.scalars(select(Partner).where(Partner.name == "DDETS 44")).one()
+            add_user(session, email="evaluation@ddets44.fr", display_name="Évaluation", password=PASSWORD,
+                     partner=partner, role="evaluateur", now=NOW)
+    client = TestClient(create_app(runtime))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/connexion").text)
+    assert token is not None
+    client.post("/connexion", data={"email": "evaluation@ddets44.fr", "password": PASSWORD,
+                                    "csrf_token": token.group(1)})
+    return client
 
 if __name__ == "__main__":
     main()

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from campaigns.dedup import normalise_text
 from campaigns.errors import ValidationError
-from campaigns.models import Campaign, CampaignStep, ChannelKind
+from campaigns.experiments import ExperimentSpec, StepArms, check_steps, experiment_spec, store_experiment
+from campaigns.models import Campaign, CampaignStep, ChannelKind, Partner
 from campaigns.partners import find_partner_by_name
 from campaigns.stages import OPEN_STAGES, Stage
 
@@ -36,6 +37,10 @@ class StepSpec(BaseModel):
     dsf: bool = False
     # Visits: announced beforehand (default) or unannounced (visite inopinée).
     announced: bool = True
+    # Campaign experiment (campaigns.experiments): the arms this step is planned for (empty: every arm), and the
+    # template of each arm's households instead of `template`.
+    arms: list[str] = Field(default_factory=list)
+    variants: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("template")
     @classmethod
@@ -101,15 +106,25 @@ class CampaignSpec(BaseModel):
     territory: TerritorySpec = Field(default_factory=TerritorySpec)
     steps: list[StepSpec] = Field(min_length=1)
     active: bool = True
+    # The operator (ADIL, association) the owner delegates the campaign to; it sees only these households.
+    delegate: str | None = Field(default=None, min_length=1)
     priority: int = Field(default=100, ge=0, le=1000, description="plus petit = prioritaire")
     coordination: Literal["merge", "suppress"] = "merge"
     over_cap: Literal["defer", "skip"] = "defer"
-    sending_hours: SendingHoursSpec = Field(default_factory=SendingHoursSpec)
+    # None: no sending hours, allowed only without SMS or e-mail steps (campaign_validation says so).
+    sending_hours: SendingHoursSpec | None = Field(default_factory=SendingHoursSpec)
     segment: SegmentSpec = Field(default_factory=SegmentSpec)
     languages: list[str] = Field(default_factory=list, description="vide : toutes les langues des modèles")
     falc: Literal["menage", "toujours", "jamais"] = "menage"
     unit_costs: dict[ChannelKind, float] = Field(
         default_factory=dict, description="coût unitaire d'un contact par canal, en euros (coût par réponse)"
+    )
+    retention_days: int | None = Field(
+        default=None, ge=30, le=3650,
+        description="jours de conservation des données personnelles d'un ménage clos (vide : CHAINE_RETENTION_DAYS)",
+    )
+    experiment: ExperimentSpec | None = Field(
+        default=None, description="tirage au sort des ménages entre des bras (modèles ou séquences différents)"
     )
 
     @field_validator("unit_costs")
@@ -135,14 +150,20 @@ class CampaignSpec(BaseModel):
             raise ValueError("une campagne ne peut pas couvrir le stade « cloture »")
         return values
 
+    @model_validator(mode="after")
+    def _experiment_arms(self) -> CampaignSpec:
+        check_steps(self.experiment, step_arms(self))
+        return self
+
+
+def step_arms(spec: CampaignSpec) -> list[StepArms]:
+    return [StepArms(s.channel.value, s.template, s.arms, s.variants) for s in spec.steps]
+
 
 def _french_errors(exc: PydanticValidationError, where: str) -> str:
-    parts = []
-    for err in exc.errors():
-        location = ".".join(str(p) for p in err["loc"])
-        message = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{where}{location} : {message}")
-    return "; ".join(parts)
+    from campaigns.campaign_issues import issues_from_pydantic
+
+    return "; ".join(f"{where}{issue.text[:1].lower()}{issue.text[1:]}" for issue in issues_from_pydantic(exc))
 
 
 def parse_campaigns_yaml(text: str) -> list[CampaignSpec]:
@@ -163,31 +184,56 @@ def parse_campaigns_yaml(text: str) -> list[CampaignSpec]:
 
 
 def load_campaigns_file(session: Session, path: Path, *, now: datetime) -> list[Campaign]:
-    return [upsert_campaign(session, spec, now=now) for spec in parse_campaigns_yaml(path.read_text("utf-8"))]
+    """Creates or replaces the file's campaigns by name, checked and logged like an edit in the pages."""
+    # campaign_edits builds on this module: imported here, when a file is loaded.
+    from campaigns.campaign_edits import save_campaign
+    from campaigns.campaign_issues import CampaignInvalidError
+    from campaigns.campaign_lifecycle import Actor
+
+    saved = []
+    for spec in parse_campaigns_yaml(path.read_text("utf-8")):
+        existing = session.scalar(select(Campaign).where(Campaign.name == spec.name))
+        try:
+            result = save_campaign(session, spec, campaign=existing, actor=Actor(f"fichier {path.name}"), now=now,
+                                   action="chargee")
+        except CampaignInvalidError as exc:
+            raise ValidationError(f"campagne « {spec.name} » : {exc}") from None
+        saved.append(result.campaign)
+    return saved
 
 
-def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> Campaign:
-    """Creates or replaces a campaign by name. Steps already planned keep their own copy of the step."""
+def upsert_campaign(
+    session: Session, spec: CampaignSpec, *, now: datetime, campaign: Campaign | None = None
+) -> Campaign:
+    """Creates or replaces a campaign by name (or the `campaign` given: an edit may rename it). Steps already
+    planned keep their own copy of the step (campaign_edits replans those not yet sent)."""
     owner = find_partner_by_name(session, spec.owner)
     if owner is None:
         raise ValidationError(f"campagne « {spec.name} » : propriétaire inconnu « {spec.owner} »")
-    campaign = session.scalar(select(Campaign).where(Campaign.name == spec.name))
+    delegate = find_partner_by_name(session, spec.delegate) if spec.delegate else None
+    if spec.delegate and delegate is None:
+        raise ValidationError(f"campagne « {spec.name} » : opérateur délégué inconnu « {spec.delegate} »")
     if campaign is None:
-        campaign = Campaign(name=spec.name, created_at=now)
+        campaign = session.scalar(select(Campaign).where(Campaign.name == spec.name))
+    if campaign is None:
+        campaign = Campaign(name=spec.name, created_at=now, status="brouillon")
         session.add(campaign)
+    campaign.name = spec.name
     campaign.owner_partner_id = owner.id
+    campaign.delegate_partner_id = delegate.id if delegate is not None else None
     campaign.stages = [s.value for s in spec.stages]
     campaign.communes = sorted({normalise_text(c) for c in spec.territory.communes})
     campaign.postcodes = sorted(set(spec.territory.postcodes))
-    campaign.active = spec.active
+    apply_active_flag(campaign, spec.active)
     campaign.priority = spec.priority
     campaign.coordination = spec.coordination
     campaign.over_cap = spec.over_cap
-    campaign.sending_hours = spec.sending_hours.model_dump()
+    campaign.sending_hours = spec.sending_hours.model_dump() if spec.sending_hours is not None else {}
     campaign.segment = {k: v for k, v in spec.segment.model_dump().items() if v}
     campaign.languages = list(spec.languages)
     campaign.falc = spec.falc
     campaign.unit_costs = {channel.value: float(cost) for channel, cost in spec.unit_costs.items()}
+    campaign.retention_days = spec.retention_days
     campaign.steps.clear()
     session.flush()
     campaign.steps.extend(
@@ -205,7 +251,20 @@ def upsert_campaign(session: Session, spec: CampaignSpec, *, now: datetime) -> C
         for i, step in enumerate(spec.steps)
     )
     session.flush()
+    store_experiment(session, campaign, spec.experiment, step_arms(spec), now=now)
     return campaign
+
+
+def apply_active_flag(campaign: Campaign, active: bool) -> None:
+    """`active` of a YAML file or a PUT: true runs the campaign; false keeps a draft a draft, pauses a running
+    one. An ended campaign stays ended (campaign_lifecycle refuses to edit it before this is reached)."""
+    if campaign.status == "terminee":
+        return
+    if active:
+        campaign.status = "active"
+    elif campaign.status == "active":
+        campaign.status = "en_pause"
+    campaign.active = campaign.status == "active"
 
 
 def covers_segment(campaign: Campaign, *, parc: str | None, allocataire: str | None) -> bool:
@@ -222,3 +281,37 @@ def covers_territory(campaign: Campaign, *, commune: str | None, code_postal: st
     if commune and normalise_text(commune) in campaign.communes:
         return True
     return bool(code_postal) and any(code_postal.startswith(p) for p in campaign.postcodes)  # type: ignore[union-attr]
+
+
+def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
+    """A stored campaign as the schema it was saved from (to edit it, compare it, or check it again)."""
+    owner = session.get_one(Partner, campaign.owner_partner_id)
+    delegate = session.get(Partner, campaign.delegate_partner_id) if campaign.delegate_partner_id else None
+    # Step columns carry the step fields of the same name (fields added later come along without a change here).
+    steps = [
+        {name: getattr(step, name) for name in StepSpec.model_fields if hasattr(step, name)}
+        for step in campaign.steps
+    ]
+    experiment = experiment_spec(session, campaign.id)
+    for position, rules in (experiment[1] if experiment else {}).items():
+        if position < len(steps):
+            steps[position].update(rules)
+    return CampaignSpec.model_validate({
+        "name": campaign.name,
+        "owner": owner.name,
+        "delegate": delegate.name if delegate is not None else None,
+        "stages": campaign.stages,
+        "territory": {"communes": campaign.communes, "postcodes": campaign.postcodes},
+        "steps": steps,
+        "active": campaign.active,
+        "priority": campaign.priority,
+        "coordination": campaign.coordination,
+        "over_cap": campaign.over_cap,
+        "sending_hours": campaign.sending_hours or None,
+        "segment": campaign.segment or {},
+        "languages": campaign.languages,
+        "falc": campaign.falc,
+        "unit_costs": campaign.unit_costs,
+        "retention_days": campaign.retention_days,
+        "experiment": experiment[0] if experiment else None,
+    })

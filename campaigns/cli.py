@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from campaigns import migrate
+from campaigns.cli_protection import journal_app, keys_app, retention_app
 from campaigns.errors import NotFoundError, ValidationError
 from campaigns.runtime import Runtime, get_runtime
 
@@ -23,6 +24,9 @@ app.add_typer(partners_app, name="partners")
 app.add_typer(campaigns_app, name="campaigns")
 app.add_typer(households_app, name="households")
 app.add_typer(templates_app, name="templates")
+app.add_typer(keys_app, name="cles")
+app.add_typer(journal_app, name="journal")
+app.add_typer(retention_app, name="conservation")
 
 
 def _runtime() -> Runtime:
@@ -163,9 +167,12 @@ def households_export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier CSV (sinon la sortie)")] = None,
 ) -> None:
     """Exporte le regroupement des dossiers en ménages : partenaire, référence, ménage."""
+    from campaigns.audit import record_export
     from campaigns.household_exports import grouping_csv
 
     runtime = _runtime()
+    with runtime.session_factory.begin() as session:
+        record_export(session, purpose="chaine households export", now=runtime.clock())
     with runtime.session_factory() as session:
         if output is None:
             for chunk in grouping_csv(session):
@@ -303,11 +310,15 @@ def _read_password(from_stdin: bool) -> str:
 @users_app.command("add")
 def users_add(
     email: str,
+    *,
     partner: Annotated[str, typer.Option("--partner", help="Nom du partenaire de la personne")],
     role: Annotated[str, typer.Option("--role", help="admin, operateur, bailleur, agent, superviseur, evaluateur")],
     nom: Annotated[str | None, typer.Option("--nom", help="Nom affiché (par défaut : l'adresse électronique)")] = None,
     password_stdin: Annotated[bool, typer.Option("--password-stdin",
                                                  help="Lire le mot de passe sur l'entrée standard")] = False,
+    agent: Annotated[int | None, typer.Option(
+        "--agent", help="Rôles agent et superviseur : identifiant d'un agent existant de la structure "
+                        "(par défaut, un agent est créé au nom du compte)")] = None,
 ) -> None:
     """Crée un compte ; le mot de passe est demandé deux fois (ou lu sur l'entrée standard)."""
     from campaigns.partners import get_partner_by_name
@@ -317,11 +328,33 @@ def users_add(
     password = _read_password(password_stdin)
     try:
         with runtime.session_factory.begin() as session:
-            add_user(session, email=email, display_name=nom or email, password=password,
-                     partner=get_partner_by_name(session, partner), role=role, now=runtime.clock())
+            user = add_user(session, email=email, display_name=nom or email, password=password,
+                            partner=get_partner_by_name(session, partner), role=role, now=runtime.clock(),
+                            worker_id=agent)
+            worker_id = user.worker_id
     except (NotFoundError, ValidationError) as exc:
         _fail(str(exc))
-    typer.echo(f"Compte créé ({role}, {partner}).")
+    typer.echo(f"Compte créé ({role}, {partner})" + (f", relié à l'agent n° {worker_id}." if worker_id else "."))
+
+
+@users_app.command("link-worker")
+def users_link_worker(
+    email: str,
+    agent: Annotated[int | None, typer.Option(
+        "--agent", help="Identifiant d'un agent existant de la structure (par défaut, un agent est créé)")] = None,
+) -> None:
+    """Relie un compte agent ou superviseur à l'agent qui prend les tâches de la file en son nom."""
+    from campaigns.users import get_user_by_email, link_worker
+
+    runtime = _runtime()
+    try:
+        with runtime.session_factory.begin() as session:
+            worker = link_worker(session, user=get_user_by_email(session, email), worker_id=agent,
+                                 now=runtime.clock())
+            worker_id = worker.id
+    except (NotFoundError, ValidationError) as exc:
+        _fail(str(exc))
+    typer.echo(f"Compte relié à l'agent n° {worker_id}.")
 
 
 @users_app.command("disable")

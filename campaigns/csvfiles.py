@@ -80,6 +80,9 @@ def _column_name(header: str) -> str:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's « Texte Unicode »: read as Windows-1252 it would give a header of NUL-separated letters.
+        raise CsvFileError("fichier en UTF-16 (« Texte Unicode ») : enregistrez-le en « CSV UTF-8 »")
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data.decode("utf-8-sig"), "utf-8-sig"
@@ -101,6 +104,8 @@ def _decode(data: bytes) -> tuple[str, str]:
 def _csv_problem(exc: csv.Error) -> str:
     if "field limit" in str(exc):
         return f"un champ dépasse {_FIELD_LIMIT // (1024 * 1024)} Mo"
+    if "unexpected end of data" in str(exc):
+        return "un guillemet ouvert n'est jamais refermé"
     return "format CSV invalide (guillemets mal placés ?)"
 
 
@@ -125,7 +130,9 @@ def read_csv(data: bytes) -> CsvContent:
     else:
         raise CsvFileError("le fichier est vide")
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(itertools.chain((first_line,), lines), delimiter=delimiter, quotechar='"')
+    # strict: an opening quote never closed is an error at its line, instead of swallowing the rest of the file
+    # into one field (the rows after it would vanish without a word).
+    reader = csv.reader(itertools.chain((first_line,), lines), delimiter=delimiter, quotechar='"', strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:

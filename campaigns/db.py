@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, cast
 
 import orjson
@@ -60,11 +61,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: a database error logged with its statement never shows the bound values (names, ...).
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, hide_parameters=True)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -103,14 +105,42 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(rows)
 
 
+def with_derived_columns(table: Table, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+    """Rows with their blind index columns (`info={"blind_index_of": source}`) set from the source values, as the
+    ORM's attribute events do for objects: the index type hashes them when bound."""
+    derived = [(c.name, c.info["blind_index_of"]) for c in table.columns if "blind_index_of" in c.info]
+    wanted = [(name, source) for name, source in derived if rows and source in rows[0] and name not in rows[0]]
+    if not wanted:
+        return rows
+    return [{**row, **{name: row[source] for name, source in wanted}} for row in rows]
+
+
+def _processors(session: Session, table: Table, columns: Sequence[str]) -> dict[str, Any]:
+    """Python-side bind conversions (encryption, blind indexes) of the columns, for the paths that bypass
+    SQLAlchemy's parameter processing (COPY, unnest() arrays). UTCDateTime is left to the driver."""
+    dialect = session.get_bind().dialect
+    found = {}
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, TypeDecorator) and not isinstance(column_type, UTCDateTime):
+            found[name] = partial(_bind_one, column_type.process_bind_param, dialect=dialect)
+    return found
+
+
+def _bind_one(convert: Any, value: Any, *, dialect: Any) -> Any:
+    return convert(value, dialect)
+
+
 def bulk_insert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
     """Inserts many rows: COPY on PostgreSQL (no per-row SQL at all), executemany elsewhere.
 
-    Rows must hold plain values; JSON columns are serialised here because COPY does not know them.
+    Rows must hold plain values; JSON columns are serialised and encrypted columns encrypted here because COPY
+    knows neither.
     """
     if not rows:
         return
     table = table_of(model)
+    rows = with_derived_columns(table, rows)
     if not is_postgres(session):
         session.execute(table.insert(), list(rows))
         return
@@ -122,11 +152,14 @@ def bulk_insert(session: Session, model: type[Base], rows: Sequence[dict[str, An
     }
     columns = [*rows[0].keys(), *defaults]
     json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    processors = _processors(session, table, columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:  # type: ignore[union-attr]
         for row in rows:
             values = {**defaults, **row}
+            for name, process in processors.items():
+                values[name] = process(values[name])
             copy.write_row([orjson.dumps(values[c]).decode() if c in json_columns else values[c] for c in columns])
 
 
@@ -135,6 +168,7 @@ def insert_returning_ids(session: Session, model: type[Base], rows: Sequence[dic
     if not rows:
         return []
     table = table_of(model)
+    rows = with_derived_columns(table, rows)
     if is_postgres(session):
         ids = allocate_ids(session, table, len(rows))
         bulk_insert(session, model, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
@@ -150,10 +184,12 @@ def bulk_insert_ignoring_conflicts(
     if not rows:
         return
     table = table_of(model)
+    rows = with_derived_columns(table, rows)
     if not is_postgres(session):
         session.execute(insert_ignoring_conflicts(session, table, conflict_columns), list(rows))
         return
     columns = list(rows[0].keys())
+    processors = _processors(session, table, columns)
     dialect = session.get_bind().dialect
     arrays = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect)}[])" for c in columns)
     quoted = ", ".join(f'"{c}"' for c in columns)
@@ -161,7 +197,7 @@ def bulk_insert_ignoring_conflicts(
     session.execute(
         text(f'INSERT INTO "{table.name}" ({quoted}) SELECT * FROM unnest({arrays}) '  # noqa: S608 - names from metadata
              f"ON CONFLICT ({conflict}) DO NOTHING"),
-        {c: [row[c] for row in rows] for c in columns},
+        {c: _array(rows, c, processors.get(c)) for c in columns},
     )
 
 
@@ -169,11 +205,13 @@ def bulk_update(session: Session, model: type[Base], rows: Sequence[dict[str, An
     """UPDATE by primary key `id` for many rows with the same columns; on PostgreSQL one statement."""
     if not rows:
         return
+    table = table_of(model)
+    rows = with_derived_columns(table, rows)
     if not is_postgres(session):
         session.execute(update(model), list(rows), execution_options={"synchronize_session": False})
         return
-    table = table_of(model)
     columns = [c for c in rows[0] if c != "id"]
+    processors = _processors(session, table, columns)
     dialect = session.get_bind().dialect
     names = ["id", *columns]
     arrays = ", ".join(f"CAST(:{c} AS {table.c[c].type.compile(dialect=dialect)}[])" for c in names)
@@ -181,5 +219,11 @@ def bulk_update(session: Session, model: type[Base], rows: Sequence[dict[str, An
     session.execute(
         text(f'UPDATE "{table.name}" SET {assignments} FROM unnest({arrays}) AS v({", ".join(names)}) '  # noqa: S608
              f'WHERE "{table.name}".id = v.id'),
-        {c: [row[c] for row in rows] for c in names},
+        {c: _array(rows, c, processors.get(c)) for c in names},
     )
+
+
+def _array(rows: Sequence[dict[str, Any]], column: str, process: Any) -> list[Any]:
+    if process is None:
+        return [row[column] for row in rows]
+    return [process(row[column]) for row in rows]

@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaigns import outcomes
 from campaigns.composing import Composed, NoChannelError, compose, ensure_reachable
 from campaigns.coordination import CoordinationRules, Verdict, coordinate
-from campaigns.models import Campaign, ChannelKind, Dispatch, DispatchStatus, Household, Reason, Response
-from campaigns.ports import Channel, PermanentChannelError, SendResult
+from campaigns.experiments import follow_arm
+from campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    ChannelKind,
+    Dispatch,
+    DispatchStatus,
+    Household,
+    Reason,
+    Response,
+)
+from campaigns.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
+from campaigns.ports import Channel, OutboundMessage, ReconcilableChannel, SendResult
 from campaigns.rendering import TemplateNotFoundError
 from campaigns.scheduling import DEFAULT_SENDING_DAYS, next_sending_time, print_slot
 from campaigns.sms_events import is_opted_out
@@ -20,14 +33,17 @@ from campaigns.template_versions import record_version
 
 log = logging.getLogger(__name__)
 
-RETRY_BASE = timedelta(minutes=5)
+# Provider clocks are not ours: the look-up of an in-doubt message starts a little before our attempt.
+CLOCK_SLACK = timedelta(minutes=5)
+# A paused campaign's due rows wait this long before they are looked at again (resuming makes them due at once).
+PAUSE_RECHECK = timedelta(hours=1)
 
 
 def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
     """Marks up to `limit` due rows `queued` and returns their ids; concurrent claimers skip locked rows.
 
     Rows `queued` (or `sending` with no provider answer) for longer than `lease` belong to a worker that
-    vanished: they are handed out again, and adapters are idempotent on the dedup key.
+    vanished: they are handed out again; a `sending` one is marked `outcome_unknown` (see deliver()).
     """
     stale = now - lease
     stmt = (
@@ -55,7 +71,12 @@ def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) 
         session.execute(
             update(Dispatch)
             .where(Dispatch.id.in_(ids))
-            .values(status=DispatchStatus.QUEUED.value, claimed_at=now),
+            .values(
+                status=DispatchStatus.QUEUED.value,
+                claimed_at=now,
+                # A stale `sending` row's worker died during the provider call: the message may be out.
+                reason=case((Dispatch.status == DispatchStatus.SENDING, OUTCOME_UNKNOWN), else_=Dispatch.reason),
+            ),
             execution_options={"synchronize_session": False},
         )
     return ids
@@ -68,13 +89,16 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
         reason = Reason.CLOSED if household.stage == "cloture" else Reason.STAGE_CHANGED
         return DispatchStatus.CANCELLED, reason
     campaign = session.get_one(Campaign, dispatch.campaign_id)
-    if not campaign.active:
-        return DispatchStatus.CANCELLED, Reason.CAMPAIGN_ENDED
     responded = session.scalar(
         select(Response.id).where(Response.stage_entry_id == dispatch.stage_entry_id).limit(1)
     )
     if responded is not None:
         return DispatchStatus.CANCELLED, Reason.RESPONDED
+    if campaign.status == CampaignStatus.EN_PAUSE:
+        # Kept, not cancelled: the step goes when the campaign resumes (campaign_lifecycle.resume).
+        return DispatchStatus.PLANNED, Reason.CAMPAIGN_PAUSED
+    if not campaign.active:
+        return DispatchStatus.CANCELLED, Reason.CAMPAIGN_ENDED
     return None
 
 
@@ -89,10 +113,15 @@ def sending_opening(campaign: Campaign, now: datetime) -> datetime:
     )
 
 
-def _finish(dispatch: Dispatch, status: DispatchStatus, reason: str | None, now: datetime) -> None:
-    dispatch.status = status.value
-    dispatch.reason = reason
-    dispatch.finished_at = now
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """A row marked `sending` and its message, ready for the provider call made outside any transaction."""
+
+    channel: Channel
+    message: OutboundMessage
+    attempts: int
+    # Set when the previous attempt's outcome is unknown: the provider is asked about it before any new send.
+    lookup_since: datetime | None = None
 
 
 def deliver(
@@ -104,8 +133,18 @@ def deliver(
     max_attempts: int,
     rules: CoordinationRules,
     print_cutoff: time | None = None,
+    retry_base: timedelta = RETRY_BASE,
 ) -> str:
-    """Sends one claimed row and records the outcome; returns its status. Safe to call twice."""
+    """Sends one claimed row and records the outcome; returns its status. Safe to call twice.
+
+    Exactly-once, a worker killed with -9 mid-send included: the row leaves `queued` for `sending` once, under
+    a row lock, in a committed transaction *before* the provider call. A crash after that leaves a `sending` row
+    with no provider answer; after the lease `claim_due` hands it out again marked `outcome_unknown`, as is a
+    read timeout (the request may have arrived). Such a row is never resent blindly: a channel that can ask its
+    provider (`ReconcilableChannel`: Twilio) looks the message up first and records it as sent if the provider
+    has it; the other adapters are idempotent on the dedup key (outbox file per key, one task per dispatch, the
+    e-mail's Message-ID derived from the key).
+    """
     with session_factory.begin() as session:
         dispatch = session.scalar(select(Dispatch).where(Dispatch.id == dispatch_id).with_for_update())
         if dispatch is None:
@@ -113,65 +152,135 @@ def deliver(
         if dispatch.status != DispatchStatus.QUEUED:
             # Someone else delivered or cancelled it: exactly-once holds here.
             return dispatch.status
-        guard = _guard(session, dispatch)
-        if guard is not None:
-            _finish(dispatch, guard[0], guard[1].value, now)
+        attempt = _start(session, dispatch, channels, now=now, rules=rules, print_cutoff=print_cutoff)
+        if attempt is None:
             return dispatch.status
-        try:
-            case = ensure_reachable(session, dispatch)
-        except NoChannelError:
-            _finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
-            return dispatch.status
-        if dispatch.channel == ChannelKind.SMS and is_opted_out(session, case.telephone):
-            _finish(dispatch, DispatchStatus.SKIPPED, Reason.OPTED_OUT.value, now)
-            return dispatch.status
-        if dispatch.channel in (ChannelKind.SMS, ChannelKind.EMAIL):
-            opening = sending_opening(session.get_one(Campaign, dispatch.campaign_id), now)
-            if opening > now:
-                # Checked when the step runs: a step planned for Saturday evening waits for Monday morning.
-                dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "quiet_hours", opening
-                return dispatch.status
-        if dispatch.channel == ChannelKind.COURRIER and print_cutoff is not None:
-            slot = print_slot(now, cutoff=print_cutoff)
-            if slot is not None:
-                dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "print_cutoff", slot
-                return dispatch.status
-        verdict = coordinate(session, dispatch, now=now, rules=rules)
-        if verdict.action != "send":
-            _apply_verdict(dispatch, verdict, now=now)
-            return dispatch.status
-        try:
-            composed: Composed = compose(session, dispatch, now=now)
-        except NoChannelError:
-            _finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
-            return dispatch.status
-        except TemplateNotFoundError as exc:
-            _finish(dispatch, DispatchStatus.PERMANENT_FAILURE, "template_missing", now)
-            dispatch.last_error = str(exc)
-            return dispatch.status
-        if composed.rendered is not None and dispatch.template:
-            dispatch.template_version_id = record_version(
-                session, channel=dispatch.channel, slug=dispatch.template, rendered=composed.rendered, now=now
-            )
-            dispatch.rendered_locale = composed.rendered.locale
-            dispatch.rendered_falc = composed.rendered.falc
-            # A missing language or FALC variant is never silent: the row says French standard was used.
-            dispatch.template_fallback = composed.rendered.fallback
-        dispatch.status = DispatchStatus.SENDING.value
-        dispatch.attempts += 1
-        dispatch.sent_at = now
-        attempts = dispatch.attempts
-        channel = channels[dispatch.channel]
+    if attempt.lookup_since is not None:
+        status = _settle_in_doubt(dispatch_id, attempt, session_factory=session_factory, now=now,
+                                  retry_base=retry_base)
+        if status != DispatchStatus.QUEUED:
+            return status
+        # The provider has no trace of the previous attempt: a fresh one, every guard checked again.
+        return deliver(dispatch_id, now=now, session_factory=session_factory, channels=channels,
+                       max_attempts=max_attempts, rules=rules, print_cutoff=print_cutoff, retry_base=retry_base)
     # The provider call happens outside any transaction: no row lock is held across the network.
     outcome: SendResult | Exception
     try:
-        outcome = channel.send(composed.message)
+        outcome = attempt.channel.send(attempt.message)
     except Exception as exc:
         outcome = exc
-    with session_factory.begin() as session:
-        dispatch = session.get_one(Dispatch, dispatch_id, with_for_update=True)
-        _record(dispatch, outcome, attempts=attempts, max_attempts=max_attempts, now=now)
-        return dispatch.status
+
+    def write(row: Dispatch) -> None:
+        if row.status != DispatchStatus.SENDING or row.attempts != attempt.attempts:
+            return  # settled meanwhile by a reconciliation after the lease: its record stands
+        outcomes.record(row, outcome, attempts=attempt.attempts, max_attempts=max_attempts, now=now,
+                        retry_base=retry_base)
+
+    return outcomes.save(session_factory, dispatch_id, write)
+
+
+def _start(
+    session: Session, dispatch: Dispatch, channels: Mapping[str, Channel], *, now: datetime,
+    rules: CoordinationRules, print_cutoff: time | None,
+) -> _Attempt | None:
+    """Checks the guards on the locked `queued` row and marks it `sending`; None when it ends or waits here."""
+    channel = channels[dispatch.channel]
+    if dispatch.reason == OUTCOME_UNKNOWN and isinstance(channel, ReconcilableChannel) and dispatch.sent_at:
+        # Settled before the guards: a message that may be out is not cancelled as if it had never left.
+        try:
+            message = compose(session, dispatch, now=now).message
+        except (NoChannelError, TemplateNotFoundError):
+            dispatch.reason = None  # nothing to look up with: the guards below end the row
+        else:
+            dispatch.status, dispatch.claimed_at = DispatchStatus.SENDING.value, now
+            return _Attempt(channel, message, dispatch.attempts, lookup_since=dispatch.sent_at - CLOCK_SLACK)
+    guard = _guard(session, dispatch)
+    if guard is not None and guard[0] == DispatchStatus.PLANNED:
+        # A paused campaign: the row waits, looked at again later (resuming makes it due at once).
+        dispatch.status, dispatch.reason, dispatch.due_at = guard[0].value, guard[1].value, now + PAUSE_RECHECK
+        return None
+    if guard is not None:
+        outcomes.finish(dispatch, guard[0], guard[1].value, now)
+        return None
+    if not follow_arm(session, dispatch):
+        # Not a step of the household's experiment arm (planned by a replan that did not know the arms).
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.EXPERIMENT_ARM.value, now)
+        return None
+    try:
+        case = ensure_reachable(session, dispatch)
+    except NoChannelError:
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
+        return None
+    if dispatch.channel == ChannelKind.SMS and is_opted_out(session, case.telephone):
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.OPTED_OUT.value, now)
+        return None
+    if dispatch.channel in (ChannelKind.SMS, ChannelKind.EMAIL):
+        opening = sending_opening(session.get_one(Campaign, dispatch.campaign_id), now)
+        if opening > now:
+            # Checked when the step runs: a step planned for Saturday evening waits for Monday morning.
+            dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "quiet_hours", opening
+            return None
+    if dispatch.channel == ChannelKind.COURRIER and print_cutoff is not None:
+        slot = print_slot(now, cutoff=print_cutoff)
+        if slot is not None:
+            dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "print_cutoff", slot
+            return None
+    verdict = coordinate(session, dispatch, now=now, rules=rules)
+    if verdict.action != "send":
+        _apply_verdict(dispatch, verdict, now=now)
+        return None
+    try:
+        composed: Composed = compose(session, dispatch, now=now)
+    except NoChannelError:
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
+        return None
+    except TemplateNotFoundError as exc:
+        outcomes.finish(dispatch, DispatchStatus.PERMANENT_FAILURE, "template_missing", now)
+        dispatch.last_error = str(exc)
+        return None
+    if composed.rendered is not None and dispatch.template:
+        dispatch.template_version_id = record_version(
+            session, channel=dispatch.channel, slug=dispatch.template, rendered=composed.rendered, now=now
+        )
+        dispatch.rendered_locale = composed.rendered.locale
+        dispatch.rendered_falc = composed.rendered.falc
+        # A missing language or FALC variant is never silent: the row says French standard was used.
+        dispatch.template_fallback = composed.rendered.fallback
+    dispatch.status = DispatchStatus.SENDING.value
+    dispatch.reason = None
+    dispatch.attempts += 1
+    # The lease of a `sending` row runs from the start of the call (claim_due): it outlasts the adapters'
+    # timeouts, so a slow call is never looked up before the provider could have it.
+    dispatch.sent_at = dispatch.claimed_at = now
+    return _Attempt(channel, composed.message, dispatch.attempts)
+
+
+def _settle_in_doubt(
+    dispatch_id: int, attempt: _Attempt, *, session_factory: sessionmaker[Session], now: datetime,
+    retry_base: timedelta,
+) -> str:
+    """Asks the provider whether the previous attempt got through; `queued` again when it certainly did not."""
+    assert attempt.lookup_since is not None and isinstance(attempt.channel, ReconcilableChannel)
+    found: SendResult | Exception | None
+    try:
+        found = attempt.channel.find_sent(attempt.message, since=attempt.lookup_since)
+    except Exception as exc:
+        found = exc
+
+    def write(row: Dispatch) -> None:
+        if row.status != DispatchStatus.SENDING or row.attempts != attempt.attempts:
+            return
+        if isinstance(found, SendResult):
+            log.warning("dispatch %s: the provider already had it, not sent again", row.id)
+            outcomes.record(row, found, attempts=attempt.attempts, max_attempts=attempt.attempts, now=now)
+        elif found is None:
+            row.status, row.reason = DispatchStatus.QUEUED.value, None
+        else:  # the provider cannot be asked now: still in doubt, asked again later (not an attempt)
+            row.status, row.reason = DispatchStatus.TEMPORARY_FAILURE.value, OUTCOME_UNKNOWN
+            row.last_error = type(found).__name__
+            row.due_at = now + retry_base
+
+    return outcomes.save(session_factory, dispatch_id, write)
 
 
 def _apply_verdict(dispatch: Dispatch, verdict: Verdict, *, now: datetime) -> None:
@@ -183,35 +292,8 @@ def _apply_verdict(dispatch: Dispatch, verdict: Verdict, *, now: datetime) -> No
         dispatch.due_at = verdict.defer_until
         return
     status = DispatchStatus.SKIPPED if verdict.action == "skip" else DispatchStatus.CANCELLED
-    _finish(dispatch, status, reason, now)
+    outcomes.finish(dispatch, status, reason, now)
     dispatch.merged_into_id = verdict.merged_into_id
-
-
-def _record(
-    dispatch: Dispatch, outcome: SendResult | Exception, *, attempts: int, max_attempts: int, now: datetime
-) -> None:
-    if isinstance(outcome, SendResult):
-        dispatch.provider_ref = outcome.provider_ref
-        dispatch.status = outcome.status
-        dispatch.reason = None
-        if outcome.status == DispatchStatus.DELIVERED:
-            dispatch.finished_at = now
-        return
-    # Only the exception type is kept: provider messages may echo a phone number or an address.
-    dispatch.last_error = type(outcome).__name__
-    if isinstance(outcome, PermanentChannelError):
-        reason = {"no_channel": Reason.NO_CHANNEL, "opted_out": Reason.OPTED_OUT}.get(
-            str(outcome), Reason.PROVIDER_ERROR
-        )
-        status = DispatchStatus.PERMANENT_FAILURE if reason is Reason.PROVIDER_ERROR else DispatchStatus.SKIPPED
-        _finish(dispatch, status, reason.value, now)
-    elif attempts >= max_attempts:
-        _finish(dispatch, DispatchStatus.PERMANENT_FAILURE, Reason.MAX_ATTEMPTS.value, now)
-    else:
-        log.warning("dispatch %s: temporary failure (%s), attempt %s", dispatch.id, dispatch.last_error, attempts)
-        dispatch.status = DispatchStatus.TEMPORARY_FAILURE.value
-        dispatch.reason = Reason.PROVIDER_ERROR.value
-        dispatch.due_at = now + RETRY_BASE * (2 ** (attempts - 1))
 
 
 def tick(

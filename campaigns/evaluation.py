@@ -6,8 +6,8 @@ the period; it counts as having responded when a response is credited to a conta
 contact in the 14 days before the response). Rates carry 95% Wilson intervals; comparisons carry Newcombe
 intervals, a chi² or Fisher test (Fisher when an expected count is below 5) and Holm-adjusted p-values within each
 family (channels, FALC/standard, bailleurs). The results here are raw: `campaigns.reports` applies the small-cell
-suppression before anything is shown. Kaplan–Meier curves (from the facts, to the day) and the snapshot of the
-files still open (from the live tables) are added by `campaigns.evaluation_live`.
+suppression before anything is shown. The files still open and the experiments' arms come from the facts too;
+the Kaplan–Meier curves are added by `campaigns.evaluation_live`.
 """
 
 from __future__ import annotations
@@ -15,19 +15,37 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.attribution import NOT_RECORDED
-from campaigns.evaluation_data import day_start
 from campaigns.evaluation_sections import Sections, build_sections
-from campaigns.models import Campaign, ClosureFact, DailyFact, DailyReach, Partner, TemplateVersion
+from campaigns.evaluation_sums import (
+    CubeSum,
+    FactSums,
+    Period,
+    ReachSum,
+    Scope,
+    load_fact_sums,
+    reader_scope,
+    without_jit,
+)
+from campaigns.experiments_report import ExperimentResult, experiment_results
+from campaigns.experiments_report import publishable as publishable_rate
+from campaigns.models import (
+    Campaign,
+    Partner,
+    TemplateVersion,
+)
 from campaigns.stages import Stage
 from campaigns.statistics import SMALL_CELL_THRESHOLD, Comparison, KaplanMeier, Rate, compare_many, rate
+
+__all__ = ["CHANNEL_LABELS", "DIMENSIONS", "PARC_LABELS", "ComparisonRow", "CubeSum", "Curve", "Evaluation",
+           "FactSums", "Labels", "Period", "RateRow", "ReachSum", "Scope", "evaluate", "reader_scope"]
 
 CHANNEL_LABELS = {"courrier": "courrier", "sms": "SMS", "email": "e-mail", "appel": "appel",
                   "visite": "visite à domicile"}
@@ -39,30 +57,6 @@ DIMENSIONS = {
     "variante": "version du modèle", "langue": "langue", "falc": "FALC ou standard",
     "file": "file d'appels et de visites",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """From `start` to `end`, both included, in Europe/Paris days."""
-
-    start: date
-    end: date
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError("la fin de la période précède son début")
-
-    @property
-    def end_instant(self) -> datetime:
-        return day_start(self.end + timedelta(days=1))
-
-
-@dataclass(frozen=True, slots=True)
-class Scope:
-    """Whose households: everybody's (owners, evaluators) or one bailleur's own stock."""
-
-    bailleur_id: int | None = None
-    label: str = "tous les ménages"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,67 +92,9 @@ class Evaluation:
     channel_by_bailleur: list[tuple[str, RateRow]]
     comparisons: list[ComparisonRow]
     sections: Sections
-    curves: list[Curve] | None = None  # None: no events left for the period (purged)
+    curves: list[Curve] | None = None  # None: not computed
     open_files: list[tuple[str, int]] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReachSum:
-    dimension: str
-    value: str
-    bailleur_id: int | None
-    parc: str | None
-    stage: str | None
-    households: int
-    responded: int
-
-
-@dataclass(frozen=True, slots=True)
-class CubeSum:
-    owner_id: int
-    bailleur_id: int | None
-    campaign_id: int
-    stage: str
-    step: int
-    channel: str
-    parc: str | None
-    status: str
-    contacts: int
-    responded: int
-
-
-@dataclass(frozen=True, slots=True)
-class FactSums:
-    reach: list[ReachSum]
-    cube: list[CubeSum]
-    closures: list[tuple[str, bool, bool, str | None, int]]  # motif, responded, returned, parc, households
-
-
-def load_fact_sums(session: Session, period: Period, scope: Scope) -> FactSums:
-    """The facts of the period summed over its days (a few thousand rows whatever the volume of contacts)."""
-    reach_keys = (DailyReach.dimension, DailyReach.value, DailyReach.bailleur_partner_id, DailyReach.parc,
-                  DailyReach.stage)
-    reach_where = [DailyReach.day >= period.start, DailyReach.day <= period.end]
-    cube_keys = (DailyFact.owner_partner_id, DailyFact.bailleur_partner_id, DailyFact.campaign_id, DailyFact.stage,
-                 DailyFact.step, DailyFact.channel, DailyFact.parc, DailyFact.status)
-    cube_where = [DailyFact.day >= period.start, DailyFact.day <= period.end]
-    closure_keys = (ClosureFact.motif, ClosureFact.responded, ClosureFact.returned, ClosureFact.parc)
-    closure_where = [ClosureFact.day >= period.start, ClosureFact.day <= period.end]
-    if scope.bailleur_id is not None:
-        reach_where.append(DailyReach.bailleur_partner_id == scope.bailleur_id)
-        cube_where.append(DailyFact.bailleur_partner_id == scope.bailleur_id)
-        closure_where.append(ClosureFact.bailleur_partner_id == scope.bailleur_id)
-    reach = session.execute(select(*reach_keys, func.sum(DailyReach.households), func.sum(DailyReach.responded))
-                            .where(*reach_where).group_by(*reach_keys))
-    cube = session.execute(select(*cube_keys, func.sum(DailyFact.contacts), func.sum(DailyFact.responded))
-                           .where(*cube_where).group_by(*cube_keys))
-    closures = session.execute(select(*closure_keys, func.sum(ClosureFact.households))
-                               .where(*closure_where).group_by(*closure_keys))
-    return FactSums(
-        [ReachSum(d, v, b, p, s, int(h), int(r)) for d, v, b, p, s, h, r in reach],
-        [CubeSum(o, b, c, s, st, ch, p, status, int(n), int(r)) for o, b, c, s, st, ch, p, status, n, r in cube],
-        [(m, bool(r), bool(ret), p, int(n)) for m, r, ret, p, n in closures],
-    )
+    experiments: list[ExperimentResult] | None = None
 
 
 class Labels:
@@ -238,9 +174,7 @@ def dimension_rates(sums: FactSums, labels: Labels) -> dict[str, list[RateRow]]:
 
 
 def publishable(row: RateRow, threshold: int = SMALL_CELL_THRESHOLD) -> bool:
-    """A rate may be shown (and compared) when its group has 5 households or more and its numerator is not a
-    small cell: otherwise the rate would give the hidden count back."""
-    return row.rate.n >= threshold and not 0 < row.rate.successes < threshold
+    return publishable_rate(row.rate, threshold)
 
 
 def comparisons(rates: dict[str, list[RateRow]]) -> list[ComparisonRow]:
@@ -261,8 +195,30 @@ def comparisons(rates: dict[str, list[RateRow]]) -> list[ComparisonRow]:
     return result
 
 
+def open_files(sums: FactSums) -> list[tuple[str, int]]:
+    """Stays still open, first contacted in the period: those that responded, and the others by their last contact
+    (Essonne: "au stade du 1er courrier", "au stade de la relance")."""
+    states: dict[str, int] = defaultdict(int)
+    for row in sums.reach:
+        if row.dimension == "en_cours":
+            if row.value == "repondu":
+                states["ont répondu"] += row.households
+            else:
+                step, channel = row.value.split(":", 1)
+                states[f"sans réponse, dernier contact : étape {step} · {CHANNEL_LABELS.get(channel, channel)}"] += (
+                    row.households)
+    return sorted(states.items(), key=lambda item: (item[0] != "ont répondu", item[0]))
+
+
+def experiment_counts(sums: FactSums) -> dict[tuple[int, str], tuple[int, int]]:
+    """(experiment id, arm) → (households drawn, responded), from the `experience` facts."""
+    counts = group((r for r in sums.reach if r.dimension == "experience"), lambda r: r.value)
+    return {(int(value.split("|", 1)[0]), value.split("|", 1)[1]): cell for value, cell in counts.items()}
+
+
 def evaluate(session: Session, *, period: Period, scope: Scope, now: datetime) -> Evaluation:
-    """The evaluation of the period from the facts (every section but the curves and the open files)."""
+    """The evaluation of the period from the facts (every section but the response curves)."""
+    without_jit(session)
     sums = load_fact_sums(session, period, scope)
     labels = Labels(session)
     rates = dimension_rates(sums, labels)
@@ -277,4 +233,5 @@ def evaluate(session: Session, *, period: Period, scope: Scope, now: datetime) -
         key=lambda item: (item[0], item[1].label),
     )
     return Evaluation(period, scope, now, rate(responded, households), rates, crossed, comparisons(rates),
-                      build_sections(sums, labels, session))
+                      build_sections(sums, labels, session), open_files=open_files(sums),
+                      experiments=experiment_results(session, experiment_counts(sums), scope))

@@ -22,6 +22,7 @@ from campaigns.models import (
     Case,
     Dispatch,
     DispatchStatus,
+    ExperimentAssignment,
     HumanTask,
     Partner,
     PartnerKind,
@@ -29,6 +30,7 @@ from campaigns.models import (
     StageEntry,
 )
 from campaigns.scheduling import PARIS
+from campaigns.stages import Stage
 
 CONTACT_STATUSES = (DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)
 BAILLEUR_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
@@ -102,6 +104,9 @@ class Stay:
     territory: str | None
     contacts: tuple[StayContact, ...]  # oldest first
     responses: tuple[datetime, ...]  # oldest first
+    open: bool = False  # the household is still at this stage (not left, not closed)
+    # The experiments whose arm the household was drawn into at this stay: (experiment id, arm, instant).
+    experiments: tuple[tuple[int, str, datetime], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,36 +143,18 @@ def household_profiles(session: Session, household_ids: Collection[int]) -> dict
 
 
 def stays_contacted_on(session: Session, days: Collection[date]) -> set[int]:
-    """Stays with at least one contact on one of these days."""
+    """Stays with at least one contact, or drawn into an experiment arm, on one of these days."""
     if not days:
         return set()
-    return set(
+    contacted = set(
         session.scalars(
             select(Dispatch.stage_entry_id)
             .where(in_days(Dispatch.sent_at, days), Dispatch.status.in_(CONTACT_STATUSES))
             .distinct()
         )
     )
-
-
-def contact_days(session: Session, stay_ids: Collection[int]) -> set[date]:
-    """Every day on which one of these stays was contacted."""
-    if not stay_ids:
-        return set()
-    households = _households_of(session, stay_ids)
-    wanted = set(stay_ids)
-    rows = session.execute(
-        select(Dispatch.stage_entry_id, Dispatch.sent_at).where(
-            any_of(session, Dispatch.household_id, sorted(households)), Dispatch.status.in_(CONTACT_STATUSES)
-        )
-    )
-    return {day_of(sent_at) for stay_id, sent_at in rows if stay_id in wanted and sent_at is not None}
-
-
-def _households_of(session: Session, stay_ids: Collection[int]) -> set[int]:
-    return set(
-        session.scalars(select(StageEntry.household_id).where(any_of(session, StageEntry.id, sorted(stay_ids))))
-    )
+    return contacted | set(session.scalars(select(ExperimentAssignment.stage_entry_id).where(
+        in_days(ExperimentAssignment.assigned_at, days))))
 
 
 def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
@@ -183,6 +170,17 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
             )
         )
     }
+    still_open = set(session.scalars(select(StageEntry.id).where(
+        any_of(session, StageEntry.id, sorted(wanted)), StageEntry.left_at.is_(None),
+        StageEntry.stage != Stage.CLOTURE.value)))
+    drawn: dict[int, list[tuple[int, str, datetime]]] = {stay_id: [] for stay_id in entries}
+    for stay_id, experiment_id, arm, assigned_at in session.execute(
+        select(ExperimentAssignment.stage_entry_id, ExperimentAssignment.experiment_id, ExperimentAssignment.arm,
+               ExperimentAssignment.assigned_at).where(any_of(session, ExperimentAssignment.stage_entry_id,
+                                                              sorted(wanted)))
+    ):
+        if stay_id in drawn:
+            drawn[stay_id].append((experiment_id, arm, assigned_at))
     households = sorted({household_id for household_id, _ in entries.values()})
     contacts: dict[int, list[StayContact]] = {stay_id: [] for stay_id in entries}
     rows = session.execute(
@@ -214,6 +212,7 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
         stays.append(Stay(
             stay_id, household_id, stage, profile.bailleur_id, profile.parc, profile.territory,
             tuple(sorted(contacts[stay_id], key=lambda c: (c.at, c.dispatch_id))), tuple(sorted(responses[stay_id])),
+            stay_id in still_open, tuple(sorted(drawn[stay_id])),
         ))
     return stays
 

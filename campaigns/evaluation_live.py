@@ -1,48 +1,84 @@
-"""Time to response (Kaplan–Meier, from the daily facts) and the snapshot of the files still open (from the live
-tables: it describes today, not a past period, so it has nothing to keep after the purge)."""
+"""Time to response: Kaplan–Meier curves per channel, from the delays kept in the facts (`daily_reach` to the day,
+`monthly_reach` for the months followed for the whole horizon)."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from campaigns.evaluation import CHANNEL_LABELS, Curve, Evaluation, Period, Scope, evaluate
-from campaigns.evaluation_data import CONTACT_STATUSES, day_of, day_start
-from campaigns.models import Case, DailyReach, Dispatch, Response, StageEntry
-from campaigns.stages import Stage
+from campaigns.db import table_of
+from campaigns.evaluation import CHANNEL_LABELS, Curve, Evaluation, evaluate
+from campaigns.evaluation_data import day_of
+from campaigns.evaluation_sums import Period, Scope, month_spans, next_month, scope_conditions, without_jit
+from campaigns.facts import DELAY_HORIZON_DAYS
+from campaigns.models import Case, DailyReach, Dispatch, MonthlyReach
 from campaigns.statistics import KaplanMeier
 
 
 def _scope_filter(scope: Scope) -> list[ColumnElement[bool]]:
-    if scope.bailleur_id is None:
-        return []
-    return [Dispatch.household_id.in_(select(Case.household_id).where(Case.partner_id == scope.bailleur_id))]
+    """The scope on live contacts: the households the bailleur pushed, those of the park, the stage."""
+    where: list[ColumnElement[bool]] = []
+    if scope.bailleur_id is not None:
+        where.append(Dispatch.household_id.in_(select(Case.household_id).where(Case.partner_id == scope.bailleur_id)))
+    if scope.parc is not None:
+        where.append(Dispatch.household_id.in_(select(Case.household_id).where(Case.parc == scope.parc)))
+    if scope.stage is not None:
+        where.append(Dispatch.stage == scope.stage)
+    return where
+
+
+def _delay_rows(session: Session, *, period: Period, scope: Scope, last_day: date
+                ) -> list[tuple[date, date, str, int]]:
+    """(first day, last day, channel|delay, stays) of the delays of the period. A month that ended more than
+    `DELAY_HORIZON_DAYS` before `last_day` comes from the monthly roll-up: every stay of it was followed for the
+    whole horizon, so the day of its first contact no longer matters; the other days come from `daily_reach`."""
+    months, ranges = month_spans(Period(period.start, last_day))
+    rolled = [m for m in months if (last_day - (next_month(m) - timedelta(days=1))).days >= DELAY_HORIZON_DAYS]
+    ranges += [(m, next_month(m) - timedelta(days=1)) for m in months if m not in rolled]
+    result: list[tuple[date, date, str, int]] = []
+    for model, column, spans in ((DailyReach, DailyReach.day, ranges), (MonthlyReach, MonthlyReach.month, rolled)):
+        if not spans:
+            continue
+        table = table_of(model)
+        where = [table.c.dimension == "delai", *scope_conditions(scope, table)[0]]
+        if model is DailyReach:
+            where.append(or_(*(and_(column >= a, column <= b) for a, b in ranges)))
+        else:
+            where.append(column.in_(rolled))
+        rows = session.execute(select(column, table.c.value, func.sum(table.c.households))
+                               .where(*where).group_by(column, table.c.value))
+        for first, value, count in rows:
+            last = first if model is DailyReach else next_month(first) - timedelta(days=1)
+            result.append((first, last, value, int(count)))
+    return result
 
 
 def response_curves(session: Session, *, period: Period, scope: Scope, now: datetime) -> list[Curve]:
     """Kaplan–Meier per channel, from the facts: the stays first contacted by the channel in the period, with the
-    whole days to their first response after that contact, censored at the end of the period (or today), to the day.
-    The points of a curve at whole days are exact: "responded within t days" is "delay rounded up ≤ t"."""
+    whole days to their first response after that contact, censored at the end of the period (or today) and at
+    90 days, to the day. The points of a curve at whole days are exact: "responded within t days" is "delay
+    rounded up ≤ t"."""
     last_day = min(period.end, day_of(now))
     if last_day < period.start:
         return []
-    where = [DailyReach.dimension == "delai", DailyReach.day >= period.start, DailyReach.day <= last_day]
-    if scope.bailleur_id is not None:
-        where.append(DailyReach.bailleur_partner_id == scope.bailleur_id)
-    rows = session.execute(select(DailyReach.day, DailyReach.value, func.sum(DailyReach.households))
-                           .where(*where).group_by(DailyReach.day, DailyReach.value))
+    without_jit(session)
     events: dict[str, Counter[int]] = defaultdict(Counter)
     censored: dict[str, Counter[int]] = defaultdict(Counter)
-    for day, value, count in rows:
+    for first, last, value, count in _delay_rows(session, period=period, scope=scope, last_day=last_day):
         channel, delay = value.split("|", 1)
-        horizon = (last_day - day).days
-        if delay != "-" and int(delay) <= horizon:
-            events[channel][int(delay)] += int(count)
+        if first == last:
+            horizon = min((last_day - first).days, DELAY_HORIZON_DAYS)
+            if delay != "-" and int(delay) <= horizon:
+                events[channel][int(delay)] += count
+            else:
+                censored[channel][horizon] += count
+        elif delay != "-":  # a rolled-up month: followed for the whole horizon
+            events[channel][int(delay)] += count
         else:
-            censored[channel][horizon] += int(count)
+            censored[channel][DELAY_HORIZON_DAYS] += count
     channels = sorted(events.keys() | censored.keys(), key=lambda c: CHANNEL_LABELS.get(c, c))
     return [Curve(CHANNEL_LABELS.get(c, c), sum(events[c].values()) + sum(censored[c].values()),
                   sum(events[c].values()), kaplan_meier_counts(events[c], censored[c])) for c in channels]
@@ -65,41 +101,8 @@ def kaplan_meier_counts(events: Counter[int], censored: Counter[int]) -> KaplanM
     return KaplanMeier(tuple(times), tuple(values), median)
 
 
-def open_files(session: Session, *, period: Period, scope: Scope) -> list[tuple[str, int]]:
-    """Stays still open, contacted in the period: those that responded, and the others by their last contact
-    (Essonne: "au stade du 1er courrier", "au stade de la relance")."""
-    rank = func.row_number().over(partition_by=Dispatch.stage_entry_id,
-                                  order_by=(Dispatch.sent_at.desc(), Dispatch.id.desc()))
-    last = (
-        select(Dispatch.stage_entry_id.label("stay"), Dispatch.step_position.label("step"),
-               Dispatch.channel.label("channel"), rank.label("rank"))
-        .join(StageEntry, StageEntry.id == Dispatch.stage_entry_id)
-        .where(StageEntry.left_at.is_(None), StageEntry.stage != Stage.CLOTURE.value,
-               Dispatch.status.in_(CONTACT_STATUSES), Dispatch.sent_at >= day_start(period.start),
-               Dispatch.sent_at < period.end_instant, *_scope_filter(scope))
-        .subquery()
-    )
-    answered = select(Response.stage_entry_id.label("stay")).distinct().subquery()
-    silent = answered.c.stay.is_(None)
-    rows = session.execute(
-        select(last.c.step, last.c.channel, silent, func.count())
-        .outerjoin(answered, answered.c.stay == last.c.stay)
-        .where(last.c.rank == 1)
-        .group_by(last.c.step, last.c.channel, silent)
-    )
-    states: Counter[str] = Counter()
-    for step, channel, is_silent, count in rows:
-        if is_silent:
-            label = CHANNEL_LABELS.get(channel, channel)
-            states[f"sans réponse, dernier contact : étape {step + 1} · {label}"] += count
-        else:
-            states["ont répondu"] += count
-    return sorted(states.items(), key=lambda item: (item[0] != "ont répondu", item[0]))
-
-
 def evaluate_with_events(session: Session, *, period: Period, scope: Scope, now: datetime) -> Evaluation:
-    """The whole evaluation: the facts, the curves and the files still open."""
+    """The whole evaluation: the facts' sections and the response curves."""
     evaluation = evaluate(session, period=period, scope=scope, now=now)
     evaluation.curves = response_curves(session, period=period, scope=scope, now=now)
-    evaluation.open_files = open_files(session, period=period, scope=scope)
     return evaluation

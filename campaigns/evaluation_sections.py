@@ -16,7 +16,8 @@ from campaigns.stages import Stage
 from campaigns.statistics import Rate, rate
 
 if TYPE_CHECKING:
-    from campaigns.evaluation import FactSums, Labels
+    from campaigns.evaluation import Labels
+    from campaigns.evaluation_sums import FactSums
 
 
 @dataclass(frozen=True, slots=True)

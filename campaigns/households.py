@@ -111,6 +111,8 @@ def _update_case(
     )
     if case.adresse != values["adresse"] or case.code_postal != values["code_postal"]:
         case.adresse_invalide = False  # a new address is worth trying again after an NPAI
+    if case.telephone != values["telephone"]:
+        case.telephone_invalide = False  # likewise a new number after a "faux numéro" outcome
     for name, value in values.items():
         setattr(case, name, value)
     case.content_hash = digest

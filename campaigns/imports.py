@@ -6,11 +6,11 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from itertools import islice
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaigns import audit
 from campaigns.csvfiles import CsvFileError, read_csv
 from campaigns.households import ingest
 from campaigns.intake import FIELDS, RowError, SignalementRow, parse_row
@@ -35,6 +35,35 @@ def create_import(
     session.add(job)
     session.flush()
     return job
+
+
+def serialise_partner_pushes(session: Session, partner_id: int) -> None:
+    """Until this transaction ends, this partner's other pushes and import batches wait.
+
+    A no-op UPDATE of the partner row: a row lock on PostgreSQL, the write lock on SQLite (a SELECT ... FOR UPDATE
+    would take nothing there). Two concurrent pushes of the same references would otherwise both read "new case",
+    and the second would fail on the (partner, reference) unique key.
+    """
+    session.execute(update(Partner).where(Partner.id == partner_id).values(id=Partner.id))
+
+
+def create_or_join_import(
+    session: Session, *, partner: Partner, payload: bytes, now: datetime
+) -> tuple[ImportJob, bool]:
+    """A CSV job for `payload`, or the partner's identical job not yet finished (the same file posted twice at
+    once, e.g. a client retrying after a timeout): (job, created). One import, one report, no duplicate work."""
+    serialise_partner_pushes(session, partner.id)
+    candidates = list(session.scalars(select(ImportJob.id).where(
+        ImportJob.partner_id == partner.id,
+        ImportJob.status.in_([ImportStatus.PENDING, ImportStatus.RUNNING]),
+        func.length(ImportJob.payload) == len(payload),
+    )))
+    if candidates:  # bytes compared only when a same-sized file is in progress: no second upload otherwise
+        twin = session.scalar(select(ImportJob).where(ImportJob.id.in_(candidates), ImportJob.payload == payload)
+                              .order_by(ImportJob.id).limit(1))
+        if twin is not None:
+            return twin, False
+    return create_import(session, partner=partner, source="csv", payload=payload, now=now), True
 
 
 def _validate(
@@ -66,6 +95,9 @@ def _apply_batch(
 ) -> None:
     outcome = _validate(batch, seen, now=now)
     counts = ingest(session, partner=partner, rows=outcome.valid, now=now, import_id=job.id)
+    if counts.created or counts.updated:
+        audit.record_push(session, partner_id=partner.id, import_id=job.id, now=now,
+                          references=[r.reference for r in outcome.valid])
     if outcome.errors:
         references = {row_number: str(raw.get("reference") or "")[:100] or None for row_number, raw in batch}
         session.execute(
@@ -87,6 +119,7 @@ def push_items(
     session: Session, *, partner: Partner, items: Sequence[Mapping[str, object]], now: datetime
 ) -> ImportJob:
     """A JSON push, applied in the caller's transaction (small lists; big ones go through CSV jobs)."""
+    serialise_partner_pushes(session, partner.id)
     job = create_import(session, partner=partner, source="json", payload=None, now=now)
     unknown = sorted({k for item in items for k in item if k not in FIELDS})
     job.unknown_columns = unknown
@@ -100,7 +133,20 @@ def push_items(
 
 
 def _batches(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
-    while batch := list(islice(rows, size)):
+    """Batches of rows; on a malformed record the rows read before it still come as a last batch, then the error
+    (the partner is told the previous lines are kept: they must be, up to the broken line)."""
+    batch: list[tuple[int, dict[str, str]]] = []
+    try:
+        for row in rows:
+            batch.append(row)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except CsvFileError:
+        if batch:
+            yield batch
+        raise
+    if batch:
         yield batch
 
 
@@ -130,6 +176,7 @@ def run_import(
                 job = session.get_one(ImportJob, import_id)
                 if job.status != ImportStatus.RUNNING:
                     return  # reclaimed by another process meanwhile: it owns the job now
+                serialise_partner_pushes(session, job.partner_id)
                 partner = session.get_one(Partner, job.partner_id)
                 _apply_batch(session, job, partner, list(batch), seen, now=clock())
                 job.heartbeat_at = clock()

@@ -109,6 +109,8 @@ def _code(value: object) -> str:
 
 def _as_text(value: object) -> str:
     if isinstance(value, str):
+        if "\x00" in value:  # PostgreSQL cannot store it: refused here, on its row, not by the database
+            raise _InvalidError("caractère nul (0x00) interdit : le fichier est peut-être abîmé")
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)

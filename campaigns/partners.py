@@ -51,19 +51,23 @@ def add_partner(
     return partner
 
 
-def issue_key(session: Session, *, partner: Partner, now: datetime) -> str:
+def issue_key(session: Session, *, partner: Partner, now: datetime, expires_at: datetime | None = None) -> str:
     """Creates a key and returns it in clear: the only time it exists outside the caller's hands."""
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    session.add(ApiKey(partner_id=partner.id, key_hash=hash_key(key), prefix=key[:10], created_at=now))
+    session.add(ApiKey(partner_id=partner.id, key_hash=hash_key(key), prefix=key[:10], created_at=now,
+                       expires_at=expires_at))
     session.flush()
     return key
 
 
-def authenticate(session: Session, key: str) -> Partner | None:
+def authenticate(session: Session, key: str, *, now: datetime | None = None) -> Partner | None:
+    """The key's partner, unless the key is unknown, revoked or (given `now`) expired."""
     api_key = session.scalar(
         select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
     )
-    return api_key.partner if api_key is not None else None
+    if api_key is None or (now is not None and api_key.expires_at is not None and api_key.expires_at <= now):
+        return None
+    return api_key.partner
 
 
 def get_partner_by_name(session: Session, name: str) -> Partner:
@@ -75,3 +79,31 @@ def get_partner_by_name(session: Session, name: str) -> Partner:
 
 def find_partner_by_name(session: Session, name: str) -> Partner | None:
     return session.scalar(select(Partner).where(Partner.name == name))
+
+
+def list_partners(session: Session) -> list[Partner]:
+    return list(session.scalars(select(Partner).order_by(Partner.name)))
+
+
+def get_partner(session: Session, partner_id: int) -> Partner:
+    partner = session.get(Partner, partner_id)
+    if partner is None:
+        raise NotFoundError("partenaire introuvable")
+    return partner
+
+
+def list_keys(session: Session, partner_id: int) -> list[ApiKey]:
+    """A partner's keys, newest first: only their prefix, dates and state are kept (never the key itself)."""
+    return list(session.scalars(
+        select(ApiKey).where(ApiKey.partner_id == partner_id).order_by(ApiKey.created_at.desc(), ApiKey.id.desc())))
+
+
+def revoke_key(session: Session, *, key_id: int, partner_id: int, now: datetime) -> ApiKey:
+    """The key stops working at once (the next call with it answers 401). Revoking twice changes nothing."""
+    api_key = session.get(ApiKey, key_id)
+    if api_key is None or api_key.partner_id != partner_id:
+        raise NotFoundError("clé d'API introuvable pour ce partenaire")
+    if api_key.revoked_at is None:
+        api_key.revoked_at = now
+        session.flush()
+    return api_key

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,16 @@ class ChannelError(Exception):
 
 
 class RetryableChannelError(ChannelError):
-    """Try again later (timeout, 5xx, rate limit)."""
+    """Try again later (timeout, 5xx, rate limit); `retry_after` is the provider's own wait (HTTP Retry-After)."""
+
+    def __init__(self, reason: str, *, retry_after: timedelta | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class OutcomeUnknownChannelError(RetryableChannelError):
+    """The request may have reached the provider (read timeout, connection cut after sending): the message may
+    be out. The next attempt asks the provider first (`ReconcilableChannel`) instead of sending blindly."""
 
 
 class PermanentChannelError(ChannelError):
@@ -58,3 +68,13 @@ class Channel(Protocol):
     name: str
 
     def send(self, message: OutboundMessage) -> SendResult: ...
+
+
+@runtime_checkable
+class ReconcilableChannel(Protocol):
+    """A channel whose provider can say whether it already accepted a message (after a crash or a timeout)."""
+
+    def find_sent(self, message: OutboundMessage, *, since: datetime) -> SendResult | None:
+        """The provider's record of `message` accepted since `since`, or None when it certainly has none.
+        Raises RetryableChannelError when the provider cannot be asked now."""
+        ...

@@ -63,6 +63,12 @@ def queue_partner(household: Household, owner_partner_id: int) -> int:
     return household.referent_partner_id or owner_partner_id
 
 
+def campaign_queue(campaign: Campaign) -> int:
+    """Whose queue a campaign's tasks go to without a referent: its delegated operator (ADIL, association), else
+    its owner."""
+    return campaign.delegate_partner_id or campaign.owner_partner_id
+
+
 def _row(household_id: int, queue: int, kind: str, stage: str, *, hearing: date | None, due_at: datetime,
          sla_due_at: datetime, now: datetime, **extra: Any) -> dict[str, Any]:
     return {
@@ -88,7 +94,7 @@ def open_dispatch_task(session: Session, *, dispatch_id: int, kind: str, now: da
     household = session.get_one(Household, dispatch.household_id)
     announced = (step.announced if step is not None else True) if kind == TaskKind.VISITE else None
     row = _row(
-        household.id, queue_partner(household, campaign.owner_partner_id), kind, dispatch.stage,
+        household.id, queue_partner(household, campaign_queue(campaign)), kind, dispatch.stage,
         hearing=hearing_date(session, household.id), due_at=now, sla_due_at=sla_deadline(kind, now), now=now,
         dispatch_id=dispatch.id, announced=announced,
     )
@@ -109,7 +115,7 @@ def open_dsf_chain(session: Session, *, enrollment_id: int, now: datetime) -> in
     entry = session.get_one(StageEntry, enrollment.stage_entry_id)
     hearing = hearing_date(session, household.id)
     deadlines = dsf_deadlines(local_date(entry.entered_at), hearing)
-    queue = queue_partner(household, campaign.owner_partner_id)
+    queue = queue_partner(household, campaign_queue(campaign))
     plan: list[tuple[TaskKind, datetime, date]] = [(TaskKind.DSF_CONTACT, now, deadlines.first_contact_due)]
     if deadlines.second_offer_due and deadlines.ccapex_request_due and deadlines.transmission_due:
         # The second offer is only due if the household has not answered by then: it is shown from that day.

@@ -29,8 +29,8 @@ from campaigns.models import (
 from campaigns.queue_routing import end_of_day, open_due_dsf_chains, open_locate_task
 from campaigns.scheduling import local_date
 from campaigns.sequences import record_response
-from campaigns.task_views import contact_case
-from campaigns.workers import get_worker
+from campaigns.task_views import shown_case
+from campaigns.workers import get_worker, has_supervisors
 
 DEFAULT_RESERVATION = timedelta(hours=4)
 OPEN_TASK = (TaskStatus.PENDING.value, TaskStatus.RESERVED.value)
@@ -76,23 +76,22 @@ def get_task(session: Session, task_id: int, *, partner_id: int) -> HumanTask:
     return task
 
 
-def _supervisors_only(session: Session, task: HumanTask, worker: Worker) -> bool:
+def supervisors_only(session: Session, task: HumanTask, worker: Worker) -> bool:
     """An escalated task is for the structure's supervisors; a structure without any keeps it open to all."""
     if task.escalated_at is None or worker.is_supervisor:
         return False
-    return session.scalar(
-        select(Worker.id).where(Worker.partner_id == task.queue_partner_id, Worker.is_supervisor.is_(True),
-                                Worker.active.is_(True)).limit(1)
-    ) is not None
+    return has_supervisors(session, task.queue_partner_id)
 
 
-def _check_version(task: HumanTask, expected: int | None) -> int:
+def check_version(task: HumanTask, expected: int | None) -> int:
     if expected is not None and expected != task.version:
         raise TaskConflictError("la tâche a changé depuis votre lecture : rechargez-la")
     return task.version
 
 
-def _swap(session: Session, task: HumanTask, version: int, statuses: tuple[str, ...], values: dict[str, Any]) -> None:
+def swap_holder(
+    session: Session, task: HumanTask, version: int, statuses: tuple[str, ...], values: dict[str, Any]
+) -> None:
     """UPDATE ... WHERE id = ? AND version = ? AND status IN (...): exactly one concurrent caller wins."""
     result = session.execute(
         update(HumanTask)
@@ -112,10 +111,10 @@ def reserve(
     """The worker holds the task for `duration`; a visit planned for a day is held until the end of that day."""
     task = get_task(session, task_id, partner_id=partner_id)
     worker = get_worker(session, worker_id, partner_id=partner_id)
-    version = _check_version(task, expected_version)
+    version = check_version(task, expected_version)
     if task.status != TaskStatus.PENDING:
         raise TaskConflictError("tâche déjà réservée" if task.status == TaskStatus.RESERVED else "tâche close")
-    if _supervisors_only(session, task, worker):
+    if supervisors_only(session, task, worker):
         raise TaskForbiddenError("tâche escaladée après son échéance : seul un superviseur peut la prendre")
     if task.due_at > now:
         raise ValidationError(f"tâche pas encore ouverte (à partir du {local_date(task.due_at):%d/%m/%Y})")
@@ -124,7 +123,7 @@ def reserve(
         if scheduled_on < local_date(now):
             raise ValidationError("date prévue dans le passé")
         until = max(until, end_of_day(scheduled_on))
-    _swap(session, task, version, (TaskStatus.PENDING.value,), {
+    swap_holder(session, task, version, (TaskStatus.PENDING.value,), {
         "status": TaskStatus.RESERVED.value, "reserved_by_worker_id": worker.id, "reserved_until": until,
         "scheduled_on": scheduled_on, "updated_at": now,
     })
@@ -138,12 +137,12 @@ def release(
     """Back to the queue: by the worker holding it, or by a supervisor."""
     task = get_task(session, task_id, partner_id=partner_id)
     worker = get_worker(session, worker_id, partner_id=partner_id)
-    version = _check_version(task, expected_version)
+    version = check_version(task, expected_version)
     if task.status != TaskStatus.RESERVED:
         raise TaskConflictError("tâche non réservée")
     if task.reserved_by_worker_id != worker.id and not worker.is_supervisor:
         raise TaskConflictError("tâche réservée par un autre agent")
-    _swap(session, task, version, (TaskStatus.RESERVED.value,), {
+    swap_holder(session, task, version, (TaskStatus.RESERVED.value,), {
         "status": TaskStatus.PENDING.value, "reserved_by_worker_id": None, "reserved_until": None,
         "scheduled_on": None, "updated_at": now,
     })
@@ -157,6 +156,12 @@ class Completion:
     phone_invalidated: int = 0
     addresses_invalidated: int = 0
     locate_task_id: int | None = None
+
+
+def outcomes_for(kind: str) -> list[TaskOutcome]:
+    """The outcomes a task of this kind may be closed with, in the order of OUTCOME_LABELS."""
+    excluded = _CALL_ONLY if kind in _VISIT_KINDS else _VISIT_ONLY if kind in _CALL_KINDS else frozenset()
+    return [o for o in OUTCOME_LABELS if o not in excluded]
 
 
 def _check_outcome(task: HumanTask, outcome: TaskOutcome | None) -> None:
@@ -178,15 +183,15 @@ def complete(
     a wrong number or a household gone invalidates the phone or the address for every campaign."""
     task = get_task(session, task_id, partner_id=partner_id)
     worker = get_worker(session, worker_id, partner_id=partner_id)
-    version = _check_version(task, expected_version)
+    version = check_version(task, expected_version)
     if task.status not in OPEN_TASK:
         raise TaskConflictError("tâche déjà close")
     if task.status == TaskStatus.RESERVED and task.reserved_by_worker_id != worker.id:
         raise TaskConflictError("tâche réservée par un autre agent")
-    if task.reserved_by_worker_id != worker.id and _supervisors_only(session, task, worker):
+    if task.reserved_by_worker_id != worker.id and supervisors_only(session, task, worker):
         raise TaskForbiddenError("tâche escaladée après son échéance : seul un superviseur peut la clore")
     _check_outcome(task, outcome)
-    _swap(session, task, version, OPEN_TASK, {
+    swap_holder(session, task, version, OPEN_TASK, {
         "status": TaskStatus.COMPLETED.value, "outcome": outcome.value if outcome else None,
         "note": (note or "").strip() or None, "reserved_by_worker_id": worker.id, "reserved_until": None,
         "completed_at": now, "updated_at": now,
@@ -204,12 +209,12 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
         return Completion(task, cancelled_contacts=cancelled)
     if outcome == TaskOutcome.FAUX_NUMERO:
         # The number the worker was shown is wrong wherever a partner gave it; another number stays usable.
-        case = contact_case(session, task.household_id)
+        case = shown_case(session, task)
         if case is None or not case.telephone:
             return Completion(task)
         count = session.execute(
             update(Case)
-            .where(Case.household_id == task.household_id, Case.telephone == case.telephone,
+            .where(Case.household_id == task.household_id, Case.telephone_index == case.telephone,
                    Case.telephone_invalide.is_(False))
             .values(telephone_invalide=True, updated_at=now),
             execution_options={"synchronize_session": False},

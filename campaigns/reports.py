@@ -31,7 +31,8 @@ METHOD = (
     "précédant la réponse). Intervalles de confiance à 95 % (Wilson ; Newcombe pour les différences) ; test du chi² "
     "ou exact de Fisher ; p-valeurs corrigées par la méthode de Holm au sein de chaque famille de comparaisons. "
     "« < 5 » : moins de 5 ménages, valeur masquée ; « secret » : valeur masquée pour qu'un total ne permette pas de "
-    "retrouver une petite valeur. Les contacts des 14 derniers jours peuvent encore recevoir une réponse."
+    "retrouver une petite valeur. Les contacts des 14 derniers jours peuvent encore recevoir une réponse. Délais de "
+    "réponse (Kaplan–Meier) suivis 90 jours après le premier contact par le canal, censurés à la fin de la période."
 )
 
 
@@ -231,13 +232,17 @@ def build_report(evaluation: Evaluation) -> Report:
                Column("parc_public", "parc public"), Column("total", "total")),
               [[i.label, *_indicator_cells(i)] for i in s.indicators]),
     ]
-    if evaluation.scope.bailleur_id is not None:
+    if evaluation.experiments is not None:
+        from campaigns.reports_experiments import experiments_table
+
+        tables.append(experiments_table(evaluation.experiments))
+    if evaluation.scope.bailleur_reader:
         tables = [t for t in tables if t.key not in HIDDEN_FROM_BAILLEURS]
     if evaluation.open_files is not None:
         total = sum(n for _label, n in evaluation.open_files)
         cells = protect([n for _label, n in evaluation.open_files])
         rows: list[list[Cell]] = [[label, cell] for (label, _n), cell in zip(evaluation.open_files, cells, strict=True)]
-        tables.append(Table("en_cours", "Dossiers en cours contactés dans la période",
+        tables.append(Table("en_cours", "Dossiers encore en cours, contactés pour la première fois dans la période",
                             (Column("etat", "état"), Column("menages", "ménages", "count")),
                             [*rows, ["total", suppress_small(total)]]))
     return Report(

@@ -8,17 +8,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns import dispatching, imports, queues
 from campaigns.coordination import CoordinationRules
+from campaigns.crypto_keys import load_keyring, require_production_keys
+from campaigns.crypto_types import bind_keyring
 from campaigns.db import make_engine, make_session_factory
 from campaigns.ports import Channel
 from campaigns.scheduling import PARIS, local_date
 from campaigns.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from campaigns.retention import PurgeResult
 
 
 def utc_now() -> datetime:
@@ -33,11 +38,17 @@ class Runtime:
     clock: Callable[[], datetime] = utc_now
     _threads: list[threading.Thread] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        # Production refuses to start without its data keys (never generated there).
+        require_production_keys(self.settings)
+
     @cached_property
     def engine(self) -> Engine:
         if not self.settings.database_url:
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return make_engine(self.settings.resolved_database_url)
+        engine = make_engine(self.settings.resolved_database_url)
+        bind_keyring(engine, lambda: load_keyring(self.settings))
+        return engine
 
     @cached_property
     def session_factory(self) -> sessionmaker[Session]:
@@ -75,6 +86,7 @@ class Runtime:
             session_factory=self.session_factory,
             channels=self.channels,
             max_attempts=self.settings.max_attempts,
+            retry_base=timedelta(seconds=self.settings.retry_base_seconds),
             rules=self.coordination_rules,
             print_cutoff=self._print_cutoff,
         )
@@ -133,6 +145,8 @@ class Runtime:
             )
             self.close_print_batches(now=moment)
             self.refresh_facts(now=moment)
+            # Embedded mode has no beat: the retention purge runs with the tick (idempotent, cheap when idle).
+            self.purge_expired(now=moment)
             return count
         from campaigns.worker import QUEUE_DISPATCH
 
@@ -147,6 +161,13 @@ class Runtime:
                 "chaine.deliver", args=[dispatch_id], queue=QUEUE_DISPATCH
             ),
         )
+
+    def purge_expired(self, *, now: datetime) -> PurgeResult:
+        """Personal data of households closed for longer than their retention period (campaigns.retention)."""
+        from campaigns.retention import purge_expired
+
+        with self.session_factory.begin() as session:
+            return purge_expired(session, now=now, default_days=self.settings.retention_days)
 
     def refresh_facts(self, *, now: datetime) -> None:
         """Evaluation facts of the days that changed (idempotent; see campaigns.facts)."""

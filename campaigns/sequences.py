@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from campaigns.campaign_config import covers_segment, covers_territory
 from campaigns.db import any_of, bulk_insert, bulk_update, insert_returning_ids
 from campaigns.errors import NotFoundError
+from campaigns.experiments import apply_arm, assign_arms
 from campaigns.models import (
     KEPT_ON_RESPONSE,
     Campaign,
@@ -28,6 +29,7 @@ from campaigns.models import (
     StageEntry,
     TaskStatus,
 )
+from campaigns.own_stock import own_stock
 from campaigns.scheduling import next_window
 from campaigns.stages import ReportedStage, Stage, household_stage
 
@@ -163,12 +165,14 @@ def _enroll(
     for campaign in campaigns:
         for stage in campaign.stages:
             by_stage.setdefault(stage, []).append(campaign)
+    stock = own_stock(session, campaigns, [entry[0] for entry in entries])
     pairs = [
         (campaign, household_id, stage, entry_id)
         for household_id, stage, entry_id, place in entries
         for campaign in by_stage.get(stage.value, [])
         if covers_territory(campaign, commune=place.commune, code_postal=place.code_postal)
         and covers_segment(campaign, parc=place.parc, allocataire=place.allocataire)
+        and stock.covers(campaign.id, household_id)
     ]
     if not pairs:
         return
@@ -181,10 +185,13 @@ def _enroll(
         ],
     )
     dues = {c.id: step_due_times(c, entered_at=now) for c in {p[0] for p in pairs}}
+    # Campaigns running an experiment: each household's recorded arm decides its steps and templates.
+    arms = assign_arms(session, [(c.id, h, e, s.value) for c, h, s, e in pairs], now=now)
     dispatches = [
         row
         for (campaign, household_id, stage, entry_id), enrollment_id in zip(pairs, enrollment_ids, strict=True)
-        for row in plan_enrollment(campaign, household_id, stage, entry_id, enrollment_id, dues=dues[campaign.id])
+        for row in apply_arm(plan_enrollment(campaign, household_id, stage, entry_id, enrollment_id,
+                                             dues=dues[campaign.id]), arms.get((campaign.id, household_id)))
     ]
     bulk_insert(session, Dispatch, dispatches)
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from campaigns.campaign_config import covers_segment, covers_territory
 from campaigns.coordination import CoordinationRules
 from campaigns.models import Campaign, Case, ChannelKind, Household, Partner, PartnerKind
+from campaigns.own_stock import own_stock
 from campaigns.sequences import step_due_times
 from campaigns.stages import Stage
 
@@ -25,6 +26,8 @@ class VirtualLetter:
     coordination: str
     over_cap: str
     due: datetime
+    # Set by coordinate_timeline: sent, merged, duplicate or cap_reached (the dry run of one campaign reads it).
+    outcome: str = ""
 
 
 def _rank(letter: VirtualLetter) -> tuple[int, int, datetime, int]:
@@ -43,20 +46,24 @@ def coordinate_timeline(
         now = letter.due
         if not letter.regulatory and any(t >= now - rules.window and c != letter.campaign_id for t, c in sent):
             avoided["duplicate"] += 1
+            letter.outcome = "duplicate"
             continue
         rivals = [x for x in pending if x.campaign_id != letter.campaign_id and x.due <= now + rules.window]
         winner = min([letter, *rivals], key=_rank)
         if winner is not letter and not letter.regulatory:
-            avoided["merged" if letter.coordination == "merge" else "duplicate"] += 1
+            letter.outcome = "merged" if letter.coordination == "merge" else "duplicate"
+            avoided[letter.outcome] += 1
             continue
         for rival in rivals:
             if not rival.regulatory:
                 pending.remove(rival)
-                avoided["merged" if rival.coordination == "merge" else "duplicate"] += 1
+                rival.outcome = "merged" if rival.coordination == "merge" else "duplicate"
+                avoided[rival.outcome] += 1
         recent = sorted(t for t, _c in sent if t > now - timedelta(days=30))
         if not letter.regulatory and len(recent) >= rules.letters_per_30_days:
             if letter.over_cap == "skip":
                 avoided["cap_reached"] += 1
+                letter.outcome = "cap_reached"
             else:
                 letter.due = recent[len(recent) - rules.letters_per_30_days] + timedelta(days=30, minutes=1)
                 if letter.due <= end:
@@ -64,8 +71,10 @@ def coordinate_timeline(
                     pending.sort(key=lambda x: x.due)
                 else:
                     avoided["cap_reached"] += 1
+                    letter.outcome = "cap_reached"
             continue
         sent.append((now, letter.campaign_id))
+        letter.outcome = "sent"
     return len(sent), avoided
 
 
@@ -130,6 +139,7 @@ def simulate(session: Session, *, start: datetime, days: int, rules: Coordinatio
     for case in session.scalars(select(Case).where(Case.household_id.in_(list(households)))):
         cases[case.household_id].append(case)
     rows: dict[Profile, ProfileRow] = defaultdict(ProfileRow)
+    stock = own_stock(session, campaigns, households)
     for household_id, stage in households.items():
         own = cases[household_id]
         latest = max(own, key=lambda c: (c.date_stade, c.updated_at))
@@ -140,6 +150,7 @@ def simulate(session: Session, *, start: datetime, days: int, rules: Coordinatio
             if stage in c.stages
             and covers_territory(c, commune=latest.commune, code_postal=latest.code_postal)
             and covers_segment(c, parc=latest.parc, allocataire=latest.allocataire)
+            and stock.covers(c.id, household_id)
             for step, due in zip(c.steps, dues[c.id], strict=True)
             if step.channel == ChannelKind.COURRIER and due <= end
         ]

@@ -58,11 +58,12 @@ def apply_delivery_status(
 class InboundOutcome:
     acknowledge_stop: bool
     responses: int
+    households: tuple[int, ...] = ()  # found by the phone's blind index (for the audit log)
 
 
 def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime) -> InboundOutcome:
     """A STOP opts the number out of every campaign (acknowledged once); any other reply is a response."""
-    households = sorted(set(session.scalars(select(Case.household_id).where(Case.telephone == phone))))
+    households = sorted(set(session.scalars(select(Case.household_id).where(Case.telephone_index == phone))))
     if is_stop:
         inserted = session.execute(
             insert_ignoring_conflicts(session, SmsOptOut, ["phone_hash"])
@@ -77,7 +78,7 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
                 .values(status=DispatchStatus.CANCELLED.value, reason=Reason.OPTED_OUT.value, finished_at=now),
                 execution_options={"synchronize_session": False},
             )
-        return InboundOutcome(acknowledge_stop=inserted is not None, responses=0)
+        return InboundOutcome(acknowledge_stop=inserted is not None, responses=0, households=tuple(households))
     count = 0
     for household_id in households:
         # The reply goes to whoever last texted the household: that partner records the response.
@@ -95,4 +96,4 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
         record_response(session, household_id=household_id, partner=sender, channel="sms", nature="sms",
                         responded_at=now, now=now)
         count += 1
-    return InboundOutcome(acknowledge_stop=False, responses=count)
+    return InboundOutcome(acknowledge_stop=False, responses=count, households=tuple(households))

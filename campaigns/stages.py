@@ -22,14 +22,14 @@ class Stage(StrEnum):
 
     @property
     def rank(self) -> int:
-        return _ORDER.index(self)
+        return _RANKS[self]
 
     @property
     def label(self) -> str:
         return LABELS[self]
 
 
-_ORDER = list(Stage)
+_RANKS = {stage: rank for rank, stage in enumerate(Stage)}
 
 LABELS: dict[Stage, str] = {
     Stage.IMPAYE: "impayé de loyer",

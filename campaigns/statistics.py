@@ -11,7 +11,6 @@ from typing import Literal
 from scipy.stats import chi2_contingency, fisher_exact
 from scipy.stats.contingency import expected_freq
 from statsmodels.duration.survfunc import SurvfuncRight
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
@@ -87,8 +86,21 @@ def compare_many(pairs: Mapping[str, tuple[Rate, Rate]]) -> dict[str, Comparison
     results = {name: compare(a, b) for name, (a, b) in pairs.items()}
     if not results:
         return {}
-    _, adjusted, _, _ = multipletests([c.p_value for c in results.values()], alpha=ALPHA, method="holm")
-    return {name: replace(c, p_adjusted=float(p)) for (name, c), p in zip(results.items(), adjusted, strict=True)}
+    adjusted = holm([c.p_value for c in results.values()])
+    return {name: replace(c, p_adjusted=p) for (name, c), p in zip(results.items(), adjusted, strict=True)}
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values: the k-th smallest is multiplied by (m − k + 1), kept non-decreasing,
+    capped at 1. The same as statsmodels' `multipletests(method="holm")` (the tests check it), which we do not call
+    here because it runs a full garbage collection on every call: 80 ms each in the web server's process."""
+    order = sorted(range(len(p_values)), key=lambda i: p_values[i])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (len(p_values) - rank) * p_values[index]))
+        adjusted[index] = running
+    return adjusted
 
 
 @dataclass(frozen=True)

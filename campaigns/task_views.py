@@ -34,9 +34,19 @@ _BAILLEURS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.valu
 VISIT_KINDS = (TaskKind.VISITE.value, TaskKind.RECHERCHE.value)
 
 
-def contact_case(session: Session, household_id: int) -> Case | None:
-    """The case to contact the household with: open, with a usable phone and address, the freshest."""
-    cases = session.scalars(select(Case).where(Case.household_id == household_id)).all()
+def landlord_queue(session: Session, partner_id: int) -> bool:
+    """A bailleur's own queue (its campaigns' calls and visits): it reads its own cases and letters only, never
+    another partner's copy of its tenant, other senders' letters or the social services' tasks (domain.md §7)."""
+    return session.scalar(select(Partner.kind).where(Partner.id == partner_id)) in _BAILLEURS
+
+
+def contact_case(session: Session, household_id: int, *, partner_id: int | None = None) -> Case | None:
+    """The case to contact the household with: open, with a usable phone and address, the freshest; only the
+    cases of `partner_id` when given."""
+    query = select(Case).where(Case.household_id == household_id)
+    if partner_id is not None:
+        query = query.where(Case.partner_id == partner_id)
+    cases = session.scalars(query).all()
     if not cases:
         return None
     return max(cases, key=lambda c: (c.stage != Stage.CLOTURE, bool(c.telephone) and not c.telephone_invalide,
@@ -66,6 +76,8 @@ class TaskFilters:
     status: str | None = TaskStatus.PENDING.value
     kind: str | None = None
     due_by: date | None = None
+    # Only tasks whose deadline passed before this moment (late ones).
+    late_at: datetime | None = None
     commune: str | None = None
     escalated: bool | None = None
     worker_id: int | None = None
@@ -105,6 +117,8 @@ def list_tasks(session: Session, *, partner_id: int, filters: TaskFilters, now: 
         stmt = stmt.where(HumanTask.kind == filters.kind)
     if filters.due_by is not None:
         stmt = stmt.where(func.coalesce(HumanTask.sla_due_at, HumanTask.due_at) <= end_of_day(filters.due_by))
+    if filters.late_at is not None:
+        stmt = stmt.where(func.coalesce(HumanTask.sla_due_at, HumanTask.due_at) < filters.late_at)
     if filters.escalated is not None:
         escalated = HumanTask.escalated_at.is_not(None)
         stmt = stmt.where(escalated if filters.escalated else ~escalated)
@@ -121,34 +135,40 @@ def list_tasks(session: Session, *, partner_id: int, filters: TaskFilters, now: 
         stmt.order_by(HumanTask.priority, func.coalesce(HumanTask.sla_due_at, HumanTask.due_at), HumanTask.id)
         .limit(filters.limit)
     ).all()
-    cases = {h: contact_case(session, h) for h in {t.household_id for t in tasks}}
+    own = partner_id if landlord_queue(session, partner_id) else None
+    cases = {h: contact_case(session, h, partner_id=own) for h in {t.household_id for t in tasks}}
     return [{**task_summary(t), "menage": _household(cases[t.household_id])} for t in tasks]
+
+
+def shown_case(session: Session, task: HumanTask) -> Case | None:
+    """The case whose contact details the task's worker is shown."""
+    own = task.queue_partner_id if landlord_queue(session, task.queue_partner_id) else None
+    return contact_case(session, task.household_id, partner_id=own)
 
 
 def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
     """One task with what the worker needs: contact, stage, hearing, debt, bailleur contact, what was sent and
-    answered. Other structures' tasks show their outcome, never their notes."""
-    case = contact_case(session, task.household_id)
-    bailleur = session.scalars(
-        select(Partner).join(Case, Case.partner_id == Partner.id)
-        .where(Case.household_id == task.household_id, Partner.kind.in_(_BAILLEURS))
-        .order_by(Case.date_stade.desc())
-        .limit(1)
-    ).first()
-    sent = session.execute(
-        select(Dispatch, Partner.name)
-        .join(Campaign, Campaign.id == Dispatch.campaign_id)
-        .join(Partner, Partner.id == Campaign.owner_partner_id)
-        .where(Dispatch.household_id == task.household_id, Dispatch.status.in_(_SENT))
-        .order_by(Dispatch.sent_at, Dispatch.id)
-    ).all()
-    responses = session.scalars(
-        select(Response).where(Response.household_id == task.household_id).order_by(Response.responded_at)
-    ).all()
-    others = session.scalars(
-        select(HumanTask).where(HumanTask.household_id == task.household_id, HumanTask.id != task.id)
-        .order_by(HumanTask.created_at, HumanTask.id)
-    ).all()
+    answered. Other structures' tasks show their outcome, never their notes; a bailleur's queue shows its own
+    cases, letters, responses and tasks only (landlord_queue)."""
+    queue = task.queue_partner_id
+    case = shown_case(session, task)
+    bailleurs = select(Partner).join(Case, Case.partner_id == Partner.id).where(
+        Case.household_id == task.household_id, Partner.kind.in_(_BAILLEURS))
+    sent = (select(Dispatch, Partner.name)
+            .join(Campaign, Campaign.id == Dispatch.campaign_id)
+            .join(Partner, Partner.id == Campaign.owner_partner_id)
+            .where(Dispatch.household_id == task.household_id, Dispatch.status.in_(_SENT)))
+    responses = select(Response).where(Response.household_id == task.household_id)
+    others = select(HumanTask).where(HumanTask.household_id == task.household_id, HumanTask.id != task.id)
+    if landlord_queue(session, queue):
+        bailleurs = bailleurs.where(Partner.id == queue)
+        sent = sent.where(Campaign.owner_partner_id == queue)
+        responses = responses.where(Response.partner_id == queue)
+        others = others.where(HumanTask.queue_partner_id == queue)
+    bailleur = session.scalars(bailleurs.order_by(Case.date_stade.desc()).limit(1)).first()
+    sent_rows = session.execute(sent.order_by(Dispatch.sent_at, Dispatch.id)).all()
+    response_rows = session.scalars(responses.order_by(Response.responded_at)).all()
+    other_tasks = session.scalars(others.order_by(HumanTask.created_at, HumanTask.id)).all()
     stage = Stage(task.stage) if task.stage in Stage.__members__.values() else None
     return {
         **task_summary(task),
@@ -160,18 +180,18 @@ def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
         "envois": [
             {"date": (d.sent_at or d.due_at).isoformat(), "canal": d.channel, "expediteur": sender,
              "modele": d.template, "statut": d.status}
-            for d, sender in sent
+            for d, sender in sent_rows
         ],
         "reponses": [
             {"date": r.responded_at.isoformat(), "canal": r.channel, "nature": r.nature, "stade": r.stage}
-            for r in responses
+            for r in response_rows
         ],
         "autres_taches": [
             {"type": t.kind, "stade": t.stage, "statut": t.status, "resultat": t.outcome,
              "date": (t.completed_at or t.created_at).isoformat(),
              "votre_structure": t.queue_partner_id == task.queue_partner_id,
              **({"note": t.note} if t.queue_partner_id == task.queue_partner_id else {})}
-            for t in others
+            for t in other_tasks
         ],
     }
 

@@ -19,3 +19,9 @@ def deliver_task(dispatch_id: int) -> str:
 @celery_app.task(name="chaine.run_import")  # type: ignore[untyped-decorator]
 def run_import_task(import_id: int) -> None:
     get_runtime().run_import(import_id)
+
+
+@celery_app.task(name="chaine.purge_expired")  # type: ignore[untyped-decorator]
+def purge_expired_task() -> int:
+    runtime = get_runtime()
+    return len(runtime.purge_expired(now=runtime.clock()).households)

@@ -18,12 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.errors import NotFoundError, ValidationError
-from campaigns.models import Partner, User, UserRole
+from campaigns.models import Partner, User, UserRole, Worker
+from campaigns.workers import add_worker, get_worker
 
 MIN_PASSWORD_LENGTH = 12
 # Argon2 hashes whatever it is given; a cap keeps a huge form field from costing more than a normal one.
 MAX_PASSWORD_LENGTH = 256
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+# The roles that act on the social workers' queues, each account as one worker of its structure.
+WORKER_ROLES = frozenset({UserRole.AGENT, UserRole.SUPERVISEUR})
+WORKER_NAME_LENGTH = 100
 
 # argon2-cffi defaults: Argon2id, RFC 9106 "low memory" profile (t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher()
@@ -74,7 +78,9 @@ def add_user(
     partner: Partner,
     role: str,
     now: datetime,
+    worker_id: int | None = None,
 ) -> User:
+    """An agent or supervisor account acts on the queues as `worker_id`, or as a worker created for it."""
     address = normalize_email(email)
     if len(address) > 254 or not _EMAIL.fullmatch(address):
         raise ValidationError("adresse électronique invalide (format attendu : nom@domaine.fr)")
@@ -95,7 +101,34 @@ def add_user(
     )
     session.add(user)
     session.flush()
+    if user_role in WORKER_ROLES:
+        link_worker(session, user=user, worker_id=worker_id, now=now)
+    elif worker_id is not None:
+        raise ValidationError("seuls les comptes agent et superviseur sont reliés à un agent")
     return user
+
+
+def link_worker(session: Session, *, user: User, worker_id: int | None, now: datetime) -> Worker:
+    """Links an agent or supervisor account to a worker of its partner: `worker_id`, else a new worker named
+    after the account. A supervisor's worker supervises, an agent's does not: the queues check that flag."""
+    role = UserRole(user.role)
+    if role not in WORKER_ROLES:
+        raise ValidationError("seuls les comptes agent et superviseur sont reliés à un agent")
+    supervisor = role is UserRole.SUPERVISEUR
+    if worker_id is None:
+        worker = add_worker(session, partner_id=user.partner_id, name=user.display_name[:WORKER_NAME_LENGTH],
+                            is_supervisor=supervisor, now=now)
+    else:
+        worker = get_worker(session, worker_id, partner_id=user.partner_id)
+        if worker.is_supervisor != supervisor:
+            expected = "superviseur" if supervisor else "agent (non superviseur)"
+            raise ValidationError(f"l'agent n° {worker.id} ne correspond pas au rôle du compte : il faut un {expected}")
+        linked = session.scalar(select(User.id).where(User.worker_id == worker.id, User.id != user.id))
+        if linked is not None:
+            raise ValidationError(f"l'agent n° {worker.id} est déjà relié à un autre compte")
+    user.worker_id = worker.id
+    session.flush()
+    return worker
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

@@ -11,6 +11,7 @@ QUEUE_DISPATCH = "chaine.dispatch"
 QUEUES = (QUEUE_DEFAULT, QUEUE_DISPATCH)
 
 TICK_SECONDS = 60.0
+PURGE_SECONDS = 6 * 3600.0
 
 
 def make_celery(broker_url: str) -> Celery:
@@ -25,7 +26,9 @@ def make_celery(broker_url: str) -> Celery:
         task_routes={"chaine.deliver": {"queue": QUEUE_DISPATCH}},
         broker_connection_retry_on_startup=True,
         timezone="Europe/Paris",
-        beat_schedule={"tick": {"task": "chaine.tick", "schedule": TICK_SECONDS}},
+        beat_schedule={"tick": {"task": "chaine.tick", "schedule": TICK_SECONDS},
+                       # Retention purge of closed households' personal data (idempotent).
+                       "purge": {"task": "chaine.purge_expired", "schedule": PURGE_SECONDS}},
         worker_hijack_root_logger=False,
     )
     return app

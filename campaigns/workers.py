@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.errors import NotFoundError, ValidationError
@@ -25,3 +26,11 @@ def add_worker(session: Session, *, partner_id: int, name: str, is_supervisor: b
     session.add(worker)
     session.flush()
     return worker
+
+
+def has_supervisors(session: Session, partner_id: int) -> bool:
+    """Whether escalated tasks of the structure are kept for its supervisors (see queues.reserve)."""
+    return session.scalar(
+        select(Worker.id).where(Worker.partner_id == partner_id, Worker.is_supervisor.is_(True),
+                                Worker.active.is_(True)).limit(1)
+    ) is not None

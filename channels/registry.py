@@ -24,6 +24,7 @@ def _sms(settings: Settings) -> Channel:
         from_number=None if settings.twilio_messaging_service_sid else settings.twilio_from_number,
         status_callback=settings.public_base_url.rstrip("/") + "/api/v1/twilio/statut",
         max_segments=settings.sms_max_segments,
+        timeout=settings.twilio_timeout_seconds,
         base_url=settings.twilio_api_base_url or None,
     )
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import phonenumbers
@@ -13,8 +16,15 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
+from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
-from campaigns.ports import OutboundMessage, PermanentChannelError, RetryableChannelError, SendResult
+from campaigns.ports import (
+    OutboundMessage,
+    OutcomeUnknownChannelError,
+    PermanentChannelError,
+    RetryableChannelError,
+    SendResult,
+)
 from campaigns.sms_encoding import normalise_sms_typography, sms_info
 
 log = logging.getLogger(__name__)
@@ -87,9 +97,8 @@ class TwilioSmsChannel:
         self.status_callback = status_callback
         self.max_segments = max_segments
         # The default HTTP adapter retries nothing: a silent retry after a read timeout could send the SMS twice.
-        self._client: Any = Client(
-            account_sid, auth_token, http_client=http_client or TwilioHttpClient(timeout=timeout)
-        )
+        self._http = http_client or _HeaderKeepingHttpClient(timeout=timeout)
+        self._client: Any = Client(account_sid, auth_token, http_client=self._http)
         if base_url:
             self._client.api.base_url = base_url.rstrip("/")
 
@@ -113,26 +122,96 @@ class TwilioSmsChannel:
         if self.status_callback:
             params["status_callback"] = self.status_callback
         # Twilio's Messages API has no idempotency key. Exactly-once comes from the Dispatch row state machine
-        # (a row leaves `queued` once, under a row lock, before this call), so the dedup key is never sent to
-        # Twilio. The one gap: a read timeout after Twilio accepted the request is retried and may send twice.
+        # (a row leaves `queued` once, under a row lock, before this call) and, when this call's outcome is
+        # unknown (read timeout, worker killed), from find_sent(): the next attempt asks Twilio first.
         try:
             created = self._client.messages.create(**params)
         except TwilioException as exc:
-            raise _channel_error(exc) from None  # the provider's text may echo the number: not chained
+            # The provider's text may echo the number: not chained.
+            raise _channel_error(exc, retry_after=_retry_after(self._http)) from None
         except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
             log.warning("twilio unreachable: %s", type(exc).__name__)
-            raise RetryableChannelError("provider_unreachable") from None
+            if _never_sent(exc):
+                raise RetryableChannelError("provider_unreachable") from None
+            raise OutcomeUnknownChannelError("provider_timeout") from None
         sid = str(created.sid)
         log.info("twilio accepted %s (%s, %d segment(s))", sid, info.encoding, info.segments)
         return SendResult(status="sending", provider_ref=sid)
 
 
-def _channel_error(exc: Exception) -> RetryableChannelError | PermanentChannelError:
+    def find_sent(self, message: OutboundMessage, *, since: datetime) -> SendResult | None:
+        """Twilio's message to this number with this text created since `since`, if any (ReconcilableChannel).
+
+        The Messages list is filtered by recipient; the newest 50 are enough, since a household gets at most a
+        few SMS a day across every partner (caps). Twilio lists accepted messages at once, queued ones included.
+        """
+        to = french_mobile_e164(message.recipient.phone)
+        if to is None:
+            return None
+        body = normalise_sms_typography(message.body)
+        try:
+            for sent in self._client.messages.list(to=to, limit=50):
+                created = sent.date_created
+                if sent.body == body and (created is None or created >= since):
+                    status = "delivered" if _STATUSES.get(str(sent.status)) == "delivered" else "sending"
+                    return SendResult(status=status, provider_ref=str(sent.sid))
+        except TwilioException as exc:
+            raise _channel_error(exc, retry_after=_retry_after(self._http)) from None
+        except OSError:
+            raise RetryableChannelError("provider_unreachable") from None
+        return None
+
+
+class _HeaderKeepingHttpClient(TwilioHttpClient):  # type: ignore[misc]
+    """Keeps each thread's last response headers: Twilio's exceptions drop them, and a 429 says when to retry."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._local = threading.local()
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        self._local.headers = None
+        response = super().request(*args, **kwargs)
+        self._local.headers = response.headers
+        return response
+
+    def last_headers(self) -> Mapping[str, str]:
+        return getattr(self._local, "headers", None) or {}
+
+
+def _retry_after(http: Any) -> timedelta | None:
+    """The Retry-After of the last answer in this thread (seconds or an HTTP date), if the client kept it."""
+    if not isinstance(http, _HeaderKeepingHttpClient):
+        return None
+    value = str(http.last_headers().get("Retry-After", "")).strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(moment - datetime.now(UTC), timedelta(0)) if moment.tzinfo else None
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """True when the request certainly never reached Twilio (connection refused or not established in time);
+    a read timeout or a connection cut after sending leaves the outcome unknown."""
+    # urllib3's NewConnectionError (connection refused) is a ConnectTimeoutError too.
+    return any(isinstance(arg, MaxRetryError) and isinstance(arg.reason, ConnectTimeoutError) for arg in exc.args)
+
+
+def _channel_error(
+    exc: Exception, *, retry_after: timedelta | None = None
+) -> RetryableChannelError | PermanentChannelError:
     status = int(getattr(exc, "status", 0) or 0)
     code = getattr(exc, "code", None)
     log.warning("twilio refused: HTTP %s, code %s", status, code)
-    if status == 429 or status >= 500 or status == 0:
-        return RetryableChannelError("provider_unavailable")
+    if status == 429:
+        return RetryableChannelError("provider_rate_limited", retry_after=retry_after)
+    if status >= 500 or status == 0:
+        return RetryableChannelError("provider_unavailable", retry_after=retry_after)
     # Bad credentials or a suspended account are not the household's fault: retrying once the configuration is
     # fixed must still reach them, so these are not permanent.
     if status in (401, 403):

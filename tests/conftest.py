@@ -15,6 +15,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from campaigns import migrate
+from campaigns.crypto import generate_key
 from campaigns.db import Base
 from campaigns.partners import add_partner, issue_key
 from campaigns.runtime import Runtime
@@ -25,6 +26,11 @@ PG_ADMIN_DSN = os.environ.get("CHAINE_TEST_PG_ADMIN", "postgresql://postgres:pos
 PG_TEST_DB = f"chaine_test_{os.getpid()}"
 # Redis database per run too (1..15; 0 is left to a production-like default).
 REDIS_URL = os.environ.get("CHAINE_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
+# One pair of data keys for the run, inherited by the processes tests start (CLI, Celery worker, `chaine run`):
+# every process of a test opens what the others encrypted. Tests of the keys themselves pass their own.
+os.environ.setdefault("CHAINE_DATA_KEYS", generate_key())
+os.environ.setdefault("CHAINE_BLIND_INDEX_KEY", generate_key())
+DATA_KEY_ENV = {name: os.environ[name] for name in ("CHAINE_DATA_KEYS", "CHAINE_BLIND_INDEX_KEY")}
 
 
 def pg_url(database: str = PG_TEST_DB) -> str:

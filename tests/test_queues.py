@@ -202,6 +202,21 @@ def test_faux_numero_invalidates_the_phone_for_every_campaign(runtime: Runtime, 
     assert [(c, s, r) for _, c, s, r in dispatch_rows(runtime)][1] == ("sms", "skipped", "no_channel")
 
 
+def test_a_new_number_from_the_partner_is_tried_again(runtime: Runtime, client: TestClient) -> None:
+    ccas, bailleur = structure_with_call(runtime, client)
+    alice = add_worker(client, ccas, "Alice")
+    [task] = tasks(client, ccas)
+    complete(client, ccas, task["id"], alice, "faux_numero")
+    same = client.post("/api/v1/signalements", headers=bailleur, json=[signalement("R-1", montant_dette="1500,00")])
+    assert same.status_code == 200, same.text
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Case.telephone_invalide)).all() == [True]
+    new = client.post("/api/v1/signalements", headers=bailleur, json=[signalement("R-1", telephone="06 11 22 33 44")])
+    assert new.status_code == 200, new.text
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Case.telephone_invalide)).all() == [False]
+
+
 def test_parti_invalidates_the_address_and_opens_a_locate_task(runtime: Runtime, client: TestClient) -> None:
     ccas, _ = structure_with_call(runtime, client, steps=[{"channel": "visite", "announced": False}])
     alice = add_worker(client, ccas, "Alice")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from statsmodels.stats.proportion import (
 from campaigns.statistics import (
     compare,
     compare_many,
+    holm,
     households_needed,
     kaplan_meier,
     rate,
@@ -156,6 +158,15 @@ def test_holm_adjusted_p_values_are_monotone_and_never_below_raw():
     assert adjusted_in_order == sorted(adjusted_in_order)
     # The smallest p is multiplied by the number of tests (4).
     assert ordered[0].p_adjusted == pytest.approx(min(1.0, 4 * ordered[0].p_value))
+
+
+def test_holm_is_statsmodels_holm_on_random_families_with_ties() -> None:
+    rng = random.Random(6)
+    for size in (1, 2, 3, 7, 20):
+        for _ in range(50):
+            raw = [round(rng.random() ** 3, 3) for _ in range(size)]  # rounding makes ties
+            _, expected, _, _ = multipletests(raw, alpha=0.05, method="holm")
+            assert holm(raw) == pytest.approx(list(expected), abs=1e-12)
 
 
 def test_compare_many_of_nothing():

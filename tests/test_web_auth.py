@@ -12,6 +12,8 @@ from fastapi.responses import PlainTextResponse
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from api.access import declare
+from api.access_rules import page
 from api.app import create_app
 from api.web.auth import WebUser, require_roles
 from api.web.sessions import load_secret_key
@@ -72,7 +74,7 @@ def test_login_then_home_lists_what_the_role_opens(client: TestClient, runtime: 
     assert "secure" not in cookie  # http://127.0.0.1 in the tests
     home = client.get("/")
     assert home.status_code == 200 and "<h1>Accueil</h1>" in home.text and "Camille Martin" in home.text
-    assert "Mes tâches" in home.text and "bientôt disponible" in home.text and "CCAS de Nantes" in home.text
+    assert '<a class="fr-link" href="/mes-taches">Mes tâches</a>' in home.text and "CCAS de Nantes" in home.text
     assert "Campagnes" not in home.text and "Évaluation" not in home.text
     assert 'action="/deconnexion"' in home.text
     with runtime.session_factory() as session:
@@ -173,6 +175,7 @@ def test_password_is_stored_as_an_argon2id_hash(runtime: Runtime) -> None:
 def guarded_client(runtime: Runtime) -> Iterator[TestClient]:
     """The application plus a page for admins only, as later pages will declare theirs."""
     app: FastAPI = create_app(runtime)
+    declare(app, "GET", "/page-reservee", page(UserRole.ADMIN))
 
     @app.get("/page-reservee")
     def reserved(user: WebUser = Depends(require_roles(UserRole.ADMIN))) -> PlainTextResponse:  # noqa: B008

@@ -1,4 +1,5 @@
-"""A local stand-in for Twilio's Messages API (create only), with failures on demand, for the real client."""
+"""A local stand-in for Twilio's Messages API (create, list by recipient), with failures on demand, for the real
+client."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import random
 import re
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from campaigns.sms_encoding import sms_info
 
@@ -22,19 +24,31 @@ _MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.jso
 
 @dataclass(frozen=True)
 class Failure:
-    """What to answer instead of creating the message: an HTTP status, a Twilio error code, after a delay."""
+    """What to answer instead of creating the message: an HTTP status, a Twilio error code, after a delay.
+
+    `created`: the message is created all the same and only the answer fails (Twilio accepted it, the client
+    never heard): the case where resending blindly would send it twice.
+    """
 
     status: int
     code: int | None = None
     delay: float = 0.0
+    retry_after: int | None = None
+    created: bool = False
 
     @classmethod
     def server_error(cls, status: int = 500) -> Failure:
         return cls(status, 20500)
 
     @classmethod
-    def rate_limited(cls) -> Failure:
-        return cls(429, 20429)
+    def rate_limited(cls, retry_after: int | None = None) -> Failure:
+        """429, with a Retry-After header (seconds) when given."""
+        return cls(429, 20429, retry_after=retry_after)
+
+    @classmethod
+    def lost_answer(cls, seconds: float) -> Failure:
+        """Creates the message, then answers only after `seconds`: set it past the client's timeout."""
+        return cls(201, None, seconds, created=True)
 
     @classmethod
     def twilio_error(cls, code: int, status: int = 400) -> Failure:
@@ -53,13 +67,14 @@ class Received:
     params: dict[str, str]
     status: int
     sid: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass
 class _Plan:
     next_failures: list[Failure] = field(default_factory=list)
     fraction: float = 0.0
-    fraction_failure: Failure | None = None
+    fraction_failures: tuple[Failure, ...] = ()
     rng: random.Random = field(default_factory=lambda: random.Random(0))
 
 
@@ -70,6 +85,9 @@ class TwilioStandIn:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.received: list[Received] = []
+        # Seconds between creating a message and answering, as a real API takes.
+        self.latency = 0.0
+        self.lookups = 0  # list requests: a client asking whether a message it is unsure of was created
         self._plan = _Plan()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -84,9 +102,9 @@ class TwilioStandIn:
 
     @property
     def created(self) -> list[Received]:
-        """The requests that created a message (201)."""
+        """The requests that created a message (whether or not the client heard the answer)."""
         with self._lock:
-            return [item for item in self.received if item.status == 201]
+            return [item for item in self.received if item.sid is not None]
 
     def _serve(self) -> None:
         self._server.serve_forever(poll_interval=0.05)  # a short poll makes stop() quick
@@ -112,10 +130,12 @@ class TwilioStandIn:
         with self._lock:
             self._plan.next_failures.extend([failure] * times)
 
-    def fail_fraction(self, failure: Failure, fraction: float, seed: int = 0) -> None:
-        """Each later request gets `failure` with probability `fraction` (seeded: runs are reproducible)."""
+    def fail_fraction(self, failure: Failure | Sequence[Failure], fraction: float, seed: int = 0) -> None:
+        """Each later request gets a failure with probability `fraction`, drawn evenly among `failure` when
+        several are given (seeded: runs are reproducible)."""
+        failures = (failure,) if isinstance(failure, Failure) else tuple(failure)
         with self._lock:
-            self._plan.fraction, self._plan.fraction_failure = fraction, failure
+            self._plan.fraction, self._plan.fraction_failures = fraction, failures
             self._plan.rng = random.Random(seed)
 
     def clear_failures(self) -> None:
@@ -126,8 +146,8 @@ class TwilioStandIn:
         with self._lock:
             if self._plan.next_failures:
                 return self._plan.next_failures.pop(0)
-            if self._plan.fraction_failure and self._plan.rng.random() < self._plan.fraction:
-                return self._plan.fraction_failure
+            if self._plan.fraction_failures and self._plan.rng.random() < self._plan.fraction:
+                return self._plan.rng.choice(self._plan.fraction_failures)
             return None
 
     def _record(self, item: Received) -> None:
@@ -138,18 +158,32 @@ class TwilioStandIn:
         expected = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         return path_sid == self.account_sid and header == f"Basic {expected}"
 
-    def handle(self, path: str, auth: str | None, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, path: str, auth: str | None, form: dict[str, str]
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """The answer to a create request: status, JSON body and extra headers."""
         match = _MESSAGES_PATH.match(path)
         if not match:
-            return 404, _error(404, 20404, "The requested resource was not found")
+            return 404, _error(404, 20404, "The requested resource was not found"), {}
         if not self._authorised(auth, match["sid"]):
-            return 401, _error(401, 20003, "Authenticate")
+            return 401, _error(401, 20003, "Authenticate"), {}
         failure = self._next_failure()
+        if failure is not None and failure.created:
+            status, payload = self._create(form)
+            self._stopping.wait(failure.delay)  # the client has given up by now: the answer is lost
+            return status, payload, {}
         if failure is not None:
             if failure.delay:
                 self._stopping.wait(failure.delay)
             self._record(Received(form, failure.status))
-            return failure.status, _error(failure.status, failure.code, "Stand-in failure")
+            headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after is not None else {}
+            return failure.status, _error(failure.status, failure.code, "Stand-in failure"), headers
+        status, payload = self._create(form)
+        if self.latency:
+            self._stopping.wait(self.latency)  # created, answer on its way: a crash now leaves it in doubt
+        return status, payload, {}
+
+    def _create(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if not form.get("To") or not form.get("Body"):
             self._record(Received(form, 400))
             return 400, _error(400, 21604, "A 'To' phone number and a 'Body' are required")
@@ -157,11 +191,29 @@ class TwilioStandIn:
             self._record(Received(form, 400))
             return 400, _error(400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required")
         sid = "SM" + secrets.token_hex(16)
-        self._record(Received(form, 201, sid))
-        return 201, self._message_json(sid, form)
+        item = Received(form, 201, sid)
+        self._record(item)
+        return 201, self._message_json(sid, form, item.created_at)
 
-    def _message_json(self, sid: str, form: dict[str, str]) -> dict[str, Any]:
-        now = format_datetime(datetime.now(UTC))
+    def list_messages(self, path: str, auth: str | None, query: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """`GET .../Messages.json?To=...`: the messages created for that number, newest first (one page)."""
+        match = _MESSAGES_PATH.match(path)
+        if not match:
+            return 404, _error(404, 20404, "The requested resource was not found")
+        if not self._authorised(auth, match["sid"]):
+            return 401, _error(401, 20003, "Authenticate")
+        size = int(query.get("PageSize") or 50)
+        with self._lock:
+            self.lookups += 1
+            mine = [item for item in self.received if item.sid and item.params.get("To") == query.get("To")]
+        page = [self._message_json(item.sid or "", item.params, item.created_at) for item in reversed(mine)]
+        uri = path + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+        return 200, {"messages": page[:size], "page": 0, "page_size": size, "first_page_uri": uri,
+                     "next_page_uri": None, "previous_page_uri": None, "uri": uri, "start": 0,
+                     "end": max(len(page[:size]) - 1, 0)}
+
+    def _message_json(self, sid: str, form: dict[str, str], created_at: datetime) -> dict[str, Any]:
+        now = format_datetime(created_at)
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}.json"
         return {
             "account_sid": self.account_sid,
@@ -197,12 +249,23 @@ def _handler_for(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             form = dict(parse_qsl(self.rfile.read(length).decode("utf-8"), keep_blank_values=True))
-            status, payload = standin.handle(self.path, self.headers.get("Authorization"), form)
+            status, payload, headers = standin.handle(self.path, self.headers.get("Authorization"), form)
+            self._answer(status, payload, headers)
+
+        def do_GET(self) -> None:
+            url = urlsplit(self.path)
+            query = dict(parse_qsl(url.query, keep_blank_values=True))
+            status, payload = standin.list_messages(url.path, self.headers.get("Authorization"), query)
+            self._answer(status, payload, {})
+
+        def _answer(self, status: int, payload: dict[str, Any], headers: dict[str, str]) -> None:
             body = json.dumps(payload).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
             except OSError:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
 from campaigns.models import Case
 from campaigns.referents import attribute_referents, households_at_stage, record_known_referent
@@ -30,7 +31,7 @@ class BatchIn(BaseModel):
 
 
 @router.post("/attributions", summary="Attribuer un référent aux ménages d'un stade (concertation mensuelle)")
-def post_batch(payload: BatchIn, caller: OwnerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def post_batch(payload: BatchIn, caller: OwnerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     if payload.stade not in OPEN_STAGES:
         raise HTTPException(
             status_code=422, detail=[{"champ": "stade", "motif": "stade clos : choisissez un stade ouvert"}])
@@ -41,6 +42,7 @@ def post_batch(payload: BatchIn, caller: OwnerDep, runtime: RuntimeDep) -> dict[
     with runtime.session_factory.begin() as session:
         ids = households_at_stage(session, payload.stade, since=since)
         batch = attribute_referents(session, ids, rules=rules, territory=territory, now=now)
+        audit.change(session, ids, now=now)
     result = batch.result
     return {
         "stade": payload.stade.value,
@@ -71,7 +73,7 @@ class KnownReferentsIn(BaseModel):
 
 
 @router.post("/attributions/referents-connus", summary="Enregistrer les référents déjà connus (règle 0)")
-def post_known(payload: KnownReferentsIn, caller: OwnerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def post_known(payload: KnownReferentsIn, caller: OwnerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
         for index, item in enumerate(payload.referents, start=1):
             household_id = session.scalar(
@@ -80,4 +82,5 @@ def post_known(payload: KnownReferentsIn, caller: OwnerDep, runtime: RuntimeDep)
             if household_id is None:
                 raise HTTPException(status_code=404, detail=f"élément n°{index} : dossier introuvable")
             record_known_referent(session, household_id=household_id, partner_name=item.structure, now=runtime.clock())
+            audit.change(session, [household_id], now=runtime.clock())
         return {"enregistres": len(payload.referents)}

@@ -9,9 +9,8 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import Response
 
 from api.deps import CallerDep, OwnerDep, RuntimeDep
-from campaigns.evaluation import Period, Scope
+from campaigns.evaluation import Period, Scope, reader_scope
 from campaigns.evaluation_live import evaluate_with_events
-from campaigns.models import PartnerKind
 from campaigns.reports import Report, build_report, report_json
 from campaigns.reports_files import report_csv, report_xlsx
 from campaigns.runtime import Runtime
@@ -40,12 +39,9 @@ def _report(runtime: Runtime, period: Period, scope: Scope) -> Report:
 
 @router.get("", summary="Évaluation des contacts sur une période (taux, comparaisons, délais, indicateurs)")
 def get_evaluation(caller: CallerDep, runtime: RuntimeDep, debut: DebutQuery, fin: FinQuery) -> dict[str, Any]:
-    if caller.kind.is_owner:
-        scope = Scope()
-    elif caller.kind in (PartnerKind.BAILLEUR_SOCIAL, PartnerKind.BAILLEUR_PRIVE):
-        # A bailleur sees its own households only (those it pushed), never another bailleur's row.
-        scope = Scope(caller.partner_id, f"ménages signalés par {caller.name}")
-    else:
+    # A bailleur sees its own households only (those it pushed), never another bailleur's row.
+    scope = reader_scope(caller.partner_id, caller.name, caller.kind)
+    if scope is None:
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN,
                             detail="Réservé aux pilotes de la prévention et aux bailleurs (pour leurs ménages).")
     return report_json(_report(runtime, _period(debut, fin), scope))

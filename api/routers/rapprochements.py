@@ -7,7 +7,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
+from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
+from campaigns.audit import merge_households, review_households
 from campaigns.link_reviews import accept_review, merge_list, reject_review, review_list
 from campaigns.merges import MergeConflictError, undo_merge
 
@@ -29,17 +31,21 @@ def _conflict(exc: MergeConflictError) -> HTTPException:
 def list_reviews(
     caller: OwnerDep,
     runtime: RuntimeDep,
+    audit: ApiAuditDep,
     statut: Annotated[ReviewStatus | None, Query()] = ReviewStatus.PENDING,
     limite: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
         status = statut.value if statut is not None else None
-        return {"rapprochements": review_list(session, status=status, limit=limite)}
+        reviews = review_list(session, status=status, limit=limite)
+        audit.read(session, review_households(session, [r["id"] for r in reviews]), now=runtime.clock())
+        return {"rapprochements": reviews}
 
 
 @router.post("/rapprochements/{review_id}/accepter", summary="Même ménage : fusionner (annulable)")
-def accept(review_id: int, caller: OwnerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def accept(review_id: int, caller: OwnerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
+        audit.change(session, review_households(session, [review_id]), now=runtime.clock())
         try:
             merge = accept_review(session, review_id, partner_id=caller.partner_id, now=runtime.clock())
         except MergeConflictError as exc:
@@ -49,8 +55,9 @@ def accept(review_id: int, caller: OwnerDep, runtime: RuntimeDep) -> dict[str, A
 
 
 @router.post("/rapprochements/{review_id}/rejeter", summary="Ménages distincts : ne plus proposer cette paire")
-def reject(review_id: int, caller: OwnerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def reject(review_id: int, caller: OwnerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
+        audit.change(session, review_households(session, [review_id]), now=runtime.clock())
         try:
             reject_review(session, review_id, partner_id=caller.partner_id, now=runtime.clock())
         except MergeConflictError as exc:
@@ -67,8 +74,9 @@ def list_merges(
 
 
 @router.post("/fusions/{merge_id}/annuler", summary="Annuler une fusion : les deux ménages et leurs contacts")
-def undo(merge_id: int, caller: OwnerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def undo(merge_id: int, caller: OwnerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
+        audit.change(session, merge_households(session, [merge_id]), now=runtime.clock())
         try:
             merge = undo_merge(session, merge_id, partner_id=caller.partner_id, now=runtime.clock())
         except MergeConflictError as exc:

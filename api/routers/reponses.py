@@ -11,8 +11,9 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
+from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
-from campaigns.models import Case, HumanTask, Partner
+from campaigns.models import Case, Dispatch, HumanTask, Partner
 from campaigns.returns import record_npai
 from campaigns.scheduling import PARIS
 from campaigns.sequences import record_response
@@ -67,7 +68,7 @@ def _moment(value: datetime | date | None, now: datetime) -> datetime:
 
 
 @router.post("/reponses", status_code=201, summary="Enregistrer une réponse du ménage")
-def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     now = runtime.clock()
     responded_at = _moment(payload.date, now)
     if responded_at > now.astimezone(UTC) and (responded_at - now).total_seconds() > 300:
@@ -91,6 +92,7 @@ def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep) -
             session, household_id=household_id, partner=partner, channel=payload.canal.value,
             nature=payload.nature.value, responded_at=responded_at, now=now, case_id=case_id,
         )
+        audit.change(session, [household_id], now=now)
         return {"id": response.id, "stade": response.stage, "contacts_annules": cancelled}
 
 
@@ -101,9 +103,10 @@ class NpaiIn(BaseModel):
 
 
 @router.post("/npai", status_code=201, summary="Enregistrer un courrier revenu « n'habite pas à l'adresse indiquée »")
-def post_npai(payload: NpaiIn, caller: CallerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def post_npai(payload: NpaiIn, caller: CallerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
         outcome = record_npai(session, dispatch_id=payload.courrier_id, partner_id=caller.partner_id,
                               now=runtime.clock())
+        audit.change(session, [session.get_one(Dispatch, outcome.dispatch_id).household_id], now=runtime.clock())
         return {"courrier_id": outcome.dispatch_id, "statut": "returned",
                 "adresses_invalidees": outcome.invalidated_cases, "tache_recherche": outcome.locate_task_id}

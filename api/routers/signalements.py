@@ -10,11 +10,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import select
 
+from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
 from api.idempotency import find_replay, remember, request_hash
 from campaigns.case_views import case_view
 from campaigns.import_reports import import_report
-from campaigns.imports import create_import, push_items
+from campaigns.imports import create_or_join_import, push_items
 from campaigns.models import Case, Partner
 from campaigns.runtime import Runtime
 
@@ -79,13 +80,15 @@ def _push_csv(runtime: Runtime, caller_id: int, payload: bytes, keyed: tuple[str
         if keyed and (replay := find_replay(session, partner_id=caller_id, key=keyed[0], digest=keyed[1])):
             return replay[0], replay[1], False
         partner = session.get_one(Partner, caller_id)
-        job = create_import(session, partner=partner, source="csv", payload=payload, now=now)
+        # The same file posted twice at once (a retry after a timeout) joins the first job: one import.
+        job, created = create_or_join_import(session, partner=partner, payload=payload, now=now)
         body = import_report(session, job, rejections_url=f"/api/v1/imports/{job.id}/rejets.csv")
         if keyed:
             remember(session, partner_id=caller_id, key=keyed[0], digest=keyed[1], status_code=202, body=body,
                      now=now)
-    runtime.submit_import(job.id, background=True)
-    return 202, body, True
+    if created:
+        runtime.submit_import(job.id, background=True)
+    return 202, body, created
 
 
 @router.post("/signalements", openapi_extra=_PUSH_DOC, summary="Pousser une liste d'impayés (JSON ou CSV)")
@@ -125,10 +128,11 @@ async def push_signalements(
 
 
 @router.get("/signalements/{reference}", summary="Lire un de ses propres dossiers")
-def get_signalement(reference: str, caller: CallerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def get_signalement(reference: str, caller: CallerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
         case = session.scalar(select(Case).where(Case.partner_id == caller.partner_id, Case.reference == reference))
         if case is None:
             # Same answer whether the reference is another partner's or nobody's.
             raise HTTPException(status_code=404, detail="dossier introuvable")
+        audit.read(session, [case.household_id], now=runtime.clock())
         return case_view(session, case, viewer_partner_id=caller.partner_id)

@@ -10,8 +10,10 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
 from campaigns import queues
+from campaigns.audit import task_households
 from campaigns.models import Partner, TaskKind, TaskOutcome, TaskStatus
 from campaigns.task_views import TaskFilters, list_tasks, queue_report, round_stops, task_detail, task_summary
 from campaigns.workers import get_worker
@@ -28,6 +30,7 @@ def _refused(exc: Exception) -> HTTPException:
 def get_tasks(  # noqa: PLR0917 - one parameter per query filter
     caller: CallerDep,
     runtime: RuntimeDep,
+    audit: ApiAuditDep,
     statut: Annotated[TaskStatus | Literal["toutes"], Query(description="Par défaut : à traiter")] = TaskStatus.PENDING,
     type_: Annotated[TaskKind | None, Query(alias="type")] = None,
     echeance: Annotated[date | None, Query(description="Échéance au plus tard ce jour (AAAA-MM-JJ)")] = None,
@@ -43,7 +46,9 @@ def get_tasks(  # noqa: PLR0917 - one parameter per query filter
         limit=limite,
     )
     with runtime.session_factory.begin() as session:
-        return {"taches": list_tasks(session, partner_id=caller.partner_id, filters=filters, now=runtime.clock())}
+        tasks = list_tasks(session, partner_id=caller.partner_id, filters=filters, now=runtime.clock())
+        audit.read(session, task_households(session, [t["id"] for t in tasks]), now=runtime.clock())
+        return {"taches": tasks}
 
 
 @router.get("/taches/resultats", summary="Codes de résultat d'une tâche et leurs libellés")
@@ -70,10 +75,12 @@ def get_round(
     runtime: RuntimeDep,
     date_: Annotated[date, Query(alias="date", description="Jour de la tournée (AAAA-MM-JJ)")],
     agent: Annotated[int, Query(description="Identifiant de l'agent")],
+    audit: ApiAuditDep,
 ) -> Response:
     with runtime.session_factory.begin() as session:
         worker = get_worker(session, agent, partner_id=caller.partner_id)
         stops = round_stops(session, partner_id=caller.partner_id, worker=worker, day=date_)
+        audit.read(session, task_households(session, [s.task_id for s in stops]), now=runtime.clock())
         structure = session.get_one(Partner, caller.partner_id).name
         worker_name = worker.name
     pdf = runtime.round_pdf(structure=structure, worker=worker_name, day=date_, stops=stops)
@@ -82,9 +89,10 @@ def get_round(
 
 
 @router.get("/taches/{task_id}", summary="Une tâche de votre structure, avec ce qu'il faut pour agir")
-def get_task(task_id: int, caller: CallerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def get_task(task_id: int, caller: CallerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
         task = queues.get_task(session, task_id, partner_id=caller.partner_id)
+        audit.read(session, [task.household_id], now=runtime.clock())
         return task_detail(session, task)
 
 
@@ -140,13 +148,15 @@ def post_release(task_id: int, payload: ReleaseIn, caller: CallerDep, runtime: R
 
 
 @router.post("/taches/{task_id}/terminer", summary="Clore une tâche avec son résultat")
-def post_complete(task_id: int, payload: CompleteIn, caller: CallerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def post_complete(task_id: int, payload: CompleteIn, caller: CallerDep, runtime: RuntimeDep,
+                  audit: ApiAuditDep) -> dict[str, Any]:
     try:
         with runtime.session_factory.begin() as session:
             done = queues.complete(
                 session, task_id=task_id, partner_id=caller.partner_id, worker_id=payload.agent_id,
                 outcome=payload.resultat, note=payload.note, now=runtime.clock(), expected_version=payload.version,
             )
+            audit.change(session, [done.task.household_id], now=runtime.clock())
             return {
                 **task_summary(done.task),
                 "contacts_annules": done.cancelled_contacts,

@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import Response
 
+from api.auditing import ProviderAuditDep
 from api.deps import RuntimeDep
 from campaigns.sms_events import apply_delivery_status, record_inbound
 from channels.sms_twilio import french_mobile_e164, is_stop_keyword, map_twilio_status, verify_twilio_signature
@@ -53,7 +54,7 @@ async def status_callback(
 
 @router.post("/entrant", summary="SMS reçu d'un ménage (réponse ou STOP)")
 async def inbound_sms(
-    request: Request, runtime: RuntimeDep,
+    request: Request, runtime: RuntimeDep, audit: ProviderAuditDep,
     signature: Annotated[str | None, Header(alias="X-Twilio-Signature")] = None,
 ) -> Response:
     form = await _signed_form(request, runtime, signature)
@@ -63,4 +64,5 @@ async def inbound_sms(
     with runtime.session_factory.begin() as session:
         outcome = record_inbound(session, phone=phone, is_stop=is_stop_keyword(form.get("Body", "")),
                                  now=runtime.clock())
+        audit.change(session, outcome.households, now=runtime.clock())
     return _twiml(STOP_ACK if outcome.acknowledge_stop else None)

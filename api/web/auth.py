@@ -84,7 +84,13 @@ def pop_notice(request: Request) -> str | None:
 
 
 def current_user(request: Request, runtime: RuntimeDep) -> WebUser:
-    """The signed-in person, checked against the database on every request (disabled accounts are out at once)."""
+    """The signed-in person, checked against the database on every request (disabled accounts are out at once).
+
+    Checked once per request: api.access.enforce_access asks first, the page's own dependencies get the same answer.
+    """
+    cached = getattr(request.state, "user", None)
+    if isinstance(cached, WebUser):
+        return cached
     user_id = request.session.get(_USER_ID)
     if not isinstance(user_id, int):
         if wants_page(request) and request.method == "GET":

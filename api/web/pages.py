@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Match
 
 from api.deps import RuntimeDep
 from api.web.auth import CurrentUserDep, close_session, open_session, pop_notice
@@ -33,18 +33,21 @@ class HomeEntry:
 HOME_ENTRIES = (
     HomeEntry("Mes tâches", "Les appels, visites et diagnostics confiés à vous ou à votre équipe.", "/mes-taches",
               frozenset({UserRole.AGENT, UserRole.SUPERVISEUR})),
+    HomeEntry("Mon équipe", "La file de votre structure, les tâches en retard, la réaffectation des tâches.", "/equipe",
+              frozenset({UserRole.SUPERVISEUR})),
     HomeEntry("Campagnes", "Les campagnes de courriers, SMS, appels et visites : leur déroulement, leurs résultats.",
               "/campagnes", frozenset({UserRole.ADMIN, UserRole.OPERATEUR})),
+    HomeEntry("Administration", "Les partenaires, leurs clés d'API, les comptes et leurs rôles.", "/administration",
+              frozenset({UserRole.ADMIN})),
     HomeEntry("Évaluation", "Les taux de contact et de réponse, agrégés par canal, bailleur, parc et stade.",
               "/evaluation", frozenset({UserRole.EVALUATEUR, UserRole.ADMIN})),
 )
 
 
 def _has_page(request: Request, path: str) -> bool:
-    return any(
-        isinstance(route, Route) and route.path == path and "GET" in (route.methods or ())
-        for route in request.app.routes
-    )
+    # Asks the router itself: FastAPI keeps included routers as single entries of app.routes.
+    scope = {"type": "http", "path": path, "method": "GET", "root_path": ""}
+    return any(route.matches(dict(scope))[0] == Match.FULL for route in request.app.router.routes)
 
 
 @router.get("/connexion", response_class=HTMLResponse)

@@ -6,7 +6,10 @@ from alembic import context
 from sqlalchemy import Connection
 
 from campaigns import models
+from campaigns.crypto_keys import load_keyring
+from campaigns.crypto_types import bind_keyring
 from campaigns.db import Base, make_engine
+from campaigns.settings import get_settings
 
 assert models
 config = context.config
@@ -30,5 +33,7 @@ if connection is not None:
     _run(connection)
 else:
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+    # Migrations that encrypt existing rows need the data keys, as Runtime's engine has them.
+    bind_keyring(engine, lambda: load_keyring(get_settings()))
     with engine.begin() as new_connection:
         _run(new_connection)

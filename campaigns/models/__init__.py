@@ -1,7 +1,18 @@
 """ORM tables, one module per area; import from here."""
 
+from campaigns.models.audit import AuditEvent
+from campaigns.models.campaign_changes import CampaignChange, CampaignStatus
 from campaigns.models.enums import ChannelKind, DispatchStatus, ImportStatus, PartnerKind, Reason, TaskStatus
-from campaigns.models.facts import ClosureFact, DailyFact, DailyReach, FactsRefresh
+from campaigns.models.experiments import Experiment, ExperimentAssignment
+from campaigns.models.facts import (
+    ClosureFact,
+    DailyFact,
+    DailyReach,
+    FactsRefresh,
+    FactStay,
+    MonthlyFact,
+    MonthlyReach,
+)
 from campaigns.models.jobs import IdempotencyRecord, ImportJob, ImportRejection
 from campaigns.models.linkage import BlockKey, HouseholdMerge, LinkReview
 from campaigns.models.parties import ApiKey, Case, CaseChange, Household, HouseholdKey, Partner, StageEntry
@@ -21,8 +32,11 @@ from campaigns.models.users import User, UserRole
 __all__ = [
     "KEPT_ON_RESPONSE",
     "ApiKey",
+    "AuditEvent",
     "BlockKey",
     "Campaign",
+    "CampaignChange",
+    "CampaignStatus",
     "CampaignStep",
     "Case",
     "CaseChange",
@@ -33,6 +47,9 @@ __all__ = [
     "Dispatch",
     "DispatchStatus",
     "Enrollment",
+    "Experiment",
+    "ExperimentAssignment",
+    "FactStay",
     "FactsRefresh",
     "Household",
     "HouseholdKey",
@@ -43,6 +60,8 @@ __all__ = [
     "ImportRejection",
     "ImportStatus",
     "LinkReview",
+    "MonthlyFact",
+    "MonthlyReach",
     "Partner",
     "PartnerKind",
     "Reason",

@@ -55,6 +55,12 @@ class Reason(StrEnum):
     PROVIDER_ERROR = "provider_error"
     MAX_ATTEMPTS = "max_attempts"
     CAMPAIGN_ENDED = "campaign_ended"
+    # The campaign is paused: the row waits, planned, and goes when the campaign resumes.
+    CAMPAIGN_PAUSED = "campaign_paused"
+    # An edit of the campaign removed the step before it was sent.
+    CAMPAIGN_EDITED = "campaign_edited"
+    # A step the household's experiment arm does not have (campaigns.experiments).
+    EXPERIMENT_ARM = "experiment_arm"
 
 
 class TaskStatus(StrEnum):

@@ -29,7 +29,9 @@ class BlockKey(Base):
     __tablename__ = "block_keys"
 
     key_hash: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), primary_key=True, index=True)
+    # No foreign key: this is a derived index of `cases`, rebuilt from them (`linkage_store.rebuild_keys`), and a
+    # key check per row doubled the cost of storing the seven-odd keys of each pushed case.
+    case_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
 
 
 class LinkReview(Base):

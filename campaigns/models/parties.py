@@ -11,12 +11,13 @@ from sqlalchemy import (
     Date,
     ForeignKey,
     Integer,
-    Numeric,
     String,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from campaigns.crypto_types import BlindIndex, EncryptedDate, EncryptedDecimal, EncryptedText
 from campaigns.db import Base, UTCDateTime
 
 
@@ -42,6 +43,8 @@ class ApiKey(Base):
     prefix: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A key given for a limited time (a contractor, a pilot) stops working by itself; None: until revoked.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     partner: Mapped[Partner] = relationship()
 
@@ -86,18 +89,23 @@ class Case(Base):
     parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
     nom: Mapped[str | None] = mapped_column(String(100), nullable=True)
     prenom: Mapped[str] = mapped_column(String(100))
-    date_naissance: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Personal data encrypted at rest (campaigns/crypto_types.py): read and written as plain values.
+    date_naissance: Mapped[date | None] = mapped_column(EncryptedDate("date_naissance"), nullable=True)
     nom_cotitulaire: Mapped[str | None] = mapped_column(String(100), nullable=True)
     prenom_cotitulaire: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    date_naissance_cotitulaire: Mapped[date | None] = mapped_column(Date, nullable=True)
-    adresse: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    complement_adresse: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    date_naissance_cotitulaire: Mapped[date | None] = mapped_column(
+        EncryptedDate("date_naissance_cotitulaire"), nullable=True)
+    adresse: Mapped[str | None] = mapped_column(EncryptedText("adresse"), nullable=True)
+    complement_adresse: Mapped[str | None] = mapped_column(EncryptedText("complement_adresse"), nullable=True)
     code_postal: Mapped[str | None] = mapped_column(String(5), nullable=True)
     commune: Mapped[str] = mapped_column(String(100))
-    telephone: Mapped[str | None] = mapped_column(String(20), nullable=True)
-    email: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    montant_dette: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
-    loyer_mensuel: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), nullable=True)
+    telephone: Mapped[str | None] = mapped_column(EncryptedText("telephone"), nullable=True)
+    # HMAC of the phone, kept equal to `telephone` (set with the plain number): inbound SMS find households by it.
+    telephone_index: Mapped[str | None] = mapped_column(
+        BlindIndex(), nullable=True, index=True, info={"blind_index_of": "telephone"})
+    email: Mapped[str | None] = mapped_column(EncryptedText("email"), nullable=True)
+    montant_dette: Mapped[Decimal | None] = mapped_column(EncryptedDecimal("montant_dette"), nullable=True)
+    loyer_mensuel: Mapped[Decimal | None] = mapped_column(EncryptedDecimal("loyer_mensuel"), nullable=True)
     date_premier_impaye: Mapped[date | None] = mapped_column(Date, nullable=True)
     allocataire: Mapped[str | None] = mapped_column(String(10), nullable=True)
     numero_allocataire: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -112,6 +120,13 @@ class Case(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Personal data erased after the retention period (campaigns/retention.py); ids, stage and dates stay.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+@event.listens_for(Case.telephone, "set")
+def _index_phone(target: Case, value: str | None, _old: object, _initiator: object) -> None:
+    target.telephone_index = value
 
 
 class CaseChange(Base):

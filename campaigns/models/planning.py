@@ -48,6 +48,15 @@ class Campaign(Base):
     falc: Mapped[str] = mapped_column(String(20), default="menage")
     # Unit cost of one contact per channel, in euros ({"courrier": 1.2, "sms": 0.08}), for cost per response.
     unit_costs: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    # Lifecycle (campaigns/campaign_lifecycle.py): brouillon, active, en_pause, terminee. `active` stays the
+    # flag the planning and sending code reads: true exactly while the status is `active`.
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    # The operator the owner delegates this campaign to (ADIL, association): its calls and visits go to that
+    # queue, and its users see this campaign's households only (domain.md §10.1 req. 41).
+    delegate_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True, index=True)
+    # Days the personal data of a closed household stay (domain.md §10.1 req. 37); None: CHAINE_RETENTION_DAYS.
+    # A household enrolled in several campaigns keeps them for the longest period (campaigns/retention.py).
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     steps: Mapped[list[CampaignStep]] = relationship(
@@ -96,9 +105,11 @@ class Dispatch(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(100), unique=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id"), index=True)
-    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    # Copies of the enrollment's, for queries; no foreign key of their own: the enrollment's keys already hold
+    # them, and each key costs a trigger per row on the hottest insert of intake (two dispatches a household).
+    campaign_id: Mapped[int] = mapped_column(Integer)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
-    stage_entry_id: Mapped[int] = mapped_column(ForeignKey("stage_entries.id"))
+    stage_entry_id: Mapped[int] = mapped_column(Integer)
     stage: Mapped[str] = mapped_column(String(40))
     step_position: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(20))

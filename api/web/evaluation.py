@@ -1,0 +1,194 @@
+"""The evaluation page (/evaluation): charts and tables of aggregates only, filters, CSV/XLSX exports.
+
+Open to evaluators and administrators. Everything shown comes from `campaigns.reports` (small cells "< 5", no name,
+address or allocataire number) and the charts from `campaigns.reports_charts`, the same as `chaine rapport`. A user
+of a bailleur partner reads its own households only (`reader_scope`, the API's rule).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
+
+from api.deps import RuntimeDep
+from api.web.auth import WebUser, require_roles
+from api.web.templating import render
+from campaigns.evaluation import PARC_LABELS, Period, Scope, reader_scope
+from campaigns.evaluation_data import BAILLEUR_KINDS, day_of
+from campaigns.evaluation_live import evaluate_with_events
+from campaigns.models import Partner, PartnerKind, UserRole
+from campaigns.reports import CURVE_DAYS, Report, build_report
+from campaigns.reports_charts import CHART_CSS, format_cell, report_charts
+from campaigns.reports_files import report_csv, report_xlsx
+from campaigns.runtime import Runtime
+from campaigns.stages import OPEN_STAGES
+
+router = APIRouter(include_in_schema=False)
+EvaluatorDep = Annotated[WebUser, Depends(require_roles(UserRole.EVALUATEUR, UserRole.ADMIN))]
+MAX_DAYS = 3 * 366
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Shown in their own sections rather than among "Tous les tableaux".
+_SHOWN_ELSEWHERE = {"comparaisons", "experiences"}
+_PAGE_CSS = CHART_CSS + "\n.evaluation-graphique{overflow-x:auto}\n"
+
+
+@dataclass
+class Filters:
+    """The GET form: période, stade, bailleur, parc; `errors` name the field in French."""
+
+    debut: str = ""
+    fin: str = ""
+    stade: str = ""
+    bailleur: str = ""
+    parc: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    def query(self) -> str:
+        """The filters as a query string (codes and ids only: nothing personal goes in a URL)."""
+        return urlencode({k: v for k, v in (("debut", self.debut), ("fin", self.fin), ("stade", self.stade),
+                                            ("bailleur", self.bailleur), ("parc", self.parc)) if v})
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    scope: Scope  # before the filters
+    bailleurs: list[tuple[int, str]]  # the bailleur filter's choices (none for a bailleur reading its own)
+
+
+def _reader(runtime: Runtime, user: WebUser) -> Reader:
+    with runtime.session_factory() as session:
+        kind = PartnerKind(session.scalars(select(Partner.kind).where(Partner.id == user.partner_id)).one())
+        scope = reader_scope(user.partner_id, user.partner_name, kind, evaluator=True)
+        assert scope is not None  # the evaluator role opens every partner kind
+        bailleurs = [] if scope.bailleur_reader else [
+            (i, name) for i, name in session.execute(
+                select(Partner.id, Partner.name).where(Partner.kind.in_(BAILLEUR_KINDS)).order_by(Partner.name))]
+    return Reader(scope, bailleurs)
+
+
+def _parse(filters: Filters, reader: Reader, today: date) -> tuple[Period, Scope] | None:
+    """The period and the scope asked for, or None with `filters.errors` filled in."""
+    days: dict[str, date] = {}
+    defaults = {"debut": today - timedelta(days=364), "fin": today}
+    for name, label in (("debut", "début"), ("fin", "fin")):
+        text = getattr(filters, name).strip()
+        try:
+            days[name] = date.fromisoformat(text) if text else defaults[name]
+        except ValueError:
+            filters.errors[name] = f"Date de {label} invalide : utilisez le format AAAA-MM-JJ, par exemple 2026-01-31."
+    if not filters.errors:
+        if days["fin"] < days["debut"]:
+            filters.errors["fin"] = "La date de fin doit suivre la date de début."
+        elif (days["fin"] - days["debut"]).days > MAX_DAYS:
+            filters.errors["fin"] = "La période ne peut pas dépasser trois ans."
+    stage = filters.stade or None
+    if stage is not None and stage not in {s.value for s in OPEN_STAGES}:
+        filters.errors["stade"] = "Stade inconnu : choisissez un stade de la liste."
+    parc = filters.parc or None
+    if parc is not None and parc not in PARC_LABELS:
+        filters.errors["parc"] = "Parc inconnu : choisissez « parc social » ou « parc privé »."
+    bailleur = None
+    if filters.bailleur and not reader.scope.bailleur_reader:
+        names = dict(reader.bailleurs)
+        bailleur = int(filters.bailleur) if filters.bailleur.isdigit() else None
+        if bailleur not in names:
+            filters.errors["bailleur"] = "Bailleur inconnu : choisissez un bailleur de la liste."
+    if filters.errors:
+        return None
+    filters.debut, filters.fin = days["debut"].isoformat(), days["fin"].isoformat()
+    base = reader.scope
+    parts = [base.label] if base.bailleur_reader else []
+    if bailleur is not None:
+        parts.append(f"ménages signalés par {dict(reader.bailleurs)[bailleur]}")
+    if stage is not None:
+        parts.append("stade : " + next(s.label for s in OPEN_STAGES if s.value == stage))
+    if parc is not None:
+        parts.append(PARC_LABELS[parc])
+    scope = Scope(base.bailleur_id if base.bailleur_reader else bailleur, " · ".join(parts) or base.label,
+                  stage=stage, parc=parc, bailleur_reader=base.bailleur_reader)
+    return Period(days["debut"], days["fin"]), scope
+
+
+def _report(runtime: Runtime, period: Period, scope: Scope) -> Report:
+    with runtime.session_factory() as session:
+        evaluation = evaluate_with_events(session, period=period, scope=scope, now=runtime.clock())
+    return build_report(evaluation)
+
+
+def _filters(debut: str = "", fin: str = "", stade: str = "", bailleur: str = "", parc: str = "") -> Filters:
+    return Filters(debut, fin, stade, bailleur, parc)
+
+
+FiltersDep = Annotated[Filters, Depends(_filters)]
+
+
+@router.get("/evaluation", response_class=HTMLResponse)
+def evaluation_page(request: Request, user: EvaluatorDep, runtime: RuntimeDep, filters: FiltersDep) -> HTMLResponse:
+    reader = _reader(runtime, user)
+    parsed = _parse(filters, reader, day_of(runtime.clock()))
+    context: dict[str, Any] = {
+        "user": user, "filters": filters, "reader": reader, "stages": [(s.value, s.label) for s in OPEN_STAGES],
+        "parcs": list(PARC_LABELS.items()), "report": None, "charts": [], "tables": [], "fmt": format_cell,
+    }
+    if parsed is None:
+        return render(request, "evaluation/index.html", context, status_code=400)
+    period, scope = parsed
+    report = _report(runtime, period, scope)
+    charts = report_charts(report, CURVE_DAYS)
+    context |= {
+        "report": report, "query": filters.query(),
+        "charts": [{"chart": c, "svg": Markup(c.svg)} for c in charts],  # noqa: S704 - built and escaped by reports_charts
+        "summary": report.table("synthese"), "comparisons": report.table("comparaisons"),
+        "experiments": next((t for t in report.tables if t.key == "experiences"), None),
+        "tables": [t for t in report.tables if t.key not in _SHOWN_ELSEWHERE],
+    }
+    return render(request, "evaluation/index.html", context)
+
+
+def _export(runtime: Runtime, user: WebUser, filters: Filters) -> tuple[Report, Period] | None:
+    reader = _reader(runtime, user)
+    parsed = _parse(filters, reader, day_of(runtime.clock()))
+    if parsed is None:
+        return None
+    return _report(runtime, *parsed), parsed[0]
+
+
+def _attachment(period: Period, extension: str) -> dict[str, str]:
+    name = f"evaluation_{period.start.isoformat()}_{period.end.isoformat()}.{extension}"
+    return {"Content-Disposition": f'attachment; filename="{name}"'}
+
+
+def _invalid(request: Request, filters: Filters) -> HTMLResponse:
+    return render(request, "erreur.html", {
+        "title": "Export impossible",
+        "message": "Les filtres de l'export sont invalides : " + " ".join(filters.errors.values()),
+    }, status_code=400)
+
+
+@router.get("/evaluation/export.csv")
+def evaluation_csv(request: Request, user: EvaluatorDep, runtime: RuntimeDep, filters: FiltersDep) -> Response:
+    built = _export(runtime, user, filters)
+    if built is None:
+        return _invalid(request, filters)
+    return Response(report_csv(built[0]), media_type="text/csv; charset=utf-8", headers=_attachment(built[1], "csv"))
+
+
+@router.get("/evaluation/export.xlsx")
+def evaluation_xlsx(request: Request, user: EvaluatorDep, runtime: RuntimeDep, filters: FiltersDep) -> Response:
+    built = _export(runtime, user, filters)
+    if built is None:
+        return _invalid(request, filters)
+    return Response(report_xlsx(built[0]), media_type=XLSX, headers=_attachment(built[1], "xlsx"))
+
+
+@router.get("/evaluation/graphiques.css")
+def charts_css() -> Response:
+    """The charts' few rules, as a file of this site: the pages' security policy allows no inline style."""
+    return Response(_PAGE_CSS, media_type="text/css; charset=utf-8", headers={"Cache-Control": "max-age=3600"})

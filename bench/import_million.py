@@ -1,0 +1,92 @@
+"""A 1,000,000-row CSV (5 % of the rows wrong in one field) posted to the API: answered with row-level rejections for
+the bad rows, the others accepted; prints the time, rows/s, the report and the API process's peak RSS.
+
+The CSV fuzz corpus (tests/test_bad_input_csv.py) runs in CI; this file is its 1M-row case, too slow for CI.
+Run: .venv/bin/python bench/import_million.py [--rows 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.intake import _free_port, _fresh_database, _own_peak_mb  # noqa: E402
+from campaigns import migrate  # noqa: E402
+from campaigns.partners import add_partner, issue_key  # noqa: E402
+from campaigns.runtime import Runtime, utc_now  # noqa: E402
+from campaigns.settings import Settings  # noqa: E402
+
+HEADER = "reference;stade;date_stade;nom;prenom;date_naissance;adresse;code_postal;commune;telephone;montant_dette"
+
+
+def _csv(rows: int) -> tuple[bytes, int]:
+    rng = random.Random(1)
+    lines, bad = [HEADER], 0
+    for i in range(rows):
+        postcode, born = "44000", f"{1 + i % 28:02d}/{1 + i % 12:02d}/{1940 + i % 60}"
+        if rng.random() < 0.05:
+            bad += 1
+            postcode = "4400"  # one wrong field: a row-level rejection
+        lines.append(f"M{i:07d};assignation;15/11/2026;Nom{i};Prénom{i % 97};{born};{i % 300} rue Neuve;{postcode};"
+                     f"Nantes;06{i:08d};{i % 5000},50")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8"), bad
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    url = _fresh_database("chaine_million")
+    runtime = Runtime(Settings(database_url=url))
+    migrate.upgrade(runtime.engine)
+    with runtime.session_factory.begin() as session:
+        key = issue_key(session, partner=add_partner(session, name="Habitat 44", kind="bailleur_social",
+                                                     now=utc_now()), now=utc_now())
+    runtime.engine.dispose()
+    body, bad = _csv(args.rows)
+    port = _free_port()
+    data_dir = tempfile.mkdtemp(prefix="chaine-million-")
+    env = os.environ | {"CHAINE_DATABASE_URL": url, "CHAINE_DATA_DIR": data_dir}
+    api = subprocess.Popen([sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port),
+                            "--log-level", "warning"], cwd=ROOT, env=env)
+    base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/api/v1/sante", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        started = time.perf_counter()
+        answer = httpx.post(f"{base}/api/v1/signalements", content=body, timeout=600,
+                            headers=headers | {"Content-Type": "text/csv"})
+        answer.raise_for_status()
+        report = answer.json()
+        while report["statut"] in ("pending", "running"):
+            time.sleep(2)
+            report = httpx.get(f"{base}{answer.headers['Location']}", headers=headers, timeout=60).json()
+        elapsed = time.perf_counter() - started
+        peak = _own_peak_mb(api.pid)
+    finally:
+        api.terminate()
+        api.wait(60)
+    print(f"file: {args.rows:,} rows, {len(body) / 1_048_576:.0f} MB, {bad:,} with a wrong postcode")
+    print(f"status {report['statut']}, error {report['erreur']!r}")
+    print(f"created {report['crees']:,}, rejected {report['rejetes']:,} (expected {bad:,}), "
+          f"{len(report['rejets'])} rejections listed in the report, all in {report['rejets_csv']}")
+    print(f"elapsed {elapsed:.0f} s, {args.rows / elapsed:,.0f} rows/s; API peak RSS {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

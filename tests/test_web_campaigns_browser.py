@@ -1,0 +1,207 @@
+"""The campaign pages in headless Chromium (Debian's), driven by Playwright, as a new user of the DDETS: from the
+ADIL 44 preset to the supervision of the contacts sent, and the campaign form with the keyboard only.
+
+The server runs in this process (uvicorn in a thread) on the test's PostgreSQL runtime, so that the test's clock
+is the server's: the test moves time on and runs the tick, as `chaine beat` would."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from api.app import create_app
+from campaigns.runtime import Runtime
+from tests.conftest import Clock, new_partner
+from tests.factories import signalement
+from tests.test_web_auth import PASSWORD, new_user
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ADMIN = "pilote@ddets44.gouv.fr"
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(pg_runtime: Runtime) -> Iterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(pg_runtime), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn-test", daemon=True)
+    thread.start()
+    try:
+        for _ in range(150):
+            if server.started:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("uvicorn did not start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(30)
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def _page(browser: Browser, problems: list[str]) -> Page:
+    page = browser.new_page(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    page.on("console", lambda m: problems.append(m.text) if _is_problem(m) else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    return page
+
+
+def _is_problem(message: ConsoleMessage) -> bool:
+    return message.type in ("error", "warning") or "Policy" in message.text
+
+
+def _log_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/")
+    page.get_by_label("Adresse électronique").fill(ADMIN)
+    page.locator("#password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+
+
+def _focused(page: Page) -> str:
+    return str(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
+
+
+def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Browser, pg_runtime: Runtime,
+                                                 clock: Clock) -> None:
+    new_partner(pg_runtime, "DDETS 44", "etat")
+    _, bailleur = new_partner(pg_runtime, "Habitat 44", "bailleur_social")
+    new_user(pg_runtime, email=ADMIN, role="admin", partner="DDETS 44")
+    problems: list[str] = []
+    page = _page(browser, problems)
+    _log_in(page, live_server)
+
+    page.get_by_role("link", name="Campagnes").first.click()
+    page.wait_for_url(f"{live_server}/campagnes")
+    page.get_by_role("link", name="Créer une campagne").click()
+    page.get_by_text("ADIL 44 — aller-vers (force publique)").click()  # as a person clicks the label
+    page.get_by_label("Nom de la campagne").fill("ADIL 44 — aller-vers 2027")
+    page.get_by_role("button", name="Créer le brouillon").click()
+    page.wait_for_url(re.compile(r".*/campagnes/\d+/modifier$"))
+    campaign_url = page.url.removesuffix("/modifier")
+    assert "Brouillon créé à partir du modèle" in page.locator("#avis").inner_text()
+
+    # The call comes ten days after the letter instead of seven.
+    page.locator("#etape-2-delay_days").fill("10")
+    page.get_by_role("button", name="Enregistrer").click()
+    page.wait_for_url(campaign_url)
+    assert "Campagne enregistrée : 1 champ(s) modifié(s)." in page.locator("#avis").inner_text()
+    assert "10 jour(s) après l'étape précédente" in page.locator("#table-etapes").inner_text()
+
+    page.get_by_role("link", name="Aperçu des messages", exact=True).click()
+    letter = page.get_by_role("link", name="Voir le courrier en PDF").first
+    pdf = page.request.get(live_server + str(letter.get_attribute("href")))
+    assert pdf.status == 200 and pdf.body().startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+    assert "Tâche « visite inopinée »" in page.locator("main").inner_text()
+
+    page.get_by_role("link", name="Simulation", exact=True).click()
+    assert "0 ménage(s) concerné(s)" in page.locator("#resume-simulation").inner_text()
+
+    page.get_by_role("link", name="La campagne", exact=True).click()
+    page.get_by_role("button", name="Activer la campagne").click()
+    page.wait_for_url(campaign_url)
+    assert "Campagne activée" in page.locator("#avis").inner_text()
+
+    # A bailleur pushes its list through the API: one household whose concours de la force publique was granted.
+    pushed = httpx.post(f"{live_server}/api/v1/signalements", headers=bailleur, timeout=30,
+                        json=[signalement("R-1", stade="octroi_force_publique")])
+    assert pushed.status_code == 200, pushed.text
+    clock.advance(hours=1)
+    assert pg_runtime.tick() == 1  # the letter
+    clock.advance(days=12)
+    # Ten days after the letter is a Saturday: the call is due on Monday, a task in the DDETS's queue.
+    assert pg_runtime.tick() == 1
+
+    page.get_by_role("link", name="Supervision", exact=True).click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Supervision du 07/12/2026"
+    assert "1 ménage(s) inscrit(s)" in page.locator("main").inner_text()
+    calls = page.locator("#table-statuts tbody tr", has_text="appel").inner_text()
+    assert calls.split("\t")[:5] == ["appel", "0", "0", "0", "1"]
+    assert page.locator("#table-files tbody tr").inner_text().split("\t") == ["DDETS 44", "1", "0", "0"]
+    page.get_by_label("Jour").fill("2026-11-25")
+    page.get_by_role("button", name="Afficher").click()
+    letters = page.locator("#table-statuts tbody tr", has_text="courrier").inner_text()
+    assert letters.split("\t")[:5] == ["courrier", "0", "0", "0", "1"]
+    assert re.search(r"Import n° \d+ de Habitat 44", page.locator("main").inner_text())
+    assert problems == []
+
+
+def test_campaign_form_with_the_keyboard_only(live_server: str, browser: Browser, pg_runtime: Runtime) -> None:
+    _, key = new_partner(pg_runtime, "DDETS 44", "etat")
+    new_user(pg_runtime, email=ADMIN, role="admin", partner="DDETS 44")
+    created = httpx.post(f"{live_server}/api/v1/campagnes/modeles/vendee_cdp", headers=key, timeout=30,
+                         json={"nom": "Vendée — CDP"})
+    campaign_id = created.json()["id"]
+    problems: list[str] = []
+    page = _page(browser, problems)
+    _log_in(page, live_server)
+    page.goto(f"{live_server}/campagnes/{campaign_id}/modifier")
+    # Every field of the form in document order; a radio group is one stop (its checked radio).
+    expected = page.evaluate("""() => {
+        const seen = new Set();
+        const fields = '#formulaire input:not([type=hidden]), #formulaire select, #formulaire button';
+        return [...document.querySelectorAll(fields)]
+            .filter(el => {
+                if (el.type !== 'radio') return true;
+                if (seen.has(el.name)) return false;
+                const group = [...document.querySelectorAll(`#formulaire input[name="${el.name}"]`)];
+                const stop = group.find(r => r.checked) || group[0];
+                if (stop === el) { seen.add(el.name); return true; }
+                return false;
+            })
+            .map(el => el.id);
+    }""")
+    assert expected[0] == "name" and expected[-1] == "enregistrer" and len(expected) > 100
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if _focused(page) == "name":
+            break
+    else:
+        pytest.fail("the name field never got the focus")
+    reached = ["name"]
+    for _ in range(2 * len(expected)):
+        page.keyboard.press("Tab")
+        focused = _focused(page)
+        # A time field takes one Tab per part (hours, then minutes): the same field twice in a row.
+        if focused != reached[-1]:
+            reached.append(focused)
+        if focused == "enregistrer":
+            break
+    assert reached == expected
+
+    # Back to the delay of step 3, typed with the keyboard; Enter sends the form.
+    page.focus("#etape-3-delay_days")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("21")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}/campagnes/{campaign_id}")
+    assert "Campagne enregistrée : 1 champ(s) modifié(s)." in page.locator("#avis").inner_text()
+    assert "21 jour(s) après l'étape précédente" in page.locator("#table-etapes").inner_text()
+    assert problems == []
