@@ -31,7 +31,10 @@ def _plan(runtime: Runtime, households: int) -> None:
     new_partner(runtime, "DDETS 44", "etat")
     partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
     # SMS rather than letters: the point is the claiming, and PDF rendering would dominate the run time.
-    campaign(runtime, owner="DDETS 44", steps=[{"channel": "sms", "template": "relance"}])
+    # The worker process checks sending hours on the wall clock, not the tests' clock: open every hour of every day,
+    # or the test would fail when run in the evening or on a Sunday.
+    campaign(runtime, owner="DDETS 44", steps=[{"channel": "sms", "template": "relance"}],
+             sending_hours={"days": list(range(7)), "start": "00:00", "end": "23:59"})
     from campaigns.imports import push_items
     from campaigns.models import Partner
 
@@ -120,6 +123,7 @@ def test_celery_worker_delivers_due_steps_exactly_once(
             assert set(session.scalars(select(Dispatch.attempts))) == {1}
     finally:
         worker.terminate()
-        output, _ = worker.communicate(timeout=30)
+        # Warm shutdown waits for the pool's children: on a loaded 2-core machine that took over 30 s.
+        output, _ = worker.communicate(timeout=120)
         if worker.returncode not in (0, -15):
             print(output)

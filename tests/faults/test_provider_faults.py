@@ -67,13 +67,19 @@ def test_smtp_server_down_then_back(rig: Rig) -> None:
             rig.wait_settled(timeout=300)
     finally:
         sink.stop()
-    received = Counter(rcpt for line in _journal(rig) for rcpt in line["rcpt"])
+    journal = _journal(rig)
+    # SMTP has no look-up and no idempotency key but the Message-ID (derived from the dedup key): the server killed
+    # after accepting a message and before its reply reached us leaves the outcome unknown, and the retry carries
+    # the same Message-ID, which mailboxes drop. Those copies are counted apart; another Message-ID would be a
+    # real duplicate.
+    pairs = {(str(rcpt), str(line["message_id"])) for line in journal for rcpt in line["rcpt"]}  # type: ignore[union-attr]
+    received = Counter(rcpt for rcpt, _ in pairs)
     figures = rig.census(f"serveur SMTP arrêté {SMTP_OUTAGE:.0f} s", received, started)
+    figures.same_id_resends = sum(len(line["rcpt"]) for line in journal) - len(pairs)  # type: ignore[arg-type]
     figures.report()
-    message_ids = Counter(line["message_id"] for line in _journal(rig))
-    assert max(message_ids.values()) == 1
     assert (figures.lost, figures.duplicates, figures.misrecorded) == (0, 0, 0)
     assert figures.sent == BATCH // 2
+    assert figures.same_id_resends <= 8  # at most the messages in flight when the server died (8 processes)
 
 
 def _journal(rig: Rig) -> list[dict[str, object]]:

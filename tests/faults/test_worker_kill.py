@@ -20,11 +20,11 @@ def test_kill_9_of_a_worker_mid_batch_loses_and_duplicates_nothing(rig: Rig) -> 
     started = time.monotonic()
     first = rig.start_worker(concurrency=8)
     with rig.ticking():
-        wait_for(lambda: len(rig.standin.created) >= BATCH // 3, timeout=240, what="first third sent")
+        wait_for(lambda: len(rig.standin.created) >= BATCH // 3, timeout=max(240, BATCH / 10), what="first third sent")
         first.kill9()
         in_flight = rig.statuses()
         rig.start_worker(concurrency=8)
-        rig.wait_settled(timeout=300)
+        rig.wait_settled(timeout=max(300, BATCH / 5))
     figures = rig.census("kill -9 d'un worker Celery", sms_received(rig.standin), started)
     figures.report()
     print(f"rows at the kill: {dict(in_flight)}; in-doubt rows looked up at Twilio: {rig.standin.lookups}")
