@@ -1,8 +1,10 @@
 """Pushes 100,000 signalements through the HTTP API into PostgreSQL; prints rows/s and the API's peak RSS.
 
-15% of the rows are households already pushed by a first partner, pushed again by a second one (other
-references, no allocataire number, names in capitals) so that matching works for its living.
-Run: .venv/bin/python bench/intake.py [--rows 100000] [--batch 5000] [--clients 2] [--api-processes N]
+The first 85% come from the département's bailleurs pushing their lists at the same time (--bailleurs, default 4;
+one partner's pushes are serialised, so --bailleurs 1 measures a single bailleur). The other 15% are households
+already pushed, pushed again by the DDETS (other references, no allocataire number, names in capitals) so that
+matching works for its living.
+Run: .venv/bin/python bench/intake.py [--rows 100000] [--batch 5000] [--clients 2] [--bailleurs 4] [--api-processes N]
 """
 
 from __future__ import annotations
@@ -41,12 +43,18 @@ def _fresh_database(name: str) -> str:
     return ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1) + f"/{name}"
 
 
-def _setup(url: str) -> tuple[str, str]:
+BAILLEURS = ("Habitat 44", "Nantes Métropole Habitat", "Atlantique Habitat", "CDC Habitat", "Harmonie Habitat",
+             "La Nantaise d'Habitations", "Aiguillon Construction", "Silène")
+
+
+def _setup(url: str, bailleurs: int = 1) -> tuple[list[str], str]:
+    """(the bailleurs' keys, the DDETS's key)."""
     runtime = Runtime(Settings(database_url=url))
     migrate.upgrade(runtime.engine)
     with runtime.session_factory.begin() as session:
         keys = []
-        for name, kind in (("Habitat 44", "bailleur_social"), ("DDETS 44", "etat")):
+        partners = [(name, "bailleur_social") for name in BAILLEURS[:bailleurs]] + [("DDETS 44", "etat")]
+        for name, kind in partners:
             partner = add_partner(session, name=name, kind=kind, now=utc_now())
             keys.append(issue_key(session, partner=partner, now=utc_now()))
         # A campaign covering every stage: each new household is enrolled and its steps planned.
@@ -57,7 +65,7 @@ def _setup(url: str) -> tuple[str, str]:
             "steps": [{"channel": "courrier", "template": "information_etat"},
                       {"channel": "sms", "template": "relance", "delay_days": 10}]}), now=utc_now())
     runtime.engine.dispose()
-    return keys[0], keys[1]
+    return keys[:-1], keys[-1]
 
 
 def _free_port() -> int:
@@ -94,20 +102,26 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--bailleurs", type=int, default=4, choices=range(1, len(BAILLEURS) + 1),
+                        help="bailleurs sharing the first 85%% of the rows, pushing at the same time")
     parser.add_argument("--api-processes", type=int, default=os.cpu_count() or 1,
                         help="uvicorn worker processes (default: one per core)")
     args = parser.parse_args()
     url = _fresh_database("chaine_bench")
-    key_a, key_b = _setup(url)
+    bailleur_keys, key_b = _setup(url, args.bailleurs)
     second = int(args.rows * 0.15)
     households = household_rows(args.rows - second)
     repeats = [{**row, "reference": f"E{i:07d}", "nom": row["nom"].upper(), "numero_allocataire": None}
                for i, row in enumerate(households[:second])]
     batches: list[tuple[str, bytes]] = []
-    for key, rows in ((key_a, households), (key_b, repeats)):
-        for start in range(0, len(rows), args.batch):
-            batches.append((key, orjson.dumps([{k: v for k, v in r.items() if v is not None}
-                                               for r in rows[start:start + args.batch]])))
+    for index, start in enumerate(range(0, len(households), args.batch)):
+        # Batches dealt round-robin: the bailleurs' pushes interleave, as when they send at the same time.
+        key = bailleur_keys[index % len(bailleur_keys)]
+        batches.append((key, orjson.dumps([{k: v for k, v in r.items() if v is not None}
+                                           for r in households[start:start + args.batch]])))
+    for start in range(0, len(repeats), args.batch):
+        batches.append((key_b, orjson.dumps([{k: v for k, v in r.items() if v is not None}
+                                             for r in repeats[start:start + args.batch]])))
     port = _free_port()
     env = os.environ | {"CHAINE_DATABASE_URL": url, "CHAINE_DATA_DIR": "/tmp/chaine-bench"}
     api = subprocess.Popen(api_command(port, args.api_processes), cwd=ROOT, env=env)
@@ -132,7 +146,7 @@ def main() -> None:
 
         started = time.perf_counter()
         # First partner's lists first, then the second partner's: its rows must find existing households.
-        first = [b for b in batches if b[0] == key_a]
+        first = [b for b in batches if b[0] != key_b]
         with ThreadPoolExecutor(args.clients) as pool:
             reports = list(pool.map(push, first))
             reports += list(pool.map(push, [b for b in batches if b[0] == key_b]))
@@ -148,7 +162,7 @@ def main() -> None:
         households_count = conn.execute("SELECT count(*) FROM households").fetchone()
         dispatches = conn.execute("SELECT count(*) FROM dispatches").fetchone()
     print(f"rows pushed: {args.rows} in {len(batches)} requests of {args.batch} ({args.clients} clients, "
-          f"{args.api_processes} API processes)")
+          f"{args.api_processes} API processes, {args.bailleurs} bailleurs then the DDETS)")
     print(f"created {totals['crees']}, unchanged {totals['inchanges']}, rejected {totals['rejetes']}")
     print(f"households: {households_count[0] if households_count else '?'} "
           f"(expected {len(households)}); dispatches planned: {dispatches[0] if dispatches else '?'}")

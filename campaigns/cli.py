@@ -10,13 +10,13 @@ from typing import Annotated
 import typer
 
 from campaigns import migrate
+from campaigns.cli_partners import partners_app
 from campaigns.cli_protection import journal_app, keys_app, retention_app
 from campaigns.errors import NotFoundError, ValidationError
 from campaigns.runtime import Runtime, get_runtime
 
 app = typer.Typer(help="chaîne : coordination de la chaîne des courriers de prévention des expulsions.",
                   no_args_is_help=True)
-partners_app = typer.Typer(help="Partenaires et clés d'API.", no_args_is_help=True)
 campaigns_app = typer.Typer(help="Campagnes.", no_args_is_help=True)
 households_app = typer.Typer(help="Ménages.", no_args_is_help=True)
 templates_app = typer.Typer(help="Modèles de messages.", no_args_is_help=True)
@@ -48,46 +48,6 @@ def migrate_command() -> None:
     runtime = get_runtime()
     migrate.upgrade(runtime.engine)
     typer.echo("Schéma à jour.")
-
-
-@partners_app.command("add")
-def partners_add(
-    name: str,
-    kind: Annotated[str, typer.Option("--kind", help="bailleur_social, bailleur_prive, etat, departement, caf, "
-                                      "ccas, adil, association")],
-    telephone: Annotated[str | None, typer.Option(help="Téléphone imprimé sur les courriers")] = None,
-    adresse: Annotated[str | None, typer.Option(help="Adresse postale (lignes séparées par « | »)")] = None,
-) -> None:
-    """Crée un partenaire et affiche sa clé d'API (une seule fois, seule sur la dernière ligne)."""
-    from campaigns.partners import add_partner, issue_key
-
-    runtime = _runtime()
-    try:
-        with runtime.session_factory.begin() as session:
-            partner = add_partner(
-                session, name=name, kind=kind, now=runtime.clock(), contact_phone=telephone,
-                contact_address=adresse.replace("|", "\n") if adresse else None,
-            )
-            key = issue_key(session, partner=partner, now=runtime.clock())
-    except ValidationError as exc:
-        _fail(str(exc))
-    typer.echo(f"Partenaire « {name} » créé ({kind}). Clé d'API (conservez-la, elle ne sera plus affichée) :")
-    typer.echo(key)
-
-
-@partners_app.command("key")
-def partners_key(name: str) -> None:
-    """Émet une nouvelle clé d'API pour un partenaire existant."""
-    from campaigns.partners import get_partner_by_name, issue_key
-
-    runtime = _runtime()
-    try:
-        with runtime.session_factory.begin() as session:
-            key = issue_key(session, partner=get_partner_by_name(session, name), now=runtime.clock())
-    except NotFoundError as exc:
-        _fail(str(exc))
-    typer.echo(f"Nouvelle clé pour « {name} » :")
-    typer.echo(key)
 
 
 @campaigns_app.command("load")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.errors import NotFoundError, ValidationError
 from campaigns.models import ApiKey, Partner, PartnerKind
+from campaigns.scheduling import PARIS, local_date
 
 KEY_PREFIX = "chn_"
 
@@ -49,6 +50,15 @@ def add_partner(
     session.add(partner)
     session.flush()
     return partner
+
+
+def key_expiry(last_day: date | None, *, now: datetime) -> datetime | None:
+    """The end of `last_day` in Paris (a key "valable jusqu'au 30/06/2027 inclus"), refused if already past."""
+    if last_day is None:
+        return None
+    if last_day < local_date(now):
+        raise ValidationError(f"date d'expiration {last_day:%d/%m/%Y} déjà passée : une date à venir est attendue")
+    return datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=PARIS)
 
 
 def issue_key(session: Session, *, partner: Partner, now: datetime, expires_at: datetime | None = None) -> str:

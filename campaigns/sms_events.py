@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from campaigns.crypto_types import keyring_for
 from campaigns.db import insert_ignoring_conflicts
 from campaigns.models import (
     Campaign,
@@ -26,12 +27,20 @@ _FINAL = (DispatchStatus.DELIVERED, DispatchStatus.PERMANENT_FAILURE, DispatchSt
           DispatchStatus.CANCELLED)
 
 
-def phone_hash(phone: str) -> str:
-    return hashlib.sha256(phone.encode()).hexdigest()
+def phone_hash(session: Session, phone: str) -> str:
+    """HMAC of the number with the blind index key: the list of opted-out numbers cannot be enumerated back."""
+    return keyring_for(session.get_bind().dialect).blind_index(phone)
 
 
 def is_opted_out(session: Session, phone: str | None) -> bool:
-    return phone is not None and session.get(SmsOptOut, phone_hash(phone)) is not None
+    if phone is None:
+        return False
+    # A plain SHA-256 is the form of opt-outs recorded before the keyed one for numbers no case held then
+    # (migration b4e8d1c7a3f6): still honoured.
+    legacy = hashlib.sha256(phone.encode()).hexdigest()
+    found = session.scalar(select(SmsOptOut.phone_hash).where(
+        SmsOptOut.phone_hash.in_([phone_hash(session, phone), legacy])).limit(1))
+    return found is not None
 
 
 def apply_delivery_status(
@@ -67,7 +76,7 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
     if is_stop:
         inserted = session.execute(
             insert_ignoring_conflicts(session, SmsOptOut, ["phone_hash"])
-            .values(phone_hash=phone_hash(phone), created_at=now)
+            .values(phone_hash=phone_hash(session, phone), created_at=now)
             .returning(SmsOptOut.phone_hash)
         ).first()
         if households:

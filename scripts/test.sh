@@ -9,4 +9,10 @@ ruff check .
 echo "== mypy"
 mypy campaigns channels api
 echo "== pytest"
-pytest "$@"
+if [ "$#" -gt 0 ]; then
+  exec pytest "$@"
+fi
+# The whole suite: everything but the fault tests on parallel workers (pytest-xdist; each worker has its own
+# PostgreSQL and Redis databases), then the fault tests alone, since they kill and restart the shared servers.
+pytest -n "${CHAINE_TEST_WORKERS:-3}" --dist loadfile -m "not faults" --durations=25
+pytest -m faults --durations=10

@@ -24,8 +24,11 @@ from campaigns.settings import Settings
 PG_ADMIN_DSN = os.environ.get("CHAINE_TEST_PG_ADMIN", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
 # One database per test run: concurrent runs on one machine (developers, CI) never share state.
 PG_TEST_DB = f"chaine_test_{os.getpid()}"
-# Redis database per run too (1..15; 0 is left to a production-like default).
-REDIS_URL = os.environ.get("CHAINE_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + os.getpid() % 15}")
+# Redis database per run too (1..15; 0 is left to a production-like default). Under pytest-xdist the workers of
+# one run share a parent: their databases follow from the parent's pid and their index, so they never collide.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_REDIS_SLOT = (os.getppid() + int(_XDIST_WORKER[2:])) if _XDIST_WORKER.startswith("gw") else os.getpid()
+REDIS_URL = os.environ.get("CHAINE_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 + _REDIS_SLOT % 15}")
 # One pair of data keys for the run, inherited by the processes tests start (CLI, Celery worker, `chaine run`):
 # every process of a test opens what the others encrypted. Tests of the keys themselves pass their own.
 os.environ.setdefault("CHAINE_DATA_KEYS", generate_key())

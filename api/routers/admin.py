@@ -3,6 +3,7 @@ once, at creation, and can be revoked)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -13,7 +14,8 @@ from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
 from campaigns.household_exports import grouping_csv
 from campaigns.models import ApiKey, Partner
-from campaigns.partners import add_partner, get_partner, issue_key, list_keys, list_partners, revoke_key
+from campaigns.partners import add_partner, get_partner, issue_key, key_expiry, list_keys, list_partners, revoke_key
+from campaigns.scheduling import PARIS
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
 
@@ -41,7 +43,14 @@ def _partner(partner: Partner) -> dict[str, Any]:
 
 def _key(api_key: ApiKey) -> dict[str, Any]:
     return {"id": api_key.id, "debut": api_key.prefix, "creee_le": api_key.created_at.isoformat(),
-            "revoquee_le": api_key.revoked_at.isoformat() if api_key.revoked_at else None}
+            "revoquee_le": api_key.revoked_at.isoformat() if api_key.revoked_at else None,
+            "expire_le": api_key.expires_at.astimezone(PARIS).isoformat() if api_key.expires_at else None}
+
+
+class NewKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dernier_jour: date | None = Field(default=None, description="Dernier jour de validité (inclus), heure de Paris")
 
 
 class NewPartner(BaseModel):
@@ -51,6 +60,7 @@ class NewPartner(BaseModel):
     type: str
     telephone: str | None = Field(default=None, max_length=20)
     adresse: str | None = Field(default=None, max_length=300)
+    dernier_jour_cle: date | None = Field(default=None, description="Dernier jour de validité de la première clé")
 
 
 @router.get("/partenaires", summary="Les partenaires")
@@ -62,9 +72,10 @@ def get_partners(caller: OwnerDep, runtime: RuntimeDep) -> dict[str, Any]:
 @router.post("/partenaires", status_code=201, summary="Créer un partenaire et sa première clé (montrée une fois)")
 def post_partner(body: NewPartner, caller: OwnerDep, runtime: RuntimeDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
+        expires_at = key_expiry(body.dernier_jour_cle, now=runtime.clock())
         partner = add_partner(session, name=body.nom, kind=body.type, now=runtime.clock(),
                               contact_phone=body.telephone, contact_address=body.adresse)
-        key = issue_key(session, partner=partner, now=runtime.clock())
+        key = issue_key(session, partner=partner, now=runtime.clock(), expires_at=expires_at)
         return {**_partner(partner), "cle": key}
 
 
@@ -76,10 +87,11 @@ def get_keys(partner_id: int, caller: OwnerDep, runtime: RuntimeDep) -> dict[str
 
 
 @router.post("/partenaires/{partner_id}/cles", status_code=201, summary="Créer une clé d'API (montrée une fois)")
-def post_key(partner_id: int, caller: OwnerDep, runtime: RuntimeDep) -> dict[str, Any]:
+def post_key(partner_id: int, caller: OwnerDep, runtime: RuntimeDep, body: NewKey | None = None) -> dict[str, Any]:
+    expires_at = key_expiry(body.dernier_jour if body else None, now=runtime.clock())
     with runtime.session_factory.begin() as session:
-        key = issue_key(session, partner=get_partner(session, partner_id), now=runtime.clock())
-        return {"cle": key}
+        key = issue_key(session, partner=get_partner(session, partner_id), now=runtime.clock(), expires_at=expires_at)
+        return {"cle": key, "expire_le": expires_at.isoformat() if expires_at else None}
 
 
 @router.post("/partenaires/{partner_id}/cles/{key_id}/revoquer", summary="Révoquer une clé d'API")

@@ -4,6 +4,7 @@ partner's administrator manages its own keys and accounts only."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -16,7 +17,15 @@ from api.web.templating import render
 from api.web.worker_access import flash, pop_flash, sentence
 from campaigns.errors import NotFoundError, ValidationError
 from campaigns.models import PartnerKind, UserRole
-from campaigns.partners import add_partner, get_partner, issue_key, list_keys, list_partners, revoke_key
+from campaigns.partners import (
+    add_partner,
+    get_partner,
+    issue_key,
+    key_expiry,
+    list_keys,
+    list_partners,
+    revoke_key,
+)
 from campaigns.user_admin import change_role, check_not_self, enable_user, get_user, list_users
 from campaigns.users import add_user, disable_user
 
@@ -82,7 +91,8 @@ def _partner_context(runtime: RuntimeDep, admin: CampaignUser, partner_id: int) 
         partner = get_partner(session, partner_id)
         return {"user": admin, "partner": partner, "kind": KIND_LABELS.get(partner.kind, partner.kind),
                 "keys": list_keys(session, partner_id), "accounts": list_users(session, partner_id=partner_id),
-                "roles": {r.value: ROLE_LABELS[r] for r in UserRole}, "errors": {}, "values": {}, "new_key": None}
+                "roles": {r.value: ROLE_LABELS[r] for r in UserRole}, "errors": {}, "values": {}, "new_key": None,
+                "key_errors": {}, "key_values": {}}
 
 
 @router.get("/administration/partenaires/{partner_id}", response_class=HTMLResponse)
@@ -97,14 +107,24 @@ def partner_page(request: Request, partner_id: int, admin: AdminDep, runtime: Ru
 
 
 @router.post("/administration/partenaires/{partner_id}/cles", response_class=HTMLResponse)
-def create_key(request: Request, partner_id: int, admin: AdminDep, runtime: RuntimeDep) -> HTMLResponse:
+def create_key(request: Request, partner_id: int, admin: AdminDep, runtime: RuntimeDep,
+               dernier_jour: Annotated[str, Form()] = "") -> HTMLResponse:
     if not _may_manage(admin, partner_id):
         return _not_found(request)
     try:
-        with runtime.session_factory.begin() as session:
-            key = issue_key(session, partner=get_partner(session, partner_id), now=runtime.clock())
+        context = _partner_context(runtime, admin, partner_id)
     except NotFoundError:
         return _not_found(request)
+    try:
+        last_day = date.fromisoformat(dernier_jour) if dernier_jour.strip() else None
+        expires_at = key_expiry(last_day, now=runtime.clock())
+    except ValueError as exc:  # campaigns' ValidationError is a ValueError too
+        message = str(exc) if isinstance(exc, ValidationError) else "date illisible : JJ/MM/AAAA attendu"
+        return render(request, "admin/partenaire.html", {**context, "notice": None,
+                      "key_errors": {"dernier_jour": message}, "key_values": {"dernier_jour": dernier_jour}},
+                      status_code=422)
+    with runtime.session_factory.begin() as session:
+        key = issue_key(session, partner=get_partner(session, partner_id), now=runtime.clock(), expires_at=expires_at)
     # Shown in this answer only (never stored in clear, never put in a URL or a redirect).
     return render(request, "admin/partenaire.html", {**_partner_context(runtime, admin, partner_id),
                                                      "new_key": key, "notice": None})

@@ -192,7 +192,8 @@ class Response(Base):
 
 
 class SmsOptOut(Base):
-    """A number that answered STOP: no campaign sends it SMS again. Only a hash of the number is kept."""
+    """A number that answered STOP: no campaign sends it SMS again. Only an HMAC of the number is kept (its key is
+    the blind index key, so the list cannot be enumerated back to numbers)."""
 
     __tablename__ = "sms_opt_outs"
 
