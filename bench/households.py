@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bench.intake import _free_port, _fresh_database, _peak_rss_mb, api_command  # noqa: E402
 from campaigns import migrate  # noqa: E402
 from campaigns.campaign_config import CampaignSpec, upsert_campaign  # noqa: E402
+from campaigns.crypto import generate_key  # noqa: E402
 from campaigns.households import load_households  # noqa: E402
 from campaigns.intake import parse_row  # noqa: E402
 from campaigns.partners import add_partner, issue_key  # noqa: E402
@@ -412,6 +413,9 @@ def main() -> None:
     parser.add_argument("--api-processes", type=int, default=os.cpu_count() or 1,
                         help="uvicorn worker processes (default: one per core)")
     args = parser.parse_args()
+    # One pair of data keys for this process (the base is loaded from here) and the API processes it starts.
+    for name in ("CHAINE_DATA_KEYS", "CHAINE_BLIND_INDEX_KEY"):
+        os.environ.setdefault(name, generate_key())
     started = time.perf_counter()
     run("empty base", rows=args.rows, base_size=0, clients=args.clients, processes=args.api_processes, seed=11)
     costs = [(size, run(f"base {size:,}", rows=args.rows, base_size=size, clients=args.clients,

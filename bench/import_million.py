@@ -21,6 +21,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.generate import household_rows  # noqa: E402
 from bench.intake import _free_port, _fresh_database, _own_peak_mb  # noqa: E402
 from campaigns import migrate  # noqa: E402
 from campaigns.partners import add_partner, issue_key  # noqa: E402
@@ -31,15 +32,21 @@ HEADER = "reference;stade;date_stade;nom;prenom;date_naissance;adresse;code_post
 
 
 def _csv(rows: int) -> tuple[bytes, int]:
+    """The rows of bench/generate.py (distinct people, spread birth dates and addresses), 5 % with a wrong postcode.
+
+    Spread like a real list: a file where every row shared one of a few hundred birth dates and addresses would
+    measure the blocks of the record linkage (hundreds of candidates a row), not the import.
+    """
     rng = random.Random(1)
     lines, bad = [HEADER], 0
-    for i in range(rows):
-        postcode, born = "44000", f"{1 + i % 28:02d}/{1 + i % 12:02d}/{1940 + i % 60}"
+    for i, row in enumerate(household_rows(rows, seed=3)):
+        postcode = row["code_postal"]
         if rng.random() < 0.05:
             bad += 1
-            postcode = "4400"  # one wrong field: a row-level rejection
-        lines.append(f"M{i:07d};assignation;15/11/2026;Nom{i};Prénom{i % 97};{born};{i % 300} rue Neuve;{postcode};"
-                     f"Nantes;06{i:08d};{i % 5000},50")
+            postcode = postcode[:4]  # one wrong field: a row-level rejection
+        lines.append(f"M{i:07d};{row['stade']};{row['date_stade']};{row['nom']};{row['prenom']};"
+                     f"{row['date_naissance']};{row['adresse']};{postcode};{row['commune']};{row['telephone']};"
+                     f"{row['montant_dette']}")
     return ("\r\n".join(lines) + "\r\n").encode("utf-8"), bad
 
 

@@ -110,4 +110,5 @@ def retention_purge(
         if moment.tzinfo is None:
             _fail("--now : précisez le fuseau (par exemple 2026-11-25T10:00:00+01:00)")
     result = runtime.purge_expired(now=moment)
-    typer.echo(f"{len(result.households)} ménage(s) purgé(s), {result.cases} dossier(s).")
+    typer.echo(f"{len(result.households)} ménage(s) purgé(s), {result.cases} dossier(s), "
+               f"{result.files} fichier(s) de la boîte d'envoi effacé(s).")

@@ -21,6 +21,7 @@ from campaigns.identity_addresses import (
     postcode_typo,
 )
 from campaigns.identity_names import (
+    CACHE_ENTRIES,
     PARTICLES,
     NameParts,
     fold,
@@ -58,7 +59,7 @@ _E164 = phonenumbers.PhoneNumberFormat.E164
 _MOBILE_TYPES = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=CACHE_ENTRIES)
 def normalise_phone(value: str | None) -> str | None:
     """E.164 form of a phone number read as French unless it has a country code; None when invalid.
 

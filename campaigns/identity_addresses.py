@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from campaigns.identity_names import fold
+from campaigns.identity_names import CACHE_ENTRIES, fold
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 # d'/l' carry no meaning in a street name ("rue d'Alsace" = "rue Alsace") and would pass for a number suffix.
@@ -86,7 +86,7 @@ _FLOOR_WORDS = frozenset({"ETAGE", "ETG", "ET"})
 _NUMBER_WORDS = frozenset({"N", "NO", "NUM", "NUMERO"})
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=CACHE_ENTRIES)
 def _address_tokens(value: str) -> tuple[str, ...]:
     text = _NUMBER_WORD.sub("", _ARTICLE_ELISION.sub("", fold(value)))
     return tuple(_NON_ALNUM.sub(" ", text).split())
@@ -188,7 +188,7 @@ class StreetParts:
         return " ".join(p for p in (self.number, self.suffix, self.street_type, self.street_name) if p)
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=CACHE_ENTRIES)
 def normalise_street(address: str | None) -> StreetParts:
     """Number, bis/ter suffix, expanded street type and name: "5bis, av. du Gal de Gaulle" -> 5 B AVENUE GENERAL GAULLE.
 

@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 from campaigns import audit
 from campaigns.audit import Actor, AuditAction
 from campaigns.db import any_of
-from campaigns.models import BlockKey, Campaign, Case, Enrollment, Household, HouseholdKey, HumanTask, StageEntry
+from campaigns.models import (
+    BlockKey,
+    Campaign,
+    Case,
+    Dispatch,
+    Enrollment,
+    Household,
+    HouseholdKey,
+    HumanTask,
+    StageEntry,
+)
 from campaigns.stages import Stage
 
 PURPOSE = "conservation : purge des dossiers clos"
@@ -35,6 +45,7 @@ PURGED_VALUES: dict[str, object] = {
 class PurgeResult:
     households: list[int] = field(default_factory=list)
     cases: int = 0
+    files: int = 0  # outbox artefacts and print runs erased (Runtime.purge_expired)
 
 
 def expired_households(session: Session, *, now: datetime, default_days: int) -> list[int]:
@@ -91,3 +102,12 @@ def purge_expired(session: Session, *, now: datetime, default_days: int, batch: 
         result.cases += purge_households(session, chunk, now=now, actor=Actor.system())
         result.households.extend(chunk)
     return result
+
+
+def outbox_references(session: Session, household_ids: Sequence[int], channels: Sequence[str]) -> list[str]:
+    """Provider references of these households' contacts on these channels (outbox paths for the outbox ones)."""
+    if not household_ids or not channels:
+        return []
+    return list(session.scalars(select(Dispatch.provider_ref).where(
+        any_of(session, Dispatch.household_id, list(household_ids)), Dispatch.channel.in_(list(channels)),
+        Dispatch.provider_ref.is_not(None))))

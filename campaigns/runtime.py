@@ -164,10 +164,20 @@ class Runtime:
 
     def purge_expired(self, *, now: datetime) -> PurgeResult:
         """Personal data of households closed for longer than their retention period (campaigns.retention)."""
-        from campaigns.retention import purge_expired
+        from campaigns.retention import outbox_references, purge_expired
+        from channels.outbox import OutboxChannel
+        from channels.outbox_retention import erase_artefacts, erase_print_runs
 
+        outbox = self.settings.resolved_outbox_dir
         with self.session_factory.begin() as session:
-            return purge_expired(session, now=now, default_days=self.settings.retention_days)
+            result = purge_expired(session, now=now, default_days=self.settings.retention_days)
+            # Files go before the commit: should it fail, the households are purged again on the next run (their
+            # files are then already gone); the other way round, a crash would leave files no run finds again.
+            kinds = [name for name, channel in self.channels.items() if isinstance(channel, OutboxChannel)]
+            result.files = erase_artefacts(outbox, outbox_references(session, result.households, kinds))
+            result.files += erase_print_runs(outbox / "lots",
+                                             before=local_date(now - timedelta(days=self.settings.retention_days)))
+            return result
 
     def refresh_facts(self, *, now: datetime) -> None:
         """Evaluation facts of the days that changed (idempotent; see campaigns.facts)."""

@@ -3,15 +3,18 @@ scheduled job; ids, stages, dates, daily facts and evaluation figures stay; runn
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from campaigns.models import AuditEvent, Case, DailyFact, Household, HouseholdKey
+from campaigns.models import AuditEvent, Case, DailyFact, Dispatch, Household, HouseholdKey
 from campaigns.retention import PURGED_VALUES
 from campaigns.runtime import Runtime
 from campaigns.worker import celery_app
+from channels.outbox_retention import erase_artefacts, erase_print_runs
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
 
@@ -27,6 +30,28 @@ def _facts(runtime: Runtime) -> list[tuple[Any, ...]]:
     with runtime.session_factory() as session:
         rows = session.execute(select(DailyFact).order_by(DailyFact.id)).scalars()
         return [tuple(getattr(f, c.name) for c in DailyFact.__table__.columns) for f in rows]
+
+
+def _letter_files(runtime: Runtime) -> dict[str, Path]:
+    with runtime.session_factory() as session:
+        rows = session.execute(select(Case.reference, Dispatch.provider_ref)
+                               .join(Dispatch, Dispatch.household_id == Case.household_id)
+                               .where(Dispatch.channel == "courrier", Dispatch.provider_ref.is_not(None))).all()
+    return {reference: runtime.settings.resolved_outbox_dir / ref for reference, ref in rows}
+
+
+def test_print_runs_older_than_the_period_are_erased(tmp_path: Path) -> None:
+    lots = tmp_path / "lots"
+    for day in ("2024-11-24", "2024-11-25", "2024-11-26"):
+        (lots / day).mkdir(parents=True)
+        (lots / day / "habitat-44.pdf").write_bytes(b"%PDF")
+    (lots / "notes").mkdir()  # not a print run: left alone
+    assert erase_print_runs(lots, before=date(2024, 11, 26)) == 2
+    assert sorted(p.name for p in lots.iterdir()) == ["2024-11-26", "notes"]
+    assert erase_print_runs(tmp_path / "absent", before=date(2024, 11, 26)) == 0
+    assert erase_artefacts(tmp_path, ["SM0123", "../lots/2024-11-26/habitat-44.pdf", "courrier/2024-11-26/" + "a" * 64
+                                      + ".pdf"]) == 0  # other providers' refs and foreign paths are never touched
+    assert (lots / "2024-11-26" / "habitat-44.pdf").exists()
 
 
 def _evaluation(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
@@ -68,8 +93,12 @@ def test_closed_households_are_purged_after_their_period_and_the_figures_stay(
     clock.advance(days=29)  # closed 29 days ago: still kept
     assert runtime.purge_expired(now=clock.now).households == []
     clock.advance(days=2)
+    letters = _letter_files(runtime)
+    assert set(letters) == {"R-1", "R-2", "R-3"} and all(path.exists() for path in letters.values())
     result = runtime.purge_expired(now=clock.now)
     assert (result.households, result.cases) == ([household], 1)  # R-3's campaign keeps it 400 days; R-2 is open
+    # The letter PDF in the outbox (name, address, debt in clear) goes with the data; the others stay.
+    assert result.files == 1 and not letters["R-1"].exists() and letters["R-2"].exists() and letters["R-3"].exists()
 
     purged, kept, open_case = _case(runtime, "R-1"), _case(runtime, "R-3"), _case(runtime, "R-2")
     assert all(getattr(purged, name) is None for name in PERSONAL) and purged.prenom == ""
