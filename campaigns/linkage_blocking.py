@@ -232,10 +232,10 @@ def stored_keys(record: PersonRecord) -> Iterator[tuple[str, int]]:
     """The keys kept in `block_keys`: each one alone makes a candidate, and stays a small block at a million
     households (birth date + one initial would gather ~40 people per date, most of them strangers).
 
-    Per person: birth date + both initials (prénom, nom; unordered: inverted fields), birth date + address
+    Per person: birth date + two phonetic letters of prénom and nom (unordered: inverted fields), birth date + address
     (a typo in a name); address + phonetic prefixes of nom and prénom (unordered; no birth date needed: the
     same person, or a namesake living there). Per household: address + flat (co-tenants pushed one by one);
-    phone; e-mail; allocataire number + département. Birth date + initials also with day and month swapped
+    phone; e-mail; allocataire number + département. Birth date + names also with day and month swapped
     (stored only).
     """
     f = record.features
@@ -249,8 +249,10 @@ def stored_keys(record: PersonRecord) -> Iterator[tuple[str, int]]:
         surnames = list(zip(person.nom.forms, person.nom.prefixes, strict=True)) if person.nom else [("", "")]
         for day, swapped in _birth_days(person):
             kind = _STORED_ONLY if swapped else _PROBE
-            for form, _prefix in surnames:
-                yield f"naissance2|{day}|{''.join(sorted(first[:1] + form[:1]))}", kind
+            for _form, prefix in surnames:
+                # Two phonetic letters of each name, unordered (inverted fields): at a million households, birth
+                # date + initials gathered ~5 strangers a block and made the cost per row grow with the base.
+                yield f"naissance2|{day}|{'|'.join(sorted((first_prefix[:2], prefix[:2])))}", kind
             if address and not swapped:  # a swapped date and a typo in both initials: too rare to store
                 yield f"naissance_adresse|{day}|{address}", kind
         if address and first:

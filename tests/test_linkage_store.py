@@ -75,18 +75,23 @@ def test_stored_keys_stay_small_blocks() -> None:
     keys = dict(stored_keys(_record(complement_adresse="Bât B appt 14")))
     assert {key.split("|")[0] for key in keys} == {
         "naissance2", "naissance_adresse", "foyer", "logement", "tel", "allocataire"}
-    # Both initials, unordered: "Aïcha Benali" and "BENALI Aïcha" share it; the swapped date is stored only.
-    assert keys["naissance2|1985-03-12|AB"] == KeyKind.PROBE
-    assert keys["naissance2|1985-12-03|AB"] == KeyKind.STORED_ONLY
-    assert dict(stored_keys(_record(nom="Aïcha", prenom="Benali")))["naissance2|1985-03-12|AB"] == KeyKind.PROBE
+    # Two phonetic letters of each name, unordered: "Aïcha Benali" and "BENALI Aïcha" share it; the swapped date is
+    # stored only.
+    assert keys["naissance2|1985-03-12|AI|BE"] == KeyKind.PROBE
+    assert keys["naissance2|1985-12-03|AI|BE"] == KeyKind.STORED_ONLY
+    assert dict(stored_keys(_record(nom="Aïcha", prenom="Benali")))["naissance2|1985-03-12|AI|BE"] == KeyKind.PROBE
 
 
 NEIGHBOURHOOD = {
-    # Same person, new phone and CAF number, moved within the département: birth date and both initials.
+    # Same person, new phone and CAF number, moved within the département: birth date and both names.
     "moved": {"adresse": "8 bd Victor Hugo", "telephone": "07 11 22 33 44", "numero_allocataire": "999"},
     # Another name, same birth date and address (a typo in both names?): birth date + address.
     "birth and address": {"nom": "Zidane", "prenom": "Bruno", "telephone": None, "numero_allocataire": None},
-    # Same birth date and initials, another département: two strangers, unless a typo; compared.
+    # Same birth date and two first letters of each name, another département: strangers, unless a typo after the
+    # second letter; compared.
+    "two letters": {"nom": "Bertin", "prenom": "Aïda", "adresse": "3 rue Z", "code_postal": "75011",
+                    "commune": "Paris", "telephone": None, "numero_allocataire": None},
+    # Same birth date and initials only, elsewhere: at a million households such blocks gather strangers; not compared.
     "initials": {"nom": "Bouvier", "prenom": "Anne", "adresse": "3 rue Z", "code_postal": "75011",
                  "commune": "Paris", "telephone": None, "numero_allocataire": None},
     # Same birth date, one initial only, elsewhere: not compared.
@@ -112,17 +117,17 @@ def test_candidate_rule_is_the_same_on_both_backends(runtime: Runtime) -> None:
     with runtime.session_factory() as session:
         found = linkage_store.find_candidates(session, [probe])
     names = {name for name, case_id in cases.items() if case_id in found.pairs.get(0, set())}
-    assert names == {"moved", "birth and address", "initials", "phone"}
+    assert names == {"moved", "birth and address", "two letters", "phone"}
 
 
 def test_huge_blocks_are_skipped_and_counted(runtime: Runtime) -> None:
     partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
-    # 201 people born the same day with the same initials (a default date, say): one block above the cap.
+    # 201 people born the same day with the same first letters (a default date, say): one block above the cap.
     rows = [signalement(f"R-{i}", nom=f"Nom{chr(65 + i % 26)}{i}", prenom="Jean", date_naissance="01/01/1980",
                         adresse=f"{i + 1} rue Y", telephone=None, numero_allocataire=None)
             for i in range(linkage_store.BLOCK_CAP + 1)]
     _push(runtime, partner_id, rows)
-    probe = hashed_keys(_record(nom="Nouveau", prenom="Jules", date_naissance="01/01/1980", adresse="500 rue Y",
+    probe = hashed_keys(_record(nom="Nouveau", prenom="Jeanne", date_naissance="01/01/1980", adresse="500 rue Y",
                                 telephone=None, numero_allocataire=None))
     with runtime.session_factory() as session:
         found = linkage_store.find_candidates(session, [probe])
