@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import LargeBinary, Table, select, text, type_coerce
+from sqlalchemy import LargeBinary, String, Table, select, text, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.crypto import Keyring
@@ -52,13 +52,15 @@ def _rotate_batch(session: Session, table: Table, keyring: Keyring, *, after: in
     types: dict[str, EncryptedValue[Any]] = {c.name: cast(EncryptedValue[Any], c.type) for c in encrypted}
     indexes = [(c.name, str(c.info["blind_index_of"])) for c in table.columns if "blind_index_of" in c.info]
     rows = session.execute(
-        select(table.c.id, *(type_coerce(c, LargeBinary) for c in encrypted))
+        select(table.c.id, *(type_coerce(c, LargeBinary) for c in encrypted),
+               *(type_coerce(table.c[index], String) for index, _ in indexes))
         .where(table.c.id > after).order_by(table.c.id).limit(batch)
     ).all()
     updates = []
+    moved: dict[str, str] = {}  # old -> new phone index, when the blind index key changed
     for row_id, *stored in rows:
         values: dict[str, object] = {"row_id": row_id}
-        for column, value in zip(encrypted, stored, strict=True):
+        for column, value in zip(encrypted, stored[:len(encrypted)], strict=True):
             if value is None:
                 values[column.name] = None
                 continue
@@ -73,10 +75,25 @@ def _rotate_batch(session: Session, table: Table, keyring: Keyring, *, after: in
             plain = values[source]
             values[index] = (keyring.blind_index(keyring.decrypt(plain, types[source].context).decode())
                              if isinstance(plain, bytes) else None)
+        for (index, _), old in zip(indexes, stored[len(encrypted):], strict=True):
+            if index == "telephone_index" and old and values[index] and old != values[index]:
+                moved[old] = str(values[index])
         updates.append(values)
+    _move_opt_outs(session, moved)
     if updates:
         names = [c.name for c in encrypted] + [index for index, _ in indexes]
         assignments = ", ".join(f'"{name}" = :{name}' for name in names)
         session.execute(text(f'UPDATE "{table.name}" SET {assignments} WHERE id = :row_id'), updates)  # noqa: S608
     result.rows += len(rows)
     return len(rows), rows[-1][0] if rows else after
+
+
+def _move_opt_outs(session: Session, moved: dict[str, str]) -> None:
+    """STOP opt-outs are the same HMAC of the number as the cases' phone index (sms_events.phone_hash): when the
+    blind index key changes, they follow it in the same transaction, or every STOP would be forgotten."""
+    if not moved:
+        return
+    pairs = [{"old": old, "new": new} for old, new in moved.items()]
+    session.execute(text("UPDATE sms_opt_outs SET phone_hash = :new WHERE phone_hash = :old AND NOT EXISTS "
+                         "(SELECT 1 FROM sms_opt_outs AS o WHERE o.phone_hash = :new)"), pairs)
+    session.execute(text("DELETE FROM sms_opt_outs WHERE phone_hash = :old"), pairs)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import stat
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -20,12 +20,12 @@ from campaigns import migrate
 from campaigns.crypto import DataKeyError, decode_key, generate_key, key_id
 from campaigns.crypto_keys import KEYS_FILE, load_keyring
 from campaigns.crypto_rotation import rotate
-from campaigns.crypto_types import EncryptedColumnError
+from campaigns.crypto_types import EncryptedColumnError, keyring_for
 from campaigns.db import bulk_update, make_engine
-from campaigns.models import Case
+from campaigns.models import Case, SmsOptOut
 from campaigns.runtime import Runtime
 from campaigns.settings import Settings
-from campaigns.sms_events import record_inbound
+from campaigns.sms_events import is_opted_out, record_inbound
 from tests.conftest import drop_pg_database, new_partner, pg_url, recreate_pg_database, run_database
 from tests.factories import signalement
 
@@ -143,6 +143,23 @@ def test_a_wrong_blind_index_key_finds_nobody_until_rotation(runtime: Runtime, c
     rotate(moved.session_factory)  # recomputes the indexes with the blind index key in force
     with moved.session_factory() as session:
         assert len(session.scalars(select(Case.id).where(Case.telephone_index == "+33612345678")).all()) == 1
+    moved.engine.dispose()
+
+
+def test_opt_outs_follow_a_new_blind_index_key(runtime: Runtime, client: TestClient) -> None:
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    _push(client, headers, _ROW)
+    with runtime.session_factory.begin() as session:
+        record_inbound(session, phone="+33612345678", is_stop=True, now=datetime(2026, 11, 25, 10, tzinfo=UTC))
+    moved = _with_keys(runtime, runtime.settings.data_keys, blind=generate_key())
+    with moved.session_factory() as session:
+        assert not is_opted_out(session, "+33612345678")  # the old HMAC, until the rotation
+    rotate(moved.session_factory)
+    rotate(moved.session_factory)  # run again: nothing moves twice
+    with moved.session_factory() as session:
+        assert is_opted_out(session, "+33612345678")
+        assert session.scalars(select(SmsOptOut.phone_hash)).all() == [
+            keyring_for(moved.engine.dialect).blind_index("+33612345678")]
     moved.engine.dispose()
 
 
