@@ -31,6 +31,7 @@ from api.web.campaign_pages import install_campaign_pages
 from api.web.evaluation import router as evaluation_pages
 from api.web.security import verify_csrf
 from api.web.worker_pages import install_worker_pages
+from campaigns.collector import tune_collector
 from campaigns.runtime import Runtime, get_runtime
 
 
@@ -73,4 +74,6 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     # A route without an access rule stops the application here (api/access.py).
     check_rules(app)
+    if runtime is None:  # uvicorn's factory: a service process, not a test's application (`chaine run` tunes too)
+        tune_collector()
     return app

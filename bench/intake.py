@@ -90,6 +90,23 @@ def _own_peak_mb(pid: int) -> float:
     return float("nan")
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of the process and of its children alive now (uvicorn --workers)."""
+    pids = [pid]
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    if children.exists():
+        pids += [int(child) for child in children.read_text().split()]
+    ticks = os.sysconf("SC_CLK_TCK")
+    return sum(sum(int(v) for v in Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[11:13]) / ticks
+               for p in pids)
+
+
+def _machine_cpu_seconds() -> float:
+    """CPU time used by the whole machine (all processes, /proc/stat: user, nice, system, irq, softirq)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    return sum(int(fields[i]) for i in (0, 1, 2, 5, 6)) / os.sysconf("SC_CLK_TCK")
+
+
 def api_command(port: int, processes: int) -> list[str]:
     """uvicorn as in production: several API processes on the same database (README, production mode)."""
     command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port),
@@ -144,13 +161,17 @@ def main() -> None:
             result: dict[str, Any] = answer.json()
             return result
 
+        api_cpu, machine_cpu, own_cpu = _cpu_seconds(api.pid), _machine_cpu_seconds(), time.process_time()
         started = time.perf_counter()
         # First partner's lists first, then the second partner's: its rows must find existing households.
         first = [b for b in batches if b[0] != key_b]
         with ThreadPoolExecutor(args.clients) as pool:
             reports = list(pool.map(push, first))
+            first_phase = time.perf_counter() - started
             reports += list(pool.map(push, [b for b in batches if b[0] == key_b]))
         elapsed = time.perf_counter() - started
+        api_cpu, machine_cpu = _cpu_seconds(api.pid) - api_cpu, _machine_cpu_seconds() - machine_cpu
+        own_cpu = time.process_time() - own_cpu
         for report in reports:
             for name in totals:
                 totals[name] += report[name]
@@ -166,8 +187,13 @@ def main() -> None:
     print(f"created {totals['crees']}, unchanged {totals['inchanges']}, rejected {totals['rejetes']}")
     print(f"households: {households_count[0] if households_count else '?'} "
           f"(expected {len(households)}); dispatches planned: {dispatches[0] if dispatches else '?'}")
-    print(f"elapsed: {elapsed:.1f} s")
+    print(f"elapsed: {elapsed:.1f} s (bailleurs {len(households) / first_phase:,.0f} rows/s, "
+          f"then the DDETS {second / (elapsed - first_phase):,.0f} rows/s)")
     print(f"throughput: {args.rows / elapsed:,.0f} rows/s end to end (target >= 5,000)")
+    per_row = 1e6 / args.rows
+    print(f"CPU per row: API {api_cpu * per_row:.0f} µs, this client {own_cpu * per_row:.0f} µs, database and the "
+          f"rest {(machine_cpu - api_cpu - own_cpu) * per_row:.0f} µs; machine busy "
+          f"{machine_cpu / elapsed / (os.cpu_count() or 1):.0%} of {os.cpu_count()} cores")
     print(f"API peak RSS: {peak:.0f} MB per process (target <= 500)")
 
 

@@ -206,8 +206,11 @@ def run_command(
     import uvicorn
 
     from api.app import create_app
+    from campaigns.collector import tune_collector
 
-    uvicorn.run(create_app(_runtime()), host=host, port=port)
+    application = create_app(_runtime())
+    tune_collector()
+    uvicorn.run(application, host=host, port=port)
 
 
 @app.command("worker")

@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -111,6 +112,7 @@ class BatchLinks:
     proposals: list[Proposal] = field(default_factory=list)
     compared: int = 0
     hot_keys: int = 0
+    seen: dict[int, set[int]] = field(default_factory=dict)  # row index -> the stored cases it was compared with
 
 
 _Scored = tuple[int, Comparison]  # (case reference, comparison)
@@ -129,7 +131,7 @@ def link_batch(
     known = linkage_store.load_records(session, {c for pairs in found.pairs.values() for c in pairs})
     scored: list[list[_Scored]] = []
     batch_index: dict[int, int | list[int]] = {}
-    links = BatchLinks(hot_keys=found.hot_keys)
+    links = BatchLinks(hot_keys=found.hot_keys, seen=found.pairs)
     for i, record in enumerate(records):
         own = existing[i][0] if existing else None
         row_scores = [(case_id, household_comparison(record, known[case_id][1]))
@@ -146,6 +148,50 @@ def link_batch(
     for i, row_scores in enumerate(scored):
         _decide(i, row_scores, known, links, declined, own=existing[i][1] if existing else None)
     return links
+
+
+def late_reviews(
+    session: Session, records: Sequence[PersonRecord], keys: Sequence[BlockingKeys], *, seen: dict[int, set[int]],
+    owners: Sequence[tuple[int, int]], proposed: dict[int, int], movable: int,
+) -> list[dict[str, Any]] | None:
+    """Candidates committed by concurrent pushes since `link_batch` read `seen`: the review rows they add, or None
+    when one of the first `movable` records (new rows, whose household was chosen) matches one: link again.
+
+    `owners` gives each record's (case id, household id), `proposed` its proposals so far. The caller holds the
+    blocks' locks and has not stored its own keys yet, so the candidates read here are those `link_batch` read
+    plus the cases committed meanwhile; `_decide` never chooses a household on a review, so reviews are added as
+    it would have added them (within MAX_PROPOSALS_PER_ROW, declined pairs left out).
+    """
+    found = linkage_store.find_candidates(session, keys)
+    fresh = {i: new for i, cases in found.pairs.items() if (new := cases - seen.get(i, set()))}
+    known = linkage_store.load_records(session, {case for cases in fresh.values() for case in cases})
+    best: dict[int, dict[int, _Scored]] = {}  # record -> household -> best comparison with one of its cases
+    for i, cases in fresh.items():
+        own_case, own_household = owners[i]
+        for case in cases:
+            if case == own_case or case not in known or known[case][0] == own_household:
+                continue
+            comparison = household_comparison(records[i], known[case][1])
+            if comparison.decision == "match" and i < movable:
+                return None
+            row_best = best.setdefault(i, {})
+            household = known[case][0]
+            if comparison.decision != "non_match" and (
+                    household not in row_best or comparison.score > row_best[household][1].score):
+                row_best[household] = (case, comparison)
+    households = {household for row_best in best.values() for household in row_best}
+    declined = linkage_store.declined_pairs(session, households) if households else set()
+    reviews: list[dict[str, Any]] = []
+    for i, row_best in best.items():
+        ranked = sorted(row_best.items(), key=lambda item: (item[1][1].decision != "match", -item[1][1].score))
+        room = MAX_PROPOSALS_PER_ROW - proposed.get(i, 0)
+        for household, (case, comparison) in ranked:
+            if room > 0 and frozenset((owners[i][1], household)) not in declined:
+                reviews.append({"case_id": owners[i][0], "candidate_case_id": case,
+                                "candidate_household_id": household, "score": comparison.score,
+                                "explanation": comparison.explanation})
+                room -= 1
+    return reviews
 
 
 def _batch_candidates(i: int, row_keys: BlockingKeys, index: dict[int, int | list[int]]) -> set[int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from campaigns.linkage import PersonRecord
 from campaigns.linkage_blocking import RECORD_FIELDS, BlockingKeys, hashed_keys
 from campaigns.models import Case, CaseChange, Household, Partner
 from campaigns.scheduling import local_date
-from campaigns.sequences import apply_household_stages
+from campaigns.sequences import apply_household_stages, lock_households
 
 # Columns of Case filled from a pushed row, in SignalementRow order (stade is stored as `stage`).
 _ROW_FIELDS = tuple(f.name for f in fields(SignalementRow) if f.name != "row_number")
@@ -47,26 +47,67 @@ def _case_values(row: SignalementRow, *, date_stade: date) -> dict[str, Any]:
     return values
 
 
-def ingest(
-    session: Session, *, partner: Partner, rows: Sequence[SignalementRow], now: datetime, import_id: int | None
-) -> IngestCounts:
-    """Applies one batch of valid rows (references unique within the batch). Same rows twice = no change."""
-    counts = IngestCounts()
-    if not rows:
-        return counts
-    existing = {
-        c.reference: c
-        for c in session.scalars(
-            select(Case).where(
-                Case.partner_id == partner.id, any_of(session, Case.reference, [r.reference for r in rows])
-            )
-        )
-    }
+@dataclass(slots=True)
+class LinkedBatch:
+    """One pass over a batch, its blocking keys not stored yet: what to lock, check, then store."""
+
+    counts: IngestCounts
+    records: list[PersonRecord] = field(default_factory=list)  # new rows, then updated cases whose identity changed
+    keys: list[BlockingKeys] = field(default_factory=list)
+    seen: dict[int, set[int]] = field(default_factory=dict)  # record index -> cases it was compared with
+    owners: list[tuple[int, int]] = field(default_factory=list)  # record index -> (its case, its household)
+    proposed: dict[int, int] = field(default_factory=dict)  # record index -> review proposals made
+    new_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # (case id, keys) of new cases
+    changed_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # of updated cases
+
+    def all_keys(self) -> set[int]:
+        return {key for row_keys in self.keys for key in row_keys}
+
+    def store_keys(self, session: Session) -> None:
+        linkage_store.replace_keys(session, self.changed_keys)
+        if self.new_keys:
+            linkage_store.store_keys(session, self.new_keys)
+
+
+def serialise_partner_pushes(session: Session, partner_id: int) -> None:
+    """Until this transaction ends, this partner's other pushes that update cases wait.
+
+    A no-op UPDATE of the partner row: a row lock on PostgreSQL, the write lock on SQLite (a SELECT ... FOR UPDATE
+    would take nothing there).
+    """
+    session.execute(update(Partner).where(Partner.id == partner_id).values(id=Partner.id))
+
+
+def _existing_cases(session: Session, partner: Partner, rows: Sequence[SignalementRow]) -> dict[str, Case]:
+    found = session.scalars(
+        select(Case).where(Case.partner_id == partner.id, any_of(session, Case.reference, [r.reference for r in rows]))
+        .execution_options(populate_existing=True)  # read again after waiting for the partner's lock
+    )
+    return {case.reference: case for case in found}
+
+
+def link_and_plan(
+    session: Session, partner: Partner, rows: Sequence[SignalementRow], *, now: datetime, import_id: int | None,
+    lock_first: bool = False,
+) -> LinkedBatch:
+    """Creates and updates the cases of a batch, links new ones to households, moves stages and plans contacts;
+    the blocking keys are left to store. With `lock_first`, this partner's pushes and the blocks are locked
+    before anything is read; otherwise only a batch that updates cases waits for the partner's other pushes (two
+    pushes creating the same reference meet on the unique key instead)."""
+    linked = LinkedBatch(IngestCounts())
+    counts = linked.counts
+    if lock_first:
+        serialise_partner_pushes(session, partner.id)
+    existing = _existing_cases(session, partner, rows)
+    digests = [_content_hash(row) for row in rows]
+    if not lock_first and any((case := existing.get(row.reference)) is not None and case.content_hash != digest
+                              for row, digest in zip(rows, digests, strict=True)):
+        serialise_partner_pushes(session, partner.id)
+        existing = _existing_cases(session, partner, rows)
     new_rows: list[tuple[SignalementRow, str]] = []
     relinked: list[tuple[Case, PersonRecord]] = []
     touched: set[int] = set()
-    for row in rows:
-        digest = _content_hash(row)
+    for row, digest in zip(rows, digests, strict=True):
         case = existing.get(row.reference)
         if case is None:
             new_rows.append((row, digest))
@@ -82,15 +123,24 @@ def ingest(
     new_records = [PersonRecord.from_row(row) for row, _ in new_rows]
     new_keys = [hashed_keys(record) for record in new_records]
     relinked_keys = [hashed_keys(record) for _, record in relinked]
-    # Before any candidate is read: a concurrent push of the same people waits for this one to commit.
-    linkage_store.lock_blocks(session, {key for keys in (*new_keys, *relinked_keys) for key in keys})
-    if relinked:
-        counts.reviews += _relink_updated(session, relinked, relinked_keys, now=now)
+    linked.records, linked.keys = new_records + [record for _, record in relinked], new_keys + relinked_keys
+    if lock_first:
+        linkage_store.lock_blocks(session, linked.all_keys())
+    created: list[int] = []
     if new_rows:
         counts.created = len(new_rows)
-        touched |= _create_cases(session, partner, new_rows, new_keys, new_records, now=now, counts=counts)
-    counts.stage_moves = apply_household_stages(session, touched, now=now)
-    return counts
+        created = _create_cases(session, partner, new_rows, new_keys, new_records, now=now, linked=linked)
+        touched.update(household for _, household in linked.owners)
+    if relinked:
+        counts.reviews += _relink_updated(session, relinked, relinked_keys, now=now, linked=linked)
+    # Households known before this batch, locked in one sorted statement (a push moving the same household waits
+    # here, then reads its cases again) before they are written; the batch's new households are its own.
+    known = touched.difference(created)
+    lock_households(session, known)
+    if known:
+        session.execute(update(Household).where(any_of(session, Household.id, list(known))).values(updated_at=now))
+    counts.stage_moves = apply_household_stages(session, touched, now=now, locked=True)
+    return linked
 
 
 def _update_case(
@@ -120,13 +170,18 @@ def _update_case(
 
 
 def _relink_updated(
-    session: Session, relinked: list[tuple[Case, PersonRecord]], keys: list[BlockingKeys], *, now: datetime
+    session: Session, relinked: list[tuple[Case, PersonRecord]], keys: list[BlockingKeys], *, now: datetime,
+    linked: LinkedBatch,
 ) -> int:
     """An updated case keeps its household (no silent merge): a new likely household only becomes a review."""
     links = link_batch(session, [record for _, record in relinked], keys,
                        existing=[(case.id, case.household_id) for case, _ in relinked])
-    linkage_store.replace_keys(session, [(case.id, row_keys) for (case, _), row_keys in zip(relinked, keys,
-                                                                                           strict=True)])
+    offset = len(linked.records) - len(relinked)  # the updated cases come after the new rows
+    linked.seen.update({offset + row: cases for row, cases in links.seen.items()})
+    linked.owners += [(case.id, case.household_id) for case, _ in relinked]
+    for proposal in links.proposals:
+        linked.proposed[offset + proposal.row] = linked.proposed.get(offset + proposal.row, 0) + 1
+    linked.changed_keys = [(case.id, row_keys) for (case, _), row_keys in zip(relinked, keys, strict=True)]
     reviews = [
         {"case_id": relinked[p.row][0].id, "candidate_case_id": p.candidate_case,
          "candidate_household_id": p.candidate_household, "score": p.score, "explanation": p.explanation}
@@ -144,9 +199,12 @@ def _create_cases(
     records: list[PersonRecord],
     *,
     now: datetime,
-    counts: IngestCounts,
-) -> set[int]:
+    linked: LinkedBatch,
+) -> list[int]:
+    """Inserts the new rows' cases and households (the ids of the households created are returned)."""
+    counts = linked.counts
     links: BatchLinks = link_batch(session, records, keys)
+    linked.seen.update(links.seen)
     new_ids = insert_returning_ids(
         session, Household, [{"created_at": now, "updated_at": now} for _ in range(links.new_households)]
     )
@@ -162,7 +220,10 @@ def _create_cases(
                       created_at=now, updated_at=now)
         case_rows.append(values)
     case_ids = insert_returning_ids(session, Case, case_rows)
-    linkage_store.store_keys(session, zip(case_ids, keys, strict=True))
+    linked.new_keys = list(zip(case_ids, keys, strict=True))
+    linked.owners += [(case_id, row["household_id"]) for case_id, row in zip(case_ids, case_rows, strict=True)]
+    for proposal in links.proposals:
+        linked.proposed[proposal.row] = linked.proposed.get(proposal.row, 0) + 1
     reviews = [
         {"case_id": case_ids[p.row],
          "candidate_case_id": p.candidate_case if p.candidate_case > 0 else case_ids[-p.candidate_case - 1],
@@ -173,11 +234,7 @@ def _create_cases(
     linkage_store.add_reviews(session, reviews, now=now)
     counts.attached += links.attached
     counts.reviews += len(reviews)
-    touched = {row["household_id"] for row in case_rows}
-    existing = touched.difference(new_ids)
-    if existing:
-        session.execute(update(Household).where(any_of(session, Household.id, list(existing))).values(updated_at=now))
-    return touched
+    return new_ids
 
 
 def load_households(session: Session, *, partner: Partner, rows: Sequence[SignalementRow], now: datetime) -> int:

@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns import audit
 from campaigns.csvfiles import CsvFileError, read_csv
-from campaigns.households import ingest
+from campaigns.households import serialise_partner_pushes
+from campaigns.ingest import ingest
 from campaigns.intake import FIELDS, RowError, SignalementRow, parse_row
 from campaigns.models import ImportJob, ImportRejection, ImportStatus, Partner
 from campaigns.scheduling import local_date
@@ -35,16 +36,6 @@ def create_import(
     session.add(job)
     session.flush()
     return job
-
-
-def serialise_partner_pushes(session: Session, partner_id: int) -> None:
-    """Until this transaction ends, this partner's other pushes and import batches wait.
-
-    A no-op UPDATE of the partner row: a row lock on PostgreSQL, the write lock on SQLite (a SELECT ... FOR UPDATE
-    would take nothing there). Two concurrent pushes of the same references would otherwise both read "new case",
-    and the second would fail on the (partner, reference) unique key.
-    """
-    session.execute(update(Partner).where(Partner.id == partner_id).values(id=Partner.id))
 
 
 def create_or_join_import(
@@ -119,7 +110,6 @@ def push_items(
     session: Session, *, partner: Partner, items: Sequence[Mapping[str, object]], now: datetime
 ) -> ImportJob:
     """A JSON push, applied in the caller's transaction (small lists; big ones go through CSV jobs)."""
-    serialise_partner_pushes(session, partner.id)
     job = create_import(session, partner=partner, source="json", payload=None, now=now)
     unknown = sorted({k for item in items for k in item if k not in FIELDS})
     job.unknown_columns = unknown
@@ -176,7 +166,6 @@ def run_import(
                 job = session.get_one(ImportJob, import_id)
                 if job.status != ImportStatus.RUNNING:
                     return  # reclaimed by another process meanwhile: it owns the job now
-                serialise_partner_pushes(session, job.partner_id)
                 partner = session.get_one(Partner, job.partner_id)
                 _apply_batch(session, job, partner, list(batch), seen, now=clock())
                 job.heartbeat_at = clock()

@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.campaign_config import covers_segment, covers_territory
-from campaigns.db import any_of, bulk_insert, bulk_update, insert_returning_ids
+from campaigns.db import any_of, bulk_insert, bulk_update, insert_returning_ids, is_postgres
 from campaigns.errors import NotFoundError
 from campaigns.experiments import apply_arm, assign_arms
 from campaigns.models import (
@@ -51,10 +51,26 @@ class _Place:
     allocataire: str | None
 
 
-def apply_household_stages(session: Session, household_ids: Collection[int], *, now: datetime) -> int:
-    """Recomputes the stage of these households from their cases; moves, cancels and enrolls. Returns moves."""
+def lock_households(session: Session, household_ids: Collection[int]) -> None:
+    """Row locks on these households until commit, taken in id order so that two transactions never wait for
+    each other (PostgreSQL; SQLite has a single writer). A concurrent move of one of them is waited for."""
+    if household_ids and is_postgres(session):
+        session.execute(select(Household.id).where(any_of(session, Household.id, sorted(household_ids)))
+                        .order_by(Household.id).with_for_update()).all()
+
+
+def apply_household_stages(
+    session: Session, household_ids: Collection[int], *, now: datetime, locked: bool = False
+) -> int:
+    """Recomputes the stage of these households from their cases; moves, cancels and enrolls. Returns moves.
+
+    The households are locked first (unless the caller holds their locks, `locked`): their cases and stage are
+    read after any concurrent move commits.
+    """
     if not household_ids:
         return 0
+    if not locked:
+        lock_households(session, household_ids)
     reports: dict[int, list[ReportedStage]] = {}
     places: dict[int, tuple[date, _Place]] = {}
     rows = session.execute(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from celery import Celery
+from celery.signals import worker_process_init
 
+from campaigns.collector import tune_collector
 from campaigns.settings import get_settings
 
 QUEUE_DEFAULT = "chaine.default"
@@ -32,6 +34,12 @@ def make_celery(broker_url: str) -> Celery:
         worker_hijack_root_logger=False,
     )
     return app
+
+
+@worker_process_init.connect  # type: ignore[untyped-decorator]
+def _tune_worker_process(**_kwargs: object) -> None:
+    """Each pool process runs import jobs of 5,000-row batches, as the API does (campaigns/collector.py)."""
+    tune_collector()
 
 
 celery_app = make_celery(get_settings().broker_url)

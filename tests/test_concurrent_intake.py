@@ -1,0 +1,165 @@
+"""Pushes that overlap in time (PostgreSQL): linked without locks, checked under them, done again when they lost."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+
+from campaigns import linkage_store
+from campaigns.imports import push_items
+from campaigns.models import Case, Dispatch, Household, LinkReview, Partner, StageEntry
+from campaigns.runtime import Runtime
+from tests.conftest import new_partner
+from tests.factories import campaign, signalement
+
+
+def _push(runtime: Runtime, partner_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:
+    with runtime.session_factory.begin() as session:
+        job = push_items(session, partner=session.get_one(Partner, partner_id), items=rows, now=runtime.clock())
+        assert job.rejected_count == 0
+        return {"created": job.created_count, "unchanged": job.unchanged_count, "updated": job.updated_count}
+
+
+@pytest.fixture
+def before_first_lock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[], object]], None]]:
+    """Runs an action once, in the pushing thread, just before the first push takes the blocks' locks: after its
+    unlocked pass, as if another push had committed at that moment."""
+    actions: list[Callable[[], object]] = []
+    real = linkage_store.lock_blocks
+
+    def lock_blocks(session: Any, key_hashes: Any) -> None:
+        if actions:
+            actions.pop()()
+        real(session, key_hashes)
+
+    monkeypatch.setattr(linkage_store, "lock_blocks", lock_blocks)
+    yield actions.append
+
+
+def _households(runtime: Runtime, *references: str) -> set[int]:
+    with runtime.session_factory() as session:
+        return set(session.scalars(select(Case.household_id).where(Case.reference.in_(references))))
+
+
+def _wait_until_blocked(runtime: Runtime, thread: threading.Thread) -> None:
+    """Until another connection of the test database waits on a lock (the other push, blocked by this one)."""
+    deadline = time.monotonic() + 20
+    with runtime.engine.connect() as conn:
+        while time.monotonic() < deadline and thread.is_alive():
+            waiting = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                        "AND wait_event_type = 'Lock'")).scalar_one()
+            if waiting:
+                return
+            conn.rollback()  # pg_stat_activity is read once per transaction: the next look needs a new one
+            time.sleep(0.05)
+    raise AssertionError("the other push never waited on this one")
+
+
+def test_a_match_committed_meanwhile_makes_the_batch_link_again(
+    pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None], caplog: pytest.LogCaptureFixture,
+) -> None:
+    runtime = pg_runtime
+    bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    ddets, _ = new_partner(runtime, "DDETS 44", "etat")
+    # The DDETS's row commits while the bailleur's batch, which did not see it, is about to lock.
+    before_first_lock(lambda: _push(runtime, ddets, [signalement("E-1", nom="BENALI", numero_allocataire=None)]))
+    with caplog.at_level(logging.INFO, logger="campaigns.ingest"):
+        counts = _push(runtime, bailleur, [signalement("B-1"), signalement("B-2", nom="Le Goff", prenom="Yann",
+                                                                             date_naissance="02/02/1970",
+                                                                             adresse="3 place Royale",
+                                                                             telephone="06 99 99 99 99",
+                                                                             numero_allocataire="7654321")])
+    assert counts["created"] == 2
+    assert "linked again" in caplog.text
+    assert len(_households(runtime, "B-1", "E-1")) == 1
+    with runtime.session_factory() as session:
+        assert session.scalar(select(func.count(Household.id))) == 2
+        assert session.scalar(select(func.count()).select_from(LinkReview)) == 0
+
+
+def test_a_likely_match_committed_meanwhile_becomes_a_review_without_linking_again(
+    pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None], caplog: pytest.LogCaptureFixture,
+) -> None:
+    runtime = pg_runtime
+    bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    ddets, _ = new_partner(runtime, "DDETS 44", "etat")
+    # Same person and address, another birth date, no shared phone or CAF number: a review, not a match.
+    likely = signalement("E-1", date_naissance="21/07/1987", telephone=None, numero_allocataire=None)
+    before_first_lock(lambda: _push(runtime, ddets, [likely]))
+    with caplog.at_level(logging.INFO, logger="campaigns.ingest"):
+        _push(runtime, bailleur, [signalement("B-1")])
+    assert "linked again" not in caplog.text
+    assert len(_households(runtime, "B-1", "E-1")) == 2
+    with runtime.session_factory() as session:
+        review = session.scalars(select(LinkReview)).one()
+        cases = {reference: case_id for reference, case_id in session.execute(select(Case.reference, Case.id))}
+    # Recorded as the serial order would have: the later push's case, towards the earlier one.
+    assert (review.case_id, review.candidate_case_id, review.status) == (cases["B-1"], cases["E-1"], "pending")
+
+
+def test_the_same_references_pushed_twice_at_once_make_each_case_once(
+    pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None],
+) -> None:
+    runtime = pg_runtime
+    bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    rows = [signalement(f"B-{i}", nom=f"Nom{i}", date_naissance=f"{i + 1:02d}/01/1980", adresse=f"{i + 1} rue Neuve",
+                        numero_allocataire=f"{1000 + i}", telephone=None) for i in range(20)]
+    second: dict[str, Any] = {}
+
+    def push_again() -> None:
+        second.update(_push(runtime, bailleur, rows))
+
+    other = threading.Thread(target=push_again)
+
+    def start_other_push() -> None:
+        # The same list, same partner, from another process: its insert of the cases waits on this push's ones.
+        other.start()
+        _wait_until_blocked(runtime, other)
+
+    before_first_lock(start_other_push)
+    first = _push(runtime, bailleur, rows)
+    other.join(30)
+    assert first["created"] == 20
+    assert second == {"created": 0, "unchanged": 20, "updated": 0}
+    with runtime.session_factory() as session:
+        assert session.scalar(select(func.count(Case.id))) == 20
+        assert session.scalar(select(func.count(Household.id))) == 20
+
+
+def test_two_pushes_moving_one_household_at_once_leave_one_open_stage(
+    pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None],
+) -> None:
+    runtime = pg_runtime
+    ddets, _ = new_partner(runtime, "DDETS 44", "etat")
+    bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    caf, _ = new_partner(runtime, "CAF 44", "caf")
+    campaign(runtime, owner="DDETS 44", stages=["impaye", "commandement_de_payer", "assignation"],
+             steps=[{"channel": "courrier", "template": "information_etat"}])
+    _push(runtime, bailleur, [signalement("B-1", stade="impaye")])
+    other = threading.Thread(target=_push, args=(runtime, caf, [signalement("C-1", stade="assignation")]))
+
+    def start_other_push() -> None:
+        # This push has moved the household (commandement de payer); the CAF's waits for its lock on it.
+        other.start()
+        _wait_until_blocked(runtime, other)
+
+    before_first_lock(start_other_push)
+    _push(runtime, ddets, [signalement("E-1", stade="commandement_de_payer")])
+    other.join(30)
+    assert not other.is_alive()
+    (household,) = _households(runtime, "B-1", "E-1", "C-1")
+    with runtime.session_factory() as session:
+        stage = session.scalar(select(Household.stage).where(Household.id == household))
+        open_entries = session.scalars(select(StageEntry.stage).where(
+            StageEntry.household_id == household, StageEntry.left_at.is_(None))).all()
+        planned = session.scalars(select(Dispatch.stage).where(
+            Dispatch.household_id == household, Dispatch.status == "planned")).all()
+    assert stage == "assignation"
+    assert open_entries == ["assignation"]
+    assert planned == ["assignation"]  # the earlier stages' letters were cancelled, not left to go out
