@@ -193,7 +193,7 @@ def enroll_current_households(session: Session, campaign: Campaign, *, now: date
          "enrolled_at": now} for h in chosen
     ])
     dues = step_due_times(campaign, entered_at=now)
-    # A campaign running an experiment: each household's arm decides its steps (as sequences._enroll does).
+    # A campaign running an experiment: each household's arm decides its steps (as sequences.enroll does).
     arms = assign_arms(session, [(campaign.id, h.id, h.current_entry_id, h.stage) for h in chosen], now=now)
     rows = [
         row for h, enrollment_id in zip(chosen, enrollment_ids, strict=True)

@@ -18,6 +18,7 @@ from campaigns.intake import SignalementRow
 from campaigns.linkage import PersonRecord
 from campaigns.linkage_blocking import RECORD_FIELDS, BlockingKeys, hashed_keys
 from campaigns.models import Case, CaseChange, Household, Partner
+from campaigns.new_households import enroll_households, first_stages, insert_households
 from campaigns.scheduling import local_date
 from campaigns.sequences import apply_household_stages, lock_households
 
@@ -126,20 +127,18 @@ def link_and_plan(
     linked.records, linked.keys = new_records + [record for _, record in relinked], new_keys + relinked_keys
     if lock_first:
         linkage_store.lock_blocks(session, linked.all_keys())
-    created: list[int] = []
     if new_rows:
         counts.created = len(new_rows)
-        created = _create_cases(session, partner, new_rows, new_keys, new_records, now=now, linked=linked)
-        touched.update(household for _, household in linked.owners)
+        created = set(_create_cases(session, partner, new_rows, new_keys, new_records, now=now, linked=linked))
+        touched.update(household for _, household in linked.owners if household not in created)
     if relinked:
         counts.reviews += _relink_updated(session, relinked, relinked_keys, now=now, linked=linked)
     # Households known before this batch, locked in one sorted statement (a push moving the same household waits
     # here, then reads its cases again) before they are written; the batch's new households are its own.
-    known = touched.difference(created)
-    lock_households(session, known)
-    if known:
-        session.execute(update(Household).where(any_of(session, Household.id, list(known))).values(updated_at=now))
-    counts.stage_moves = apply_household_stages(session, touched, now=now, locked=True)
+    lock_households(session, touched)
+    if touched:
+        session.execute(update(Household).where(any_of(session, Household.id, list(touched))).values(updated_at=now))
+    counts.stage_moves += apply_household_stages(session, touched, now=now, locked=True)
     return linked
 
 
@@ -201,18 +200,21 @@ def _create_cases(
     now: datetime,
     linked: LinkedBatch,
 ) -> list[int]:
-    """Inserts the new rows' cases and households (the ids of the households created are returned)."""
+    """Inserts the new rows' cases, and their new households already in their stage and enrolled (the ids of the
+    households created are returned: their stage needs no second look)."""
     counts = linked.counts
     links: BatchLinks = link_batch(session, records, keys)
     linked.seen.update(links.seen)
-    new_ids = insert_returning_ids(
-        session, Household, [{"created_at": now, "updated_at": now} for _ in range(links.new_households)]
-    )
+    today = local_date(now)
+    households = first_stages([(row, -reference - 1) for (row, _), reference in zip(new_rows, links.households,
+                                                                                    strict=True) if reference < 0],
+                              links.new_households, today=today)
+    ids = insert_households(session, households, now=now)
+    new_ids = [household for household, _entry in ids]
 
     def household_id(reference: int) -> int:
         return reference if reference > 0 else new_ids[-reference - 1]
 
-    today = local_date(now)
     case_rows: list[dict[str, Any]] = []
     for (row, digest), reference in zip(new_rows, links.households, strict=True):
         values = _case_values(row, date_stade=row.date_stade or today)
@@ -220,6 +222,8 @@ def _create_cases(
                       created_at=now, updated_at=now)
         case_rows.append(values)
     case_ids = insert_returning_ids(session, Case, case_rows)
+    enroll_households(session, households, ids, now=now)
+    counts.stage_moves += len(households)
     linked.new_keys = list(zip(case_ids, keys, strict=True))
     linked.owners += [(case_id, row["household_id"]) for case_id, row in zip(case_ids, case_rows, strict=True)]
     for proposal in links.proposals:

@@ -44,7 +44,9 @@ class _HouseholdState(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class _Place:
+class Place:
+    """Where a household lives, as its freshest case says: what a campaign's territory and segment look at."""
+
     commune: str | None
     code_postal: str | None
     parc: str | None
@@ -72,7 +74,7 @@ def apply_household_stages(
     if not locked:
         lock_households(session, household_ids)
     reports: dict[int, list[ReportedStage]] = {}
-    places: dict[int, tuple[date, _Place]] = {}
+    places: dict[int, tuple[date, Place]] = {}
     rows = session.execute(
         select(Case.household_id, Case.stage, Case.date_stade, Case.commune, Case.code_postal, Case.parc,
                Case.allocataire).where(
@@ -83,7 +85,7 @@ def apply_household_stages(
         reports.setdefault(household_id, []).append(ReportedStage(Stage(stage), date_stade))
         # The freshest case says where the household lives now.
         if household_id not in places or date_stade >= places[household_id][0]:
-            places[household_id] = (date_stade, _Place(commune, code_postal, parc, allocataire))
+            places[household_id] = (date_stade, Place(commune, code_postal, parc, allocataire))
     households = session.execute(
         select(Household.id, Household.stage, Household.current_entry_id).where(
             any_of(session, Household.id, list(household_ids))
@@ -113,7 +115,7 @@ def apply_household_stages(
             for (h, s), e in zip(moves, entry_ids, strict=True)
         ],
     )
-    _enroll(session, [(h.id, s, e, places[h.id][1]) for (h, s), e in zip(moves, entry_ids, strict=True)], now=now)
+    enroll(session, [(h.id, s, e, places[h.id][1]) for (h, s), e in zip(moves, entry_ids, strict=True)], now=now)
     return len(moves)
 
 
@@ -173,9 +175,11 @@ def cancel_pending(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _enroll(
-    session: Session, entries: list[tuple[int, Stage, int, _Place]], *, now: datetime
+def enroll(
+    session: Session, entries: list[tuple[int, Stage, int, Place]], *, now: datetime
 ) -> None:
+    """Enrolls households that just entered a stage ((household, stage, stage entry, place)) in the active
+    campaigns covering it, and plans their steps."""
     campaigns = session.scalars(select(Campaign).where(Campaign.active.is_(True))).all()
     by_stage: dict[str, list[Campaign]] = {}
     for campaign in campaigns:
