@@ -60,6 +60,7 @@ class LinkedBatch:
     proposed: dict[int, int] = field(default_factory=dict)  # record index -> review proposals made
     new_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # (case id, keys) of new cases
     changed_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # of updated cases
+    touched: set[int] = field(default_factory=set)  # households known before the batch that it joined or changed
 
     def all_keys(self) -> set[int]:
         return {key for row_keys in self.keys for key in row_keys}
@@ -91,10 +92,10 @@ def link_and_plan(
     session: Session, partner: Partner, rows: Sequence[SignalementRow], *, now: datetime, import_id: int | None,
     lock_first: bool = False,
 ) -> LinkedBatch:
-    """Creates and updates the cases of a batch, links new ones to households, moves stages and plans contacts;
-    the blocking keys are left to store. With `lock_first`, this partner's pushes and the blocks are locked
-    before anything is read; otherwise only a batch that updates cases waits for the partner's other pushes (two
-    pushes creating the same reference meet on the unique key instead)."""
+    """Creates and updates the cases of a batch and links new ones to households; new households get their stage
+    and planned contacts. Known households and the blocking keys are left to `settle`. With `lock_first`, this
+    partner's pushes and the blocks are locked before anything is read; otherwise only a batch that updates cases
+    waits for the partner's other pushes (two pushes creating the same reference meet on the unique key instead)."""
     linked = LinkedBatch(IngestCounts())
     counts = linked.counts
     if lock_first:
@@ -133,13 +134,25 @@ def link_and_plan(
         touched.update(household for _, household in linked.owners if household not in created)
     if relinked:
         counts.reviews += _relink_updated(session, relinked, relinked_keys, now=now, linked=linked)
-    # Households known before this batch, locked in one sorted statement (a push moving the same household waits
-    # here, then reads its cases again) before they are written; the batch's new households are its own.
-    lock_households(session, touched)
-    if touched:
-        session.execute(update(Household).where(any_of(session, Household.id, list(touched))).values(updated_at=now))
-    counts.stage_moves += apply_household_stages(session, touched, now=now, locked=True)
+    linked.touched = touched
     return linked
+
+
+def settle(session: Session, linked: LinkedBatch, *, now: datetime) -> IngestCounts:
+    """The second half of a batch, under the blocks' locks: the households it joined or changed move stage, and
+    its blocking keys are stored (then seen by the next pushes).
+
+    Households known before this batch are locked in one sorted statement (a push moving the same household waits
+    here, then reads its cases again). Always after the blocks' locks, in every push: a push holding a household
+    never waits for blocks held by one that waits for that household.
+    """
+    lock_households(session, linked.touched)
+    if linked.touched:
+        session.execute(update(Household).where(any_of(session, Household.id, list(linked.touched)))
+                        .values(updated_at=now))
+    linked.counts.stage_moves += apply_household_stages(session, linked.touched, now=now, locked=True)
+    linked.store_keys(session)
+    return linked.counts
 
 
 def _update_case(

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from campaigns import linkage_store
 from campaigns.db import is_postgres
 from campaigns.dedup import late_reviews
-from campaigns.households import IngestCounts, LinkedBatch, link_and_plan
+from campaigns.households import IngestCounts, link_and_plan, settle
 from campaigns.intake import SignalementRow
 from campaigns.models import Partner
 
@@ -35,12 +35,14 @@ def ingest(
     the batch is linked and planned first, unlocked and invisible to others (its keys not stored); then the locks
     are taken, which waits for the concurrent pushes sharing a bucket to commit, and the candidates are read
     again: a case committed meanwhile that is only a likely match adds a review; one that a new row matches
-    undoes the pass (a savepoint), which is done again.
+    undoes the pass (a savepoint), which is done again. Known households are moved last (`settle`), under the
+    locks; locks are always taken in the order partner, blocks, households, so no two pushes wait for each other.
     """
     if not rows:
         return IngestCounts()
     if not is_postgres(session):  # SQLite has a single writer: nobody can commit in between
-        return _store(session, link_and_plan(session, partner, rows, now=now, import_id=import_id, lock_first=True))
+        return settle(session, link_and_plan(session, partner, rows, now=now, import_id=import_id, lock_first=True),
+                      now=now)
     for _attempt in range(OPTIMISTIC_ATTEMPTS):
         savepoint = session.begin_nested()
         try:
@@ -60,16 +62,12 @@ def ingest(
             linkage_store.add_reviews(session, reviews, now=now)
             linked.counts.reviews += len(reviews)
             savepoint.commit()  # the locks pass to the transaction: held until it commits
-            return _store(session, linked)
-        # Undone with its locks: another push may be waiting on them while holding a household this one updates.
+            return settle(session, linked, now=now)
+        # Undone with its locks (the other pushes go on meanwhile), then linked again, seeing that household.
         savepoint.rollback()
         log.info("intake: a concurrent push committed a matching household, batch linked again")
-    return _store(session, link_and_plan(session, partner, rows, now=now, import_id=import_id, lock_first=True))
-
-
-def _store(session: Session, linked: LinkedBatch) -> IngestCounts:
-    linked.store_keys(session)
-    return linked.counts
+    return settle(session, link_and_plan(session, partner, rows, now=now, import_id=import_id, lock_first=True),
+                  now=now)
 
 
 def _lost_race(exc: BaseException) -> bool:

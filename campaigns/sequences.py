@@ -55,10 +55,14 @@ class Place:
 
 def lock_households(session: Session, household_ids: Collection[int]) -> None:
     """Row locks on these households until commit, taken in id order so that two transactions never wait for
-    each other (PostgreSQL; SQLite has a single writer). A concurrent move of one of them is waited for."""
+    each other (PostgreSQL; SQLite has a single writer). A concurrent move of one of them is waited for.
+
+    FOR NO KEY UPDATE, as an UPDATE takes: rows that only reference a household (a case, a review) still go in
+    meanwhile, so a push holding the blocks' locks never waits here for one that waits for those locks.
+    """
     if household_ids and is_postgres(session):
         session.execute(select(Household.id).where(any_of(session, Household.id, sorted(household_ids)))
-                        .order_by(Household.id).with_for_update()).all()
+                        .order_by(Household.id).with_for_update(key_share=True)).all()
 
 
 def apply_household_stages(

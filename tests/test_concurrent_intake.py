@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
 
-from campaigns import linkage_store
+from campaigns import households, linkage_store
 from campaigns.imports import push_items
 from campaigns.models import Case, Dispatch, Household, LinkReview, Partner, StageEntry
 from campaigns.runtime import Runtime
@@ -26,20 +26,32 @@ def _push(runtime: Runtime, partner_id: int, rows: list[dict[str, Any]]) -> dict
         return {"created": job.created_count, "unchanged": job.unchanged_count, "updated": job.updated_count}
 
 
+Hook = Callable[[object, str, Callable[[], object]], None]
+
+
 @pytest.fixture
-def before_first_lock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Callable[[], object]], None]]:
-    """Runs an action once, in the pushing thread, just before the first push takes the blocks' locks: after its
-    unlocked pass, as if another push had committed at that moment."""
-    actions: list[Callable[[], object]] = []
-    real = linkage_store.lock_blocks
+def before_first_call(monkeypatch: pytest.MonkeyPatch) -> Hook:
+    """Runs an action once, in the pushing thread, just before the first call of `module.name`: as if another
+    push had committed, or started, at that moment."""
 
-    def lock_blocks(session: Any, key_hashes: Any) -> None:
-        if actions:
-            actions.pop()()
-        real(session, key_hashes)
+    def install(module: object, name: str, action: Callable[[], object]) -> None:
+        real = getattr(module, name)
+        pending = [action]
 
-    monkeypatch.setattr(linkage_store, "lock_blocks", lock_blocks)
-    yield actions.append
+        def hooked(*args: Any, **kwargs: Any) -> Any:
+            if pending:
+                pending.pop()()
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, hooked)
+
+    return install
+
+
+@pytest.fixture
+def before_first_lock(before_first_call: Hook) -> Callable[[Callable[[], object]], None]:
+    """Before the first push takes the blocks' locks: after its unlocked pass."""
+    return lambda action: before_first_call(linkage_store, "lock_blocks", action)
 
 
 def _households(runtime: Runtime, *references: str) -> set[int]:
@@ -132,27 +144,18 @@ def test_the_same_references_pushed_twice_at_once_make_each_case_once(
         assert session.scalar(select(func.count(Household.id))) == 20
 
 
-def test_two_pushes_moving_one_household_at_once_leave_one_open_stage(
-    pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None],
-) -> None:
-    runtime = pg_runtime
+def _moving_world(runtime: Runtime) -> tuple[int, int]:
+    """A household at impayé (the bailleur's case), a campaign writing at each stage: (DDETS, CAF) partner ids."""
     ddets, _ = new_partner(runtime, "DDETS 44", "etat")
     bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
     caf, _ = new_partner(runtime, "CAF 44", "caf")
     campaign(runtime, owner="DDETS 44", stages=["impaye", "commandement_de_payer", "assignation"],
              steps=[{"channel": "courrier", "template": "information_etat"}])
     _push(runtime, bailleur, [signalement("B-1", stade="impaye")])
-    other = threading.Thread(target=_push, args=(runtime, caf, [signalement("C-1", stade="assignation")]))
+    return ddets, caf
 
-    def start_other_push() -> None:
-        # This push has moved the household (commandement de payer); the CAF's waits for its lock on it.
-        other.start()
-        _wait_until_blocked(runtime, other)
 
-    before_first_lock(start_other_push)
-    _push(runtime, ddets, [signalement("E-1", stade="commandement_de_payer")])
-    other.join(30)
-    assert not other.is_alive()
+def _assert_one_open_stage(runtime: Runtime) -> None:
     (household,) = _households(runtime, "B-1", "E-1", "C-1")
     with runtime.session_factory() as session:
         stage = session.scalar(select(Household.stage).where(Household.id == household))
@@ -163,3 +166,33 @@ def test_two_pushes_moving_one_household_at_once_leave_one_open_stage(
     assert stage == "assignation"
     assert open_entries == ["assignation"]
     assert planned == ["assignation"]  # the earlier stages' letters were cancelled, not left to go out
+
+
+def test_a_stage_move_committed_meanwhile_is_read_before_moving_the_household(
+    pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None],
+) -> None:
+    runtime = pg_runtime
+    ddets, caf = _moving_world(runtime)
+    # The CAF's push (assignation) commits while the DDETS's (commandement de payer) is about to lock.
+    before_first_lock(lambda: _push(runtime, caf, [signalement("C-1", stade="assignation")]))
+    _push(runtime, ddets, [signalement("E-1", stade="commandement_de_payer")])
+    _assert_one_open_stage(runtime)
+
+
+def test_a_push_joining_a_household_being_moved_waits_for_the_move(
+    pg_runtime: Runtime, before_first_call: Hook,
+) -> None:
+    runtime = pg_runtime
+    ddets, caf = _moving_world(runtime)
+    other = threading.Thread(target=_push, args=(runtime, caf, [signalement("C-1", stade="assignation")]))
+
+    def start_other_push() -> None:
+        # This push holds the blocks and the household, and is moving it: the CAF's waits for its locks.
+        other.start()
+        _wait_until_blocked(runtime, other)
+
+    before_first_call(households, "apply_household_stages", start_other_push)
+    _push(runtime, ddets, [signalement("E-1", stade="commandement_de_payer")])
+    other.join(30)
+    assert not other.is_alive()
+    _assert_one_open_stage(runtime)
