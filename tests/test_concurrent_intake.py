@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 
 from campaigns import households, linkage_store
 from campaigns.imports import push_items
-from campaigns.models import Case, Dispatch, Household, LinkReview, Partner, StageEntry
+from campaigns.models import Case, CaseChange, Dispatch, Household, LinkReview, Partner, StageEntry
 from campaigns.runtime import Runtime
 from tests.conftest import new_partner
 from tests.factories import campaign, signalement
@@ -93,6 +93,30 @@ def test_a_match_committed_meanwhile_makes_the_batch_link_again(
     with runtime.session_factory() as session:
         assert session.scalar(select(func.count(Household.id))) == 2
         assert session.scalar(select(func.count()).select_from(LinkReview)) == 0
+
+
+def test_a_batch_linked_again_records_its_updates_once(
+    pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None], caplog: pytest.LogCaptureFixture,
+) -> None:
+    runtime = pg_runtime
+    bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    ddets, _ = new_partner(runtime, "DDETS 44", "etat")
+    other_person = {"nom": "Le Goff", "prenom": "Yann", "date_naissance": "02/02/1970", "adresse": "3 place Royale",
+                    "telephone": "06 99 99 99 99", "numero_allocataire": "7654321"}
+    _push(runtime, bailleur, [signalement("B-2", **other_person)])
+    before_first_lock(lambda: _push(runtime, ddets, [signalement("E-1", nom="BENALI", numero_allocataire=None)]))
+    # B-2 moves on (an update) in the same batch as B-1, whose household the DDETS commits meanwhile.
+    with caplog.at_level(logging.INFO, logger="campaigns.ingest"):
+        counts = _push(runtime, bailleur, [signalement("B-1"), signalement("B-2", stade="assignation",
+                                                                             **other_person)])
+    assert "linked again" in caplog.text
+    assert (counts["created"], counts["updated"]) == (1, 1)
+    assert len(_households(runtime, "B-1", "E-1")) == 1
+    with runtime.session_factory() as session:
+        changes = session.scalars(select(CaseChange)).all()
+        stage = session.scalar(select(Case.stage).where(Case.reference == "B-2"))
+    assert [(c.old_stage, c.new_stage) for c in changes] == [("commandement_de_payer", "assignation")]
+    assert stage == "assignation"
 
 
 def test_a_likely_match_committed_meanwhile_becomes_a_review_without_linking_again(
