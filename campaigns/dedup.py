@@ -152,15 +152,16 @@ def link_batch(
 
 def late_reviews(
     session: Session, records: Sequence[PersonRecord], keys: Sequence[BlockingKeys], *, seen: dict[int, set[int]],
-    owners: Sequence[tuple[int, int]], proposed: dict[int, int], movable: int,
+    owners: Sequence[tuple[int, int]], proposed: dict[int, set[int]], movable: int,
 ) -> list[dict[str, Any]] | None:
     """Candidates committed by concurrent pushes since `link_batch` read `seen`: the review rows they add, or None
     when one of the first `movable` records (new rows, whose household was chosen) matches one: link again.
 
-    `owners` gives each record's (case id, household id), `proposed` its proposals so far. The caller holds the
-    blocks' locks and has not stored its own keys yet, so the candidates read here are those `link_batch` read
-    plus the cases committed meanwhile; `_decide` never chooses a household on a review, so reviews are added as
-    it would have added them (within MAX_PROPOSALS_PER_ROW, declined pairs left out).
+    `owners` gives each record's (case id, household id), `proposed` the households proposed to it so far (not
+    proposed twice). The caller holds the blocks' locks and has not stored its own keys yet, so the candidates
+    read here are those `link_batch` read plus the cases committed meanwhile; `_decide` never chooses a household
+    on a review, so reviews are added as it would have added them (within MAX_PROPOSALS_PER_ROW, declined pairs
+    left out).
     """
     found = linkage_store.find_candidates(session, keys)
     fresh = {i: new for i, cases in found.pairs.items() if (new := cases - seen.get(i, set()))}
@@ -174,17 +175,18 @@ def late_reviews(
             comparison = household_comparison(records[i], known[case][1])
             if comparison.decision == "match" and i < movable:
                 return None
-            row_best = best.setdefault(i, {})
             household = known[case][0]
-            if comparison.decision != "non_match" and (
-                    household not in row_best or comparison.score > row_best[household][1].score):
+            if comparison.decision == "non_match" or household in proposed.get(i, ()):
+                continue
+            row_best = best.setdefault(i, {})
+            if household not in row_best or comparison.score > row_best[household][1].score:
                 row_best[household] = (case, comparison)
     households = {household for row_best in best.values() for household in row_best}
     declined = linkage_store.declined_pairs(session, households) if households else set()
     reviews: list[dict[str, Any]] = []
     for i, row_best in best.items():
         ranked = sorted(row_best.items(), key=lambda item: (item[1][1].decision != "match", -item[1][1].score))
-        room = MAX_PROPOSALS_PER_ROW - proposed.get(i, 0)
+        room = MAX_PROPOSALS_PER_ROW - len(proposed.get(i, ()))
         for household, (case, comparison) in ranked:
             if room > 0 and frozenset((owners[i][1], household)) not in declined:
                 reviews.append({"case_id": owners[i][0], "candidate_case_id": case,

@@ -57,7 +57,7 @@ class LinkedBatch:
     keys: list[BlockingKeys] = field(default_factory=list)
     seen: dict[int, set[int]] = field(default_factory=dict)  # record index -> cases it was compared with
     owners: list[tuple[int, int]] = field(default_factory=list)  # record index -> (its case, its household)
-    proposed: dict[int, int] = field(default_factory=dict)  # record index -> review proposals made
+    proposed: dict[int, set[int]] = field(default_factory=dict)  # record index -> households proposed to it
     new_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # (case id, keys) of new cases
     changed_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # of updated cases
     touched: set[int] = field(default_factory=set)  # households known before the batch that it joined or changed
@@ -192,7 +192,7 @@ def _relink_updated(
     linked.seen.update({offset + row: cases for row, cases in links.seen.items()})
     linked.owners += [(case.id, case.household_id) for case, _ in relinked]
     for proposal in links.proposals:
-        linked.proposed[offset + proposal.row] = linked.proposed.get(offset + proposal.row, 0) + 1
+        linked.proposed.setdefault(offset + proposal.row, set()).add(proposal.candidate_household)
     linked.changed_keys = [(case.id, row_keys) for (case, _), row_keys in zip(relinked, keys, strict=True)]
     reviews = [
         {"case_id": relinked[p.row][0].id, "candidate_case_id": p.candidate_case,
@@ -240,7 +240,7 @@ def _create_cases(
     linked.new_keys = list(zip(case_ids, keys, strict=True))
     linked.owners += [(case_id, row["household_id"]) for case_id, row in zip(case_ids, case_rows, strict=True)]
     for proposal in links.proposals:
-        linked.proposed[proposal.row] = linked.proposed.get(proposal.row, 0) + 1
+        linked.proposed.setdefault(proposal.row, set()).add(household_id(proposal.candidate_household))
     reviews = [
         {"case_id": case_ids[p.row],
          "candidate_case_id": p.candidate_case if p.candidate_case > 0 else case_ids[-p.candidate_case - 1],

@@ -139,6 +139,25 @@ def test_a_likely_match_committed_meanwhile_becomes_a_review_without_linking_aga
     assert (review.case_id, review.candidate_case_id, review.status) == (cases["B-1"], cases["E-1"], "pending")
 
 
+def test_a_household_already_proposed_is_not_proposed_again(
+    pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None],
+) -> None:
+    runtime = pg_runtime
+    bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    ddets, _ = new_partner(runtime, "DDETS 44", "etat")
+    caf, _ = new_partner(runtime, "CAF 44", "caf")
+    likely = {"date_naissance": "21/07/1987", "telephone": None, "numero_allocataire": None}
+    _push(runtime, ddets, [signalement("E-1", **likely)])
+    # The CAF's case of the same household commits meanwhile: the bailleur's row is as likely to belong with it.
+    before_first_lock(lambda: _push(runtime, caf, [signalement("C-1", **likely)]))
+    _push(runtime, bailleur, [signalement("B-1")])
+    assert len(_households(runtime, "E-1", "C-1")) == 1
+    with runtime.session_factory() as session:
+        reviews = session.scalars(select(LinkReview)).all()
+        cases = {reference: case_id for reference, case_id in session.execute(select(Case.reference, Case.id))}
+    assert [(r.case_id, r.candidate_case_id) for r in reviews] == [(cases["B-1"], cases["E-1"])]
+
+
 def test_the_same_references_pushed_twice_at_once_make_each_case_once(
     pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None],
 ) -> None:
