@@ -20,7 +20,8 @@ from campaigns.models import Partner
 log = logging.getLogger(__name__)
 
 # Optimistic passes before one under the partner's and the blocks' locks from the start. A pass fails only when
-# a concurrent push committed a household that one of its new rows matches, or created one of its references.
+# a concurrent push committed a household that one of its new rows matches, or created one of its references
+# (or two pushes of one partner each waited for the other's new references: a deadlock PostgreSQL breaks).
 OPTIMISTIC_ATTEMPTS = 3
 _REFERENCE_KEY = "uq_cases_partner_id_reference"
 
