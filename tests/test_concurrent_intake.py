@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -239,3 +240,61 @@ def test_a_push_joining_a_household_being_moved_waits_for_the_move(
     other.join(30)
     assert not other.is_alive()
     _assert_one_open_stage(runtime)
+
+
+def test_six_partners_pushing_the_same_households_at_once_group_them_exactly(pg_runtime: Runtime) -> None:
+    runtime = pg_runtime
+    names = ["DDETS 44", "Habitat 44", "CAF 44", "CCAS Nantes", "ADIL 44", "Département 44"]
+    kinds = ["etat", "bailleur_social", "caf", "ccas", "adil", "departement"]
+    partners = [new_partner(runtime, name, kind)[0] for name, kind in zip(names, kinds, strict=True)]
+    campaign(runtime, owner="DDETS 44", stages=["impaye", "commandement_de_payer", "assignation"],
+             steps=[{"channel": "courrier", "template": "information_etat"}])
+    stages = ["impaye", "commandement_de_payer", "assignation"]
+    rng = random.Random(7)
+    lists: list[list[dict[str, Any]]] = [[] for _ in partners]
+    truth: dict[str, int] = {}  # reference -> true household
+    for person in range(120):
+        identity = {"nom": f"Famille{person:03d}", "prenom": rng.choice(["Léa", "Paul", "Fatou", "Yann", "Inès"]),
+                    "date_naissance": f"{1 + person % 28:02d}/{1 + person % 12:02d}/{1950 + person % 50}",
+                    "adresse": f"{person + 1} rue des Lilas", "numero_allocataire": None,
+                    "telephone": f"06 12 {person // 100:02d} {person % 100:02d} 00"}
+        for partner in rng.sample(range(len(partners)), rng.randint(2, 4)):
+            reference = f"P{partner}-{person}"
+            nom = identity["nom"].upper() if partner % 2 else identity["nom"]
+            lists[partner].append(signalement(reference, **{**identity, "nom": nom}, stade=rng.choice(stages)))
+            truth[reference] = person
+    barrier = threading.Barrier(len(partners))
+    errors: list[BaseException] = []
+
+    def push_all(index: int) -> None:
+        try:
+            barrier.wait(10)
+            rows = lists[index]
+            for start in range(0, len(rows), 15):
+                _push(runtime, partners[index], rows[start:start + 15])
+        except BaseException as exc:  # reported in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=push_all, args=(index,)) for index in range(len(partners))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    with runtime.session_factory() as session:
+        found = {reference: household for reference, household in session.execute(
+            select(Case.reference, Case.household_id))}
+        open_entries = session.execute(select(StageEntry.household_id, StageEntry.id)
+                                       .where(StageEntry.left_at.is_(None))).all()
+        current = {household: entry for household, entry in session.execute(
+            select(Household.id, Household.current_entry_id))}
+        planned = session.execute(select(Dispatch.household_id, Dispatch.stage_entry_id)
+                                  .where(Dispatch.status == "planned")).all()
+    assert len(found) == len(truth)
+    groups = {person: {found[ref] for ref, p in truth.items() if p == person} for person in set(truth.values())}
+    assert all(len(households) == 1 for households in groups.values())  # each family on one household
+    assert len({next(iter(h)) for h in groups.values()}) == 120 == len(current)  # and no two families on one
+    assert sorted(household for household, _ in open_entries) == sorted(current)  # one open stage each
+    assert all(current[household] == entry for household, entry in open_entries)
+    assert sorted(household for household, _ in planned) == sorted(current)  # one letter planned each ...
+    assert all(current[household] == entry for household, entry in planned)  # ... for its current stage
