@@ -20,7 +20,7 @@ from campaigns.linkage_blocking import RECORD_FIELDS, BlockingKeys, hashed_keys
 from campaigns.models import Case, CaseChange, Household, Partner
 from campaigns.new_households import enroll_households, first_stages, insert_households
 from campaigns.scheduling import local_date
-from campaigns.sequences import apply_household_stages, lock_households
+from campaigns.sequences import apply_household_stages
 
 # Columns of Case filled from a pushed row, in SignalementRow order (stade is stored as `stage`).
 _ROW_FIELDS = tuple(f.name for f in fields(SignalementRow) if f.name != "row_number")
@@ -146,11 +146,10 @@ def settle(session: Session, linked: LinkedBatch, *, now: datetime) -> IngestCou
     here, then reads its cases again). Always after the blocks' locks, in every push: a push holding a household
     never waits for blocks held by one that waits for that household.
     """
-    lock_households(session, linked.touched)
+    linked.counts.stage_moves += apply_household_stages(session, linked.touched, now=now)  # locks them first
     if linked.touched:
         session.execute(update(Household).where(any_of(session, Household.id, list(linked.touched)))
                         .values(updated_at=now))
-    linked.counts.stage_moves += apply_household_stages(session, linked.touched, now=now, locked=True)
     linked.store_keys(session)
     return linked.counts
 

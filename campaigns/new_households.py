@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from campaigns.db import allocate_ids, bulk_insert, bulk_update, insert_returning_ids, is_postgres, table_of
 from campaigns.intake import SignalementRow
 from campaigns.models import Household, StageEntry
-from campaigns.sequences import Place, enroll
-from campaigns.stages import ReportedStage, Stage, household_stage
+from campaigns.sequences import Place, enroll, reported_households
+from campaigns.stages import Stage, household_stage
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,22 +22,18 @@ class NewHousehold:
 
 
 def first_stages(rows: Sequence[tuple[SignalementRow, int]], count: int, *, today: date) -> list[NewHousehold]:
-    """The stage and place of each of `count` new households from its rows ((row, household number)), as
-    `apply_household_stages` reads them from the cases: the freshest case says where the household lives."""
-    reports: list[list[ReportedStage]] = [[] for _ in range(count)]
-    places: list[tuple[date, Place] | None] = [None] * count
-    for row, number in rows:
-        date_stade = row.date_stade or today
-        reports[number].append(ReportedStage(row.stade, date_stade))
-        place = places[number]
-        if place is None or date_stade >= place[0]:
-            places[number] = (date_stade, Place(row.commune, row.code_postal, row.parc, row.allocataire))
+    """The stage and place of each of `count` new households from its rows ((row, household number)), read as
+    `apply_household_stages` reads them from the cases."""
+    reports, places = reported_households(
+        (number, row.stade, row.date_stade or today, Place(row.commune, row.code_postal, row.parc, row.allocataire))
+        for row, number in rows
+    )
     found = []
-    for household_reports, place in zip(reports, places, strict=True):
-        stage = household_stage(household_reports)
-        if stage is None or place is None:
+    for number in range(count):
+        stage = household_stage(reports.get(number, ()))
+        if stage is None:
             raise ValueError("a new household without a row")
-        found.append(NewHousehold(stage, place[1]))
+        found.append(NewHousehold(stage, places[number]))
     return found
 
 

@@ -65,31 +65,38 @@ def lock_households(session: Session, household_ids: Collection[int]) -> None:
                         .order_by(Household.id).with_for_update(key_share=True)).all()
 
 
-def apply_household_stages(
-    session: Session, household_ids: Collection[int], *, now: datetime, locked: bool = False
-) -> int:
+def reported_households(
+    cases: Iterable[tuple[int, Stage, date, Place]],
+) -> tuple[dict[int, list[ReportedStage]], dict[int, Place]]:
+    """From cases ((household, stage, date_stade, place)): each household's reported stages, and where it lives
+    now, as its freshest case says (the later of two cases of the same day)."""
+    reports: dict[int, list[ReportedStage]] = {}
+    places: dict[int, tuple[date, Place]] = {}
+    for household_id, stage, date_stade, place in cases:
+        reports.setdefault(household_id, []).append(ReportedStage(stage, date_stade))
+        if household_id not in places or date_stade >= places[household_id][0]:
+            places[household_id] = (date_stade, place)
+    return reports, {household_id: place for household_id, (_, place) in places.items()}
+
+
+def apply_household_stages(session: Session, household_ids: Collection[int], *, now: datetime) -> int:
     """Recomputes the stage of these households from their cases; moves, cancels and enrolls. Returns moves.
 
-    The households are locked first (unless the caller holds their locks, `locked`): their cases and stage are
-    read after any concurrent move commits.
+    The households are locked first: their cases and stage are read after any concurrent move commits.
     """
     if not household_ids:
         return 0
-    if not locked:
-        lock_households(session, household_ids)
-    reports: dict[int, list[ReportedStage]] = {}
-    places: dict[int, tuple[date, Place]] = {}
+    lock_households(session, household_ids)
     rows = session.execute(
         select(Case.household_id, Case.stage, Case.date_stade, Case.commune, Case.code_postal, Case.parc,
                Case.allocataire).where(
             any_of(session, Case.household_id, list(household_ids))
         )
     )
-    for household_id, stage, date_stade, commune, code_postal, parc, allocataire in rows:
-        reports.setdefault(household_id, []).append(ReportedStage(Stage(stage), date_stade))
-        # The freshest case says where the household lives now.
-        if household_id not in places or date_stade >= places[household_id][0]:
-            places[household_id] = (date_stade, Place(commune, code_postal, parc, allocataire))
+    reports, places = reported_households(
+        (household_id, Stage(stage), date_stade, Place(commune, code_postal, parc, allocataire))
+        for household_id, stage, date_stade, commune, code_postal, parc, allocataire in rows
+    )
     households = session.execute(
         select(Household.id, Household.stage, Household.current_entry_id).where(
             any_of(session, Household.id, list(household_ids))
@@ -119,7 +126,7 @@ def apply_household_stages(
             for (h, s), e in zip(moves, entry_ids, strict=True)
         ],
     )
-    enroll(session, [(h.id, s, e, places[h.id][1]) for (h, s), e in zip(moves, entry_ids, strict=True)], now=now)
+    enroll(session, [(h.id, s, e, places[h.id]) for (h, s), e in zip(moves, entry_ids, strict=True)], now=now)
     return len(moves)
 
 
