@@ -19,6 +19,10 @@ from campaigns.runtime import Runtime
 from tests.conftest import new_partner
 from tests.factories import campaign, signalement
 
+# Someone else entirely, at another address: another household than the factory's signalement.
+_OTHER_PERSON = {"nom": "Le Goff", "prenom": "Yann", "date_naissance": "02/02/1970", "adresse": "3 place Royale",
+                 "telephone": "06 99 99 99 99", "numero_allocataire": "7654321"}
+
 
 def _push(runtime: Runtime, partner_id: int, rows: list[dict[str, Any]]) -> dict[str, int]:
     with runtime.session_factory.begin() as session:
@@ -83,11 +87,7 @@ def test_a_match_committed_meanwhile_makes_the_batch_link_again(
     # The DDETS's row commits while the bailleur's batch, which did not see it, is about to lock.
     before_first_lock(lambda: _push(runtime, ddets, [signalement("E-1", nom="BENALI", numero_allocataire=None)]))
     with caplog.at_level(logging.INFO, logger="campaigns.ingest"):
-        counts = _push(runtime, bailleur, [signalement("B-1"), signalement("B-2", nom="Le Goff", prenom="Yann",
-                                                                             date_naissance="02/02/1970",
-                                                                             adresse="3 place Royale",
-                                                                             telephone="06 99 99 99 99",
-                                                                             numero_allocataire="7654321")])
+        counts = _push(runtime, bailleur, [signalement("B-1"), signalement("B-2", **_OTHER_PERSON)])
     assert counts["created"] == 2
     assert "linked again" in caplog.text
     assert len(_households(runtime, "B-1", "E-1")) == 1
@@ -102,14 +102,12 @@ def test_a_batch_linked_again_records_its_updates_once(
     runtime = pg_runtime
     bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
     ddets, _ = new_partner(runtime, "DDETS 44", "etat")
-    other_person = {"nom": "Le Goff", "prenom": "Yann", "date_naissance": "02/02/1970", "adresse": "3 place Royale",
-                    "telephone": "06 99 99 99 99", "numero_allocataire": "7654321"}
-    _push(runtime, bailleur, [signalement("B-2", **other_person)])
+    _push(runtime, bailleur, [signalement("B-2", **_OTHER_PERSON)])
     before_first_lock(lambda: _push(runtime, ddets, [signalement("E-1", nom="BENALI", numero_allocataire=None)]))
     # B-2 moves on (an update) in the same batch as B-1, whose household the DDETS commits meanwhile.
     with caplog.at_level(logging.INFO, logger="campaigns.ingest"):
         counts = _push(runtime, bailleur, [signalement("B-1"), signalement("B-2", stade="assignation",
-                                                                             **other_person)])
+                                                                             **_OTHER_PERSON)])
     assert "linked again" in caplog.text
     assert (counts["created"], counts["updated"]) == (1, 1)
     assert len(_households(runtime, "B-1", "E-1")) == 1
