@@ -19,7 +19,7 @@ from api.access_rules import MOUNT, RULES, Audience, RouteKey, Rule
 from api.deps import RuntimeDep, get_caller
 from api.roles import ApiRole
 from api.web.auth import AccessDeniedError, current_user
-from campaigns.campaign_access import is_pilot
+from campaigns.campaign.access import is_pilot
 from campaigns.models import UserRole
 
 

@@ -31,8 +31,8 @@ from api.web.campaign_pages import install_campaign_pages
 from api.web.evaluation import router as evaluation_pages
 from api.web.security import verify_csrf
 from api.web.worker_pages import install_worker_pages
-from campaigns.collector import tune_collector
-from campaigns.runtime import Runtime, get_runtime
+from campaigns.platform.collector import tune_collector
+from campaigns.runtime.root import Runtime, get_runtime
 
 
 def create_app(runtime: Runtime | None = None) -> FastAPI:

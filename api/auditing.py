@@ -1,5 +1,5 @@
 """Audit of personal data for routes and pages: a dependency knows who calls and why (the route), so a route
-audits in one line: `audit.read(session, [household_id], now=...)` (campaigns.audit writes the row)."""
+audits in one line: `audit.read(session, [household_id], now=...)` (campaigns.accounts.audit writes the row)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import CallerDep, RuntimeDep
 from api.web.auth import CurrentUserDep
-from campaigns import audit
-from campaigns.audit import Actor, ActorKind, AuditAction, task_households
+from campaigns.accounts import audit
+from campaigns.accounts.audit import Actor, ActorKind, AuditAction, task_households
+from campaigns.accounts.partners import hash_key
 from campaigns.models import ApiKey
-from campaigns.partners import hash_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from api.ratelimit import RateLimiter
 from api.roles import ApiRole, api_role
+from campaigns.accounts.partners import authenticate, hash_key
 from campaigns.models import PartnerKind
-from campaigns.partners import authenticate, hash_key
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 
 
 def get_runtime(request: Request) -> Runtime:

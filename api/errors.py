@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 
-from campaigns.errors import NotFoundError, ValidationError
+from campaigns.platform.errors import NotFoundError, ValidationError
 
 log = logging.getLogger(__name__)
 

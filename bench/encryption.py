@@ -19,12 +19,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import create_engine
 
-from campaigns.crypto import generate_key
-from campaigns.crypto_keys import load_keyring
-from campaigns.crypto_types import EncryptedValue, bind_keyring
-from campaigns.db import table_of
+from campaigns.crypto.cipher import generate_key
+from campaigns.crypto.columns import EncryptedValue, bind_keyring
+from campaigns.crypto.keys import load_keyring
 from campaigns.models import Case
-from campaigns.settings import Settings
+from campaigns.platform.db import table_of
+from campaigns.platform.settings import Settings
 
 # A typical pushed row: phone, address, birth date, debt and rent; e-mail, complement and co-holder on some rows.
 TYPICAL = {"telephone": "+33612345678", "adresse": "12 rue des Lilas", "date_naissance": date(1985, 3, 12),

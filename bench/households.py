@@ -31,14 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.intake import _free_port, _fresh_database, _peak_rss_mb, api_command  # noqa: E402
-from campaigns import migrate  # noqa: E402
-from campaigns.campaign_config import CampaignSpec, upsert_campaign  # noqa: E402
-from campaigns.crypto import generate_key  # noqa: E402
-from campaigns.households import load_households  # noqa: E402
-from campaigns.intake import parse_row  # noqa: E402
-from campaigns.partners import add_partner, issue_key  # noqa: E402
-from campaigns.runtime import Runtime  # noqa: E402
-from campaigns.settings import Settings  # noqa: E402
+from campaigns.accounts.partners import add_partner, issue_key  # noqa: E402
+from campaigns.campaign.config import CampaignSpec, upsert_campaign  # noqa: E402
+from campaigns.crypto.cipher import generate_key  # noqa: E402
+from campaigns.intake.cases import load_households  # noqa: E402
+from campaigns.intake.fields import parse_row  # noqa: E402
+from campaigns.platform.settings import Settings  # noqa: E402
+from campaigns.runtime import migrate  # noqa: E402
+from campaigns.runtime.root import Runtime  # noqa: E402
 
 # ~ share of the population (%) of the largest départements; the others share the rest evenly.
 BIG_DEPARTMENTS = {"75": 3.2, "13": 3.0, "59": 3.8, "69": 2.8, "92": 2.4, "93": 2.5, "94": 2.1, "33": 2.5,

@@ -23,10 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.generate import household_rows  # noqa: E402
 from bench.intake import _free_port, _fresh_database, _own_peak_mb  # noqa: E402
-from campaigns import migrate  # noqa: E402
-from campaigns.partners import add_partner, issue_key  # noqa: E402
-from campaigns.runtime import Runtime, utc_now  # noqa: E402
-from campaigns.settings import Settings  # noqa: E402
+from campaigns.accounts.partners import add_partner, issue_key  # noqa: E402
+from campaigns.platform.settings import Settings  # noqa: E402
+from campaigns.runtime import migrate  # noqa: E402
+from campaigns.runtime.root import Runtime, utc_now  # noqa: E402
 
 HEADER = "reference;stade;date_stade;nom;prenom;date_naissance;adresse;code_postal;commune;telephone;montant_dette"
 

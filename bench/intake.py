@@ -27,11 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import household_rows  # noqa: E402
-from campaigns import migrate  # noqa: E402
-from campaigns.campaign_config import CampaignSpec, upsert_campaign  # noqa: E402
-from campaigns.partners import add_partner, issue_key  # noqa: E402
-from campaigns.runtime import Runtime, utc_now  # noqa: E402
-from campaigns.settings import Settings  # noqa: E402
+from campaigns.accounts.partners import add_partner, issue_key  # noqa: E402
+from campaigns.campaign.config import CampaignSpec, upsert_campaign  # noqa: E402
+from campaigns.platform.settings import Settings  # noqa: E402
+from campaigns.runtime import migrate  # noqa: E402
+from campaigns.runtime.root import Runtime, utc_now  # noqa: E402
 
 ADMIN = os.environ.get("CHAINE_TEST_PG_ADMIN", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
 

@@ -23,8 +23,8 @@ from pypdf import PdfReader
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from campaigns.ports import Recipient  # noqa: E402
-from campaigns.rendering import list_templates, render  # noqa: E402
+from campaigns.messages.rendering import list_templates, render  # noqa: E402
+from campaigns.platform.ports import Recipient  # noqa: E402
 from channels.letter.batches import BatchLetter, assemble_batch  # noqa: E402
 from channels.letter.pdf import build_letter_pdf  # noqa: E402
 

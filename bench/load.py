@@ -39,12 +39,12 @@ sys.path.insert(0, str(ROOT))
 
 from bench.generate import household_rows  # noqa: E402
 from bench.intake import _free_port, _fresh_database  # noqa: E402
-from campaigns import migrate  # noqa: E402
-from campaigns.campaign_config import CampaignSpec, upsert_campaign  # noqa: E402
-from campaigns.crypto import generate_key  # noqa: E402
-from campaigns.partners import add_partner, issue_key  # noqa: E402
-from campaigns.runtime import Runtime, set_runtime  # noqa: E402
-from campaigns.settings import Settings, get_settings  # noqa: E402
+from campaigns.accounts.partners import add_partner, issue_key  # noqa: E402
+from campaigns.campaign.config import CampaignSpec, upsert_campaign  # noqa: E402
+from campaigns.crypto.cipher import generate_key  # noqa: E402
+from campaigns.platform.settings import Settings, get_settings  # noqa: E402
+from campaigns.runtime import migrate  # noqa: E402
+from campaigns.runtime.root import Runtime, set_runtime  # noqa: E402
 
 ANCHOR = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 OFFSET_ENV = "CHAINE_LOAD_CLOCK_OFFSET"
@@ -65,7 +65,7 @@ def serve_api(port: int) -> None:
 
 def serve_worker(concurrency: int) -> None:
     set_runtime(Runtime(get_settings(), clock=shifted(float(os.environ[OFFSET_ENV]))))
-    from campaigns.worker import QUEUES, celery_app
+    from campaigns.workers.celery_app import QUEUES, celery_app
 
     celery_app.worker_main(argv=["worker", "-Q", ",".join(QUEUES), "-c", str(concurrency), "--loglevel", "WARNING",
                                  "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", "load@%h"])

@@ -38,13 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from api.app import create_app  # noqa: E402
-from campaigns import migrate  # noqa: E402
-from campaigns.campaign_config import CampaignSpec, upsert_campaign  # noqa: E402
-from campaigns.db import bulk_insert  # noqa: E402
-from campaigns.evaluation import Period, Scope, evaluate  # noqa: E402
-from campaigns.evaluation_live import evaluate_with_events  # noqa: E402
-from campaigns.experiments import draw_arm  # noqa: E402
-from campaigns.facts import refresh_facts  # noqa: E402
+from campaigns.accounts.partners import add_partner  # noqa: E402
+from campaigns.accounts.users import add_user, find_user_by_email  # noqa: E402
+from campaigns.campaign.config import CampaignSpec, upsert_campaign  # noqa: E402
+from campaigns.evaluation.period import Period, Scope, evaluate  # noqa: E402
+from campaigns.evaluation.time_to_response import evaluate_with_events  # noqa: E402
+from campaigns.facts.daily import refresh_facts  # noqa: E402
 from campaigns.models import (  # noqa: E402
     Case,
     Dispatch,
@@ -58,13 +57,14 @@ from campaigns.models import (  # noqa: E402
     StageEntry,
     TemplateVersion,
 )
-from campaigns.partners import add_partner  # noqa: E402
-from campaigns.reports import build_report  # noqa: E402
-from campaigns.reports_files import report_csv, report_xlsx  # noqa: E402
-from campaigns.reports_html import report_html  # noqa: E402
-from campaigns.runtime import Runtime  # noqa: E402
-from campaigns.settings import Settings  # noqa: E402
-from campaigns.users import add_user, find_user_by_email  # noqa: E402
+from campaigns.planning.experiments import draw_arm  # noqa: E402
+from campaigns.platform.db import bulk_insert  # noqa: E402
+from campaigns.platform.settings import Settings  # noqa: E402
+from campaigns.reports.files import report_csv, report_xlsx  # noqa: E402
+from campaigns.reports.html import report_html  # noqa: E402
+from campaigns.reports.tables import build_report  # noqa: E402
+from campaigns.runtime import migrate  # noqa: E402
+from campaigns.runtime.root import Runtime  # noqa: E402
 
 PASSWORD = "banc d'essai du rapport"
 SERVER = os.environ.get("CHAINE_BENCH_PG", "postgresql+psycopg://postgres:postgres@127.0.0.1:5432")

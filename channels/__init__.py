@@ -1,1 +1,1 @@
-"""Channel adapters behind campaigns.ports.Channel (outbox, task queues; providers later)."""
+"""Channel adapters behind campaigns.platform.ports.Channel (outbox, task queues; providers later)."""

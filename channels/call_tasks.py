@@ -1,5 +1,5 @@
 """Call and visit steps become HumanTask rows in a social workers' queue: the household's referent structure if
-it has one, else the campaign owner (campaigns/queue_routing.py decides)."""
+it has one, else the campaign owner (campaigns/queues/routing.py decides)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns.ports import OutboundMessage, PermanentChannelError, SendResult
-from campaigns.queue_routing import open_dispatch_task
+from campaigns.platform.ports import OutboundMessage, PermanentChannelError, SendResult
+from campaigns.queues.routing import open_dispatch_task
 
 
 class QueueTaskChannel:

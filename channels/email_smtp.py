@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import aiosmtplib
 
-from campaigns.ports import OutboundMessage, PermanentChannelError, RetryableChannelError, SendResult
+from campaigns.platform.ports import OutboundMessage, PermanentChannelError, RetryableChannelError, SendResult
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 
-from campaigns.ports import OutboundMessage, PermanentChannelError, SendResult
+from campaigns.platform.ports import OutboundMessage, PermanentChannelError, SendResult
 from channels.files import atomic_write
 from channels.letter.pdf import AddressBlockError, build_letter_pdf
 

@@ -18,14 +18,14 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
-from campaigns.ports import (
+from campaigns.platform.ports import (
     OutboundMessage,
     OutcomeUnknownChannelError,
     PermanentChannelError,
     RetryableChannelError,
     SendResult,
 )
-from campaigns.sms_encoding import normalise_sms_typography, sms_info
+from campaigns.platform.sms_encoding import normalise_sms_typography, sms_info
 
 log = logging.getLogger(__name__)
 

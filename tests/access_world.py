@@ -15,13 +15,13 @@ from sqlalchemy import select, text
 from api.app import create_app
 from api.roles import ApiRole
 from api.web.sessions import SESSION_COOKIE
-from campaigns.db import Base
+from campaigns.accounts.partners import add_partner, issue_key
+from campaigns.accounts.users import add_user
 from campaigns.models import ApiKey, Campaign, Case, HumanTask, ImportJob, Partner, User, UserRole, Worker
-from campaigns.partners import add_partner, issue_key
-from campaigns.referents import record_known_referent
-from campaigns.runtime import Runtime
-from campaigns.settings import Settings
-from campaigns.users import add_user
+from campaigns.platform.db import Base
+from campaigns.platform.settings import Settings
+from campaigns.queues.referents import record_known_referent
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock
 from tests.factories import campaign, signalement
 from tests.test_web_auth import PASSWORD, csrf_of

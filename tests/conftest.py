@@ -14,12 +14,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
-from campaigns import migrate
-from campaigns.crypto import generate_key
-from campaigns.db import Base
-from campaigns.partners import add_partner, issue_key
-from campaigns.runtime import Runtime
-from campaigns.settings import Settings
+from campaigns.accounts.partners import add_partner, issue_key
+from campaigns.crypto.cipher import generate_key
+from campaigns.platform.db import Base
+from campaigns.platform.settings import Settings
+from campaigns.runtime import migrate
+from campaigns.runtime.root import Runtime
 
 PG_ADMIN_DSN = os.environ.get("CHAINE_TEST_PG_ADMIN", "postgresql://postgres:postgres@127.0.0.1:5432/postgres")
 # One database per test run: concurrent runs on one machine (developers, CI) never share state.

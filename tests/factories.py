@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from campaigns.campaign_config import CampaignSpec, upsert_campaign
+from campaigns.campaign.config import CampaignSpec, upsert_campaign
 from campaigns.models import Campaign
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 
 
 def signalement(reference: str = "R-1", **overrides: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from campaigns.attribution import (
+from campaigns.facts.attribution import (
     NOT_RECORDED,
     Attribution,
     Contact,
@@ -16,7 +16,7 @@ from campaigns.attribution import (
     rates_by,
     response_times,
 )
-from campaigns.statistics import compare, kaplan_meier
+from campaigns.platform.statistics import compare, kaplan_meier
 
 T0 = datetime(2020, 10, 1, 9, 0, tzinfo=UTC)
 

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from campaigns.cli import app as cli_app
+from campaigns.cli.main import app as cli_app
 from campaigns.models import AuditEvent, Case, HumanTask
-from campaigns.runtime import Runtime, set_runtime
+from campaigns.runtime.root import Runtime, set_runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import signalement
 from tests.queue_factories import add_worker, complete, structure_with_call

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from api.app import create_app
 from campaigns.models import Case, Partner
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 
 ROWS = 5_000  # the 1,000,000-row file: bench/import_million.py

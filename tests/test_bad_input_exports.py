@@ -1,4 +1,4 @@
-"""Every CSV/XLSX export route neutralises formula injection (campaigns/cell_safety.py): a cell a spreadsheet would
+"""Every CSV/XLSX export route neutralises formula injection (campaigns/platform/cells.py): a cell a spreadsheet would
 run (=, +, -, @, tab, CR first) is prefixed with a quote. A new export route fails here until it is covered."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.app import create_app
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import campaign, signalement
 

@@ -21,9 +21,9 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
 from api.app import create_app
-from campaigns import migrate
-from campaigns.runtime import Runtime
-from campaigns.settings import Settings
+from campaigns.platform.settings import Settings
+from campaigns.runtime import migrate
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, drop_pg_database, new_partner, pg_url, recreate_pg_database, run_database
 from tests.factories import campaign, signalement
 

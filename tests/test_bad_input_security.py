@@ -11,9 +11,9 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from api.app import create_app
+from campaigns.accounts.partners import issue_key, revoke_key
 from campaigns.models import ApiKey, Partner
-from campaigns.partners import issue_key, revoke_key
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 
 TOKEN = "twilio-token"

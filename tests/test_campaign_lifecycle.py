@@ -9,10 +9,10 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from campaigns.campaign_config import load_campaigns_file
+from campaigns.campaign.config import load_campaigns_file
 from campaigns.models import CampaignChange, Dispatch, HumanTask
-from campaigns.runtime import Runtime
-from campaigns.scheduling import next_window
+from campaigns.platform.clock import next_window
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import signalement
 
@@ -183,7 +183,7 @@ def test_yaml_files_are_checked_and_logged(sqlite_runtime: Runtime, tmp_path: An
     path.write_text("campaigns:\n  - name: Courriers\n    owner: DDETS 44\n    stages: [assignation]\n"
                     "    steps:\n      - {channel: courrier, template: \"etape_{stade}\"}\n"
                     "      - {channel: appel, delay_days: 90}\n", "utf-8")
-    from campaigns.errors import ValidationError
+    from campaigns.platform.errors import ValidationError
 
     with sqlite_runtime.session_factory.begin() as session:
         try:

@@ -7,9 +7,9 @@ from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
 
-from campaigns.campaign_presets import get_preset, presets
-from campaigns.campaign_validation import check_campaign
-from campaigns.runtime import Runtime
+from campaigns.campaign.presets import get_preset, presets
+from campaigns.campaign.validation import check_campaign
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 
 

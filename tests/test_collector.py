@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from campaigns.collector import YOUNG_THRESHOLD
+from campaigns.platform.collector import YOUNG_THRESHOLD
 
 ROOT = Path(__file__).resolve().parent.parent
 _REPORT = "import gc; print(gc.get_threshold()[0], gc.get_freeze_count() > 0)"
@@ -29,13 +29,13 @@ def test_the_uvicorn_factory_tunes_its_process(tmp_path: Path) -> None:
 
 
 def test_an_application_given_its_runtime_leaves_the_collector_alone(tmp_path: Path) -> None:
-    code = ("from api.app import create_app; from campaigns.runtime import get_runtime; "
+    code = ("from api.app import create_app; from campaigns.runtime.root import get_runtime; "
             f"create_app(get_runtime()); {_REPORT}")
     assert _in_new_process(code, tmp_path) == f"{gc.get_threshold()[0]} False"
 
 
 def test_tuning_runs_once_per_process(tmp_path: Path) -> None:
-    code = ("import gc; from campaigns.collector import tune_collector; tune_collector(); "
+    code = ("import gc; from campaigns.platform.collector import tune_collector; tune_collector(); "
             "frozen = gc.get_freeze_count(); gc.set_threshold(700); tune_collector(); "
             "print(gc.get_threshold()[0], gc.get_freeze_count() == frozen)")
     assert _in_new_process(code, tmp_path) == "700 True"

@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from campaigns import households, linkage_store
-from campaigns.imports import push_items
+from campaigns.intake import cases as households
+from campaigns.intake.jobs import push_items
+from campaigns.linkage import store as linkage_store
 from campaigns.models import Case, CaseChange, Dispatch, Household, LinkReview, Partner, StageEntry
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import campaign, signalement
 
@@ -86,7 +87,7 @@ def test_a_match_committed_meanwhile_makes_the_batch_link_again(
     ddets, _ = new_partner(runtime, "DDETS 44", "etat")
     # The DDETS's row commits while the bailleur's batch, which did not see it, is about to lock.
     before_first_lock(lambda: _push(runtime, ddets, [signalement("E-1", nom="BENALI", numero_allocataire=None)]))
-    with caplog.at_level(logging.INFO, logger="campaigns.ingest"):
+    with caplog.at_level(logging.INFO, logger="campaigns.intake.batches"):
         counts = _push(runtime, bailleur, [signalement("B-1"), signalement("B-2", **_OTHER_PERSON)])
     assert counts["created"] == 2
     assert "linked again" in caplog.text
@@ -105,7 +106,7 @@ def test_a_batch_linked_again_records_its_updates_once(
     _push(runtime, bailleur, [signalement("B-2", **_OTHER_PERSON)])
     before_first_lock(lambda: _push(runtime, ddets, [signalement("E-1", nom="BENALI", numero_allocataire=None)]))
     # B-2 moves on (an update) in the same batch as B-1, whose household the DDETS commits meanwhile.
-    with caplog.at_level(logging.INFO, logger="campaigns.ingest"):
+    with caplog.at_level(logging.INFO, logger="campaigns.intake.batches"):
         counts = _push(runtime, bailleur, [signalement("B-1"), signalement("B-2", stade="assignation",
                                                                              **_OTHER_PERSON)])
     assert "linked again" in caplog.text
@@ -127,7 +128,7 @@ def test_a_likely_match_committed_meanwhile_becomes_a_review_without_linking_aga
     # Same person and address, another birth date, no shared phone or CAF number: a review, not a match.
     likely = signalement("E-1", date_naissance="21/07/1987", telephone=None, numero_allocataire=None)
     before_first_lock(lambda: _push(runtime, ddets, [likely]))
-    with caplog.at_level(logging.INFO, logger="campaigns.ingest"):
+    with caplog.at_level(logging.INFO, logger="campaigns.intake.batches"):
         _push(runtime, bailleur, [signalement("B-1")])
     assert "linked again" not in caplog.text
     assert len(_households(runtime, "B-1", "E-1")) == 2

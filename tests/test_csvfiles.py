@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.csvfiles import EXTRA_KEY, CsvFileError, read_csv
-from campaigns.intake import parse_row
-from campaigns.stages import Stage
+from campaigns.intake.csv_files import EXTRA_KEY, CsvFileError, read_csv
+from campaigns.intake.fields import parse_row
+from campaigns.models.stages import Stage
 
 HEADER = "reference;stade;prenom;commune"
 

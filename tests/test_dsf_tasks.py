@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from campaigns.campaign_config import StepSpec
-from campaigns.dsf_chain import dsf_deadlines
+from campaigns.campaign.config import StepSpec
 from campaigns.models import Dispatch, Household, Partner
-from campaigns.runtime import Runtime
+from campaigns.planning.dsf_chain import dsf_deadlines
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
 from tests.queue_factories import add_worker, complete, task_rows, tasks

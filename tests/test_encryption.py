@@ -16,16 +16,16 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api.app import create_app
-from campaigns import migrate
-from campaigns.crypto import DataKeyError, decode_key, generate_key, key_id
-from campaigns.crypto_keys import KEYS_FILE, load_keyring
-from campaigns.crypto_rotation import rotate
-from campaigns.crypto_types import EncryptedColumnError, keyring_for
-from campaigns.db import bulk_update, make_engine
+from campaigns.crypto.cipher import DataKeyError, decode_key, generate_key, key_id
+from campaigns.crypto.columns import EncryptedColumnError, keyring_for
+from campaigns.crypto.keys import KEYS_FILE, load_keyring
+from campaigns.crypto.rotation import rotate
 from campaigns.models import Case, SmsOptOut
-from campaigns.runtime import Runtime
-from campaigns.settings import Settings
-from campaigns.sms_events import is_opted_out, record_inbound
+from campaigns.planning.sms_events import is_opted_out, record_inbound
+from campaigns.platform.db import bulk_update, make_engine
+from campaigns.platform.settings import Settings
+from campaigns.runtime import migrate
+from campaigns.runtime.root import Runtime
 from tests.conftest import drop_pg_database, new_partner, pg_url, recreate_pg_database, run_database
 from tests.factories import signalement
 

@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from campaigns.cli import app
-from campaigns.runtime import Runtime, set_runtime
+from campaigns.cli.main import app
+from campaigns.runtime.root import Runtime, set_runtime
 from tests.conftest import Clock
 from tests.test_evaluation import build_adil44
 

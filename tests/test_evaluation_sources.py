@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from campaigns.evaluation import Period, Scope
-from campaigns.evaluation_live import evaluate_with_events
-from campaigns.runtime import Runtime
+from campaigns.evaluation.period import Period, Scope
+from campaigns.evaluation.time_to_response import evaluate_with_events
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign
 from tests.test_evaluation import person

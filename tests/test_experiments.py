@@ -14,11 +14,9 @@ from fastapi.testclient import TestClient
 from scipy.stats import chisquare
 from sqlalchemy import select
 
-from campaigns.campaign_config import CampaignSpec, parse_campaigns_yaml
-from campaigns.errors import ValidationError
-from campaigns.evaluation import Period, Scope
-from campaigns.evaluation_live import evaluate_with_events
-from campaigns.experiments import draw_arm
+from campaigns.campaign.config import CampaignSpec, parse_campaigns_yaml
+from campaigns.evaluation.period import Period, Scope
+from campaigns.evaluation.time_to_response import evaluate_with_events
 from campaigns.models import (
     Case,
     Dispatch,
@@ -28,9 +26,11 @@ from campaigns.models import (
     Household,
     TemplateVersion,
 )
-from campaigns.reports import build_report
-from campaigns.reports_html import report_html
-from campaigns.runtime import Runtime
+from campaigns.planning.experiments import draw_arm
+from campaigns.platform.errors import ValidationError
+from campaigns.reports.html import report_html
+from campaigns.reports.tables import build_report
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign
 from tests.test_evaluation import PERIOD, person

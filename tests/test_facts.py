@@ -13,15 +13,15 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
-from campaigns.attribution import Contact, ResponseEvent, attribute
-from campaigns.evaluation import Period, Scope
-from campaigns.evaluation_data import Stay, StayContact, departement
-from campaigns.evaluation_live import evaluate_with_events
-from campaigns.facts import build_facts, credited, refresh_facts
+from campaigns.evaluation.period import Period, Scope
+from campaigns.evaluation.time_to_response import evaluate_with_events
+from campaigns.facts.attribution import Contact, ResponseEvent, attribute
+from campaigns.facts.daily import build_facts, credited, refresh_facts
+from campaigns.facts.stays import Stay, StayContact, departement
 from campaigns.models import DailyFact, DailyReach, Dispatch, HumanTask, Response
-from campaigns.reports import build_report, protect
-from campaigns.reports_files import neutralise, report_csv, report_xlsx
-from campaigns.runtime import Runtime
+from campaigns.reports.files import neutralise, report_csv, report_xlsx
+from campaigns.reports.tables import build_report, protect
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign
 from tests.test_evaluation import PERIOD, build_scenario_10, person
@@ -144,8 +144,8 @@ def test_exports_neutralise_formulas_in_partner_names(runtime: Runtime, client: 
 def test_kaplan_meier_from_counts_matches_statistics() -> None:
     from collections import Counter
 
-    from campaigns.evaluation_live import kaplan_meier_counts
-    from campaigns.statistics import kaplan_meier
+    from campaigns.evaluation.time_to_response import kaplan_meier_counts
+    from campaigns.platform.statistics import kaplan_meier
 
     rng = random.Random(8)
     for _ in range(100):

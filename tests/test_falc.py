@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from campaigns.falc import (
+from campaigns.messages.falc import (
     GLOSSARY,
     SAMPLE_CONTEXT,
     FalcIssue,
@@ -16,9 +16,9 @@ from campaigns.falc import (
     glossary_for,
     kandel_moles,
 )
-from campaigns.readability import html_to_text, split_sentences, syllables, words
-from campaigns.rendering import list_templates, render
-from campaigns.stages import Stage
+from campaigns.messages.readability import html_to_text, split_sentences, syllables, words
+from campaigns.messages.rendering import list_templates, render
+from campaigns.models.stages import Stage
 
 
 def rules(text: str, *, html: bool = False) -> list[str]:

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from campaigns.identity import (
+from campaigns.linkage.identity import (
     CommuneParts,
     NameParts,
     birth_date_agreement,

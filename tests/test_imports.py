@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from campaigns.models import Case
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import signalement
 
@@ -135,7 +135,7 @@ def test_responses_validate_their_input(runtime: Runtime, client: TestClient) ->
 
 
 def test_an_import_whose_process_died_is_run_again_by_the_tick(runtime: Runtime, clock: Clock) -> None:
-    from campaigns.imports import create_import
+    from campaigns.intake.jobs import create_import
     from campaigns.models import ImportJob, Partner
 
     partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")

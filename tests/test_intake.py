@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.intake import FIELDS, REQUIRED, RowError, SignalementRow, parse_row
-from campaigns.stages import Stage
+from campaigns.intake.fields import FIELDS, REQUIRED, RowError, SignalementRow, parse_row
+from campaigns.models.stages import Stage
 
 TODAY = date(2025, 6, 15)
 DATE_FORMATS = "formats attendus JJ/MM/AAAA ou AAAA-MM-JJ"

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from campaigns.models import Campaign, Case, Dispatch, HumanTask
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.access_world import person
 from tests.conftest import new_partner
 from tests.factories import campaign

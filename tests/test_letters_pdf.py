@@ -17,7 +17,7 @@ import pytest
 from fpdf import FPDF
 from pypdf import PdfReader
 
-from campaigns.ports import Recipient
+from campaigns.platform.ports import Recipient
 from channels.letter import pdf as letter_pdf
 from channels.letter.batches import MANIFEST_HEADER, BatchLetter, assemble_batch
 from channels.letter.embedding import LetterOutputProducer

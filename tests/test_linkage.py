@@ -4,8 +4,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from campaigns.intake import SignalementRow, parse_row
-from campaigns.linkage import MATCH_THRESHOLD, REVIEW_THRESHOLD, PersonRecord, blocking_keys, compare
+from campaigns.intake.fields import SignalementRow, parse_row
+from campaigns.linkage.scoring import MATCH_THRESHOLD, REVIEW_THRESHOLD, PersonRecord, blocking_keys, compare
 
 KARIM = PersonRecord(
     nom="Benali", prenom="Karim", date_naissance=date(1985, 3, 12), adresse="12 rue de la Paix",

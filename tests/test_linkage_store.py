@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from campaigns import linkage_store
-from campaigns.imports import push_items
-from campaigns.intake import parse_row
-from campaigns.linkage import PersonRecord
-from campaigns.linkage_blocking import KeyKind, hashed_keys, stored_keys
+from campaigns.intake.fields import parse_row
+from campaigns.intake.jobs import push_items
+from campaigns.linkage import store as linkage_store
+from campaigns.linkage.blocking import KeyKind, hashed_keys, stored_keys
+from campaigns.linkage.scoring import PersonRecord
 from campaigns.models import BlockKey, Case, Household, Partner
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import signalement
 

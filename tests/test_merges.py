@@ -12,7 +12,7 @@ from sqlalchemy import select
 from api.app import create_app
 from api.routers import rapprochements
 from campaigns.models import Dispatch, Enrollment, Household, HouseholdMerge, LinkReview, Response, StageEntry
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
 

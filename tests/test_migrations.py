@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from campaigns import migrate
-from campaigns.db import make_engine
+from campaigns.platform.db import make_engine
+from campaigns.runtime import migrate
 from tests.conftest import drop_pg_database, pg_url, recreate_pg_database, run_database
 
 

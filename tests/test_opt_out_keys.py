@@ -9,11 +9,11 @@ from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from campaigns.crypto_types import keyring_for
-from campaigns.migrate import alembic_config
+from campaigns.crypto.columns import keyring_for
 from campaigns.models import Case, SmsOptOut
-from campaigns.runtime import Runtime
-from campaigns.sms_events import is_opted_out, record_inbound
+from campaigns.planning.sms_events import is_opted_out, record_inbound
+from campaigns.runtime.migrate import alembic_config
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import signalement
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from campaigns.ports import OutboundMessage, PermanentChannelError, Recipient
-from campaigns.rendering import list_templates, render
+from campaigns.messages.rendering import list_templates, render
+from campaigns.platform.ports import OutboundMessage, PermanentChannelError, Recipient
 from channels.letter.pdf import AddressBlockError, build_letter_pdf
 from channels.outbox import OutboxChannel
 

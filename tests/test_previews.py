@@ -7,7 +7,7 @@ import io
 import pypdf
 from fastapi.testclient import TestClient
 
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from api.app import create_app
 from campaigns.models import Dispatch
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import campaign, signalement
 

@@ -11,9 +11,9 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from api.app import create_app
-from campaigns import queues
 from campaigns.models import Case, Household, HumanTask, Partner, TaskEscalation
-from campaigns.runtime import Runtime
+from campaigns.queues import reservations as queues
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
 from tests.queue_factories import (

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.ratelimit import FixedWindowLimiter, RateLimiter
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import REDIS_URL, new_partner
 from tests.faults.services import free_port
 

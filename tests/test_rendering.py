@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from campaigns.rendering import (
+from campaigns.messages.rendering import (
     Rendered,
     TemplateNotFoundError,
     format_date_fr,

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from campaigns.models import AuditEvent, Case, DailyFact, Dispatch, Household, HouseholdKey
-from campaigns.retention import PURGED_VALUES
-from campaigns.runtime import Runtime
-from campaigns.worker import celery_app
+from campaigns.protection.retention import PURGED_VALUES
+from campaigns.runtime.root import Runtime
+from campaigns.workers.celery_app import celery_app
 from channels.outbox_retention import erase_artefacts, erase_print_runs
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
@@ -147,6 +147,6 @@ def test_the_default_period_applies_without_campaign_and_beat_schedules_the_job(
 
 
 def _registered() -> bool:
-    import campaigns.tasks  # noqa: F401 - registers the tasks on the app
+    import campaigns.workers.tasks  # noqa: F401 - registers the tasks on the app
 
     return "chaine.purge_expired" in celery_app.tasks

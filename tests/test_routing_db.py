@@ -9,17 +9,17 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api.app import create_app
-from campaigns.errors import ValidationError
 from campaigns.models import Case, Dispatch, Household, HumanTask, Partner
-from campaigns.referents import (
+from campaigns.models.stages import Stage
+from campaigns.platform.errors import ValidationError
+from campaigns.queues.referents import (
     attribute_referents,
     household_profile,
     households_at_stage,
     record_known_referent,
 )
-from campaigns.routing_rules import load_default_rules, load_default_territory
-from campaigns.runtime import Runtime
-from campaigns.stages import Stage
+from campaigns.queues.rules import load_default_rules, load_default_territory
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
 from tests.queue_factories import add_worker, complete, tasks

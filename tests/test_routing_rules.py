@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import yaml
 
-from campaigns.errors import ValidationError
-from campaigns.routing_rules import (
+from campaigns.platform.errors import ValidationError
+from campaigns.queues.rules import (
     EXISTING_RULE_ID,
     UNTREATED_RULE_ID,
     Attribution,

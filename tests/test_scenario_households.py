@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from campaigns.models import Case, Household, LinkReview
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import campaign, signalement
 

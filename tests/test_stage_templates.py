@@ -8,17 +8,17 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.falc import check_falc
-from campaigns.readability import html_to_text
-from campaigns.rendering import Rendered, list_templates, render
-from campaigns.sms_encoding import GSM7, UCS2, sms_info
-from campaigns.stages import OPEN_STAGES, Stage
-from campaigns.template_requirements import (
+from campaigns.messages.falc import check_falc
+from campaigns.messages.readability import html_to_text
+from campaigns.messages.rendering import Rendered, list_templates, render
+from campaigns.messages.requirements import (
     REQUIREMENTS,
     check_rendered,
     check_required_content,
     fold,
 )
+from campaigns.models.stages import OPEN_STAGES, Stage
+from campaigns.platform.sms_encoding import GSM7, UCS2, sms_info
 
 # The longest sender name we expect on an SMS (71 characters): the segment budgets must hold with it.
 LONG_SENDER = "Agence départementale d'information sur le logement de Loire-Atlantique"

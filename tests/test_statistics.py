@@ -17,7 +17,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from campaigns.statistics import (
+from campaigns.platform.statistics import (
     compare,
     compare_many,
     holm,

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from campaigns.messages.rendering import templates_dir
 from campaigns.models import Dispatch, TemplateVersion
-from campaigns.rendering import templates_dir
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
 

@@ -12,7 +12,7 @@ from twilio.request_validator import RequestValidator
 
 from api.app import create_app
 from campaigns.models import Dispatch, Response
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
 from tests.twilio_standin import Failure, TwilioStandIn
@@ -111,8 +111,8 @@ def test_a_reply_is_a_response_and_stop_opts_out_everywhere(
 
 
 def _start_headers(runtime: Runtime) -> dict[str, str]:
+    from campaigns.accounts.partners import issue_key
     from campaigns.models import Partner
-    from campaigns.partners import issue_key
 
     with runtime.session_factory.begin() as session:
         partner = session.scalars(select(Partner).where(Partner.name == "Habitat 44")).one()

@@ -17,11 +17,11 @@ from api.access_rules import page
 from api.app import create_app
 from api.web.auth import WebUser, require_roles
 from api.web.sessions import load_secret_key
-from campaigns import cli
+from campaigns.accounts.users import authenticate, disable_user, get_user_by_email
+from campaigns.cli import main as cli
 from campaigns.models import Partner, User, UserRole
-from campaigns.runtime import Runtime, set_runtime
-from campaigns.settings import Settings
-from campaigns.users import authenticate, disable_user, get_user_by_email
+from campaigns.platform.settings import Settings
+from campaigns.runtime.root import Runtime, set_runtime
 from tests.conftest import new_partner
 
 PASSWORD = "correct cheval pile agrafe"
@@ -30,7 +30,7 @@ FAILED = "Adresse électronique ou mot de passe incorrect."
 
 def new_user(runtime: Runtime, email: str = "agent@ccas-nantes.fr", role: str = "agent",
              partner: str = "CCAS de Nantes") -> int:
-    from campaigns.users import add_user
+    from campaigns.accounts.users import add_user
 
     with runtime.session_factory.begin() as session:
         found = session.query(Partner).filter_by(name=partner).one_or_none()

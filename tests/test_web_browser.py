@@ -14,7 +14,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, Response, sync_playwright
 
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.test_web_auth import PASSWORD, new_user
 
 ROOT = Path(__file__).resolve().parent.parent

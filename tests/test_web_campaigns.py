@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from campaigns.models import Campaign, CampaignChange
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import signalement
 from tests.test_web_auth import PASSWORD, csrf_of, log_in, new_user

@@ -18,7 +18,7 @@ import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from api.app import create_app
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import signalement
 from tests.test_web_auth import PASSWORD, new_user

@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock
 from tests.test_evaluation import build_adil44, build_scenario_10
 from tests.test_web_auth import log_in, new_user

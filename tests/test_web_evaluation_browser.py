@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, expect
 
 from api.app import create_app
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 from tests.conftest import Clock
 from tests.test_evaluation import build_scenario_10
 from tests.test_web_auth import PASSWORD, new_user

@@ -13,11 +13,11 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from campaigns import cli
-from campaigns.errors import ValidationError
+from campaigns.accounts.users import add_user, link_worker
+from campaigns.cli import main as cli
 from campaigns.models import HumanTask, Partner, User, Worker
-from campaigns.runtime import Runtime, set_runtime
-from campaigns.users import add_user, link_worker
+from campaigns.platform.errors import ValidationError
+from campaigns.runtime.root import Runtime, set_runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import signalement
 from tests.queue_factories import dispatch_rows, structure_with_call, task_rows

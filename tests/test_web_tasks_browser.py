@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
 
 from api.app import create_app
-from campaigns.runtime import Runtime
-from campaigns.scheduling import PARIS, is_working_day
+from campaigns.platform.clock import PARIS, is_working_day
+from campaigns.runtime.root import Runtime
 from tests import test_web_browser as infra
 from tests.conftest import Clock
 from tests.queue_factories import dispatch_rows, structure_with_call, task_rows

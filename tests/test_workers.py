@@ -15,11 +15,11 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
-from campaigns import dispatching
 from campaigns.models import Dispatch
-from campaigns.runtime import Runtime
-from campaigns.settings import Settings
-from campaigns.worker import QUEUES, make_celery
+from campaigns.planning import dispatch as dispatching
+from campaigns.platform.settings import Settings
+from campaigns.runtime.root import Runtime
+from campaigns.workers.celery_app import QUEUES, make_celery
 from tests.conftest import REDIS_URL, Clock, new_partner
 from tests.factories import campaign, signalement
 
@@ -35,7 +35,7 @@ def _plan(runtime: Runtime, households: int) -> None:
     # or the test would fail when run in the evening or on a Sunday.
     campaign(runtime, owner="DDETS 44", steps=[{"channel": "sms", "template": "relance"}],
              sending_hours={"days": list(range(7)), "start": "00:00", "end": "23:59"})
-    from campaigns.imports import push_items
+    from campaigns.intake.jobs import push_items
     from campaigns.models import Partner
 
     rows = [signalement(f"R-{i}", nom=f"Nom{i}", numero_allocataire=str(100_000 + i), adresse=f"{i} rue Neuve",
@@ -94,7 +94,7 @@ def test_celery_worker_delivers_due_steps_exactly_once(
         "CHAINE_OUTBOX_DIR": str(outbox),
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "campaigns.worker", "worker", "-Q", ",".join(QUEUES),
+        [sys.executable, "-m", "celery", "-A", "campaigns.workers.celery_app", "worker", "-Q", ",".join(QUEUES),
          "-c", "2", "--loglevel", "WARNING", "-n", "test-worker@%h"],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )

@@ -12,10 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
-from campaigns.household_exports import grouping_csv
+from campaigns.accounts.partners import (
+    add_partner,
+    get_partner,
+    issue_key,
+    key_expiry,
+    list_keys,
+    list_partners,
+    revoke_key,
+)
+from campaigns.linkage.exports import grouping_csv
 from campaigns.models import ApiKey, Partner
-from campaigns.partners import add_partner, get_partner, issue_key, key_expiry, list_keys, list_partners, revoke_key
-from campaigns.scheduling import PARIS
+from campaigns.platform.clock import PARIS
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
 

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from api.deps import CallerDep, RuntimeDep
+from campaigns.accounts.staff import add_worker
 from campaigns.models import Worker
-from campaigns.workers import add_worker
 
 router = APIRouter(prefix="/api/v1", tags=["taches"])
 

@@ -8,12 +8,12 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import CallerDep, RuntimeDep
+from campaigns.messages.previews import SAMPLE_RECIPIENT, preview
+from campaigns.messages.rendering import Rendered, TemplateNotFoundError
 from campaigns.models import Partner
-from campaigns.previews import SAMPLE_RECIPIENT, preview
-from campaigns.rendering import Rendered, TemplateNotFoundError
-from campaigns.scheduling import local_date
-from campaigns.sms_encoding import normalise_sms_typography, sms_info
-from campaigns.stages import OPEN_STAGES, Stage
+from campaigns.models.stages import OPEN_STAGES, Stage
+from campaigns.platform.clock import local_date
+from campaigns.platform.sms_encoding import normalise_sms_typography, sms_info
 
 router = APIRouter(prefix="/api/v1/apercus", tags=["aperçus"])
 

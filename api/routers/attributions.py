@@ -13,10 +13,10 @@ from sqlalchemy import select
 from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
 from campaigns.models import Case
-from campaigns.referents import attribute_referents, households_at_stage, record_known_referent
-from campaigns.routing_rules import load_default_rules, load_rules, load_territory
-from campaigns.scheduling import PARIS
-from campaigns.stages import OPEN_STAGES, Stage
+from campaigns.models.stages import OPEN_STAGES, Stage
+from campaigns.platform.clock import PARIS
+from campaigns.queues.referents import attribute_referents, households_at_stage, record_known_referent
+from campaigns.queues.rules import load_default_rules, load_rules, load_territory
 
 router = APIRouter(prefix="/api/v1", tags=["attributions"])
 

@@ -12,15 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import Caller, CallerDep, OwnerDep, RuntimeDep
-from campaigns.campaign_access import get_visible_campaign, visible_campaigns
-from campaigns.campaign_config import CampaignSpec, spec_of
-from campaigns.campaign_edits import save_campaign
-from campaigns.campaign_issues import CampaignInvalidError, issues_from_pydantic
-from campaigns.campaign_lifecycle import Actor, activate, end, pause, resume
-from campaigns.campaign_presets import get_preset, presets
-from campaigns.campaign_validation import check_campaign
-from campaigns.errors import ValidationError
+from campaigns.campaign.access import get_visible_campaign, visible_campaigns
+from campaigns.campaign.config import CampaignSpec, spec_of
+from campaigns.campaign.edits import save_campaign
+from campaigns.campaign.issues import CampaignInvalidError, issues_from_pydantic
+from campaigns.campaign.lifecycle import Actor, activate, end, pause, resume
+from campaigns.campaign.presets import get_preset, presets
+from campaigns.campaign.validation import check_campaign
 from campaigns.models import Campaign, CampaignStatus
+from campaigns.platform.errors import ValidationError
 
 router = APIRouter(prefix="/api/v1/campagnes", tags=["campagnes"])
 

@@ -11,15 +11,15 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.deps import CallerDep, RuntimeDep
-from campaigns.campaign_access import get_visible_campaign, is_pilot
-from campaigns.campaign_lifecycle import ACTION_LABELS
-from campaigns.campaign_previews import letter_preview_pdf, preview_sequence
-from campaigns.campaign_supervision import supervise
+from campaigns.campaign.access import get_visible_campaign, is_pilot
+from campaigns.campaign.lifecycle import ACTION_LABELS
+from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
+from campaigns.campaign.supervision import supervise
 from campaigns.models import CampaignChange
-from campaigns.referent_secrecy import hide_other_structures
-from campaigns.scheduling import PARIS, local_date
-from campaigns.simulation_campaign import dry_run
-from campaigns.stages import Stage
+from campaigns.models.stages import Stage
+from campaigns.platform.clock import PARIS, local_date
+from campaigns.queues.referent_secrecy import hide_other_structures
+from campaigns.simulation.campaign import dry_run
 
 router = APIRouter(prefix="/api/v1/campagnes", tags=["campagnes"])
 

@@ -9,11 +9,11 @@ from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.responses import Response
 
 from api.deps import CallerDep, OwnerDep, RuntimeDep
-from campaigns.evaluation import Period, Scope, reader_scope
-from campaigns.evaluation_live import evaluate_with_events
-from campaigns.reports import Report, build_report, report_json
-from campaigns.reports_files import report_csv, report_xlsx
-from campaigns.runtime import Runtime
+from campaigns.evaluation.period import Period, Scope, reader_scope
+from campaigns.evaluation.time_to_response import evaluate_with_events
+from campaigns.reports.files import report_csv, report_xlsx
+from campaigns.reports.tables import Report, build_report, report_json
+from campaigns.runtime.root import Runtime
 
 router = APIRouter(prefix="/api/v1/evaluation", tags=["évaluation"])
 

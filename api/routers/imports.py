@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from api.deps import CallerDep, RuntimeDep
-from campaigns.import_reports import import_report, rejections_csv
+from campaigns.intake.reports import import_report, rejections_csv
 from campaigns.models import ImportJob
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])

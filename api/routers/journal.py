@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 
 from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
-from campaigns.audit import day_bounds, journal_csv
+from campaigns.accounts.audit import day_bounds, journal_csv
 
 router = APIRouter(prefix="/api/v1", tags=["journal"])
 

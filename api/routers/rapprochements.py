@@ -9,9 +9,9 @@ from fastapi import APIRouter, HTTPException, Query
 
 from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
-from campaigns.audit import merge_households, review_households
-from campaigns.link_reviews import accept_review, merge_list, reject_review, review_list
-from campaigns.merges import MergeConflictError, undo_merge
+from campaigns.accounts.audit import merge_households, review_households
+from campaigns.linkage.merges import MergeConflictError, undo_merge
+from campaigns.linkage.reviews import accept_review, merge_list, reject_review, review_list
 
 router = APIRouter(prefix="/api/v1", tags=["rapprochements"])
 

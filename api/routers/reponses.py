@@ -14,9 +14,9 @@ from sqlalchemy import select
 from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
 from campaigns.models import Case, Dispatch, HumanTask, Partner
-from campaigns.returns import record_npai
-from campaigns.scheduling import PARIS
-from campaigns.sequences import record_response
+from campaigns.planning.returns import record_npai
+from campaigns.planning.sequences import record_response
+from campaigns.platform.clock import PARIS
 
 router = APIRouter(prefix="/api/v1", tags=["reponses"])
 

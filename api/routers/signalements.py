@@ -13,11 +13,11 @@ from sqlalchemy import select
 from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
 from api.idempotency import find_replay, remember, request_hash
-from campaigns.case_views import case_view
-from campaigns.import_reports import import_report
-from campaigns.imports import create_or_join_import, push_items
+from campaigns.intake.case_views import case_view
+from campaigns.intake.jobs import create_or_join_import, push_items
+from campaigns.intake.reports import import_report
 from campaigns.models import Case, Partner
-from campaigns.runtime import Runtime
+from campaigns.runtime.root import Runtime
 
 router = APIRouter(prefix="/api/v1", tags=["signalements"])
 

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import OwnerDep, RuntimeDep
-from campaigns.scheduling import PARIS
-from campaigns.simulation import simulate
-from campaigns.simulation_report import format_fr
+from campaigns.platform.clock import PARIS
+from campaigns.simulation.report import format_fr
+from campaigns.simulation.stock import simulate
 
 router = APIRouter(prefix="/api/v1", tags=["simulation"])
 

@@ -12,11 +12,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
-from campaigns import queues
-from campaigns.audit import task_households
+from campaigns.accounts.audit import task_households
+from campaigns.accounts.staff import get_worker
 from campaigns.models import Partner, TaskKind, TaskOutcome, TaskStatus
-from campaigns.task_views import TaskFilters, list_tasks, queue_report, round_stops, task_detail, task_summary
-from campaigns.workers import get_worker
+from campaigns.queues import reservations as queues
+from campaigns.queues.task_views import TaskFilters, list_tasks, queue_report, round_stops, task_detail, task_summary
 
 router = APIRouter(prefix="/api/v1", tags=["taches"])
 

@@ -6,8 +6,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -18,10 +16,11 @@ from api.web.auth import AccessDeniedError, LoginRequiredError, wants_page
 from api.web.security import CsrfError, SecurityHeadersMiddleware
 from api.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE, load_secret_key, secure_cookies
 from api.web.templating import render
-from campaigns.settings import Settings
+from campaigns.platform.resources import dsfr_dir
+from campaigns.platform.settings import Settings
 
 # Installed by scripts/setup.sh (npm ci in web/), never committed.
-DSFR_DIST = Path(__file__).resolve().parents[2] / "web" / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+DSFR_DIST = dsfr_dir()
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:

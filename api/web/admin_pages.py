@@ -15,9 +15,8 @@ from api.web.auth import ROLE_LABELS
 from api.web.campaign_access import AdminDep, CampaignUser
 from api.web.templating import render
 from api.web.worker_access import flash, pop_flash, sentence
-from campaigns.errors import NotFoundError, ValidationError
-from campaigns.models import PartnerKind, UserRole
-from campaigns.partners import (
+from campaigns.accounts.admin import change_role, check_not_self, enable_user, get_user, list_users
+from campaigns.accounts.partners import (
     add_partner,
     get_partner,
     issue_key,
@@ -26,8 +25,9 @@ from campaigns.partners import (
     list_partners,
     revoke_key,
 )
-from campaigns.user_admin import change_role, check_not_self, enable_user, get_user, list_users
-from campaigns.users import add_user, disable_user
+from campaigns.accounts.users import add_user, disable_user
+from campaigns.models import PartnerKind, UserRole
+from campaigns.platform.errors import NotFoundError, ValidationError
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,8 +12,8 @@ from fastapi import Depends, Request
 from api.deps import RuntimeDep
 from api.web.security import API_PREFIX, renew_csrf_token
 from api.web.sessions import SESSION_REFRESH
+from campaigns.accounts.users import session_stamp
 from campaigns.models import User, UserRole
-from campaigns.users import session_stamp
 
 _USER_ID = "uid"
 _STAMP = "stamp"

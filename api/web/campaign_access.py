@@ -11,8 +11,8 @@ from fastapi import Depends
 
 from api.deps import RuntimeDep
 from api.web.auth import AccessDeniedError, WebUser, require_roles
-from campaigns.campaign_access import is_pilot
-from campaigns.campaign_lifecycle import Actor
+from campaigns.campaign.access import is_pilot
+from campaigns.campaign.lifecycle import Actor
 from campaigns.models import UserRole
 
 

@@ -13,16 +13,16 @@ from api.deps import RuntimeDep
 from api.web.campaign_access import CampaignUserDep
 from api.web.campaigns import campaign_not_found, summary
 from api.web.templating import render
-from campaigns.campaign_access import get_visible_campaign
-from campaigns.campaign_previews import letter_preview_pdf, preview_sequence
-from campaigns.campaign_supervision import REASON_LABELS, STATUS_LABELS, supervise
-from campaigns.campaign_validation import CHANNEL_LABELS
-from campaigns.errors import NotFoundError
-from campaigns.referent_secrecy import hide_other_structures
-from campaigns.scheduling import PARIS, local_date
-from campaigns.simulation_campaign import CHANNELS, dry_run
-from campaigns.simulation_campaign import REASON_LABELS as DRY_RUN_REASONS
-from campaigns.stages import OPEN_STAGES, Stage
+from campaigns.campaign.access import get_visible_campaign
+from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
+from campaigns.campaign.supervision import REASON_LABELS, STATUS_LABELS, supervise
+from campaigns.campaign.validation import CHANNEL_LABELS
+from campaigns.models.stages import OPEN_STAGES, Stage
+from campaigns.platform.clock import PARIS, local_date
+from campaigns.platform.errors import NotFoundError
+from campaigns.queues.referent_secrecy import hide_other_structures
+from campaigns.simulation.campaign import CHANNELS, dry_run
+from campaigns.simulation.campaign import REASON_LABELS as DRY_RUN_REASONS
 
 router = APIRouter(include_in_schema=False)
 MAX_WEEKS = 26

@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from campaigns.campaign_communes import commune_choices
-from campaigns.campaign_issues import CampaignIssue
-from campaigns.campaign_validation import CHANNEL_LABELS, language_name
-from campaigns.coordination import CoordinationRules
-from campaigns.partners import list_partners
-from campaigns.rendering import list_templates
-from campaigns.stages import OPEN_STAGES, Stage
+from campaigns.accounts.partners import list_partners
+from campaigns.campaign.communes import commune_choices
+from campaigns.campaign.issues import CampaignIssue
+from campaigns.campaign.validation import CHANNEL_LABELS, language_name
+from campaigns.messages.rendering import list_templates
+from campaigns.models.stages import OPEN_STAGES, Stage
+from campaigns.planning.coordination import CoordinationRules
 
 # Blank step rows under the existing ones: a step is added by filling one in (no script needed).
 EXTRA_ROWS = 2

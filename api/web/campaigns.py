@@ -16,18 +16,18 @@ from api.web.campaign_access import CampaignUserDep, PilotDep
 from api.web.campaign_form import errors_by_field, form_choices, form_rows, read_form
 from api.web.templating import render
 from api.web.worker_access import flash, pop_flash, sentence
-from campaigns.campaign_access import get_visible_campaign, visible_campaigns
-from campaigns.campaign_alerts import alerts
-from campaigns.campaign_communes import CommuneChoice
-from campaigns.campaign_config import CampaignSpec, spec_of
-from campaigns.campaign_edits import save_campaign
-from campaigns.campaign_issues import CampaignInvalidError, issues_from_pydantic
-from campaigns.campaign_lifecycle import ACTION_LABELS, activate, end, pause, resume
-from campaigns.campaign_presets import get_preset, presets
-from campaigns.campaign_validation import check_campaign
-from campaigns.dedup import normalise_text
-from campaigns.errors import NotFoundError, ValidationError
+from campaigns.campaign.access import get_visible_campaign, visible_campaigns
+from campaigns.campaign.alerts import alerts
+from campaigns.campaign.communes import CommuneChoice
+from campaigns.campaign.config import CampaignSpec, spec_of
+from campaigns.campaign.edits import save_campaign
+from campaigns.campaign.issues import CampaignInvalidError, issues_from_pydantic
+from campaigns.campaign.lifecycle import ACTION_LABELS, activate, end, pause, resume
+from campaigns.campaign.presets import get_preset, presets
+from campaigns.campaign.validation import check_campaign
+from campaigns.linkage.matching import normalise_text
 from campaigns.models import Campaign, CampaignChange, CampaignStatus, Partner
+from campaigns.platform.errors import NotFoundError, ValidationError
 
 router = APIRouter(include_in_schema=False)
 

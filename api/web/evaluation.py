@@ -1,8 +1,8 @@
 """The evaluation page (/evaluation): charts and tables of aggregates only, filters, CSV/XLSX exports.
 
-Open to evaluators and administrators. Everything shown comes from `campaigns.reports` (small cells "< 5", no name,
-address or allocataire number) and the charts from `campaigns.reports_charts`, the same as `chaine rapport`. A user
-of a bailleur partner reads its own households only (`reader_scope`, the API's rule).
+Open to evaluators and administrators. Everything shown comes from `campaigns.reports.tables` (small cells "< 5",
+no name, address or allocataire number) and the charts from `campaigns.reports.charts`, the same as
+`chaine rapport`. A user of a bailleur partner reads its own households only (`reader_scope`, the API's rule).
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from sqlalchemy import select
 from api.deps import RuntimeDep
 from api.web.auth import WebUser, require_roles
 from api.web.templating import render
-from campaigns.evaluation import PARC_LABELS, Period, Scope, reader_scope
-from campaigns.evaluation_data import BAILLEUR_KINDS, day_of
-from campaigns.evaluation_live import evaluate_with_events
+from campaigns.evaluation.period import PARC_LABELS, Period, Scope, reader_scope
+from campaigns.evaluation.time_to_response import evaluate_with_events
+from campaigns.facts.stays import BAILLEUR_KINDS, day_of
 from campaigns.models import Partner, PartnerKind, UserRole
-from campaigns.reports import CURVE_DAYS, Report, build_report
-from campaigns.reports_charts import CHART_CSS, format_cell, report_charts
-from campaigns.reports_files import report_csv, report_xlsx
-from campaigns.runtime import Runtime
-from campaigns.stages import OPEN_STAGES
+from campaigns.models.stages import OPEN_STAGES
+from campaigns.reports.charts import CHART_CSS, format_cell, report_charts
+from campaigns.reports.files import report_csv, report_xlsx
+from campaigns.reports.tables import CURVE_DAYS, Report, build_report
+from campaigns.runtime.root import Runtime
 
 router = APIRouter(include_in_schema=False)
 EvaluatorDep = Annotated[WebUser, Depends(require_roles(UserRole.EVALUATEUR, UserRole.ADMIN))]

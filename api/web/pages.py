@@ -12,8 +12,8 @@ from starlette.routing import Match
 from api.deps import RuntimeDep
 from api.web.auth import CurrentUserDep, close_session, open_session, pop_notice
 from api.web.templating import render
+from campaigns.accounts.users import authenticate
 from campaigns.models import UserRole
-from campaigns.users import authenticate
 
 router = APIRouter(include_in_schema=False)
 

@@ -13,10 +13,10 @@ from api.auditing import web_audit
 from api.deps import RuntimeDep
 from api.web.templating import render
 from api.web.worker_access import SignedInWorker, WorkerDep
+from campaigns.accounts.staff import get_worker
 from campaigns.models import Partner
-from campaigns.scheduling import local_date
-from campaigns.task_views import RoundStop, round_stops
-from campaigns.workers import get_worker
+from campaigns.platform.clock import local_date
+from campaigns.queues.task_views import RoundStop, round_stops
 
 router = APIRouter(include_in_schema=False)
 

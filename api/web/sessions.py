@@ -7,7 +7,7 @@ import os
 import secrets
 from pathlib import Path
 
-from campaigns.settings import Settings
+from campaigns.platform.settings import Settings
 
 SESSION_COOKIE = "chaine_session"
 # Idle lifetime: the cookie is re-signed while the person keeps using the pages (see auth.current_user).

@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from jinja2 import Environment
 
+from campaigns.messages.rendering import format_date_fr
 from campaigns.models import DispatchStatus, TaskKind, TaskStatus
-from campaigns.queues import OUTCOME_LABELS
-from campaigns.rendering import format_date_fr
-from campaigns.scheduling import PARIS
-from campaigns.stages import Stage
+from campaigns.models.stages import Stage
+from campaigns.platform.clock import PARIS
+from campaigns.queues.reservations import OUTCOME_LABELS
 
 KIND_LABELS = {
     TaskKind.APPEL.value: "Appel",

@@ -1,5 +1,5 @@
 """« Mes tâches »: the queue of the worker's structure with filters, one task's page, and its claim, release and
-outcome forms. Every action goes through campaigns.queues, as the API does."""
+outcome forms. Every action goes through campaigns.queues.reservations, as the API does."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from api.deps import RuntimeDep
 from api.web.task_labels import KIND_LABELS, deadline_fr, outcome_label
 from api.web.templating import render
 from api.web.worker_access import SignedInWorker, WorkerDep, clause, flash, not_found_page, pop_flash, sentence
-from campaigns import queues
-from campaigns.errors import NotFoundError, ValidationError
+from campaigns.accounts.staff import has_supervisors
 from campaigns.models import KEPT_ON_RESPONSE, TaskOutcome, TaskStatus, Worker
-from campaigns.scheduling import local_date
-from campaigns.task_views import VISIT_KINDS, TaskFilters, list_tasks, task_detail
-from campaigns.workers import has_supervisors
+from campaigns.platform.clock import local_date
+from campaigns.platform.errors import NotFoundError, ValidationError
+from campaigns.queues import reservations as queues
+from campaigns.queues.task_views import VISIT_KINDS, TaskFilters, list_tasks, task_detail
 
 router = APIRouter(include_in_schema=False)
 

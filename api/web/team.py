@@ -1,5 +1,5 @@
 """« Mon équipe » for supervisors: the structure's queue by kind and state, each worker's load, late tasks, and
-the reassignment of a task to a worker of the structure (campaigns.reassignment)."""
+the reassignment of a task to a worker of the structure (campaigns.queues.reassignment)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from api.deps import RuntimeDep
 from api.web.task_labels import deadline_fr, kind_label
 from api.web.templating import render
 from api.web.worker_access import SignedInWorker, SupervisorDep, clause, flash, pop_flash, sentence
-from campaigns import queues
-from campaigns.errors import NotFoundError, ValidationError
 from campaigns.models import Worker
-from campaigns.reassignment import reassign
-from campaigns.team_views import open_tasks, queue_counts, workload
+from campaigns.platform.errors import NotFoundError, ValidationError
+from campaigns.queues import reservations as queues
+from campaigns.queues.reassignment import reassign
+from campaigns.queues.team_views import open_tasks, queue_counts, workload
 
 router = APIRouter(include_in_schema=False)
 

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection handed over by campaigns.migrate, or on the configured URL."""
+"""Alembic environment: runs on the connection handed over by campaigns.runtime.migrate, or on the configured URL."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from alembic import context
 from sqlalchemy import Connection
 
 from campaigns import models
-from campaigns.crypto_keys import load_keyring
-from campaigns.crypto_types import bind_keyring
-from campaigns.db import Base, make_engine
-from campaigns.settings import get_settings
+from campaigns.crypto.columns import bind_keyring
+from campaigns.crypto.keys import load_keyring
+from campaigns.platform.db import Base, make_engine
+from campaigns.platform.settings import get_settings
 
 assert models
 config = context.config

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaigns.db import Base, UTCDateTime
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class AuditEvent(Base):

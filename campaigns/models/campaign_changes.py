@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaigns.db import Base, UTCDateTime
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class CampaignStatus(StrEnum):

@@ -59,7 +59,7 @@ class Reason(StrEnum):
     CAMPAIGN_PAUSED = "campaign_paused"
     # An edit of the campaign removed the step before it was sent.
     CAMPAIGN_EDITED = "campaign_edited"
-    # A step the household's experiment arm does not have (campaigns.experiments).
+    # A step the household's experiment arm does not have (campaigns.planning.experiments).
     EXPERIMENT_ARM = "experiment_arm"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaigns.db import Base, UTCDateTime
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class Experiment(Base):

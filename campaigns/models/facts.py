@@ -1,11 +1,11 @@
 """Daily facts for evaluation: aggregates without any personal data, kept after households are purged.
 
-Three tables, refreshed by the tick (`campaigns.facts.refresh_facts`), and two monthly roll-ups:
+Three tables, refreshed by the tick (`campaigns.facts.daily.refresh_facts`), and two monthly roll-ups:
 - `daily_facts`: one row per day and combination of contact attributes, counting contacts (delivered or returned
   dispatches) and those credited with a response (last touch, 14 days). Unit: the contact.
 - `daily_reach`: household stays (a household at one stage of the procedure) by the day of their first contact
   with a value of a dimension (channel, step, owner…), and how many of them responded to it. Unit: the stay, so
-  that household-level rates add up over days (see `campaigns.facts`).
+  that household-level rates add up over days (see `campaigns.facts.daily`).
 - `closure_facts`: closed households by day, closure reason and whether they had answered or had a letter returned.
 - `monthly_facts` and `monthly_reach`: the same sums by calendar month (variant, language and territory left out
   of the contacts; the delays of `daily_reach` left out: the curves censor them to the day). A period reads the
@@ -23,9 +23,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaigns.db import Base, UTCDateTime
 from campaigns.models.parties import Case, StageEntry
 from campaigns.models.planning import Dispatch, Response
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class DailyFact(Base):
@@ -60,7 +60,7 @@ class DailyReach(Base):
     dimension: Mapped[str] = mapped_column(String(20))
     value: Mapped[str] = mapped_column(String(40))
     bailleur_partner_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    # Kept only for the dimensions crossed with them in the report (see campaigns.facts).
+    # Kept only for the dimensions crossed with them in the report (see campaigns.facts.daily).
     parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
     stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
     households: Mapped[int] = mapped_column(Integer)

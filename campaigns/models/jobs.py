@@ -16,8 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaigns.db import Base, UTCDateTime
 from campaigns.models.enums import ImportStatus
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class ImportJob(Base):

@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaigns.db import Base, UTCDateTime
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class BlockKey(Base):

@@ -17,8 +17,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaigns.crypto_types import BlindIndex, EncryptedDate, EncryptedDecimal, EncryptedText
-from campaigns.db import Base, UTCDateTime
+from campaigns.crypto.columns import BlindIndex, EncryptedDate, EncryptedDecimal, EncryptedText
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class Partner(Base):
@@ -89,7 +89,7 @@ class Case(Base):
     parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
     nom: Mapped[str | None] = mapped_column(String(100), nullable=True)
     prenom: Mapped[str] = mapped_column(String(100))
-    # Personal data encrypted at rest (campaigns/crypto_types.py): read and written as plain values.
+    # Personal data encrypted at rest (campaigns/crypto/columns.py): read and written as plain values.
     date_naissance: Mapped[date | None] = mapped_column(EncryptedDate("date_naissance"), nullable=True)
     nom_cotitulaire: Mapped[str | None] = mapped_column(String(100), nullable=True)
     prenom_cotitulaire: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -120,7 +120,7 @@ class Case(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Personal data erased after the retention period (campaigns/retention.py); ids, stage and dates stay.
+    # Personal data erased after the retention period (campaigns/protection/retention.py); ids, stage and dates stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 

@@ -18,8 +18,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaigns.db import Base, UTCDateTime
 from campaigns.models.enums import DispatchStatus, TaskStatus
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class Campaign(Base):
@@ -48,14 +48,14 @@ class Campaign(Base):
     falc: Mapped[str] = mapped_column(String(20), default="menage")
     # Unit cost of one contact per channel, in euros ({"courrier": 1.2, "sms": 0.08}), for cost per response.
     unit_costs: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
-    # Lifecycle (campaigns/campaign_lifecycle.py): brouillon, active, en_pause, terminee. `active` stays the
+    # Lifecycle (campaigns/campaign/lifecycle.py): brouillon, active, en_pause, terminee. `active` stays the
     # flag the planning and sending code reads: true exactly while the status is `active`.
     status: Mapped[str] = mapped_column(String(20), default="active")
     # The operator the owner delegates this campaign to (ADIL, association): its calls and visits go to that
     # queue, and its users see this campaign's households only (domain.md §10.1 req. 41).
     delegate_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True, index=True)
     # Days the personal data of a closed household stay (domain.md §10.1 req. 37); None: CHAINE_RETENTION_DAYS.
-    # A household enrolled in several campaigns keeps them for the longest period (campaigns/retention.py).
+    # A household enrolled in several campaigns keeps them for the longest period (campaigns/protection/retention.py).
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

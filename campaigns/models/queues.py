@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from campaigns.db import Base, UTCDateTime
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class TaskKind(StrEnum):

@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from campaigns.db import Base, UTCDateTime
 from campaigns.models.parties import Partner
+from campaigns.platform.db import Base, UTCDateTime
 
 
 class UserRole(StrEnum):

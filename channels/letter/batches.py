@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
-from campaigns.cell_safety import neutralise_cell
+from campaigns.platform.cells import neutralise_cell
 from channels.files import atomic_write
 
 MANIFEST_HEADER = ("ordre", "courrier_id", "reference", "premiere_page", "pages")

@@ -17,12 +17,13 @@ from fpdf.fonts import TextStyle
 from fpdf.html import HTML2FPDF
 from fpdf.line_break import Fragment
 
-from campaigns.ports import Recipient
-from campaigns.rendering import format_date_fr
+from campaigns.messages.rendering import format_date_fr
+from campaigns.platform.ports import Recipient
+from campaigns.platform.resources import font_dir
 from channels.letter.embedding import LetterOutputProducer
 from channels.letter.fonts import measured, register_family
 
-FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+FONT_DIR = font_dir()
 FONT_FAMILY = "DejaVu"
 # Regular and bold only: the templates use <strong>, and FALC forbids italics. DejaVu Sans also covers
 # Arabic, with the OpenType tables HarfBuzz needs to join letters: one family for both, no fallback font.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from campaigns import migrate
-from campaigns.db import make_engine
+from campaigns.platform.db import make_engine
+from campaigns.runtime import migrate
 from tests.faults.rig import SID, TOKEN, Rig
 from tests.faults.services import PrivatePostgres, PrivateRedis
 from tests.twilio_standin import TwilioStandIn

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from campaigns.crypto import generate_key
-from campaigns.imports import push_items
+from campaigns.crypto.cipher import generate_key
+from campaigns.intake.jobs import push_items
 from campaigns.models import Case, Dispatch, Partner
-from campaigns.runtime import Runtime
-from campaigns.settings import Settings
+from campaigns.platform.settings import Settings
+from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import campaign, signalement
 from tests.faults.services import CeleryWorker, PrivatePostgres, PrivateRedis
@@ -114,7 +114,7 @@ class Rig:
         """`chaine beat` sped up (60 s in production): the `chaine.tick` task sent every `every` seconds through
         Redis, run by the workers, as in production. A send that fails (Redis down) is tried at the next period
         on a fresh connection, as beat does. Yields the list of send errors (type names)."""
-        from campaigns.worker import make_celery
+        from campaigns.workers.celery_app import make_celery
 
         stop = threading.Event()
         errors: list[str] = []

@@ -196,7 +196,7 @@ class CeleryWorker:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> CeleryWorker:
-        from campaigns.worker import QUEUES
+        from campaigns.workers.celery_app import QUEUES
 
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(

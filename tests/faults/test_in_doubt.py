@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from campaigns.models import Dispatch
-from campaigns.outcomes import OUTCOME_UNKNOWN
-from campaigns.ports import OutboundMessage, SendResult
-from campaigns.runtime import Runtime
+from campaigns.planning.outcomes import OUTCOME_UNKNOWN
+from campaigns.platform.ports import OutboundMessage, SendResult
+from campaigns.runtime.root import Runtime
 from channels.sms_twilio import TwilioSmsChannel
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
@@ -54,7 +54,7 @@ def sms_runtime(pg_runtime: Runtime, standin: TwilioStandIn) -> Runtime:
     new_partner(runtime, "DDETS 44", "etat")
     partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
     campaign(runtime, owner="DDETS 44", steps=[{"channel": "sms", "template": "relance"}])
-    from campaigns.imports import push_items
+    from campaigns.intake.jobs import push_items
     from campaigns.models import Partner
 
     with runtime.session_factory.begin() as session:

@@ -6,8 +6,8 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 
-from campaigns.runtime import Runtime, set_runtime
-from campaigns.settings import get_settings
+from campaigns.platform.settings import get_settings
+from campaigns.runtime.root import Runtime, set_runtime
 
 CLOCK_OFFSET_ENV = "CHAINE_FAULTS_CLOCK_OFFSET"
 
@@ -20,7 +20,7 @@ def main() -> None:
     offset = float(os.environ[CLOCK_OFFSET_ENV])
     # The same code as `chaine worker`; only the runtime's clock is moved, by the same offset in every process.
     set_runtime(Runtime(get_settings(), clock=lambda: shifted_clock(offset)))
-    from campaigns.worker import celery_app
+    from campaigns.workers.celery_app import celery_app
 
     celery_app.worker_main(argv=sys.argv[1:])
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import campaigns.db
+import campaigns.platform.db
 
 revision: str = 'e76ff57c5bbe'
 down_revision: str | None = None
@@ -68,7 +68,7 @@ def upgrade() -> None:
     op.create_index('ix_daily_reach_day_dimension', 'daily_reach', ['day', 'dimension'], unique=False)
     op.create_table('facts_refreshes',
     sa.Column('name', sa.String(length=40), nullable=False),
-    sa.Column('refreshed_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('refreshed_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_facts_refreshes'))
     )
     op.create_table('partners',
@@ -77,13 +77,13 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=32), nullable=False),
     sa.Column('contact_phone', sa.String(length=20), nullable=True),
     sa.Column('contact_address', sa.String(length=300), nullable=True),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_partners')),
     sa.UniqueConstraint('name', name=op.f('uq_partners_name'))
     )
     op.create_table('sms_opt_outs',
     sa.Column('phone_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('phone_hash', name=op.f('pk_sms_opt_outs'))
     )
     op.create_table('template_versions',
@@ -94,7 +94,7 @@ def upgrade() -> None:
     sa.Column('falc', sa.Boolean(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('sources', sa.JSON(), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_template_versions')),
     sa.UniqueConstraint('channel', 'slug', 'locale', 'falc', 'content_hash', name=op.f('uq_template_versions_channel_slug_locale_falc_content_hash'))
     )
@@ -103,8 +103,8 @@ def upgrade() -> None:
     sa.Column('partner_id', sa.Integer(), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=16), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_api_keys_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
     sa.UniqueConstraint('key_hash', name=op.f('uq_api_keys_key_hash'))
@@ -126,7 +126,7 @@ def upgrade() -> None:
     sa.Column('languages', sa.JSON(), nullable=False),
     sa.Column('falc', sa.String(length=20), nullable=False),
     sa.Column('unit_costs', sa.JSON(), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['owner_partner_id'], ['partners.id'], name=op.f('fk_campaigns_owner_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_campaigns')),
     sa.UniqueConstraint('name', name=op.f('uq_campaigns_name'))
@@ -138,8 +138,8 @@ def upgrade() -> None:
     sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.Column('referent_partner_id', sa.Integer(), nullable=True),
     sa.Column('referent_rule', sa.String(length=64), nullable=True),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['merged_into_id'], ['households.id'], name=op.f('fk_households_merged_into_id_households')),
     sa.ForeignKeyConstraint(['referent_partner_id'], ['partners.id'], name=op.f('fk_households_referent_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_households'))
@@ -153,7 +153,7 @@ def upgrade() -> None:
     sa.Column('request_hash', sa.String(length=64), nullable=False),
     sa.Column('status_code', sa.Integer(), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_idempotency_records_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_records')),
     sa.UniqueConstraint('partner_id', 'key', name=op.f('uq_idempotency_records_partner_id_key'))
@@ -172,10 +172,10 @@ def upgrade() -> None:
     sa.Column('unknown_columns', sa.JSON(), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
     sa.Column('payload', sa.LargeBinary(), nullable=True),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('started_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('heartbeat_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_imports_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_imports'))
     )
@@ -187,9 +187,9 @@ def upgrade() -> None:
     sa.Column('password_hash', sa.String(length=255), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
     sa.Column('role', sa.String(length=20), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('disabled_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('last_login_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_login_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_users_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
@@ -201,7 +201,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('is_supervisor', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_workers_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workers'))
     )
@@ -254,8 +254,8 @@ def upgrade() -> None:
     sa.Column('adresse_invalide', sa.Boolean(), nullable=False),
     sa.Column('telephone_invalide', sa.Boolean(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_cases_household_id_households')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_cases_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
@@ -285,8 +285,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('household_id', sa.Integer(), nullable=False),
     sa.Column('stage', sa.String(length=40), nullable=False),
-    sa.Column('entered_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('left_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('entered_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('left_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('left_reason', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_stage_entries_household_id_households')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_entries'))
@@ -304,7 +304,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('import_id', sa.Integer(), nullable=True),
-    sa.Column('changed_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('changed_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('fields', sa.JSON(), nullable=False),
     sa.Column('old_stage', sa.String(length=40), nullable=True),
     sa.Column('new_stage', sa.String(length=40), nullable=True),
@@ -319,7 +319,7 @@ def upgrade() -> None:
     sa.Column('household_id', sa.Integer(), nullable=False),
     sa.Column('stage_entry_id', sa.Integer(), nullable=False),
     sa.Column('stage', sa.String(length=40), nullable=False),
-    sa.Column('enrolled_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('enrolled_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_enrollments_campaign_id_campaigns')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_enrollments_household_id_households')),
     sa.ForeignKeyConstraint(['stage_entry_id'], ['stage_entries.id'], name=op.f('fk_enrollments_stage_entry_id_stage_entries')),
@@ -336,8 +336,8 @@ def upgrade() -> None:
     sa.Column('score', sa.Numeric(precision=8, scale=3), nullable=False),
     sa.Column('explanation', sa.Text(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('decided_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by_partner_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['candidate_case_id'], ['cases.id'], name=op.f('fk_link_reviews_candidate_case_id_cases')),
     sa.ForeignKeyConstraint(['candidate_household_id'], ['households.id'], name=op.f('fk_link_reviews_candidate_household_id_households')),
@@ -357,8 +357,8 @@ def upgrade() -> None:
     sa.Column('stage_entry_id', sa.Integer(), nullable=True),
     sa.Column('channel', sa.String(length=20), nullable=False),
     sa.Column('nature', sa.String(length=40), nullable=False),
-    sa.Column('responded_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('responded_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_responses_case_id_cases')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_responses_household_id_households')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_responses_partner_id_partners')),
@@ -386,13 +386,13 @@ def upgrade() -> None:
     sa.Column('rendered_locale', sa.String(length=8), nullable=True),
     sa.Column('rendered_falc', sa.Boolean(), nullable=True),
     sa.Column('template_fallback', sa.Boolean(), nullable=False),
-    sa.Column('due_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('due_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('claimed_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('sent_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('claimed_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('provider_ref', sa.String(length=200), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_dispatches_campaign_id_campaigns')),
@@ -419,8 +419,8 @@ def upgrade() -> None:
     sa.Column('decided_by_partner_id', sa.Integer(), nullable=True),
     sa.Column('link_review_id', sa.Integer(), nullable=True),
     sa.Column('moved', sa.JSON(), nullable=False),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('undone_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('undone_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('undone_by_partner_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['decided_by_partner_id'], ['partners.id'], name=op.f('fk_household_merges_decided_by_partner_id_partners')),
     sa.ForeignKeyConstraint(['from_household_id'], ['households.id'], name=op.f('fk_household_merges_from_household_id_households')),
@@ -447,15 +447,15 @@ def upgrade() -> None:
     sa.Column('announced', sa.Boolean(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('reserved_by_worker_id', sa.Integer(), nullable=True),
-    sa.Column('reserved_until', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reserved_until', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('scheduled_on', sa.Date(), nullable=True),
-    sa.Column('due_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sla_due_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('escalated_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('due_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sla_due_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalated_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('escalated_to_partner_id', sa.Integer(), nullable=True),
-    sa.Column('completed_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['dispatch_id'], ['dispatches.id'], name=op.f('fk_human_tasks_dispatch_id_dispatches')),
     sa.ForeignKeyConstraint(['escalated_to_partner_id'], ['partners.id'], name=op.f('fk_human_tasks_escalated_to_partner_id_partners')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_human_tasks_household_id_households')),
@@ -472,7 +472,7 @@ def upgrade() -> None:
     op.create_table('task_escalations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
-    sa.Column('escalated_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('escalated_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('from_partner_id', sa.Integer(), nullable=False),
     sa.Column('from_worker_id', sa.Integer(), nullable=True),
     sa.Column('to_partner_id', sa.Integer(), nullable=False),

@@ -20,7 +20,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Stored hashes cannot be shortened (the keys themselves are never stored): the column changes type and every
     # case's keys are computed again by the application's own scheme, so they match what new pushes probe.
-    from campaigns.linkage_store import rebuild_keys
+    from campaigns.linkage.store import rebuild_keys
 
     op.execute(sa.text("DELETE FROM block_keys"))
     with op.batch_alter_table('block_keys', schema=None) as batch_op:

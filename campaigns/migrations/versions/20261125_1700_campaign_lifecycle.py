@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from campaigns.db import UTCDateTime
+from campaigns.platform.db import UTCDateTime
 
 revision: str = '3f7a9c1e5b20'
 down_revision: str | None = '8c4d2e6f1a07'

@@ -47,7 +47,7 @@ def _typed(value: Any, kind: str) -> Any:
 
 
 def _convert(source: str, target: str, *, encrypt: bool) -> None:
-    from campaigns.crypto_types import EncryptedDate, EncryptedDecimal, EncryptedText, keyring_for
+    from campaigns.crypto.columns import EncryptedDate, EncryptedDecimal, EncryptedText, keyring_for
 
     bind = op.get_bind()
     types = {"date": EncryptedDate, "decimal": EncryptedDecimal, "text": EncryptedText}

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import campaigns.db
+import campaigns.platform.db
 
 revision: str = 'a6e1c0d4b7f2'
 down_revision: str | None = '8d2f4c6a1e90'
@@ -62,9 +62,9 @@ def upgrade() -> None:
     sa.Column('arms', sa.JSON(), nullable=False),
     sa.Column('steps', sa.JSON(), nullable=False),
     sa.Column('minimal_effect', sa.Float(), nullable=True),
-    sa.Column('created_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', campaigns.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_experiments_campaign_id_campaigns')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_experiments')),
     sa.UniqueConstraint('key', name=op.f('uq_experiments_key'))
@@ -77,7 +77,7 @@ def upgrade() -> None:
     sa.Column('stage_entry_id', sa.Integer(), nullable=False),
     sa.Column('stage', sa.String(length=40), nullable=False),
     sa.Column('arm', sa.String(length=40), nullable=False),
-    sa.Column('assigned_at', campaigns.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('assigned_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['experiment_id'], ['experiments.id'],
                             name=op.f('fk_experiment_assignments_experiment_id_experiments')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'],

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import campaigns.db
+import campaigns.platform.db
 
 revision: str = '3f7a9c2e5b18'
 down_revision: str | None = 'a6e1c0d4b7f2'
@@ -21,7 +21,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Existing keys keep working until revoked (no expiry).
     with op.batch_alter_table('api_keys', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('expires_at', campaigns.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('expires_at', campaigns.platform.db.UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:

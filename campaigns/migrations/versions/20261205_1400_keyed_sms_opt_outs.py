@@ -26,7 +26,7 @@ _BATCH = 2_000
 
 def _known_phones() -> dict[str, str]:
     """SHA-256 -> HMAC of every phone number cases hold (numbers are encrypted: opened with the engine's keys)."""
-    from campaigns.crypto_types import EncryptedText, keyring_for
+    from campaigns.crypto.columns import EncryptedText, keyring_for
 
     bind = op.get_bind()
     column = EncryptedText("telephone")

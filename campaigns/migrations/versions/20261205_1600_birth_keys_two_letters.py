@@ -1,6 +1,6 @@
 """birth date blocking keys on two phonetic letters of each name instead of initials
 
-Every case's keys are computed again by the application's scheme (campaigns.linkage_blocking.stored_keys), so they
+Every case's keys are computed again by the application's scheme (campaigns.linkage.blocking.stored_keys), so they
 match what new pushes probe.
 
 Revision ID: c7d2e9f4a1b8
@@ -21,12 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from campaigns.linkage_store import rebuild_keys
+    from campaigns.linkage.store import rebuild_keys
 
     rebuild_keys(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
     # The earlier scheme's keys cannot be computed by the current code: the table is emptied and the earlier
-    # version's code must rebuild it (campaigns.linkage_store.rebuild_keys), as after 5b1f0c2a9d34.
+    # version's code must rebuild it (campaigns.linkage.store.rebuild_keys), as after 5b1f0c2a9d34.
     op.execute(sa.text("DELETE FROM block_keys"))

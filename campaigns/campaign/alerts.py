@@ -1,0 +1,69 @@
+"""Alerts for the people who run campaigns: the tick or the workers stuck, a channel whose sends all fail.
+
+"Stuck" is defined here, once: contacts due for more than STALE_AFTER and not taken (the tick is not running);
+contacts taken for more than STALE_AFTER and still not sent (no worker consumes them); the last CHANNEL_WINDOW
+attempts of a channel all failed (the provider refuses or is down).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaigns.models import Dispatch, DispatchStatus
+from campaigns.platform.clock import PARIS
+
+STALE_AFTER = timedelta(minutes=10)
+CHANNEL_WINDOW = 5
+FAILED = (DispatchStatus.TEMPORARY_FAILURE.value, DispatchStatus.PERMANENT_FAILURE.value)
+CHANNEL_NAMES = {"courrier": "courrier", "sms": "SMS", "email": "e-mail", "appel": "appels", "visite": "visites"}
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    kind: str  # tick | workers | canal
+    message: str
+
+
+def _when(at: datetime) -> str:
+    local = at.astimezone(PARIS)
+    return f"le {local:%d/%m/%Y} à {local:%H:%M}"
+
+
+def alerts(session: Session, *, now: datetime) -> list[Alert]:
+    found: list[Alert] = []
+    waiting, oldest = session.execute(
+        select(func.count(Dispatch.id), func.min(Dispatch.due_at)).where(
+            Dispatch.status.in_([DispatchStatus.PLANNED.value, DispatchStatus.TEMPORARY_FAILURE.value]),
+            Dispatch.due_at < now - STALE_AFTER)
+    ).one()
+    if waiting:
+        found.append(Alert("tick", (
+            f"Le tick semble arrêté : {waiting} contact(s) sont dus depuis plus de "
+            f"{int(STALE_AFTER.total_seconds() // 60)} minutes sans avoir été pris en charge (le plus ancien "
+            f"depuis {_when(oldest)}). Vérifiez que « chaine beat » tourne (ou lancez « chaine tick »).")))
+    held, since = session.execute(
+        select(func.count(Dispatch.id), func.min(Dispatch.claimed_at)).where(
+            Dispatch.status == DispatchStatus.QUEUED.value, Dispatch.claimed_at < now - STALE_AFTER)
+    ).one()
+    if held:
+        found.append(Alert("workers", (
+            f"{held} contact(s) pris en charge depuis plus de {int(STALE_AFTER.total_seconds() // 60)} minutes "
+            f"ne sont toujours pas envoyés (le plus ancien depuis {_when(since or now)}) : vérifiez que les workers "
+            "(« chaine worker ») tournent et joignent Redis.")))
+    for channel, name in CHANNEL_NAMES.items():
+        last = session.execute(
+            select(Dispatch.status, Dispatch.last_error, Dispatch.sent_at)
+            .where(Dispatch.channel == channel, Dispatch.sent_at.is_not(None))
+            .order_by(Dispatch.sent_at.desc(), Dispatch.id.desc()).limit(CHANNEL_WINDOW)
+        ).all()
+        if len(last) == CHANNEL_WINDOW and all(row.status in FAILED for row in last):
+            error = last[0].last_error or "erreur non précisée"
+            found.append(Alert("canal", (
+                f"Le canal {name} semble bloqué : ses {CHANNEL_WINDOW} dernières tentatives ont échoué (la "
+                f"dernière {_when(last[0].sent_at or now)}, erreur « {error} »). Vérifiez le prestataire et ses "
+                "identifiants.")))
+    return found

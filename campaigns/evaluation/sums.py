@@ -1,0 +1,173 @@
+"""The facts a period reads: its scope (bailleur, stage, park), and the sums of the daily and monthly fact tables.
+
+A period reads the calendar months it covers whole from the monthly roll-ups and its other days from the daily
+tables (campaigns.models.facts): a year is a few thousand summed rows whatever the number of contacts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from campaigns.facts.stays import day_start
+from campaigns.models import ClosureFact, DailyFact, DailyReach, MonthlyFact, MonthlyReach, PartnerKind
+from campaigns.platform.db import is_postgres, table_of
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """From `start` to `end`, both included, in Europe/Paris days."""
+
+    start: date
+    end: date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("la fin de la période précède son début")
+
+    @property
+    def end_instant(self) -> datetime:
+        return day_start(self.end + timedelta(days=1))
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose households: everybody's (owners, evaluators) or one bailleur's; optionally one stage and one park.
+
+    `bailleur_reader`: the reader is that bailleur itself, reading its own stock (API key or web account of a
+    bailleur): the tables that would tell it who else writes to its tenants are left out (campaigns.reports.tables).
+    """
+
+    bailleur_id: int | None = None
+    label: str = "tous les ménages"
+    stage: str | None = None
+    parc: str | None = None
+    bailleur_reader: bool = False
+
+
+def reader_scope(partner_id: int, partner_name: str, kind: PartnerKind, *, evaluator: bool = False) -> Scope | None:
+    """What a partner's reader may see (domain.md §7, req. 33–34), for the API and the web page alike: a bailleur
+    its own stock only; the coordination owners (DDETS/DRIHL, Département), and anyone holding the evaluator role,
+    every household's aggregates; others nothing (None)."""
+    if kind in (PartnerKind.BAILLEUR_SOCIAL, PartnerKind.BAILLEUR_PRIVE):
+        return Scope(partner_id, f"ménages signalés par {partner_name}", bailleur_reader=True)
+    if kind.is_owner or evaluator:
+        return Scope()
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ReachSum:
+    dimension: str
+    value: str
+    bailleur_id: int | None
+    parc: str | None
+    stage: str | None
+    households: int
+    responded: int
+
+
+@dataclass(frozen=True, slots=True)
+class CubeSum:
+    owner_id: int
+    bailleur_id: int | None
+    campaign_id: int
+    stage: str
+    step: int
+    channel: str
+    parc: str | None
+    status: str
+    contacts: int
+    responded: int
+
+
+@dataclass(frozen=True, slots=True)
+class FactSums:
+    reach: list[ReachSum]
+    cube: list[CubeSum]
+    closures: list[tuple[str, bool, bool, str | None, int]]  # motif, responded, returned, parc, households
+
+
+def month_spans(period: Period) -> tuple[list[date], list[tuple[date, date]]]:
+    """The calendar months the period covers whole (read from the monthly roll-ups), and the day ranges left
+    (first, last included) read from the daily tables."""
+    months: list[date] = []
+    first = period.start if period.start.day == 1 else next_month(period.start)
+    while next_month(first) - timedelta(days=1) <= period.end:
+        months.append(first)
+        first = next_month(first)
+    if not months:
+        return [], [(period.start, period.end)]
+    ranges = [(period.start, months[0] - timedelta(days=1)), (next_month(months[-1]), period.end)]
+    return months, [(a, b) for a, b in ranges if a <= b]
+
+
+def next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _in_spans(daily: Any, monthly: Any, months: list[date], ranges: list[tuple[date, date]]) -> tuple[Any, Any]:
+    """Conditions selecting the period's rows in a daily table and in its monthly roll-up."""
+    return (or_(*(and_(daily >= a, daily <= b) for a, b in ranges)) if ranges else false(),
+            monthly.in_(months) if months else false())
+
+
+def scope_conditions(scope: Scope, *tables: Any) -> list[list[Any]]:
+    """The scope's conditions on each table (bailleur, park, stage columns of the same names)."""
+    where: list[list[Any]] = []
+    for table in tables:
+        conditions = []
+        for column, value in (("bailleur_partner_id", scope.bailleur_id), ("parc", scope.parc),
+                              ("stage", scope.stage)):
+            if value is not None:
+                conditions.append(table.c[column] == value)
+        where.append(conditions)
+    return where
+
+
+def without_jit(session: Session) -> None:
+    """PostgreSQL compiles plans above a cost threshold to machine code (JIT): for these aggregates over a few
+    hundred thousand rows at most, compiling (0.3 to 0.7 s) costs more than it saves. Off for this transaction."""
+    if is_postgres(session):
+        session.execute(text("SET LOCAL jit = off"))
+
+
+def load_fact_sums(session: Session, period: Period, scope: Scope) -> FactSums:
+    """The facts of the period summed (a few thousand rows whatever the volume of contacts): the months it covers
+    whole from the monthly roll-ups, its other days from the daily tables."""
+    months, ranges = month_spans(period)
+    reach_keys = ("dimension", "value", "bailleur_partner_id", "parc", "stage")
+    cube_keys = ("owner_partner_id", "bailleur_partner_id", "campaign_id", "stage", "step", "channel", "parc",
+                 "status")
+    reach: list[ReachSum] = []
+    cube: list[CubeSum] = []
+    for daily, monthly, keys, measures, into in (
+        (DailyReach, MonthlyReach, reach_keys, ("households", "responded"), reach),
+        (DailyFact, MonthlyFact, cube_keys, ("contacts", "responded"), cube),
+    ):
+        daily_table, monthly_table = table_of(daily), table_of(monthly)
+        in_daily, in_monthly = _in_spans(daily_table.c.day, monthly_table.c.month, months, ranges)
+        daily_where, monthly_where = scope_conditions(scope, daily_table, monthly_table)
+        for table, where in ((daily_table, [in_daily, *daily_where]), (monthly_table, [in_monthly, *monthly_where])):
+            if "dimension" in keys:
+                where.append(table.c.dimension != "delai")  # the curves read those, to the day
+            columns = [table.c[k] for k in keys]
+            rows = session.execute(select(*columns, *(func.sum(table.c[m]) for m in measures))
+                                   .where(*where).group_by(*columns))
+            if into is reach:
+                reach.extend(ReachSum(d, v, b, p, s, int(h), int(r)) for d, v, b, p, s, h, r in rows)
+            else:
+                cube.extend(CubeSum(o, b, c, s, st, ch, p, status, int(n), int(r))
+                            for o, b, c, s, st, ch, p, status, n, r in rows)
+    closures: list[tuple[str, bool, bool, str | None, int]] = []
+    if scope.stage is None:  # a closure is the entry into `cloture`, at no other stage
+        closure_keys = (ClosureFact.motif, ClosureFact.responded, ClosureFact.returned, ClosureFact.parc)
+        closure_where = [ClosureFact.day >= period.start, ClosureFact.day <= period.end,
+                         *scope_conditions(Scope(scope.bailleur_id, parc=scope.parc), table_of(ClosureFact))[0]]
+        closures = [(m, bool(r), bool(ret), p, int(n)) for m, r, ret, p, n in session.execute(
+            select(*closure_keys, func.sum(ClosureFact.households)).where(*closure_where).group_by(*closure_keys))]
+    return FactSums(reach, cube, closures)

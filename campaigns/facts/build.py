@@ -1,0 +1,128 @@
+"""Building the facts from household stays (pure: no database): the contacts credited with a response, the
+delays to the first response, and the sums of `daily_facts` (`CUBE_KEY`) and `daily_reach` (`REACH_KEY`)."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from campaigns.facts.attribution import DEFAULT_WINDOW, NOT_RECORDED
+from campaigns.facts.stays import Stay, StayContact, day_of
+from campaigns.facts.store import CUBE_KEY, REACH_KEY, Sums
+
+# Delays are followed for this many days: a later response counts as none (administrative censoring), so that the
+# curves of months that ended more than this long before a period's end can be read from the monthly roll-up.
+DELAY_HORIZON_DAYS = 90
+
+
+def credited(stay: Stay, window: timedelta = DEFAULT_WINDOW) -> set[int]:
+    """Dispatch ids credited with a response: the last contact in [response − window, response] (the rule of
+    `attribution.attribute`, applied within one stay; its tests check both agree)."""
+    times = [c.at for c in stay.contacts]
+    ids: set[int] = set()
+    for responded_at in stay.responses:
+        high = bisect_right(times, responded_at)
+        if high > bisect_left(times, responded_at - window):
+            ids.add(stay.contacts[high - 1].dispatch_id)
+    return ids
+
+
+def _delays(stay: Stay) -> dict[str, tuple[date, int | None]]:
+    """Per channel: the day of the stay's first contact by it, and the whole days (rounded up) to the stay's first
+    response at or after that contact (None: no response yet). Kaplan–Meier curves are drawn from these."""
+    result: dict[str, tuple[date, int | None]] = {}
+    for contact in stay.contacts:
+        if contact.channel in result:
+            continue
+        after = [r for r in stay.responses if r >= contact.at]
+        delay = None if not after else max(math.ceil((after[0] - contact.at).total_seconds() / 86_400 - 1e-9), 0)
+        result[contact.channel] = (contact.day, delay if delay is not None and delay <= DELAY_HORIZON_DAYS else None)
+    return result
+
+
+def contact_dimensions(contact: StayContact) -> dict[str, str]:
+    """The values of a contact along each contact-level dimension of `daily_reach`."""
+    values = {
+        "canal": contact.channel,
+        "etape": f"{contact.step + 1}:{contact.channel}",
+        "pilote": str(contact.owner_id),
+        "campagne": str(contact.campaign_id),
+        "variante": NOT_RECORDED if contact.template_version_id is None else str(contact.template_version_id),
+        "langue": contact.locale or NOT_RECORDED,
+        "falc": NOT_RECORDED if contact.falc is None else ("falc" if contact.falc else "standard"),
+    }
+    if contact.queue_partner_id is not None:
+        values["file"] = str(contact.queue_partner_id)
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class FactRows:
+    cube: list[dict[str, Any]]
+    reach: list[dict[str, Any]]
+
+
+def accumulate(stays: Iterable[Stay], days: Collection[date] | None = None, *,
+               window: timedelta = DEFAULT_WINDOW) -> tuple[Sums, Sums]:
+    """The contact sums (`CUBE_KEY`) and stay sums (`REACH_KEY`) of these stays, on these days (None: all)."""
+    wanted = None if days is None else set(days)
+    cube: Sums = defaultdict(lambda: [0, 0])
+    reach: Sums = defaultdict(lambda: [0, 0])
+    for stay in stays:
+        # Experiments: the household at the stay where it was drawn, on the day of the draw, in its arm (whether
+        # or not it was ever contacted: the arms are compared as drawn).
+        for experiment_id, arm, drawn_at in stay.experiments:
+            if wanted is None or day_of(drawn_at) in wanted:
+                cell = reach[(day_of(drawn_at), "experience", f"{experiment_id}|{arm}", stay.bailleur_id, stay.parc,
+                              stay.stage)]
+                cell[0] += 1
+                cell[1] += bool(stay.responses)
+        if not stay.contacts:
+            continue
+        hits = credited(stay, window)
+        for contact in stay.contacts:
+            if wanted is None or contact.day in wanted:
+                cell = cube[(contact.day, contact.owner_id, stay.bailleur_id, contact.campaign_id, stay.stage,
+                             contact.step, contact.channel, contact.template_version_id, contact.locale,
+                             contact.falc, stay.parc, stay.territory, contact.status)]
+                cell[0] += 1
+                cell[1] += contact.dispatch_id in hits
+        first: dict[tuple[str, str], tuple[date, bool]] = {}
+        for contact in stay.contacts:  # oldest first: the first seen is the first day
+            hit = contact.dispatch_id in hits
+            for dimension, value in contact_dimensions(contact).items():
+                known = first.get((dimension, value))
+                first[(dimension, value)] = (contact.day, hit) if known is None else (known[0], known[1] or hit)
+        for channel, (day, delay) in _delays(stay).items():
+            first[("delai", f"{channel}|{'-' if delay is None else delay}")] = (day, delay is not None)
+        first_day = stay.contacts[0].day
+        letters = sum(1 for c in stay.contacts if c.channel == "courrier")
+        for key in (("ensemble", "tous"), ("territoire", stay.territory or NOT_RECORDED), ("courriers", str(letters))):
+            first[key] = (first_day, bool(hits))
+        if stay.open:
+            # Files still open (Essonne's "au stade du 1er courrier", "de la relance"): answered, or last contact.
+            last = stay.contacts[-1]
+            state = "repondu" if stay.responses else f"{last.step + 1}:{last.channel}"
+            first[("en_cours", state)] = (first_day, bool(stay.responses))
+        for (dimension, value), (day, hit) in first.items():
+            if wanted is None or day in wanted:
+                cell = reach[(day, dimension, value, stay.bailleur_id, stay.parc, stay.stage)]
+                cell[0] += 1
+                cell[1] += hit
+    return dict(cube), dict(reach)
+
+
+def build_facts(stays: Iterable[Stay], days: Collection[date], *, window: timedelta = DEFAULT_WINDOW) -> FactRows:
+    """The rows of `daily_facts` and `daily_reach` for these days, from the stays contacted on them."""
+    cube, reach = accumulate(stays, days, window=window)
+    return FactRows(
+        [{**dict(zip(CUBE_KEY, key, strict=True)), "contacts": c, "responded": r}
+         for key, (c, r) in sorted(cube.items(), key=lambda item: repr(item[0]))],
+        [{**dict(zip(REACH_KEY, key, strict=True)), "households": h, "responded": r}
+         for key, (h, r) in sorted(reach.items(), key=lambda item: repr(item[0]))],
+    )

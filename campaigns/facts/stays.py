@@ -1,0 +1,222 @@
+"""What the evaluation reads from the live tables: household stays with their contacts and responses.
+
+A *stay* is a household's time at one stage of the procedure (`StageEntry`). It is the evaluation's unit: a
+response stops the steps of its stage, and is credited only to contacts of the same stay. Contacts are the
+dispatches that reached (or tried to reach) the household: `delivered` and `returned` (NPAI).
+Only ids, codes and dates are read here; names, addresses and allocataire numbers never leave the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from campaigns.models import (
+    Campaign,
+    Case,
+    Dispatch,
+    DispatchStatus,
+    ExperimentAssignment,
+    HumanTask,
+    Partner,
+    PartnerKind,
+    Response,
+    StageEntry,
+)
+from campaigns.models.stages import Stage
+from campaigns.platform.clock import PARIS
+from campaigns.platform.db import any_of
+
+CONTACT_STATUSES = (DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)
+BAILLEUR_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
+
+
+def day_of(at: datetime) -> date:
+    """The French calendar day of an instant: facts and periods are counted in Europe/Paris days."""
+    return at.astimezone(PARIS).date()
+
+
+def day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=PARIS)
+
+
+def day_runs(days: Collection[date]) -> list[tuple[datetime, datetime]]:
+    """Consecutive days merged into [start, end) instants, so that a query needs one range per run."""
+    runs: list[tuple[datetime, datetime]] = []
+    first: date | None = None
+    previous: date | None = None
+    for day in sorted(days):
+        if previous is not None and day == previous + timedelta(days=1):
+            previous = day
+            continue
+        if first is not None and previous is not None:
+            runs.append((day_start(first), day_start(previous + timedelta(days=1))))
+        first = previous = day
+    if first is not None and previous is not None:
+        runs.append((day_start(first), day_start(previous + timedelta(days=1))))
+    return runs
+
+
+def in_days(column: Any, days: Collection[date]) -> ColumnElement[bool]:
+    """`column` (an instant) falls on one of these Paris days; one range per run of consecutive days."""
+    return or_(*(and_(column >= start, column < end) for start, end in day_runs(days)))
+
+
+def departement(code_postal: str | None) -> str | None:
+    """The département of a postal code: 44000 → 44, 97400 → 974, Corsica 20000 → 2A and 20200 → 2B."""
+    if not code_postal or len(code_postal) != 5 or not code_postal.isdigit():
+        return None
+    if code_postal.startswith(("97", "98")):
+        return code_postal[:3]
+    if code_postal.startswith("20"):
+        return "2A" if int(code_postal) < 20200 else "2B"
+    return code_postal[:2]
+
+
+@dataclass(frozen=True, slots=True)
+class StayContact:
+    dispatch_id: int
+    at: datetime
+    day: date
+    channel: str
+    step: int
+    campaign_id: int
+    owner_id: int
+    template_version_id: int | None
+    locale: str | None
+    falc: bool | None
+    status: str
+    queue_partner_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stay:
+    stay_id: int
+    household_id: int
+    stage: str
+    bailleur_id: int | None
+    parc: str | None
+    territory: str | None
+    contacts: tuple[StayContact, ...]  # oldest first
+    responses: tuple[datetime, ...]  # oldest first
+    open: bool = False  # the household is still at this stage (not left, not closed)
+    # The experiments whose arm the household was drawn into at this stay: (experiment id, arm, instant).
+    experiments: tuple[tuple[int, str, datetime], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What the facts keep of a household: its bailleur (partner id), its park and its département."""
+
+    bailleur_id: int | None
+    parc: str | None
+    territory: str | None
+
+
+def household_profiles(session: Session, household_ids: Collection[int]) -> dict[int, Profile]:
+    """The freshest case gives the park and the place; the freshest case of a bailleur partner, the bailleur."""
+    freshest: dict[int, tuple[tuple[date, datetime], str | None, str | None]] = {}
+    bailleur: dict[int, tuple[tuple[date, datetime], int]] = {}
+    if not household_ids:
+        return {}
+    rows = session.execute(
+        select(Case.household_id, Case.partner_id, Partner.kind, Case.date_stade, Case.updated_at, Case.parc,
+               Case.code_postal)
+        .join(Partner, Partner.id == Case.partner_id)
+        .where(any_of(session, Case.household_id, list(household_ids)))
+    )
+    for household_id, partner_id, kind, date_stade, updated_at, parc, code_postal in rows:
+        rank = (date_stade, updated_at)
+        if household_id not in freshest or rank >= freshest[household_id][0]:
+            freshest[household_id] = (rank, parc, departement(code_postal))
+        if kind in BAILLEUR_KINDS and (household_id not in bailleur or rank >= bailleur[household_id][0]):
+            bailleur[household_id] = (rank, partner_id)
+    return {
+        household_id: Profile(bailleur[household_id][1] if household_id in bailleur else None, parc, territory)
+        for household_id, (_rank, parc, territory) in freshest.items()
+    }
+
+
+def stays_contacted_on(session: Session, days: Collection[date]) -> set[int]:
+    """Stays with at least one contact, or drawn into an experiment arm, on one of these days."""
+    if not days:
+        return set()
+    contacted = set(
+        session.scalars(
+            select(Dispatch.stage_entry_id)
+            .where(in_days(Dispatch.sent_at, days), Dispatch.status.in_(CONTACT_STATUSES))
+            .distinct()
+        )
+    )
+    return contacted | set(session.scalars(select(ExperimentAssignment.stage_entry_id).where(
+        in_days(ExperimentAssignment.assigned_at, days))))
+
+
+def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
+    """These stays with all their contacts and responses (dispatches are fetched by household: it is indexed)."""
+    if not stay_ids:
+        return []
+    wanted = set(stay_ids)
+    entries = {
+        stay_id: (household_id, stage)
+        for stay_id, household_id, stage in session.execute(
+            select(StageEntry.id, StageEntry.household_id, StageEntry.stage).where(
+                any_of(session, StageEntry.id, sorted(wanted))
+            )
+        )
+    }
+    still_open = set(session.scalars(select(StageEntry.id).where(
+        any_of(session, StageEntry.id, sorted(wanted)), StageEntry.left_at.is_(None),
+        StageEntry.stage != Stage.CLOTURE.value)))
+    drawn: dict[int, list[tuple[int, str, datetime]]] = {stay_id: [] for stay_id in entries}
+    for stay_id, experiment_id, arm, assigned_at in session.execute(
+        select(ExperimentAssignment.stage_entry_id, ExperimentAssignment.experiment_id, ExperimentAssignment.arm,
+               ExperimentAssignment.assigned_at).where(any_of(session, ExperimentAssignment.stage_entry_id,
+                                                              sorted(wanted)))
+    ):
+        if stay_id in drawn:
+            drawn[stay_id].append((experiment_id, arm, assigned_at))
+    households = sorted({household_id for household_id, _ in entries.values()})
+    contacts: dict[int, list[StayContact]] = {stay_id: [] for stay_id in entries}
+    rows = session.execute(
+        select(Dispatch.id, Dispatch.stage_entry_id, Dispatch.sent_at, Dispatch.channel, Dispatch.step_position,
+               Dispatch.campaign_id, Campaign.owner_partner_id, Dispatch.template_version_id,
+               Dispatch.rendered_locale, Dispatch.rendered_falc, Dispatch.status, HumanTask.queue_partner_id)
+        .join(Campaign, Campaign.id == Dispatch.campaign_id)
+        .outerjoin(HumanTask, HumanTask.dispatch_id == Dispatch.id)
+        .where(any_of(session, Dispatch.household_id, households), Dispatch.status.in_(CONTACT_STATUSES),
+               Dispatch.sent_at.is_not(None))
+    )
+    for (dispatch_id, stay_id, sent_at, channel, step, campaign_id, owner_id, version, locale, falc, status,
+         queue) in rows:
+        if stay_id in contacts and sent_at is not None:
+            contacts[stay_id].append(StayContact(dispatch_id, sent_at, day_of(sent_at), channel, step, campaign_id,
+                                                 owner_id, version, locale, falc, status, queue))
+    responses: dict[int, list[datetime]] = {stay_id: [] for stay_id in entries}
+    for response_stay, responded_at in session.execute(
+        select(Response.stage_entry_id, Response.responded_at).where(
+            any_of(session, Response.stage_entry_id, sorted(wanted))
+        )
+    ):
+        if response_stay is not None:
+            responses[response_stay].append(responded_at)
+    profiles = household_profiles(session, households)
+    stays = []
+    for stay_id, (household_id, stage) in sorted(entries.items()):
+        profile = profiles.get(household_id, Profile(None, None, None))
+        stays.append(Stay(
+            stay_id, household_id, stage, profile.bailleur_id, profile.parc, profile.territory,
+            tuple(sorted(contacts[stay_id], key=lambda c: (c.at, c.dispatch_id))), tuple(sorted(responses[stay_id])),
+            stay_id in still_open, tuple(sorted(drawn[stay_id])),
+        ))
+    return stays
+
+
+def bailleur_households(session: Session, bailleur_id: int) -> Iterable[int]:
+    """The households a bailleur pushed (scope of a bailleur's evaluation)."""
+    return session.scalars(select(Case.household_id).where(Case.partner_id == bailleur_id).distinct())

@@ -1,0 +1,200 @@
+"""Reading partners' CSV exports: encodings, separators, header checks, rows with their line numbers."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import itertools
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from campaigns.intake.fields import FIELDS, REQUIRED
+
+if TYPE_CHECKING:
+    from _csv import Reader
+
+# Key added to a row with more (non-empty) fields than the header, or a value under an unnamed header cell.
+# `intake.parse_row` ignores it; callers turn it into
+# RowError(field="", reason="la ligne contient plus de colonnes que l'en-tête").
+EXTRA_KEY = "__extra__"
+
+# Addresses and free-text notes can be long; the csv module's default limit is 128 KiB.
+_FIELD_LIMIT = 1024 * 1024
+_DECODE_CHUNK = 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+
+# Header spellings seen in partners' exports, after the generic normalisation of _column_name.
+_ALIASES = {
+    "date_de_stade": "date_stade",
+    "date_du_stade": "date_stade",
+    "date_de_naissance": "date_naissance",
+    "nom_du_cotitulaire": "nom_cotitulaire",
+    "prenom_du_cotitulaire": "prenom_cotitulaire",
+    "date_de_naissance_cotitulaire": "date_naissance_cotitulaire",
+    "date_de_naissance_du_cotitulaire": "date_naissance_cotitulaire",
+    "complement_d_adresse": "complement_adresse",
+    "cp": "code_postal",
+    "ville": "commune",
+    "tel": "telephone",
+    "courriel": "email",
+    "e_mail": "email",
+    "mail": "email",
+    "montant_de_la_dette": "montant_dette",
+    "date_du_premier_impaye": "date_premier_impaye",
+    "numero_d_allocataire": "numero_allocataire",
+    "n°_allocataire": "numero_allocataire",
+    "no_allocataire": "numero_allocataire",
+    "date_d_audience": "date_audience",
+    "date_de_l_audience": "date_audience",
+    "motif_de_cloture": "motif_cloture",
+}
+_WORD_SEPARATORS = str.maketrans({"-": " ", "_": " ", "'": " ", "’": " ", ".": " "})
+
+
+class CsvFileError(Exception):
+    """The whole file is unusable (empty, no header, missing required column, undecodable).
+
+    The message is in French, for the partner.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class CsvContent:
+    """A readable CSV file. Iterating `rows` may still raise CsvFileError if a record is malformed."""
+
+    encoding: str  # "utf-8", "utf-8-sig" or "cp1252"
+    delimiter: str  # ";" or ","
+    columns: tuple[str, ...]  # normalised header names (unnamed header cells left out)
+    unknown_columns: tuple[str, ...]  # header names not in intake.FIELDS, in file order
+    rows: Iterator[tuple[int, dict[str, str]]]  # (line where the record starts, header = 1; {column: value})
+
+
+def _column_name(header: str) -> str:
+    """ "Date de naissance" → "date_naissance", "Téléphone" → "telephone", "Code-Postal " → "code_postal"."""
+    decomposed = unicodedata.normalize("NFKD", header.strip().lower())
+    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
+    name = "_".join(ascii_only.translate(_WORD_SEPARATORS).split())
+    return _ALIASES.get(name, name)
+
+
+def _encoding(data: bytes) -> str:
+    """The file's encoding, checked over the whole file without decoding it into memory at once."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        # Excel's « Texte Unicode »: read as Windows-1252 it would give a header of NUL-separated letters.
+        raise CsvFileError("fichier en UTF-16 (« Texte Unicode ») : enregistrez-le en « CSV UTF-8 »")
+    if data.startswith(codecs.BOM_UTF8):
+        if _decodes(data, "utf-8-sig"):
+            return "utf-8-sig"
+        raise CsvFileError(
+            "le fichier annonce l'encodage UTF-8 mais contient des caractères invalides : "
+            "enregistrez-le de nouveau en « CSV UTF-8 »"
+        )
+    for encoding in ("utf-8", "cp1252"):
+        if _decodes(data, encoding):
+            return encoding
+    raise CsvFileError(
+        "encodage du fichier non reconnu (ni UTF-8 ni Windows-1252) : enregistrez-le en « CSV UTF-8 »"
+    )
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    # Chunk by chunk: the decoded text of a 120 MB file would take 240 to 480 MB (one to four bytes a character).
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), _DECODE_CHUNK):
+            decoder.decode(view[start:start + _DECODE_CHUNK])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "field limit" in str(exc):
+        return f"un champ dépasse {_FIELD_LIMIT // (1024 * 1024)} Mo"
+    if "unexpected end of data" in str(exc):
+        return "un guillemet ouvert n'est jamais refermé"
+    return "format CSV invalide (guillemets mal placés ?)"
+
+
+def _plural(count: int, singular: str, plural: str) -> str:
+    return singular if count == 1 else plural
+
+
+def read_csv(data: bytes) -> CsvContent:
+    """Decodes the file, reads and checks the header; data rows are then read lazily from `rows`.
+
+    Rows are dicts over the named columns (missing trailing fields are ""); blank lines, including lines
+    of separators only, are skipped. A row with a non-empty value beyond the header or under an unnamed
+    header cell gets EXTRA_KEY set to "1" (trailing empty fields, as spreadsheets write, are tolerated).
+    """
+    encoding = _encoding(data)
+    # Decoded as it is read (the bytes stay the only full copy); newline="" hands line endings to the csv module.
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    skipped = 0  # Blank lines before the header.
+    for first_line in lines:
+        if first_line.strip():
+            break
+        skipped += 1
+    else:
+        raise CsvFileError("le fichier est vide")
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    # strict: an opening quote never closed is an error at its line, instead of swallowing the rest of the file
+    # into one field (the rows after it would vanish without a word).
+    reader = csv.reader(itertools.chain((first_line,), lines), delimiter=delimiter, quotechar='"', strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise CsvFileError(f"en-tête du fichier illisible : {_csv_problem(exc)}") from None
+    names = [_column_name(cell) for cell in header]
+    columns = tuple(name for name in names if name)
+    if not set(columns) & set(FIELDS):
+        raise CsvFileError(
+            "en-tête absent ou non reconnu : la première ligne doit donner les noms des colonnes "
+            "(reference, stade, prenom, commune…)"
+        )
+    duplicates = sorted({name for name in columns if columns.count(name) > 1}, key=columns.index)
+    if duplicates:
+        what = _plural(len(duplicates), "colonne présente", "colonnes présentes")
+        raise CsvFileError(f"{what} plusieurs fois dans l'en-tête : " + ", ".join(duplicates))
+    missing = [name for name in FIELDS if name in REQUIRED and name not in columns]
+    if missing:
+        what = _plural(len(missing), "colonne obligatoire absente", "colonnes obligatoires absentes")
+        raise CsvFileError(f"{what} : " + ", ".join(missing))
+    known = set(FIELDS)
+    return CsvContent(
+        encoding=encoding,
+        delimiter=delimiter,
+        columns=columns,
+        unknown_columns=tuple(name for name in columns if name not in known),
+        rows=_rows(reader, names, skipped),
+    )
+
+
+def _rows(reader: Reader, names: list[str], skipped: int) -> Iterator[tuple[int, dict[str, str]]]:
+    named = [(position, name) for position, name in enumerate(names) if name]
+    unnamed = [position for position, name in enumerate(names) if not name]
+    width = len(names)
+    # The reader counts the physical lines read so far: a record starts one line after the previous one ended.
+    line_num = reader.line_num + skipped
+    while True:
+        start = line_num + 1
+        try:
+            record = next(reader, None)
+        except csv.Error as exc:
+            raise CsvFileError(f"ligne {start} illisible : {_csv_problem(exc)}") from None
+        if record is None:
+            return
+        line_num = reader.line_num + skipped
+        if not "".join(record).strip():
+            continue  # Blank line, or separators only.
+        if len(record) < width:
+            record += [""] * (width - len(record))
+        row = {name: record[position] for position, name in named}
+        if "".join(record[width:]).strip() or any(record[position].strip() for position in unnamed):
+            row[EXTRA_KEY] = "1"
+        yield start, row

@@ -1,0 +1,332 @@
+"""Signalement fields: parsing and validation of one pushed row, with French error messages."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from campaigns.models.stages import Stage
+
+# FIELDS, all the column names in the partners' documented order, is defined with the parsers below.
+REQUIRED: frozenset[str] = frozenset({"reference", "stade", "prenom", "commune"})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RowError:
+    """One refused value. `reason` is French and never quotes personal data (only codes such as the stade)."""
+
+    row_number: int
+    field: str
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SignalementRow:
+    row_number: int
+    reference: str
+    stade: Stage
+    date_stade: date | None
+    parc: str | None
+    nom: str | None
+    prenom: str
+    date_naissance: date | None
+    nom_cotitulaire: str | None
+    prenom_cotitulaire: str | None
+    date_naissance_cotitulaire: date | None
+    adresse: str | None
+    complement_adresse: str | None
+    code_postal: str | None
+    commune: str
+    telephone: str | None
+    email: str | None
+    montant_dette: Decimal | None
+    loyer_mensuel: Decimal | None
+    date_premier_impaye: date | None
+    allocataire: str | None
+    numero_allocataire: str | None
+    date_audience: date | None
+    langue: str
+    falc: bool
+    motif_cloture: str | None
+
+
+class _InvalidError(Exception):
+    """A refused value; the single argument is the French reason."""
+
+
+_Parser = Callable[[object], object]
+
+_TEXT_EXPECTED = "texte attendu (pas un nombre décimal, un booléen ni une liste)"
+_DATE_FORMATS = "formats attendus JJ/MM/AAAA ou AAAA-MM-JJ"
+_DATE_BAD_FORMAT = f"date invalide : {_DATE_FORMATS}"
+_DATE_IMPOSSIBLE = f"date inexistante (jour ou mois hors calendrier) : {_DATE_FORMATS}"
+_AMOUNT_FORMAT = "montant invalide : format attendu 1234,56 ou 1 234,56 € (virgule ou point décimal)"
+_AMOUNT_NEGATIVE = "montant négatif refusé : un montant positif ou nul est attendu"
+_AMOUNT_TOO_BIG = "montant trop élevé : 10 chiffres au plus avant la virgule"
+_PHONE_INVALID = (
+    "numéro de téléphone invalide : format attendu 06 12 34 56 78, +33 6 12 34 56 78 "
+    "ou numéro étranger avec indicatif (+ suivi de 8 à 15 chiffres)"
+)
+_MOTIF_MISSING = "motif de clôture obligatoire quand le stade est « cloture »"
+_MOTIF_REFUSED = "motif de clôture accepté seulement quand le stade est « cloture »"
+
+_DATE_FR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
+_DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
+_SPACES = " \u00a0\u202f"
+_AMOUNT = re.compile(
+    rf"(\d{{1,3}}(?:[{_SPACES}]\d{{3}})+|\d+)(?:[.,](\d+))?(?:[{_SPACES}]*(?:€|[eE][uU][rR]))?", re.ASCII
+)
+_PHONE_FR = re.compile(r"(?:0|\+33 ?|0033 ?)([1-9])[ .]?(\d\d)[ .]?(\d\d)[ .]?(\d\d)[ .]?(\d\d)", re.ASCII)
+_PHONE_CHARS = re.compile(rf"\+?[0-9.\-/(){_SPACES}]+", re.ASCII)
+_PHONE_SEPARATORS = str.maketrans("", "", f"+.-/(){_SPACES}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_LANGUAGE = re.compile(r"[a-z]{2,3}", re.ASCII)
+_CENT = Decimal("0.01")
+_AMOUNT_LIMIT = Decimal(10**10)  # Numeric(12, 2): at most 10 digits before the decimal separator.
+
+_STAGES = {stage.value: stage for stage in Stage}
+_STAGE_CHOICES = ", ".join(_STAGES)
+# JSON true/false and 1/0 too (True == 1 as a dict key).
+_BOOLEANS: dict[object, bool] = dict.fromkeys(("oui", "o", "true", "1", True), True) | dict.fromkeys(
+    ("non", "n", "false", "0", False), False
+)
+_ALLOCATAIRE_CODES: dict[object, str] = {key: "oui" if yes else "non" for key, yes in _BOOLEANS.items()}
+_ALLOCATAIRE_CODES["inconnu"] = "inconnu"
+_PARCS: dict[object, str] = {"social": "social", "prive": "prive", "privé": "prive"}
+
+
+def _code(value: object) -> str:
+    """A refused code, quoted in a message (cut short in case a column holds something else)."""
+    text = str(value)
+    return text if len(text) <= 30 else text[:29] + "…"
+
+
+def _as_text(value: object) -> str:
+    if isinstance(value, str):
+        if "\x00" in value:  # PostgreSQL cannot store it: refused here, on its row, not by the database
+            raise _InvalidError("caractère nul (0x00) interdit : le fichier est peut-être abîmé")
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    raise _InvalidError(_TEXT_EXPECTED)
+
+
+def _text(max_length: int) -> _Parser:
+    too_long = f"texte trop long : {max_length} caractères au plus"
+
+    def parse(value: object) -> str:
+        text = _as_text(value)
+        if len(text) > max_length:
+            raise _InvalidError(too_long)
+        return text
+
+    return parse
+
+
+def _date(value: object) -> date:
+    if not isinstance(value, str):
+        raise _InvalidError(_DATE_BAD_FORMAT)
+    # Fast path for the usual JJ/MM/AAAA and AAAA-MM-JJ: the C ISO parser (it checks every digit).
+    if len(value) == 10:
+        iso = value if value[4] == "-" and value[7] == "-" else ""
+        if value[2] == "/" and value[5] == "/":
+            iso = f"{value[6:]}-{value[3:5]}-{value[:2]}"
+        if iso:
+            try:
+                return date.fromisoformat(iso)
+            except ValueError:
+                pass  # The slow path below says what is wrong.
+    match = _DATE_FR.fullmatch(value)
+    if match is not None:
+        day, month, year = match.groups()
+    else:
+        match = _DATE_ISO.fullmatch(value)
+        if match is None:
+            raise _InvalidError(_DATE_BAD_FORMAT)
+        year, month, day = match.groups()
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        raise _InvalidError(_DATE_IMPOSSIBLE) from None
+
+
+def _amount(value: object) -> Decimal:
+    if isinstance(value, str):
+        if value[0] in "-−":
+            raise _InvalidError(_AMOUNT_NEGATIVE)
+        match = _AMOUNT.fullmatch(value)
+        if match is None:
+            raise _InvalidError(_AMOUNT_FORMAT)
+        units, cents = match.groups()
+        if cents is None:
+            cents = "00"
+        elif len(cents) != 2:
+            if len(cents) > 2:
+                raise _InvalidError("montant invalide : deux décimales au plus")
+            cents += "0"
+        if len(units) > 3:
+            units = "".join(units.split())  # Thousand separators: the regex allowed only spaces.
+            if len(units) > 10 and len(units.lstrip("0")) > 10:
+                raise _InvalidError(_AMOUNT_TOO_BIG)
+        return Decimal(f"{units}.{cents}")  # Two decimal places already.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _InvalidError(_AMOUNT_FORMAT)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _InvalidError(_AMOUNT_FORMAT)
+    if value < 0:
+        raise _InvalidError(_AMOUNT_NEGATIVE)
+    amount = Decimal(repr(value) if isinstance(value, float) else value).quantize(_CENT, ROUND_HALF_UP)
+    if amount >= _AMOUNT_LIMIT:
+        raise _InvalidError(_AMOUNT_TOO_BIG)
+    return amount
+
+
+def _stage(value: object) -> Stage:
+    stage = None
+    if isinstance(value, str):
+        stage = _STAGES.get(value.lower())
+        if stage is None:  # Also take the French spelling of the names: "Commandement de payer", "impayé".
+            folded = unicodedata.normalize("NFKD", value.lower()).encode("ascii", "ignore").decode()
+            stage = _STAGES.get("_".join(folded.replace("-", " ").replace("'", " ").split()))
+    if stage is None:
+        raise _InvalidError(f"stade inconnu « {_code(value)} » : valeurs possibles {_STAGE_CHOICES}")
+    return stage
+
+
+def _choice(choices: Mapping[object, object], refusal: str) -> _Parser:
+    """A parser of codes: case-insensitive text (or JSON scalar) looked up in `choices`."""
+
+    def parse(value: object) -> object:
+        try:
+            return choices[value.lower() if isinstance(value, str) else value]
+        except (KeyError, TypeError):  # TypeError: a list or an object.
+            raise _InvalidError(refusal.format(_code(value))) from None
+
+    return parse
+
+
+def _postcode(value: object) -> str:
+    postcode = "".join(_as_text(value).split())
+    if len(postcode) != 5 or not (postcode.isascii() and postcode.isdigit()):
+        raise _InvalidError("code postal invalide : 5 chiffres attendus (ex. 44000)")
+    return postcode
+
+
+def _phone(value: object) -> str:
+    text = _as_text(value)
+    match = _PHONE_FR.fullmatch(text)  # Fast path for the usual French spellings.
+    if match is not None:
+        return "+33" + "".join(match.groups())
+    if _PHONE_CHARS.fullmatch(text) is None:
+        raise _InvalidError(_PHONE_INVALID)
+    digits = text.translate(_PHONE_SEPARATORS)
+    if text[0] == "+":
+        international = digits
+    elif digits.startswith("00"):
+        international = digits[2:]
+    elif len(digits) == 10 and digits[0] == "0":
+        international = "33" + digits[1:]
+    else:
+        raise _InvalidError(_PHONE_INVALID)
+    if not international.startswith("33"):
+        if 8 <= len(international) <= 15:
+            return "+" + international
+        raise _InvalidError(_PHONE_INVALID)
+    national = international[2:]
+    if len(national) == 10 and national[0] == "0":  # "+33 (0)6 12 34 56 78"
+        national = national[1:]
+    if len(national) != 9 or national[0] == "0":
+        raise _InvalidError(_PHONE_INVALID)
+    return "+33" + national
+
+
+def _email(value: object) -> str:
+    text = _as_text(value)
+    if _EMAIL.fullmatch(text) is None:
+        raise _InvalidError("adresse e-mail invalide : format attendu nom@domaine.fr")
+    if len(text) > 200:
+        raise _InvalidError("adresse e-mail trop longue : 200 caractères au plus")
+    return text.lower()
+
+
+def _language(value: object) -> str:
+    text = str(value).lower()
+    if not isinstance(value, str) or _LANGUAGE.fullmatch(text) is None:
+        raise _InvalidError(
+            f"langue inconnue « {_code(value)} » : code ISO 639 de 2 ou 3 lettres attendu (ex. fr, en, ar)"
+        )
+    return text
+
+
+_TEXT_100, _TEXT_200 = _text(100), _text(200)
+_PARC = _choice(_PARCS, "parc inconnu « {} » : valeurs possibles social, prive")
+_ALLOCATAIRE = _choice(_ALLOCATAIRE_CODES, "valeur « {} » non reconnue : oui, non ou inconnu attendu")
+_FALC = _choice(_BOOLEANS, "valeur « {} » non reconnue : oui ou non attendu")
+_PARSERS: tuple[tuple[str, _Parser], ...] = (
+    ("reference", _TEXT_100), ("stade", _stage), ("date_stade", _date), ("parc", _PARC),
+    ("nom", _TEXT_100), ("prenom", _TEXT_100), ("date_naissance", _date),
+    ("nom_cotitulaire", _TEXT_100), ("prenom_cotitulaire", _TEXT_100), ("date_naissance_cotitulaire", _date),
+    ("adresse", _TEXT_200), ("complement_adresse", _TEXT_200), ("code_postal", _postcode), ("commune", _TEXT_100),
+    ("telephone", _phone), ("email", _email), ("montant_dette", _amount), ("loyer_mensuel", _amount),
+    ("date_premier_impaye", _date), ("allocataire", _ALLOCATAIRE), ("numero_allocataire", _text(20)),
+    ("date_audience", _date), ("langue", _language), ("falc", _FALC), ("motif_cloture", _TEXT_200),
+)
+FIELDS: tuple[str, ...] = tuple(name for name, _ in _PARSERS)
+
+_POSITIONS = {name: position for position, name in enumerate(FIELDS)}
+_INVALID = object()  # Marks a field whose value was refused (so it is not also reported as missing).
+_BIRTH_DATES = ("date_naissance", "date_naissance_cotitulaire")
+# Rows are built field by field through the slot descriptors: the generated __init__ of a frozen
+# dataclass (one object.__setattr__ per field) would take half the parsing time of a 100,000-row import.
+_SET = {f.name: getattr(SignalementRow, f.name).__set__ for f in dataclasses.fields(SignalementRow)}
+_SETTERS = tuple((name, parse, _SET[name], name in REQUIRED) for name, parse in _PARSERS)
+
+
+def parse_row(
+    raw: Mapping[str, object], row_number: int, *, today: date
+) -> tuple[SignalementRow | None, list[RowError]]:
+    """Validate every field, collecting ALL errors of the row (not just the first).
+
+    Keys not in FIELDS are ignored here. Returns the row and no error, or None and its errors in column order.
+    """
+    get = raw.get
+    row: Any = object.__new__(SignalementRow)  # Filled below; only returned once every field is valid.
+    _SET["row_number"](row, row_number)
+    errors: list[RowError] = []
+    for name, parse, set_field, required in _SETTERS:
+        value = get(name)
+        if isinstance(value, str):
+            value = value.strip() or None
+        if value is not None:
+            try:
+                value = parse(value)
+            except _InvalidError as exc:
+                value = _INVALID
+                errors.append(RowError(row_number, name, exc.args[0]))
+        elif required:
+            errors.append(RowError(row_number, name, "champ obligatoire manquant"))
+        set_field(row, value)
+    for name in _BIRTH_DATES:
+        born = getattr(row, name)
+        if born is not None and born is not _INVALID and born > today:
+            errors.append(RowError(row_number, name, "date de naissance dans le futur"))
+    stage, motif = row.stade, row.motif_cloture
+    if stage is Stage.CLOTURE and motif is None:
+        errors.append(RowError(row_number, "motif_cloture", _MOTIF_MISSING))
+    elif isinstance(stage, Stage) and stage is not Stage.CLOTURE and motif is not None:
+        errors.append(RowError(row_number, "motif_cloture", _MOTIF_REFUSED))
+    if errors:
+        errors.sort(key=lambda e: _POSITIONS[e.field])  # Column order, whatever the check that found them.
+        return None, errors
+    if row.langue is None:
+        _SET["langue"](row, "fr")
+    if row.falc is None:
+        _SET["falc"](row, False)
+    valid: SignalementRow = row
+    return valid, errors

@@ -1,0 +1,246 @@
+"""Household matching: scored comparisons with the blocks' cases decide attach, new household or review."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from campaigns.linkage import store as linkage_store
+from campaigns.linkage.blocking import BlockingKeys, KeyKind
+from campaigns.linkage.scoring import Comparison, PersonRecord, compare
+
+_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+MAX_PROPOSALS_PER_ROW = 3
+_SAME_CONTACT = frozenset({"same", "same_mobile", "same_landline"})
+_AGREEING = frozenset({"exact", "close"})
+_AGREEING_FIRST = frozenset({"exact", "close", "partial"})
+
+
+def normalise_text(value: str | None) -> str:
+    """Upper case, accents and punctuation removed, spaces collapsed: 'Le Hénaff-d’Arc' -> 'LE HENAFF D ARC'."""
+    if not value:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", value)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_ALNUM.sub(" ", stripped.upper()).strip()
+
+
+def household_comparison(a: PersonRecord, b: PersonRecord) -> Comparison:
+    """`compare`, read at the household level: the people of one dwelling are one household.
+
+    A household is the people of one tenancy (co-tenants, a couple, a colocation). On top of the person decision,
+    at the same address:
+    - clearly different people (other first names), in no other flat, sharing a phone, an e-mail, the CAF file
+      or the flat, are one household;
+    - the same names where a birth date is missing are one household when the flat agrees (the same one, or no
+      flat on either side): the same person, or a relative living with them;
+    - a person in another flat of the building is not grouped on an uncertain birth date: a review at most.
+    Namesakes whose birth dates are both known and a generation apart (father and son) are not covered: the
+    person decision stands (a review at most).
+    """
+    result = compare(a, b)
+    levels = result.agreements
+    contact = (levels.get("telephone") in _SAME_CONTACT or levels.get("email") == "same"
+               or levels.get("numero_allocataire") == "same")
+    if levels.get("adresse") != "same":
+        if (result.decision == "review" and levels.get("prenom") == "different" and not contact
+                and levels.get("adresse") in ("different", "same_commune")):
+            # Two people (other first names) who do not live together are not one household.
+            return replace(result, decision="non_match")
+        return result
+    flat = levels.get("complement")
+    if flat in ("other_flat", "other_building"):
+        if result.decision == "match" and levels.get("date_naissance") != "equal":
+            return replace(result, decision="review", explanation=f"{result.explanation} ; à vérifier : autre "
+                           "logement de l'immeuble et date de naissance incertaine")
+        return result
+    if result.decision == "match":
+        return result
+    dwelling = _same_dwelling(a.features.complement, b.features.complement)
+    if levels.get("prenom") == "different":
+        shared = contact or dwelling == "same_flat"
+        reason = "même logement et même contact, autre personne (conjoint, cotitulaire)"
+    else:
+        shared = (dwelling is not None and levels.get("date_naissance") in ("one_missing", "both_missing")
+                  and levels.get("nom") in _AGREEING and levels.get("prenom") in _AGREEING_FIRST)
+        reason = "mêmes nom et prénom au même logement, date de naissance absente"
+    if not shared:
+        return result
+    return replace(result, decision="match", explanation=f"{result.explanation} ; même ménage : {reason}")
+
+
+def _same_dwelling(a: frozenset[str], b: frozenset[str]) -> str | None:
+    """"same_flat" when both give the same flat in the same building and staircase, "no_flat" when neither
+    gives any complement, None otherwise: flats are numbered per building, so "appt 5" alone is not enough
+    against "esc 2 appt 5"."""
+    if not a and not b:
+        return "no_flat"
+    parts = [({t for t in a if t.startswith(p)}, {t for t in b if t.startswith(p)}) for p in ("APPT", "BAT", "ESC")]
+    (flat_a, flat_b), *buildings = parts
+    if flat_a & flat_b and all(mine == theirs for mine, theirs in buildings):
+        return "same_flat"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A pair for review: row `row` may belong to the household of `candidate_case`.
+
+    Household and case references are ids of existing rows when positive, and -(n + 1) for row n of the batch
+    (its household or its case, known only after insertion).
+    """
+
+    row: int
+    candidate_household: int
+    candidate_case: int
+    score: float
+    explanation: str
+
+
+@dataclass(slots=True)
+class BatchLinks:
+    """Household of each row: an existing household id, or -(g + 1) for the g-th new household of the batch."""
+
+    households: list[int] = field(default_factory=list)
+    new_households: int = 0
+    attached: int = 0
+    proposals: list[Proposal] = field(default_factory=list)
+    compared: int = 0
+    hot_keys: int = 0
+    seen: dict[int, set[int]] = field(default_factory=dict)  # row index -> the stored cases it was compared with
+
+
+_Scored = tuple[int, Comparison]  # (case reference, comparison)
+
+
+def link_batch(
+    session: Session, records: Sequence[PersonRecord], keys: Sequence[BlockingKeys],
+    *, existing: Sequence[tuple[int, int]] | None = None,
+) -> BatchLinks:
+    """Decides the household of each new record. The caller holds the blocks' locks (`linkage_store.lock_blocks`).
+
+    With `existing` ((case id, household id) of each record), the records are updated cases that keep their
+    household: only review proposals towards other households come out, and rows are not linked to each other.
+    """
+    found = linkage_store.find_candidates(session, keys)
+    known = linkage_store.load_records(session, {c for pairs in found.pairs.values() for c in pairs})
+    scored: list[list[_Scored]] = []
+    batch_index: dict[int, int | list[int]] = {}
+    links = BatchLinks(hot_keys=found.hot_keys, seen=found.pairs)
+    for i, record in enumerate(records):
+        own = existing[i][0] if existing else None
+        row_scores = [(case_id, household_comparison(record, known[case_id][1]))
+                      for case_id in found.pairs.get(i, ()) if case_id != own and case_id in known]
+        if existing is None:
+            row_scores += [(-(j + 1), household_comparison(record, records[j]))
+                           for j in _batch_candidates(i, keys[i], batch_index)]
+        links.compared += len(row_scores)
+        scored.append(row_scores)
+    # Only households that some row may join can be part of a declined pair worth knowing.
+    households = {known[case][0] for row_scores in scored for case, comparison in row_scores
+                  if case > 0 and comparison.decision != "non_match"}
+    declined = linkage_store.declined_pairs(session, households) if households else set()
+    for i, row_scores in enumerate(scored):
+        _decide(i, row_scores, known, links, declined, own=existing[i][1] if existing else None)
+    return links
+
+
+def late_reviews(
+    session: Session, records: Sequence[PersonRecord], keys: Sequence[BlockingKeys], *, seen: dict[int, set[int]],
+    owners: Sequence[tuple[int, int]], proposed: dict[int, set[int]], movable: int,
+) -> list[dict[str, Any]] | None:
+    """Candidates committed by concurrent pushes since `link_batch` read `seen`: the review rows they add, or None
+    when one of the first `movable` records (new rows, whose household was chosen) matches one: link again.
+
+    `owners` gives each record's (case id, household id), `proposed` the households proposed to it so far (not
+    proposed twice). The caller holds the blocks' locks and has not stored its own keys yet, so the candidates
+    read here are those `link_batch` read plus the cases committed meanwhile; `_decide` never chooses a household
+    on a review, so reviews are added as it would have added them (within MAX_PROPOSALS_PER_ROW, declined pairs
+    left out).
+    """
+    found = linkage_store.find_candidates(session, keys)
+    fresh = {i: new for i, cases in found.pairs.items() if (new := cases - seen.get(i, set()))}
+    known = linkage_store.load_records(session, {case for cases in fresh.values() for case in cases})
+    best: dict[int, dict[int, _Scored]] = {}  # record -> household -> best comparison with one of its cases
+    for i, cases in fresh.items():
+        own_case, own_household = owners[i]
+        for case in cases:
+            if case == own_case or case not in known or known[case][0] == own_household:
+                continue
+            comparison = household_comparison(records[i], known[case][1])
+            if comparison.decision == "match" and i < movable:
+                return None
+            household = known[case][0]
+            if comparison.decision == "non_match" or household in proposed.get(i, ()):
+                continue
+            row_best = best.setdefault(i, {})
+            if household not in row_best or comparison.score > row_best[household][1].score:
+                row_best[household] = (case, comparison)
+    households = {household for row_best in best.values() for household in row_best}
+    declined = linkage_store.declined_pairs(session, households) if households else set()
+    reviews: list[dict[str, Any]] = []
+    for i, row_best in best.items():
+        ranked = sorted(row_best.items(), key=lambda item: (item[1][1].decision != "match", -item[1][1].score))
+        room = MAX_PROPOSALS_PER_ROW - len(proposed.get(i, ()))
+        for household, (case, comparison) in ranked:
+            if room > 0 and frozenset((owners[i][1], household)) not in declined:
+                reviews.append({"case_id": owners[i][0], "candidate_case_id": case,
+                                "candidate_household_id": household, "score": comparison.score,
+                                "explanation": comparison.explanation})
+                room -= 1
+    return reviews
+
+
+def _batch_candidates(i: int, row_keys: BlockingKeys, index: dict[int, int | list[int]]) -> set[int]:
+    """Earlier rows of the batch sharing a probed key with row i (as in the database), then row i joins the index.
+
+    The index holds a row number, or a list once a second row shares the key: most keys are never shared, and
+    tens of thousands of small lists per batch would keep the garbage collector busy.
+    """
+    found: set[int] = set()
+    for key, kind in row_keys.items():
+        rows = index.get(key)
+        if rows is None:
+            index[key] = i
+            continue
+        if isinstance(rows, int):
+            rows = index[key] = [rows]
+        if kind == KeyKind.PROBE and len(rows) <= linkage_store.BLOCK_CAP:
+            found.update(rows)
+        rows.append(i)
+    return found
+
+
+def _decide(
+    i: int, row_scores: list[_Scored], known: dict[int, tuple[int, PersonRecord]], links: BatchLinks,
+    declined: set[frozenset[int]], *, own: int | None,
+) -> None:
+    best: dict[int, _Scored] = {}  # household reference -> best comparison with one of its cases
+    for case_ref, comparison in row_scores:
+        if comparison.decision == "non_match":
+            continue
+        household = known[case_ref][0] if case_ref > 0 else links.households[-case_ref - 1]
+        if household != own and (household not in best or comparison.score > best[household][1].score):
+            best[household] = (case_ref, comparison)
+    ranked = sorted(best.items(), key=lambda item: (item[1][1].decision != "match", -item[1][1].score))
+    if own is not None:
+        chosen = own
+    elif ranked and ranked[0][1][1].decision == "match":
+        chosen = ranked.pop(0)[0]
+        links.attached += chosen > 0
+    else:
+        links.new_households += 1
+        chosen = -links.new_households
+    links.households.append(chosen)
+    proposals = 0
+    for household, (case_ref, comparison) in ranked:
+        # Several matching households are not merged silently: the others go to review, like uncertain pairs.
+        if proposals == MAX_PROPOSALS_PER_ROW or frozenset((chosen, household)) in declined:
+            continue
+        links.proposals.append(Proposal(i, household, case_ref, comparison.score, comparison.explanation))
+        proposals += 1

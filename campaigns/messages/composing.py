@@ -1,0 +1,247 @@
+"""Builds the OutboundMessage of a Dispatch: who it goes to, from whom, rendered from its template."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime
+from html import escape
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.messages import rendering
+from campaigns.messages.falc import glossary_for
+from campaigns.models import Campaign, Case, ChannelKind, Dispatch, Partner, PartnerKind
+from campaigns.models.stages import Stage
+from campaigns.platform.clock import local_date
+from campaigns.platform.ports import OutboundMessage, Recipient
+
+MAX_ADDRESS_LINE = 38  # NF Z10-011
+
+
+class NoChannelError(Exception):
+    """The household cannot be reached on this step's channel (no mobile, no e-mail, no address)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Composed:
+    message: OutboundMessage
+    rendered: rendering.Rendered | None = None
+
+
+def is_mobile(phone: str | None) -> bool:
+    """French mobiles are +336/+337; a foreign number is assumed able to receive SMS."""
+    if not phone:
+        return False
+    return phone.startswith(("+336", "+337")) or not phone.startswith("+33")
+
+
+def reference_case(session: Session, dispatch: Dispatch, owner_id: int) -> Case:
+    """The campaign owner's own case if it has one, else the freshest case of the household; a case whose
+    address came back NPAI only if no other case has a usable one."""
+    cases = session.scalars(select(Case).where(Case.household_id == dispatch.household_id)).all()
+    return max(cases, key=lambda c: (not c.adresse_invalide, c.partner_id == owner_id, c.date_stade, c.updated_at))
+
+
+def ensure_reachable(session: Session, dispatch: Dispatch) -> Case:
+    """The case the message will use; raises NoChannelError when this step cannot reach the household."""
+    campaign = session.get_one(Campaign, dispatch.campaign_id)
+    case = reference_case(session, dispatch, campaign.owner_partner_id)
+    check_reachable(dispatch.channel, case, list(dispatch.conditions))
+    return case
+
+
+def wanted_variant(campaign: Campaign, case: Case) -> tuple[str, bool]:
+    """The household's language if the campaign writes in it (else French), and the campaign's FALC policy."""
+    locale = case.langue if not campaign.languages or case.langue in campaign.languages else "fr"
+    falc = {"toujours": True, "jamais": False}.get(campaign.falc, case.falc)
+    return locale, falc
+
+
+def _sender_lines(owner: Partner) -> list[str]:
+    lines = [owner.name]
+    if owner.contact_address:
+        lines.extend(line.strip() for line in owner.contact_address.splitlines() if line.strip())
+    if owner.contact_phone:
+        lines.append(f"Tél. : {owner.contact_phone}")
+    return lines
+
+
+def _clip(line: str) -> str:
+    return line[:MAX_ADDRESS_LINE].rstrip()
+
+
+def _display_name(case: Case) -> str:
+    main = f"{case.prenom} {(case.nom or '').upper()}".strip()
+    if case.prenom_cotitulaire:
+        co = f"{case.prenom_cotitulaire} {(case.nom_cotitulaire or case.nom or '').upper()}".strip()
+        return f"{main} et {co}"
+    return main
+
+
+def address_lines(case: Case) -> tuple[str, ...]:
+    if not (case.adresse and case.code_postal) or case.adresse_invalide:
+        return ()
+    lines = [_display_name(case)]
+    if case.complement_adresse:
+        lines.append(case.complement_adresse)
+    lines.append(case.adresse)
+    lines.append(f"{case.code_postal} {case.commune.upper()}")
+    return tuple(_clip(line) for line in lines)
+
+
+def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
+    """Raises NoChannelError when the step cannot reach the household (reason `no_channel`)."""
+    needs = set(conditions)
+    if channel == ChannelKind.SMS:
+        needs.add("has_mobile")
+    elif channel == ChannelKind.EMAIL:
+        needs.add("has_email")
+    elif channel in (ChannelKind.COURRIER, ChannelKind.VISITE):
+        needs.add("has_address")
+    elif channel == ChannelKind.APPEL:
+        needs.add("has_phone")
+    # A number a worker found wrong (faux_numero) counts as no number at all.
+    phone = None if case.telephone_invalide else case.telephone
+    available = {
+        "has_phone": bool(phone),
+        "has_mobile": is_mobile(phone),
+        "has_email": bool(case.email),
+        "has_address": bool(address_lines(case)),
+        # "Si absence de coordonnées téléphoniques, le référent envoie un courrier" (001, domain.md §3.2 P2).
+        "no_phone": not phone,
+    }
+    missing = sorted(n for n in needs if n in available and not available[n])
+    if missing:
+        raise NoChannelError(", ".join(missing))
+
+
+def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
+    campaign = session.get_one(Campaign, dispatch.campaign_id)
+    owner = session.get_one(Partner, campaign.owner_partner_id)
+    case = reference_case(session, dispatch, owner.id)
+    check_reachable(dispatch.channel, case, list(dispatch.conditions))
+    recipient = Recipient(
+        display_name=_display_name(case),
+        address_lines=address_lines(case),
+        phone=case.telephone,
+        email=case.email,
+    )
+    metadata = {
+        "date": local_date(now).isoformat(),
+        "reference": case.reference,
+        "household_id": str(dispatch.household_id),
+        "queue_partner_id": str(owner.id),
+        "stage": dispatch.stage,
+        "due_at": dispatch.due_at.isoformat(),
+        "sent_at": now.isoformat(),
+        "sender_lines": "\n".join(_sender_lines(owner)),
+    }
+    if dispatch.channel in (ChannelKind.APPEL, ChannelKind.VISITE) or not dispatch.template:
+        message = OutboundMessage(
+            idempotency_key=dispatch.dedup_key,
+            channel=dispatch.channel,
+            recipient=recipient,
+            sender_name=owner.name,
+            dispatch_id=dispatch.id,
+            metadata=metadata,
+        )
+        return Composed(message)
+    context = _context(dispatch, owner, case, recipient, now=now, contacts=_contacts(session, case))
+    locale, falc = wanted_variant(campaign, case)
+    rendered = rendering.render(
+        dispatch.channel, dispatch.template, locale=locale, falc=falc, context=context,
+        register_first=campaign.falc == "toujours",
+    )
+    if (rendered.locale, rendered.falc) != (case.langue, falc):
+        # What the household asked for is not what it gets: recorded as a fallback, never silent.
+        rendered = replace(rendered, fallback=True)
+    html_body = rendered.html_body
+    if dispatch.channel == ChannelKind.COURRIER:
+        variant = (rendered.locale, rendered.falc)
+        html_body += _merged_blocks(session, dispatch, case, recipient, now=now, variant=variant)
+    metadata["locale"] = rendered.locale
+    if rendered.falc:
+        metadata["font_size"] = "14"
+        # FALC: every sigle the letter uses is explained in a box at its end.
+        metadata["glossary"] = json.dumps(list(glossary_for(html_body, html=True).items()), ensure_ascii=False)
+    message = OutboundMessage(
+        idempotency_key=dispatch.dedup_key,
+        channel=dispatch.channel,
+        recipient=recipient,
+        sender_name=owner.name,
+        subject=rendered.subject,
+        body=rendered.body,
+        html_body=html_body,
+        dispatch_id=dispatch.id,
+        metadata=metadata,
+    )
+    return Composed(message, rendered)
+
+
+def _contacts(session: Session, case: Case) -> dict[str, str | None]:
+    """Who the household can call: the ADIL, the social services, its bailleur (those with a phone on file)."""
+
+    def line(partner: Partner | None) -> str | None:
+        if partner is None or not partner.contact_phone:
+            return None
+        return f"{partner.name} — {partner.contact_phone}"
+
+    def first(*kinds: PartnerKind) -> Partner | None:
+        return session.scalars(
+            select(Partner).where(Partner.kind.in_([k.value for k in kinds]), Partner.contact_phone.is_not(None))
+            .order_by(Partner.id).limit(1)
+        ).first()
+
+    bailleur = session.scalars(
+        select(Partner).join(Case, Case.partner_id == Partner.id)
+        .where(Case.household_id == case.household_id,
+               Partner.kind.in_([PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value]))
+        .limit(1)
+    ).first()
+    return {
+        "adil": line(first(PartnerKind.ADIL)),
+        "services_sociaux": line(first(PartnerKind.DEPARTEMENT, PartnerKind.CCAS)),
+        "bailleur": line(bailleur),
+    }
+
+
+def _context(dispatch: Dispatch, owner: Partner, case: Case, recipient: Recipient, *, now: datetime,
+             contacts: dict[str, str | None]) -> dict[str, object]:
+    return {
+        "contacts": contacts,
+        "langue": case.langue,
+        "destinataire": recipient.display_name,
+        "expediteur": owner.name,
+        "stade": dispatch.stage,
+        "stade_libelle": Stage(dispatch.stage).label,
+        "commune": case.commune,
+        "montant_dette": case.montant_dette,
+        "date_audience": case.date_audience,
+        "date_envoi": local_date(now),
+        "reference": case.reference,
+        "telephone_contact": owner.contact_phone,
+    }
+
+
+def _merged_blocks(
+    session: Session, dispatch: Dispatch, case: Case, recipient: Recipient, *, now: datetime, variant: tuple[str, bool]
+) -> str:
+    """One block per partner whose letter was folded into this one: its message and its contact."""
+    blocks = []
+    merged = session.scalars(
+        select(Dispatch).where(Dispatch.merged_into_id == dispatch.id).order_by(Dispatch.id)
+    ).all()
+    for other in merged:
+        if not other.template:
+            continue
+        partner = session.get_one(Partner, session.get_one(Campaign, other.campaign_id).owner_partner_id)
+        rendered = rendering.render(
+            # Blocks follow the letter they are part of: one language and one register per envelope.
+            "courrier", other.template, locale=variant[0], falc=variant[1],
+            context=_context(other, partner, case, recipient, now=now, contacts=_contacts(session, case)),
+        )
+        contact = f" (tél. {escape(partner.contact_phone)})" if partner.contact_phone else ""
+        blocks.append(f"<p><strong>Message de {escape(partner.name)}{contact}</strong></p>{rendered.html_body}")
+    return "".join(blocks)

@@ -1,0 +1,48 @@
+"""Previews: any template rendered for a sample household, before anything is sent."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from campaigns.messages.rendering import Rendered, render
+from campaigns.models.stages import Stage
+from campaigns.platform.clock import local_date
+from campaigns.platform.ports import Recipient
+
+SAMPLE_RECIPIENT = Recipient(
+    display_name="Camille EXEMPLE",
+    address_lines=("Camille EXEMPLE", "Bâtiment B, appartement 12", "12 rue de l'Exemple", "44000 NANTES"),
+    phone="+33612345678",
+    email="camille.exemple@exemple.fr",
+)
+
+
+def sample_context(stage: Stage, *, sender: str, phone: str | None, now: datetime) -> dict[str, object]:
+    """A fictitious household at `stage`; a hearing date appears from the assignation on."""
+    hearing = local_date(now) + timedelta(days=45) if stage.rank >= Stage.ASSIGNATION.rank else None
+    return {
+        "destinataire": SAMPLE_RECIPIENT.display_name,
+        "expediteur": sender,
+        "stade": stage.value,
+        "stade_libelle": stage.label,
+        "commune": "Nantes",
+        "montant_dette": Decimal("1850.00"),
+        "date_audience": hearing,
+        "date_envoi": local_date(now),
+        "reference": "EXEMPLE-0001",
+        "telephone_contact": phone,
+        "langue": "fr",
+        "contacts": {
+            "adil": "ADIL 44 — 02 61 91 00 44",
+            "services_sociaux": "Département de Loire-Atlantique — 02 61 91 00 02",
+            "bailleur": "Habitat 44 — 02 61 91 00 10",
+        },
+    }
+
+
+def preview(channel: str, slug: str, *, stage: Stage, locale: str, falc: bool, sender: str,
+            phone: str | None, now: datetime) -> Rendered:
+    context = sample_context(stage, sender=sender, phone=phone, now=now)
+    context["langue"] = locale
+    return render(channel, slug, locale=locale, falc=falc, context=context)

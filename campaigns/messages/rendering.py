@@ -1,0 +1,197 @@
+"""Jinja2 environment (StrictUndefined) and template resolution by channel, slug, locale and FALC."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from campaigns.platform.resources import message_templates_dir
+
+# Channel code (as in OutboundMessage.channel) -> folder under templates/.
+CHANNEL_DIRS: dict[str, str] = {"courrier": "letters", "sms": "sms", "email": "email"}
+
+# Per channel: the file that decides whether a variant exists, then the companion files it requires.
+# Keys of the dict are the Rendered fields they fill.
+_PARTS: dict[str, dict[str, str]] = {
+    "courrier": {"html_body": ".html.j2", "subject": ".subject.txt.j2"},
+    "sms": {"body": ".txt.j2"},
+    "email": {"html_body": ".html.j2", "subject": ".subject.txt.j2", "body": ".txt.j2"},
+}
+
+DEFAULT_LOCALE = "fr"
+FALC_MARK = ".falc"
+
+# Names become path segments: keep them to a safe alphabet rather than trust the caller.
+_SLUG_RE = re.compile(r"^[a-z0-9_]+$")
+_LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+_ASCII_WS_RE = re.compile(r"[ \t\r\n]+")
+_VARIANT_RE = re.compile(r"^(?P<locale>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)(?P<falc>\.falc)?$")
+
+_MONTHS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+NARROW_NBSP = "\u202f"
+NBSP = "\u00a0"
+
+
+class TemplateNotFoundError(LookupError):
+    """No template (not even the French standard one) exists for a channel and slug."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered message; `fallback` is True when another locale/register than asked for was used."""
+
+    subject: str
+    body: str
+    html_body: str
+    locale: str
+    falc: bool
+    template_path: str
+    fallback: bool
+    # The source of every file of the variant used (relative path -> text): the exact version sent.
+    sources: dict[str, str] = field(default_factory=dict)
+
+
+def templates_dir() -> Path:
+    """CHAINE_TEMPLATES_DIR if set, else the repository's top-level `templates/` folder."""
+    configured = os.environ.get("CHAINE_TEMPLATES_DIR")
+    if configured:
+        return Path(configured)
+    return message_templates_dir()
+
+
+def format_montant(value: object) -> str:
+    """Euros the French way: 1 234,56 € (narrow no-break thousands separator, no-break space before €)."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
+        raise TypeError(f"montant attend un nombre, reçu {type(value).__name__}")
+    # str() first so a float like 0.1 is not expanded to its binary approximation.
+    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if amount < 0 else ""
+    units, cents = f"{abs(amount):.2f}".split(".")
+    groups: list[str] = []
+    while len(units) > 3:
+        groups.insert(0, units[-3:])
+        units = units[:-3]
+    groups.insert(0, units)
+    return f"{sign}{NARROW_NBSP.join(groups)},{cents}{NBSP}€"
+
+
+def format_date_fr(value: object) -> str:
+    """A date in words: "25 novembre 2026", "1er mars 2027"."""
+    if not isinstance(value, date):
+        raise TypeError(f"date_fr attend une date, reçu {type(value).__name__}")
+    day = "1er" if value.day == 1 else str(value.day)
+    return f"{day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+@lru_cache(maxsize=8)
+def _environment(root: str) -> Environment:
+    # One Environment per folder: Jinja caches compiled templates on it, and tests may point elsewhere.
+    env = Environment(
+        loader=FileSystemLoader(root),
+        undefined=StrictUndefined,
+        # Only HTML is escaped: SMS, subjects and plain-text e-mails must keep "&" and quotes as typed.
+        autoescape=select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False, default=False
+        ),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["montant"] = format_montant
+    env.filters["date_fr"] = format_date_fr
+    return env
+
+
+def _variant_name(locale: str, falc: bool) -> str:
+    return f"{locale}{FALC_MARK if falc else ''}"
+
+
+def _candidates(locale: str, falc: bool, register_first: bool) -> list[tuple[str, bool]]:
+    if register_first:
+        # FALC required: French FALC beats a standard text in the household's language.
+        order = [(locale, falc), (DEFAULT_LOCALE, falc), (locale, False), (DEFAULT_LOCALE, False)]
+    else:
+        order = [(locale, falc), (locale, False), (DEFAULT_LOCALE, falc), (DEFAULT_LOCALE, False)]
+    return list(dict.fromkeys(order))  # drop repeats, keep order
+
+
+def _one_line(text: str) -> str:
+    # Subjects go into a PDF "Objet" line or an e-mail header: never more than one line.
+    # Only ASCII whitespace collapses: str.split() would also eat the no-break space before ":".
+    return _ASCII_WS_RE.sub(" ", text).strip()
+
+
+def render(
+    channel: str, slug: str, *, locale: str, falc: bool, context: Mapping[str, object], register_first: bool = False
+) -> Rendered:
+    """Render a message, falling back to (locale, standard), then French FALC, then French standard."""
+    if channel not in CHANNEL_DIRS:
+        raise ValueError(f"canal inconnu {channel!r} (attendu : {', '.join(CHANNEL_DIRS)})")
+    if not _SLUG_RE.match(slug):
+        raise ValueError(f"nom de modèle invalide {slug!r}")
+    if not _LOCALE_RE.match(locale):
+        raise ValueError(f"langue invalide {locale!r}")
+    root = templates_dir()
+    folder = f"{CHANNEL_DIRS[channel]}/{slug}"
+    parts = _PARTS[channel]
+    primary_suffix = next(iter(parts.values()))
+    for cand_locale, cand_falc in _candidates(locale, falc, register_first):
+        stem = f"{folder}/{_variant_name(cand_locale, cand_falc)}"
+        if not (root / f"{stem}{primary_suffix}").is_file():
+            continue
+        missing = [f"{stem}{suffix}" for suffix in parts.values() if not (root / f"{stem}{suffix}").is_file()]
+        if missing:
+            # An incomplete variant is a packaging bug: fail loudly instead of silently falling back.
+            raise TemplateNotFoundError(f"modèle incomplet dans {root} : il manque {', '.join(missing)}")
+        env = _environment(str(root))
+        values = dict(context)
+        out = {"subject": "", "body": "", "html_body": ""}
+        for field_name, suffix in parts.items():
+            out[field_name] = env.get_template(f"{stem}{suffix}").render(values).strip()
+        return Rendered(
+            subject=_one_line(out["subject"]),
+            body=out["body"],
+            html_body=out["html_body"],
+            locale=cand_locale,
+            falc=cand_falc,
+            template_path=f"{stem}{primary_suffix}",
+            fallback=(cand_locale, cand_falc) != (locale, falc),
+            sources={f"{stem}{suffix}": (root / f"{stem}{suffix}").read_text("utf-8") for suffix in parts.values()},
+        )
+    raise TemplateNotFoundError(
+        f"aucun modèle {channel}/{slug} dans {root / folder} pour la langue {locale!r}"
+        f"{' (FALC)' if falc else ''}, ni en français ({DEFAULT_LOCALE}{primary_suffix})"
+    )
+
+
+def list_templates() -> list[tuple[str, str, str, bool]]:
+    """Every (channel, slug, locale, falc) variant present on disk, sorted."""
+    root = templates_dir()
+    found: list[tuple[str, str, str, bool]] = []
+    for channel, dirname in CHANNEL_DIRS.items():
+        primary_suffix = next(iter(_PARTS[channel].values()))
+        channel_dir = root / dirname
+        if not channel_dir.is_dir():
+            continue
+        for slug_dir in channel_dir.iterdir():
+            if not slug_dir.is_dir() or not _SLUG_RE.match(slug_dir.name):
+                continue
+            for path in slug_dir.iterdir():
+                if not path.name.endswith(primary_suffix):
+                    continue
+                match = _VARIANT_RE.match(path.name.removesuffix(primary_suffix))
+                # "fr.subject.txt.j2" ends like an e-mail's ".txt.j2" but is no variant: the regex drops it.
+                if match:
+                    found.append((channel, slug_dir.name, match["locale"], bool(match["falc"])))
+    return sorted(found)

@@ -1,0 +1,35 @@
+"""Template versions: every sent message points to the exact text it was rendered from."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.messages.rendering import Rendered
+from campaigns.models import TemplateVersion
+from campaigns.platform.db import insert_ignoring_conflicts
+
+
+def content_hash(sources: dict[str, str]) -> str:
+    return hashlib.sha256(orjson.dumps(sources, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def record_version(session: Session, *, channel: str, slug: str, rendered: Rendered, now: datetime) -> int:
+    """The id of this exact variant text, created at its first use (concurrent first uses agree)."""
+    digest = content_hash(rendered.sources)
+    key = (TemplateVersion.channel == channel, TemplateVersion.slug == slug,
+           TemplateVersion.locale == rendered.locale, TemplateVersion.falc == rendered.falc,
+           TemplateVersion.content_hash == digest)
+    found = session.scalar(select(TemplateVersion.id).where(*key))
+    if found is not None:
+        return found
+    session.execute(
+        insert_ignoring_conflicts(session, TemplateVersion, ["channel", "slug", "locale", "falc", "content_hash"])
+        .values(channel=channel, slug=slug, locale=rendered.locale, falc=rendered.falc, content_hash=digest,
+                sources=rendered.sources, created_at=now)
+    )
+    return session.scalars(select(TemplateVersion.id).where(*key)).one()

@@ -1,0 +1,318 @@
+"""claim_due() hands out due rows (FOR UPDATE SKIP LOCKED); deliver() is the one path to a provider."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from campaigns.messages.composing import Composed, NoChannelError, compose, ensure_reachable
+from campaigns.messages.rendering import TemplateNotFoundError
+from campaigns.messages.versions import record_version
+from campaigns.models import (
+    Campaign,
+    CampaignStatus,
+    ChannelKind,
+    Dispatch,
+    DispatchStatus,
+    Household,
+    Reason,
+    Response,
+)
+from campaigns.planning import outcomes
+from campaigns.planning.coordination import CoordinationRules, Verdict, coordinate
+from campaigns.planning.experiments import follow_arm
+from campaigns.planning.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
+from campaigns.planning.sms_events import is_opted_out
+from campaigns.platform.clock import DEFAULT_SENDING_DAYS, next_sending_time, print_slot
+from campaigns.platform.ports import Channel, OutboundMessage, ReconcilableChannel, SendResult
+
+log = logging.getLogger(__name__)
+
+# Provider clocks are not ours: the look-up of an in-doubt message starts a little before our attempt.
+CLOCK_SLACK = timedelta(minutes=5)
+# A paused campaign's due rows wait this long before they are looked at again (resuming makes them due at once).
+PAUSE_RECHECK = timedelta(hours=1)
+
+
+def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
+    """Marks up to `limit` due rows `queued` and returns their ids; concurrent claimers skip locked rows.
+
+    Rows `queued` (or `sending` with no provider answer) for longer than `lease` belong to a worker that
+    vanished: they are handed out again; a `sending` one is marked `outcome_unknown` (see deliver()).
+    """
+    stale = now - lease
+    stmt = (
+        select(Dispatch.id)
+        .where(
+            or_(
+                and_(
+                    Dispatch.status.in_([DispatchStatus.PLANNED, DispatchStatus.TEMPORARY_FAILURE]),
+                    Dispatch.due_at <= now,
+                ),
+                and_(Dispatch.status == DispatchStatus.QUEUED, Dispatch.claimed_at < stale),
+                and_(
+                    Dispatch.status == DispatchStatus.SENDING,
+                    Dispatch.provider_ref.is_(None),
+                    Dispatch.claimed_at < stale,
+                ),
+            )
+        )
+        .order_by(Dispatch.due_at, Dispatch.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session.scalars(stmt).all())
+    if ids:
+        session.execute(
+            update(Dispatch)
+            .where(Dispatch.id.in_(ids))
+            .values(
+                status=DispatchStatus.QUEUED.value,
+                claimed_at=now,
+                # A stale `sending` row's worker died during the provider call: the message may be out.
+                reason=case((Dispatch.status == DispatchStatus.SENDING, OUTCOME_UNKNOWN), else_=Dispatch.reason),
+            ),
+            execution_options={"synchronize_session": False},
+        )
+    return ids
+
+
+def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason] | None:
+    """Re-checks at send time what may have changed since planning."""
+    household = session.get_one(Household, dispatch.household_id)
+    if household.current_entry_id != dispatch.stage_entry_id:
+        reason = Reason.CLOSED if household.stage == "cloture" else Reason.STAGE_CHANGED
+        return DispatchStatus.CANCELLED, reason
+    campaign = session.get_one(Campaign, dispatch.campaign_id)
+    responded = session.scalar(
+        select(Response.id).where(Response.stage_entry_id == dispatch.stage_entry_id).limit(1)
+    )
+    if responded is not None:
+        return DispatchStatus.CANCELLED, Reason.RESPONDED
+    if campaign.status == CampaignStatus.EN_PAUSE:
+        # Kept, not cancelled: the step goes when the campaign resumes (campaign_lifecycle.resume).
+        return DispatchStatus.PLANNED, Reason.CAMPAIGN_PAUSED
+    if not campaign.active:
+        return DispatchStatus.CANCELLED, Reason.CAMPAIGN_ENDED
+    return None
+
+
+def sending_opening(campaign: Campaign, now: datetime) -> datetime:
+    """The campaign's sending hours for SMS and e-mail (default Monday-Saturday 9:00-19:00, no holiday)."""
+    hours = campaign.sending_hours or {}
+    return next_sending_time(
+        now,
+        days=tuple(hours.get("days", DEFAULT_SENDING_DAYS)),
+        start=time.fromisoformat(hours.get("start", "09:00")),
+        end=time.fromisoformat(hours.get("end", "19:00")),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Attempt:
+    """A row marked `sending` and its message, ready for the provider call made outside any transaction."""
+
+    channel: Channel
+    message: OutboundMessage
+    attempts: int
+    # Set when the previous attempt's outcome is unknown: the provider is asked about it before any new send.
+    lookup_since: datetime | None = None
+
+
+def deliver(
+    dispatch_id: int,
+    *,
+    now: datetime,
+    session_factory: sessionmaker[Session],
+    channels: Mapping[str, Channel],
+    max_attempts: int,
+    rules: CoordinationRules,
+    print_cutoff: time | None = None,
+    retry_base: timedelta = RETRY_BASE,
+) -> str:
+    """Sends one claimed row and records the outcome; returns its status. Safe to call twice.
+
+    Exactly-once, a worker killed with -9 mid-send included: the row leaves `queued` for `sending` once, under
+    a row lock, in a committed transaction *before* the provider call. A crash after that leaves a `sending` row
+    with no provider answer; after the lease `claim_due` hands it out again marked `outcome_unknown`, as is a
+    read timeout (the request may have arrived). Such a row is never resent blindly: a channel that can ask its
+    provider (`ReconcilableChannel`: Twilio) looks the message up first and records it as sent if the provider
+    has it; the other adapters are idempotent on the dedup key (outbox file per key, one task per dispatch, the
+    e-mail's Message-ID derived from the key).
+    """
+    with session_factory.begin() as session:
+        dispatch = session.scalar(select(Dispatch).where(Dispatch.id == dispatch_id).with_for_update())
+        if dispatch is None:
+            return "missing"
+        if dispatch.status != DispatchStatus.QUEUED:
+            # Someone else delivered or cancelled it: exactly-once holds here.
+            return dispatch.status
+        attempt = _start(session, dispatch, channels, now=now, rules=rules, print_cutoff=print_cutoff)
+        if attempt is None:
+            return dispatch.status
+    if attempt.lookup_since is not None:
+        status = _settle_in_doubt(dispatch_id, attempt, session_factory=session_factory, now=now,
+                                  retry_base=retry_base)
+        if status != DispatchStatus.QUEUED:
+            return status
+        # The provider has no trace of the previous attempt: a fresh one, every guard checked again.
+        return deliver(dispatch_id, now=now, session_factory=session_factory, channels=channels,
+                       max_attempts=max_attempts, rules=rules, print_cutoff=print_cutoff, retry_base=retry_base)
+    # The provider call happens outside any transaction: no row lock is held across the network.
+    outcome: SendResult | Exception
+    try:
+        outcome = attempt.channel.send(attempt.message)
+    except Exception as exc:
+        outcome = exc
+
+    def write(row: Dispatch) -> None:
+        if row.status != DispatchStatus.SENDING or row.attempts != attempt.attempts:
+            return  # settled meanwhile by a reconciliation after the lease: its record stands
+        outcomes.record(row, outcome, attempts=attempt.attempts, max_attempts=max_attempts, now=now,
+                        retry_base=retry_base)
+
+    return outcomes.save(session_factory, dispatch_id, write)
+
+
+def _start(
+    session: Session, dispatch: Dispatch, channels: Mapping[str, Channel], *, now: datetime,
+    rules: CoordinationRules, print_cutoff: time | None,
+) -> _Attempt | None:
+    """Checks the guards on the locked `queued` row and marks it `sending`; None when it ends or waits here."""
+    channel = channels[dispatch.channel]
+    if dispatch.reason == OUTCOME_UNKNOWN and isinstance(channel, ReconcilableChannel) and dispatch.sent_at:
+        # Settled before the guards: a message that may be out is not cancelled as if it had never left.
+        try:
+            message = compose(session, dispatch, now=now).message
+        except (NoChannelError, TemplateNotFoundError):
+            dispatch.reason = None  # nothing to look up with: the guards below end the row
+        else:
+            dispatch.status, dispatch.claimed_at = DispatchStatus.SENDING.value, now
+            return _Attempt(channel, message, dispatch.attempts, lookup_since=dispatch.sent_at - CLOCK_SLACK)
+    guard = _guard(session, dispatch)
+    if guard is not None and guard[0] == DispatchStatus.PLANNED:
+        # A paused campaign: the row waits, looked at again later (resuming makes it due at once).
+        dispatch.status, dispatch.reason, dispatch.due_at = guard[0].value, guard[1].value, now + PAUSE_RECHECK
+        return None
+    if guard is not None:
+        outcomes.finish(dispatch, guard[0], guard[1].value, now)
+        return None
+    if not follow_arm(session, dispatch):
+        # Not a step of the household's experiment arm (planned by a replan that did not know the arms).
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.EXPERIMENT_ARM.value, now)
+        return None
+    try:
+        case = ensure_reachable(session, dispatch)
+    except NoChannelError:
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
+        return None
+    if dispatch.channel == ChannelKind.SMS and is_opted_out(session, case.telephone):
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.OPTED_OUT.value, now)
+        return None
+    if dispatch.channel in (ChannelKind.SMS, ChannelKind.EMAIL):
+        opening = sending_opening(session.get_one(Campaign, dispatch.campaign_id), now)
+        if opening > now:
+            # Checked when the step runs: a step planned for Saturday evening waits for Monday morning.
+            dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "quiet_hours", opening
+            return None
+    if dispatch.channel == ChannelKind.COURRIER and print_cutoff is not None:
+        slot = print_slot(now, cutoff=print_cutoff)
+        if slot is not None:
+            dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "print_cutoff", slot
+            return None
+    verdict = coordinate(session, dispatch, now=now, rules=rules)
+    if verdict.action != "send":
+        _apply_verdict(dispatch, verdict, now=now)
+        return None
+    try:
+        composed: Composed = compose(session, dispatch, now=now)
+    except NoChannelError:
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
+        return None
+    except TemplateNotFoundError as exc:
+        outcomes.finish(dispatch, DispatchStatus.PERMANENT_FAILURE, "template_missing", now)
+        dispatch.last_error = str(exc)
+        return None
+    if composed.rendered is not None and dispatch.template:
+        dispatch.template_version_id = record_version(
+            session, channel=dispatch.channel, slug=dispatch.template, rendered=composed.rendered, now=now
+        )
+        dispatch.rendered_locale = composed.rendered.locale
+        dispatch.rendered_falc = composed.rendered.falc
+        # A missing language or FALC variant is never silent: the row says French standard was used.
+        dispatch.template_fallback = composed.rendered.fallback
+    dispatch.status = DispatchStatus.SENDING.value
+    dispatch.reason = None
+    dispatch.attempts += 1
+    # The lease of a `sending` row runs from the start of the call (claim_due): it outlasts the adapters'
+    # timeouts, so a slow call is never looked up before the provider could have it.
+    dispatch.sent_at = dispatch.claimed_at = now
+    return _Attempt(channel, composed.message, dispatch.attempts)
+
+
+def _settle_in_doubt(
+    dispatch_id: int, attempt: _Attempt, *, session_factory: sessionmaker[Session], now: datetime,
+    retry_base: timedelta,
+) -> str:
+    """Asks the provider whether the previous attempt got through; `queued` again when it certainly did not."""
+    assert attempt.lookup_since is not None and isinstance(attempt.channel, ReconcilableChannel)
+    found: SendResult | Exception | None
+    try:
+        found = attempt.channel.find_sent(attempt.message, since=attempt.lookup_since)
+    except Exception as exc:
+        found = exc
+
+    def write(row: Dispatch) -> None:
+        if row.status != DispatchStatus.SENDING or row.attempts != attempt.attempts:
+            return
+        if isinstance(found, SendResult):
+            log.warning("dispatch %s: the provider already had it, not sent again", row.id)
+            outcomes.record(row, found, attempts=attempt.attempts, max_attempts=attempt.attempts, now=now)
+        elif found is None:
+            row.status, row.reason = DispatchStatus.QUEUED.value, None
+        else:  # the provider cannot be asked now: still in doubt, asked again later (not an attempt)
+            row.status, row.reason = DispatchStatus.TEMPORARY_FAILURE.value, OUTCOME_UNKNOWN
+            row.last_error = type(found).__name__
+            row.due_at = now + retry_base
+
+    return outcomes.save(session_factory, dispatch_id, write)
+
+
+def _apply_verdict(dispatch: Dispatch, verdict: Verdict, *, now: datetime) -> None:
+    reason = verdict.reason.value if verdict.reason else None
+    if verdict.action == "defer" and verdict.defer_until is not None:
+        # Waits for the cap to allow it: planned again, with the reason kept visible.
+        dispatch.status = DispatchStatus.PLANNED.value
+        dispatch.reason = reason
+        dispatch.due_at = verdict.defer_until
+        return
+    status = DispatchStatus.SKIPPED if verdict.action == "skip" else DispatchStatus.CANCELLED
+    outcomes.finish(dispatch, status, reason, now)
+    dispatch.merged_into_id = verdict.merged_into_id
+
+
+def tick(
+    session_factory: sessionmaker[Session],
+    *,
+    now: datetime,
+    batch_size: int,
+    lease: timedelta,
+    enqueue: Callable[[int], object],
+    max_batches: int = 1_000,
+) -> int:
+    """Claims due rows batch by batch and hands each id to `enqueue` after the claim has committed."""
+    total = 0
+    for _ in range(max_batches):
+        with session_factory.begin() as session:
+            ids = claim_due(session, now=now, limit=batch_size, lease=lease)
+        for dispatch_id in ids:
+            enqueue(dispatch_id)
+        total += len(ids)
+        if len(ids) < batch_size:
+            break
+    return total

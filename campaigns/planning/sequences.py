@@ -1,0 +1,304 @@
+"""Stage moves, enrollment of households in campaigns (planned Dispatch rows), and responses that stop them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
+
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import Session
+
+from campaigns.campaign.config import covers_segment, covers_territory
+from campaigns.models import (
+    KEPT_ON_RESPONSE,
+    Campaign,
+    Case,
+    Dispatch,
+    DispatchStatus,
+    Enrollment,
+    Household,
+    HumanTask,
+    Partner,
+    Reason,
+    Response,
+    StageEntry,
+    TaskStatus,
+)
+from campaigns.models.stages import ReportedStage, Stage, household_stage
+from campaigns.planning.experiments import apply_arm, assign_arms
+from campaigns.planning.own_stock import own_stock
+from campaigns.platform.clock import next_window
+from campaigns.platform.db import any_of, bulk_insert, bulk_update, insert_returning_ids, is_postgres
+from campaigns.platform.errors import NotFoundError
+
+PENDING_DISPATCH = (DispatchStatus.PLANNED, DispatchStatus.QUEUED)
+PENDING_TASK = (TaskStatus.PENDING, TaskStatus.RESERVED, TaskStatus.IN_PROGRESS)
+
+
+class _HouseholdState(NamedTuple):
+    id: int
+    stage: str | None
+    current_entry_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a household lives, as its freshest case says: what a campaign's territory and segment look at."""
+
+    commune: str | None
+    code_postal: str | None
+    parc: str | None
+    allocataire: str | None
+
+
+def lock_households(session: Session, household_ids: Collection[int]) -> None:
+    """Row locks on these households until commit, taken in id order so that two transactions never wait for
+    each other (PostgreSQL; SQLite has a single writer). A concurrent move of one of them is waited for.
+
+    FOR NO KEY UPDATE, as an UPDATE takes: rows that only reference a household (a case, a review) still go in
+    meanwhile, so a push holding the blocks' locks never waits here for one that waits for those locks.
+    """
+    if household_ids and is_postgres(session):
+        session.execute(select(Household.id).where(any_of(session, Household.id, sorted(household_ids)))
+                        .order_by(Household.id).with_for_update(key_share=True)).all()
+
+
+def reported_households(
+    cases: Iterable[tuple[int, Stage, date, Place]],
+) -> tuple[dict[int, list[ReportedStage]], dict[int, Place]]:
+    """From cases ((household, stage, date_stade, place)): each household's reported stages, and where it lives
+    now, as its freshest case says (the later of two cases of the same day)."""
+    reports: dict[int, list[ReportedStage]] = {}
+    places: dict[int, tuple[date, Place]] = {}
+    for household_id, stage, date_stade, place in cases:
+        reports.setdefault(household_id, []).append(ReportedStage(stage, date_stade))
+        if household_id not in places or date_stade >= places[household_id][0]:
+            places[household_id] = (date_stade, place)
+    return reports, {household_id: place for household_id, (_, place) in places.items()}
+
+
+def apply_household_stages(session: Session, household_ids: Collection[int], *, now: datetime) -> int:
+    """Recomputes the stage of these households from their cases; moves, cancels and enrolls. Returns moves.
+
+    The households are locked first: their cases and stage are read after any concurrent move commits.
+    """
+    if not household_ids:
+        return 0
+    lock_households(session, household_ids)
+    rows = session.execute(
+        select(Case.household_id, Case.stage, Case.date_stade, Case.commune, Case.code_postal, Case.parc,
+               Case.allocataire).where(
+            any_of(session, Case.household_id, list(household_ids))
+        )
+    )
+    reports, places = reported_households(
+        (household_id, Stage(stage), date_stade, Place(commune, code_postal, parc, allocataire))
+        for household_id, stage, date_stade, commune, code_postal, parc, allocataire in rows
+    )
+    households = session.execute(
+        select(Household.id, Household.stage, Household.current_entry_id).where(
+            any_of(session, Household.id, list(household_ids))
+        )
+    ).all()
+    moves = [
+        (_HouseholdState(*h), new)
+        for h in households
+        if (new := household_stage(reports.get(h.id, []))) and new != h.stage and not _backwards(h.stage, new)
+    ]
+    if not moves:
+        return 0
+    _leave_stages(
+        session,
+        [h for h, _ in moves if h.current_entry_id is not None],
+        now=now,
+        closing={h.id for h, s in moves if s is Stage.CLOTURE},
+    )
+    entry_ids = insert_returning_ids(
+        session, StageEntry, [{"household_id": h.id, "stage": s.value, "entered_at": now} for h, s in moves]
+    )
+    bulk_update(
+        session,
+        Household,
+        [
+            {"id": h.id, "stage": s.value, "current_entry_id": e, "updated_at": now}
+            for (h, s), e in zip(moves, entry_ids, strict=True)
+        ],
+    )
+    enroll(session, [(h.id, s, e, places[h.id]) for (h, s), e in zip(moves, entry_ids, strict=True)], now=now)
+    return len(moves)
+
+
+def _backwards(current: str | None, new: Stage) -> bool:
+    """A procedure only moves forward: a stale or corrected earlier stage does not move the household back."""
+    if current is None or current == Stage.CLOTURE or new is Stage.CLOTURE:
+        return False
+    return new.rank < Stage(current).rank
+
+
+def _leave_stages(
+    session: Session, households: list[_HouseholdState], *, now: datetime, closing: set[int]
+) -> None:
+    for reason, ids in (
+        (Reason.CLOSED, [h.id for h in households if h.id in closing]),
+        (Reason.STAGE_CHANGED, [h.id for h in households if h.id not in closing]),
+    ):
+        if not ids:
+            continue
+        entry_ids = [h.current_entry_id for h in households if h.id in ids and h.current_entry_id]
+        if entry_ids:
+            session.execute(
+                update(StageEntry)
+                .where(any_of(session, StageEntry.id, entry_ids))
+                .values(left_at=now, left_reason=reason.value)
+            )
+        cancel_pending(session, household_ids=ids, reason=reason, now=now)
+
+
+def cancel_pending(
+    session: Session, *, household_ids: Iterable[int], reason: Reason, now: datetime, stage: str | None = None
+) -> int:
+    """Cancels the planned contacts and open tasks of these households (of one stage, if given)."""
+    ids = list(household_ids)
+    dispatch_filter: list[ColumnElement[bool]] = [
+        any_of(session, Dispatch.household_id, ids), Dispatch.status.in_(PENDING_DISPATCH)]
+    task_filter: list[ColumnElement[bool]] = [
+        any_of(session, HumanTask.household_id, ids), HumanTask.status.in_(PENDING_TASK)]
+    if stage is not None:
+        dispatch_filter.append(Dispatch.stage == stage)
+        task_filter.append(HumanTask.stage == stage)
+    if reason is Reason.RESPONDED:
+        # The DSF deadlines run whether or not the tenant answers (queue_routing, domain.md §1.4).
+        task_filter.append(HumanTask.kind.not_in(KEPT_ON_RESPONSE))
+    result = session.execute(
+        update(Dispatch)
+        .where(*dispatch_filter)
+        .values(status=DispatchStatus.CANCELLED.value, reason=reason.value, finished_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        update(HumanTask)
+        .where(*task_filter)
+        .values(status=TaskStatus.CANCELLED.value, reason=reason.value, updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def enroll(
+    session: Session, entries: list[tuple[int, Stage, int, Place]], *, now: datetime
+) -> None:
+    """Enrolls households that just entered a stage ((household, stage, stage entry, place)) in the active
+    campaigns covering it, and plans their steps."""
+    campaigns = session.scalars(select(Campaign).where(Campaign.active.is_(True))).all()
+    by_stage: dict[str, list[Campaign]] = {}
+    for campaign in campaigns:
+        for stage in campaign.stages:
+            by_stage.setdefault(stage, []).append(campaign)
+    stock = own_stock(session, campaigns, [entry[0] for entry in entries])
+    pairs = [
+        (campaign, household_id, stage, entry_id)
+        for household_id, stage, entry_id, place in entries
+        for campaign in by_stage.get(stage.value, [])
+        if covers_territory(campaign, commune=place.commune, code_postal=place.code_postal)
+        and covers_segment(campaign, parc=place.parc, allocataire=place.allocataire)
+        and stock.covers(campaign.id, household_id)
+    ]
+    if not pairs:
+        return
+    enrollment_ids = insert_returning_ids(
+        session,
+        Enrollment,
+        [
+            {"campaign_id": c.id, "household_id": h, "stage_entry_id": e, "stage": s.value, "enrolled_at": now}
+            for c, h, s, e in pairs
+        ],
+    )
+    dues = {c.id: step_due_times(c, entered_at=now) for c in {p[0] for p in pairs}}
+    # Campaigns running an experiment: each household's recorded arm decides its steps and templates.
+    arms = assign_arms(session, [(c.id, h, e, s.value) for c, h, s, e in pairs], now=now)
+    dispatches = [
+        row
+        for (campaign, household_id, stage, entry_id), enrollment_id in zip(pairs, enrollment_ids, strict=True)
+        for row in apply_arm(plan_enrollment(campaign, household_id, stage, entry_id, enrollment_id,
+                                             dues=dues[campaign.id]), arms.get((campaign.id, household_id)))
+    ]
+    bulk_insert(session, Dispatch, dispatches)
+
+
+def step_due_times(campaign: Campaign, *, entered_at: datetime) -> list[datetime]:
+    """When each step falls due for a household entering the stage at `entered_at`: its delay (from the
+    previous step or from stage entry), moved into the sending window."""
+    dues: list[datetime] = []
+    previous_due = entered_at
+    for step in campaign.steps:
+        base = entered_at if step.delay_from == "stage_entry" else previous_due
+        previous_due = next_window(base + timedelta(days=step.delay_days))
+        dues.append(previous_due)
+    return dues
+
+
+def plan_enrollment(
+    campaign: Campaign, household_id: int, stage: Stage, entry_id: int, enrollment_id: int, *, dues: list[datetime]
+) -> list[dict[str, object]]:
+    """The Dispatch rows of one enrollment."""
+    rows: list[dict[str, object]] = []
+    for step, due in zip(campaign.steps, dues, strict=True):
+        rows.append(
+            {
+                # One row per campaign, stage stay and step: planning twice cannot create a second letter.
+                "dedup_key": f"c{campaign.id}-e{entry_id}-s{step.position}",
+                "enrollment_id": enrollment_id,
+                "campaign_id": campaign.id,
+                "household_id": household_id,
+                "stage_entry_id": entry_id,
+                "stage": stage.value,
+                "step_position": step.position,
+                "channel": step.channel,
+                # "etape_{stade}" lets one step of a multi-stage campaign use each stage's own letter.
+                "template": step.template.replace("{stade}", stage.value) if step.template else None,
+                "conditions": list(step.conditions),
+                "regulatory": step.regulatory,
+                "due_at": due,
+                "status": DispatchStatus.PLANNED.value,
+                "attempts": 0,
+            }
+        )
+    return rows
+
+
+def record_response(
+    session: Session,
+    *,
+    household_id: int,
+    partner: Partner,
+    channel: str,
+    nature: str,
+    responded_at: datetime,
+    now: datetime,
+    case_id: int | None = None,
+) -> tuple[Response, int]:
+    """Records a response; every pending step of the household at its current stage is cancelled."""
+    household = session.get(Household, household_id)
+    if household is None:
+        raise NotFoundError("ménage inconnu")
+    response = Response(
+        household_id=household_id,
+        case_id=case_id,
+        partner_id=partner.id,
+        stage=household.stage,
+        stage_entry_id=household.current_entry_id,
+        channel=channel,
+        nature=nature,
+        responded_at=responded_at,
+        created_at=now,
+    )
+    session.add(response)
+    cancelled = 0
+    if household.stage is not None:
+        cancelled = cancel_pending(
+            session, household_ids=[household_id], reason=Reason.RESPONDED, now=now, stage=household.stage
+        )
+    session.flush()
+    return response, cancelled

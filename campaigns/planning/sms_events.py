@@ -1,0 +1,108 @@
+"""What comes back from the SMS provider: delivery receipts, replies (a response) and STOP (an opt-out)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from campaigns.crypto.columns import keyring_for
+from campaigns.models import (
+    Campaign,
+    Case,
+    ChannelKind,
+    Dispatch,
+    DispatchStatus,
+    Partner,
+    Reason,
+    SmsOptOut,
+)
+from campaigns.planning.sequences import PENDING_DISPATCH, record_response
+from campaigns.platform.db import insert_ignoring_conflicts
+
+_FINAL = (DispatchStatus.DELIVERED, DispatchStatus.PERMANENT_FAILURE, DispatchStatus.SKIPPED,
+          DispatchStatus.CANCELLED)
+
+
+def phone_hash(session: Session, phone: str) -> str:
+    """HMAC of the number with the blind index key: the list of opted-out numbers cannot be enumerated back."""
+    return keyring_for(session.get_bind().dialect).blind_index(phone)
+
+
+def is_opted_out(session: Session, phone: str | None) -> bool:
+    if phone is None:
+        return False
+    # A plain SHA-256 is the form of opt-outs recorded before the keyed one for numbers no case held then
+    # (migration b4e8d1c7a3f6): still honoured.
+    legacy = hashlib.sha256(phone.encode()).hexdigest()
+    found = session.scalar(select(SmsOptOut.phone_hash).where(
+        SmsOptOut.phone_hash.in_([phone_hash(session, phone), legacy])).limit(1))
+    return found is not None
+
+
+def apply_delivery_status(
+    session: Session, *, provider_ref: str, status: str, error_code: str | None, now: datetime
+) -> bool:
+    """Moves a sent SMS to its final status; late or repeated receipts never move it backwards."""
+    dispatch = session.scalar(select(Dispatch).where(Dispatch.provider_ref == provider_ref).with_for_update())
+    if dispatch is None:
+        return False
+    if dispatch.status in _FINAL or status in (DispatchStatus.QUEUED, DispatchStatus.SENDING):
+        return True
+    if status == DispatchStatus.DELIVERED:
+        dispatch.status, dispatch.reason = DispatchStatus.DELIVERED.value, None
+    elif error_code == "21610":
+        dispatch.status, dispatch.reason = DispatchStatus.SKIPPED.value, Reason.OPTED_OUT.value
+    else:
+        dispatch.status, dispatch.reason = DispatchStatus.PERMANENT_FAILURE.value, Reason.PROVIDER_ERROR.value
+        dispatch.last_error = f"twilio:{error_code}" if error_code else "undelivered"
+    dispatch.finished_at = now
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class InboundOutcome:
+    acknowledge_stop: bool
+    responses: int
+    households: tuple[int, ...] = ()  # found by the phone's blind index (for the audit log)
+
+
+def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime) -> InboundOutcome:
+    """A STOP opts the number out of every campaign (acknowledged once); any other reply is a response."""
+    households = sorted(set(session.scalars(select(Case.household_id).where(Case.telephone_index == phone))))
+    if is_stop:
+        inserted = session.execute(
+            insert_ignoring_conflicts(session, SmsOptOut, ["phone_hash"])
+            .values(phone_hash=phone_hash(session, phone), created_at=now)
+            .returning(SmsOptOut.phone_hash)
+        ).first()
+        if households:
+            session.execute(
+                update(Dispatch)
+                .where(Dispatch.household_id.in_(households), Dispatch.channel == ChannelKind.SMS,
+                       Dispatch.status.in_(PENDING_DISPATCH))
+                .values(status=DispatchStatus.CANCELLED.value, reason=Reason.OPTED_OUT.value, finished_at=now),
+                execution_options={"synchronize_session": False},
+            )
+        return InboundOutcome(acknowledge_stop=inserted is not None, responses=0, households=tuple(households))
+    count = 0
+    for household_id in households:
+        # The reply goes to whoever last texted the household: that partner records the response.
+        sender = session.scalar(
+            select(Partner)
+            .join(Campaign, Campaign.owner_partner_id == Partner.id)
+            .join(Dispatch, Dispatch.campaign_id == Campaign.id)
+            .where(Dispatch.household_id == household_id, Dispatch.channel == ChannelKind.SMS,
+                   Dispatch.sent_at.is_not(None))
+            .order_by(Dispatch.sent_at.desc())
+            .limit(1)
+        )
+        if sender is None:
+            continue
+        record_response(session, household_id=household_id, partner=sender, channel="sms", nature="sms",
+                        responded_at=now, now=now)
+        count += 1
+    return InboundOutcome(acknowledge_stop=False, responses=count, households=tuple(households))

@@ -1,0 +1,308 @@
+"""Social workers' queues (model: Twilio TaskRouter): reserve, release, complete with an outcome, reservations
+that expire, tasks escalated past their deadline. Every change of hands is one conditional UPDATE on `version`,
+so two workers can never hold the same task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from campaigns.accounts.staff import get_worker, has_supervisors
+from campaigns.models import (
+    KEPT_ON_RESPONSE,
+    Campaign,
+    Case,
+    Dispatch,
+    Enrollment,
+    HumanTask,
+    Partner,
+    TaskEscalation,
+    TaskKind,
+    TaskOutcome,
+    TaskStatus,
+    Worker,
+)
+from campaigns.planning.sequences import record_response
+from campaigns.platform.clock import local_date
+from campaigns.platform.errors import NotFoundError, ValidationError
+from campaigns.queues.routing import end_of_day, open_due_dsf_chains, open_locate_task
+from campaigns.queues.task_views import shown_case
+
+DEFAULT_RESERVATION = timedelta(hours=4)
+OPEN_TASK = (TaskStatus.PENDING.value, TaskStatus.RESERVED.value)
+
+OUTCOME_LABELS: dict[TaskOutcome, str] = {
+    TaskOutcome.JOINT: "Ménage joint",
+    TaskOutcome.MESSAGE_LAISSE: "Message laissé",
+    TaskOutcome.PAS_DE_REPONSE: "Pas de réponse",
+    TaskOutcome.FAUX_NUMERO: "Faux numéro",
+    TaskOutcome.RENDEZ_VOUS_FIXE: "Rendez-vous fixé",
+    TaskOutcome.VISITE_REALISEE: "Visite réalisée",
+    TaskOutcome.ABSENT: "Absent lors de la visite",
+    TaskOutcome.PARTI: "Ménage parti du logement",
+    TaskOutcome.REFUS: "Refus de l'accompagnement",
+    TaskOutcome.DEJA_ACCOMPAGNE: "Déjà accompagné par un autre service",
+}
+# The household was reached: its pending steps for the stage stop, in every campaign. A refusal is an answer
+# too (the household said no: more letters would only harass it), but it is not a follow-up.
+RESPONSE_OUTCOMES = frozenset({TaskOutcome.JOINT, TaskOutcome.RENDEZ_VOUS_FIXE, TaskOutcome.VISITE_REALISEE,
+                               TaskOutcome.DEJA_ACCOMPAGNE, TaskOutcome.REFUS})
+# What counts as a follow-up ("suite") in the structure's report; the rest is "sans suite".
+FOLLOW_UP_OUTCOMES = RESPONSE_OUTCOMES - {TaskOutcome.REFUS}
+_CALL_ONLY = frozenset({TaskOutcome.JOINT, TaskOutcome.MESSAGE_LAISSE, TaskOutcome.PAS_DE_REPONSE,
+                        TaskOutcome.FAUX_NUMERO})
+_VISIT_ONLY = frozenset({TaskOutcome.VISITE_REALISEE, TaskOutcome.ABSENT})
+_VISIT_KINDS = frozenset({TaskKind.VISITE.value, TaskKind.RECHERCHE.value})
+_CALL_KINDS = frozenset({TaskKind.APPEL.value, TaskKind.DSF_RELANCE.value})
+
+
+class TaskConflictError(Exception):
+    """Someone else holds or closed the task (HTTP 409); the message is French."""
+
+
+class TaskForbiddenError(Exception):
+    """The worker may not take this task (an escalated task is for supervisors; HTTP 403)."""
+
+
+def get_task(session: Session, task_id: int, *, partner_id: int) -> HumanTask:
+    """Another structure's task is answered exactly like a task that does not exist."""
+    task = session.get(HumanTask, task_id)
+    if task is None or task.queue_partner_id != partner_id:
+        raise NotFoundError("tâche introuvable")
+    return task
+
+
+def supervisors_only(session: Session, task: HumanTask, worker: Worker) -> bool:
+    """An escalated task is for the structure's supervisors; a structure without any keeps it open to all."""
+    if task.escalated_at is None or worker.is_supervisor:
+        return False
+    return has_supervisors(session, task.queue_partner_id)
+
+
+def check_version(task: HumanTask, expected: int | None) -> int:
+    if expected is not None and expected != task.version:
+        raise TaskConflictError("la tâche a changé depuis votre lecture : rechargez-la")
+    return task.version
+
+
+def swap_holder(
+    session: Session, task: HumanTask, version: int, statuses: tuple[str, ...], values: dict[str, Any]
+) -> None:
+    """UPDATE ... WHERE id = ? AND version = ? AND status IN (...): exactly one concurrent caller wins."""
+    result = session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.version == version, HumanTask.status.in_(statuses))
+        .values(version=version + 1, **values),
+        execution_options={"synchronize_session": False},
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise TaskConflictError("la tâche vient d'être prise ou modifiée par un autre agent")
+    session.expire(task)
+
+
+def reserve(
+    session: Session, *, task_id: int, partner_id: int, worker_id: int, now: datetime,
+    duration: timedelta = DEFAULT_RESERVATION, scheduled_on: date | None = None, expected_version: int | None = None,
+) -> HumanTask:
+    """The worker holds the task for `duration`; a visit planned for a day is held until the end of that day."""
+    task = get_task(session, task_id, partner_id=partner_id)
+    worker = get_worker(session, worker_id, partner_id=partner_id)
+    version = check_version(task, expected_version)
+    if task.status != TaskStatus.PENDING:
+        raise TaskConflictError("tâche déjà réservée" if task.status == TaskStatus.RESERVED else "tâche close")
+    if supervisors_only(session, task, worker):
+        raise TaskForbiddenError("tâche escaladée après son échéance : seul un superviseur peut la prendre")
+    if task.due_at > now:
+        raise ValidationError(f"tâche pas encore ouverte (à partir du {local_date(task.due_at):%d/%m/%Y})")
+    until = now + duration
+    if scheduled_on is not None:
+        if scheduled_on < local_date(now):
+            raise ValidationError("date prévue dans le passé")
+        until = max(until, end_of_day(scheduled_on))
+    swap_holder(session, task, version, (TaskStatus.PENDING.value,), {
+        "status": TaskStatus.RESERVED.value, "reserved_by_worker_id": worker.id, "reserved_until": until,
+        "scheduled_on": scheduled_on, "updated_at": now,
+    })
+    return task
+
+
+def release(
+    session: Session, *, task_id: int, partner_id: int, worker_id: int, now: datetime,
+    expected_version: int | None = None,
+) -> HumanTask:
+    """Back to the queue: by the worker holding it, or by a supervisor."""
+    task = get_task(session, task_id, partner_id=partner_id)
+    worker = get_worker(session, worker_id, partner_id=partner_id)
+    version = check_version(task, expected_version)
+    if task.status != TaskStatus.RESERVED:
+        raise TaskConflictError("tâche non réservée")
+    if task.reserved_by_worker_id != worker.id and not worker.is_supervisor:
+        raise TaskConflictError("tâche réservée par un autre agent")
+    swap_holder(session, task, version, (TaskStatus.RESERVED.value,), {
+        "status": TaskStatus.PENDING.value, "reserved_by_worker_id": None, "reserved_until": None,
+        "scheduled_on": None, "updated_at": now,
+    })
+    return task
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    task: HumanTask
+    cancelled_contacts: int = 0
+    phone_invalidated: int = 0
+    addresses_invalidated: int = 0
+    locate_task_id: int | None = None
+
+
+def outcomes_for(kind: str) -> list[TaskOutcome]:
+    """The outcomes a task of this kind may be closed with, in the order of OUTCOME_LABELS."""
+    excluded = _CALL_ONLY if kind in _VISIT_KINDS else _VISIT_ONLY if kind in _CALL_KINDS else frozenset()
+    return [o for o in OUTCOME_LABELS if o not in excluded]
+
+
+def _check_outcome(task: HumanTask, outcome: TaskOutcome | None) -> None:
+    if outcome is None:
+        if task.kind not in KEPT_ON_RESPONSE:
+            raise ValidationError("résultat obligatoire pour un appel ou une visite")
+        return
+    if task.kind in _VISIT_KINDS and outcome in _CALL_ONLY:
+        raise ValidationError(f"résultat « {OUTCOME_LABELS[outcome]} » impossible pour une visite")
+    if task.kind in _CALL_KINDS and outcome in _VISIT_ONLY:
+        raise ValidationError(f"résultat « {OUTCOME_LABELS[outcome]} » impossible pour un appel")
+
+
+def complete(
+    session: Session, *, task_id: int, partner_id: int, worker_id: int, outcome: TaskOutcome | None,
+    note: str | None, now: datetime, expected_version: int | None = None,
+) -> Completion:
+    """Closes the task with its outcome, then applies it: an answer stops the stage's pending steps everywhere,
+    a wrong number or a household gone invalidates the phone or the address for every campaign."""
+    task = get_task(session, task_id, partner_id=partner_id)
+    worker = get_worker(session, worker_id, partner_id=partner_id)
+    version = check_version(task, expected_version)
+    if task.status not in OPEN_TASK:
+        raise TaskConflictError("tâche déjà close")
+    if task.status == TaskStatus.RESERVED and task.reserved_by_worker_id != worker.id:
+        raise TaskConflictError("tâche réservée par un autre agent")
+    if task.reserved_by_worker_id != worker.id and supervisors_only(session, task, worker):
+        raise TaskForbiddenError("tâche escaladée après son échéance : seul un superviseur peut la clore")
+    _check_outcome(task, outcome)
+    swap_holder(session, task, version, OPEN_TASK, {
+        "status": TaskStatus.COMPLETED.value, "outcome": outcome.value if outcome else None,
+        "note": (note or "").strip() or None, "reserved_by_worker_id": worker.id, "reserved_until": None,
+        "completed_at": now, "updated_at": now,
+    })
+    return _apply(session, task, outcome, now=now)
+
+
+def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, now: datetime) -> Completion:
+    if outcome in RESPONSE_OUTCOMES:
+        channel = "visite" if task.kind in _VISIT_KINDS or outcome == TaskOutcome.VISITE_REALISEE else "appel"
+        _, cancelled = record_response(
+            session, household_id=task.household_id, partner=session.get_one(Partner, task.queue_partner_id),
+            channel=channel, nature=outcome.value, responded_at=now, now=now,
+        )
+        return Completion(task, cancelled_contacts=cancelled)
+    if outcome == TaskOutcome.FAUX_NUMERO:
+        # The number the worker was shown is wrong wherever a partner gave it; another number stays usable.
+        case = shown_case(session, task)
+        if case is None or not case.telephone:
+            return Completion(task)
+        count = session.execute(
+            update(Case)
+            .where(Case.household_id == task.household_id, Case.telephone_index == case.telephone,
+                   Case.telephone_invalide.is_(False))
+            .values(telephone_invalide=True, updated_at=now),
+            execution_options={"synchronize_session": False},
+        ).rowcount  # type: ignore[attr-defined]
+        return Completion(task, phone_invalidated=int(count))
+    if outcome == TaskOutcome.PARTI:
+        # As for a letter returned NPAI (campaigns/planning/returns.py): the address is wrong for every campaign.
+        count = session.execute(
+            update(Case)
+            .where(Case.household_id == task.household_id, Case.adresse_invalide.is_(False))
+            .values(adresse_invalide=True, updated_at=now),
+            execution_options={"synchronize_session": False},
+        ).rowcount  # type: ignore[attr-defined]
+        locate = open_locate_task(session, task=task, now=now)
+        return Completion(task, addresses_invalidated=int(count), locate_task_id=locate)
+    return Completion(task)
+
+
+def expire_reservations(session: Session, *, now: datetime) -> int:
+    """Reservations past their time go back to the queue, for any worker to take."""
+    result = session.execute(
+        update(HumanTask)
+        .where(HumanTask.status == TaskStatus.RESERVED.value, HumanTask.reserved_until <= now)
+        .values(status=TaskStatus.PENDING.value, reserved_by_worker_id=None, reserved_until=None,
+                scheduled_on=None, version=HumanTask.version + 1, updated_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _owner_of(session: Session, task: HumanTask) -> int | None:
+    if task.dispatch_id is not None:
+        return session.scalar(
+            select(Campaign.owner_partner_id).join(Dispatch, Dispatch.campaign_id == Campaign.id)
+            .where(Dispatch.id == task.dispatch_id)
+        )
+    if task.dedup_key and task.dedup_key.startswith("dsf-e"):
+        enrollment_id = int(task.dedup_key.split("-")[1][1:])
+        return session.scalar(
+            select(Campaign.owner_partner_id).join(Enrollment, Enrollment.campaign_id == Campaign.id)
+            .where(Enrollment.id == enrollment_id)
+        )
+    return None
+
+
+def escalate_overdue(session: Session, *, now: datetime, limit: int = 500) -> int:
+    """Open tasks past their deadline go to the supervisors of their structure; a structure without any
+    supervisor hands them to the campaign owner. Each escalation is recorded (when, from, to)."""
+    tasks = session.scalars(
+        select(HumanTask)
+        .where(HumanTask.status.in_(OPEN_TASK), HumanTask.sla_due_at <= now, HumanTask.escalated_at.is_(None))
+        .order_by(HumanTask.sla_due_at, HumanTask.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    supervised = set(session.scalars(
+        select(Worker.partner_id).where(Worker.is_supervisor.is_(True), Worker.active.is_(True))
+    ))
+    for task in tasks:
+        target = task.queue_partner_id
+        if target not in supervised:
+            target = _owner_of(session, task) or target
+        session.add(TaskEscalation(
+            task_id=task.id, escalated_at=now, from_partner_id=task.queue_partner_id,
+            from_worker_id=task.reserved_by_worker_id, to_partner_id=target, reason="echeance_depassee",
+        ))
+        if target != task.queue_partner_id and task.status == TaskStatus.RESERVED:
+            # Another structure's worker cannot keep holding it.
+            task.status, task.reserved_by_worker_id, task.reserved_until = TaskStatus.PENDING.value, None, None
+        task.escalated_at, task.escalated_to_partner_id, task.queue_partner_id = now, target, target
+        task.version += 1
+        task.updated_at = now
+    session.flush()
+    return len(tasks)
+
+
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    expired: int
+    escalated: int
+    dsf_tasks: int
+
+
+def maintain_queues(session: Session, *, now: datetime) -> Maintenance:
+    """The tick's share: expired reservations back to the queue, overdue tasks escalated, DSF chains opened."""
+    return Maintenance(
+        expired=expire_reservations(session, now=now),
+        escalated=escalate_overdue(session, now=now),
+        dsf_tasks=open_due_dsf_chains(session, now=now),
+    )
+

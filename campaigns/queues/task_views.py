@@ -1,0 +1,264 @@
+"""What a social worker reads about the tasks of their structure: the queue, one task (what they need to act and
+nothing more), the day's round of visits, and the structure's follow-up report."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from campaigns.linkage.matching import normalise_text
+from campaigns.models import (
+    Campaign,
+    Case,
+    Dispatch,
+    DispatchStatus,
+    HumanTask,
+    Partner,
+    PartnerKind,
+    Reason,
+    Response,
+    TaskKind,
+    TaskStatus,
+    Worker,
+)
+from campaigns.models.stages import Stage
+from campaigns.queues.routing import end_of_day
+
+_SENT = (DispatchStatus.SENDING.value, DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)
+_BAILLEURS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
+VISIT_KINDS = (TaskKind.VISITE.value, TaskKind.RECHERCHE.value)
+
+
+def landlord_queue(session: Session, partner_id: int) -> bool:
+    """A bailleur's own queue (its campaigns' calls and visits): it reads its own cases and letters only, never
+    another partner's copy of its tenant, other senders' letters or the social services' tasks (domain.md §7)."""
+    return session.scalar(select(Partner.kind).where(Partner.id == partner_id)) in _BAILLEURS
+
+
+def contact_case(session: Session, household_id: int, *, partner_id: int | None = None) -> Case | None:
+    """The case to contact the household with: open, with a usable phone and address, the freshest; only the
+    cases of `partner_id` when given."""
+    query = select(Case).where(Case.household_id == household_id)
+    if partner_id is not None:
+        query = query.where(Case.partner_id == partner_id)
+    cases = session.scalars(query).all()
+    if not cases:
+        return None
+    return max(cases, key=lambda c: (c.stage != Stage.CLOTURE, bool(c.telephone) and not c.telephone_invalide,
+                                     not c.adresse_invalide, c.date_stade, c.updated_at))
+
+
+def _household(case: Case | None) -> dict[str, Any] | None:
+    if case is None:
+        return None
+    address_ok = not case.adresse_invalide
+    return {
+        "nom": case.nom,
+        "prenom": case.prenom,
+        "telephone": None if case.telephone_invalide else case.telephone,
+        "telephone_invalide": case.telephone_invalide,
+        "adresse": case.adresse if address_ok else None,
+        "complement_adresse": case.complement_adresse if address_ok else None,
+        "code_postal": case.code_postal,
+        "commune": case.commune,
+        "adresse_invalide": case.adresse_invalide,
+        "date_audience": case.date_audience.isoformat() if case.date_audience else None,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilters:
+    status: str | None = TaskStatus.PENDING.value
+    kind: str | None = None
+    due_by: date | None = None
+    # Only tasks whose deadline passed before this moment (late ones).
+    late_at: datetime | None = None
+    commune: str | None = None
+    escalated: bool | None = None
+    worker_id: int | None = None
+    include_future: bool = False
+    limit: int = 100
+
+
+def _deadline(task: HumanTask) -> datetime:
+    return task.sla_due_at or task.due_at
+
+
+def task_summary(task: HumanTask) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "type": task.kind,
+        "stade": task.stage,
+        "statut": task.status,
+        "priorite": task.priority,
+        "a_partir_du": task.due_at.isoformat(),
+        "echeance": _deadline(task).isoformat(),
+        "escaladee": task.escalated_at is not None,
+        "annoncee": task.announced,
+        "agent_id": task.reserved_by_worker_id,
+        "reservee_jusqu_au": task.reserved_until.isoformat() if task.reserved_until else None,
+        "date_prevue": task.scheduled_on.isoformat() if task.scheduled_on else None,
+        "resultat": task.outcome,
+        "version": task.version,
+    }
+
+
+def list_tasks(session: Session, *, partner_id: int, filters: TaskFilters, now: datetime) -> list[dict[str, Any]]:
+    """The structure's queue, most urgent first; only ever this structure's tasks."""
+    stmt = select(HumanTask).where(HumanTask.queue_partner_id == partner_id)
+    if filters.status is not None:
+        stmt = stmt.where(HumanTask.status == filters.status)
+    if filters.kind is not None:
+        stmt = stmt.where(HumanTask.kind == filters.kind)
+    if filters.due_by is not None:
+        stmt = stmt.where(func.coalesce(HumanTask.sla_due_at, HumanTask.due_at) <= end_of_day(filters.due_by))
+    if filters.late_at is not None:
+        stmt = stmt.where(func.coalesce(HumanTask.sla_due_at, HumanTask.due_at) < filters.late_at)
+    if filters.escalated is not None:
+        escalated = HumanTask.escalated_at.is_not(None)
+        stmt = stmt.where(escalated if filters.escalated else ~escalated)
+    if filters.worker_id is not None:
+        stmt = stmt.where(HumanTask.reserved_by_worker_id == filters.worker_id)
+    if not filters.include_future:
+        stmt = stmt.where(HumanTask.due_at <= now)
+    if filters.commune:
+        wanted = normalise_text(filters.commune)
+        households = stmt.with_only_columns(HumanTask.household_id)
+        rows = session.execute(select(Case.household_id, Case.commune).where(Case.household_id.in_(households)))
+        stmt = stmt.where(HumanTask.household_id.in_({h for h, commune in rows if normalise_text(commune) == wanted}))
+    tasks = session.scalars(
+        stmt.order_by(HumanTask.priority, func.coalesce(HumanTask.sla_due_at, HumanTask.due_at), HumanTask.id)
+        .limit(filters.limit)
+    ).all()
+    own = partner_id if landlord_queue(session, partner_id) else None
+    cases = {h: contact_case(session, h, partner_id=own) for h in {t.household_id for t in tasks}}
+    return [{**task_summary(t), "menage": _household(cases[t.household_id])} for t in tasks]
+
+
+def shown_case(session: Session, task: HumanTask) -> Case | None:
+    """The case whose contact details the task's worker is shown."""
+    own = task.queue_partner_id if landlord_queue(session, task.queue_partner_id) else None
+    return contact_case(session, task.household_id, partner_id=own)
+
+
+def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
+    """One task with what the worker needs: contact, stage, hearing, debt, bailleur contact, what was sent and
+    answered. Other structures' tasks show their outcome, never their notes; a bailleur's queue shows its own
+    cases, letters, responses and tasks only (landlord_queue)."""
+    queue = task.queue_partner_id
+    case = shown_case(session, task)
+    bailleurs = select(Partner).join(Case, Case.partner_id == Partner.id).where(
+        Case.household_id == task.household_id, Partner.kind.in_(_BAILLEURS))
+    sent = (select(Dispatch, Partner.name)
+            .join(Campaign, Campaign.id == Dispatch.campaign_id)
+            .join(Partner, Partner.id == Campaign.owner_partner_id)
+            .where(Dispatch.household_id == task.household_id, Dispatch.status.in_(_SENT)))
+    responses = select(Response).where(Response.household_id == task.household_id)
+    others = select(HumanTask).where(HumanTask.household_id == task.household_id, HumanTask.id != task.id)
+    if landlord_queue(session, queue):
+        bailleurs = bailleurs.where(Partner.id == queue)
+        sent = sent.where(Campaign.owner_partner_id == queue)
+        responses = responses.where(Response.partner_id == queue)
+        others = others.where(HumanTask.queue_partner_id == queue)
+    bailleur = session.scalars(bailleurs.order_by(Case.date_stade.desc()).limit(1)).first()
+    sent_rows = session.execute(sent.order_by(Dispatch.sent_at, Dispatch.id)).all()
+    response_rows = session.scalars(responses.order_by(Response.responded_at)).all()
+    other_tasks = session.scalars(others.order_by(HumanTask.created_at, HumanTask.id)).all()
+    stage = Stage(task.stage) if task.stage in Stage.__members__.values() else None
+    return {
+        **task_summary(task),
+        "note": task.note,
+        "stade_libelle": stage.label if stage else task.stage,
+        "menage": _household(case),
+        "montant_dette": str(case.montant_dette) if case and case.montant_dette is not None else None,
+        "bailleur": {"nom": bailleur.name, "telephone": bailleur.contact_phone} if bailleur else None,
+        "envois": [
+            {"date": (d.sent_at or d.due_at).isoformat(), "canal": d.channel, "expediteur": sender,
+             "modele": d.template, "statut": d.status}
+            for d, sender in sent_rows
+        ],
+        "reponses": [
+            {"date": r.responded_at.isoformat(), "canal": r.channel, "nature": r.nature, "stade": r.stage}
+            for r in response_rows
+        ],
+        "autres_taches": [
+            {"type": t.kind, "stade": t.stage, "statut": t.status, "resultat": t.outcome,
+             "date": (t.completed_at or t.created_at).isoformat(),
+             "votre_structure": t.queue_partner_id == task.queue_partner_id,
+             **({"note": t.note} if t.queue_partner_id == task.queue_partner_id else {})}
+            for t in other_tasks
+        ],
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class RoundStop:
+    """One visit of a worker's day, as printed on the round sheet."""
+
+    task_id: int
+    commune: str
+    name: str
+    address: str
+    phone: str | None
+    stage: str
+    hearing: date | None
+    debt: str | None
+    announced: bool
+    bailleur: str | None
+
+
+def round_stops(session: Session, *, partner_id: int, worker: Worker, day: date) -> list[RoundStop]:
+    """The visits the worker holds for `day`, by commune then address."""
+    tasks = session.scalars(
+        select(HumanTask).where(
+            HumanTask.queue_partner_id == partner_id, HumanTask.reserved_by_worker_id == worker.id,
+            HumanTask.kind.in_(VISIT_KINDS), HumanTask.scheduled_on == day,
+            HumanTask.status.in_((TaskStatus.RESERVED.value, TaskStatus.IN_PROGRESS.value, TaskStatus.COMPLETED.value)),
+        )
+    ).all()
+    stops = []
+    for task in tasks:
+        detail = task_detail(session, task)
+        menage = detail["menage"] or {}
+        address = ", ".join(p for p in (menage.get("adresse"), menage.get("complement_adresse")) if p)
+        bailleur = detail["bailleur"]
+        stops.append(RoundStop(
+            task_id=task.id, commune=menage.get("commune") or "", address=address or "adresse inconnue",
+            name=f"{menage.get('prenom') or ''} {(menage.get('nom') or '').upper()}".strip(),
+            phone=menage.get("telephone"), stage=detail["stade_libelle"],
+            hearing=date.fromisoformat(menage["date_audience"]) if menage.get("date_audience") else None,
+            debt=detail["montant_dette"], announced=task.announced is not False,
+            bailleur=" — ".join(p for p in (bailleur["nom"], bailleur["telephone"]) if p) if bailleur else None,
+        ))
+    return sorted(stops, key=lambda s: (normalise_text(s.commune), s.address, s.task_id))
+
+
+def queue_report(session: Session, *, partner_id: int, follow_ups: frozenset[str]) -> dict[str, Any]:
+    """Households routed to the structure: with a follow-up (an answer), still in progress, or "sans suite"."""
+    tasks = session.scalars(select(HumanTask).where(HumanTask.queue_partner_id == partner_id)).all()
+    by_household: dict[int, list[HumanTask]] = defaultdict(list)
+    for task in tasks:
+        by_household[task.household_id].append(task)
+    counts = {"avec_suite": 0, "en_cours": 0, "sans_suite": 0}
+    for own in by_household.values():
+        if any(t.outcome in follow_ups or t.reason == Reason.RESPONDED for t in own):
+            counts["avec_suite"] += 1
+        elif any(t.status in (TaskStatus.PENDING, TaskStatus.RESERVED, TaskStatus.IN_PROGRESS) for t in own):
+            counts["en_cours"] += 1
+        else:
+            counts["sans_suite"] += 1
+    total = len(by_household)
+    outcomes = Counter(t.outcome for t in tasks if t.outcome)
+    return {
+        "menages": total,
+        **counts,
+        "taux_sans_suite": round(counts["sans_suite"] / total, 3) if total else None,
+        "par_resultat": dict(sorted(outcomes.items())),
+        "taches_ouvertes": sum(1 for t in tasks if t.status in (TaskStatus.PENDING, TaskStatus.RESERVED)),
+    }
+
