@@ -1,0 +1,82 @@
+"""Pins what every text folding returns: the linkage's stored blocking keys are hashes of folded names and
+addresses, and campaigns store folded communes, so any change of these outputs would change stored data.
+
+The expected values were taken from the code before the foldings moved to `campaigns.platform.text`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from campaigns.intake.csv_files import _column_name
+from campaigns.intake.fields import _stage
+from campaigns.linkage.addresses import normalise_commune, normalise_street
+from campaigns.linkage.blocking import PersonRecord, hashed_keys
+from campaigns.linkage.matching import normalise_text
+from campaigns.linkage.names import fold, name_tokens
+from campaigns.messages.requirements import fold as requirement_fold
+from campaigns.models.stages import Stage
+from campaigns.planning.print_batches import partner_slug
+from channels.sms_twilio import is_stop_keyword
+
+# Accents, apostrophes (typographic and straight), hyphens, ligatures (œ, æ, ﬁ), ß, compatibility forms (Ⅻ, ½)
+# and non-Latin scripts (Cyrillic, Arabic, Han).
+SAMPLES = ["Hélène d’Œuf", "Le Hénaff-d’Arc", "Lætitia Cœur", "Straße", "Ñúñez", "Ōsaka", "Åström", "Иванов",
+           "محمد", "李", "N'Diaye", "  Saint-Étienne-du-Rouvray ", "ﬁnance", "Ⅻ", "", "½ étage"]
+
+
+def test_name_fold() -> None:
+    assert [fold(v) for v in SAMPLES] == [
+        "HELENE D'OEUF", "LE HENAFF-D'ARC", "LAETITIA COEUR", "STRASSE", "NUNEZ", "OSAKA", "ASTROM", "", "", "",
+        "N'DIAYE", "  SAINT-ETIENNE-DU-ROUVRAY ", "FINANCE", "XII", "", "12 ETAGE"]
+
+
+def test_name_tokens() -> None:
+    assert [name_tokens(v) for v in SAMPLES] == [
+        ("HELENE", "D", "OEUF"), ("LE", "HENAFF", "D", "ARC"), ("LAETITIA", "COEUR"), ("STRASSE",), ("NUNEZ",),
+        ("OSAKA",), ("ASTROM",), (), (), (), ("NDIAYE",), ("SAINT", "ETIENNE", "DU", "ROUVRAY"), ("FINANCE",),
+        ("XII",), (), ("12", "ETAGE")]
+
+
+def test_normalise_text() -> None:
+    """Ligatures that NFKD keeps (œ, æ) are dropped as punctuation: campaigns store communes folded this way."""
+    assert [normalise_text(v) for v in SAMPLES] == [
+        "HELENE D UF", "LE HENAFF D ARC", "L TITIA C UR", "STRASSE", "NUNEZ", "OSAKA", "ASTROM", "", "", "",
+        "N DIAYE", "SAINT ETIENNE DU ROUVRAY", "FINANCE", "XII", "", "1 2 ETAGE"]
+    assert normalise_text(None) == ""
+
+
+def test_requirement_fold() -> None:
+    assert [requirement_fold(v) for v in SAMPLES] == [
+        "Helene d'OEuf", "Le Henaff-d'Arc", "Lætitia Coeur", "Straße", "Nunez", "Osaka", "Astrom", "Иванов", "محمد",
+        "李", "N'Diaye", "Saint-Etienne-du-Rouvray", "finance", "XII", "", "1⁄2 etage"]
+    assert requirement_fold("l’aide\u00a0juridictionnelle\n  أ\u0640ب") == "l'aide juridictionnelle اب"
+
+
+def test_slugs_headers_stages_and_stop_words() -> None:
+    assert [partner_slug(v) for v in SAMPLES] == [
+        "helene-duf", "le-henaff-darc", "ltitia-cur", "strae", "nunez", "osaka", "astrom", "partenaire",
+        "partenaire", "partenaire", "n-diaye", "saint-etienne-du-rouvray", "finance", "xii", "partenaire", "12-etage"]
+    assert [_column_name(v) for v in ("Date de naissance", "Téléphone", "Code-Postal ", "Cœur", "Straße")] == [
+        "date_naissance", "telephone", "code_postal", "cœur", "straße"]
+    assert _stage("Commandement de payer") == Stage.COMMANDEMENT_DE_PAYER
+    assert _stage("Impayé") == Stage.IMPAYE
+    assert [is_stop_keyword(v) for v in ("STOP", "ARRÊT", "« Arret. »", "Straße")] == [True, True, True, False]
+
+
+def test_communes_and_streets_fold_alike() -> None:
+    assert normalise_commune("St-Étienne-du-Rouvray") == normalise_commune("SAINT ETIENNE DU ROUVRAY")
+    assert normalise_street("12, rue de l’Œuvre").key == normalise_street("12 RUE DE L OEUVRE").key
+
+
+def test_stored_blocking_keys_do_not_change() -> None:
+    """The hashes written to block_keys for rows with accents, ligatures, ß, an apostrophe and hyphens."""
+    first = PersonRecord(nom="Le Hénaff-d’Arc", prenom="Lætitia", date_naissance=date(1984, 2, 29),
+                         adresse="12, rue de l’Œuvre", code_postal="76800", commune="Saint-Étienne-du-Rouvray",
+                         telephone="06 12 34 56 78", nom_cotitulaire="Straße", prenom_cotitulaire="Zoë",
+                         date_naissance_cotitulaire=date(1990, 1, 2))
+    second = PersonRecord(nom="Œrsted", prenom="Ñúñez", date_naissance=date(1970, 5, 6),
+                          adresse="3 bis, allée des Peupliers", code_postal="13001", commune="Marseille")
+    assert sorted(hashed_keys(first).items()) == [
+        (-1199023503, 1), (-409409911, 1), (599014831, 1), (912719687, 1), (1395544372, 2), (2054067160, 1),
+        (2113178340, 1), (2135767357, 1)]
+    assert sorted(hashed_keys(second).items()) == [(-30895306, 1), (742830415, 1), (1385604398, 1), (1529331808, 2)]
