@@ -1,6 +1,6 @@
 """What a bailleur following its own campaign is not told: which social services hold the calls and visits of its
-tenants who have a referent (domain.md §7: whether a tenant is followed by a social service is not the bailleur's
-to know)."""
+tenants who have a referent (docs/domain.md §10.2: whether a tenant is followed by a social service is not the
+bailleur's to know)."""
 
 from __future__ import annotations
 

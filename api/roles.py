@@ -1,4 +1,4 @@
-"""The roles of API keys: a key acts for its partner, and the partner's kind gives the role (domain.md §7)."""
+"""The roles of API keys: a key acts for its partner, and the partner's kind gives the role (docs/domain.md §10.2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The DSF task chain at the assignation stage (domain.md §1.4 and scenario 5 of §10.2)."""
+"""The DSF task chain at the assignation stage (docs/domain.md §6 and scenario 5 of §13)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Evaluation through the API: the ADIL 44 contact-mode table (domain.md §5.1) and scenario 10 (bailleurs,
+"""Evaluation through the API: the ADIL 44 contact-mode table (docs/domain.md §11.5) and scenario 10 (bailleurs,
 small cells), built by pushing households, ticking and recording responses, then read back from the facts."""
 
 from __future__ import annotations

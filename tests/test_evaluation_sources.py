@@ -1,5 +1,5 @@
 """The sources' own tables, rebuilt through the API and read back from the evaluation: Essonne closure reasons
-and open files (domain.md §5.3, scenario 3) and the Vendée CCAS "sans suite" rate (§5.2, scenario 2)."""
+and open files (docs/domain.md §11.7, §13.3) and the Vendée CCAS "sans suite" rate (§11.6, §13.2)."""
 
 from __future__ import annotations
 

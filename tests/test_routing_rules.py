@@ -63,7 +63,7 @@ def _yaml(*rules: dict[str, Any]) -> str:
         # Monsieur S. (scenario 8): 70, alone, private landlord, unknown to services.
         (HouseholdProfile(parc="prive", has_children=False, reference_person_age=70), "CCAS",
          "prive_plus_50_sans_enfant"),
-        # Gaps of the criteria (domain.md §8.1) go to the fallback.
+        # Gaps of the criteria (docs/domain.md §9.1) go to the fallback.
         (HouseholdProfile(parc="social", has_children=True, reference_person_age=55), "MDSF", "repli_mdsf"),
         (HouseholdProfile(parc="social", has_children=False, reference_person_age=30), "MDSF", "repli_mdsf"),
         (HouseholdProfile(parc="prive", has_children=True, reference_person_age=50, alf=False), "MDSF",
@@ -228,7 +228,7 @@ def test_batch_names_the_structure_covering_the_commune() -> None:
     assert "Par structure" in batch.format_fr()
 
 
-# --- scenario 2: Vendée monthly concertation, 243 CDP (domain.md §10.2) ---------------------------------------------
+# --- scenario 2: Vendée monthly concertation, 243 CDP (docs/domain.md §13) -----------------------------------------
 
 SECTORS = ("La Roche-sur-Yon", "Les Sables-d'Olonne", "Challans", "Les Herbiers", "Fontenay-le-Comte")
 CLOSED_REASONS = ("déménagement", "dette soldée", "réorientation vers un service social spécialisé", "hors secteur",

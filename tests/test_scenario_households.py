@@ -139,7 +139,7 @@ def _household(i: int) -> dict[str, Any]:
 
 
 def test_scenario_1_bailleur_push_overlapping_known_households(runtime: Runtime, client: TestClient) -> None:
-    """domain.md §10.2 scenario 1, adapted: 300 lines from Habitat 44, 40 of them already known from the State.
+    """docs/domain.md §13 scenario 1, adapted: 300 lines from Habitat 44, 40 of them already known from the State.
 
     Our intake requires only reference, stade, prénom and commune (a household without phone nor address is
     still worth a visit or a letter via its bailleur): the 12 lines without phone nor address are accepted,

@@ -1,4 +1,4 @@
-"""Scenarios 6 and 9 of domain.md §10.2, through the HTTP API."""
+"""Scenarios 6 and 9 of docs/domain.md §13, through the HTTP API."""
 
 from __future__ import annotations
 

@@ -116,7 +116,7 @@ def test_a_bailleur_account_reads_its_own_households_only(pg_runtime: Runtime, p
     assert _table(html, "Synthèse")[0][1] == "6"
     assert [row[0] for row in _table(html, "Taux de réponse par bailleur")] == ["NMH"]
     assert 'id="bailleur"' not in html  # no choice of bailleur
-    # Who else writes to its tenants stays out of its view (domain.md §7).
+    # Who else writes to its tenants stays out of its view (docs/domain.md §10.2).
     assert "Taux de réponse par pilote de la campagne" not in html and "DDETS 44" not in html
     # Asking for another bailleur's rows changes nothing.
     other = pg_client.get("/evaluation", params={**PERIOD, "bailleur": "1"}).text

@@ -1,5 +1,5 @@
-"""Referent attribution, the monthly concertation's batch mode (domain.md §8): owners run the rules on the households
-of a stage; a household that already has a referent keeps it. Bailleurs never see who the referent is."""
+"""Referent attribution, the monthly concertation's batch mode (docs/domain.md §9.1): owners run the rules on the
+households of a stage; a household that already has a referent keeps it. Bailleurs never see who the referent is."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The audit log of personal data (domain.md §10.1 req. 36): one row per read, change, export or purge, with who,
+"""The audit log of personal data (docs/domain.md §10.3): one row per read, change, export or purge, with who,
 when, which households and why; never the data themselves. Written in the caller's transaction, so a change and
 its audit row commit together."""
 

@@ -1,5 +1,5 @@
 """Who sees which campaign: the pilots (DDETS/DRIHL, Département) every one; another partner only the campaigns it
-owns or runs as delegated operator, and through them only their households (domain.md §7, §10.1 req. 41)."""
+owns or runs as delegated operator, and through them only their households (docs/domain.md §9.4, §10.2)."""
 
 from __future__ import annotations
 

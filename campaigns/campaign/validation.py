@@ -22,8 +22,9 @@ from campaigns.messages.rendering import CHANNEL_DIRS, list_templates
 from campaigns.models import Campaign, CampaignStatus, ChannelKind, Partner
 from campaigns.models.stages import Stage
 
-# The hearing is set at least two months after the assignation (loi du 6 juillet 1989, art. 24; domain.md §10.1
-# req. 5): a step later than this after the household enters the assignation stage may arrive after the hearing.
+# The hearing is set at least two months after the assignation (loi du 6 juillet 1989, art. 24;
+# docs/domain.md §2.2): a step later than this after the household enters the assignation stage may arrive after
+# the hearing.
 HEARING_MIN_DAYS = 60
 RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.EN_PAUSE.value)
 LANGUAGE_NAMES = {"fr": "français", "en": "anglais", "ar": "arabe", "es": "espagnol", "pt": "portugais",

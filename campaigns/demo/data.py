@@ -12,7 +12,7 @@ DEPARTEMENT = "Département de Loire-Atlantique"
 ADIL = "ADIL 44"
 CAF = "CAF de Loire-Atlantique"
 
-# Bailleurs sociaux named in the ADIL 44 report and the 44 charter (domain.md §2.1).
+# Bailleurs sociaux named in the ADIL 44 report and the 44 charter (docs/domain.md §11.5).
 BAILLEURS = (
     "Nantes Métropole Habitat",
     "La Nantaise d'Habitations",

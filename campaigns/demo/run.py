@@ -27,7 +27,7 @@ START = datetime(2026, 3, 2, 8, 0, tzinfo=PARIS)  # a Monday
 
 # Chance that a household answers a delivered contact, by channel and park. The ADIL 44 report saw most
 # social-park tenants call back within a week of the first letter, while 68% of private-park tenants
-# needed the phone relance (domain.md §3.2, P1).
+# needed the phone relance (docs/domain.md §5.2, P1).
 _ANSWER = {
     ("courrier", "social"): 0.40, ("courrier", "prive"): 0.15,
     ("sms", "social"): 0.15, ("sms", "prive"): 0.10,

@@ -50,7 +50,7 @@ class Scope:
 
 
 def reader_scope(partner_id: int, partner_name: str, kind: PartnerKind, *, evaluator: bool = False) -> Scope | None:
-    """What a partner's reader may see (domain.md §7, req. 33–34), for the API and the web page alike: a bailleur
+    """What a partner's reader may see (docs/domain.md §10.2, §11.4), for the API and the web page alike: a bailleur
     its own stock only; the coordination owners (DDETS/DRIHL, Département), and anyone holding the evaluator role,
     every household's aggregates; others nothing (None)."""
     if kind in (PartnerKind.BAILLEUR_SOCIAL, PartnerKind.BAILLEUR_PRIVE):

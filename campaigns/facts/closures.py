@@ -1,5 +1,5 @@
 """Closure facts: households that entered `cloture` on a day, by reason (free text, normalised), and whether they
-had answered or had a letter returned NPAI (the Essonne closure table, domain.md §5.3)."""
+had answered or had a letter returned NPAI (the Essonne closure table, docs/domain.md §11.7)."""
 
 from __future__ import annotations
 

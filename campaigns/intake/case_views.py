@@ -12,7 +12,7 @@ from campaigns.models import Campaign, Case, Dispatch, Household, Response
 
 def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[str, Any]:
     """Contacts are shown only for campaigns the viewer owns: a bailleur must not learn which other
-    institutions write to its tenant (domain.md §7); that the household answered is shared, since it is
+    institutions write to its tenant (docs/domain.md §10.2); that the household answered is shared, since it is
     what stops everyone's letters."""
     household = session.get_one(Household, case.household_id)
     contacts = session.execute(

@@ -109,7 +109,7 @@ def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
         "has_mobile": is_mobile(phone),
         "has_email": bool(case.email),
         "has_address": bool(address_lines(case)),
-        # "Si absence de coordonnées téléphoniques, le référent envoie un courrier" (001, domain.md §3.2 P2).
+        # "Si absence de coordonnées téléphoniques, le référent envoie un courrier" (001, docs/domain.md §5.2 P2).
         "no_phone": not phone,
     }
     missing = sorted(n for n in needs if n in available and not available[n])

@@ -31,7 +31,7 @@ class Requirement:
     patterns_by_locale: dict[str, tuple[str, ...]]
 
 
-# --- State letter at impayé / commandement de payer (message M05, domain.md §2.2; 002 L501–508) -----------------
+# --- State letter at impayé / commandement de payer (message M05, docs/domain.md §4; 002 L501–508) -----------------
 
 _M05: tuple[Requirement, ...] = (
     Requirement(
@@ -119,7 +119,7 @@ _M05: tuple[Requirement, ...] = (
     ),
 )
 
-# --- State letter at assignation (message M16, domain.md §2.2; 002 L722, L1145, L1166) ---------------------------
+# --- State letter at assignation (message M16, docs/domain.md §4; 002 L722, L1145, L1166) ---------------------------
 
 _M16: tuple[Requirement, ...] = (
     Requirement(

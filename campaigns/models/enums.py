@@ -17,7 +17,7 @@ class PartnerKind(StrEnum):
 
     @property
     def is_owner(self) -> bool:
-        """DDETS/DRIHL and the Département own the coordination (domain.md §2.1)."""
+        """DDETS/DRIHL and the Département own the coordination (docs/domain.md §3)."""
         return self in (PartnerKind.ETAT, PartnerKind.DEPARTEMENT)
 
 

@@ -52,9 +52,9 @@ class Campaign(Base):
     # flag the planning and sending code reads: true exactly while the status is `active`.
     status: Mapped[str] = mapped_column(String(20), default="active")
     # The operator the owner delegates this campaign to (ADIL, association): its calls and visits go to that
-    # queue, and its users see this campaign's households only (domain.md §10.1 req. 41).
+    # queue, and its users see this campaign's households only (docs/domain.md §9.4).
     delegate_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True, index=True)
-    # Days the personal data of a closed household stay (domain.md §10.1 req. 37); None: CHAINE_RETENTION_DAYS.
+    # Days the personal data of a closed household stay (docs/domain.md §10.4); None: CHAINE_RETENTION_DAYS.
     # A household enrolled in several campaigns keeps them for the longest period (campaigns/protection/retention.py).
     retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -78,7 +78,7 @@ class CampaignStep(Base):
     template: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # A regulatory letter (the State's letter at a stage) is never suppressed by coordination or caps.
     regulatory: Mapped[bool] = mapped_column(Boolean, default=False)
-    # At the assignation stage, this step opens the DSF task chain (domain.md §1.4) instead of a single task.
+    # At the assignation stage, this step opens the DSF task chain (docs/domain.md §6) instead of a single task.
     dsf: Mapped[bool] = mapped_column(Boolean, default=False)
     # Visits only: announced beforehand, or unannounced (visite inopinée).
     announced: Mapped[bool] = mapped_column(Boolean, default=True)

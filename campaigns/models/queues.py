@@ -16,7 +16,7 @@ class TaskKind(StrEnum):
     VISITE = "visite"
     # Looking for a household whose address proved wrong (NPAI, or a visit found it gone).
     RECHERCHE = "recherche"
-    # The DSF chain at the assignation stage (domain.md §1.4).
+    # The DSF chain at the assignation stage (docs/domain.md §6).
     DSF_CONTACT = "dsf_contact"
     DSF_RELANCE = "dsf_relance"
     DSF_CCAPEX = "dsf_ccapex"

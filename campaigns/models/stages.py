@@ -9,7 +9,7 @@ from enum import StrEnum
 
 
 class Stage(StrEnum):
-    """Stages a partner can report, in procedure order (domain.md §1.2); `cloture` ends a procedure."""
+    """Stages a partner can report, in procedure order (docs/domain.md §2.1); `cloture` ends a procedure."""
 
     IMPAYE = "impaye"
     COMMANDEMENT_DE_PAYER = "commandement_de_payer"
@@ -57,7 +57,7 @@ class ReportedStage:
 def household_stage(reports: Iterable[ReportedStage]) -> Stage | None:
     """The stage of a household from all its partners' cases.
 
-    A procedure only moves forward (domain.md §10.1 req. 1), so among the cases reported after the
+    A procedure only moves forward (docs/domain.md §2.1), so among the cases reported after the
     latest `cloture` the most advanced stage wins; a `cloture` newer than every open case closes the
     household; an open case dated after a `cloture` starts a new procedure.
     """

@@ -13,7 +13,7 @@ from campaigns.platform.db import Base, UTCDateTime
 
 
 class UserRole(StrEnum):
-    """What a person may see (domain.md §7); pages check it, the home page lists what it opens."""
+    """What a person may see (docs/domain.md §10.2); pages check it, the home page lists what it opens."""
 
     ADMIN = "admin"
     # Campaign operators: DDETS/DRIHL, Département, or a delegated mobile team (ADIL, association).

@@ -1,4 +1,4 @@
-"""The DSF deadline chain (domain.md §1.4) in jours ouvrés, French public holidays excluded."""
+"""The DSF deadline chain (docs/domain.md §6) in jours ouvrés, French public holidays excluded."""
 
 from __future__ import annotations
 

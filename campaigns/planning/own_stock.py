@@ -1,6 +1,6 @@
 """A bailleur's campaign reaches its own tenants only: the households it pushed a case for. Without this a landlord's
 relance campaign would write to, and put in its own queue, the tenants of every other landlord of its territory
-(domain.md §7: a bailleur sees its own tenants, never another bailleur's)."""
+(docs/domain.md §10.2: a bailleur sees its own tenants, never another bailleur's)."""
 
 from __future__ import annotations
 

@@ -169,7 +169,7 @@ def cancel_pending(
         dispatch_filter.append(Dispatch.stage == stage)
         task_filter.append(HumanTask.stage == stage)
     if reason is Reason.RESPONDED:
-        # The DSF deadlines run whether or not the tenant answers (queue_routing, domain.md §1.4).
+        # The DSF deadlines run whether or not the tenant answers (queue_routing, docs/domain.md §6).
         task_filter.append(HumanTask.kind.not_in(KEPT_ON_RESPONSE))
     result = session.execute(
         update(Dispatch)

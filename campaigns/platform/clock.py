@@ -10,7 +10,7 @@ import holidays
 
 PARIS = ZoneInfo("Europe/Paris")
 
-# The sources set no clock-time rule (domain.md §3.3); these defaults keep contacts in office hours,
+# The sources set no clock-time rule (docs/domain.md §5.3); these defaults keep contacts in office hours,
 # when a household that answers can reach someone.
 WINDOW_START = time(9, 0)
 WINDOW_END = time(18, 0)

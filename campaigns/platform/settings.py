@@ -26,7 +26,7 @@ class Settings(BaseSettings):
     max_attempts: int = 5
     # First wait after a temporary failure, doubled at each attempt (never shorter than a provider's Retry-After).
     retry_base_seconds: float = 300.0
-    # One coordinated letter per household within this window, across every partner (domain.md §3.4).
+    # One coordinated letter per household within this window, across every partner (docs/domain.md §7.2).
     coordination_window_days: int = 15
     cap_letters_30_days: int = 3
     cap_sms_24_hours: int = 1

@@ -1,4 +1,4 @@
-"""Retention (domain.md §10.1 req. 37): the personal data of a household closed for longer than its campaigns'
+"""Retention (docs/domain.md §10.4): the personal data of a household closed for longer than its campaigns'
 retention period are erased. Ids, stages, dates, contacts and responses stay, and so do the daily facts
 (campaigns/facts/daily.py) the evaluation reads: the figures do not change. Idempotent; run by the scheduled job."""
 

@@ -1,4 +1,4 @@
-"""Referent attribution for households (the Vendée monthly concertation, domain.md §8): the rules of
+"""Referent attribution for households (the Vendée monthly concertation, docs/domain.md §9): the rules of
 campaigns/queues/rules.py run on a profile built from each household's cases; the structure they name is mapped to
 a partner. A household that already has a referent keeps it."""
 

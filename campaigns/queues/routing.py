@@ -106,8 +106,8 @@ def dsf_key(enrollment_id: int, kind: str) -> str:
 
 
 def open_dsf_chain(session: Session, *, enrollment_id: int, now: datetime) -> int:
-    """The DSF tasks of one enrollment (domain.md §1.4), with the deadlines of campaigns/planning/dsf_chain.py counted
-    from the day the household entered the assignation stage. The hearing-bound tasks wait for a hearing date.
+    """The DSF tasks of one enrollment (docs/domain.md §6), with the deadlines of campaigns/planning/dsf_chain.py
+    counted from the day the household entered the assignation stage. The hearing-bound tasks wait for a hearing date.
     Idempotent (one `dedup_key` per enrollment and kind); returns how many tasks were created."""
     enrollment = session.get_one(Enrollment, enrollment_id)
     household = session.get_one(Household, enrollment.household_id)

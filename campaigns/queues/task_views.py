@@ -36,7 +36,8 @@ VISIT_KINDS = (TaskKind.VISITE.value, TaskKind.RECHERCHE.value)
 
 def landlord_queue(session: Session, partner_id: int) -> bool:
     """A bailleur's own queue (its campaigns' calls and visits): it reads its own cases and letters only, never
-    another partner's copy of its tenant, other senders' letters or the social services' tasks (domain.md §7)."""
+    another partner's copy of its tenant, other senders' letters or the social services' tasks
+    (docs/domain.md §10.2)."""
     return session.scalar(select(Partner.kind).where(Partner.id == partner_id)) in _BAILLEURS
 
 

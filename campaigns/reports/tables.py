@@ -1,6 +1,6 @@
 """The evaluation as French tables, with small cells hidden: what the API, the exports and the HTML report show.
 
-Primary suppression (domain.md §10.1 req. 33): every count of 1 to 4 households is shown "< 5"; a rate is hidden
+Primary suppression (docs/domain.md §11.4): every count of 1 to 4 households is shown "< 5"; a rate is hidden
 ("< 5") when its group has fewer than 5 households or its numerator is hidden, since the rate and the group size
 would give it back. Secondary suppression: in a table that shows its own total (contact modes, closure reasons,
 letters per household, open files, charter indicators), when the hidden cells of a line are a single cell or sum to
@@ -185,7 +185,7 @@ def _closures(evaluation: Evaluation) -> Table:
 
 
 # What a bailleur does not see of its own stock: who else writes to its tenants, which social services follow them
-# (domain.md §7), and other partners' campaign costs.
+# (docs/domain.md §10.2), and other partners' campaign costs.
 HIDDEN_FROM_BAILLEURS = frozenset({"taux_pilote", "taux_campagne", "taux_file", "files", "couts_campagne"})
 
 

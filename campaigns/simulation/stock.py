@@ -160,7 +160,7 @@ def simulate(session: Session, *, start: datetime, days: int, rules: Coordinatio
         row.without.append(len(letters))
         row.with_coordination.append(sent)
         row.avoided.update(avoided)
-        # The private park without a phone "passe sous les radars" (domain.md §3.4): flagged, not hidden.
+        # The private park without a phone "passe sous les radars" (docs/domain.md §7.1): flagged, not hidden.
         if latest.parc == "prive" and not any(c.telephone for c in own):
             row.under_reached += 1
     return SimulationReport(start, end, dict(rows))
