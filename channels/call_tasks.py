@@ -1,23 +1,30 @@
-"""Call and visit steps become HumanTask rows in a social workers' queue: the household's referent structure if
-it has one, else the campaign owner (campaigns/queues/routing.py decides)."""
+"""Call and visit steps become tasks in a social workers' queue.
+
+Which queue, and how urgent, is the core's decision (campaigns/queues/routing.py); the runtime hands this adapter
+that decision as a function, so the channel knows only the port (campaigns/platform/ports.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.platform.ports import OutboundMessage, PermanentChannelError, SendResult
-from campaigns.queues.routing import open_dispatch_task
+
+# (session, dispatch id, kind "appel" | "visite", now) -> None; opens at most one task per dispatch.
+TaskOpener = Callable[[Session, int, str, datetime], None]
 
 
 class QueueTaskChannel:
     """Delivering a call or visit step means putting a task in front of a social worker."""
 
-    def __init__(self, session_factory: sessionmaker[Session], kind: str) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], kind: str, open_task: TaskOpener) -> None:
         self.name = f"queue_{kind}"
         self._session_factory = session_factory
         self._kind = kind
+        self._open_task = open_task
 
     def send(self, message: OutboundMessage) -> SendResult:
         if message.dispatch_id is None:
@@ -25,5 +32,5 @@ class QueueTaskChannel:
         now = datetime.fromisoformat(message.metadata["sent_at"])
         with self._session_factory.begin() as session:
             # One task per dispatch (unique dispatch_id): a second delivery of the same row adds nothing.
-            open_dispatch_task(session, dispatch_id=message.dispatch_id, kind=self._kind, now=now)
+            self._open_task(session, message.dispatch_id, self._kind, now)
         return SendResult(status="delivered", provider_ref=f"task:{message.dispatch_id}")

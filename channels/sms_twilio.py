@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import unicodedata
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -26,6 +25,7 @@ from campaigns.platform.ports import (
     SendResult,
 )
 from campaigns.platform.sms_encoding import normalise_sms_typography, sms_info
+from campaigns.platform.text import strip_accents
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +257,5 @@ def map_twilio_status(status: str) -> str:
 
 def is_stop_keyword(body: str) -> bool:
     """True when the whole inbound SMS is an opt-out keyword (STOP, ARRÊT, stop sms, « Arret. »...)."""
-    decomposed = unicodedata.normalize("NFKD", body.casefold())
-    letters = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    letters = strip_accents(body.casefold())
     return " ".join(re.sub(r"[\W_]+", " ", letters).split()) in _STOP_KEYWORDS

@@ -11,11 +11,11 @@ from campaigns.intake.csv_files import _column_name
 from campaigns.intake.fields import _stage
 from campaigns.linkage.addresses import normalise_commune, normalise_street
 from campaigns.linkage.blocking import PersonRecord, hashed_keys
-from campaigns.linkage.matching import normalise_text
 from campaigns.linkage.names import fold, name_tokens
 from campaigns.messages.requirements import fold as requirement_fold
 from campaigns.models.stages import Stage
 from campaigns.planning.print_batches import partner_slug
+from campaigns.platform.text import normalise_text
 from channels.sms_twilio import is_stop_keyword
 
 # Accents, apostrophes (typographic and straight), hyphens, ligatures (œ, æ, ﬁ), ß, compatibility forms (Ⅻ, ½)

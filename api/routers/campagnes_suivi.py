@@ -18,7 +18,7 @@ from campaigns.campaign.supervision import supervise
 from campaigns.models import CampaignChange
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import PARIS, local_date
-from campaigns.queues.referent_secrecy import hide_other_structures
+from api.referent_secrecy import hide_other_structures
 from campaigns.simulation.campaign import dry_run
 
 router = APIRouter(prefix="/api/v1/campagnes", tags=["campagnes"])

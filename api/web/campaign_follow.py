@@ -20,7 +20,7 @@ from campaigns.campaign.validation import CHANNEL_LABELS
 from campaigns.models.stages import OPEN_STAGES, Stage
 from campaigns.platform.clock import PARIS, local_date
 from campaigns.platform.errors import NotFoundError
-from campaigns.queues.referent_secrecy import hide_other_structures
+from api.referent_secrecy import hide_other_structures
 from campaigns.simulation.campaign import CHANNELS, dry_run
 from campaigns.simulation.campaign import REASON_LABELS as DRY_RUN_REASONS
 

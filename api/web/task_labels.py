@@ -8,10 +8,10 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from jinja2 import Environment
 
-from campaigns.messages.rendering import format_date_fr
 from campaigns.models import DispatchStatus, TaskKind, TaskStatus
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import PARIS
+from campaigns.platform.formats import format_date_fr
 from campaigns.queues.reservations import OUTCOME_LABELS
 
 KIND_LABELS = {

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.accounts.partners import find_partner_by_name
-from campaigns.linkage.matching import normalise_text
 from campaigns.models import Campaign, CampaignStep, ChannelKind, Partner
 from campaigns.models.stages import OPEN_STAGES, Stage
 from campaigns.planning.experiments import ExperimentSpec, StepArms, check_steps, experiment_spec, store_experiment
 from campaigns.platform.errors import ValidationError
+from campaigns.platform.text import normalise_text
 
 Condition = Literal["no_response", "has_phone", "has_mobile", "has_email", "has_address", "no_phone"]
 
@@ -265,22 +265,6 @@ def apply_active_flag(campaign: Campaign, active: bool) -> None:
     elif campaign.status == "active":
         campaign.status = "en_pause"
     campaign.active = campaign.status == "active"
-
-
-def covers_segment(campaign: Campaign, *, parc: str | None, allocataire: str | None) -> bool:
-    """An unknown value is in no segment: a campaign for the social park does not write to unknown parks."""
-    segment = campaign.segment or {}
-    if segment.get("parc") and parc not in segment["parc"]:
-        return False
-    return not (segment.get("allocataire") and (allocataire or "inconnu") not in segment["allocataire"])
-
-
-def covers_territory(campaign: Campaign, *, commune: str | None, code_postal: str | None) -> bool:
-    if not campaign.communes and not campaign.postcodes:
-        return True
-    if commune and normalise_text(commune) in campaign.communes:
-        return True
-    return bool(code_postal) and any(code_postal.startswith(p) for p in campaign.postcodes)  # type: ignore[union-attr]
 
 
 def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:

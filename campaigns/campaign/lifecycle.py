@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from campaigns.campaign.config import covers_segment, covers_territory, spec_of
+from campaigns.campaign.config import spec_of
+from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.campaign.issues import CampaignInvalidError
 from campaigns.campaign.validation import check_campaign
 from campaigns.models import (

@@ -6,12 +6,12 @@ import codecs
 import csv
 import io
 import itertools
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from campaigns.intake.fields import FIELDS, REQUIRED
+from campaigns.platform.text import strip_accents
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -74,9 +74,7 @@ class CsvContent:
 
 def _column_name(header: str) -> str:
     """ "Date de naissance" → "date_naissance", "Téléphone" → "telephone", "Code-Postal " → "code_postal"."""
-    decomposed = unicodedata.normalize("NFKD", header.strip().lower())
-    ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
-    name = "_".join(ascii_only.translate(_WORD_SEPARATORS).split())
+    name = "_".join(strip_accents(header.strip().lower()).translate(_WORD_SEPARATORS).split())
     return _ALIASES.get(name, name)
 
 

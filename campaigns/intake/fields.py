@@ -5,13 +5,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from campaigns.models.stages import Stage
+from campaigns.platform.text import ascii_fold
 
 # FIELDS, all the column names in the partners' documented order, is defined with the parsers below.
 REQUIRED: frozenset[str] = frozenset({"reference", "stade", "prenom", "commune"})
@@ -192,7 +192,7 @@ def _stage(value: object) -> Stage:
     if isinstance(value, str):
         stage = _STAGES.get(value.lower())
         if stage is None:  # Also take the French spelling of the names: "Commandement de payer", "impayé".
-            folded = unicodedata.normalize("NFKD", value.lower()).encode("ascii", "ignore").decode()
+            folded = ascii_fold(value.lower())
             stage = _STAGES.get("_".join(folded.replace("-", " ").replace("'", " ").split()))
     if stage is None:
         raise _InvalidError(f"stade inconnu « {_code(value)} » : valeurs possibles {_STAGE_CHOICES}")

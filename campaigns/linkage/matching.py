@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -14,20 +12,10 @@ from campaigns.linkage import store as linkage_store
 from campaigns.linkage.blocking import BlockingKeys, KeyKind
 from campaigns.linkage.scoring import Comparison, PersonRecord, compare
 
-_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 MAX_PROPOSALS_PER_ROW = 3
 _SAME_CONTACT = frozenset({"same", "same_mobile", "same_landline"})
 _AGREEING = frozenset({"exact", "close"})
 _AGREEING_FIRST = frozenset({"exact", "close", "partial"})
-
-
-def normalise_text(value: str | None) -> str:
-    """Upper case, accents and punctuation removed, spaces collapsed: 'Le Hénaff-d’Arc' -> 'LE HENAFF D ARC'."""
-    if not value:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", value)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_ALNUM.sub(" ", stripped.upper()).strip()
 
 
 def household_comparison(a: PersonRecord, b: PersonRecord) -> Comparison:

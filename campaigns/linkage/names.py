@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+
+from campaigns.platform.text import ascii_fold
 
 # Apostrophe and dash look-alikes first (NFKD keeps them non-ASCII), ligatures that NFKD does not decompose.
 _PRE_FOLD = str.maketrans(
@@ -37,8 +38,7 @@ def fold(value: str) -> str:
 
     Characters without a Latin decomposition are dropped: the sources hold Latin-script names only.
     """
-    decomposed = unicodedata.normalize("NFKD", value.upper().translate(_PRE_FOLD))
-    return decomposed.encode("ascii", "ignore").decode("ascii")
+    return ascii_fold(value.upper().translate(_PRE_FOLD))
 
 
 def _glue_elision(match: re.Match[str]) -> str:

@@ -6,13 +6,12 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from campaigns.platform.formats import format_date_fr, format_montant
 from campaigns.platform.resources import message_templates_dir
 
 # Channel code (as in OutboundMessage.channel) -> folder under templates/.
@@ -35,12 +34,6 @@ _LOCALE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _ASCII_WS_RE = re.compile(r"[ \t\r\n]+")
 _VARIANT_RE = re.compile(r"^(?P<locale>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)(?P<falc>\.falc)?$")
 
-_MONTHS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-NARROW_NBSP = "\u202f"
-NBSP = "\u00a0"
 
 
 class TemplateNotFoundError(LookupError):
@@ -68,30 +61,6 @@ def templates_dir() -> Path:
     if configured:
         return Path(configured)
     return message_templates_dir()
-
-
-def format_montant(value: object) -> str:
-    """Euros the French way: 1 234,56 € (narrow no-break thousands separator, no-break space before €)."""
-    if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
-        raise TypeError(f"montant attend un nombre, reçu {type(value).__name__}")
-    # str() first so a float like 0.1 is not expanded to its binary approximation.
-    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
-    units, cents = f"{abs(amount):.2f}".split(".")
-    groups: list[str] = []
-    while len(units) > 3:
-        groups.insert(0, units[-3:])
-        units = units[:-3]
-    groups.insert(0, units)
-    return f"{sign}{NARROW_NBSP.join(groups)},{cents}{NBSP}€"
-
-
-def format_date_fr(value: object) -> str:
-    """A date in words: "25 novembre 2026", "1er mars 2027"."""
-    if not isinstance(value, date):
-        raise TypeError(f"date_fr attend une date, reçu {type(value).__name__}")
-    day = "1er" if value.day == 1 else str(value.day)
-    return f"{day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 @lru_cache(maxsize=8)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 from campaigns.messages.readability import html_to_text
 from campaigns.messages.rendering import Rendered
+from campaigns.platform.text import strip_accents
 
 __all__ = ["REQUIRED_CHANNELS", "REQUIREMENTS", "Requirement", "check_rendered", "check_required_content", "fold"]
 
@@ -189,9 +189,7 @@ def fold(text: str) -> str:
     NFKD splits "é" into "e" + accent and "أ" into "ا" + hamza; dropping the combining marks leaves the bare letters.
     No-break spaces become plain spaces, and every run of whitespace (line breaks included) one space.
     """
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_TABLE))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _WHITESPACE.sub(" ", bare).strip()
+    return _WHITESPACE.sub(" ", strip_accents(text.translate(_FOLD_TABLE))).strip()
 
 
 @lru_cache(maxsize=256)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.models import Campaign, Case, ChannelKind, Dispatch, DispatchStatus, Partner
 from campaigns.platform.clock import PARIS
+from campaigns.platform.text import ascii_fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +23,7 @@ class DayLetter:
 
 
 def partner_slug(name: str) -> str:
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-") or "partenaire"
+    return re.sub(r"[^a-z0-9]+", "-", ascii_fold(name).lower()).strip("-") or "partenaire"
 
 
 def letters_of_day(session: Session, day: date) -> dict[str, list[DayLetter]]:

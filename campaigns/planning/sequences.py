@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from campaigns.campaign.config import covers_segment, covers_territory
+from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.models import (
     KEPT_ON_RESPONSE,
     Campaign,

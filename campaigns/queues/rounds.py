@@ -9,7 +9,7 @@ from itertools import groupby
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from campaigns.messages.rendering import format_date_fr
+from campaigns.platform.formats import format_date_fr
 from campaigns.platform.resources import font_dir
 from campaigns.queues.task_views import RoundStop
 

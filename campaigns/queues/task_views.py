@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaigns.linkage.matching import normalise_text
 from campaigns.models import (
     Campaign,
     Case,
@@ -27,6 +26,7 @@ from campaigns.models import (
     Worker,
 )
 from campaigns.models.stages import Stage
+from campaigns.platform.text import normalise_text
 from campaigns.queues.routing import end_of_day
 
 _SENT = (DispatchStatus.SENDING.value, DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.platform.ports import Channel
 from campaigns.platform.settings import Settings
+from campaigns.queues.routing import open_dispatch_task
 from channels.call_tasks import QueueTaskChannel
 from channels.email_smtp import SmtpEmailChannel
 from channels.outbox import OutboxChannel
@@ -44,11 +47,15 @@ def _email(settings: Settings) -> Channel:
     )
 
 
+def _open_task(session: Session, dispatch_id: int, kind: str, now: datetime) -> None:
+    open_dispatch_task(session, dispatch_id=dispatch_id, kind=kind, now=now)
+
+
 def build_channels(settings: Settings, session_factory: sessionmaker[Session]) -> dict[str, Channel]:
     return {
         "courrier": OutboxChannel(settings.resolved_outbox_dir, "courrier"),
         "sms": _sms(settings),
         "email": _email(settings),
-        "appel": QueueTaskChannel(session_factory, "appel"),
-        "visite": QueueTaskChannel(session_factory, "visite"),
+        "appel": QueueTaskChannel(session_factory, "appel", _open_task),
+        "visite": QueueTaskChannel(session_factory, "visite", _open_task),
     }

@@ -65,7 +65,7 @@ class Runtime:
     @cached_property
     def celery(self) -> Any:
         """The Celery client used to hand work to workers (production mode only)."""
-        from campaigns.workers.celery_app import make_celery
+        from campaigns.runtime.jobs import make_celery
 
         return make_celery(self.settings.broker_url)
 
@@ -150,7 +150,7 @@ class Runtime:
             # Embedded mode has no beat: the retention purge runs with the tick (idempotent, cheap when idle).
             self.purge_expired(now=moment)
             return count
-        from campaigns.workers.celery_app import QUEUE_DISPATCH
+        from campaigns.runtime.jobs import QUEUE_DISPATCH
 
         # With workers the batches are closed by the next tick after the letters were produced.
         self.close_print_batches(now=moment)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.campaign.config import covers_segment, covers_territory
+from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.messages.composing import NoChannelError, check_reachable, is_mobile
 from campaigns.models import Campaign, CampaignStep, Case, ChannelKind, Household, Partner
 from campaigns.planning.coordination import CoordinationRules

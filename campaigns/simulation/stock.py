@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.campaign.config import covers_segment, covers_territory
+from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.models import Campaign, Case, ChannelKind, Household, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.planning.coordination import CoordinationRules

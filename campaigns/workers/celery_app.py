@@ -1,39 +1,18 @@
-"""Celery application: queues, routing and the beat schedule. Celery only executes; the database decides."""
+"""The Celery application the worker and beat processes run (`celery -A campaigns.workers.celery_app`).
+
+Its queues, routes and schedule come from the runtime's factory (campaigns/runtime/jobs.py), which the API and the
+CLI use to submit work: one definition for producers and consumers.
+"""
 
 from __future__ import annotations
 
-from celery import Celery
 from celery.signals import worker_process_init
 
 from campaigns.platform.collector import tune_collector
 from campaigns.platform.settings import get_settings
+from campaigns.runtime.jobs import QUEUE_DEFAULT, QUEUE_DISPATCH, QUEUES, make_celery
 
-QUEUE_DEFAULT = "chaine.default"
-QUEUE_DISPATCH = "chaine.dispatch"
-QUEUES = (QUEUE_DEFAULT, QUEUE_DISPATCH)
-
-TICK_SECONDS = 60.0
-PURGE_SECONDS = 6 * 3600.0
-
-
-def make_celery(broker_url: str) -> Celery:
-    app = Celery("chaine", broker=broker_url or "memory://", include=["campaigns.workers.tasks"])
-    app.conf.update(
-        # A task is acknowledged after it ran, and given back if its worker dies: deliver() is idempotent.
-        task_acks_late=True,
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,
-        task_ignore_result=True,
-        task_default_queue=QUEUE_DEFAULT,
-        task_routes={"chaine.deliver": {"queue": QUEUE_DISPATCH}},
-        broker_connection_retry_on_startup=True,
-        timezone="Europe/Paris",
-        beat_schedule={"tick": {"task": "chaine.tick", "schedule": TICK_SECONDS},
-                       # Retention purge of closed households' personal data (idempotent).
-                       "purge": {"task": "chaine.purge_expired", "schedule": PURGE_SECONDS}},
-        worker_hijack_root_logger=False,
-    )
-    return app
+__all__ = ["QUEUES", "QUEUE_DEFAULT", "QUEUE_DISPATCH", "celery_app", "make_celery"]
 
 
 @worker_process_init.connect  # type: ignore[untyped-decorator]
