@@ -108,7 +108,7 @@ def _machine_cpu_seconds() -> float:
 
 
 def api_command(port: int, processes: int) -> list[str]:
-    """uvicorn as in production: several API processes on the same database (README, production mode)."""
+    """uvicorn as in production: several API processes on the same database (docs/operations.md, "Production")."""
     command = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port),
                "--log-level", "warning"]
     return command + (["--workers", str(processes)] if processes > 1 else [])

@@ -6,7 +6,7 @@ Run: .venv/bin/python bench/report.py [--contacts 1000000] [--responses 200000] 
 (CHAINE_BENCH_PG overrides the server, default postgresql+psycopg://postgres:postgres@127.0.0.1:5432; `--reuse`
 keeps the database of a previous run; `--verify` rebuilds every fact after the incremental tick and compares).
 
-Why it is fast (README, "Evaluation"). Nothing the page or the report shows reads the events: every figure, the
+Why it is fast (docs/benchmarks.md). Nothing the page or the report shows reads the events: every figure, the
 Kaplan–Meier curves, the experiments and the files still open are sums of the facts (`daily_facts`, `daily_reach`,
 `closure_facts`), read by calendar month from the roll-ups (`monthly_facts`, `monthly_reach`, `ix_monthly_*_month`)
 for the months the period covers whole, and by day (`(day, status)`, `(day, dimension)`) for the rest. The tick keeps
@@ -15,7 +15,7 @@ them up to date stay by stay: the stays touched since the previous tick (`ix_dis
 NPAI returns found by comparing the count of returned letters per day) have the rows built from their stored inputs
 (`fact_stays`) taken out and the rows of their live events put in. The first build of the facts is a one-off.
 
-Figures: README, "Evaluation" (measured on the shared 2-core development machine).
+Figures: docs/benchmarks.md, "Evaluation report" (measured on the shared 2-core development machine).
 """
 
 from __future__ import annotations

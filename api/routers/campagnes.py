@@ -39,7 +39,7 @@ def actor_of(caller: Caller) -> Actor:
     return Actor(f"clé d'API de {caller.name}", partner_id=caller.partner_id)
 
 
-CampaignBody = Annotated[dict[str, Any], Body(description="Même schéma que les fichiers YAML (README, « Campaigns »)")]
+CampaignBody = Annotated[dict[str, Any], Body(description="Même schéma que les fichiers YAML (docs/campaigns.md)")]
 
 
 def parse_spec(body: dict[str, Any]) -> CampaignSpec:

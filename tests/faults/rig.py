@@ -47,7 +47,8 @@ class Figures:
     lost: int = 0  # neither received nor ended with a reason
     ended: dict[str, int] = field(default_factory=dict)  # not sent, with the reason recorded
     misrecorded: int = 0  # received by the provider but not recorded as sent
-    # E-mail only: a copy carrying the same Message-ID as one already received (mailboxes drop it; see README).
+    # E-mail only: a copy carrying the same Message-ID as one already received (mailboxes drop it;
+    # see docs/operations.md).
     same_id_resends: int = 0
     seconds: float = 0.0
 
