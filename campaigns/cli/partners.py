@@ -7,11 +7,9 @@ from typing import Annotated
 
 import typer
 
-from campaigns.cli.protection import _fail, _runtime
+from campaigns.cli.common import fail as _fail
+from campaigns.cli.common import open_runtime as _runtime
 from campaigns.platform.errors import NotFoundError, ValidationError
-
-partners_app = typer.Typer(help="Partenaires et clés d'API.", no_args_is_help=True)
-
 
 _EXPIRY_HELP = "Dernier jour de validité de la clé (JJ/MM/AAAA ou AAAA-MM-JJ) ; sans date, jusqu'à révocation"
 
@@ -31,7 +29,6 @@ def _expiry(value: str | None, now: datetime) -> datetime | None:
     raise ValidationError(f"date d'expiration « {value} » illisible : JJ/MM/AAAA attendu (ex. 30/06/2027)")
 
 
-@partners_app.command("add")
 def partners_add(
     name: str,
     kind: Annotated[str, typer.Option("--kind", help="bailleur_social, bailleur_prive, etat, departement, caf, "
@@ -58,7 +55,6 @@ def partners_add(
     typer.echo(key)
 
 
-@partners_app.command("key")
 def partners_key(
     name: str, expire_le: Annotated[str | None, typer.Option("--expire-le", help=_EXPIRY_HELP)] = None
 ) -> None:

@@ -9,24 +9,8 @@ from typing import Annotated
 
 import typer
 
-from campaigns.runtime import migrate
-from campaigns.runtime.root import Runtime, get_runtime
-
-keys_app = typer.Typer(help="Clés de chiffrement des données personnelles.", no_args_is_help=True)
-journal_app = typer.Typer(help="Journal des accès aux données personnelles.", no_args_is_help=True)
-retention_app = typer.Typer(help="Conservation des données personnelles.", no_args_is_help=True)
-
-
-def _runtime() -> Runtime:
-    runtime = get_runtime()
-    if runtime.settings.resolved_database_url.startswith("sqlite"):
-        migrate.upgrade(runtime.engine)
-    return runtime
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"Erreur : {message}", err=True)
-    raise typer.Exit(code=1)
+from campaigns.cli.common import fail as _fail
+from campaigns.cli.common import open_runtime as _runtime
 
 
 def _day(value: str, option: str) -> date:
@@ -37,7 +21,6 @@ def _day(value: str, option: str) -> date:
         raise  # unreachable: _fail exits
 
 
-@keys_app.command("generer")
 def keys_generate() -> None:
     """Affiche une nouvelle clé aléatoire (256 bits, base64) pour CHAINE_DATA_KEYS ou CHAINE_BLIND_INDEX_KEY."""
     from campaigns.crypto.cipher import generate_key
@@ -45,7 +28,6 @@ def keys_generate() -> None:
     typer.echo(generate_key())
 
 
-@keys_app.command("rotation")
 def keys_rotate(
     lot: Annotated[int, typer.Option(help="Dossiers par transaction")] = 1_000,
 ) -> None:
@@ -65,7 +47,6 @@ def keys_rotate(
                "avec la nouvelle clé.")
 
 
-@journal_app.command("export")
 def journal_export(
     du: Annotated[str, typer.Option("--du", help="Premier jour (AAAA-MM-JJ)")],
     au: Annotated[str, typer.Option("--au", help="Dernier jour, inclus (AAAA-MM-JJ)")],
@@ -95,7 +76,6 @@ def journal_export(
     typer.echo(f"Journal écrit dans {output}")
 
 
-@retention_app.command("purger")
 def retention_purge(
     now: Annotated[str | None, typer.Option("--now", help="Instant simulé, ISO 8601 avec fuseau")] = None,
 ) -> None:

@@ -1,0 +1,170 @@
+"""`chaine importer | envoyer | simuler | rapport | campagnes | menages | modeles`: the chain's daily work."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from campaigns.cli.common import fail as _fail
+from campaigns.cli.common import open_runtime as _runtime
+from campaigns.platform.errors import NotFoundError, ValidationError
+
+
+def campaigns_load(path: Path) -> None:
+    """Charge (crée ou remplace) les campagnes d'un fichier YAML."""
+    from campaigns.campaign.config import load_campaigns_file
+
+    runtime = _runtime()
+    if not path.is_file():
+        _fail(f"fichier introuvable : {path}")
+    try:
+        with runtime.session_factory.begin() as session:
+            loaded = load_campaigns_file(session, path, now=runtime.clock())
+            names = [c.name for c in loaded]
+    except ValidationError as exc:
+        _fail(f"{path} : {exc}")
+    for name in names:
+        typer.echo(f"Campagne chargée : {name}")
+
+
+def import_command(
+    path: Path, partner: Annotated[str, typer.Option("--partner", help="Nom du partenaire émetteur")]
+) -> None:
+    """Importe un fichier CSV d'impayés au nom d'un partenaire et affiche le rapport."""
+    from campaigns.accounts.partners import get_partner_by_name
+    from campaigns.intake.jobs import create_import
+    from campaigns.intake.reports import import_report
+    from campaigns.models import ImportJob
+
+    runtime = _runtime()
+    if not path.is_file():
+        _fail(f"fichier introuvable : {path}")
+    try:
+        with runtime.session_factory.begin() as session:
+            owner = get_partner_by_name(session, partner)
+            job_id = create_import(session, partner=owner, source="csv", payload=path.read_bytes(),
+                                   now=runtime.clock()).id
+    except NotFoundError as exc:
+        _fail(str(exc))
+    runtime.submit_import(job_id, background=False)
+    with runtime.session_factory.begin() as session:
+        report = import_report(session, session.get_one(ImportJob, job_id), rejections_url=None)
+    typer.echo(f"Import n°{report['id']} : {report['statut']}, {report['lignes_traitees']} lignes, "
+               f"{report['crees']} créées, {report['mis_a_jour']} mises à jour, {report['inchanges']} inchangées, "
+               f"{report['rejetes']} rejetées.")
+    if report["erreur"]:
+        typer.echo(f"Erreur : {report['erreur']}")
+    if report["colonnes_inconnues"]:
+        typer.echo("Colonnes inconnues ignorées : " + ", ".join(report["colonnes_inconnues"]))
+    for rejection in report["rejets"]:
+        typer.echo(f"  ligne {rejection['ligne']}, champ « {rejection['champ']} » : {rejection['motif']}")
+    if report["statut"] == "failed":
+        raise typer.Exit(code=1)
+
+
+def tick_command(
+    now: Annotated[str | None, typer.Option("--now", help="Instant simulé, ISO 8601 avec fuseau")] = None,
+) -> None:
+    """Envoie les contacts arrivés à échéance (mode embarqué : dans ce processus)."""
+    runtime = _runtime()
+    moment: datetime | None = None
+    if now is not None:
+        try:
+            moment = datetime.fromisoformat(now)
+        except ValueError:
+            _fail(f"--now : date ISO 8601 attendue, reçu « {now} »")
+        if moment is not None and moment.tzinfo is None:
+            _fail("--now : précisez le fuseau (par exemple 2026-11-25T10:00:00+01:00)")
+    count = runtime.tick(now=moment)
+    typer.echo(f"{count} contact(s) traité(s).")
+
+
+def households_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Fichier CSV (sinon la sortie)")] = None,
+) -> None:
+    """Exporte le regroupement des dossiers en ménages : partenaire, référence, ménage."""
+    from campaigns.accounts.audit import record_export
+    from campaigns.linkage.exports import grouping_csv
+
+    runtime = _runtime()
+    with runtime.session_factory.begin() as session:
+        record_export(session, purpose="chaine households export", now=runtime.clock())
+    with runtime.session_factory() as session:
+        if output is None:
+            for chunk in grouping_csv(session):
+                sys.stdout.write(chunk)
+            return
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            for chunk in grouping_csv(session):
+                handle.write(chunk)
+    typer.echo(f"Export écrit dans {output}")
+
+
+def simulate_command(
+    debut: Annotated[str | None, typer.Option(help="Premier jour simulé (AAAA-MM-JJ), par défaut aujourd'hui")] = None,
+    jours: Annotated[int, typer.Option(help="Durée simulée en jours")] = 90,
+) -> None:
+    """Rejoue les campagnes actives sur les ménages actuels, sans rien envoyer : courriers par ménage et profil."""
+    from campaigns.platform.clock import PARIS
+    from campaigns.simulation.report import format_fr
+    from campaigns.simulation.stock import simulate
+
+    runtime = _runtime()
+    start = runtime.clock()
+    if debut is not None:
+        try:
+            start = datetime.combine(date.fromisoformat(debut), time(9, 0), tzinfo=PARIS)
+        except ValueError:
+            _fail(f"--debut : date AAAA-MM-JJ attendue, reçu « {debut} »")
+    if not 1 <= jours <= 730:
+        _fail("--jours : entre 1 et 730")
+    with runtime.session_factory() as session:
+        report = simulate(session, start=start, days=jours, rules=runtime.coordination_rules)
+    typer.echo(format_fr(report))
+
+
+def templates_check() -> None:
+    """Vérifie tous les modèles : règles FALC, contenu obligatoire, lisibilité (Kandel–Moles)."""
+    from campaigns.messages.falc import check_templates
+    from campaigns.messages.requirements import check_all_variants
+    from campaigns.runtime.root import utc_now
+
+    report = check_templates()
+    typer.echo(report.format_fr())
+    missing = check_all_variants(now=utc_now())
+    typer.echo("")
+    typer.echo("Contenu obligatoire : " + ("complet dans chaque variante." if not missing else "manquant"))
+    for line in missing:
+        typer.echo(f"  {line}")
+    if not report.ok or missing:
+        raise typer.Exit(code=1)
+
+
+def rapport_command(
+    debut: Annotated[str, typer.Option(help="Premier jour de la période (AAAA-MM-JJ)")],
+    fin: Annotated[str, typer.Option(help="Dernier jour de la période, inclus (AAAA-MM-JJ)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Fichier HTML produit")] = Path("rapport.html"),
+) -> None:
+    """Rapport d'évaluation autonome (HTML, graphiques inclus) : taux de réponse, délais, indicateurs."""
+    from campaigns.evaluation.period import Period, Scope
+    from campaigns.evaluation.time_to_response import evaluate_with_events
+    from campaigns.facts.daily import refresh_facts
+    from campaigns.reports.html import report_html
+    from campaigns.reports.tables import build_report
+
+    try:
+        period = Period(date.fromisoformat(debut), date.fromisoformat(fin))
+    except ValueError:
+        _fail(f"--debut et --fin : dates AAAA-MM-JJ attendues, la fin après le début (reçu « {debut} », « {fin} »)")
+        return
+    runtime = _runtime()
+    with runtime.session_factory.begin() as session:
+        refresh_facts(session, now=runtime.clock())
+    with runtime.session_factory() as session:
+        evaluation = evaluate_with_events(session, period=period, scope=Scope(), now=runtime.clock())
+    output.write_text(report_html(build_report(evaluation)), encoding="utf-8")
+    typer.echo(f"Rapport écrit dans {output} : {evaluation.overview.n} ménage(s) contacté(s) dans la période.")
