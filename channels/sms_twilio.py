@@ -49,21 +49,31 @@ _STATUSES = {
 }
 
 # Twilio's own opt-out keywords are enforced by Twilio whatever we do (later sends fail with 21610), so they are
-# mirrored here; ARRET is the French one households are told about.
+# mirrored here, with the French ones households are told about (ARRET) or write (arrêter, désinscription).
 _STOP_KEYWORDS = frozenset(
     {
         "stop",
-        "stop sms",
-        "arret",
-        "arret sms",
         "stopall",
-        "stop all",
+        "arret",
+        "arreter",
+        "desinscription",
+        "desinscrire",
+        "desabonnement",
+        "desabonner",
         "unsubscribe",
         "cancel",
         "end",
         "quit",
         "optout",
         "revoke",
+    }
+)
+# Words a household adds around the keyword ("STOP merci", "stop svp", "arrêt sms", "stop all"): with anything
+# else ("Arrêt maladie", "Stop les relances ?") the message is an ordinary reply, read by a person.
+_STOP_COURTESIES = frozenset(
+    {
+        "sms", "les", "des", "mes", "messages", "message", "texto", "textos", "all", "merci", "beaucoup", "svp", "stp",
+        "s", "il", "vous", "te", "plait", "cordialement", "please", "pls", "thanks", "thank", "you", "now", "me", "moi",
     }
 )
 
@@ -256,6 +266,8 @@ def map_twilio_status(status: str) -> str:
 
 
 def is_stop_keyword(body: str) -> bool:
-    """True when the whole inbound SMS is an opt-out keyword (STOP, ARRÊT, stop sms, « Arret. »...)."""
+    """True when the inbound SMS is an opt-out keyword, in any case, with or without accents, alone or with
+    courtesy words only (STOP, « STOP merci », « stop svp », ARRÊT, « arret sms », Arrêter, désinscription...)."""
     letters = strip_accents(body.casefold())
-    return " ".join(re.sub(r"[\W_]+", " ", letters).split()) in _STOP_KEYWORDS
+    words = re.sub(r"[\W_]+", " ", letters).split()
+    return bool(words) and words[0] in _STOP_KEYWORDS and all(w in _STOP_COURTESIES for w in words[1:])

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.auditing import ProviderAuditDep
 from api.deps import RuntimeDep
-from campaigns.planning.sms_events import apply_delivery_status, record_inbound
+from campaigns.planning.sms_events import apply_delivery_status, first_delivery, record_inbound
 from channels.sms_twilio import french_mobile_e164, is_stop_keyword, map_twilio_status, verify_twilio_signature
 
 router = APIRouter(prefix="/api/v1/twilio", tags=["twilio"])
@@ -46,9 +46,11 @@ async def status_callback(
         status = map_twilio_status(form.get("MessageStatus", ""))
     except ValueError:
         raise HTTPException(status_code=422, detail="statut Twilio inconnu") from None
+    sid = form.get("MessageSid") or form.get("SmsSid") or ""
     with runtime.session_factory.begin() as session:
-        apply_delivery_status(session, provider_ref=form.get("MessageSid", ""), status=status,
-                              error_code=form.get("ErrorCode") or None, now=runtime.clock())
+        if first_delivery(session, key=f"statut:{sid}:{status}:{form.get('ErrorCode', '')}", now=runtime.clock()):
+            apply_delivery_status(session, provider_ref=sid, status=status,
+                                  error_code=form.get("ErrorCode") or None, now=runtime.clock())
     return Response(status_code=204)
 
 
@@ -61,7 +63,10 @@ async def inbound_sms(
     phone = french_mobile_e164(form.get("From"))
     if phone is None:
         return _twiml(None)
+    sid = form.get("MessageSid") or form.get("SmsSid")
     with runtime.session_factory.begin() as session:
+        if sid and not first_delivery(session, key=f"entrant:{sid}", now=runtime.clock()):
+            return _twiml(None)  # already handled (and acknowledged) when Twilio first delivered it
         outcome = record_inbound(session, phone=phone, is_stop=is_stop_keyword(form.get("Body", "")),
                                  now=runtime.clock())
         audit.change(session, outcome.households, now=runtime.clock())

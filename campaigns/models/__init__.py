@@ -25,9 +25,10 @@ from campaigns.models.planning import (
     Response,
     SmsOptOut,
     TemplateVersion,
+    TwilioCallback,
 )
 from campaigns.models.queues import KEPT_ON_RESPONSE, TaskEscalation, TaskKind, TaskOutcome, Worker
-from campaigns.models.users import User, UserRole
+from campaigns.models.users import User, UserRole, WebSession
 
 __all__ = [
     "KEPT_ON_RESPONSE",
@@ -73,7 +74,9 @@ __all__ = [
     "TaskOutcome",
     "TaskStatus",
     "TemplateVersion",
+    "TwilioCallback",
     "User",
     "UserRole",
+    "WebSession",
     "Worker",
 ]

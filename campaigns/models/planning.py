@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from campaigns.crypto.columns import EncryptedText
 from campaigns.models.enums import DispatchStatus, TaskStatus
 from campaigns.platform.db import Base, UTCDateTime
 
@@ -154,7 +155,8 @@ class HumanTask(Base):
     status: Mapped[str] = mapped_column(String(20), default=TaskStatus.PENDING)
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The worker's free text about the household: encrypted at rest (campaigns/crypto/columns.py).
+    note: Mapped[str | None] = mapped_column(EncryptedText("note"), nullable=True)
     # Lower first: the nearest hearing date, then the most advanced stage (queue_routing.task_priority).
     priority: Mapped[int] = mapped_column(Integer, default=0)
     # Visits: announced (a letter or call said when) or not (visite inopinée); None for other kinds.
@@ -199,6 +201,18 @@ class SmsOptOut(Base):
 
     phone_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class TwilioCallback(Base):
+    """A signed Twilio request already handled, by its SID: a request Twilio delivers again is not applied twice.
+
+    `key` is "entrant:<MessageSid>" for an inbound SMS, "statut:<MessageSid>:<status>" for a delivery receipt.
+    """
+
+    __tablename__ = "twilio_callbacks"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class TemplateVersion(Base):

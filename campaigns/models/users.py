@@ -44,3 +44,16 @@ class User(Base):
     worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), unique=True, nullable=True)
 
     partner: Mapped[Partner] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser: the cookie carries `id` only; logout, a password change or idleness ends it here."""
+
+    __tablename__ = "web_sessions"
+
+    # SHA-256 of the random token held in the signed cookie: a copy of this table opens no session.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

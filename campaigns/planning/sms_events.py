@@ -16,12 +16,15 @@ from campaigns.models import (
     ChannelKind,
     Dispatch,
     DispatchStatus,
+    Household,
     Partner,
     Reason,
+    Response,
     SmsOptOut,
+    TwilioCallback,
 )
 from campaigns.planning.sequences import PENDING_DISPATCH, record_response
-from campaigns.platform.db import insert_ignoring_conflicts
+from campaigns.platform.dialect import insert_ignoring_conflicts
 
 _FINAL = (DispatchStatus.DELIVERED, DispatchStatus.PERMANENT_FAILURE, DispatchStatus.SKIPPED,
           DispatchStatus.CANCELLED)
@@ -63,6 +66,17 @@ def apply_delivery_status(
     return True
 
 
+def first_delivery(session: Session, *, key: str, now: datetime) -> bool:
+    """Records a signed Twilio request by its SID; False when it was already handled (Twilio delivers a request
+    again when our answer was late or lost): the caller then changes nothing. Concurrent copies wait on the key."""
+    inserted = session.execute(
+        insert_ignoring_conflicts(session, TwilioCallback, ["key"])
+        .values(key=key[:120], received_at=now)
+        .returning(TwilioCallback.key)
+    ).first()
+    return inserted is not None
+
+
 @dataclass(frozen=True, slots=True)
 class InboundOutcome:
     acknowledge_stop: bool
@@ -71,7 +85,8 @@ class InboundOutcome:
 
 
 def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime) -> InboundOutcome:
-    """A STOP opts the number out of every campaign (acknowledged once); any other reply is a response."""
+    """A STOP opts the number out of every campaign (acknowledged once); any other reply is a response to the last
+    SMS sent to the household before it arrived, at that SMS's stage (docs/security.md, Twilio rules)."""
     households = sorted(set(session.scalars(select(Case.household_id).where(Case.telephone_index == phone))))
     if is_stop:
         inserted = session.execute(
@@ -90,19 +105,29 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
         return InboundOutcome(acknowledge_stop=inserted is not None, responses=0, households=tuple(households))
     count = 0
     for household_id in households:
-        # The reply goes to whoever last texted the household: that partner records the response.
-        sender = session.scalar(
-            select(Partner)
-            .join(Campaign, Campaign.owner_partner_id == Partner.id)
-            .join(Dispatch, Dispatch.campaign_id == Campaign.id)
+        # The reply answers the last SMS sent to the household before it arrived; its sender records it.
+        answered = session.execute(
+            select(Dispatch.stage, Dispatch.stage_entry_id, Partner)
+            .join(Campaign, Dispatch.campaign_id == Campaign.id)
+            .join(Partner, Campaign.owner_partner_id == Partner.id)
             .where(Dispatch.household_id == household_id, Dispatch.channel == ChannelKind.SMS,
-                   Dispatch.sent_at.is_not(None))
-            .order_by(Dispatch.sent_at.desc())
+                   Dispatch.sent_at.is_not(None), Dispatch.sent_at <= now)
+            .order_by(Dispatch.sent_at.desc(), Dispatch.id.desc())
             .limit(1)
-        )
-        if sender is None:
+        ).first()
+        if answered is None:
             continue
-        record_response(session, household_id=household_id, partner=sender, channel="sms", nature="sms",
-                        responded_at=now, now=now)
+        stage, entry_id, sender = answered
+        household = session.get(Household, household_id)
+        if household is not None and household.current_entry_id == entry_id:
+            record_response(session, household_id=household_id, partner=sender, channel="sms", nature="sms",
+                            responded_at=now, now=now)
+        else:
+            # The household has moved on since that SMS: the answer is kept for its own stage and stops nothing of
+            # the stage open now.
+            session.add(Response(household_id=household_id, partner_id=sender.id, stage=stage,
+                                 stage_entry_id=entry_id, channel="sms", nature="sms", responded_at=now,
+                                 created_at=now))
+            session.flush()
         count += 1
     return InboundOutcome(acknowledge_stop=False, responses=count, households=tuple(households))
