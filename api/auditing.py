@@ -1,5 +1,6 @@
 """Audit of personal data for routes and pages: a dependency knows who calls and why (the route), so a route
-audits in one line: `audit.read(session, [household_id], now=...)` (campaigns.accounts.audit writes the row)."""
+audits in one line: `audit.read(session, [household_id], now=...)` (campaigns.accounts.audit writes the row).
+Pages get theirs from api/web/auditing.py (the signed-in person)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.deps import CallerDep, RuntimeDep
-from api.web.auth import CurrentUserDep
 from campaigns.accounts import audit
 from campaigns.accounts.audit import Actor, ActorKind, AuditAction, task_households
 from campaigns.accounts.partners import hash_key
@@ -67,16 +67,10 @@ def api_audit(
                         route_purpose(request))
 
 
-def web_audit(request: Request, user: CurrentUserDep) -> RequestAudit:
-    """For pages: the signed-in person and their partner."""
-    return RequestAudit(Actor(ActorKind.USER, partner_id=user.partner_id, user_id=user.id), route_purpose(request))
-
-
 def provider_audit(request: Request) -> RequestAudit:
     """For a provider's signed callback (inbound SMS): no partner, the provider acting for the household."""
     return RequestAudit(Actor(ActorKind.PROVIDER), route_purpose(request))
 
 
 ApiAuditDep = Annotated[RequestAudit, Depends(api_audit)]
-WebAuditDep = Annotated[RequestAudit, Depends(web_audit)]
 ProviderAuditDep = Annotated[RequestAudit, Depends(provider_audit)]

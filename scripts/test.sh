@@ -8,6 +8,10 @@ echo "== ruff"
 ruff check .
 echo "== mypy"
 mypy campaigns channels api
+echo "== import rules (import-linter contracts in pyproject.toml)"
+lint-imports --no-cache
+echo "== wheel"
+bash scripts/wheel_check.sh
 echo "== pytest"
 if [ "$#" -gt 0 ]; then
   exec pytest "$@"

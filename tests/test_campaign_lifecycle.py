@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from campaigns.campaign.config import load_campaigns_file
+from campaigns.campaign.loading import load_campaigns_file
 from campaigns.models import CampaignChange, Dispatch, HumanTask
 from campaigns.platform.clock import next_window
 from campaigns.runtime.root import Runtime

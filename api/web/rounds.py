@@ -9,8 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from api.auditing import web_audit
 from api.deps import RuntimeDep
+from api.web.auditing import web_audit
 from api.web.templating import render
 from api.web.worker_access import SignedInWorker, WorkerDep
 from campaigns.accounts.staff import get_worker

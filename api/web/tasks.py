@@ -10,8 +10,8 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from api.auditing import WebAuditDep
 from api.deps import RuntimeDep
+from api.web.auditing import WebAuditDep
 from api.web.task_labels import KIND_LABELS, deadline_fr, outcome_label
 from api.web.templating import render
 from api.web.worker_access import SignedInWorker, WorkerDep, clause, flash, not_found_page, pop_flash, sentence

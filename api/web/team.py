@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.auditing import web_audit
 from api.deps import RuntimeDep
+from api.web.auditing import web_audit
 from api.web.task_labels import deadline_fr, kind_label
 from api.web.templating import render
 from api.web.worker_access import SignedInWorker, SupervisorDep, clause, flash, pop_flash, sentence

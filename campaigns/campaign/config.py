@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -181,25 +180,6 @@ def parse_campaigns_yaml(text: str) -> list[CampaignSpec]:
         except PydanticValidationError as exc:
             raise ValidationError(_french_errors(exc, f"campagne n°{index}, ")) from None
     return specs
-
-
-def load_campaigns_file(session: Session, path: Path, *, now: datetime) -> list[Campaign]:
-    """Creates or replaces the file's campaigns by name, checked and logged like an edit in the pages."""
-    # campaign_edits builds on this module: imported here, when a file is loaded.
-    from campaigns.campaign.edits import save_campaign
-    from campaigns.campaign.issues import CampaignInvalidError
-    from campaigns.campaign.lifecycle import Actor
-
-    saved = []
-    for spec in parse_campaigns_yaml(path.read_text("utf-8")):
-        existing = session.scalar(select(Campaign).where(Campaign.name == spec.name))
-        try:
-            result = save_campaign(session, spec, campaign=existing, actor=Actor(f"fichier {path.name}"), now=now,
-                                   action="chargee")
-        except CampaignInvalidError as exc:
-            raise ValidationError(f"campagne « {spec.name} » : {exc}") from None
-        saved.append(result.campaign)
-    return saved
 
 
 def upsert_campaign(

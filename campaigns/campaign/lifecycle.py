@@ -16,7 +16,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaigns.campaign.config import spec_of
-from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.campaign.issues import CampaignInvalidError
 from campaigns.campaign.validation import check_campaign
 from campaigns.models import (
@@ -34,10 +33,11 @@ from campaigns.models import (
     TaskStatus,
 )
 from campaigns.models.stages import Stage
+from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
 from campaigns.planning.sequences import PENDING_DISPATCH, PENDING_TASK, plan_enrollment, step_due_times
-from campaigns.platform.db import bulk_insert, insert_returning_ids
+from campaigns.platform.dialect import bulk_insert, insert_returning_ids
 from campaigns.platform.errors import ValidationError
 
 ACTION_LABELS = {

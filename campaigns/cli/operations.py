@@ -16,7 +16,7 @@ from campaigns.platform.errors import NotFoundError, ValidationError
 
 def campaigns_load(path: Path) -> None:
     """Charge (crée ou remplace) les campagnes d'un fichier YAML."""
-    from campaigns.campaign.config import load_campaigns_file
+    from campaigns.campaign.loading import load_campaigns_file
 
     runtime = _runtime()
     if not path.is_file():

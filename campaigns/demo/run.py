@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from campaigns.accounts.partners import add_partner, issue_key
-from campaigns.campaign.config import load_campaigns_file
+from campaigns.campaign.loading import load_campaigns_file
 from campaigns.demo.data import CONTACTS, DDETS, PARTNERS, DemoHousehold, generate_households
 from campaigns.intake.jobs import push_items
 from campaigns.models import Case, Dispatch, Partner
@@ -31,10 +31,12 @@ START = datetime(2026, 3, 2, 8, 0, tzinfo=PARIS)  # a Monday
 _ANSWER = {
     ("courrier", "social"): 0.40, ("courrier", "prive"): 0.15,
     ("sms", "social"): 0.15, ("sms", "prive"): 0.10,
+    ("email", "social"): 0.10, ("email", "prive"): 0.08,
     ("appel", "social"): 0.45, ("appel", "prive"): 0.40,
     ("visite", "social"): 0.35, ("visite", "prive"): 0.30,
 }
-_NATURE = {"courrier": "appel_entrant", "sms": "sms", "appel": "appel_sortant_joint", "visite": "visite"}
+_NATURE = {"courrier": "appel_entrant", "sms": "sms", "email": "email", "appel": "appel_sortant_joint",
+           "visite": "visite"}
 
 
 class _Simulation:
@@ -86,7 +88,7 @@ class _Simulation:
             self.seen.add(dispatch_id)
             parc = parcs.get(refs[household_id].removeprefix("EXPLOC-"), "social")
             if sent_at and self.rng.random() < _ANSWER[(channel, parc)]:
-                delay = timedelta(days=self.rng.uniform(0.5, 6) if channel in ("courrier", "sms") else 0.1)
+                delay = timedelta(days=self.rng.uniform(0.5, 6) if channel in ("courrier", "sms", "email") else 0.1)
                 self.answers.append((sent_at + delay, household_id, channel))
 
     def apply_answers(self) -> None:

@@ -16,7 +16,7 @@ from campaigns.models.stages import Stage
 from campaigns.platform.statistics import Rate, rate
 
 if TYPE_CHECKING:
-    from campaigns.evaluation.period import Labels
+    from campaigns.evaluation.labels import Labels
     from campaigns.evaluation.sums import FactSums
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from campaigns.evaluation.experiment_results import ArmResult, ExperimentResult
 from campaigns.platform.statistics import ALPHA
-from campaigns.reports.tables import HIDDEN, RATE_COLUMNS, Cell, Column, Table, rate_cells
+from campaigns.reports.cells import HIDDEN, RATE_COLUMNS, Cell, Column, Table, rate_cells
 
 COLUMNS = (
     Column("experience", "expérience"), Column("campagne", "campagne"), Column("bras", "bras"),

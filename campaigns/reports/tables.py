@@ -19,10 +19,9 @@ from campaigns.evaluation.period import DIMENSIONS, Evaluation, RateRow
 from campaigns.evaluation.sections import Indicator
 from campaigns.platform.clock import PARIS
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Rate, suppress_small
+from campaigns.reports.cells import HIDDEN, RATE_COLUMNS, SECRET, Cell, Column, Table, rate_cells
+from campaigns.reports.experiments import experiments_table
 
-Cell = str | int | float | None
-HIDDEN = f"< {SMALL_CELL_THRESHOLD}"
-SECRET = "secret"  # noqa: S105 - the French for a cell hidden by secondary suppression
 CURVE_DAYS = 30
 METHOD = (
     "Unité : le ménage à un stade de la procédure (un ménage contacté à deux stades compte deux fois). Un ménage "
@@ -34,22 +33,6 @@ METHOD = (
     "retrouver une petite valeur. Les contacts des 14 derniers jours peuvent encore recevoir une réponse. Délais de "
     "réponse (Kaplan–Meier) suivis 90 jours après le premier contact par le canal, censurés à la fin de la période."
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    key: str
-    label: str
-    kind: str = "text"  # text, count, rate, number, euro, p
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    key: str
-    title: str
-    columns: tuple[Column, ...]
-    rows: list[list[Cell]]
-    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,18 +55,6 @@ class Report:
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
-
-
-RATE_COLUMNS = (Column("menages", "ménages", "count"), Column("repondants", "ont répondu", "count"),
-                Column("taux", "taux de réponse", "rate"), Column("ic_bas", "IC 95 % bas", "rate"),
-                Column("ic_haut", "IC 95 % haut", "rate"))
-
-
-def rate_cells(value: Rate) -> list[Cell]:
-    shown = value.n >= SMALL_CELL_THRESHOLD and not 0 < value.successes < SMALL_CELL_THRESHOLD
-    if not shown:
-        return [suppress_small(value.n), suppress_small(value.successes), HIDDEN, None, None]
-    return [value.n, value.successes, value.value, value.low, value.high]
 
 
 def protect(counts: Sequence[int], threshold: int = SMALL_CELL_THRESHOLD) -> list[Cell]:
@@ -233,8 +204,6 @@ def build_report(evaluation: Evaluation) -> Report:
               [[i.label, *_indicator_cells(i)] for i in s.indicators]),
     ]
     if evaluation.experiments is not None:
-        from campaigns.reports.experiments import experiments_table
-
         tables.append(experiments_table(evaluation.experiments))
     if evaluation.scope.bailleur_reader:
         tables = [t for t in tables if t.key not in HIDDEN_FROM_BAILLEURS]
