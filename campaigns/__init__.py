@@ -1,1 +1,2 @@
-"""chaîne core: households, procedure stages, campaigns, sequences and dispatching."""
+"""chaîne's core, one package per domain concept (docs/architecture.md has the map and the import rules, which are
+import-linter contracts in pyproject.toml)."""

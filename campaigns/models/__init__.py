@@ -1,4 +1,7 @@
-"""ORM tables, one module per area; import from here."""
+"""The ORM tables (one module per area; import them from here), the stored enumerations and the procedure stages.
+
+May import: campaigns.crypto (encrypted column types), campaigns.platform.
+"""
 
 from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign_changes import CampaignChange, CampaignStatus

@@ -1,1 +1,5 @@
-"""workers"""
+"""The Celery application and its thin tasks (`chaine.tick`, `chaine.deliver`, ...): each calls the runtime.
+Celery only executes; the database decides.
+
+May import: campaigns.runtime, campaigns.platform.
+"""
