@@ -58,7 +58,7 @@ from campaigns.models import (  # noqa: E402
     TemplateVersion,
 )
 from campaigns.planning.experiments import draw_arm  # noqa: E402
-from campaigns.platform.db import bulk_insert  # noqa: E402
+from campaigns.platform.dialect import bulk_insert  # noqa: E402
 from campaigns.platform.settings import Settings  # noqa: E402
 from campaigns.reports.files import report_csv, report_xlsx  # noqa: E402
 from campaigns.reports.html import report_html  # noqa: E402

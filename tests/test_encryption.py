@@ -22,7 +22,8 @@ from campaigns.crypto.keys import KEYS_FILE, load_keyring
 from campaigns.crypto.rotation import rotate
 from campaigns.models import Case, SmsOptOut
 from campaigns.planning.sms_events import is_opted_out, record_inbound
-from campaigns.platform.db import bulk_update, make_engine
+from campaigns.platform.db import make_engine
+from campaigns.platform.dialect import bulk_update
 from campaigns.platform.settings import Settings
 from campaigns.runtime import migrate
 from campaigns.runtime.root import Runtime

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from campaigns.models import ApiKey, AuditEvent, Case, HouseholdMerge, HumanTask, LinkReview, Partner
 from campaigns.platform.cells import neutralise_cell
 from campaigns.platform.clock import PARIS
-from campaigns.platform.db import any_of
+from campaigns.platform.dialect import any_of
 
 
 class AuditAction(StrEnum):

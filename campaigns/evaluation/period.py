@@ -33,7 +33,6 @@ from campaigns.evaluation.sums import (
     Scope,
     load_fact_sums,
     reader_scope,
-    without_jit,
 )
 from campaigns.facts.attribution import NOT_RECORDED
 from campaigns.models import (
@@ -42,6 +41,7 @@ from campaigns.models import (
     TemplateVersion,
 )
 from campaigns.models.stages import Stage
+from campaigns.platform.dialect import without_jit
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Comparison, KaplanMeier, Rate, compare_many, rate
 
 __all__ = ["CHANNEL_LABELS", "DIMENSIONS", "PARC_LABELS", "ComparisonRow", "CubeSum", "Curve", "Evaluation",

@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_, select, text
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.facts.stays import day_start
 from campaigns.models import ClosureFact, DailyFact, DailyReach, MonthlyFact, MonthlyReach, PartnerKind
-from campaigns.platform.db import is_postgres, table_of
+from campaigns.platform.db import table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +127,6 @@ def scope_conditions(scope: Scope, *tables: Any) -> list[list[Any]]:
                 conditions.append(table.c[column] == value)
         where.append(conditions)
     return where
-
-
-def without_jit(session: Session) -> None:
-    """PostgreSQL compiles plans above a cost threshold to machine code (JIT): for these aggregates over a few
-    hundred thousand rows at most, compiling (0.3 to 0.7 s) costs more than it saves. Off for this transaction."""
-    if is_postgres(session):
-        session.execute(text("SET LOCAL jit = off"))
 
 
 def load_fact_sums(session: Session, period: Period, scope: Scope) -> FactSums:

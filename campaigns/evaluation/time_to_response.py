@@ -10,11 +10,12 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.evaluation.period import CHANNEL_LABELS, Curve, Evaluation, evaluate
-from campaigns.evaluation.sums import Period, Scope, month_spans, next_month, scope_conditions, without_jit
+from campaigns.evaluation.sums import Period, Scope, month_spans, next_month, scope_conditions
 from campaigns.facts.daily import DELAY_HORIZON_DAYS
 from campaigns.facts.stays import day_of
 from campaigns.models import Case, DailyReach, Dispatch, MonthlyReach
 from campaigns.platform.db import table_of
+from campaigns.platform.dialect import without_jit
 from campaigns.platform.statistics import KaplanMeier
 
 

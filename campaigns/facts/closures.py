@@ -15,7 +15,7 @@ from campaigns.facts.attribution import NOT_RECORDED
 from campaigns.facts.stays import day_of, household_profiles, in_days
 from campaigns.models import Case, ClosureFact, Dispatch, DispatchStatus, Response, StageEntry
 from campaigns.models.stages import Stage
-from campaigns.platform.db import any_of, bulk_insert
+from campaigns.platform.dialect import any_of, bulk_insert
 
 
 def normalise_motif(motif: str | None) -> str:

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from campaigns.facts.build import DELAY_HORIZON_DAYS, FactRows, accumulate, build_facts, credited
@@ -76,7 +76,7 @@ from campaigns.models import (
     StageEntry,
 )
 from campaigns.models.stages import Stage
-from campaigns.platform.db import any_of, bulk_insert, is_postgres
+from campaigns.platform.dialect import advisory_lock, any_of, bulk_insert, count_by_paris_day
 
 __all__ = ["DELAY_HORIZON_DAYS", "FactRows", "RefreshOutcome", "accumulate", "build_facts", "credited",
            "refresh_facts"]
@@ -98,13 +98,8 @@ class RefreshOutcome:
 
 
 def _paris_days(session: Session, column: Any, *conditions: Any) -> Counter[date]:
-    """How many rows fall on each Paris day (grouped in the database on PostgreSQL)."""
-    if is_postgres(session):
-        local_day = func.date(func.timezone("Europe/Paris", column))
-        rows = session.execute(select(local_day, func.count()).where(column.is_not(None), *conditions)
-                               .group_by(local_day))
-        return Counter({day: int(n) for day, n in rows})
-    return Counter(day_of(at) for at in session.scalars(select(column).where(column.is_not(None), *conditions)))
+    """How many rows fall on each Paris day."""
+    return count_by_paris_day(session, column, *conditions)
 
 
 def _returned_mismatch(session: Session, oldest: date) -> set[int]:
@@ -183,8 +178,7 @@ def rebuild_days(session: Session, days: Sequence[date]) -> None:
 
 def refresh_facts(session: Session, *, now: datetime, full: bool = False) -> RefreshOutcome:
     """Brings the facts up to date with the events; the first call (or `full`) rebuilds every day."""
-    if is_postgres(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+    advisory_lock(session, _LOCK_KEY)
     state = session.get(FactsRefresh, REFRESH_NAME)
     touched: list[int] = []
     if state is None or full:

@@ -30,7 +30,7 @@ from campaigns.models import (
 )
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import PARIS
-from campaigns.platform.db import any_of
+from campaigns.platform.dialect import any_of
 
 CONTACT_STATUSES = (DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)
 BAILLEUR_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from campaigns.facts.stays import Stay, StayContact, day_of
 from campaigns.models import DailyFact, DailyReach, FactStay, MonthlyFact, MonthlyReach
-from campaigns.platform.db import Base, any_of, bulk_insert, bulk_update, table_of
+from campaigns.platform.db import Base, table_of
+from campaigns.platform.dialect import any_of, bulk_insert, bulk_update
 
 # key → [count, responded]: contacts (cube) or household stays (reach).
 Sums = dict[tuple[Any, ...], list[int]]

@@ -15,7 +15,7 @@ from campaigns.intake.fields import SignalementRow
 from campaigns.linkage import store as linkage_store
 from campaigns.linkage.matching import late_reviews
 from campaigns.models import Partner
-from campaigns.platform.db import is_postgres
+from campaigns.platform.dialect import concurrent_writers
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def ingest(
     """
     if not rows:
         return IngestCounts()
-    if not is_postgres(session):  # SQLite has a single writer: nobody can commit in between
+    if not concurrent_writers(session):  # nobody can commit in between
         return settle(session, link_and_plan(session, partner, rows, now=now, import_id=import_id, lock_first=True),
                       now=now)
     for _attempt in range(OPTIMISTIC_ATTEMPTS):

@@ -20,7 +20,7 @@ from campaigns.linkage.scoring import PersonRecord
 from campaigns.models import Case, CaseChange, Household, Partner
 from campaigns.planning.sequences import apply_household_stages
 from campaigns.platform.clock import local_date
-from campaigns.platform.db import any_of, insert_returning_ids
+from campaigns.platform.dialect import any_of, insert_returning_ids
 
 # Columns of Case filled from a pushed row, in SignalementRow order (stade is stored as `stage`).
 _ROW_FIELDS = tuple(f.name for f in fields(SignalementRow) if f.name != "row_number")

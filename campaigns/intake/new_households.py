@@ -12,7 +12,7 @@ from campaigns.intake.fields import SignalementRow
 from campaigns.models import Household, StageEntry
 from campaigns.models.stages import Stage, household_stage
 from campaigns.planning.sequences import Place, enroll, reported_households
-from campaigns.platform.db import allocate_ids, bulk_insert, bulk_update, insert_returning_ids, is_postgres, table_of
+from campaigns.platform.dialect import bulk_insert, bulk_update, insert_returning_ids, reserve_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +40,13 @@ def first_stages(rows: Sequence[tuple[SignalementRow, int]], count: int, *, toda
 def insert_households(session: Session, households: Sequence[NewHousehold], *, now: datetime) -> list[tuple[int, int]]:
     """Inserts the households in their stage and their stage entries: (household id, stage entry id) of each.
 
-    On PostgreSQL both ids are drawn first, so each household row is written once (no update after its entry).
+    Where ids can be drawn first (PostgreSQL), each household row is written once (no update after its entry).
     """
     if not households:
         return []
-    if is_postgres(session):
-        household_ids = allocate_ids(session, table_of(Household), len(households))
-        entry_ids = allocate_ids(session, table_of(StageEntry), len(households))
+    household_ids = reserve_ids(session, Household, len(households))
+    entry_ids = reserve_ids(session, StageEntry, len(households))
+    if household_ids is not None and entry_ids is not None:
         bulk_insert(session, Household, [
             {"id": h, "stage": new.stage.value, "current_entry_id": e, "created_at": now, "updated_at": now}
             for h, e, new in zip(household_ids, entry_ids, households, strict=True)])

@@ -24,7 +24,8 @@ from campaigns.models import (
     TaskStatus,
 )
 from campaigns.planning.sequences import PENDING_DISPATCH, PENDING_TASK, apply_household_stages
-from campaigns.platform.db import Base, any_of
+from campaigns.platform.db import Base
+from campaigns.platform.dialect import any_of
 from campaigns.platform.errors import NotFoundError
 
 # Every table whose rows belong to a household, by the key used in HouseholdMerge.moved.

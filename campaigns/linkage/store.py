@@ -8,13 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from campaigns.linkage.blocking import RECORD_FIELDS, BlockingKeys, KeyKind, hashed_keys
 from campaigns.linkage.scoring import PersonRecord
 from campaigns.models import BlockKey, Case, LinkReview
-from campaigns.platform.db import any_of, bulk_insert, is_postgres
+from campaigns.platform.dialect import advisory_locks, any_of, bulk_insert, bulk_insert_integers, capped_members
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +33,7 @@ CLOSED_TO_PROPOSALS = ("pending", "rejected", "undone")
 def lock_blocks(session: Session, key_hashes: Iterable[int]) -> None:
     """Serialises pushes that share a block until commit, so that two partners pushing the same household at
     the same moment see each other's rows (PostgreSQL; SQLite has a single writer). Sorted: no deadlock."""
-    if not is_postgres(session):
-        return
-    buckets = sorted({key % LOCK_BUCKETS for key in key_hashes})
-    if buckets:
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:namespace, b) "
-                 "FROM (SELECT unnest(CAST(:buckets AS integer[])) AS b ORDER BY b) AS sorted_buckets"),
-            {"namespace": _LOCK_NAMESPACE, "buckets": buckets},
-        ).all()
+    advisory_locks(session, _LOCK_NAMESPACE, {key % LOCK_BUCKETS for key in key_hashes})
 
 
 @dataclass(slots=True)
@@ -52,58 +44,14 @@ class Candidates:
     hot_keys: int = 0  # keys skipped because their block exceeds BLOCK_CAP
 
 
-# Every stored key alone makes a candidate (`linkage_blocking.stored_keys`): one LATERAL look-up per distinct
-# key, each block read up to BLOCK_CAP + 1 entries, so a huge block costs no more than a full one.
-_CANDIDATES_SQL = text("""
-WITH probe AS (
-    SELECT * FROM unnest(CAST(:rows AS integer[]), CAST(:keys AS integer[])) AS p(row_idx, key_hash)
-), blocks AS (
-    SELECT d.key_hash, m.case_id, count(*) OVER (PARTITION BY d.key_hash) AS size
-    FROM (SELECT DISTINCT key_hash FROM probe) AS d
-    CROSS JOIN LATERAL (
-        SELECT b.case_id FROM block_keys AS b WHERE b.key_hash = d.key_hash LIMIT :probe_limit
-    ) AS m
-)
-SELECT DISTINCT p.row_idx, b.case_id FROM probe AS p JOIN blocks AS b ON b.key_hash = p.key_hash
-WHERE b.size <= :cap
-UNION ALL
-SELECT -1, count(DISTINCT key_hash) FROM blocks WHERE size > :cap
-""")
-
-
 def find_candidates(session: Session, keys: Sequence[BlockingKeys]) -> Candidates:
-    """One query for the whole batch."""
+    """One query for the whole batch: each probed block read up to BLOCK_CAP + 1 entries, so a huge block costs
+    no more than a full one."""
     found = Candidates()
     if not keys:
         return found
-    if not is_postgres(session):
-        return _find_candidates_sqlite(session, keys, found)
-    probes = [(index, key) for index, row_keys in enumerate(keys) for key, kind in row_keys.items()
-              if kind == KeyKind.PROBE]
-    # Array literals built here: psycopg would dump ~30,000 list items one by one in Python.
-    rows = ",".join(str(index) for index, _key in probes)
-    hashes = ",".join(str(key) for _index, key in probes)
-    result = session.execute(_CANDIDATES_SQL, {"rows": f"{{{rows}}}", "keys": f"{{{hashes}}}", "cap": BLOCK_CAP,
-                                               "probe_limit": BLOCK_CAP + 1})
-    for index, case_id in result:
-        if index < 0:
-            found.hot_keys = case_id
-        else:
-            found.pairs.setdefault(index, set()).add(case_id)
-    _log_hot(found.hot_keys)
-    return found
-
-
-def _find_candidates_sqlite(session: Session, keys: Sequence[BlockingKeys], found: Candidates) -> Candidates:
-    # Embedded bases are small: blocks are read whole, the cap applied here.
-    wanted = list({key for row_keys in keys for key in row_keys})
-    members: dict[int, list[int]] = {}
-    for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
-        chunk = wanted[start:start + 500]
-        for key, case_id in session.execute(
-            select(BlockKey.key_hash, BlockKey.case_id).where(BlockKey.key_hash.in_(chunk))
-        ):
-            members.setdefault(key, []).append(case_id)
+    probed = {key for row_keys in keys for key, kind in row_keys.items() if kind == KeyKind.PROBE}
+    members = capped_members(session, BlockKey.key_hash, BlockKey.case_id, probed, BLOCK_CAP + 1)
     hot = {key for key, cases in members.items() if len(cases) > BLOCK_CAP}
     for index, row_keys in enumerate(keys):
         if cases := shared_keys(row_keys, members, hot):
@@ -141,16 +89,9 @@ def load_records(session: Session, case_ids: Collection[int]) -> dict[int, tuple
 
 
 def store_keys(session: Session, keys_by_case: Iterable[tuple[int, Iterable[int]]]) -> None:
-    if not is_postgres(session):
-        bulk_insert(session, BlockKey, [{"key_hash": key, "case_id": case_id}
-                                        for case_id, keys in keys_by_case for key in keys])
-        return
-    # Seven or more keys per case: COPY of pre-formatted text costs a tenth of `bulk_insert`'s row-by-row
-    # COPY on this two-integer table (~50 µs a pushed row otherwise).
-    data = "".join(f"{key}\t{case_id}\n" for case_id, keys in keys_by_case for key in keys)
-    raw = session.connection().connection.driver_connection
-    with raw.cursor() as cursor, cursor.copy("COPY block_keys (key_hash, case_id) FROM STDIN") as copy:  # type: ignore[union-attr]
-        copy.write(data)
+    # Seven or more keys per case: plain integers, the cheapest bulk insert (~50 µs a pushed row otherwise).
+    bulk_insert_integers(session, BlockKey, ("key_hash", "case_id"),
+                         ((key, case_id) for case_id, keys in keys_by_case for key in keys))
 
 
 def rebuild_keys(session: Session, *, batch: int = 5_000) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.messages.rendering import Rendered
 from campaigns.models import TemplateVersion
-from campaigns.platform.db import insert_ignoring_conflicts
+from campaigns.platform.dialect import insert_ignoring_conflicts
 
 
 def content_hash(sources: dict[str, str]) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.models import Campaign, ChannelKind, Dispatch, Experiment, ExperimentAssignment
-from campaigns.platform.db import any_of, bulk_insert_ignoring_conflicts
+from campaigns.platform.dialect import any_of, bulk_insert_ignoring_conflicts
 from campaigns.platform.errors import ValidationError
 
 TEMPLATE_NAME = re.compile(r"[a-z0-9_]+(\{stade\}[a-z0-9_]*)?")

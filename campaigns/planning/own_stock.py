@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.models import Campaign, Case, Partner, PartnerKind
-from campaigns.platform.db import any_of
+from campaigns.platform.dialect import any_of
 
 BAILLEUR_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
 

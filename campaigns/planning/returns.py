@@ -19,7 +19,7 @@ from campaigns.models import (
     TaskStatus,
 )
 from campaigns.models.stages import Stage
-from campaigns.platform.db import insert_ignoring_conflicts
+from campaigns.platform.dialect import insert_ignoring_conflicts
 from campaigns.platform.errors import NotFoundError, ValidationError
 
 

@@ -10,7 +10,6 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.models import (
     KEPT_ON_RESPONSE,
     Campaign,
@@ -27,10 +26,11 @@ from campaigns.models import (
     TaskStatus,
 )
 from campaigns.models.stages import ReportedStage, Stage, household_stage
+from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
 from campaigns.platform.clock import next_window
-from campaigns.platform.db import any_of, bulk_insert, bulk_update, insert_returning_ids, is_postgres
+from campaigns.platform.dialect import any_of, bulk_insert, bulk_update, insert_returning_ids, lock_rows
 from campaigns.platform.errors import NotFoundError
 
 PENDING_DISPATCH = (DispatchStatus.PLANNED, DispatchStatus.QUEUED)
@@ -60,9 +60,7 @@ def lock_households(session: Session, household_ids: Collection[int]) -> None:
     FOR NO KEY UPDATE, as an UPDATE takes: rows that only reference a household (a case, a review) still go in
     meanwhile, so a push holding the blocks' locks never waits here for one that waits for those locks.
     """
-    if household_ids and is_postgres(session):
-        session.execute(select(Household.id).where(any_of(session, Household.id, sorted(household_ids)))
-                        .order_by(Household.id).with_for_update(key_share=True)).all()
+    lock_rows(session, Household.id, household_ids)
 
 
 def reported_households(

@@ -25,7 +25,7 @@ from campaigns.models import (
     StageEntry,
 )
 from campaigns.models.stages import Stage
-from campaigns.platform.db import any_of
+from campaigns.platform.dialect import any_of
 
 PURPOSE = "conservation : purge des dossiers clos"
 BATCH = 1_000

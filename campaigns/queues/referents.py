@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from campaigns.models import Case, Household, Partner, PartnerKind, StageEntry
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import local_date
-from campaigns.platform.db import any_of
+from campaigns.platform.dialect import any_of
 from campaigns.platform.errors import NotFoundError, ValidationError
 from campaigns.platform.text import normalise_text
 from campaigns.queues.rules import (

@@ -24,7 +24,7 @@ from campaigns.models import (
 from campaigns.models.stages import Stage
 from campaigns.planning.dsf_chain import dsf_deadlines
 from campaigns.platform.clock import PARIS, add_working_days, local_date
-from campaigns.platform.db import insert_ignoring_conflicts
+from campaigns.platform.dialect import insert_ignoring_conflicts
 
 # Working days a worker has before a task is escalated to the supervisors (a call is quick, a visit is planned).
 SLA_WORKING_DAYS: dict[str, int] = {TaskKind.APPEL: 2, TaskKind.VISITE: 10, TaskKind.RECHERCHE: 10}
