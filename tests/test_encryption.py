@@ -51,7 +51,8 @@ def _raw(session: Session) -> dict[str, object]:
 
 def _with_keys(runtime: Runtime, *data_keys: str, blind: str | None = None) -> Runtime:
     settings = runtime.settings.model_copy(update={
-        "data_keys": ",".join(data_keys), "blind_index_key": blind or runtime.settings.blind_index_key})
+        "data_keys": ",".join(data_keys),
+        "blind_index_key": blind or runtime.settings.blind_index_key.get_secret_value()})
     return Runtime(settings, clock=runtime.clock)
 
 
@@ -138,7 +139,7 @@ def test_rotation_re_encrypts_under_the_new_key_and_an_old_key_alone_fails_clear
 def test_a_wrong_blind_index_key_finds_nobody_until_rotation(runtime: Runtime, client: TestClient) -> None:
     _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
     _push(client, headers, _ROW)
-    moved = _with_keys(runtime, runtime.settings.data_keys, blind=generate_key())
+    moved = _with_keys(runtime, runtime.settings.data_keys.get_secret_value(), blind=generate_key())
     with moved.session_factory() as session:
         assert session.scalars(select(Case.id).where(Case.telephone_index == "+33612345678")).all() == []
     rotate(moved.session_factory)  # recomputes the indexes with the blind index key in force
@@ -152,7 +153,7 @@ def test_opt_outs_follow_a_new_blind_index_key(runtime: Runtime, client: TestCli
     _push(client, headers, _ROW)
     with runtime.session_factory.begin() as session:
         record_inbound(session, phone="+33612345678", is_stop=True, now=datetime(2026, 11, 25, 10, tzinfo=UTC))
-    moved = _with_keys(runtime, runtime.settings.data_keys, blind=generate_key())
+    moved = _with_keys(runtime, runtime.settings.data_keys.get_secret_value(), blind=generate_key())
     with moved.session_factory() as session:
         assert not is_opted_out(session, "+33612345678")  # the old HMAC, until the rotation
     rotate(moved.session_factory)

@@ -24,7 +24,7 @@ async def _signed_form(request: Request, runtime: RuntimeDep, signature: str | N
     url = runtime.settings.public_base_url.rstrip("/") + request.url.path
     if request.url.query:
         url += "?" + request.url.query
-    token = runtime.settings.twilio_auth_token
+    token = runtime.settings.twilio_auth_token.get_secret_value()
     if not token or not signature or not verify_twilio_signature(token, url, form, signature):
         raise HTTPException(status_code=403, detail="signature Twilio absente ou invalide")
     return form

@@ -25,13 +25,14 @@ def secure_cookies(settings: Settings) -> bool:
 
 def load_secret_key(settings: Settings) -> str:
     """CHAINE_SECRET_KEY, else a key generated once and kept in <data_dir>/secret_key (readable by the owner only)."""
-    if settings.secret_key:
-        if len(settings.secret_key) < MIN_SECRET_LENGTH:
+    configured = settings.secret_key.get_secret_value()
+    if configured:
+        if len(configured) < MIN_SECRET_LENGTH:
             raise RuntimeError(
                 f"CHAINE_SECRET_KEY est trop courte : {MIN_SECRET_LENGTH} caractères au moins "
                 "(par exemple : python -c 'import secrets; print(secrets.token_urlsafe(48))')."
             )
-        return settings.secret_key
+        return configured
     path = settings.data_dir / SECRET_FILE
     if not path.exists():
         _create_secret_file(path)

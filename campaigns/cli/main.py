@@ -12,10 +12,11 @@ from typing import Any
 
 import typer
 
-from campaigns.cli import accounts, operations, partners, processes, protection
+from campaigns.cli import accounts, common, operations, partners, processes, protection
 
 app = typer.Typer(help="chaîne : coordination de la chaîne des courriers de prévention des expulsions.",
                   no_args_is_help=True)
+app.callback()(common.check_settings)  # a bad CHAINE_* variable stops every command before it starts
 
 
 def _group(name: str, alias: str | None, help_text: str,

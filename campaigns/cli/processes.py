@@ -45,6 +45,7 @@ def run_command(
 
 def worker_command(concurrency: Annotated[int, typer.Option()] = 2) -> None:
     """Lance un worker Celery sur toutes les files de chaîne."""
+    _runtime()  # refuses a database behind the code
     from campaigns.workers.celery_app import QUEUES, celery_app
 
     celery_app.worker_main(["worker", "-Q", ",".join(QUEUES), "-c", str(concurrency), "--loglevel", "INFO"])
@@ -52,6 +53,7 @@ def worker_command(concurrency: Annotated[int, typer.Option()] = 2) -> None:
 
 def beat_command() -> None:
     """Lance Celery beat (le tick chaque minute)."""
+    _runtime()  # refuses a database behind the code
     from campaigns.workers.celery_app import celery_app
 
     celery_app.start(["beat", "--loglevel", "INFO"])

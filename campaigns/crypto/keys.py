@@ -34,13 +34,14 @@ def require_production_keys(settings: Settings) -> None:
     if settings.eager:
         return
     missing = [name for name, value in (("CHAINE_DATA_KEYS", settings.data_keys),
-                                        ("CHAINE_BLIND_INDEX_KEY", settings.blind_index_key)) if not value.strip()]
+                                        ("CHAINE_BLIND_INDEX_KEY", settings.blind_index_key))
+               if not value.get_secret_value().strip()]
     if missing:
         raise DataKeyError(f"{' et '.join(missing)} absente(s) : en production, {_HOW_TO}.")
 
 
 def load_keyring(settings: Settings) -> Keyring:
-    data, blind = settings.data_keys.strip(), settings.blind_index_key.strip()
+    data, blind = settings.data_keys.get_secret_value().strip(), settings.blind_index_key.get_secret_value().strip()
     if not (data and blind):
         require_production_keys(settings)
         stored = _embedded_keys(settings.data_dir / KEYS_FILE)

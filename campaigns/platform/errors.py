@@ -7,3 +7,7 @@ class NotFoundError(LookupError):
 
 class ValidationError(ValueError):
     """Input refused as a whole, with a French message saying what and where."""
+
+
+class StartupError(RuntimeError):
+    """A process cannot start (bad setting, database not migrated): one French sentence, no traceback."""

@@ -1,4 +1,8 @@
-"""Alembic configured from code (no alembic.ini to keep in step): upgrade, and drift detection for tests."""
+"""Alembic configured from code (no alembic.ini to keep in step): upgrade, the schema guard, and drift detection.
+
+PostgreSQL is migrated by an operator (`chaine migrer`, docs/installation.md); every other command refuses a database
+whose revision is not the code's with one French sentence. SQLite (embedded mode) migrates itself.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 from campaigns import models
 from campaigns.platform.db import Base
+from campaigns.platform.errors import StartupError
 from campaigns.platform.resources import migrations_dir
 
 MIGRATIONS_DIR = migrations_dir()
@@ -33,6 +39,44 @@ def upgrade(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+MIGRATE_COMMAND = "chaine migrer"
+SCHEMA_BEHIND = f"La base de données n'est pas à jour : lancez `{MIGRATE_COMMAND}`."
+SCHEMA_AHEAD = ("La base de données a été migrée par une version plus récente de chaîne : "
+                "installez cette version avant de lancer une commande.")
+
+
+class SchemaNotCurrentError(StartupError):
+    """The database's Alembic revision is not the code's (empty database, or migrations not run)."""
+
+
+def code_heads() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def database_heads(engine: Engine) -> set[str]:
+    """The revisions recorded in alembic_version (empty for a database never migrated)."""
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def require_current(engine: Engine) -> None:
+    """Raise SchemaNotCurrentError unless the database is at the code's head revision."""
+    heads, current = code_heads(), database_heads(engine)
+    if current == heads:
+        return
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    known = {revision.revision for revision in script.walk_revisions()}
+    raise SchemaNotCurrentError(SCHEMA_AHEAD if current - known else SCHEMA_BEHIND)
+
+
+def prepare(engine: Engine) -> None:
+    """Before a command uses the database: SQLite migrates itself, any other database must already be migrated."""
+    if engine.dialect.name == "sqlite":
+        upgrade(engine)
+    else:
+        require_current(engine)
 
 
 def drift(engine: Engine) -> list[Any]:

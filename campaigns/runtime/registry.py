@@ -22,7 +22,7 @@ def _sms(settings: Settings) -> Channel:
         raise ValueError(f"CHAINE_SMS_PROVIDER: outbox or twilio, not {settings.sms_provider!r}")
     return TwilioSmsChannel(
         settings.twilio_account_sid,
-        settings.twilio_auth_token,
+        settings.twilio_auth_token.get_secret_value(),
         messaging_service_sid=settings.twilio_messaging_service_sid or None,
         from_number=None if settings.twilio_messaging_service_sid else settings.twilio_from_number,
         status_callback=settings.public_base_url.rstrip("/") + "/api/v1/twilio/statut",
@@ -42,7 +42,7 @@ def _email(settings: Settings) -> Channel:
         settings.smtp_port,
         from_address=settings.smtp_from,
         username=settings.smtp_username or None,
-        password=settings.smtp_password or None,
+        password=settings.smtp_password.get_secret_value() or None,
         start_tls=settings.smtp_start_tls,
     )
 

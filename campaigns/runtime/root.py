@@ -46,7 +46,7 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        if not self.settings.database_url:
+        if not self.settings.database_url.get_secret_value():
             self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(self.settings.resolved_database_url)
         bind_keyring(engine, lambda: load_keyring(self.settings))
@@ -67,7 +67,7 @@ class Runtime:
         """The Celery client used to hand work to workers (production mode only)."""
         from campaigns.runtime.jobs import make_celery
 
-        return make_celery(self.settings.broker_url)
+        return make_celery(self.settings.broker_url.get_secret_value())
 
     def letter_pdf(self, **kwargs: Any) -> bytes:
         """A letter as PDF bytes, with the same builder as the letters sent (previews)."""

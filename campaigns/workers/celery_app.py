@@ -21,4 +21,4 @@ def _tune_worker_process(**_kwargs: object) -> None:
     tune_collector()
 
 
-celery_app = make_celery(get_settings().broker_url)
+celery_app = make_celery(get_settings().broker_url.get_secret_value())

@@ -121,13 +121,14 @@ class Rig:
         errors: list[str] = []
 
         def loop() -> None:
-            beat = make_celery(self.settings.broker_url)
+            beat = make_celery(self.settings.broker_url.get_secret_value())
             while not stop.wait(every):
                 try:
                     beat.send_task("chaine.tick", retry=False)
                 except Exception as exc:
                     errors.append(type(exc).__name__)
-                    beat = make_celery(self.settings.broker_url)  # the old connection pool may be dead
+                    # The old connection pool may be dead.
+                    beat = make_celery(self.settings.broker_url.get_secret_value())
 
         thread = threading.Thread(target=loop, name="fault-beat", daemon=True)
         thread.start()
