@@ -1,5 +1,6 @@
 """Cost per pushed row of encrypting its personal fields (and its phone's blind index), as intake's COPY path
-applies it, and of decrypting them on read. Prints figures; not a timed test.
+applies it, and of decrypting them on read; and the cost of reading a linkage candidate, whose identity fields are
+decrypted to be compared (campaigns/linkage/store.py `load_records`). Prints figures; not a timed test.
 
     .venv/bin/python bench/encryption.py [--rows 100000]
 """
@@ -22,17 +23,23 @@ from sqlalchemy import create_engine
 from campaigns.crypto.cipher import generate_key
 from campaigns.crypto.columns import EncryptedValue, bind_keyring
 from campaigns.crypto.keys import load_keyring
+from campaigns.linkage.blocking import RECORD_FIELDS
 from campaigns.models import Case
 from campaigns.platform.db import table_of
 from campaigns.platform.settings import Settings
 
-# A typical pushed row: phone, address, birth date, debt and rent; e-mail, complement and co-holder on some rows.
-TYPICAL = {"telephone": "+33612345678", "adresse": "12 rue des Lilas", "date_naissance": date(1985, 3, 12),
-           "montant_dette": Decimal("1234.56"), "loyer_mensuel": Decimal("520.00"), "email": None,
-           "complement_adresse": None, "date_naissance_cotitulaire": None, "telephone_index": "+33612345678"}
+# A typical pushed row (as bench/generate.py makes them): names, CAF number, phone, address, birth date, debt and
+# rent; e-mail, complement and co-holder on some rows.
+TYPICAL = {"nom": "Benali", "prenom": "Aïcha", "numero_allocataire": "1234567", "telephone": "+33612345678",
+           "adresse": "12 rue des Lilas", "date_naissance": date(1985, 3, 12), "montant_dette": Decimal("1234.56"),
+           "loyer_mensuel": Decimal("520.00"), "email": None, "complement_adresse": None,
+           "date_naissance_cotitulaire": None, "nom_cotitulaire": None, "prenom_cotitulaire": None,
+           "telephone_index": "+33612345678"}
 REPEATS = 7
 FULL = {**TYPICAL, "email": "aicha.benali@exemple.fr", "complement_adresse": "Bât. B, appt 12",
-        "date_naissance_cotitulaire": date(1983, 7, 1)}
+        "date_naissance_cotitulaire": date(1983, 7, 1), "nom_cotitulaire": "Benali", "prenom_cotitulaire": "Karim"}
+# What linkage reads of each candidate case: its identity fields (campaigns/linkage/blocking.py RECORD_FIELDS).
+CANDIDATE = {name: value for name, value in TYPICAL.items() if name in RECORD_FIELDS}
 
 
 def main() -> None:
@@ -43,7 +50,10 @@ def main() -> None:
     bind_keyring(engine, load_keyring(Settings(data_keys=generate_key(), blind_index_key=generate_key())))
     dialect = engine.dialect
     table = table_of(Case)
-    for label, row in (("typical row (5 fields + phone index)", TYPICAL), ("every field (8 + phone index)", FULL)):
+    cases = (("typical row", TYPICAL), ("every field", FULL), ("linkage candidate, identity fields", CANDIDATE))
+    for name, row in cases:
+        encrypted = [n for n in row if row[n] is not None and isinstance(table.c[n].type, EncryptedValue)]
+        label = f"{name} ({len(encrypted)} encrypted fields{' + phone index' if 'telephone_index' in row else ''})"
         processors = [(name, table.c[name].type) for name in row]
         stored = {name: kind.process_bind_param(row[name], dialect) for name, kind in processors}
         readers = [(name, kind) for name, kind in processors if isinstance(kind, EncryptedValue)]

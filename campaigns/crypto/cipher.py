@@ -127,7 +127,11 @@ class Keyring:
 
     def blind_index(self, value: str) -> str:
         """Equal values give equal indexes; without the key, an index says nothing about the value."""
+        return self.blind_index_bytes(value.encode())
+
+    def blind_index_bytes(self, value: bytes) -> str:
+        """`blind_index` of raw bytes (a stored file): the index of a text is that of its UTF-8 bytes."""
         inner, outer = self._blind[0].copy(), self._blind[1].copy()
-        inner.update(value.encode())
+        inner.update(value)
         outer.update(inner.digest())
         return outer.hexdigest()

@@ -124,6 +124,20 @@ class EncryptedText(EncryptedValue[str]):
         return text
 
 
+class EncryptedBytes(EncryptedValue[bytes]):
+    """Raw bytes (a stored import file, whatever its encoding): opened back as the same bytes."""
+
+    cache_ok = True
+
+    def encode(self, value: bytes) -> bytes:
+        return bytes(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> bytes | None:
+        if value is None:
+            return None
+        return keyring_for(dialect).decrypt(bytes(value), self.context)
+
+
 class EncryptedDate(EncryptedValue[date]):
     cache_ok = True
 
@@ -147,14 +161,17 @@ class EncryptedDecimal(EncryptedValue[Decimal]):
 
 
 class BlindIndex(TypeDecorator[str]):
-    """HMAC-SHA256 of a plain value: filled and queried with the plain value, stored and read back as the hash."""
+    """HMAC-SHA256 of a plain value: filled and queried with the plain value (text, or bytes for a stored file),
+    stored and read back as the hash."""
 
     impl = String(64)
     cache_ok = True
 
-    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+    def process_bind_param(self, value: str | bytes | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
+        if isinstance(value, bytes):
+            return keyring_for(dialect).blind_index_bytes(value)
         return keyring_for(dialect).blind_index(value)
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:

@@ -73,7 +73,7 @@ def _rotate_batch(session: Session, table: Table, keyring: Keyring, *, after: in
                 result.reencrypted += 1
         for index, source in indexes:
             plain = values[source]
-            values[index] = (keyring.blind_index(keyring.decrypt(plain, types[source].context).decode())
+            values[index] = (keyring.blind_index_bytes(keyring.decrypt(plain, types[source].context))
                              if isinstance(plain, bytes) else None)
         for (index, _), old in zip(indexes, stored[len(encrypted):], strict=True):
             if index == "telephone_index" and old and values[index] and old != values[index]:

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.accounts import audit
@@ -44,16 +44,14 @@ def create_or_join_import(
     """A CSV job for `payload`, or the partner's identical job not yet finished (the same file posted twice at
     once, e.g. a client retrying after a timeout): (job, created). One import, one report, no duplicate work."""
     serialise_partner_pushes(session, partner.id)
-    candidates = list(session.scalars(select(ImportJob.id).where(
+    # Files are encrypted: the same file is found by its keyed hash (`payload_index`), never by reading them back.
+    twin = session.scalar(select(ImportJob).where(
         ImportJob.partner_id == partner.id,
         ImportJob.status.in_([ImportStatus.PENDING, ImportStatus.RUNNING]),
-        func.length(ImportJob.payload) == len(payload),
-    )))
-    if candidates:  # bytes compared only when a same-sized file is in progress: no second upload otherwise
-        twin = session.scalar(select(ImportJob).where(ImportJob.id.in_(candidates), ImportJob.payload == payload)
-                              .order_by(ImportJob.id).limit(1))
-        if twin is not None:
-            return twin, False
+        ImportJob.payload_index == payload,
+    ).order_by(ImportJob.id).limit(1))
+    if twin is not None:
+        return twin, False
     return create_import(session, partner=partner, source="csv", payload=payload, now=now), True
 
 

@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.types import TypeEngine
 
 from campaigns.linkage.blocking import RECORD_FIELDS, BlockingKeys, KeyKind, hashed_keys
 from campaigns.linkage.scoring import PersonRecord
@@ -73,12 +74,22 @@ def _log_hot(count: int) -> None:
         log.info("linkage: %d blocking keys above %d cases skipped for candidate search", count, BLOCK_CAP)
 
 
-def load_records(session: Session, case_ids: Collection[int]) -> dict[int, tuple[int, PersonRecord]]:
-    """{case id: (household id, its person record)}."""
+def load_records(
+    session: Session, case_ids: Collection[int], *, plain: Mapping[str, TypeEngine[Any]] | None = None,
+) -> dict[int, tuple[int, PersonRecord]]:
+    """{case id: (household id, its person record)}.
+
+    The identity fields are encrypted at rest (campaigns/models/parties.py): only the cases found through the hashed
+    blocking keys are read, and their fields are decrypted here, to be normalised and compared in memory.
+    `plain` gives the fields a migration finds still stored in clear, with their type at its revision.
+    """
     if not case_ids:
         return {}
+    columns = _RECORD_COLUMNS if not plain else tuple(
+        type_coerce(column, plain[name]) if name in plain else column
+        for name, column in zip(RECORD_FIELDS, _RECORD_COLUMNS, strict=True))
     rows = session.execute(
-        select(Case.id, Case.household_id, *_RECORD_COLUMNS).where(any_of(session, Case.id, list(case_ids)))
+        select(Case.id, Case.household_id, *columns).where(any_of(session, Case.id, list(case_ids)))
     )
     found = {}
     for case_id, household_id, *values in rows:
@@ -94,12 +105,14 @@ def store_keys(session: Session, keys_by_case: Iterable[tuple[int, Iterable[int]
                          ((key, case_id) for case_id, keys in keys_by_case for key in keys))
 
 
-def rebuild_keys(session: Session, *, batch: int = 5_000) -> int:
-    """Every case's keys computed again (after a change of the key scheme); returns the number of cases."""
+def rebuild_keys(session: Session, *, batch: int = 5_000, plain: Mapping[str, TypeEngine[Any]] | None = None) -> int:
+    """Every case's keys computed again (after a change of the key scheme); returns the number of cases.
+
+    `plain`: as in `load_records`, for a migration that runs before some identity fields were encrypted."""
     session.execute(delete(BlockKey))
     done, last = 0, 0
     while ids := list(session.scalars(select(Case.id).where(Case.id > last).order_by(Case.id).limit(batch))):
-        records = load_records(session, ids)
+        records = load_records(session, ids, plain=plain)
         store_keys(session, ((case_id, hashed_keys(record)) for case_id, (_, record) in records.items()))
         done, last = done + len(ids), ids[-1]
     return done

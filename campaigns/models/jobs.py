@@ -9,13 +9,14 @@ from sqlalchemy import (
     JSON,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from campaigns.crypto.columns import BlindIndex, EncryptedBytes
 from campaigns.models.enums import ImportStatus
 from campaigns.platform.db import Base, UTCDateTime
 
@@ -35,8 +36,12 @@ class ImportJob(Base):
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
     unknown_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # The uploaded file, kept only until the job has run (minimum retention of personal data).
-    payload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
+    # The uploaded file, kept only until the job has run (minimum retention of personal data), encrypted at rest.
+    payload: Mapped[bytes | None] = mapped_column(EncryptedBytes("payload"), nullable=True, deferred=True)
+    # HMAC of the file, kept equal to `payload` (set with the plain bytes): the same file posted twice while the
+    # first job runs is found without decrypting every pending file (campaigns/intake/jobs.py).
+    payload_index: Mapped[str | None] = mapped_column(
+        BlindIndex(), nullable=True, index=True, info={"blind_index_of": "payload"})
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Last finished batch: a running job silent for longer than the lease is taken as dead.
@@ -68,3 +73,8 @@ class IdempotencyRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@event.listens_for(ImportJob.payload, "set")
+def _index_payload(target: ImportJob, value: bytes | None, _old: object, _initiator: object) -> None:
+    target.payload_index = value  # type: ignore[assignment]  # BlindIndex hashes the bytes when bound

@@ -87,12 +87,14 @@ class Case(Base):
     stage: Mapped[str] = mapped_column(String(40))
     date_stade: Mapped[date] = mapped_column(Date)
     parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    nom: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    prenom: Mapped[str] = mapped_column(String(100))
-    # Personal data encrypted at rest (campaigns/crypto/columns.py): read and written as plain values.
+    # Personal data encrypted at rest (campaigns/crypto/columns.py): read and written as plain values. Names are
+    # never compared in SQL: linkage finds candidates through hashed blocking keys (`block_keys`), then decrypts
+    # the candidates' fields to compare them (campaigns/linkage/store.py).
+    nom: Mapped[str | None] = mapped_column(EncryptedText("nom"), nullable=True)
+    prenom: Mapped[str] = mapped_column(EncryptedText("prenom"))
     date_naissance: Mapped[date | None] = mapped_column(EncryptedDate("date_naissance"), nullable=True)
-    nom_cotitulaire: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    prenom_cotitulaire: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    nom_cotitulaire: Mapped[str | None] = mapped_column(EncryptedText("nom_cotitulaire"), nullable=True)
+    prenom_cotitulaire: Mapped[str | None] = mapped_column(EncryptedText("prenom_cotitulaire"), nullable=True)
     date_naissance_cotitulaire: Mapped[date | None] = mapped_column(
         EncryptedDate("date_naissance_cotitulaire"), nullable=True)
     adresse: Mapped[str | None] = mapped_column(EncryptedText("adresse"), nullable=True)
@@ -108,11 +110,12 @@ class Case(Base):
     loyer_mensuel: Mapped[Decimal | None] = mapped_column(EncryptedDecimal("loyer_mensuel"), nullable=True)
     date_premier_impaye: Mapped[date | None] = mapped_column(Date, nullable=True)
     allocataire: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    numero_allocataire: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    numero_allocataire: Mapped[str | None] = mapped_column(EncryptedText("numero_allocataire"), nullable=True)
     date_audience: Mapped[date | None] = mapped_column(Date, nullable=True)
     langue: Mapped[str] = mapped_column(String(8), default="fr")
     falc: Mapped[bool] = mapped_column(Boolean, default=False)
-    motif_cloture: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Free text from the partner ("dette soldée", "décès de M. X"): encrypted like the names.
+    motif_cloture: Mapped[str | None] = mapped_column(EncryptedText("motif_cloture"), nullable=True)
     # A letter came back NPAI: this address is not used again until the partner pushes another one.
     adresse_invalide: Mapped[bool] = mapped_column(Boolean, default=False)
     # A worker found the number wrong (outcome faux_numero): no call or SMS uses it again.

@@ -1,6 +1,6 @@
 """Where the files read at run time live: inside the installed package, or in the checkout during development.
 
-A wheel carries everything (docs/operations.md, "Installing from a wheel"): the campaign presets and Alembic
+A wheel carries everything (docs/installation.md, "From a wheel"): the campaign presets and Alembic
 scripts are package data of `campaigns`; the message templates, the DSFR assets and the DejaVu fonts are copied
 into `campaigns/_assets/` by the build (setup.py), from `templates/`, npm's `web/node_modules` and Debian's
 fonts-dejavu-core. A checkout has no `_assets/` and reads the same files where set-up put them.

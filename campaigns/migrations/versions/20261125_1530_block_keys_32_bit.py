@@ -26,7 +26,12 @@ def upgrade() -> None:
     with op.batch_alter_table('block_keys', schema=None) as batch_op:
         batch_op.alter_column('key_hash', existing_type=sa.BigInteger(), type_=sa.Integer(),
                               existing_nullable=False)
-    rebuild_keys(Session(bind=op.get_bind()))
+    # Every identity field is still in clear at this revision (encrypted by 8d2f4c6a1e90 and e1f6a2b9c4d7).
+    text_fields = ("nom", "prenom", "nom_cotitulaire", "prenom_cotitulaire", "adresse", "complement_adresse",
+                   "telephone", "email", "numero_allocataire")
+    plain = {name: sa.String() for name in text_fields} | {
+        name: sa.Date() for name in ("date_naissance", "date_naissance_cotitulaire")}
+    rebuild_keys(Session(bind=op.get_bind()), plain=plain)
 
 
 def downgrade() -> None:

@@ -23,7 +23,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     from campaigns.linkage.store import rebuild_keys
 
-    rebuild_keys(Session(bind=op.get_bind()))
+    # Names and CAF numbers are still in clear at this revision (encrypted by e1f6a2b9c4d7).
+    plain = {name: sa.String() for name in ("nom", "prenom", "nom_cotitulaire", "prenom_cotitulaire",
+                                            "numero_allocataire")}
+    rebuild_keys(Session(bind=op.get_bind()), plain=plain)
 
 
 def downgrade() -> None:
