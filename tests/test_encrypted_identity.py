@@ -87,7 +87,8 @@ def test_identity_notes_and_files_are_ciphertext_and_matching_still_works(runtim
           signalement("E-2", nom="MARTIN", prenom="PAUL", telephone=None, numero_allocataire=None,
                       adresse="1 rue Basse", date_naissance="02/02/1960"))
     with runtime.session_factory() as session:
-        households = dict(session.execute(select(Case.reference, Case.household_id)).tuples())
+        households = {reference: household for reference, household in session.execute(
+            select(Case.reference, Case.household_id))}
     assert households["E-1"] == households["R-1"] and households["E-2"] == households["R-2"]
     assert households["R-1"] != households["R-2"]
     # The same file posted again while its job waits is found by its keyed hash, never by reading files back.
