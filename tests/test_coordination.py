@@ -146,7 +146,10 @@ def test_npai_invalidates_the_address_for_every_campaign(runtime: Runtime, clien
     assert other.status_code == 404  # only the sender receives the envelope back
     returned = client.post("/api/v1/npai", headers=dept, json={"courrier_id": letter_id})
     assert returned.status_code == 201, returned.text
-    assert returned.json()["adresses_invalidees"] == 2 and returned.json()["tache_recherche"] is not None
+    # One address (both partners reported it): counted once, never as the other partner's cases.
+    assert returned.json()["adresses_invalidees"] == 1 and returned.json()["tache_recherche"] is not None
+    assert returned.json()["adresse_invalidee"] == "12 rue des Lilas, 44000 Nantes"
+    assert returned.json()["prochaine_adresse"] is None
     clock.advance(days=40)
     runtime.tick()
     rows = [(ch, s, r) for _i, _c, ch, s, r, _m in _rows(runtime)]

@@ -109,10 +109,17 @@ def test_response_cancels_pending_steps_in_every_campaign(runtime: Runtime, clie
              steps=[{"channel": "visite", "delay_days": 21}])
     client.post("/api/v1/signalements", headers=bailleur, json=[signalement("R-1")])
     runtime.tick()
+    # A partner's plain response stops its own campaigns only (docs/security.md, rule 2): here none.
+    plain = client.post("/api/v1/reponses", headers=bailleur,
+                        json={"reference": "R-1", "canal": "appel", "nature": "appel_entrant"})
+    assert plain.status_code == 201 and plain.json()["contacts_annules"] == 0
+    assert [d.status for d in _dispatches(runtime)] == ["delivered", "planned", "planned", "planned"]
+    # With an attributed reason it stops every campaign's pending steps; the bailleur is told its own count only.
     answer = client.post("/api/v1/reponses", headers=bailleur,
-                         json={"reference": "R-1", "canal": "appel", "nature": "appel_entrant"})
+                         json={"reference": "R-1", "canal": "accueil", "nature": "rendez_vous",
+                               "motif_menage": "rendez_vous_honore"})
     assert answer.status_code == 201, answer.text
-    assert answer.json()["contacts_annules"] == 3
+    assert answer.json()["contacts_annules"] == 0
     statuses = [(d.channel, d.status, d.reason) for d in _dispatches(runtime)]
     assert statuses == [("courrier", "delivered", None), ("sms", "cancelled", "responded"),
                         ("appel", "cancelled", "responded"), ("visite", "cancelled", "responded")]

@@ -92,17 +92,21 @@ def test_scenario_9_cross_campaign_stop_then_npai(pg_runtime: Runtime, clock: Cl
         client.post("/api/v1/signalements", headers=dept, json=[signalement("D-1")])
         pg_runtime.tick()
         # The household calls the bailleur's named contact after its SMS.
+        # With an attributed reason, it stops the Département's relance and the ADIL call (docs/security.md,
+        # rule 2); the bailleur is told only its own count.
         answer = client.post("/api/v1/reponses", headers=bailleur,
-                             json={"reference": "R-1", "canal": "appel", "nature": "appel_entrant"})
-        assert answer.json()["contacts_annules"] == 2  # the Département's relance and the ADIL call
+                             json={"reference": "R-1", "canal": "appel", "nature": "appel_entrant",
+                                   "motif_menage": "rendez_vous_honore"})
+        assert answer.json()["contacts_annules"] == 0
         clock.advance(days=2)
         letter = next(c for c in client.get("/api/v1/signalements/D-1", headers=dept).json()["contacts"]
                       if c["statut"] == "delivered")
         npai = client.post("/api/v1/npai", headers=dept, json={"courrier_id": letter["id"]}).json()
-        assert npai["adresses_invalidees"] == 2 and npai["tache_recherche"] is not None
-        # Closed case: an NPAI then opens no locate task.
-        client.post("/api/v1/signalements", headers=bailleur, json=[signalement(
-            "R-1", stade="cloture", date_stade="27/11/2026", motif_cloture="plan d'apurement respecté")])
+        assert npai["adresses_invalidees"] == 1 and npai["tache_recherche"] is not None
+        # Closed household (each partner closed its case): an NPAI then opens no locate task.
+        for headers, reference in ((bailleur, "R-1"), (dept, "D-1")):
+            client.post("/api/v1/signalements", headers=headers, json=[signalement(
+                reference, stade="cloture", date_stade="27/11/2026", motif_cloture="plan d'apurement respecté")])
         with pg_runtime.session_factory() as session:
             statuses = {(d.channel, d.step_position): (d.status, d.reason) for d in session.scalars(select(Dispatch))}
             tasks = session.scalars(select(HumanTask)).all()

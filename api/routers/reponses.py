@@ -1,19 +1,23 @@
-"""A household answered: recorded once, and every pending step of its stage stops, in every campaign."""
+"""A household answered: recorded once; the partner's own pending steps of the stage stop, and everyone's only with an
+attributed reason (docs/security.md, rule 2; campaigns.planning.authority)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import select
 
 from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
+from campaigns.linkage.addresses import address_key
 from campaigns.models import Case, Dispatch, HumanTask, Partner
+from campaigns.planning.authority import EVIDENCE_LABELS, PARTNER_EVIDENCE, Evidence
 from campaigns.planning.returns import record_npai
 from campaigns.planning.sequences import record_response
 from campaigns.platform.clock import PARIS
@@ -51,6 +55,16 @@ class ResponseIn(BaseModel):
     canal: ResponseChannel
     nature: ResponseNature
     date: dt.datetime | dt.date | None = Field(default=None, description="Par défaut : maintenant")
+    motif_menage: Evidence | None = Field(
+        default=None, description="Pour arrêter les relances de tous les partenaires (jamais un courrier "
+        "réglementaire) : rendez_vous_honore, accompagnement_engage ou plan_apurement_signe ; tracé au journal")
+
+    @field_validator("motif_menage")
+    @classmethod
+    def _partner_evidence(cls, value: Evidence | None) -> Evidence | None:
+        if value is not None and value not in PARTNER_EVIDENCE:
+            raise ValueError("motif possible : " + ", ".join(e.value for e in PARTNER_EVIDENCE))
+        return value
 
     @model_validator(mode="after")
     def _one_target(self) -> ResponseIn:
@@ -75,25 +89,32 @@ def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep, a
         raise HTTPException(status_code=422, detail=[{"champ": "date", "motif": "date dans le futur"}])
     with runtime.session_factory.begin() as session:
         case_id: int | None = None
+        evidence = payload.motif_menage
         if payload.reference is not None:
             case = session.scalar(
                 select(Case).where(Case.partner_id == caller.partner_id, Case.reference == payload.reference)
             )
             if case is None:
                 raise HTTPException(status_code=404, detail="dossier introuvable")
-            household_id, case_id = case.household_id, case.id
+            household_id, case_id, stage = case.household_id, case.id, case.stage
         else:
             task = session.get(HumanTask, payload.tache_id)
             if task is None or task.queue_partner_id != caller.partner_id:
                 raise HTTPException(status_code=404, detail="tâche introuvable")
-            household_id = task.household_id
+            # A call or visit the service put in this partner's queue reached the household.
+            household_id, stage, evidence = task.household_id, task.stage, evidence or Evidence.WORKER_OUTCOME
         partner = session.get_one(Partner, caller.partner_id)
         response, cancelled = record_response(
             session, household_id=household_id, partner=partner, channel=payload.canal.value,
-            nature=payload.nature.value, responded_at=responded_at, now=now, case_id=case_id,
+            nature=payload.nature.value, responded_at=responded_at, now=now, case_id=case_id, evidence=evidence,
         )
         audit.change(session, [household_id], now=now)
-        return {"id": response.id, "stade": response.stage, "contacts_annules": cancelled}
+        if payload.motif_menage is not None:
+            label = EVIDENCE_LABELS[payload.motif_menage]
+            replace(audit, purpose=f"{audit.purpose} : arrêt pour tout le ménage, {payload.motif_menage.value} "
+                                   f"({label})").change(session, [household_id], now=now)
+        # The partner's own stage and its own contacts only: nothing of what others know (rule 1).
+        return {"id": response.id, "stade": stage, "contacts_annules": cancelled}
 
 
 class NpaiIn(BaseModel):
@@ -106,7 +127,8 @@ class NpaiIn(BaseModel):
 def post_npai(payload: NpaiIn, caller: CallerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
         outcome = record_npai(session, dispatch_id=payload.courrier_id, partner_id=caller.partner_id,
-                              now=runtime.clock())
+                              now=runtime.clock(), address_key=address_key)
         audit.change(session, [session.get_one(Dispatch, outcome.dispatch_id).household_id], now=runtime.clock())
         return {"courrier_id": outcome.dispatch_id, "statut": "returned",
-                "adresses_invalidees": outcome.invalidated_cases, "tache_recherche": outcome.locate_task_id}
+                "adresse_invalidee": outcome.returned_address, "adresses_invalidees": outcome.invalidated_addresses,
+                "prochaine_adresse": outcome.next_address, "tache_recherche": outcome.locate_task_id}

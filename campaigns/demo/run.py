@@ -15,6 +15,7 @@ from campaigns.campaign.loading import load_campaigns_file
 from campaigns.demo.data import CONTACTS, DDETS, PARTNERS, DemoHousehold, generate_households
 from campaigns.intake.jobs import push_items
 from campaigns.models import Case, Dispatch, Partner
+from campaigns.planning.authority import Evidence
 from campaigns.planning.sequences import record_response
 from campaigns.platform.clock import PARIS
 from campaigns.platform.resources import presets_dir
@@ -98,7 +99,8 @@ class _Simulation:
             recorder = session.scalars(select(Partner).where(Partner.name == DDETS)).one()
             for moment, household_id, channel in due:
                 record_response(session, household_id=household_id, partner=recorder, channel=channel,
-                                nature=_NATURE[channel], responded_at=moment, now=self.now())
+                                nature=_NATURE[channel], responded_at=moment, now=self.now(),
+                                evidence=Evidence.HOUSEHOLD_ACTION)
 
     def run(self, days: int) -> None:
         for day in range(days):

@@ -1,35 +1,56 @@
-"""What a partner may read back about one of its own cases (its campaigns' contacts, its recorded responses)."""
+"""What a partner may read back about one of its own cases (docs/security.md, rule 1): what it pushed, its
+campaigns' contacts and the responses it recorded; never what others reported, nor that they know the household."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from campaigns.models import Campaign, Case, Dispatch, Household, Response
+from campaigns.models import Campaign, Case, CaseChange, Dispatch, Response
+from campaigns.planning.authority import case_stage_since, own_campaigns
+from campaigns.platform.dialect import any_of
+
+
+def _stage_at(session: Session, case: Case, responses: Sequence[Response]) -> dict[int, str]:
+    """The case's own stage when each of these responses was recorded, by the case's history."""
+    changes = session.execute(select(CaseChange.changed_at, CaseChange.old_stage, CaseChange.new_stage)
+                              .where(CaseChange.case_id == case.id, CaseChange.new_stage.is_not(None))
+                              .order_by(CaseChange.changed_at, CaseChange.id)).all()
+    stages: dict[int, str] = {}
+    for response in responses:
+        stage = changes[0].old_stage if changes else case.stage
+        for changed_at, _old, new in changes:
+            if changed_at <= response.created_at and new is not None:
+                stage = new
+        stages[response.id] = stage or case.stage
+    return stages
 
 
 def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[str, Any]:
-    """Contacts are shown only for campaigns the viewer owns: a bailleur must not learn which other
-    institutions write to its tenant (docs/domain.md §10.2); that the household answered is shared, since it is
-    what stops everyone's letters."""
-    household = session.get_one(Household, case.household_id)
-    contacts = session.execute(
+    """Contacts are shown only for campaigns the viewer owns or runs (a bailleur must not learn which other
+    institutions write to its tenant, docs/domain.md §7); responses only those it recorded itself. Same
+    shape and values whether or not the household is shared."""
+    campaigns = own_campaigns(session, viewer_partner_id)
+    contacts: list[tuple[Dispatch, str]] = [(d, name) for d, name in session.execute(
         select(Dispatch, Campaign.name)
         .join(Campaign, Campaign.id == Dispatch.campaign_id)
-        .where(Dispatch.household_id == case.household_id, Campaign.owner_partner_id == viewer_partner_id)
+        .where(Dispatch.household_id == case.household_id, any_of(session, Dispatch.campaign_id, campaigns))
         .order_by(Dispatch.due_at, Dispatch.id)
-    )
+    )] if campaigns else []
     responses = session.scalars(
-        select(Response).where(Response.household_id == case.household_id).order_by(Response.responded_at)
+        select(Response).where(Response.household_id == case.household_id, Response.partner_id == viewer_partner_id,
+                               or_(Response.case_id.is_(None), Response.case_id == case.id))
+        .order_by(Response.responded_at, Response.id)
     ).all()
-    current = [r for r in responses if household.current_entry_id and r.stage_entry_id == household.current_entry_id]
+    since = case_stage_since(session, case)
+    stages = _stage_at(session, case, responses)
     return {
         "reference": case.reference,
         "stade": case.stage,
         "date_stade": case.date_stade.isoformat(),
-        "stade_menage": household.stage,
         "mis_a_jour_le": case.updated_at.isoformat(),
         "contacts": [
             {
@@ -45,10 +66,9 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
             }
             for d, name in contacts
         ],
-        "reponse_recue_au_stade_actuel": bool(current),
+        "reponse_recue_au_stade_actuel": any(r.created_at >= since for r in responses),
         "reponses": [
-            {"date": r.responded_at.isoformat(), "canal": r.channel, "nature": r.nature, "stade": r.stage}
+            {"date": r.responded_at.isoformat(), "canal": r.channel, "nature": r.nature, "stade": stages[r.id]}
             for r in responses
-            if r.partner_id == viewer_partner_id
         ],
     }

@@ -18,6 +18,8 @@ from campaigns.linkage.blocking import RECORD_FIELDS, BlockingKeys, hashed_keys
 from campaigns.linkage.matching import BatchLinks, link_batch
 from campaigns.linkage.scoring import PersonRecord
 from campaigns.models import Case, CaseChange, Household, Partner
+from campaigns.models.stages import Stage
+from campaigns.planning.authority import close_own_contacts
 from campaigns.planning.sequences import apply_household_stages
 from campaigns.platform.clock import local_date
 from campaigns.platform.dialect import any_of, insert_returning_ids
@@ -174,10 +176,14 @@ def _update_case(
         case.adresse_invalide = False  # a new address is worth trying again after an NPAI
     if case.telephone != values["telephone"]:
         case.telephone_invalide = False  # likewise a new number after a "faux numéro" outcome
+    closing = values["stage"] == Stage.CLOTURE and case.stage != Stage.CLOTURE
     for name, value in values.items():
         setattr(case, name, value)
     case.content_hash = digest
     case.updated_at = now
+    if closing:
+        # Its own campaigns stop; the household closes with its last open case (docs/security.md, rule 3).
+        close_own_contacts(session, case, now=now)
 
 
 def _relink_updated(

@@ -290,3 +290,11 @@ def postcode_typo(a: str, b: str) -> bool:
         return True
     first, second = diffs if len(diffs) == 2 else (0, 0)
     return second == first + 1 and a[first] == b[second] and a[second] == b[first]
+
+
+def address_key(adresse: str | None, code_postal: str | None) -> str | None:
+    """One postal address as normalised for returned mail (docs/security.md, rule 4): "12, r. des Lilas" and
+    "12 rue des lilas" in 44000 are the same address; None when there is no address to write to."""
+    if not adresse or not code_postal:
+        return None
+    return f"{normalise_street(adresse).key}|{code_postal.strip()}"

@@ -11,13 +11,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.messages import rendering
+from campaigns.messages.addressees import (
+    household_block,
+    household_recipient,
+    is_landlord_letter,
+    landlord_of,
+    landlord_recipient,
+)
 from campaigns.messages.falc import glossary_for
 from campaigns.models import Campaign, Case, ChannelKind, Dispatch, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import local_date
 from campaigns.platform.ports import OutboundMessage, Recipient
-
-MAX_ADDRESS_LINE = 38  # NF Z10-011
 
 
 class NoChannelError(Exception):
@@ -37,19 +42,53 @@ def is_mobile(phone: str | None) -> bool:
     return phone.startswith(("+336", "+337")) or not phone.startswith("+33")
 
 
-def reference_case(session: Session, dispatch: Dispatch, owner_id: int) -> Case:
-    """The campaign owner's own case if it has one, else the freshest case of the household; a case whose
-    address came back NPAI only if no other case has a usable one."""
-    cases = session.scalars(select(Case).where(Case.household_id == dispatch.household_id)).all()
+def letter_cases(session: Session, household_id: int, owner_id: int) -> list[Case]:
+    """The cases a campaign's messages may take an address or a number from (docs/security.md, rule 4): a
+    landlord's campaign its own cases only (it must not learn where others write); a pilot's or a structure's
+    campaign, every case of the household."""
+    cases = list(session.scalars(select(Case).where(Case.household_id == household_id)))
+    kind = session.scalar(select(Partner.kind).where(Partner.id == owner_id))
+    if kind in (PartnerKind.BAILLEUR_SOCIAL, PartnerKind.BAILLEUR_PRIVE):
+        return [case for case in cases if case.partner_id == owner_id]
+    return cases
+
+
+def best_case(cases: list[Case], owner_id: int) -> Case | None:
+    """The campaign owner's own case if it has one, else the freshest; a case whose address came back NPAI only
+    if no other case has a usable one."""
+    if not cases:
+        return None
     return max(cases, key=lambda c: (not c.adresse_invalide, c.partner_id == owner_id, c.date_stade, c.updated_at))
+
+
+def reference_case(session: Session, dispatch: Dispatch, owner_id: int) -> Case:
+    """The case a message of this campaign uses (best_case among letter_cases)."""
+    case = best_case(letter_cases(session, dispatch.household_id, owner_id), owner_id)
+    if case is None:
+        raise NoChannelError("has_address")
+    return case
 
 
 def ensure_reachable(session: Session, dispatch: Dispatch) -> Case:
     """The case the message will use; raises NoChannelError when this step cannot reach the household."""
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     case = reference_case(session, dispatch, campaign.owner_partner_id)
-    check_reachable(dispatch.channel, case, list(dispatch.conditions))
+    _addressee(session, dispatch, case)
     return case
+
+
+def _addressee(session: Session, dispatch: Dispatch, case: Case) -> tuple[Recipient, bool]:
+    """Whom the message goes to, and whether it is a letter to the landlord (docs/domain.md §4, M17 and M20):
+    written to the landlord's address, never to the tenant. Raises NoChannelError when neither can be reached."""
+    if not (dispatch.channel == ChannelKind.COURRIER and is_landlord_letter(dispatch.template)):
+        check_reachable(dispatch.channel, case, list(dispatch.conditions))
+        return household_recipient(case), False
+    check_reachable("", case, list(dispatch.conditions))  # the step's conditions still hold on the household
+    landlord = landlord_of(session, dispatch.household_id)
+    found = landlord_recipient(landlord) if landlord is not None else None
+    if found is None:
+        raise NoChannelError("has_landlord_address")
+    return found, True
 
 
 def wanted_variant(campaign: Campaign, case: Case) -> tuple[str, bool]:
@@ -68,27 +107,9 @@ def _sender_lines(owner: Partner) -> list[str]:
     return lines
 
 
-def _clip(line: str) -> str:
-    return line[:MAX_ADDRESS_LINE].rstrip()
-
-
-def _display_name(case: Case) -> str:
-    main = f"{case.prenom} {(case.nom or '').upper()}".strip()
-    if case.prenom_cotitulaire:
-        co = f"{case.prenom_cotitulaire} {(case.nom_cotitulaire or case.nom or '').upper()}".strip()
-        return f"{main} et {co}"
-    return main
-
-
 def address_lines(case: Case) -> tuple[str, ...]:
-    if not (case.adresse and case.code_postal) or case.adresse_invalide:
-        return ()
-    lines = [_display_name(case)]
-    if case.complement_adresse:
-        lines.append(case.complement_adresse)
-    lines.append(case.adresse)
-    lines.append(f"{case.code_postal} {case.commune.upper()}")
-    return tuple(_clip(line) for line in lines)
+    """The household's whole address block, name first, by the postal rule of campaigns/messages/address_block.py."""
+    return household_block(case)
 
 
 def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
@@ -121,13 +142,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     owner = session.get_one(Partner, campaign.owner_partner_id)
     case = reference_case(session, dispatch, owner.id)
-    check_reachable(dispatch.channel, case, list(dispatch.conditions))
-    recipient = Recipient(
-        display_name=_display_name(case),
-        address_lines=address_lines(case),
-        phone=case.telephone,
-        email=case.email,
-    )
+    recipient, to_landlord = _addressee(session, dispatch, case)
     metadata = {
         "date": local_date(now).isoformat(),
         "reference": case.reference,
@@ -158,7 +173,8 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
         # What the household asked for is not what it gets: recorded as a fallback, never silent.
         rendered = replace(rendered, fallback=True)
     html_body = rendered.html_body
-    if dispatch.channel == ChannelKind.COURRIER:
+    if dispatch.channel == ChannelKind.COURRIER and not to_landlord:
+        # Other partners' blocks are written to the household: a landlord letter never carries them.
         variant = (rendered.locale, rendered.falc)
         html_body += _merged_blocks(session, dispatch, case, recipient, now=now, variant=variant)
     metadata["locale"] = rendered.locale

@@ -55,19 +55,14 @@ class ReportedStage:
 
 
 def household_stage(reports: Iterable[ReportedStage]) -> Stage | None:
-    """The stage of a household from all its partners' cases.
+    """The stage of a household from all its partners' cases (each case's latest word).
 
-    A procedure only moves forward (docs/domain.md §2.1), so among the cases reported after the
-    latest `cloture` the most advanced stage wins; a `cloture` newer than every open case closes the
-    household; an open case dated after a `cloture` starts a new procedure.
+    A procedure only moves forward (docs/domain.md §2.1), so the most advanced open case wins. A closure closes
+    its own case only (docs/security.md, rule 3): the household is closed when every one of its cases is, whatever
+    date a closure claims; a case opened again reopens it.
     """
     reports = list(reports)
-    closures = [r.date_stade for r in reports if r.stage is Stage.CLOTURE]
-    last_closure = max(closures) if closures else None
-    open_reports = [
-        r for r in reports
-        if r.stage is not Stage.CLOTURE and (last_closure is None or r.date_stade > last_closure)
-    ]
+    open_reports = [r for r in reports if r.stage is not Stage.CLOTURE]
     if open_reports:
         return max(open_reports, key=lambda r: r.stage.rank).stage
-    return Stage.CLOTURE if last_closure is not None else None
+    return Stage.CLOTURE if reports else None

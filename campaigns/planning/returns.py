@@ -1,13 +1,16 @@
-"""Returned mail (NPAI): the address is invalid for every campaign, and someone goes looking for the household."""
+"""Returned mail (NPAI): the address the letter carried is invalid for the household, whoever reported it, and no
+other address is touched (docs/security.md, rule 4); someone goes looking for the household."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.messages.composing import best_case, letter_cases
 from campaigns.models import (
     Campaign,
     Case,
@@ -22,32 +25,58 @@ from campaigns.models.stages import Stage
 from campaigns.platform.dialect import insert_ignoring_conflicts
 from campaigns.platform.errors import NotFoundError, ValidationError
 
+# How an address is normalised (campaigns.linkage.addresses.address_key, passed in by the caller: planning sits
+# below linkage).
+AddressKey = Callable[[str | None, str | None], str | None]
+
 
 @dataclass(frozen=True, slots=True)
 class ReturnOutcome:
     dispatch_id: int
-    invalidated_cases: int
+    invalidated_addresses: int
+    returned_address: str | None  # the address the letter carried, as its campaign's owner may know it
+    next_address: str | None  # where the campaign's next letter goes, if anywhere
     locate_task_id: int | None
 
 
-def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: datetime) -> ReturnOutcome:
-    """Only the campaign owner (who receives the envelope back) can record it; the same return twice is a no-op."""
+def postal_line(case: Case) -> str | None:
+    if not case.adresse or not case.code_postal:
+        return None
+    return f"{case.adresse}, {case.code_postal} {case.commune}"
+
+
+def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: datetime, address_key: AddressKey
+                ) -> ReturnOutcome:
+    """Only the campaign owner (who receives the envelope back) can record it; the same return twice is a no-op.
+
+    The letter went to the address its campaign would choose (campaigns.messages.composing.reference_case): that
+    address, as normalised, becomes invalid in every case of the household that holds it; the report names it and
+    the next address the campaign's letters will use, both among the cases the owner's letters may use."""
     dispatch = session.get(Dispatch, dispatch_id, with_for_update=True)
     if dispatch is None or dispatch.channel != ChannelKind.COURRIER:
         raise NotFoundError("courrier introuvable")
     campaign = session.get_one(Campaign, dispatch.campaign_id)
-    if campaign.owner_partner_id != partner_id:
+    owner = campaign.owner_partner_id
+    if owner != partner_id:
         raise NotFoundError("courrier introuvable")
     if dispatch.status not in (DispatchStatus.DELIVERED, DispatchStatus.RETURNED):
         raise ValidationError(f"ce courrier n'a pas été envoyé (statut « {dispatch.status} »)")
+    first_return = dispatch.status != DispatchStatus.RETURNED
     dispatch.status = DispatchStatus.RETURNED.value
-    # Every partner's copy of this address is now known to be wrong: no campaign writes there again.
-    invalidated = session.execute(
-        update(Case)
-        .where(Case.household_id == dispatch.household_id, Case.adresse_invalide.is_(False))
-        .values(adresse_invalide=True, updated_at=now),
-        execution_options={"synchronize_session": False},
-    ).rowcount  # type: ignore[attr-defined]
+    returned, invalidated = None, 0
+    sent_to = best_case(letter_cases(session, dispatch.household_id, owner), owner)
+    if first_return and sent_to is not None and not sent_to.adresse_invalide:
+        returned = postal_line(sent_to)
+        key = address_key(sent_to.adresse, sent_to.code_postal)
+        for case in session.scalars(select(Case).where(Case.household_id == dispatch.household_id,
+                                                       Case.adresse_invalide.is_(False))):
+            if key is not None and address_key(case.adresse, case.code_postal) == key:
+                # Not `updated_at`: another partner's case view must not show that someone returned a letter.
+                case.adresse_invalide = True
+        invalidated = 1
+        session.flush()
+    following = best_case(letter_cases(session, dispatch.household_id, owner), owner)
+    next_address = postal_line(following) if following is not None and not following.adresse_invalide else None
     household = session.get_one(Household, dispatch.household_id)
     task_id = None
     if household.stage is not None and household.stage != Stage.CLOTURE:
@@ -55,8 +84,8 @@ def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: dat
         session.execute(
             insert_ignoring_conflicts(session, HumanTask, ["dispatch_id"]),
             [{"dispatch_id": dispatch.id, "household_id": dispatch.household_id,
-              "queue_partner_id": campaign.owner_partner_id, "kind": "recherche", "stage": household.stage,
+              "queue_partner_id": owner, "kind": "recherche", "stage": household.stage,
               "status": TaskStatus.PENDING.value, "due_at": now, "created_at": now, "updated_at": now}],
         )
         task_id = session.scalar(select(HumanTask.id).where(HumanTask.dispatch_id == dispatch.id))
-    return ReturnOutcome(dispatch.id, int(invalidated), task_id)
+    return ReturnOutcome(dispatch.id, invalidated, returned, next_address, task_id)

@@ -26,6 +26,7 @@ from campaigns.models import (
     TaskStatus,
 )
 from campaigns.models.stages import ReportedStage, Stage, household_stage
+from campaigns.planning.authority import Evidence, own_campaigns, stop_pending
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
@@ -276,8 +277,12 @@ def record_response(
     responded_at: datetime,
     now: datetime,
     case_id: int | None = None,
+    evidence: Evidence | None,
 ) -> tuple[Response, int]:
-    """Records a response; every pending step of the household at its current stage is cancelled."""
+    """Records a response at the household's current stage, and stops what it may (docs/security.md, rule 2):
+    the pending steps of the recording partner's own campaigns; with `evidence` that the household answered,
+    every partner's. Regulatory letters and DSF tasks always stay. Returns the response and how many of the
+    partner's own contacts stopped (the only count it may be told)."""
     household = session.get(Household, household_id)
     if household is None:
         raise NotFoundError("ménage inconnu")
@@ -295,8 +300,9 @@ def record_response(
     session.add(response)
     cancelled = 0
     if household.stage is not None:
-        cancelled = cancel_pending(
-            session, household_ids=[household_id], reason=Reason.RESPONDED, now=now, stage=household.stage
-        )
+        cancelled = stop_pending(session, household_id=household_id, reason=Reason.RESPONDED, now=now,
+                                 stage=household.stage, campaign_ids=own_campaigns(session, partner.id))
+        if evidence is not None:
+            stop_pending(session, household_id=household_id, reason=Reason.RESPONDED, now=now, stage=household.stage)
     session.flush()
     return response, cancelled

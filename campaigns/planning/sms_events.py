@@ -23,6 +23,7 @@ from campaigns.models import (
     SmsOptOut,
     TwilioCallback,
 )
+from campaigns.planning.authority import Evidence
 from campaigns.planning.sequences import PENDING_DISPATCH, record_response
 from campaigns.platform.dialect import insert_ignoring_conflicts
 
@@ -121,7 +122,7 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
         household = session.get(Household, household_id)
         if household is not None and household.current_entry_id == entry_id:
             record_response(session, household_id=household_id, partner=sender, channel="sms", nature="sms",
-                            responded_at=now, now=now)
+                            responded_at=now, now=now, evidence=Evidence.SMS_REPLY)
         else:
             # The household has moved on since that SMS: the answer is kept for its own stage and stops nothing of
             # the stage open now.

@@ -93,14 +93,55 @@ def purge_households(session: Session, household_ids: Sequence[int], *, now: dat
     return len(case_ids)
 
 
+def expired_cases(session: Session, *, now: datetime, default_days: int) -> list[tuple[int, int]]:
+    """(case, household) of cases closed by their partner longer than their retention period ago, in households
+    still open because of other partners' cases (docs/security.md, rule 3): a partner's closure is its own, and so
+    is its purge. The period is the longest of the household's campaigns, counted from the case's last update."""
+    periods = [days for days in session.scalars(select(Campaign.retention_days).distinct()) if days is not None]
+    shortest = min([default_days, *periods])
+    closed = session.execute(
+        select(Case.id, Case.household_id, Case.updated_at).join(Household, Household.id == Case.household_id)
+        .where(Case.stage == Stage.CLOTURE.value, Case.purged_at.is_(None),
+               Case.updated_at <= now - timedelta(days=shortest), Household.stage != Stage.CLOTURE.value)
+        .order_by(Case.id)
+    ).all()
+    if not closed:
+        return []
+    longest: dict[int, int] = {household: days for household, days in session.execute(
+        select(Enrollment.household_id, func.max(func.coalesce(Campaign.retention_days, default_days)))
+        .join(Campaign, Campaign.id == Enrollment.campaign_id)
+        .where(any_of(session, Enrollment.household_id, sorted({h for _, h, _ in closed})))
+        .group_by(Enrollment.household_id)
+    )}
+    return [(case, household) for case, household, closed_at in closed
+            if closed_at <= now - timedelta(days=longest.get(household, default_days))]
+
+
+def purge_cases(session: Session, cases: Sequence[tuple[int, int]], *, now: datetime, actor: Actor) -> int:
+    """Erases the personal data of these closed cases only; their households and other cases stay."""
+    if not cases:
+        return 0
+    case_ids = [case for case, _ in cases]
+    session.execute(update(Case).where(any_of(session, Case.id, case_ids)).values(**PURGED_VALUES, purged_at=now),
+                    execution_options={"synchronize_session": False})
+    session.execute(delete(BlockKey).where(any_of(session, BlockKey.case_id, case_ids)))
+    audit.record(session, actor=actor, action=AuditAction.PURGE, purpose=PURPOSE,
+                 household_ids=[household for _, household in cases], now=now)
+    return len(case_ids)
+
+
 def purge_expired(session: Session, *, now: datetime, default_days: int, batch: int = BATCH) -> PurgeResult:
-    """Every expired household, in batches of `batch` (one audit row each). Running it again purges nothing."""
+    """Every expired household, then every expired closed case of a household still open, in batches of `batch`
+    (one audit row each). Running it again purges nothing."""
     result = PurgeResult()
     expired = expired_households(session, now=now, default_days=default_days)
     for start in range(0, len(expired), batch):
         chunk = expired[start:start + batch]
         result.cases += purge_households(session, chunk, now=now, actor=Actor.system())
         result.households.extend(chunk)
+    cases = expired_cases(session, now=now, default_days=default_days)
+    for start in range(0, len(cases), batch):
+        result.cases += purge_cases(session, cases[start:start + batch], now=now, actor=Actor.system())
     return result
 
 

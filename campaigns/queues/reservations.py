@@ -26,6 +26,7 @@ from campaigns.models import (
     TaskStatus,
     Worker,
 )
+from campaigns.planning.authority import Evidence
 from campaigns.planning.sequences import record_response
 from campaigns.platform.clock import local_date
 from campaigns.platform.errors import NotFoundError, ValidationError
@@ -204,7 +205,7 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
         channel = "visite" if task.kind in _VISIT_KINDS or outcome == TaskOutcome.VISITE_REALISEE else "appel"
         _, cancelled = record_response(
             session, household_id=task.household_id, partner=session.get_one(Partner, task.queue_partner_id),
-            channel=channel, nature=outcome.value, responded_at=now, now=now,
+            channel=channel, nature=outcome.value, responded_at=now, now=now, evidence=Evidence.WORKER_OUTCOME,
         )
         return Completion(task, cancelled_contacts=cancelled)
     if outcome == TaskOutcome.FAUX_NUMERO:
