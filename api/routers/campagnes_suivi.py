@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from api.deps import CallerDep, RuntimeDep
+from api.referent_secrecy import hide_other_structures
 from campaigns.campaign.access import get_visible_campaign, is_pilot
 from campaigns.campaign.lifecycle import ACTION_LABELS
 from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
@@ -18,7 +19,6 @@ from campaigns.campaign.supervision import supervise
 from campaigns.models import CampaignChange
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import PARIS, local_date
-from api.referent_secrecy import hide_other_structures
 from campaigns.simulation.campaign import dry_run
 
 router = APIRouter(prefix="/api/v1/campagnes", tags=["campagnes"])

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import RuntimeDep
+from api.referent_secrecy import hide_other_structures
 from api.web.campaign_access import CampaignUserDep
 from api.web.campaigns import campaign_not_found, summary
 from api.web.templating import render
@@ -20,7 +21,6 @@ from campaigns.campaign.validation import CHANNEL_LABELS
 from campaigns.models.stages import OPEN_STAGES, Stage
 from campaigns.platform.clock import PARIS, local_date
 from campaigns.platform.errors import NotFoundError
-from api.referent_secrecy import hide_other_structures
 from campaigns.simulation.campaign import CHANNELS, dry_run
 from campaigns.simulation.campaign import REASON_LABELS as DRY_RUN_REASONS
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from campaigns.reports.tables import HIDDEN, Cell, Column, CurveView, Report, Table
+from campaigns.reports.cells import HIDDEN, Cell, Column, Table
+from campaigns.reports.tables import CurveView, Report
 
 PALETTE = ("#000091", "#e1000f", "#009081", "#b34000", "#6a6af4", "#716043", "#a558a0", "#3a3a3a")
 CURVE_MARKS = (7, 14, 30)  # the days of the curves' data table

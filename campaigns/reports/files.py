@@ -14,7 +14,8 @@ import re
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from campaigns.reports.tables import CURVE_DAYS, Cell, Column, Report, Table
+from campaigns.reports.cells import Cell, Column, Table
+from campaigns.reports.tables import CURVE_DAYS, Report
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from html import escape
 
+from campaigns.reports.cells import Table
 from campaigns.reports.charts import CHART_CSS, Chart, format_cell, report_charts
-from campaigns.reports.tables import CURVE_DAYS, Report, Table
+from campaigns.reports.tables import CURVE_DAYS, Report
 
 _CSS = """
 body{font-family:Marianne,Arial,Helvetica,sans-serif;color:#161616;margin:2rem auto;max-width:70rem;padding:0 1rem;

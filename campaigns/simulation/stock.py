@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.models import Campaign, Case, ChannelKind, Household, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.planning.coordination import CoordinationRules
+from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.own_stock import own_stock
 from campaigns.planning.sequences import step_due_times
 
