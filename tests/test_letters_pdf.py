@@ -101,7 +101,8 @@ def _runs(pdf: bytes) -> list[_Run]:
 
 
 def _in_window(run: _Run) -> bool:
-    return run.x_mm >= 110 and 55 <= run.top_mm <= 55 + 33
+    return (run.x_mm >= letter_pdf.ADDRESS_X_MM
+            and letter_pdf.ADDRESS_Y_MM <= run.top_mm <= letter_pdf.ADDRESS_Y_MM + letter_pdf.ADDRESS_H_MM)
 
 
 def _fonts(pdf: bytes) -> list[Any]:
@@ -158,7 +159,7 @@ def test_arabic_paragraphs_right_aligned_address_stays_left() -> None:
     assert bullet and bullet[0].x_mm > 100
     address = [run for run in runs if run.text in ("Madame Aïcha Benali", "44000 NANTES")]
     assert len(address) == 2
-    assert all(110 <= run.x_mm < 112 for run in address)
+    assert all(letter_pdf.ADDRESS_X_MM <= run.x_mm < letter_pdf.ADDRESS_X_MM + 2 for run in address)
     reference = [run for run in runs if run.text.startswith("Référence")]
     assert reference and reference[0].x_mm < 25
 

@@ -18,7 +18,16 @@ from pypdf import PdfReader
 
 from campaigns.messages.rendering import list_templates, render
 from campaigns.platform.ports import OutboundMessage, PermanentChannelError, Recipient
-from channels.letter.pdf import AddressBlockError, build_letter_pdf
+from channels.letter.pdf import (
+    ADDRESS_H_MM,
+    ADDRESS_W_MM,
+    ADDRESS_X_MM,
+    ADDRESS_Y_MM,
+    WINDOW_X_MM,
+    WINDOW_Y_MM,
+    AddressBlockError,
+    build_letter_pdf,
+)
 from channels.outbox import OutboxChannel
 
 MM = 72 / 25.4
@@ -113,7 +122,8 @@ def test_falc_letter_prints_nothing_below_14_pt(slug: str) -> None:
 
         def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
             x, top = (tm[4] + cm[4]) / MM, (841.89 - tm[5] - cm[5]) / MM
-            in_window = x >= 110 and 55 <= top <= 55 + 33  # postal block: La Poste reads 8 to 12 pt
+            # postal block: La Poste reads 8 to 12 pt
+            in_window = x >= ADDRESS_X_MM and ADDRESS_Y_MM <= top <= ADDRESS_Y_MM + ADDRESS_H_MM
             if text.strip() and not in_window:
                 sizes.append((size, text.strip()))
 
@@ -136,8 +146,10 @@ def test_address_block_sits_in_the_window() -> None:
     for line in (RECIPIENT.display_name, *RECIPIENT.address_lines):
         x, y = positions[line]
         top_mm = (height - y) / MM
-        assert 110 <= x / MM < 112, line
-        assert 55 <= top_mm <= 55 + 33, line
+        assert ADDRESS_X_MM <= x / MM < ADDRESS_X_MM + 2, line
+        assert ADDRESS_Y_MM <= top_mm <= ADDRESS_Y_MM + ADDRESS_H_MM, line
+        # The block stays inside the DL window (100 x 45 mm, 20 mm from the right edge, 45 mm from the top).
+        assert x / MM > WINDOW_X_MM and top_mm >= WINDOW_Y_MM and ADDRESS_X_MM + ADDRESS_W_MM <= 190, line
 
 
 def test_address_too_long_is_refused() -> None:

@@ -8,7 +8,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import CallerDep, RuntimeDep
-from campaigns.messages.previews import SAMPLE_RECIPIENT, preview
+from campaigns.messages.addressees import preview_recipient
+from campaigns.messages.previews import preview
 from campaigns.messages.rendering import Rendered, TemplateNotFoundError
 from campaigns.models import Partner
 from campaigns.models.stages import OPEN_STAGES, Stage
@@ -36,6 +37,12 @@ def _render(channel: str, slug: str, *, stade: Stage, langue: str, falc: bool, c
     return rendered, partner
 
 
+def _sender_lines(partner: Partner) -> list[str]:
+    """The sender block as a real letter prints it: the partner's address and phone under its name."""
+    lines = [line.strip() for line in (partner.contact_address or "").splitlines() if line.strip()]
+    return lines + ([f"Tél. : {partner.contact_phone}"] if partner.contact_phone else [])
+
+
 def _meta(rendered: Rendered) -> dict[str, Any]:
     return {"langue_utilisee": rendered.locale, "falc_utilise": rendered.falc, "repli": rendered.fallback,
             "modele": rendered.template_path}
@@ -48,7 +55,7 @@ def preview_letter(*, caller: CallerDep, runtime: RuntimeDep, modele: Slug, stad
     rendered, partner = _render("courrier", modele, stade=stade, langue=langue, falc=falc, caller_id=caller.partner_id,
                                   runtime=runtime)
     pdf = runtime.letter_pdf(
-        sender_name=partner.name, sender_lines=[partner.name], recipient=SAMPLE_RECIPIENT,
+        sender_name=partner.name, sender_lines=_sender_lines(partner), recipient=preview_recipient(modele),
         subject=rendered.subject, html_body=rendered.html_body, letter_date=local_date(runtime.clock()),
         reference="EXEMPLE-0001", font_size=14 if rendered.falc else 11,
     )

@@ -5,24 +5,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from campaigns.messages.addressees import preview_recipient
 from campaigns.messages.rendering import Rendered, render
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import local_date
-from campaigns.platform.ports import Recipient
 
-SAMPLE_RECIPIENT = Recipient(
-    display_name="Camille EXEMPLE",
-    address_lines=("Camille EXEMPLE", "Bâtiment B, appartement 12", "12 rue de l'Exemple", "44000 NANTES"),
-    phone="+33612345678",
-    email="camille.exemple@exemple.fr",
-)
+# The sample household, its address block laid out like a real letter's (campaigns/messages/address_block.py).
+SAMPLE_RECIPIENT = preview_recipient("")
 
 
-def sample_context(stage: Stage, *, sender: str, phone: str | None, now: datetime) -> dict[str, object]:
-    """A fictitious household at `stage`; a hearing date appears from the assignation on."""
+def sample_context(stage: Stage, *, sender: str, phone: str | None, now: datetime, slug: str = ""
+                   ) -> dict[str, object]:
+    """A fictitious household at `stage` (or its landlord, for a landlord letter); a hearing date appears from the
+    assignation on."""
     hearing = local_date(now) + timedelta(days=45) if stage.rank >= Stage.ASSIGNATION.rank else None
     return {
-        "destinataire": SAMPLE_RECIPIENT.display_name,
+        "destinataire": preview_recipient(slug).display_name,
         "expediteur": sender,
         "stade": stage.value,
         "stade_libelle": stage.label,
@@ -43,6 +41,6 @@ def sample_context(stage: Stage, *, sender: str, phone: str | None, now: datetim
 
 def preview(channel: str, slug: str, *, stage: Stage, locale: str, falc: bool, sender: str,
             phone: str | None, now: datetime) -> Rendered:
-    context = sample_context(stage, sender=sender, phone=phone, now=now)
+    context = sample_context(stage, sender=sender, phone=phone, now=now, slug=slug)
     context["langue"] = locale
     return render(channel, slug, locale=locale, falc=falc, context=context)

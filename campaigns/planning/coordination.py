@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from campaigns.messages.addressees import LANDLORD_TEMPLATES, is_landlord_letter
 from campaigns.models import Campaign, ChannelKind, Dispatch, DispatchStatus, Household, Reason
 from campaigns.platform.clock import next_window
 
@@ -37,6 +38,8 @@ class Verdict:
 
 
 SEND = Verdict("send")
+# A letter to the landlord is no letter to the household: it neither counts nor folds with the household's letters.
+TO_HOUSEHOLD = or_(Dispatch.template.is_(None), Dispatch.template.not_in(sorted(LANDLORD_TEMPLATES)))
 
 
 def _rank(dispatch: Dispatch, priority: int) -> tuple[int, int, datetime, int]:
@@ -47,6 +50,8 @@ def _rank(dispatch: Dispatch, priority: int) -> tuple[int, int, datetime, int]:
 def coordinate(session: Session, dispatch: Dispatch, *, now: datetime, rules: CoordinationRules) -> Verdict:
     """What to do with a letter or SMS about to be sent; folds lower-priority letters into the winner."""
     if dispatch.channel not in (ChannelKind.COURRIER, ChannelKind.SMS):
+        return SEND
+    if dispatch.channel == ChannelKind.COURRIER and is_landlord_letter(dispatch.template):
         return SEND
     # Serialises every decision about this household's letters.
     session.execute(select(Household.id).where(Household.id == dispatch.household_id).with_for_update())
@@ -65,6 +70,7 @@ def coordinate(session: Session, dispatch: Dispatch, *, now: datetime, rules: Co
                 Dispatch.campaign_id != dispatch.campaign_id,
                 # One letter per household *per stage*: a new stage is news the household must get.
                 Dispatch.stage_entry_id == dispatch.stage_entry_id,
+                TO_HOUSEHOLD,
             )
             .order_by(Dispatch.sent_at.desc())
             .limit(1)
@@ -82,6 +88,7 @@ def coordinate(session: Session, dispatch: Dispatch, *, now: datetime, rules: Co
             Dispatch.due_at <= now + rules.window,
             Dispatch.id != dispatch.id,
             Dispatch.campaign_id != dispatch.campaign_id,
+            TO_HOUSEHOLD,
         )
     ).all()
     mine = _rank(dispatch, campaign.priority)
@@ -113,6 +120,7 @@ def _cap(
             Dispatch.status.in_(SENT),
             Dispatch.sent_at > now - period,
             Dispatch.id != dispatch.id,
+            TO_HOUSEHOLD,
         )
         .order_by(Dispatch.sent_at)
     ).scalars().all()

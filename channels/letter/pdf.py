@@ -33,18 +33,25 @@ FONT_PACKAGE = "fonts-dejavu-core"
 _UNSUPPORTED_RTL = frozenset({"he", "yi", "fa", "ur", "ps", "sd", "ckb", "ug", "dv", "syr"})
 
 MARGIN_MM = 20.0
-# DL window envelope, NF Z10-011: the window sits 110 mm from the left and 55 mm from the top of the sheet.
-ADDRESS_X_MM = 110.0
-ADDRESS_Y_MM = 55.0
-ADDRESS_W_MM = 85.0
-ADDRESS_H_MM = 33.0
+# DL window envelope (110 x 220 mm), NF Z10-011 and La Poste: a window of 100 x 45 mm, 20 mm from the right edge
+# and 45 mm from the top of the folded sheet (docs/letters.md). The sheet moves about 5 mm inside the envelope:
+# the block keeps 5 mm clear of every edge of the window, so no line hides behind the paper.
+WINDOW_X_MM = 90.0
+WINDOW_Y_MM = 45.0
+WINDOW_W_MM = 100.0
+WINDOW_H_MM = 45.0
+WINDOW_PLAY_MM = 5.0
+ADDRESS_X_MM = WINDOW_X_MM + WINDOW_PLAY_MM
+ADDRESS_Y_MM = WINDOW_Y_MM + WINDOW_PLAY_MM
+ADDRESS_W_MM = WINDOW_W_MM - 2 * WINDOW_PLAY_MM
+ADDRESS_H_MM = WINDOW_H_MM - 2 * WINDOW_PLAY_MM
 ADDRESS_MAX_LINES = 6
 ADDRESS_FONT_PT = 10.5
 # La Poste's machines read 8 to 12 pt: large-print letters get the largest, never more.
 ADDRESS_LARGE_PRINT_PT = 12.0
 ADDRESS_MIN_FONT_PT = 8.0
 # Below the window with room to spare: the date and object must never show through it.
-DATE_Y_MM = 98.0
+DATE_Y_MM = WINDOW_Y_MM + WINDOW_H_MM + 8
 MIN_BODY_FONT_PT = 11.0
 # From this body size on (FALC letters use 14) nothing the household reads is printed smaller.
 LARGE_PRINT_PT = 14.0
@@ -160,7 +167,12 @@ def _font_files(files: dict[str, Path], package: str) -> dict[str, Path]:
 
 
 def _address_lines(recipient: Recipient) -> list[str]:
-    lines = [line.strip() for line in (recipient.display_name, *recipient.address_lines) if line.strip()]
+    """The name, then the postal lines. A line repeating the one above it is printed once (a name given both as
+    `display_name` and as the first address line was the cause of every letter naming its addressee twice)."""
+    lines: list[str] = []
+    for line in (recipient.display_name, *recipient.address_lines):
+        if line.strip() and (not lines or line.strip().casefold() != lines[-1].casefold()):
+            lines.append(line.strip())
     if len(lines) > ADDRESS_MAX_LINES:
         raise AddressBlockError(
             f"adresse de {len(lines)} lignes (nom compris) : la norme NF Z10-011 en autorise {ADDRESS_MAX_LINES}"
@@ -185,7 +197,7 @@ def _draw_address(pdf: _LetterPDF, lines: Sequence[str]) -> None:
 
 
 def _draw_sender(pdf: _LetterPDF, sender_name: str, sender_lines: Sequence[str]) -> float:
-    width = ADDRESS_X_MM - MARGIN_MM - 8  # keep clear of the window column
+    width = WINDOW_X_MM - MARGIN_MM - 4  # keep clear of the window column
     pdf.set_xy(MARGIN_MM, MARGIN_MM)
     name_pt, line_pt = max(11.0, pdf.min_pt), max(9.5, pdf.min_pt)
     pdf.set_font(FONT_FAMILY, "B", name_pt)
@@ -208,15 +220,17 @@ def _draw_heading(
     pdf.set_xy(ADDRESS_X_MM, top)
     pdf.cell(ADDRESS_W_MM, line_h, f"Le {format_date_fr(letter_date)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(line_h)
+    # NF Z11-001: the references come first on the left, then the object, then the salutation.
+    with _no_shaping(pdf):
+        pdf.set_font(FONT_FAMILY, "", max(font_size - 1, pdf.min_pt))
+        pdf.multi_cell(0, line_h, f"Référence\u00a0: {reference}", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT_FAMILY, "B", font_size)
     if pdf.rtl:
         # The object is the template's own words, in Arabic: no French label in front of them.
         pdf.multi_cell(0, line_h, subject, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     else:
         pdf.multi_cell(0, line_h, f"Objet\u00a0: {subject}", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    with _no_shaping(pdf):
-        pdf.set_font(FONT_FAMILY, "", max(font_size - 1, pdf.min_pt))
-        pdf.multi_cell(0, line_h, f"Référence\u00a0: {reference}", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(line_h / 2)
 
 
 def _draw_glossary(pdf: _LetterPDF, glossary: Sequence[tuple[str, str]], font_size: float) -> None:

@@ -1,0 +1,83 @@
+"""Whom a letter is addressed to: the household (its address block from its case) or, for the letters written to
+the landlord (docs/domain.md §4, M17 and M20), the landlord itself, never the tenant.
+
+A landlord letter asks for the landlord's observations: it never carries the household's social diagnosis, nor
+the blocks of other partners' letters to the household (docs/domain.md §6: the DSF is never sent to the landlord).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.messages.address_block import Addressee, PostalAddress, address_block, parse_postal_lines
+from campaigns.models import Case, Partner, PartnerKind
+from campaigns.platform.ports import Recipient
+
+# Templates written to the landlord of the household (docs/campaigns.md).
+LANDLORD_TEMPLATES: frozenset[str] = frozenset({"courrier_bailleur"})
+LANDLORD_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
+
+
+def is_landlord_letter(template: str | None) -> bool:
+    return template is not None and template in LANDLORD_TEMPLATES
+
+
+def household_block(case: Case) -> tuple[str, ...]:
+    """The address block of the household's case; empty when the address is missing or came back NPAI."""
+    if not (case.adresse and case.code_postal) or case.adresse_invalide:
+        return ()
+    holder = Addressee(last_name=case.nom or "", first_name=case.prenom or "")
+    co_holder = None
+    if case.prenom_cotitulaire or case.nom_cotitulaire:
+        co_holder = Addressee(last_name=case.nom_cotitulaire or case.nom or "",
+                              first_name=case.prenom_cotitulaire or "")
+    complements = tuple(line for line in (case.complement_adresse or "").splitlines() if line.strip())
+    address = PostalAddress(street=case.adresse, postcode=case.code_postal, commune=case.commune,
+                            complements=complements)
+    return address_block(holder, address, co_holder=co_holder)
+
+
+def household_recipient(case: Case) -> Recipient:
+    """The first line of the block is the name (printed once), the others the postal lines."""
+    block = household_block(case)
+    holder = " ".join(part for part in (case.prenom, (case.nom or "").upper()) if part)
+    return Recipient(display_name=block[0] if block else holder, address_lines=block[1:],
+                     phone=case.telephone, email=case.email)
+
+
+def landlord_of(session: Session, household_id: int) -> Partner | None:
+    """The landlord that pushed a case for this household (the freshest case), if any."""
+    return session.scalars(
+        select(Partner).join(Case, Case.partner_id == Partner.id)
+        .where(Case.household_id == household_id, Partner.kind.in_(LANDLORD_KINDS))
+        .order_by(Case.date_stade.desc(), Case.id.desc()).limit(1)
+    ).first()
+
+
+def landlord_recipient(partner: Partner) -> Recipient | None:
+    """The landlord's postal block from its contact address; None when it has none a letter can use."""
+    address = parse_postal_lines((partner.contact_address or "").splitlines())
+    if address is None:
+        return None
+    block = address_block(partner.name, address)
+    return Recipient(display_name=block[0], address_lines=block[1:], phone=partner.contact_phone)
+
+
+def sample_block() -> tuple[str, ...]:
+    """The sample household of previews, laid out by the same rule as real letters."""
+    return address_block(Addressee(last_name="Exemple", first_name="Camille"), PostalAddress(
+        street="12 rue de l'Exemple", postcode="44000", commune="Nantes",
+        complements=("Bâtiment B, appartement 12",)), co_holder=Addressee(last_name="Exemple", first_name="Dominique"))
+
+
+def sample_landlord_block() -> tuple[str, ...]:
+    return address_block("SCI Les Tilleuls", PostalAddress(
+        street="8 avenue des Acacias", postcode="44100", commune="Nantes"))
+
+
+def preview_recipient(template: str) -> Recipient:
+    """The addressee of a preview: a sample landlord for a landlord letter, else the sample household."""
+    block = sample_landlord_block() if is_landlord_letter(template) else sample_block()
+    return Recipient(display_name=block[0], address_lines=block[1:], phone="+33612345678",
+                     email="camille.exemple@exemple.fr")
