@@ -40,7 +40,7 @@ def test_utf8_with_bom():
 
 
 def test_windows_1252():
-    data = f"{HEADER};montant_dette\r\nR1;impaye;Zoé;Rezé;1 234,56 €\r\n".encode("cp1252")
+    data = f"{HEADER};montant_dette;nom\r\nR1;impaye;Zoé;Rezé;1 234,56 €;Lefèvre\r\n".encode("cp1252")
     assert b"\xe9" in data and b"\x80" in data  # é and € as Windows-1252 bytes, invalid as UTF-8.
     content = read_csv(data)
     assert content.encoding == "cp1252"
@@ -214,9 +214,9 @@ def test_field_over_one_megabyte_refused_with_its_line():
 
 def test_rows_feed_parse_row():
     data = (
-        "Référence;Stade;Prénom;Commune;Téléphone;Date de naissance\r\n"
-        "R1;Commandement de payer;Zoé;Rezé;06 12 34 56 78;05/03/1990\r\n"
-        "R2;inconnu;Léa;Nantes;;\r\n"
+        "Référence;Stade;Nom;Prénom;Commune;Téléphone;Date de naissance\r\n"
+        "R1;Commandement de payer;Lefèvre;Zoé;Rezé;06 12 34 56 78;05/03/1990\r\n"
+        "R2;inconnu;Martin;Léa;Nantes;;\r\n"
     ).encode("cp1252")
     results = [parse_row(row, line, today=date(2025, 1, 1)) for line, row in read_csv(data).rows]
     first, errors = results[0]

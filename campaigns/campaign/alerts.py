@@ -2,7 +2,8 @@
 
 "Stuck" is defined here, once: contacts due for more than STALE_AFTER and not taken (the tick is not running);
 contacts taken for more than STALE_AFTER and still not sent (no worker consumes them); the last CHANNEL_WINDOW
-attempts of a channel all failed (the provider refuses or is down).
+attempts of a channel all failed (the provider refuses or is down). Households the tick set aside (a stored value
+it cannot handle, campaigns/planning/set_aside.py) are named by their number, with the first error recorded.
 """
 
 from __future__ import annotations
@@ -14,17 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.models import Dispatch, DispatchStatus
+from campaigns.planning.set_aside import set_aside
 from campaigns.platform.clock import PARIS
 
 STALE_AFTER = timedelta(minutes=10)
 CHANNEL_WINDOW = 5
 FAILED = (DispatchStatus.TEMPORARY_FAILURE.value, DispatchStatus.PERMANENT_FAILURE.value)
+SHOWN_HOUSEHOLDS = 10
 CHANNEL_NAMES = {"courrier": "courrier", "sms": "SMS", "email": "e-mail", "appel": "appels", "visite": "visites"}
 
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    kind: str  # tick | workers | canal
+    kind: str  # tick | workers | canal | ecartes
     message: str
 
 
@@ -66,4 +69,16 @@ def alerts(session: Session, *, now: datetime) -> list[Alert]:
                 f"Le canal {name} semble bloqué : ses {CHANNEL_WINDOW} dernières tentatives ont échoué (la "
                 f"dernière {_when(last[0].sent_at or now)}, erreur « {error} »). Vérifiez le prestataire et ses "
                 "identifiants.")))
+    aside = set_aside(session, now=now)
+    if aside.households:
+        found.append(Alert("ecartes", _set_aside_message(aside.households, aside.first_error)))
     return found
+
+
+def _set_aside_message(households: list[int], error: str | None) -> str:
+    count = len(households)
+    what = "1 ménage écarté" if count == 1 else f"{count} ménages écartés"
+    shown = ", ".join(f"n° {h}" for h in households[:SHOWN_HOUSEHOLDS]) + ("…" if count > SHOWN_HOUSEHOLDS else "")
+    return (f"{what} du traitement automatique ({shown}) : une valeur enregistrée ne peut pas être traitée "
+            f"(première erreur : « {error or 'non précisée'} »). Les autres ménages sont traités normalement ; "
+            "faites corriger le dossier par le partenaire qui l'a envoyé.")

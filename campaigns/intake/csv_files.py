@@ -6,11 +6,12 @@ import codecs
 import csv
 import io
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from campaigns.intake.fields import FIELDS, REQUIRED
+from campaigns.intake.fields import FIELDS, REQUIRED_COLUMNS
 from campaigns.platform.text import strip_accents
 
 if TYPE_CHECKING:
@@ -24,6 +25,8 @@ EXTRA_KEY = "__extra__"
 # Addresses and free-text notes can be long; the csv module's default limit is 128 KiB.
 _FIELD_LIMIT = 1024 * 1024
 _DECODE_CHUNK = 1024 * 1024
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_NON_ASCII = bytes(range(0x80, 0x100))
 csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
 
 # Header spellings seen in partners' exports, after the generic normalisation of _column_name.
@@ -79,36 +82,62 @@ def _column_name(header: str) -> str:
 
 
 def _encoding(data: bytes) -> str:
-    """The file's encoding, checked over the whole file without decoding it into memory at once."""
+    """The file's encoding, checked over the whole file without decoding it into memory at once.
+
+    A UTF-8 file with a few invalid bytes (one row saved by another program) is refused with its first bad line:
+    read as Windows-1252 it would have stored every accented name of the file garbled (« HÃ©lÃ¨ne »).
+    """
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's « Texte Unicode »: read as Windows-1252 it would give a header of NUL-separated letters.
         raise CsvFileError("fichier en UTF-16 (« Texte Unicode ») : enregistrez-le en « CSV UTF-8 »")
-    if data.startswith(codecs.BOM_UTF8):
-        if _decodes(data, "utf-8-sig"):
-            return "utf-8-sig"
+    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
+    bad = _first_invalid(data, encoding)
+    if bad is None:
+        return encoding
+    if encoding == "utf-8-sig" or _mostly_utf8(data):
+        line = data.count(b"\n", 0, bad) + 1 if b"\n" in data else data.count(b"\r", 0, bad) + 1
+        what = "annonce l'encodage UTF-8" if encoding == "utf-8-sig" else "est en UTF-8"
         raise CsvFileError(
-            "le fichier annonce l'encodage UTF-8 mais contient des caractères invalides : "
-            "enregistrez-le de nouveau en « CSV UTF-8 »"
+            f"le fichier {what} mais contient des caractères invalides ligne {line} (un accent enregistré "
+            "dans un autre encodage ?) : aucune ligne n'est importée ; corrigez cette ligne ou enregistrez de "
+            "nouveau le fichier en « CSV UTF-8 »"
         )
-    for encoding in ("utf-8", "cp1252"):
-        if _decodes(data, encoding):
-            return encoding
+    if _first_invalid(data, "cp1252") is None:
+        return "cp1252"
     raise CsvFileError(
         "encodage du fichier non reconnu (ni UTF-8 ni Windows-1252) : enregistrez-le en « CSV UTF-8 »"
     )
 
 
-def _decodes(data: bytes, encoding: str) -> bool:
-    # Chunk by chunk: the decoded text of a 120 MB file would take 240 to 480 MB (one to four bytes a character).
+def _mostly_utf8(data: bytes) -> bool:
+    """More well-formed UTF-8 sequences than stray non-ASCII bytes: a UTF-8 file with a few bad bytes.
+
+    In a Windows-1252 file an accented letter is followed by an ASCII one, so well-formed pairs are rare.
+    """
+    sequences = multibyte = 0
+    for match in _UTF8_SEQUENCE.finditer(data):
+        sequences += 1
+        multibyte += match.end() - match.start()
+    stray = len(data) - multibyte - len(data.translate(None, _NON_ASCII))
+    return sequences > stray
+
+
+def _first_invalid(data: bytes, encoding: str) -> int | None:
+    """The offset of the first byte `encoding` cannot decode, or None; chunk by chunk: the decoded text of a
+    120 MB file would take 240 to 480 MB (one to four bytes a character)."""
     decoder = codecs.getincrementaldecoder(encoding)()
     view = memoryview(data)
-    try:
-        for start in range(0, len(view), _DECODE_CHUNK):
+    for start in range(0, len(view), _DECODE_CHUNK):
+        pending = len(decoder.getstate()[0])  # the bytes of a character cut by the previous chunk
+        try:
             decoder.decode(view[start:start + _DECODE_CHUNK])
+        except UnicodeDecodeError as exc:
+            return max(0, start - pending + exc.start)
+    try:
         decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
+    except UnicodeDecodeError as exc:
+        return max(0, len(data) - len(exc.object) + exc.start)
+    return None
 
 
 def _csv_problem(exc: csv.Error) -> str:
@@ -159,7 +188,7 @@ def read_csv(data: bytes) -> CsvContent:
     if duplicates:
         what = _plural(len(duplicates), "colonne présente", "colonnes présentes")
         raise CsvFileError(f"{what} plusieurs fois dans l'en-tête : " + ", ".join(duplicates))
-    missing = [name for name in FIELDS if name in REQUIRED and name not in columns]
+    missing = [name for name in FIELDS if name in REQUIRED_COLUMNS and name not in columns]
     if missing:
         what = _plural(len(missing), "colonne obligatoire absente", "colonnes obligatoires absentes")
         raise CsvFileError(f"{what} : " + ", ".join(missing))

@@ -10,11 +10,15 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from campaigns.intake.bounds import AMOUNT_CEILING, AMOUNT_OUT_OF_BOUNDS, bound_errors
 from campaigns.models.stages import Stage
 from campaigns.platform.text import ascii_fold
 
 # FIELDS, all the column names in the partners' documented order, is defined with the parsers below.
-REQUIRED: frozenset[str] = frozenset({"reference", "stade", "prenom", "commune"})
+REQUIRED: frozenset[str] = frozenset({"reference", "stade", "nom", "prenom", "commune"})
+# Columns a CSV file must have. A file without a surname column is still read: each of its rows is then refused
+# for its missing surname, with its line (a surname is required on every row, docs/security.md).
+REQUIRED_COLUMNS: frozenset[str] = REQUIRED - {"nom"}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -68,7 +72,6 @@ _DATE_BAD_FORMAT = f"date invalide : {_DATE_FORMATS}"
 _DATE_IMPOSSIBLE = f"date inexistante (jour ou mois hors calendrier) : {_DATE_FORMATS}"
 _AMOUNT_FORMAT = "montant invalide : format attendu 1234,56 ou 1 234,56 € (virgule ou point décimal)"
 _AMOUNT_NEGATIVE = "montant négatif refusé : un montant positif ou nul est attendu"
-_AMOUNT_TOO_BIG = "montant trop élevé : 10 chiffres au plus avant la virgule"
 _PHONE_INVALID = (
     "numéro de téléphone invalide : format attendu 06 12 34 56 78, +33 6 12 34 56 78 "
     "ou numéro étranger avec indicatif (+ suivi de 8 à 15 chiffres)"
@@ -88,7 +91,6 @@ _PHONE_SEPARATORS = str.maketrans("", "", f"+.-/(){_SPACES}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _LANGUAGE = re.compile(r"[a-z]{2,3}", re.ASCII)
 _CENT = Decimal("0.01")
-_AMOUNT_LIMIT = Decimal(10**10)  # Numeric(12, 2): at most 10 digits before the decimal separator.
 
 _STAGES = {stage.value: stage for stage in Stage}
 _STAGE_CHOICES = ", ".join(_STAGES)
@@ -172,18 +174,23 @@ def _amount(value: object) -> Decimal:
             cents += "0"
         if len(units) > 3:
             units = "".join(units.split())  # Thousand separators: the regex allowed only spaces.
-            if len(units) > 10 and len(units.lstrip("0")) > 10:
-                raise _InvalidError(_AMOUNT_TOO_BIG)
-        return Decimal(f"{units}.{cents}")  # Two decimal places already.
+            if len(units.lstrip("0")) > 7:  # Checked on the digits: a 10,000-digit number is never converted.
+                raise _InvalidError(AMOUNT_OUT_OF_BOUNDS)
+        amount = Decimal(f"{units}.{cents}")  # Two decimal places already.
+        if amount > AMOUNT_CEILING:
+            raise _InvalidError(AMOUNT_OUT_OF_BOUNDS)
+        return amount
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _InvalidError(_AMOUNT_FORMAT)
     if isinstance(value, float) and not math.isfinite(value):
         raise _InvalidError(_AMOUNT_FORMAT)
     if value < 0:
         raise _InvalidError(_AMOUNT_NEGATIVE)
+    if value > AMOUNT_CEILING:  # Before any conversion: 1e300 or a 40-digit integer has no two-decimal form.
+        raise _InvalidError(AMOUNT_OUT_OF_BOUNDS)
     amount = Decimal(repr(value) if isinstance(value, float) else value).quantize(_CENT, ROUND_HALF_UP)
-    if amount >= _AMOUNT_LIMIT:
-        raise _InvalidError(_AMOUNT_TOO_BIG)
+    if amount > AMOUNT_CEILING:
+        raise _InvalidError(AMOUNT_OUT_OF_BOUNDS)
     return amount
 
 
@@ -281,7 +288,9 @@ FIELDS: tuple[str, ...] = tuple(name for name, _ in _PARSERS)
 
 _POSITIONS = {name: position for position, name in enumerate(FIELDS)}
 _INVALID = object()  # Marks a field whose value was refused (so it is not also reported as missing).
-_BIRTH_DATES = ("date_naissance", "date_naissance_cotitulaire")
+# Values with bounds of their meaning (campaigns/intake/bounds.py), checked once the row is parsed.
+_BOUNDED = ("date_stade", "date_premier_impaye", "date_audience", "date_naissance", "date_naissance_cotitulaire",
+            "nom")
 # Rows are built field by field through the slot descriptors: the generated __init__ of a frozen
 # dataclass (one object.__setattr__ per field) would take half the parsing time of a 100,000-row import.
 _SET = {f.name: getattr(SignalementRow, f.name).__set__ for f in dataclasses.fields(SignalementRow)}
@@ -312,11 +321,10 @@ def parse_row(
         elif required:
             errors.append(RowError(row_number, name, "champ obligatoire manquant"))
         set_field(row, value)
-    for name in _BIRTH_DATES:
-        born = getattr(row, name)
-        if born is not None and born is not _INVALID and born > today:
-            errors.append(RowError(row_number, name, "date de naissance dans le futur"))
     stage, motif = row.stade, row.motif_cloture
+    values = {name: getattr(row, name) for name in _BOUNDED}
+    errors += [RowError(row_number, name, reason)
+               for name, reason in bound_errors(values, today=today, closing=stage is Stage.CLOTURE)]
     if stage is Stage.CLOTURE and motif is None:
         errors.append(RowError(row_number, "motif_cloture", _MOTIF_MISSING))
     elif isinstance(stage, Stage) and stage is not Stage.CLOTURE and motif is not None:

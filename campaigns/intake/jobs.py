@@ -21,6 +21,7 @@ from campaigns.platform.clock import local_date
 log = logging.getLogger(__name__)
 
 EXTRA_FIELDS_MARK = "__extra__"
+NOT_AN_OBJECT = "un objet JSON est attendu pour chaque signalement (ligne ignorée)"
 
 
 @dataclass(slots=True)
@@ -61,6 +62,9 @@ def _validate(
     outcome = _BatchOutcome()
     today = local_date(now)
     for row_number, raw in rows:
+        if not isinstance(raw, Mapping):  # a JSON element that is a list, a string, a number...
+            outcome.errors.append(RowError(row_number, "", NOT_AN_OBJECT))
+            continue
         if raw.get(EXTRA_FIELDS_MARK):
             outcome.errors.append(RowError(row_number, "", "la ligne contient plus de colonnes que l'en-tête"))
             continue
@@ -88,7 +92,7 @@ def _apply_batch(
         audit.record_push(session, partner_id=partner.id, import_id=job.id, now=now,
                           references=[r.reference for r in outcome.valid])
     if outcome.errors:
-        references = {row_number: str(raw.get("reference") or "")[:100] or None for row_number, raw in batch}
+        references = {row_number: _reference(raw) for row_number, raw in batch}
         session.execute(
             insert(ImportRejection),
             [
@@ -104,16 +108,25 @@ def _apply_batch(
     job.rejected_count += len({e.row_number for e in outcome.errors})
 
 
+def _reference(raw: object) -> str | None:
+    """The reference of a refused row, as a text the rejection report can hold (None when there is none)."""
+    reference = raw.get("reference") if isinstance(raw, Mapping) else None
+    if not isinstance(reference, str | int) or isinstance(reference, bool):
+        return None
+    return str(reference)[:100].replace("\x00", "") or None
+
+
 def push_items(
-    session: Session, *, partner: Partner, items: Sequence[Mapping[str, object]], now: datetime
+    session: Session, *, partner: Partner, items: Sequence[object], now: datetime
 ) -> ImportJob:
-    """A JSON push, applied in the caller's transaction (small lists; big ones go through CSV jobs)."""
+    """A JSON push, applied in the caller's transaction (small lists; big ones go through CSV jobs).
+    Elements that are not objects are refused on their own line; the others are kept."""
     job = create_import(session, partner=partner, source="json", payload=None, now=now)
-    unknown = sorted({k for item in items for k in item if k not in FIELDS})
+    unknown = sorted({str(k)[:60] for item in items if isinstance(item, Mapping) for k in item if k not in FIELDS})
     job.unknown_columns = unknown
     job.total_rows = len(items)
     job.started_at = now
-    _apply_batch(session, job, partner, list(enumerate(items, start=1)), {}, now=now)
+    _apply_batch(session, job, partner, list(enumerate(items, start=1)), {}, now=now)  # type: ignore[arg-type]
     job.status = ImportStatus.DONE.value
     job.finished_at = now
     session.flush()

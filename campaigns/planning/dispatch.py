@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.messages.composing import Composed, NoChannelError, compose, ensure_reachable
@@ -27,6 +28,7 @@ from campaigns.planning import outcomes
 from campaigns.planning.coordination import CoordinationRules, Verdict, coordinate
 from campaigns.planning.experiments import follow_arm
 from campaigns.planning.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
+from campaigns.planning.set_aside import set_aside_dispatch
 from campaigns.planning.sms_events import is_opted_out
 from campaigns.platform.clock import DEFAULT_SENDING_DAYS, next_sending_time, print_slot
 from campaigns.platform.ports import Channel, OutboundMessage, ReconcilableChannel, SendResult
@@ -145,16 +147,23 @@ def deliver(
     has it; the other adapters are idempotent on the dedup key (outbox file per key, one task per dispatch, the
     e-mail's Message-ID derived from the key).
     """
-    with session_factory.begin() as session:
-        dispatch = session.scalar(select(Dispatch).where(Dispatch.id == dispatch_id).with_for_update())
-        if dispatch is None:
-            return "missing"
-        if dispatch.status != DispatchStatus.QUEUED:
-            # Someone else delivered or cancelled it: exactly-once holds here.
-            return dispatch.status
-        attempt = _start(session, dispatch, channels, now=now, rules=rules, print_cutoff=print_cutoff)
-        if attempt is None:
-            return dispatch.status
+    try:
+        with session_factory.begin() as session:
+            dispatch = session.scalar(select(Dispatch).where(Dispatch.id == dispatch_id).with_for_update())
+            if dispatch is None:
+                return "missing"
+            if dispatch.status != DispatchStatus.QUEUED:
+                # Someone else delivered or cancelled it: exactly-once holds here.
+                return dispatch.status
+            attempt = _start(session, dispatch, channels, now=now, rules=rules, print_cutoff=print_cutoff)
+            if attempt is None:
+                return dispatch.status
+    except (OperationalError, InterfaceError):
+        raise  # the database is unreachable: the row waits for its lease, nothing is set aside
+    except Exception as exc:
+        # A row its guards, coordination or rendering cannot handle (a value no push may carry): set aside with
+        # its error, shown to the operator (campaigns/planning/set_aside.py); the tick goes on with the others.
+        return set_aside_dispatch(session_factory, dispatch_id, exc, now=now)
     if attempt.lookup_since is not None:
         status = _settle_in_doubt(dispatch_id, attempt, session_factory=session_factory, now=now,
                                   retry_base=retry_base)

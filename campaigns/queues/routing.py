@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from campaigns.models import (
@@ -23,8 +25,11 @@ from campaigns.models import (
 )
 from campaigns.models.stages import Stage
 from campaigns.planning.dsf_chain import dsf_deadlines
+from campaigns.planning.set_aside import out_of_bounds_cases
 from campaigns.platform.clock import PARIS, add_working_days, local_date
-from campaigns.platform.dialect import insert_ignoring_conflicts
+from campaigns.platform.dialect import insert_ignoring_conflicts, is_postgres
+
+log = logging.getLogger(__name__)
 
 # Working days a worker has before a task is escalated to the supervisors (a call is quick, a visit is planned).
 SLA_WORKING_DAYS: dict[str, int] = {TaskKind.APPEL: 2, TaskKind.VISITE: 10, TaskKind.RECHERCHE: 10}
@@ -158,11 +163,29 @@ def open_due_dsf_chains(session: Session, *, now: datetime, limit: int = 500) ->
             Campaign.active.is_(True),
             has_dsf_step,
             or_(_missing(TaskKind.DSF_CONTACT), and_(_missing(TaskKind.DSF_TRANSMISSION), has_hearing)),
+            # Set aside: a stored date beyond its bounds (campaigns/planning/set_aside.py), shown to the operator.
+            Enrollment.household_id.not_in(
+                select(Case.household_id).where(out_of_bounds_cases(local_date(now)))),
         )
         .order_by(Enrollment.id)
         .limit(limit)
     ).all()
-    return sum(open_dsf_chain(session, enrollment_id=e, now=now) for e in enrollment_ids)
+    opened = 0
+    for enrollment_id in enrollment_ids:
+        # One household that fails never stops the others' chains (a savepoint undoes its part on PostgreSQL).
+        savepoint = session.begin_nested() if is_postgres(session) else None
+        try:
+            opened += open_dsf_chain(session, enrollment_id=enrollment_id, now=now)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception:
+            log.exception("enrollment %s: DSF chain set aside", enrollment_id)
+            if savepoint is not None:
+                savepoint.rollback()
+            continue
+        if savepoint is not None:
+            savepoint.commit()
+    return opened
 
 
 def open_locate_task(session: Session, *, task: HumanTask, now: datetime) -> int | None:
