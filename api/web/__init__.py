@@ -16,6 +16,7 @@ from api.web.auth import AccessDeniedError, LoginRequiredError, wants_page
 from api.web.security import CsrfError, SecurityHeadersMiddleware
 from api.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE, load_secret_key, secure_cookies
 from api.web.templating import render
+from campaigns.accounts.throttle import LoginThrottle
 from campaigns.platform.resources import dsfr_dir
 from campaigns.platform.settings import Settings
 
@@ -31,6 +32,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         )
     app.mount("/dsfr", StaticFiles(directory=DSFR_DIST), name="dsfr")
     app.include_router(pages.router)
+    app.state.login_throttle = LoginThrottle()
     # Added last = outermost: the headers go on every response, session errors included.
     app.add_middleware(
         SessionMiddleware,

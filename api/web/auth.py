@@ -8,14 +8,19 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from api.deps import RuntimeDep
+from api.web import sessions
 from api.web.security import API_PREFIX, renew_csrf_token
 from api.web.sessions import SESSION_REFRESH
 from campaigns.accounts.users import session_stamp
+from campaigns.accounts.web_sessions import open_web_session, revoke_web_session, web_session_valid
 from campaigns.models import User, UserRole
+from campaigns.runtime.root import Runtime
 
 _USER_ID = "uid"
+_SESSION_TOKEN = "sid"  # noqa: S105 - a key name; the server-side session's token (campaigns.accounts.web_sessions)
 _STAMP = "stamp"
 _SEEN = "seen"
 _NEXT = "next"
@@ -58,11 +63,13 @@ def wants_page(request: Request) -> bool:
     return not request.url.path.startswith(API_PREFIX)
 
 
-def open_session(request: Request, user: User) -> str:
-    """Starts a fresh session for `user` (nothing kept from before) and returns where to go next."""
+def open_session(request: Request, session: Session, user: User) -> str:
+    """Starts a fresh session for `user` (nothing kept from before, stored server-side) and returns where to go
+    next."""
     target = request.session.get(_NEXT)
     request.session.clear()
     request.session[_USER_ID] = user.id
+    request.session[_SESSION_TOKEN] = open_web_session(session, user_id=user.id, now=sessions.session_clock())
     request.session[_STAMP] = session_stamp(user)
     request.session[_SEEN] = int(time.time())
     renew_csrf_token(request)
@@ -72,7 +79,12 @@ def open_session(request: Request, user: User) -> str:
     return "/"
 
 
-def close_session(request: Request, *, notice: str | None = None) -> None:
+def close_session(request: Request, runtime: Runtime | None = None, *, notice: str | None = None) -> None:
+    """Ends the session: its server-side record is revoked (a copy of the cookie opens nothing), the cookie emptied."""
+    token = request.session.get(_SESSION_TOKEN)
+    if runtime is not None and isinstance(token, str):
+        with runtime.session_factory.begin() as session:
+            revoke_web_session(session, token=token, now=sessions.session_clock())
     request.session.clear()
     if notice:
         request.session[_NOTICE] = notice
@@ -96,10 +108,13 @@ def current_user(request: Request, runtime: RuntimeDep) -> WebUser:
         if wants_page(request) and request.method == "GET":
             request.session[_NEXT] = request.url.path
         raise LoginRequiredError
-    with runtime.session_factory() as session:
+    token = request.session.get(_SESSION_TOKEN)
+    with runtime.session_factory.begin() as session:
         user = session.get(User, user_id)
-        if user is None or user.disabled_at is not None or request.session.get(_STAMP) != session_stamp(user):
-            close_session(request)
+        if (user is None or user.disabled_at is not None or request.session.get(_STAMP) != session_stamp(user)
+                or not isinstance(token, str)
+                or not web_session_valid(session, token=token, user_id=user_id, now=sessions.session_clock())):
+            request.session.clear()
             raise LoginRequiredError
         web_user = WebUser(
             id=user.id,

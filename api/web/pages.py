@@ -12,7 +12,8 @@ from starlette.routing import Match
 from api.deps import RuntimeDep
 from api.web.auth import CurrentUserDep, close_session, open_session, pop_notice
 from api.web.templating import render
-from campaigns.accounts.users import authenticate
+from campaigns.accounts.throttle import LoginThrottle, wait_message
+from campaigns.accounts.users import authenticate, normalize_email
 from campaigns.models import UserRole
 
 router = APIRouter(include_in_schema=False)
@@ -68,10 +69,25 @@ def login(
     if not password:
         errors["password"] = "Saisissez votre mot de passe."  # noqa: S105 - a message, not a password
     user = None
+    throttle: LoginThrottle = request.app.state.login_throttle
+    account = "compte:" + normalize_email(email)[:254]
+    address = "adresse:" + (request.client.host if request.client else "inconnue")
     if not errors:
+        # Refused before any password is hashed: a flood of attempts costs neither time nor Argon2 memory.
+        wait = throttle.wait(account=account, address=address, now=throttle.clock())
+        if wait:
+            refused: dict[str, object] = {"email": email.strip(), "errors": {}, "error": wait_message(wait),
+                                          "notice": None}
+            response = render(request, "connexion.html", refused, status_code=429)
+            response.headers["Retry-After"] = str(wait)
+            return response
         with runtime.session_factory.begin() as session:
             user = authenticate(session, email=email, password=password, now=runtime.clock())
-            target = open_session(request, user) if user is not None else "/"
+            target = open_session(request, session, user) if user is not None else "/"
+        if user is None:
+            throttle.failed(account=account, address=address, now=throttle.clock())
+        else:
+            throttle.succeeded(account=account)
     if user is None:
         context = {"email": email.strip(), "errors": errors, "error": None if errors else LOGIN_FAILED, "notice": None}
         return render(request, "connexion.html", context, status_code=400 if errors else 401)
@@ -79,8 +95,8 @@ def login(
 
 
 @router.post("/deconnexion")
-def logout(request: Request) -> RedirectResponse:
-    close_session(request, notice="Votre session est fermée. À bientôt.")
+def logout(request: Request, runtime: RuntimeDep) -> RedirectResponse:
+    close_session(request, runtime, notice="Votre session est fermée. À bientôt.")
     return RedirectResponse("/connexion", status_code=303)
 
 

@@ -15,6 +15,7 @@ _CSRF_SESSION_KEY = "csrf"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 # The JSON API authenticates each call with a Bearer key, never with the cookie: no CSRF to guard against there.
 API_PREFIX = "/api/"
+_STATIC_PREFIX = "/dsfr/"
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 # Pages and the DSFR assets (CSS, JS, Marianne fonts, SVG icons) all come from this origin; DSFR's CSS also
@@ -71,8 +72,9 @@ class SecurityHeadersMiddleware:
                 }
                 if self.https:
                     wanted["Strict-Transport-Security"] = "max-age=31536000"
-                # Pages show personal data: neither the browser nor a proxy keeps a copy.
-                if headers.get("content-type", "").startswith("text/html"):
+                # Pages, API answers and exports (HTML, JSON, CSV, XLSX) show personal data: neither the browser
+                # nor a proxy keeps a copy. Only static files (the design system, a style sheet that says so) may.
+                if not scope["path"].startswith(_STATIC_PREFIX):
                     wanted["Cache-Control"] = "no-store"
                 for name, value in wanted.items():
                     if name not in headers:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 from campaigns.platform.settings import Settings
@@ -15,6 +16,13 @@ SESSION_MAX_AGE = 4 * 60 * 60
 # Re-sign the cookie at most this often, so that most requests do not send a new Set-Cookie.
 SESSION_REFRESH = 5 * 60
 MIN_SECRET_LENGTH = 32
+
+
+def session_clock() -> datetime:
+    """Sessions measure a person's real idleness: the wall clock, not the service's business clock."""
+    return datetime.now(UTC)
+
+
 SECRET_FILE = "secret_key"  # noqa: S105 - a file name
 
 
