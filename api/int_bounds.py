@@ -1,12 +1,15 @@
-"""Whole numbers in paths and query strings must fit the database's integers (identifiers are 32-bit on PostgreSQL).
+"""Whole numbers in paths and query strings must fit the database's integers (identifiers are 32-bit on PostgreSQL),
+and dates must lie between DAY_FLOOR and DAY_CEILING.
 
-Without this, `/api/v1/taches/4902955883` reached PostgreSQL and failed there ("integer out of range": a 500);
-now it is a 422 naming the field, like every other invalid value, on every route and page at once.
+Without this, `/api/v1/taches/4902955883` reached PostgreSQL and failed there ("integer out of range": a 500), and
+`jour=0001-01-01` or a period ending in year 9999 overflowed the date arithmetic (a 500); now each is a 422 naming
+the field, like every other invalid value, on every route at once. Pages parse their dates with `bounded_day`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
 
@@ -14,37 +17,62 @@ from fastapi import HTTPException, Request
 from fastapi.dependencies.models import Dependant
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+# No date the service handles lies outside (procedures, facts, the audit log): beyond, date arithmetic overflows.
+DAY_FLOOR, DAY_CEILING = date(1990, 1, 1), date(2100, 12, 31)
+DAY_OUT_OF_BOUNDS = f"date hors limites : entre le {DAY_FLOOR:%d/%m/%Y} et le {DAY_CEILING:%d/%m/%Y}"
 
 
-def _is_int(annotation: Any) -> bool:
-    if annotation is int:
-        return True
-    if get_origin(annotation) in (Union, UnionType):
-        return int in get_args(annotation)
-    return False
+def bounded_day(text: str) -> date:
+    """An ISO date between DAY_FLOOR and DAY_CEILING; ValueError (with the French reason) otherwise."""
+    day = date.fromisoformat(text.strip())
+    if not DAY_FLOOR <= day <= DAY_CEILING:
+        raise ValueError(DAY_OUT_OF_BOUNDS)
+    return day
 
 
-def _int_params(dependant: Dependant) -> Iterator[tuple[str, str]]:
-    """(alias, where) of every int path or query parameter of the route and of its dependencies."""
-    for field in dependant.path_params:
-        if _is_int(field.field_info.annotation):
-            yield field.alias, "path"
-    for field in dependant.query_params:
-        if _is_int(field.field_info.annotation):
-            yield field.alias, "query"
+def _kind(annotation: Any) -> str | None:
+    """"int", "date" (a date or a date-time) or None, for a parameter's annotation (`X | None` too)."""
+    kinds = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    if int in kinds:
+        return "int"
+    if date in kinds or datetime in kinds:
+        return "date"
+    return None
+
+
+def _int_params(dependant: Dependant) -> Iterator[tuple[str, str, str]]:
+    """(alias, where, kind) of every int or date path or query parameter of the route and its dependencies."""
+    for where, fields in (("path", dependant.path_params), ("query", dependant.query_params)):
+        for field in fields:
+            kind = _kind(field.field_info.annotation)
+            if kind is not None:
+                yield field.alias, where, kind
     for sub in dependant.dependencies:
         yield from _int_params(sub)
 
 
+def _day_error(raw: str) -> str | None:
+    try:
+        day = datetime.fromisoformat(raw.strip()).date()
+    except ValueError:
+        return None  # not a date at all: FastAPI's validation says so
+    return None if DAY_FLOOR <= day <= DAY_CEILING else DAY_OUT_OF_BOUNDS
+
+
 def reject_out_of_range_ints(request: Request) -> None:
-    """An app-wide dependency: 422 for an int parameter outside the 32-bit range (other values: FastAPI's own)."""
+    """An app-wide dependency: 422 for an int parameter outside the 32-bit range or a date outside DAY_FLOOR and
+    DAY_CEILING (other values: FastAPI's own)."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
     errors = []
-    for alias, where in _int_params(dependant):
+    for alias, where, kind in _int_params(dependant):
         raw = (request.path_params if where == "path" else request.query_params).get(alias)
+        if kind == "date":
+            if raw is not None and (reason := _day_error(str(raw))) is not None:
+                errors.append({"champ": alias, "motif": reason})
+            continue
         try:
             value = int(str(raw).strip()) if raw is not None else None
         except ValueError:

@@ -3,13 +3,14 @@ and the supervision of a day (contacts, failures, queues, imports, alerts)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import RuntimeDep
+from api.int_bounds import bounded_day
 from api.referent_secrecy import hide_other_structures
 from api.web.campaign_access import CampaignUserDep
 from api.web.campaigns import campaign_not_found, summary
@@ -64,7 +65,7 @@ def dry_run_page(request: Request, campaign_id: int, user: CampaignUserDep, runt
     start = runtime.clock()
     if debut:
         try:
-            start = datetime.combine(date.fromisoformat(debut), time(9, 0), tzinfo=PARIS)
+            start = datetime.combine(bounded_day(debut), time(9, 0), tzinfo=PARIS)
         except ValueError:
             errors["debut"] = "Date invalide : utilisez le sélecteur de date (format AAAA-MM-JJ)."
     weeks = int(semaines) if semaines.isdigit() else 0
@@ -92,7 +93,7 @@ def supervision_page(request: Request, campaign_id: int, user: CampaignUserDep, 
     day = local_date(now)
     if jour:
         try:
-            day = date.fromisoformat(jour)
+            day = bounded_day(jour)
         except ValueError:
             errors["jour"] = "Date invalide : utilisez le sélecteur de date (format AAAA-MM-JJ)."
     with runtime.session_factory() as session:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from api.deps import RuntimeDep
+from api.int_bounds import bounded_day
 from api.web.auth import WebUser, require_roles
 from api.web.templating import render
 from campaigns.evaluation.period import PARC_LABELS, Period, Scope, reader_scope
@@ -80,7 +81,7 @@ def _parse(filters: Filters, reader: Reader, today: date) -> tuple[Period, Scope
     for name, label in (("debut", "début"), ("fin", "fin")):
         text = getattr(filters, name).strip()
         try:
-            days[name] = date.fromisoformat(text) if text else defaults[name]
+            days[name] = bounded_day(text) if text else defaults[name]
         except ValueError:
             filters.errors[name] = f"Date de {label} invalide : utilisez le format AAAA-MM-JJ, par exemple 2026-01-31."
     if not filters.errors:

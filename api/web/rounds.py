@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import RuntimeDep
+from api.int_bounds import bounded_day
 from api.web.auditing import web_audit
 from api.web.templating import render
 from api.web.worker_access import SignedInWorker, WorkerDep
@@ -28,7 +29,7 @@ def _parse_day(value: str, runtime: RuntimeDep) -> date | None:
     if not value.strip():
         return local_date(runtime.clock())
     try:
-        return date.fromisoformat(value.strip())
+        return bounded_day(value)
     except ValueError:
         return None
 
