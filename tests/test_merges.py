@@ -92,8 +92,11 @@ def test_accept_merges_and_undo_restores_both_households(runtime: Runtime, api: 
     _push(api, partners["caf"], [signalement("C-1", **UNCERTAIN)])
     assert runtime.tick() == 2  # each household's letter
     answer = api.post("/api/v1/reponses", headers=partners["bailleur"],
-                      json={"reference": "B-1", "canal": "appel", "nature": "appel_entrant"})
-    assert answer.json()["contacts_annules"] == 2
+                      json={"reference": "B-1", "canal": "appel", "nature": "appel_entrant",
+                            "motif_menage": "rendez_vous_honore"})
+    # With an attributed reason the DDETS's SMS and call stop; the bailleur is told its own count only
+    # (docs/security.md, rules 1 and 2).
+    assert answer.json()["contacts_annules"] == 0
     before = _state(runtime)
     review_id = _pending_reviews(api, partners["ddets"])[0]["id"]
 
@@ -110,7 +113,8 @@ def test_accept_merges_and_undo_restores_both_households(runtime: Runtime, api: 
         ("cancelled", "duplicate"), ("cancelled", "duplicate"), ("cancelled", "responded"),
         ("cancelled", "responded")]
     view = api.get("/api/v1/signalements/C-1", headers=partners["caf"]).json()
-    assert view["reponse_recue_au_stade_actuel"] is True  # the answer now stops everyone's letters
+    # The bailleur's answer stops everyone's letters, but the CAF is not told of another partner's record (rule 1).
+    assert view["reponse_recue_au_stade_actuel"] is False
     fusions = api.get("/api/v1/fusions", headers=partners["ddets"]).json()["fusions"]
     assert [(f["id"], f["decide_par"], f["rapprochement_id"], f["annulee_le"]) for f in fusions] == [
         (merge_id, "DDETS 44", review_id, None)]
