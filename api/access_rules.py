@@ -76,6 +76,9 @@ NO_DATA = "aucune donnée personnelle"
 RULES: dict[RouteKey, Rule] = {
     # Service, documentation, assets.
     ("GET", "/api/v1/sante"): public(f"le service répond ; {NO_DATA}"),
+    ("GET", "/api/v1/sante/pret"): public(f"la base et le courtier répondent ; {NO_DATA}"),
+    # Aggregates only; authenticated by its own bearer token (CHAINE_METRICS_TOKEN), 404 when none is set.
+    ("GET", "/metrics"): public(f"métriques Prometheus, protégées par leur propre jeton ; {NO_DATA}"),
     ("GET", "/openapi.json"): public(f"description de l'API ; {NO_DATA}"),
     ("GET", "/docs"): public(f"documentation de l'API ; {NO_DATA}"),
     ("GET", "/docs/oauth2-redirect"): public(f"page technique de la documentation ; {NO_DATA}"),
@@ -128,6 +131,12 @@ RULES: dict[RouteKey, Rule] = {
     ("GET", "/api/v1/apercus/courrier"): EVERY_KEY,
     ("GET", "/api/v1/apercus/sms"): EVERY_KEY,
     ("GET", "/api/v1/apercus/email"): EVERY_KEY,
+    # Templates written by the campaign owner: the pilots (DDETS/DRIHL, Département) write their own.
+    ("GET", "/api/v1/modeles"): PILOTS,
+    ("GET", "/api/v1/modeles/{canal}/{modele}"): PILOTS,
+    ("POST", "/api/v1/modeles/{canal}/{modele}/brouillon"): PILOTS,
+    ("POST", "/api/v1/modeles/{canal}/{modele}/apercu"): PILOTS,
+    ("POST", "/api/v1/modeles/{canal}/{modele}/publier"): PILOTS,
     ("GET", "/api/v1/simulation"): PILOTS,
     # The pilots' coordination: referents, record linkage, partners and keys, the audit log.
     ("POST", "/api/v1/attributions"): PILOTS,
@@ -170,6 +179,12 @@ RULES: dict[RouteKey, Rule] = {
     ("GET", "/campagnes/{campaign_id}/apercu/courrier"): CAMPAIGN_PAGES,
     ("GET", "/campagnes/{campaign_id}/simulation"): CAMPAIGN_PAGES,
     ("GET", "/campagnes/{campaign_id}/supervision"): CAMPAIGN_PAGES,
+    # Template editor: a pilot's administrators and operators write their partner's letters, SMS and e-mails.
+    ("GET", "/modeles"): CAMPAIGN_EDITING,
+    ("GET", "/modeles/{canal}/{modele}"): CAMPAIGN_EDITING,
+    ("POST", "/modeles/{canal}/{modele}"): CAMPAIGN_EDITING,
+    ("POST", "/modeles/{canal}/{modele}/apercu"): CAMPAIGN_EDITING,
+    ("POST", "/modeles/{canal}/{modele}/apercu.pdf"): CAMPAIGN_EDITING,
     # Administration: a pilot's administrator every partner, another administrator its own partner only.
     ("GET", "/administration"): ADMINISTRATION,
     ("POST", "/administration"): ADMINISTRATION,

@@ -8,6 +8,7 @@ from api.access import check_rules, enforce_access
 from api.body_limit import BodyLimitMiddleware
 from api.errors import install_error_handlers
 from api.int_bounds import reject_out_of_range_ints
+from api.observability import install_observability
 from api.ratelimit import RateLimiter
 from api.routers import (
     admin,
@@ -19,6 +20,7 @@ from api.routers import (
     evaluation,
     imports,
     journal,
+    modeles,
     rapprochements,
     reponses,
     signalements,
@@ -29,9 +31,11 @@ from api.routers import (
 from api.web import install_web
 from api.web.campaign_pages import install_campaign_pages
 from api.web.evaluation import router as evaluation_pages
+from api.web.template_editor import router as template_editor_pages
 from api.web.security import verify_csrf
 from api.web.worker_pages import install_worker_pages
 from campaigns.platform.collector import tune_collector
+from campaigns.platform.logs import configure_logging
 from campaigns.runtime.root import Runtime, get_runtime
 
 
@@ -64,17 +68,19 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     install_campaign_pages(app)
     # The evaluation page (aggregates, charts, exports) for evaluators and administrators.
     app.include_router(evaluation_pages)
+    # The template editor: the campaign owner writes its letters, SMS and e-mails.
+    app.include_router(template_editor_pages)
     for module in (signalements, imports, reponses, taches, agents, attributions, campagnes, campagnes_suivi, admin,
                    apercus, simulation,
-                   rapprochements, evaluation, twilio, journal):
+                   rapprochements, evaluation, twilio, journal, modeles):
         app.include_router(module.router)
 
-    @app.get("/api/v1/sante", tags=["santé"], summary="Le service répond")
-    def health() -> dict[str, str]:
-        return {"statut": "ok"}
+    # Liveness and readiness, /metrics (behind CHAINE_METRICS_TOKEN), request ids and per-route latency.
+    install_observability(app)
 
     # A route without an access rule stops the application here (api/access.py).
     check_rules(app)
     if runtime is None:  # uvicorn's factory: a service process, not a test's application (`chaine run` tunes too)
+        configure_logging(settings.log_format)
         tune_collector()
     return app

@@ -13,6 +13,7 @@ from api.ratelimit import RateLimiter
 from api.roles import ApiRole, api_role
 from campaigns.accounts.partners import authenticate, hash_key
 from campaigns.models import PartnerKind
+from campaigns.platform.logs import current as log_context
 from campaigns.runtime.root import Runtime
 
 
@@ -70,6 +71,9 @@ def get_caller(
         caller = Caller(partner.id, partner.name, PartnerKind(partner.kind))
     _check_rate(request, key)
     setattr(request.state, _CALLER, caller)
+    context = log_context()
+    if context is not None:  # the request's log lines name the partner (campaigns/platform/logs.py)
+        context.partner_id = caller.partner_id
     return caller
 
 

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     blind_index_key: SecretStr = SecretStr("")
     # Personal data of a closed household are purged after this many days, unless its campaigns say otherwise.
     retention_days: int = Field(730, gt=0)
+    # Logs: "text" (human, the default) or "json" (one object per line, identifiers only; campaigns/platform/logs.py).
+    log_format: Literal["text", "json"] = "text"
+    # Bearer token of GET /metrics (Prometheus). Empty: the route answers 404, as if it did not exist.
+    metrics_token: SecretStr = SecretStr("")
 
     @field_validator("database_url", "broker_url", "rate_limit_redis_url")
     @classmethod

@@ -20,6 +20,7 @@ from campaigns.planning import dispatch as dispatching
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.platform.clock import PARIS, local_date
 from campaigns.platform.db import make_engine, make_session_factory
+from campaigns.platform.logs import bound
 from campaigns.platform.ports import Channel
 from campaigns.platform.settings import Settings, get_settings
 from campaigns.queues import reservations as queues
@@ -82,16 +83,17 @@ class Runtime:
         return build_round_pdf(**kwargs)
 
     def deliver(self, dispatch_id: int, *, now: datetime | None = None) -> str:
-        return dispatching.deliver(
-            dispatch_id,
-            now=now or self.clock(),
-            session_factory=self.session_factory,
-            channels=self.channels,
-            max_attempts=self.settings.max_attempts,
-            retry_base=timedelta(seconds=self.settings.retry_base_seconds),
-            rules=self.coordination_rules,
-            print_cutoff=self._print_cutoff,
-        )
+        with bound(contact_id=dispatch_id):  # its log lines name the contact (campaigns/platform/logs.py)
+            return dispatching.deliver(
+                dispatch_id,
+                now=now or self.clock(),
+                session_factory=self.session_factory,
+                channels=self.channels,
+                max_attempts=self.settings.max_attempts,
+                retry_base=timedelta(seconds=self.settings.retry_base_seconds),
+                rules=self.coordination_rules,
+                print_cutoff=self._print_cutoff,
+            )
 
     @property
     def _print_cutoff(self) -> time | None:
@@ -189,9 +191,10 @@ class Runtime:
             refresh_facts(session, now=now)
 
     def run_import(self, import_id: int) -> None:
-        imports.run_import(
-            self.session_factory, import_id, clock=self.clock, batch_size=self.settings.import_batch_size
-        )
+        with bound(job_id=import_id):
+            imports.run_import(
+                self.session_factory, import_id, clock=self.clock, batch_size=self.settings.import_batch_size
+            )
 
     def submit_import(self, import_id: int, *, background: bool) -> None:
         """Call after the job row has committed. Embedded: a thread (API) or inline (CLI); else Celery."""

@@ -11,6 +11,9 @@ from celery.signals import worker_process_init
 from campaigns.platform.collector import tune_collector
 from campaigns.platform.settings import get_settings
 from campaigns.runtime.jobs import QUEUE_DEFAULT, QUEUE_DISPATCH, QUEUES, make_celery
+from campaigns.workers import observability
+
+assert observability  # its signal receivers count the tasks and set the log format (docs/operations.md)
 
 __all__ = ["QUEUES", "QUEUE_DEFAULT", "QUEUE_DISPATCH", "celery_app", "make_celery"]
 
