@@ -10,8 +10,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from campaigns.campaign.validation import CHANNEL_LABELS, language_name, template_slugs
-from campaigns.messages.previews import SAMPLE_RECIPIENT, preview
-from campaigns.messages.rendering import CHANNEL_DIRS, TemplateNotFoundError
+from campaigns.messages.addressees import preview_recipient
+from campaigns.messages.previews import preview
+from campaigns.messages.rendering import CHANNEL_DIRS, StoredVariants, TemplateNotFoundError
+from campaigns.messages.stored import published_variants
 from campaigns.models import Campaign, Partner
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import local_date
@@ -74,16 +76,18 @@ def preview_sequence(session: Session, campaign: Campaign, *, now: datetime) -> 
         for stage, slug in template_slugs(step.template, stages):
             for locale, falc in _variants(campaign):
                 base = MessagePreview(number, step.channel, stage or stages[0], locale, falc, template=slug)
-                out.append(_render(base, sender=owner.name, phone=owner.contact_phone, now=now))
+                stored = published_variants(session, owner.id, step.channel, slug)
+                out.append(_render(base, sender=owner.name, phone=owner.contact_phone, now=now, stored=stored))
     return out
 
 
-def _render(base: MessagePreview, *, sender: str, phone: str | None, now: datetime) -> MessagePreview:
+def _render(base: MessagePreview, *, sender: str, phone: str | None, now: datetime,
+            stored: StoredVariants) -> MessagePreview:
     channel = base.channel
     assert base.template is not None
     try:
         rendered = preview(channel, base.template, stage=base.stage, locale=base.locale, falc=base.falc,
-                           sender=sender, phone=phone, now=now)
+                           sender=sender, phone=phone, now=now, stored=stored)
     except TemplateNotFoundError as exc:
         return replace(base, error=f"aucun modèle à montrer : {exc}")
     fields: dict[str, object] = {"subject": rendered.subject, "used_locale": rendered.locale,
@@ -110,14 +114,15 @@ def letter_preview_pdf(session: Session, campaign: Campaign, *, slug: str, stage
     owner = session.get_one(Partner, campaign.owner_partner_id)
     try:
         rendered = preview("courrier", slug, stage=stage, locale=locale, falc=falc, sender=owner.name,
-                           phone=owner.contact_phone, now=now)
+                           phone=owner.contact_phone, now=now,
+                           stored=published_variants(session, owner.id, "courrier", slug))
     except TemplateNotFoundError as exc:
         raise NotFoundError(str(exc)) from None
     lines = [owner.name, *(line.strip() for line in (owner.contact_address or "").splitlines() if line.strip())]
     if owner.contact_phone:
         lines.append(f"Tél. : {owner.contact_phone}")
     return build_pdf(
-        sender_name=owner.name, sender_lines=lines, recipient=SAMPLE_RECIPIENT, subject=rendered.subject,
+        sender_name=owner.name, sender_lines=lines, recipient=preview_recipient(slug), subject=rendered.subject,
         html_body=rendered.html_body, letter_date=local_date(now), reference="EXEMPLE-0001",
         font_size=14 if rendered.falc else 11,
     )

@@ -19,6 +19,7 @@ from campaigns.messages.addressees import (
     landlord_recipient,
 )
 from campaigns.messages.falc import glossary_for
+from campaigns.messages.stored import published_variants
 from campaigns.models import Campaign, Case, ChannelKind, Dispatch, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import local_date
@@ -168,6 +169,8 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
     rendered = rendering.render(
         dispatch.channel, dispatch.template, locale=locale, falc=falc, context=context,
         register_first=campaign.falc == "toujours",
+        # What the owner published in the template editor replaces the code's file (campaigns/messages/stored.py).
+        stored=published_variants(session, owner.id, dispatch.channel, dispatch.template),
     )
     if (rendered.locale, rendered.falc) != (case.langue, falc):
         # What the household asked for is not what it gets: recorded as a fallback, never silent.
@@ -257,6 +260,7 @@ def _merged_blocks(
             # Blocks follow the letter they are part of: one language and one register per envelope.
             "courrier", other.template, locale=variant[0], falc=variant[1],
             context=_context(other, partner, case, recipient, now=now, contacts=_contacts(session, case)),
+            stored=published_variants(session, partner.id, "courrier", other.template),
         )
         contact = f" (tél. {escape(partner.contact_phone)})" if partner.contact_phone else ""
         blocks.append(f"<p><strong>Message de {escape(partner.name)}{contact}</strong></p>{rendered.html_body}")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from campaigns.messages.addressees import preview_recipient
-from campaigns.messages.rendering import Rendered, render
+from campaigns.messages.rendering import Rendered, StoredVariants, render
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import local_date
 
@@ -40,7 +40,8 @@ def sample_context(stage: Stage, *, sender: str, phone: str | None, now: datetim
 
 
 def preview(channel: str, slug: str, *, stage: Stage, locale: str, falc: bool, sender: str,
-            phone: str | None, now: datetime) -> Rendered:
+            phone: str | None, now: datetime, stored: StoredVariants | None = None) -> Rendered:
+    """`stored`: the sender's published versions (campaigns/messages/stored.py), shown as its sends would use them."""
     context = sample_context(stage, sender=sender, phone=phone, now=now, slug=slug)
     context["langue"] = locale
-    return render(channel, slug, locale=locale, falc=falc, context=context)
+    return render(channel, slug, locale=locale, falc=falc, context=context, stored=stored)

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
 
 from campaigns.platform.formats import format_date_fr, format_montant
 from campaigns.platform.resources import message_templates_dir
@@ -82,6 +83,40 @@ def _environment(root: str) -> Environment:
     return env
 
 
+@lru_cache(maxsize=2)
+def sandbox(html: bool) -> SandboxedEnvironment:
+    """Templates written by users run in Jinja2's sandbox: no attribute of Python's internals, no file access."""
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=html, trim_blocks=True, lstrip_blocks=True,
+                               keep_trailing_newline=False)
+    env.filters["montant"] = format_montant
+    env.filters["date_fr"] = format_date_fr
+    return env
+
+
+# A stored variant: Rendered field name (html_body, subject, body) -> template source, written by a user.
+StoredVariants = Mapping[tuple[str, bool], Mapping[str, str]]
+
+
+def valid_locale(locale: str) -> bool:
+    return bool(_LOCALE_RE.match(locale))
+
+
+def parts_of(channel: str) -> dict[str, str]:
+    """The parts a variant of `channel` is made of: Rendered field name -> file suffix."""
+    return dict(_PARTS[channel])
+
+
+def _render_stored(channel: str, stem: str, files: Mapping[str, str], values: dict[str, object]
+                   ) -> tuple[dict[str, str], dict[str, str]]:
+    out = {"subject": "", "body": "", "html_body": ""}
+    sources: dict[str, str] = {}
+    for field_name, suffix in _PARTS[channel].items():
+        source = files.get(field_name, "")
+        out[field_name] = sandbox(suffix.endswith("html.j2")).from_string(source).render(values).strip()
+        sources[f"{stem}{suffix}"] = source
+    return out, sources
+
+
 def _variant_name(locale: str, falc: bool) -> str:
     return f"{locale}{FALC_MARK if falc else ''}"
 
@@ -102,9 +137,13 @@ def _one_line(text: str) -> str:
 
 
 def render(
-    channel: str, slug: str, *, locale: str, falc: bool, context: Mapping[str, object], register_first: bool = False
+    channel: str, slug: str, *, locale: str, falc: bool, context: Mapping[str, object], register_first: bool = False,
+    stored: StoredVariants | None = None,
 ) -> Rendered:
-    """Render a message, falling back to (locale, standard), then French FALC, then French standard."""
+    """Render a message, falling back to (locale, standard), then French FALC, then French standard.
+
+    `stored` holds the variants a campaign owner published (campaigns/messages/stored.py): each one replaces the
+    file of the same variant, and is rendered in the sandbox."""
     if channel not in CHANNEL_DIRS:
         raise ValueError(f"canal inconnu {channel!r} (attendu : {', '.join(CHANNEL_DIRS)})")
     if not _SLUG_RE.match(slug):
@@ -117,6 +156,13 @@ def render(
     primary_suffix = next(iter(parts.values()))
     for cand_locale, cand_falc in _candidates(locale, falc, register_first):
         stem = f"{folder}/{_variant_name(cand_locale, cand_falc)}"
+        if stored and (cand_locale, cand_falc) in stored:
+            out, sources = _render_stored(channel, stem, stored[(cand_locale, cand_falc)], dict(context))
+            return Rendered(
+                subject=_one_line(out["subject"]), body=out["body"], html_body=out["html_body"], locale=cand_locale,
+                falc=cand_falc, template_path=f"{stem}{primary_suffix}",
+                fallback=(cand_locale, cand_falc) != (locale, falc), sources=sources,
+            )
         if not (root / f"{stem}{primary_suffix}").is_file():
             continue
         missing = [f"{stem}{suffix}" for suffix in parts.values() if not (root / f"{stem}{suffix}").is_file()]

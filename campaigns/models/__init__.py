@@ -31,6 +31,7 @@ from campaigns.models.planning import (
     TwilioCallback,
 )
 from campaigns.models.queues import KEPT_ON_RESPONSE, TaskEscalation, TaskKind, TaskOutcome, Worker
+from campaigns.models.templates import StoredTemplate
 from campaigns.models.users import User, UserRole, WebSession
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "Response",
     "SmsOptOut",
     "StageEntry",
+    "StoredTemplate",
     "TaskEscalation",
     "TaskKind",
     "TaskOutcome",
