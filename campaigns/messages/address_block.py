@@ -1,4 +1,4 @@
-"""The postal address block of a letter, as NF Z10-011 and La Poste's guidance lay it out (docs/letters.md).
+"""The postal address block of a letter, by NF Z10-011 and La Poste (docs/campaigns.md, "Address block").
 
 At most six lines of at most 38 characters, from the most personal to the most general:
 

@@ -34,7 +34,7 @@ _UNSUPPORTED_RTL = frozenset({"he", "yi", "fa", "ur", "ps", "sd", "ckb", "ug", "
 
 MARGIN_MM = 20.0
 # DL window envelope (110 x 220 mm), NF Z10-011 and La Poste: a window of 100 x 45 mm, 20 mm from the right edge
-# and 45 mm from the top of the folded sheet (docs/letters.md). The sheet moves about 5 mm inside the envelope:
+# and 45 mm from the top of the folded sheet (docs/campaigns.md). The sheet moves about 5 mm inside the envelope:
 # the block keeps 5 mm clear of every edge of the window, so no line hides behind the paper.
 WINDOW_X_MM = 90.0
 WINDOW_Y_MM = 45.0
