@@ -6,12 +6,22 @@ import logging
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 
 from campaigns.platform.errors import NotFoundError, ValidationError
 
 log = logging.getLogger(__name__)
+
+# While the database is unreachable (restarting, failing over): every route answers 503, clients retry after this.
+RETRY_AFTER_SECONDS = 30
+UNAVAILABLE = "base de données momentanément injoignable : réessayez dans quelques instants"
+_UNAVAILABLE_TITLE = "Service momentanément indisponible"
+_UNAVAILABLE_PAGE = (
+    '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><title>{title} - chaîne</title>'
+    '<link rel="stylesheet" href="/dsfr/dsfr.min.css"></head><body><main class="fr-container fr-my-6w">'
+    '<h1>{title}</h1><p class="fr-text--lead">{message}</p></main></body></html>'
+)
 
 _MESSAGES = {
     "missing": "champ obligatoire absent",
@@ -71,6 +81,21 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _refused_by_database)
     # SQLite's driver raises this one itself (not wrapped) for an integer beyond 64 bits.
     app.add_exception_handler(OverflowError, _refused_by_database)
+
+    async def _unavailable(request: Request, exc: Exception) -> Response:
+        # Logged without the statement or its parameters (they may hold personal data).
+        log.error("database unreachable: %s", type(getattr(exc, "orig", exc)).__name__)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(status_code=503, content={"detail": UNAVAILABLE}, headers=headers)
+        message = ("La base de données du service ne répond pas pour le moment. Réessayez dans quelques "
+                   "instants ; vos données ne sont pas perdues.")
+        # A plain DSFR page: the site's layout may itself need the database (the signed-in user).
+        page = _UNAVAILABLE_PAGE.format(title=_UNAVAILABLE_TITLE, message=message)
+        return HTMLResponse(page, status_code=503, headers=headers | {"Cache-Control": "no-store"})
+
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(InterfaceError, _unavailable)
 
     @app.exception_handler(ValidationError)
     async def _invalid(_request: Request, exc: ValidationError) -> JSONResponse:
