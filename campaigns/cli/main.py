@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from campaigns.cli import accounts, common, operations, partners, processes, protection
+from campaigns.cli import accounts, common, doctor, operations, partners, processes, protection
 
 app = typer.Typer(help="chaîne : coordination de la chaîne des courriers de prévention des expulsions.",
                   no_args_is_help=True)
@@ -47,6 +47,7 @@ _command("importer", "import", operations.import_command)
 _command("envoyer", "tick", operations.tick_command)
 _command("simuler", "simulate", operations.simulate_command)
 _command("rapport", None, operations.rapport_command)
+_command("verifier", "doctor", doctor.doctor_command)
 
 _group("partenaires", "partners", "Partenaires et clés d'API.", [
     ("ajouter", "add", partners.partners_add),
