@@ -1,3 +1,4 @@
+import re
 from dataclasses import replace
 from datetime import date
 from types import SimpleNamespace
@@ -54,9 +55,10 @@ def test_true_pairs_match(name, a, b):
 
 def test_identical_explained_in_french():
     result = compare(KARIM, replace(KARIM))
-    assert result.explanation == (
-        "nom identique, prénom identique, même date de naissance, même adresse, même logement, même téléphone"
-    )
+    # Issue 17: each field's evidence comes with its weight, then the probability.
+    assert re.fullmatch(
+        r"nom identique \+\d+,\d, prénom identique \+\d+,\d, même date de naissance \+\d+,\d, même adresse, "
+        r"même logement \+\d+,\d, même téléphone \+\d+,\d, probabilité 1,000", result.explanation)
     assert result.agreements["telephone"] == "same_mobile"
     assert not result.same_household_via_cotenant
 
@@ -64,7 +66,7 @@ def test_identical_explained_in_french():
 def test_typo_in_nom_is_close():
     result = compare(KARIM, replace(KARIM, nom="Benalli"))
     assert result.agreements["nom"] == "close"
-    assert "nom proche (0.97)" in result.explanation
+    assert "nom proche (0,97)" in result.explanation  # issue 17: French decimal comma, like the weights
 
 
 def test_inverted_nom_prenom():
@@ -91,7 +93,9 @@ def test_locality_postcode_or_commune():
 
 
 def test_missing_birth_date_with_address_only_is_review():
-    result = compare(KARIM, replace(KARIM, date_naissance=None, telephone=None))
+    # Issue 17: with the same flat (name, building and apartment agree) the pair is now linked
+    # (tests/test_linkage_parameters.py); the building alone, without the flat, is still only a review.
+    result = compare(KARIM, replace(KARIM, date_naissance=None, telephone=None, complement_adresse=None))
     assert result.decision == "review"
     assert "plafonné : sans date de naissance" in result.explanation
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import typer
 
-from campaigns.cli import accounts, common, doctor, operations, partners, processes, protection
+from campaigns.cli import accounts, common, doctor, linkage, operations, partners, processes, protection
 
 app = typer.Typer(help="chaîne : coordination de la chaîne des courriers de prévention des expulsions.",
                   no_args_is_help=True)
@@ -70,4 +70,10 @@ _group("journal", None, "Journal des accès aux données personnelles.", [
 ])
 _group("conservation", None, "Conservation des données personnelles.", [
     ("purger", None, protection.retention_purge),
+])
+_group("rapprochement", None, "Paramètres du rapprochement des ménages.", [
+    ("entrainer", None, linkage.train_command),
+    ("comparer", None, linkage.compare_command),
+    ("activer", None, linkage.activate_command),
+    ("versions", None, linkage.list_command),
 ])

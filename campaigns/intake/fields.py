@@ -28,6 +28,12 @@ class RowError:
     row_number: int
     field: str
     reason: str
+    warning: bool = False  # the value was dropped and the row kept (`DROPPABLE`)
+
+
+# Contact fields a row can do without: an unreadable value is dropped with a warning, the row is kept.
+DROPPABLE: frozenset[str] = frozenset({"telephone", "email"})
+_DROPPED = " : valeur ignorée, la ligne est gardée sans ce champ"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -239,6 +245,8 @@ def _phone(value: object) -> str:
         international = digits[2:]
     elif len(digits) == 10 and digits[0] == "0":
         international = "33" + digits[1:]
+    elif len(digits) == 9 and digits[0] != "0":
+        international = "33" + digits  # the leading 0 lost in a spreadsheet: "781032831"
     else:
         raise _InvalidError(_PHONE_INVALID)
     if not international.startswith("33"):
@@ -302,12 +310,14 @@ def parse_row(
 ) -> tuple[SignalementRow | None, list[RowError]]:
     """Validate every field, collecting ALL errors of the row (not just the first).
 
-    Keys not in FIELDS are ignored here. Returns the row and no error, or None and its errors in column order.
+    Keys not in FIELDS are ignored here. Returns the row and its warnings (`DROPPABLE` fields dropped, each with
+    `warning` set), or None and its errors in column order.
     """
     get = raw.get
     row: Any = object.__new__(SignalementRow)  # Filled below; only returned once every field is valid.
     _SET["row_number"](row, row_number)
     errors: list[RowError] = []
+    warnings: list[RowError] = []
     for name, parse, set_field, required in _SETTERS:
         value = get(name)
         if isinstance(value, str):
@@ -316,8 +326,12 @@ def parse_row(
             try:
                 value = parse(value)
             except _InvalidError as exc:
-                value = _INVALID
-                errors.append(RowError(row_number, name, exc.args[0]))
+                if name in DROPPABLE:
+                    value = None
+                    warnings.append(RowError(row_number, name, exc.args[0] + _DROPPED, warning=True))
+                else:
+                    value = _INVALID
+                    errors.append(RowError(row_number, name, exc.args[0]))
         elif required:
             errors.append(RowError(row_number, name, "champ obligatoire manquant"))
         set_field(row, value)
@@ -337,4 +351,4 @@ def parse_row(
     if row.falc is None:
         _SET["falc"](row, False)
     valid: SignalementRow = row
-    return valid, errors
+    return valid, warnings

@@ -28,6 +28,7 @@ NOT_AN_OBJECT = "un objet JSON est attendu pour chaque signalement (ligne ignor√
 class _BatchOutcome:
     valid: list[SignalementRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # fields dropped from kept rows, listed with the rejections
 
 
 def create_import(
@@ -79,6 +80,7 @@ def _validate(
             continue
         seen[parsed.reference] = row_number
         outcome.valid.append(parsed)
+        outcome.warnings.extend(errors)  # a kept row's errors are warnings (campaigns/intake/fields.py DROPPABLE)
     return outcome
 
 
@@ -91,14 +93,14 @@ def _apply_batch(
     if counts.created or counts.updated:
         audit.record_push(session, partner_id=partner.id, import_id=job.id, now=now,
                           references=[r.reference for r in outcome.valid])
-    if outcome.errors:
+    if outcome.errors or outcome.warnings:
         references = {row_number: _reference(raw) for row_number, raw in batch}
         session.execute(
             insert(ImportRejection),
             [
                 {"import_id": job.id, "row_number": e.row_number, "field": e.field, "reason": e.reason,
                  "reference": references.get(e.row_number)}
-                for e in outcome.errors
+                for e in sorted(outcome.errors + outcome.warnings, key=lambda e: e.row_number)
             ],
         )
     job.processed_rows += len(batch)

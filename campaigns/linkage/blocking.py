@@ -218,8 +218,9 @@ def _initials(person: PersonFeatures) -> set[str]:
 
 def _address(f: RecordFeatures) -> str:
     street, place = f.street, f.department or f.commune
-    if place and street and street.number and street.tokens:
-        return f"{place}|{street.number}|{max(street.tokens, key=lambda t: (len(t), t))}"
+    if place and street and street.tokens:
+        # No number (a lieu-dit, a hamlet): the place and its name, "SN" (sans numéro) for the number.
+        return f"{place}|{street.number or 'SN'}|{max(street.tokens, key=lambda t: (len(t), t))}"
     return ""
 
 
@@ -237,9 +238,9 @@ def stored_keys(record: PersonRecord) -> Iterator[tuple[str, int]]:
     households (birth date + one initial would gather ~40 people per date, most of them strangers).
 
     Per person: birth date + two phonetic letters of prénom and nom (unordered: inverted fields), birth date + address
-    (a typo in a name); address + phonetic prefixes of nom and prénom (unordered; no birth date needed: the
-    same person, or a namesake living there). Per household: address + flat (co-tenants pushed one by one);
-    phone; e-mail; allocataire number + département. Birth date + names also with day and month swapped
+    (a typo in a name); address + the phonetic prefix of the nom, and of the prénom, one name at a time (no birth
+    date needed: the same person, or a namesake living there). Per household: address + flat (co-tenants pushed
+    one by one); phone; e-mail; allocataire number + département. Birth date + names also with day and month swapped
     (stored only).
     """
     f = record.features
@@ -249,7 +250,7 @@ def stored_keys(record: PersonRecord) -> Iterator[tuple[str, int]]:
             if flat.startswith("APPT"):
                 yield f"logement|{address}|{flat}", _PROBE
     for person in f.people:
-        first, first_prefix = (person.prenom.forms[0], person.prenom.prefixes[0]) if person.prenom else ("", "")
+        first_prefix = person.prenom.prefixes[0] if person.prenom else ""
         surnames = list(zip(person.nom.forms, person.nom.prefixes, strict=True)) if person.nom else [("", "")]
         for day, swapped in _birth_days(person):
             kind = _STORED_ONLY if swapped else _PROBE
@@ -259,11 +260,11 @@ def stored_keys(record: PersonRecord) -> Iterator[tuple[str, int]]:
                 yield f"naissance2|{day}|{'|'.join(sorted((first_prefix[:2], prefix[:2])))}", kind
             if address and not swapped:  # a swapped date and a typo in both initials: too rare to store
                 yield f"naissance_adresse|{day}|{address}", kind
-        if address and first:
-            for form, prefix in surnames:
-                if form:
-                    low, high = sorted((prefix, first_prefix))
-                    yield f"foyer|{address}|{low}|{high}", _PROBE
+        if address:
+            # One name at a time: a typo in the other name (or in both birth-date initials, or no birth date at
+            # all) still meets the record at its address.
+            for prefix in {first_prefix, *(prefix for form, prefix in surnames if form)} - {""}:
+                yield f"foyer1|{address}|{prefix}", _PROBE
     for key in _household_keys(f):
         yield key, _PROBE
 

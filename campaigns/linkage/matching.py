@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from campaigns.linkage import store as linkage_store
 from campaigns.linkage.blocking import BlockingKeys, KeyKind
+from campaigns.linkage.parameters import Parameters
 from campaigns.linkage.scoring import Comparison, PersonRecord, compare
+from campaigns.linkage.versions import active_parameters
 
 MAX_PROPOSALS_PER_ROW = 3
 _SAME_CONTACT = frozenset({"same", "same_mobile", "same_landline"})
@@ -18,7 +20,7 @@ _AGREEING = frozenset({"exact", "close"})
 _AGREEING_FIRST = frozenset({"exact", "close", "partial"})
 
 
-def household_comparison(a: PersonRecord, b: PersonRecord) -> Comparison:
+def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | None = None) -> Comparison:
     """`compare`, read at the household level: the people of one dwelling are one household.
 
     A household is the people of one tenancy (co-tenants, a couple, a colocation). On top of the person decision,
@@ -31,7 +33,7 @@ def household_comparison(a: PersonRecord, b: PersonRecord) -> Comparison:
     Namesakes whose birth dates are both known and a generation apart (father and son) are not covered: the
     person decision stands (a review at most).
     """
-    result = compare(a, b)
+    result = compare(a, b, params)
     levels = result.agreements
     contact = (levels.get("telephone") in _SAME_CONTACT or levels.get("email") == "same"
                or levels.get("numero_allocataire") == "same")
@@ -115,6 +117,7 @@ def link_batch(
     With `existing` ((case id, household id) of each record), the records are updated cases that keep their
     household: only review proposals towards other households come out, and rows are not linked to each other.
     """
+    params = active_parameters(session)
     found = linkage_store.find_candidates(session, keys)
     known = linkage_store.load_records(session, {c for pairs in found.pairs.values() for c in pairs})
     scored: list[list[_Scored]] = []
@@ -122,10 +125,10 @@ def link_batch(
     links = BatchLinks(hot_keys=found.hot_keys, seen=found.pairs)
     for i, record in enumerate(records):
         own = existing[i][0] if existing else None
-        row_scores = [(case_id, household_comparison(record, known[case_id][1]))
+        row_scores = [(case_id, household_comparison(record, known[case_id][1], params))
                       for case_id in found.pairs.get(i, ()) if case_id != own and case_id in known]
         if existing is None:
-            row_scores += [(-(j + 1), household_comparison(record, records[j]))
+            row_scores += [(-(j + 1), household_comparison(record, records[j], params))
                            for j in _batch_candidates(i, keys[i], batch_index)]
         links.compared += len(row_scores)
         scored.append(row_scores)
@@ -151,6 +154,7 @@ def late_reviews(
     on a review, so reviews are added as it would have added them (within MAX_PROPOSALS_PER_ROW, declined pairs
     left out).
     """
+    params = active_parameters(session)
     found = linkage_store.find_candidates(session, keys)
     fresh = {i: new for i, cases in found.pairs.items() if (new := cases - seen.get(i, set()))}
     known = linkage_store.load_records(session, {case for cases in fresh.values() for case in cases})
@@ -160,7 +164,7 @@ def late_reviews(
         for case in cases:
             if case == own_case or case not in known or known[case][0] == own_household:
                 continue
-            comparison = household_comparison(records[i], known[case][1])
+            comparison = household_comparison(records[i], known[case][1], params)
             if comparison.decision == "match" and i < movable:
                 return None
             household = known[case][0]

@@ -157,3 +157,22 @@ def split_usage_names(value: str | None) -> NameParts:
         usage=" ".join(usage) if usage else None,
         all_tokens=tuple(t for t in tokens if t not in _BIRTH_MARKERS and t not in _USAGE_MARKERS),
     )
+
+
+_PHONETIC_RULES = (
+    (re.compile(r"PH"), "F"), (re.compile(r"(?<![CS])H"), ""), (re.compile(r"GU(?=[EI])"), "G"),
+    (re.compile(r"QU"), "K"), (re.compile(r"C(?=[EIY])"), "S"), (re.compile(r"C"), "K"), (re.compile(r"Q"), "K"),
+    (re.compile(r"EAU|AU"), "O"), (re.compile(r"AI|EI"), "E"), (re.compile(r"Y"), "I"), (re.compile(r"W"), "V"),
+    (re.compile(r"Z"), "S"), (re.compile(r"(.)\1+"), r"\1"), (re.compile(r"(?<=.)[ESTXD]+$"), ""),
+)
+
+
+@lru_cache(maxsize=CACHE_ENTRIES)
+def phonetic_key(glued: str) -> str:
+    """A light French phonetic folding of a glued name, for the "sounds the same" comparison level: ph = f, silent
+    h, qu/q/c = k (c before e/i = s), eau/au = o, ai/ei = e, y = i, w = v, z = s, doubled letters once, silent final
+    letters dropped. "PHILIPPE" and "FILIPE", "GAUTHIER" and "GOTIER", "THOMAS" and "TOMA" share a key."""
+    key = glued
+    for pattern, replacement in _PHONETIC_RULES:
+        key = pattern.sub(replacement, key)
+    return key

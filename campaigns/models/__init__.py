@@ -17,7 +17,7 @@ from campaigns.models.facts import (
     MonthlyReach,
 )
 from campaigns.models.jobs import IdempotencyRecord, ImportJob, ImportRejection
-from campaigns.models.linkage import BlockKey, HouseholdMerge, LinkReview
+from campaigns.models.linkage import BlockKey, HouseholdMerge, LinkageParameterSet, LinkReview
 from campaigns.models.parties import ApiKey, Case, CaseChange, Household, HouseholdKey, Partner, StageEntry
 from campaigns.models.planning import (
     Campaign,
@@ -65,6 +65,7 @@ __all__ = [
     "ImportRejection",
     "ImportStatus",
     "LinkReview",
+    "LinkageParameterSet",
     "MonthlyFact",
     "MonthlyReach",
     "Partner",

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     ForeignKey,
     Integer,
     Numeric,
@@ -77,3 +78,18 @@ class HouseholdMerge(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     undone_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     undone_by_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
+
+
+class LinkageParameterSet(Base):
+    """A version of the linkage parameters (campaigns/linkage/parameters.py): m, u, name frequencies, prior and
+    thresholds as JSON. At most one is active; with none, the shipped defaults are used. Written by
+    `chaine rapprochement entrainer`, switched by `chaine rapprochement activer`."""
+
+    __tablename__ = "linkage_parameters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    parameters: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,185 @@
+"""Comparison levels of two person records: the comparison vector that the weights (campaigns/linkage/parameters.py)
+score and that training (campaigns/linkage/training.py) counts.
+
+Each field compares to one level, or to None when a side lacks the value: a missing value is neutral (no credit, no
+penalty). The levels of a field are listed from the strongest agreement to disagreement (`LEVELS`); French labels
+for the review explanations are in `LABELS` (docs/domain.md §8).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz.distance import OSA, JaroWinkler
+from rapidfuzz.fuzz import token_set_ratio
+
+from campaigns.linkage import identity
+from campaigns.linkage.blocking import NameForms, PersonFeatures, RecordFeatures
+from campaigns.linkage.identity import DateAgreement
+from campaigns.linkage.names import phonetic_key
+
+PERSON_FIELDS = ("nom", "prenom", "date_naissance")
+HOUSEHOLD_FIELDS = ("lieu", "telephone", "email", "numero_allocataire")
+# close: Jaro-Winkler >= 0.92 (one typo), similar: >= 0.88.
+NAME_LEVELS = ("exact", "close", "partial", "similar", "phonetic", "initial", "different")
+LEVELS: dict[str, tuple[str, ...]] = {
+    "nom": NAME_LEVELS,
+    "prenom": NAME_LEVELS,
+    "date_naissance": ("equal", "day_month_swapped", "one_digit", "same_year", "different"),
+    # Same flat; same building (flat unknown on a side); same building, another flat; same street, another
+    # number; same commune, another street; same commune, a street missing; same département; elsewhere.
+    "lieu": ("logement", "immeuble", "autre_logement", "rue", "commune", "commune_seule", "departement",
+             "ailleurs"),
+    "telephone": ("same_mobile", "same_landline", "different"),
+    "email": ("same", "different"),
+    "numero_allocataire": ("same", "same_other_department", "different"),
+}
+LABELS: dict[str, dict[str, str]] = {
+    "nom": {"exact": "nom identique", "close": "nom proche", "partial": "nom en partie commun",
+            "similar": "nom ressemblant", "phonetic": "nom de même prononciation", "initial": "nom de même initiale",
+            "different": "noms différents"},
+    "prenom": {"exact": "prénom identique", "close": "prénom proche", "partial": "prénom composé en partie commun",
+               "similar": "prénom ressemblant", "phonetic": "prénom de même prononciation",
+               "initial": "prénom de même initiale", "different": "prénoms différents"},
+    "date_naissance": {"equal": "même date de naissance", "day_month_swapped": "date de naissance jour/mois inversés",
+                       "one_digit": "date de naissance à un chiffre près", "same_year": "même année de naissance",
+                       "different": "dates de naissance différentes"},
+    "lieu": {"logement": "même adresse, même logement", "immeuble": "même adresse",
+             "autre_logement": "même adresse, autre logement de l'immeuble", "rue": "même rue, autre numéro",
+             "commune": "même commune, autre rue", "commune_seule": "même commune (rue absente)",
+             "departement": "autre commune du même département", "ailleurs": "autre département"},
+    "telephone": {"same_mobile": "même téléphone", "same_landline": "même téléphone fixe",
+                  "different": "téléphones différents"},
+    "email": {"same": "même courriel", "different": "courriels différents"},
+    "numero_allocataire": {"same": "même numéro d'allocataire",
+                           "same_other_department": "même numéro d'allocataire dans un autre département",
+                           "different": "numéros d'allocataire différents"},
+}
+_LETTERS_OUT = str.maketrans("", "", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+@dataclass(frozen=True, slots=True)
+class NameLevel:
+    level: str | None
+    similarity: float
+    value: str  # the glued form that agreed best, for the term-frequency adjustment of "exact"
+
+
+def name_level(a: NameForms | None, b: NameForms | None) -> NameLevel:
+    """Level of two names: exact (a shared spelling key), close (Jaro-Winkler >= 0.92 with lengths within one
+    letter, as MARTIN/MARTINEZ scores 0.95 but is another name; or one keying error apart), one name part of the
+    other (compound names, "MARTIN DUBOIS"/"DUBOIS"), Jaro-Winkler >= 0.88, the same French pronunciation, the
+    same initial."""
+    if a is None or b is None:
+        return NameLevel(None, 0.0, "")
+    shared = a.keys & b.keys
+    if shared:
+        return NameLevel("exact", 1.0, min(shared, key=len))
+    best, best_x, close = 0.0, "", False
+    for x in a.forms:
+        for y in b.forms:
+            similarity = JaroWinkler.similarity(x, y)
+            if similarity > best:
+                best, best_x = similarity, x
+            # Digits number homonyms ("MARTIN 2"): other digits, another person.
+            # One keying error (a letter changed, left out, doubled or two swapped) is close wherever it falls:
+            # Jaro-Winkler alone punishes a first letter typed wrong (BENALI/VENALI 0.89).
+            typo = ((similarity >= 0.92 and abs(len(x) - len(y)) <= 1)
+                    or (min(len(x), len(y)) >= 4 and OSA.distance(x, y, score_cutoff=1) <= 1))
+            close = close or (typo and x.translate(_LETTERS_OUT) == y.translate(_LETTERS_OUT))
+    if close:
+        return NameLevel("close", best, best_x)
+    if a.tokens < b.tokens or b.tokens < a.tokens:
+        return NameLevel("partial", best, min(a.tokens & b.tokens, key=len, default=""))
+    if best >= 0.88:
+        return NameLevel("similar", best, best_x)
+    if any(phonetic_key(x) == phonetic_key(y) for x in a.forms for y in b.forms):
+        return NameLevel("phonetic", best, best_x)
+    if any(x[:1] == y[:1] for x in a.forms for y in b.forms):
+        return NameLevel("initial", best, best_x)
+    return NameLevel("different", best, best_x)
+
+
+@dataclass(frozen=True, slots=True)
+class PersonLevels:
+    nom: NameLevel
+    prenom: NameLevel
+    dates: DateAgreement  # one_missing and both_missing included, for the product rules
+    inverted: bool
+    year_gap: int
+
+    @property
+    def date_level(self) -> str | None:
+        """The birth-date level: None when a side lacks the date (neutral)."""
+        if self.dates in ("one_missing", "both_missing"):
+            return None
+        return "same_year" if self.dates == "different" and self.year_gap == 0 else self.dates
+
+
+def person_levels(a: PersonFeatures, b: PersonFeatures) -> tuple[PersonLevels, PersonLevels | None]:
+    """Levels of two persons in the given order, and in the inverted order (nom against prénom) when neither name
+    agrees in the given one (a partner swapped the fields); the caller keeps the better-scoring reading."""
+    dates = identity.birth_date_agreement(a.born, b.born)
+    gap = abs(a.born.year - b.born.year) if a.born and b.born else 0
+    direct = PersonLevels(name_level(a.nom, b.nom), name_level(a.prenom, b.prenom), dates, False, gap)
+    agreeing = ("exact", "close")
+    if direct.nom.level in agreeing or direct.prenom.level in agreeing:
+        return direct, None
+    return direct, PersonLevels(name_level(a.nom, b.prenom), name_level(a.prenom, b.nom), dates, True, gap)
+
+
+def household_levels(a: RecordFeatures, b: RecordFeatures) -> dict[str, str]:
+    """Levels of the household fields that both records give (place, phone, e-mail, CAF number)."""
+    levels: dict[str, str] = {}
+    place, typo = place_level(a, b)
+    if place is not None:
+        levels["lieu"] = place
+    if typo:
+        levels["code_postal"] = "typo"  # explained, not weighed: the commune decided
+    if a.phone and b.phone:
+        levels["telephone"] = ("same_mobile" if a.mobile else "same_landline") if a.phone == b.phone else "different"
+    if a.email and b.email:
+        levels["email"] = "same" if a.email == b.email else "different"
+    if a.allocataire and b.allocataire:
+        same_department = a.department == b.department or not a.department or not b.department
+        if a.allocataire == b.allocataire:
+            levels["numero_allocataire"] = "same" if same_department else "same_other_department"
+        elif same_department:  # Unique within one CAF, i.e. one département; another CAF's number says nothing.
+            levels["numero_allocataire"] = "different"
+    return levels
+
+
+def place_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str | None, bool]:
+    """(place level, postcode typo). The locality is the postcode, else the commune (CEDEX, communes déléguées,
+    a city's several postcodes); a one-digit postcode difference in one commune is a typo."""
+    typo = False
+    locality: bool | None = None
+    if a.postcode and a.postcode == b.postcode:
+        locality = True
+    elif a.commune and b.commune:
+        locality = a.commune == b.commune
+        typo = locality and identity.postcode_typo(a.postcode, b.postcode)
+    elif a.postcode and b.postcode:
+        locality = False
+    if locality is None:
+        return None, False
+    if not locality:
+        same_department = bool(a.department) and a.department == b.department
+        return ("departement" if same_department else "ailleurs"), False
+    sa, sb = a.street, b.street
+    if sa is None or sb is None:
+        return "commune_seule", typo
+    if sa.street_name != sb.street_name and token_set_ratio(sa.street_name, sb.street_name) < 90:
+        return "commune", typo
+    if not (sa.number and sa.number == sb.number and sa.suffix == sb.suffix):
+        return "rue", typo
+    return _flat_level(a.complement, b.complement), typo
+
+
+def _flat_level(a: frozenset[str], b: frozenset[str]) -> str:
+    # The flat decides when both sides give one; otherwise only differing buildings say something.
+    for prefix, same in (("APPT", "logement"), ("BAT", None)):
+        mine, theirs = {t for t in a if t.startswith(prefix)}, {t for t in b if t.startswith(prefix)}
+        if mine and theirs:
+            return (same or "immeuble") if mine & theirs else "autre_logement"
+    return "immeuble"
