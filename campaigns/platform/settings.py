@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # An import with no finished batch for this long is taken as dead and run again.
     import_lease_seconds: int = Field(900, gt=0)
     tick_batch_size: int = Field(500, gt=0)
+    # Celery beat sends the tick this often (seconds).
+    tick_seconds: float = Field(60.0, gt=0)
     max_attempts: int = Field(5, gt=0)
     # First wait after a temporary failure, doubled at each attempt (never shorter than a provider's Retry-After).
     retry_base_seconds: float = Field(300.0, gt=0)

@@ -16,7 +16,7 @@ TICK_SECONDS = 60.0
 PURGE_SECONDS = 6 * 3600.0
 
 
-def make_celery(broker_url: str) -> Celery:
+def make_celery(broker_url: str, *, tick_seconds: float = TICK_SECONDS) -> Celery:
     app = Celery("chaine", broker=broker_url or "memory://", include=["campaigns.workers.tasks"])
     app.conf.update(
         # A task is acknowledged after it ran, and given back if its worker dies: deliver() is idempotent.
@@ -28,7 +28,7 @@ def make_celery(broker_url: str) -> Celery:
         task_routes={"chaine.deliver": {"queue": QUEUE_DISPATCH}},
         broker_connection_retry_on_startup=True,
         timezone="Europe/Paris",
-        beat_schedule={"tick": {"task": "chaine.tick", "schedule": TICK_SECONDS},
+        beat_schedule={"tick": {"task": "chaine.tick", "schedule": tick_seconds},
                        # Retention purge of closed households' personal data (idempotent).
                        "purge": {"task": "chaine.purge_expired", "schedule": PURGE_SECONDS}},
         worker_hijack_root_logger=False,

@@ -24,4 +24,4 @@ def _tune_worker_process(**_kwargs: object) -> None:
     tune_collector()
 
 
-celery_app = make_celery(get_settings().broker_url.get_secret_value())
+celery_app = make_celery(get_settings().broker_url.get_secret_value(), tick_seconds=get_settings().tick_seconds)
