@@ -148,6 +148,11 @@ def run_chaine(name: str, dataset: Dataset, *, processes: int, clients: int, bat
         notes.append(f"{name}: {sum(rejected.values())} rows rejected by the API (by field: "
                      f"{', '.join(f'{k} {v}' for k, v in rejected.most_common())}); scored as missed")
     precision, recall, f1 = pairwise(dataset.truth, predicted)
+    if rejected:
+        accepted = {key: number for key, number in dataset.truth.items() if key in predicted}
+        p, r, f = pairwise(accepted, predicted)
+        notes.append(f"{name}: on the {len(accepted):,} accepted rows only: precision {p:.4f}, recall {r:.4f}, "
+                     f"F1 {f:.4f}")
     return Score(name, "chaîne (API)", total, precision, recall, f1, total / elapsed, len(waiting) / total, notes)
 
 

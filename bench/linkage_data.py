@@ -38,6 +38,10 @@ from typing import Any
 import orjson
 from faker import Faker
 from faker.providers.address.fr_FR import Provider as FrenchAddresses
+from faker.providers.person import fr_BE as fr_be_names
+from faker.providers.person import fr_CA as fr_ca_names
+from faker.providers.person import fr_CH as fr_ch_names
+from faker.providers.person import fr_FR as fr_fr_names
 
 # The four partner kinds and the name each pushes under (docs/domain.md §3).
 PARTNERS: list[tuple[str, str]] = [("Bailleur", "bailleur_social"), ("DDETS", "etat"), ("CAF", "caf"),
@@ -198,9 +202,13 @@ class Population:
             other = Faker(locale)
             other.seed_instance(seed + 1 + offset)
             self.others[locale] = other
+        # fr_FR alone has 400 surnames: at three quarters of the population each would be as common as Bernard,
+        # the second name of France. The French-language lists of Faker's fr_CA, fr_CH and fr_BE widen the tail.
+        self.french_surnames = sorted({str(name) for module in (fr_fr_names, fr_ca_names, fr_ch_names, fr_be_names)
+                                       for name in module.Provider.last_names})
         self.source_names = ["frequent", "african", *OTHER_LOCALES, "fr"]
         frequent = sum(FREQUENT_SURNAMES.values())
-        african = 0.05
+        african = 0.015  # 32 names: about 0.05 % each
         self.source_weights = [frequent, african, *OTHER_LOCALES.values(),
                                1 - frequent - african - sum(OTHER_LOCALES.values())]
 
@@ -217,9 +225,9 @@ class Population:
             return self.rng.choice(AFRICAN_SURNAMES), "african"
         if source in self.others:
             return self.others[source].last_name(), source
-        name = self.fake.last_name()
+        name = self.rng.choice(self.french_surnames)
         if self.rng.random() < 0.04:  # double surnames (law of 2005) and old compound ones
-            name = f"{name}-{self.fake.last_name()}"
+            name = f"{name}-{self.rng.choice(self.french_surnames)}"
         elif self.rng.random() < 0.02:
             name = f"{self.rng.choice(['Le', 'Du', 'De', 'de La', 'Van'])} {name}"
         return name, "fr"
