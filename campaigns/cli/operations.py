@@ -11,6 +11,7 @@ import typer
 
 from campaigns.cli.common import fail as _fail
 from campaigns.cli.common import open_runtime as _runtime
+from campaigns.cli.progress import showing
 from campaigns.platform.errors import NotFoundError, ValidationError
 
 
@@ -50,7 +51,13 @@ def import_command(
                                    now=runtime.clock()).id
     except NotFoundError as exc:
         _fail(str(exc))
-    runtime.submit_import(job_id, background=False)
+    def processed() -> int:
+        with runtime.session_factory() as session:
+            return session.get_one(ImportJob, job_id).processed_rows
+
+    # Rows of the file, header excluded (a quoted field over several lines makes it an estimate).
+    with showing(f"Import n°{job_id}", max(path.read_bytes().count(b"\n") - 1, 1), processed):
+        runtime.submit_import(job_id, background=False)
     with runtime.session_factory.begin() as session:
         report = import_report(session, session.get_one(ImportJob, job_id), rejections_url=None)
     typer.echo(f"Import n°{report['id']} : {report['statut']}, {report['lignes_traitees']} lignes, "
