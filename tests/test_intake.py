@@ -33,6 +33,16 @@ def _error(field: str, value: object) -> str:
     return errors[0].reason
 
 
+def _dropped(field: str, value: object) -> str:
+    """Issue 17: an unreadable phone or e-mail is dropped with a warning and the row kept; the warning's reason."""
+    row, warnings = parse_row(_raw(**{field: value}), 7, today=TODAY)
+    assert row is not None and getattr(row, field) is None
+    assert [(w.field, w.row_number, w.warning) for w in warnings] == [(field, 7, True)]
+    reason, kept = warnings[0].reason.split(" : valeur ignorée, ")
+    assert kept == "la ligne est gardée sans ce champ"
+    return reason
+
+
 # --- the field list -------------------------------------------------------------------------------------
 
 
@@ -316,6 +326,8 @@ def test_amount_reason_never_quotes_the_amount():
         ("+1 (555) 123-4567", "+15551234567"),
         ("0044 20 7946 0958", "+442079460958"),
         ("+262 262 12 34 56", "+262262123456"),
+        ("7 99 88 77 66", "+33799887766"),  # the leading 0 lost in a spreadsheet (issue 17): read, not refused
+        (799887766, "+33799887766"),
     ],
 )
 def test_phone_numbers_normalised(value, expected):
@@ -324,12 +336,12 @@ def test_phone_numbers_normalised(value, expected):
 
 @pytest.mark.parametrize(
     "value",
-    ["07 99 88 77", "7 99 88 77 66", "07 99 88 77 66 5", "+33 7 99 88 77", "+33 07 99 88 77 66 5", "00 33",
-     "+12 34", "+1234567890123456", "tel 0799887766", "07 99 88 77 6a", "0799+887766", "00 12", 799887766,
+    ["07 99 88 77", "07 99 88 77 66 5", "+33 7 99 88 77", "+33 07 99 88 77 66 5", "00 33",
+     "+12 34", "+1234567890123456", "tel 0799887766", "07 99 88 77 6a", "0799+887766", "00 12",
      "+33 0 99 88 77 66", "++33799887766"],
 )
 def test_bad_phone_numbers(value):
-    reason = _error("telephone", value)
+    reason = _dropped("telephone", value)
     assert reason.startswith("numéro de téléphone invalide")
     assert "99 88" not in reason and "998877" not in reason
 
@@ -346,15 +358,15 @@ def test_email_lowercased():
               "@example.fr", "marie@.fr"],
 )
 def test_bad_emails(value):
-    assert _error("email", value) == "adresse e-mail invalide : format attendu nom@domaine.fr"
+    assert _dropped("email", value) == "adresse e-mail invalide : format attendu nom@domaine.fr"
 
 
 def test_email_must_be_text():
-    assert _error("email", True) == "texte attendu (pas un nombre décimal, un booléen ni une liste)"
+    assert _dropped("email", True) == "texte attendu (pas un nombre décimal, un booléen ni une liste)"
 
 
 def test_email_max_length():
-    assert _error("email", "m" * 190 + "@example.fr") == "adresse e-mail trop longue : 200 caractères au plus"
+    assert _dropped("email", "m" * 190 + "@example.fr") == "adresse e-mail trop longue : 200 caractères au plus"
 
 
 # --- codes: falc, allocataire, parc, langue ---------------------------------------------------------------

@@ -74,7 +74,7 @@ def test_rebuilt_keys_are_the_ones_pushes_store(runtime: Runtime) -> None:
 def test_stored_keys_stay_small_blocks() -> None:
     keys = dict(stored_keys(_record(complement_adresse="Bât B appt 14")))
     assert {key.split("|")[0] for key in keys} == {
-        "naissance2", "naissance_adresse", "foyer", "logement", "tel", "allocataire"}
+        "naissance2", "naissance_adresse", "foyer1", "logement", "tel", "allocataire"}  # foyer1: issue 17
     # Two phonetic letters of each name, unordered: "Aïcha Benali" and "BENALI Aïcha" share it; the swapped date is
     # stored only.
     assert keys["naissance2|1985-03-12|AI|BE"] == KeyKind.PROBE

@@ -76,7 +76,10 @@ def test_stored_blocking_keys_do_not_change() -> None:
                          date_naissance_cotitulaire=date(1990, 1, 2))
     second = PersonRecord(nom="Œrsted", prenom="Ñúñez", date_naissance=date(1970, 5, 6),
                           adresse="3 bis, allée des Peupliers", code_postal="13001", commune="Marseille")
+    # Issue 17 changed the scheme (address + one name prefix at a time, rebuilt by migration a9c4e2f7b1d3): the
+    # address keys below are the new ones; the others are those pinned before.
     assert sorted(hashed_keys(first).items()) == [
-        (-1199023503, 1), (-409409911, 1), (599014831, 1), (912719687, 1), (1395544372, 2), (2054067160, 1),
-        (2113178340, 1), (2135767357, 1)]
-    assert sorted(hashed_keys(second).items()) == [(-30895306, 1), (742830415, 1), (1385604398, 1), (1529331808, 2)]
+        (-1657089793, 1), (-921902588, 1), (-409409911, 1), (599014831, 1), (912719687, 1), (941698767, 1),
+        (1395544372, 2), (1899772383, 1), (2054067160, 1), (2135767357, 1)]
+    assert sorted(hashed_keys(second).items()) == [
+        (213493456, 1), (742830415, 1), (1385604398, 1), (1529331808, 2), (2120745624, 1)]

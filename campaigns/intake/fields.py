@@ -344,6 +344,7 @@ def parse_row(
     elif isinstance(stage, Stage) and stage is not Stage.CLOTURE and motif is not None:
         errors.append(RowError(row_number, "motif_cloture", _MOTIF_REFUSED))
     if errors:
+        errors += warnings  # a refused row lists every unreadable value, the droppable ones too
         errors.sort(key=lambda e: _POSITIONS[e.field])  # Column order, whatever the check that found them.
         return None, errors
     if row.langue is None:
