@@ -97,7 +97,8 @@ def run_chaine(name: str, dataset: Dataset, *, processes: int, clients: int, bat
     env = os.environ | {"CHAINE_DATABASE_URL": url, "CHAINE_DATA_DIR": "/tmp/chaine-bench"}
     api = subprocess.Popen(api_command(port, processes), cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
-    rejected: Counter[str] = Counter()
+    rejected: Counter[str] = Counter()  # refused values by field (a row may have several)
+    rejected_rows: set[str] = set()
     try:
         for _ in range(600):
             if api.poll() is not None:
@@ -120,6 +121,7 @@ def run_chaine(name: str, dataset: Dataset, *, processes: int, clients: int, bat
         with ThreadPoolExecutor(clients) as pool:
             for rejections in pool.map(push, bodies):
                 rejected.update(r.get("champ", "?") for r in rejections)
+                rejected_rows.update(str(r.get("reference")) for r in rejections)
         elapsed = time.perf_counter() - started
         with httpx.Client(timeout=600, headers={"Authorization": f"Bearer {owner}"}) as client:
             grouping = client.get(f"{base}/api/v1/admin/menages.csv")
@@ -145,7 +147,7 @@ def run_chaine(name: str, dataset: Dataset, *, processes: int, clients: int, bat
         waiting = {("case", str(case)) for case in rows_waiting}
     total = dataset.size
     if rejected:
-        notes.append(f"{name}: {sum(rejected.values())} rows rejected by the API (by field: "
+        notes.append(f"{name}: {len(rejected_rows)} rows rejected by the API (refused values by field: "
                      f"{', '.join(f'{k} {v}' for k, v in rejected.most_common())}); scored as missed")
     precision, recall, f1 = pairwise(dataset.truth, predicted)
     if rejected:
