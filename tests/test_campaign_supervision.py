@@ -82,7 +82,7 @@ def test_supervision_of_a_day_and_the_alerts(failing_sms: tuple[Runtime, TwilioS
         late = client.get(f"/api/v1/campagnes/{campaign_id}/supervision", headers=ddets).json()
         kinds = [a["type"] for a in late["alertes"]]
         assert kinds == ["tick", "canal"]
-        assert late["alertes"][0]["message"].startswith("Le tick semble arrêté : 5 contact(s) sont dus depuis plus de "
+        assert late["alertes"][0]["message"].startswith("Le tick semble arrêté : 5 contacts sont dus depuis plus de "
                                                         "10 minutes sans avoir été pris en charge")
         assert late["files"][0]["en_retard"] == 5
         assert late["contacts_du_jour"] == {} and late["contacts_total"]["delivered"] == 13

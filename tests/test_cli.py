@@ -64,7 +64,7 @@ def test_cli_on_postgres_partners_campaigns_import_tick_export(pg_env: dict[str,
     assert "1 créées" in imported and "1 rejetées" in imported and "ligne 3, champ « montant_dette »" in imported
     # The import planned the letter at the real clock; a week later it is due whatever the hour now.
     week_later = (datetime.now(UTC) + timedelta(days=7)).isoformat()
-    assert "1 contact(s) traité(s)" in _run(["tick", "--now", week_later], pg_env).stdout
+    assert "1 contact traité" in _run(["tick", "--now", week_later], pg_env).stdout
     assert len(list((tmp_path / "outbox" / "courrier").rglob("*.pdf"))) == 1
     naive = _run(["tick", "--now", "2026-11-25T10:00:00"], pg_env, check=False)
     assert naive.returncode == 1 and "fuseau" in naive.stderr

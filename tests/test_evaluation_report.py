@@ -31,7 +31,7 @@ def test_rapport_writes_a_self_contained_html_file(current: Runtime, clock: Cloc
     output = tmp_path / "rapport.html"
     result = CliRunner().invoke(app, ["rapport", "--debut", "2026-11-01", "--fin", "2026-12-31", "-o", str(output)])
     assert result.exit_code == 0, result.output
-    assert "108 ménage(s) contacté(s)" in result.output
+    assert "108 ménages contactés" in result.output
     html = output.read_text("utf-8")
     assert html.startswith("<!DOCTYPE html>") and '<html lang="fr">' in html
     assert "Évaluation des contacts du 01/11/2026 au 31/12/2026" in html

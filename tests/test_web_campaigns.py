@@ -92,7 +92,7 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
                         follow_redirects=False)
     assert saved.status_code == 303 and saved.headers["location"] == f"/campagnes/{campaign_id}"
     page = client.get(f"/campagnes/{campaign_id}").text
-    assert "Campagne enregistrée : 1 champ(s) modifié(s)." in page
+    assert "Campagne enregistrée : 1 champ modifié." in page
     assert "steps.2.delay_days : 7 → 10" in page and "Camille Martin (DDETS 44)" in page
 
     previews = client.get(f"/campagnes/{campaign_id}/apercu").text
@@ -101,18 +101,18 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     client.post("/api/v1/signalements", headers=bailleur, json=[signalement("R-1", stade="octroi_force_publique")])
     dry_run = client.get(f"/campagnes/{campaign_id}/simulation?semaines=6").text
-    assert "1 ménage(s) concerné(s) ; 1 courrier" in dry_run
+    assert "1 ménage concerné ; 1 courrier" in dry_run
     assert client.get(f"/campagnes/{campaign_id}/simulation?semaines=99").status_code == 400
 
     activated = _post(client, f"/campagnes/{campaign_id}/activer", {"inscrire": "oui"}, f"/campagnes/{campaign_id}")
     assert activated.status_code == 303  # type: ignore[attr-defined]
-    assert "Campagne activée : 1 ménage(s) déjà à un stade couvert inscrit(s)." in client.get(
+    assert "Campagne activée : 1 ménage déjà à un stade couvert inscrit." in client.get(
         f"/campagnes/{campaign_id}").text
     runtime.tick()
     supervision = client.get(f"/campagnes/{campaign_id}/supervision").text
-    assert "Supervision du 25/11/2026" in supervision and "1 ménage(s) inscrit(s)" in supervision
+    assert "Supervision du 25/11/2026" in supervision and "1 ménage inscrit" in supervision
     assert re.search(r"<td>courrier</td><td>0</td><td>0</td><td>0</td><td>1</td>", supervision)
-    assert re.search(r"Import n° \d+ de Habitat 44 \(25/11/2026 à 10 h 30\) : 1 ligne\(s\), 0 rejetée\(s\)",
+    assert re.search(r"Import n° \d+ de Habitat 44 \(25/11/2026 à 10 h 30\) : 1 ligne, 0 rejetée",
                      supervision)
     with runtime.session_factory() as session:
         campaign = session.get_one(Campaign, campaign_id)

@@ -112,8 +112,8 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
     page.locator("#etape-2-delay_days").fill("10")
     page.get_by_role("button", name="Enregistrer").click()
     page.wait_for_url(campaign_url)
-    assert "Campagne enregistrée : 1 champ(s) modifié(s)." in page.locator("#avis").inner_text()
-    assert "10 jour(s) après l'étape précédente" in page.locator("#table-etapes").inner_text()
+    assert "Campagne enregistrée : 1 champ modifié." in page.locator("#avis").inner_text()
+    assert "10 jours après l'étape précédente" in page.locator("#table-etapes").inner_text()
 
     page.get_by_role("link", name="Aperçu des messages", exact=True).click()
     letter = page.get_by_role("link", name="Voir le courrier en PDF").first
@@ -122,7 +122,7 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
     assert "Tâche « visite inopinée »" in page.locator("main").inner_text()
 
     page.get_by_role("link", name="Simulation", exact=True).click()
-    assert "0 ménage(s) concerné(s)" in page.locator("#resume-simulation").inner_text()
+    assert "0 ménage concerné" in page.locator("#resume-simulation").inner_text()
 
     page.get_by_role("link", name="La campagne", exact=True).click()
     page.get_by_role("button", name="Activer la campagne").click()
@@ -141,7 +141,7 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
 
     page.get_by_role("link", name="Supervision", exact=True).click()
     assert page.get_by_role("heading", level=1).inner_text() == "Supervision du 07/12/2026"
-    assert "1 ménage(s) inscrit(s)" in page.locator("main").inner_text()
+    assert "1 ménage inscrit" in page.locator("main").inner_text()
     calls = page.locator("#table-statuts tbody tr", has_text="appel").inner_text()
     assert calls.split("\t")[:5] == ["appel", "0", "0", "0", "1"]
     assert page.locator("#table-files tbody tr").inner_text().split("\t") == ["DDETS 44", "1", "0", "0"]
@@ -202,6 +202,6 @@ def test_campaign_form_with_the_keyboard_only(live_server: str, browser: Browser
     page.keyboard.type("21")
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/campagnes/{campaign_id}")
-    assert "Campagne enregistrée : 1 champ(s) modifié(s)." in page.locator("#avis").inner_text()
-    assert "21 jour(s) après l'étape précédente" in page.locator("#table-etapes").inner_text()
+    assert "Campagne enregistrée : 1 champ modifié." in page.locator("#avis").inner_text()
+    assert "21 jours après l'étape précédente" in page.locator("#table-etapes").inner_text()
     assert problems == []

@@ -83,10 +83,10 @@ def test_small_cells_hidden_in_tables_charts_and_exports(pg_runtime: Runtime, pg
     chart = _svg(html, "graphique-bailleur")
     assert "SILENE : &lt; 5 ménages, taux masqué" in chart
     assert chart.count("&lt; 5 ménages : taux masqué") >= 2
-    assert "NMH : 6 ménage(s), moins de 5 réponses (&lt; 5), taux masqué" in chart
+    assert "NMH : 6 ménages, moins de 5 réponses (&lt; 5), taux masqué" in chart
     assert 'role="img"' in chart and "<desc id=\"graphique-bailleur-desc\">" in chart
     channels = _svg(html, "graphique-canal")
-    assert "<title>courrier : 34,3\u202f%, IC 95 % 24,1\u202f% – 46,3\u202f%, 67 ménage(s)</title>" in channels
+    assert "<title>courrier : 34,3\u202f%, IC 95 % 24,1\u202f% – 46,3\u202f%, 67 ménages</title>" in channels
     assert html.count("<svg") == 5  # channels, bailleurs, delays, letters per household, funnel
     curves = {row[0]: row[1:3] for row in _table(html, "Part des ménages ayant répondu selon le délai depuis le "
                                                        "premier contact")}

@@ -28,13 +28,11 @@ from campaigns.accounts.partners import (
 from campaigns.accounts.users import add_user, disable_user
 from campaigns.models import PartnerKind, UserRole
 from campaigns.platform.errors import NotFoundError, ValidationError
+from campaigns.platform.labels import PARTNER_KINDS
 
 router = APIRouter(include_in_schema=False)
 
-KIND_LABELS = {
-    "bailleur_social": "bailleur social", "bailleur_prive": "bailleur privé", "etat": "État (DDETS, DRIHL)",
-    "departement": "Département", "caf": "CAF", "ccas": "CCAS", "adil": "ADIL", "association": "association",
-}
+KIND_LABELS = PARTNER_KINDS
 
 
 def _not_found(request: Request) -> HTMLResponse:

@@ -27,6 +27,7 @@ from campaigns.campaign.presets import get_preset, presets
 from campaigns.campaign.validation import check_campaign
 from campaigns.models import Campaign, CampaignChange, CampaignStatus, Partner
 from campaigns.platform.errors import NotFoundError, ValidationError
+from campaigns.platform.labels import plural
 from campaigns.platform.text import normalise_text
 
 router = APIRouter(include_in_schema=False)
@@ -171,7 +172,7 @@ async def edit_campaign(request: Request, campaign_id: int, user: PilotDep, runt
 def _saved_notice(changes: list[dict[str, Any]], replanned: dict[str, int]) -> str:
     if not changes:
         return "Aucune modification : la campagne est inchangée."
-    text = f"Campagne enregistrée : {len(changes)} champ(s) modifié(s)."
+    text = f"Campagne enregistrée : {plural(len(changes), 'champ modifié', 'champs modifiés')}."
     if replanned:
         text += (f" Contacts pas encore envoyés mis à jour : {replanned.get('modifies', 0)} modifié(s), "
                  f"{replanned.get('ajoutes', 0)} ajouté(s), {replanned.get('annules', 0)} annulé(s).")
@@ -191,13 +192,16 @@ async def move_campaign(request: Request, campaign_id: int, action: str, user: P
             if action == "activer":
                 count = activate(session, campaign, actor=user.actor, now=now,
                                  enroll_current=form.get("inscrire") is not None)
-                text = f"Campagne activée : {count} ménage(s) déjà à un stade couvert inscrit(s)."
+                enrolled = plural(count, "ménage déjà à un stade couvert inscrit",
+                                  "ménages déjà à un stade couvert inscrits")
+                text = f"Campagne activée : {enrolled}."
             elif action == "pause":
                 pause(session, campaign, actor=user.actor, now=now)
                 text = "Campagne en pause : les contacts prévus attendent la reprise."
             elif action == "reprendre":
                 count = resume(session, campaign, actor=user.actor, now=now)
-                text = f"Campagne reprise : les contacts dus pendant la pause partent ; {count} ménage(s) inscrit(s)."
+                text = ("Campagne reprise : les contacts dus pendant la pause partent ; "
+                        f"{plural(count, 'ménage inscrit', 'ménages inscrits')}.")
             else:
                 if form.get("confirmer") is None:
                     raise ValidationError("cochez la case de confirmation pour terminer la campagne")

@@ -8,33 +8,16 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from jinja2 import Environment
 
-from campaigns.models import DispatchStatus, TaskKind, TaskStatus
+from campaigns.models import DispatchStatus
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import PARIS
 from campaigns.platform.formats import format_date_fr
+from campaigns.platform.labels import ANSWER_CHANNELS, TASK_KINDS, TASK_STATUSES, capitalised
 from campaigns.queues.reservations import OUTCOME_LABELS
 
-KIND_LABELS = {
-    TaskKind.APPEL.value: "Appel",
-    TaskKind.VISITE.value: "Visite",
-    TaskKind.RECHERCHE.value: "Recherche du ménage",
-    TaskKind.DSF_CONTACT.value: "DSF : premier contact",
-    TaskKind.DSF_RELANCE.value: "DSF : seconde proposition",
-    TaskKind.DSF_CCAPEX.value: "DSF : données à la CCAPEX",
-    TaskKind.DSF_TRANSMISSION.value: "DSF : transmission au juge",
-}
-STATUS_LABELS = {
-    TaskStatus.PENDING.value: "À prendre",
-    TaskStatus.RESERVED.value: "Réservée",
-    TaskStatus.IN_PROGRESS.value: "En cours",
-    TaskStatus.COMPLETED.value: "Terminée",
-    TaskStatus.EXPIRED.value: "Expirée",
-    TaskStatus.CANCELLED.value: "Annulée",
-}
-CHANNEL_LABELS = {
-    "courrier": "Courrier", "sms": "SMS", "email": "Courriel", "appel": "Appel", "visite": "Visite",
-    "accueil": "Accueil", "autre": "Autre",
-}
+KIND_LABELS = TASK_KINDS
+STATUS_LABELS = TASK_STATUSES
+CHANNEL_LABELS = {code: capitalised(term.brief) for code, term in ANSWER_CHANNELS.items()}
 SENT_LABELS = {
     DispatchStatus.SENDING.value: "en cours d'envoi",
     DispatchStatus.DELIVERED.value: "envoyé",

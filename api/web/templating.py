@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from api.web.security import CSRF_FIELD, csrf_token
+from campaigns.platform.labels import plural
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SERVICE_NAME = "chaîne"
@@ -35,6 +36,8 @@ _environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# {{ n|pluriel("dossier", "dossiers") }} -> « 1 dossier », « 2 dossiers »: never « dossier(s) ».
+_environment.filters["pluriel"] = plural
 templates = Jinja2Templates(env=_environment, context_processors=[_page_context])
 
 

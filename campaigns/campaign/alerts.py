@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from campaigns.models import Dispatch, DispatchStatus
 from campaigns.planning.set_aside import set_aside
 from campaigns.platform.clock import PARIS
+from campaigns.platform.labels import CHANNELS, plural
 
 STALE_AFTER = timedelta(minutes=10)
 CHANNEL_WINDOW = 5
 FAILED = (DispatchStatus.TEMPORARY_FAILURE.value, DispatchStatus.PERMANENT_FAILURE.value)
 SHOWN_HOUSEHOLDS = 10
-CHANNEL_NAMES = {"courrier": "courrier", "sms": "SMS", "email": "e-mail", "appel": "appels", "visite": "visites"}
+CHANNEL_NAMES = {code: term.brief for code, term in CHANNELS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ def alerts(session: Session, *, now: datetime) -> list[Alert]:
     ).one()
     if waiting:
         found.append(Alert("tick", (
-            f"Le tick semble arrêté : {waiting} contact(s) sont dus depuis plus de "
+            f"Le tick semble arrêté : {plural(waiting, 'contact est dû', 'contacts sont dus')} depuis plus de "
             f"{int(STALE_AFTER.total_seconds() // 60)} minutes sans avoir été pris en charge (le plus ancien "
             f"depuis {_when(oldest)}). Vérifiez que « chaine beat » tourne (ou lancez « chaine tick »).")))
     held, since = session.execute(
@@ -54,7 +55,8 @@ def alerts(session: Session, *, now: datetime) -> list[Alert]:
     ).one()
     if held:
         found.append(Alert("workers", (
-            f"{held} contact(s) pris en charge depuis plus de {int(STALE_AFTER.total_seconds() // 60)} minutes "
+            f"{plural(held, 'contact pris', 'contacts pris')} en charge depuis plus de "
+            f"{int(STALE_AFTER.total_seconds() // 60)} minutes "
             f"ne sont toujours pas envoyés (le plus ancien depuis {_when(since or now)}) : vérifiez que les workers "
             "(« chaine worker ») tournent et joignent Redis.")))
     for channel, name in CHANNEL_NAMES.items():

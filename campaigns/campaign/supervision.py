@@ -24,21 +24,10 @@ from campaigns.models import (
     TaskStatus,
 )
 from campaigns.platform.clock import PARIS
+from campaigns.platform.labels import CONTACT_REASONS, CONTACT_STATUSES
 
-STATUS_LABELS = {
-    "planned": "planifié", "queued": "pris en charge", "sending": "en cours d'envoi", "delivered": "envoyé",
-    "temporary_failure": "échec temporaire (nouvel essai prévu)", "permanent_failure": "échec définitif",
-    "returned": "revenu (NPAI)", "cancelled": "annulé", "skipped": "non envoyé",
-}
-REASON_LABELS = {
-    "duplicate": "regroupé ou supprimé par la coordination", "responded": "le ménage a répondu",
-    "opted_out": "le ménage a répondu STOP", "no_channel": "coordonnées manquantes ou invalides",
-    "cap_reached": "plafond de contacts atteint", "stage_changed": "le ménage a changé de stade",
-    "closed": "dossier clôturé", "quiet_hours": "attend les heures d'envoi", "provider_error": "erreur du prestataire",
-    "max_attempts": "trop d'essais en échec", "campaign_ended": "campagne terminée",
-    "campaign_paused": "campagne en pause", "campaign_edited": "étape retirée par une modification",
-    "template_missing": "modèle introuvable", "print_cutoff": "attend le lot d'impression du jour",
-}
+STATUS_LABELS = CONTACT_STATUSES
+REASON_LABELS = CONTACT_REASONS
 FAILURES = (DispatchStatus.TEMPORARY_FAILURE.value, DispatchStatus.PERMANENT_FAILURE.value,
             DispatchStatus.SKIPPED.value, DispatchStatus.RETURNED.value)
 OPEN_TASKS = (TaskStatus.PENDING.value, TaskStatus.RESERVED.value, TaskStatus.IN_PROGRESS.value)

@@ -20,6 +20,7 @@ from campaigns.campaign.issues import CampaignIssue, step_field
 from campaigns.messages.rendering import CHANNEL_DIRS, list_templates
 from campaigns.models import Campaign, CampaignStatus, ChannelKind, Partner
 from campaigns.models.stages import Stage
+from campaigns.platform.labels import CHANNELS
 from campaigns.platform.text import normalise_text
 
 # The hearing is set at least two months after the assignation (loi du 6 juillet 1989, art. 24;
@@ -29,7 +30,7 @@ HEARING_MIN_DAYS = 60
 RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.EN_PAUSE.value)
 LANGUAGE_NAMES = {"fr": "français", "en": "anglais", "ar": "arabe", "es": "espagnol", "pt": "portugais",
                   "tr": "turc", "ro": "roumain", "ru": "russe", "zh": "chinois", "uk": "ukrainien"}
-CHANNEL_LABELS = {"courrier": "courrier", "sms": "SMS", "email": "e-mail", "appel": "appel", "visite": "visite"}
+CHANNEL_LABELS = {code: term.brief for code, term in CHANNELS.items()}
 
 
 def language_name(code: str) -> str:

@@ -13,6 +13,7 @@ from campaigns.cli.common import fail as _fail
 from campaigns.cli.common import open_runtime as _runtime
 from campaigns.cli.progress import showing
 from campaigns.platform.errors import NotFoundError, ValidationError
+from campaigns.platform.labels import plural
 
 
 def campaigns_load(path: Path) -> None:
@@ -87,7 +88,7 @@ def tick_command(
         if moment is not None and moment.tzinfo is None:
             _fail("--now : précisez le fuseau (par exemple 2026-11-25T10:00:00+01:00)")
     count = runtime.tick(now=moment)
-    typer.echo(f"{count} contact(s) traité(s).")
+    typer.echo(f"{plural(count, 'contact traité', 'contacts traités')}.")
 
 
 def households_export(
@@ -174,4 +175,5 @@ def rapport_command(
     with runtime.session_factory() as session:
         evaluation = evaluate_with_events(session, period=period, scope=Scope(), now=runtime.clock())
     output.write_text(report_html(build_report(evaluation)), encoding="utf-8")
-    typer.echo(f"Rapport écrit dans {output} : {evaluation.overview.n} ménage(s) contacté(s) dans la période.")
+    reached = plural(evaluation.overview.n, "ménage contacté", "ménages contactés")
+    typer.echo(f"Rapport écrit dans {output} : {reached} dans la période.")

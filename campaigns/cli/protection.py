@@ -11,6 +11,7 @@ import typer
 
 from campaigns.cli.common import fail as _fail
 from campaigns.cli.common import open_runtime as _runtime
+from campaigns.platform.labels import plural
 
 
 def _day(value: str, option: str) -> date:
@@ -39,11 +40,13 @@ def keys_rotate(
     runtime = _runtime()
     try:
         result = rotate(runtime.session_factory, batch=lot,
-                        progress=lambda table, rows: typer.echo(f"{table} : {rows} ligne(s) traitée(s)", err=True))
+                        progress=lambda table, rows: typer.echo(
+                            f"{table} : {plural(rows, 'ligne traitée', 'lignes traitées')}", err=True))
     except DataKeyError as exc:
         _fail(str(exc))
         return
-    typer.echo(f"Rotation terminée : {result.rows} ligne(s) relue(s), {result.reencrypted} valeur(s) rechiffrée(s) "
+    typer.echo(f"Rotation terminée : {plural(result.rows, 'ligne relue', 'lignes relues')}, "
+               f"{plural(result.reencrypted, 'valeur rechiffrée', 'valeurs rechiffrées')} "
                "avec la nouvelle clé.")
 
 
@@ -90,5 +93,6 @@ def retention_purge(
         if moment.tzinfo is None:
             _fail("--now : précisez le fuseau (par exemple 2026-11-25T10:00:00+01:00)")
     result = runtime.purge_expired(now=moment)
-    typer.echo(f"{len(result.households)} ménage(s) purgé(s), {result.cases} dossier(s), "
-               f"{result.files} fichier(s) de la boîte d'envoi effacé(s).")
+    typer.echo(f"{plural(len(result.households), 'ménage purgé', 'ménages purgés')}, "
+               f"{plural(result.cases, 'dossier', 'dossiers')}, "
+               f"{plural(result.files, 'fichier effacé', 'fichiers effacés')} dans la boîte d'envoi.")

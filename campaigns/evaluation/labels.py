@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 from campaigns.facts.attribution import NOT_RECORDED
 from campaigns.models import Campaign, Partner, TemplateVersion
 from campaigns.models.stages import Stage
+from campaigns.platform.labels import CHANNELS, PARKS
 
-CHANNEL_LABELS = {"courrier": "courrier", "sms": "SMS", "email": "e-mail", "appel": "appel",
-                  "visite": "visite à domicile"}
-PARC_LABELS = {"prive": "parc privé", "social": "parc social"}
+CHANNEL_LABELS = {code: term.one for code, term in CHANNELS.items()}
+PARC_LABELS = PARKS
 
 
 class Labels:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from campaigns.platform.labels import STAGES
+
 
 class Stage(StrEnum):
     """Stages a partner can report, in procedure order (docs/domain.md §2.1); `cloture` ends a procedure."""
@@ -31,16 +33,7 @@ class Stage(StrEnum):
 
 _RANKS = {stage: rank for rank, stage in enumerate(Stage)}
 
-LABELS: dict[Stage, str] = {
-    Stage.IMPAYE: "impayé de loyer",
-    Stage.COMMANDEMENT_DE_PAYER: "commandement de payer",
-    Stage.ASSIGNATION: "assignation au tribunal",
-    Stage.JUGEMENT: "jugement",
-    Stage.COMMANDEMENT_DE_QUITTER_LES_LIEUX: "commandement de quitter les lieux",
-    Stage.REQUISITION_FORCE_PUBLIQUE: "réquisition du concours de la force publique",
-    Stage.OCTROI_FORCE_PUBLIQUE: "octroi du concours de la force publique",
-    Stage.CLOTURE: "dossier clôturé",
-}
+LABELS: dict[Stage, str] = {stage: STAGES[stage.value] for stage in Stage}
 
 # Stages a campaign may cover: everything but the closing marker.
 OPEN_STAGES = frozenset(s for s in Stage if s is not Stage.CLOTURE)

@@ -30,24 +30,14 @@ from campaigns.planning.authority import Evidence
 from campaigns.planning.sequences import record_response
 from campaigns.platform.clock import local_date
 from campaigns.platform.errors import NotFoundError, ValidationError
+from campaigns.platform.labels import TASK_OUTCOMES
 from campaigns.queues.routing import end_of_day, open_due_dsf_chains, open_locate_task
 from campaigns.queues.task_views import shown_case
 
 DEFAULT_RESERVATION = timedelta(hours=4)
 OPEN_TASK = (TaskStatus.PENDING.value, TaskStatus.RESERVED.value)
 
-OUTCOME_LABELS: dict[TaskOutcome, str] = {
-    TaskOutcome.JOINT: "Ménage joint",
-    TaskOutcome.MESSAGE_LAISSE: "Message laissé",
-    TaskOutcome.PAS_DE_REPONSE: "Pas de réponse",
-    TaskOutcome.FAUX_NUMERO: "Faux numéro",
-    TaskOutcome.RENDEZ_VOUS_FIXE: "Rendez-vous fixé",
-    TaskOutcome.VISITE_REALISEE: "Visite réalisée",
-    TaskOutcome.ABSENT: "Absent lors de la visite",
-    TaskOutcome.PARTI: "Ménage parti du logement",
-    TaskOutcome.REFUS: "Refus de l'accompagnement",
-    TaskOutcome.DEJA_ACCOMPAGNE: "Déjà accompagné par un autre service",
-}
+OUTCOME_LABELS: dict[TaskOutcome, str] = {outcome: TASK_OUTCOMES[outcome.value] for outcome in TaskOutcome}
 # The household was reached: its pending steps for the stage stop, in every campaign. A refusal is an answer
 # too (the household said no: more letters would only harass it), but it is not a follow-up.
 RESPONSE_OUTCOMES = frozenset({TaskOutcome.JOINT, TaskOutcome.RENDEZ_VOUS_FIXE, TaskOutcome.VISITE_REALISEE,

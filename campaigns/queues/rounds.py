@@ -10,6 +10,7 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from campaigns.platform.formats import format_date_fr
+from campaigns.platform.labels import plural
 from campaigns.platform.resources import font_dir
 from campaigns.queues.task_views import RoundStop
 
@@ -67,7 +68,8 @@ def build_round_pdf(*, structure: str, worker: str, day: date, stops: Sequence[R
     pdf.add_page()
     _line(pdf, title, bold=True, size=16)
     _line(pdf, f"{structure} — {worker}")
-    _line(pdf, f"{len(stops)} visite(s). Document confidentiel : à détruire après la tournée.", size=9)
+    visits = plural(len(stops), "visite", "visites")
+    _line(pdf, f"{visits}. Document confidentiel : à détruire après la tournée.", size=9)
     pdf.ln(4)
     if not stops:
         _line(pdf, "Aucune visite prévue ce jour.")

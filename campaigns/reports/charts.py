@@ -57,7 +57,10 @@ def _count(value: Cell) -> str:
 
 
 def _households(value: Cell) -> str:
-    return f"{value} ménages" if isinstance(value, str) else f"{fr_number(float(value or 0), 0)} ménage(s)"
+    if isinstance(value, str):
+        return f"{value} ménages"
+    count = float(value or 0)
+    return f"{fr_number(count, 0)} {'ménage' if count < 2 else 'ménages'}"
 
 
 def _svg(key: str, size: tuple[int, int], title: str, description: str, body: str) -> str:
@@ -161,8 +164,9 @@ def curve_chart(key: str, title: str, curves: list[CurveView], days: int) -> str
     return _svg(key, (left + plot_w + 230, height), title, description, "".join(parts))
 
 
-def bar_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]], unit: str) -> str:
-    """Horizontal bars of plain values (label, value, households): letters per household by profile."""
+def bar_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]], unit: tuple[str, str]) -> str:
+    """Horizontal bars of plain values (label, value, households): letters per household by profile. `unit` is the
+    noun in the singular and the plural (French: singular below 2, « 1,5 courrier », « 2,3 courriers »)."""
     values = [v for _label, v, _n in rows if isinstance(v, int | float)]
     scale = max(values, default=1.0) or 1.0
     label_w, plot_w, row_h = 330, 330, 24
@@ -172,10 +176,11 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]], unit: st
         y = 6 + i * row_h
         short = label if len(label) <= 50 else label[:49] + "…"
         if isinstance(value, int | float):
-            text = f"{label} : {fr_number(float(value), 2)} {unit}, {_households(households)}"
+            noun = unit[0] if abs(float(value)) < 2 else unit[1]
+            text = f"{label} : {fr_number(float(value), 2)} {noun}, {_households(households)}"
             bar = (f"<rect x=\"{label_w}\" y=\"{y + 4}\" width=\"{plot_w * value / scale:.1f}\" height=\"14\" "
                    f"fill=\"#009081\"/><text x=\"{label_w + plot_w * value / scale + 6:.1f}\" y=\"{y + 15}\">"
-                   f"{escape(fr_number(float(value), 2))} {escape(unit)}</text>")
+                   f"{escape(fr_number(float(value), 2))} {escape(noun)}</text>")
         else:
             text = f"{label} : {_households(households)}, valeur masquée"
             bar = f"<text x=\"{label_w + 4}\" y=\"{y + 15}\">{escape(_households(households))} : masqué</text>"
@@ -255,7 +260,8 @@ def report_charts(report: Report, curve_days: int) -> list[Chart]:
     letters = report.table("courriers_par_menage")
     charts.append(Chart("graphique-courriers", "Courriers par ménage, par profil (parc · bailleur · stade)",
                         bar_chart("graphique-courriers", "Courriers par ménage",
-                                  [(f"{r[0]} · {r[1]} · {r[2]}", r[5], r[3]) for r in letters.rows], "courrier(s)"),
+                                  [(f"{r[0]} · {r[1]} · {r[2]}", r[5], r[3]) for r in letters.rows],
+                                  ("courrier", "courriers")),
                         letters))
     funnel = report.table("entonnoir")
     charts.append(Chart("graphique-entonnoir", "Entonnoir par stade : ménages contactés, puis ayant répondu",
