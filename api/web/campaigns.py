@@ -174,8 +174,10 @@ def _saved_notice(changes: list[dict[str, Any]], replanned: dict[str, int]) -> s
         return "Aucune modification : la campagne est inchangée."
     text = f"Campagne enregistrée : {plural(len(changes), 'champ modifié', 'champs modifiés')}."
     if replanned:
-        text += (f" Contacts pas encore envoyés mis à jour : {replanned.get('modifies', 0)} modifié(s), "
-                 f"{replanned.get('ajoutes', 0)} ajouté(s), {replanned.get('annules', 0)} annulé(s).")
+        text += (" Contacts pas encore envoyés mis à jour : "
+                 f"{plural(replanned.get('modifies', 0), 'modifié', 'modifiés')}, "
+                 f"{plural(replanned.get('ajoutes', 0), 'ajouté', 'ajoutés')}, "
+                 f"{plural(replanned.get('annules', 0), 'annulé', 'annulés')}.")
     return text
 
 
@@ -206,7 +208,7 @@ async def move_campaign(request: Request, campaign_id: int, action: str, user: P
                 if form.get("confirmer") is None:
                     raise ValidationError("cochez la case de confirmation pour terminer la campagne")
                 count = end(session, campaign, actor=user.actor, now=now)
-                text = f"Campagne terminée : {count} contact(s) prévu(s) annulé(s)."
+                text = f"Campagne terminée : {plural(count, 'contact prévu annulé', 'contacts prévus annulés')}."
     except NotFoundError:
         return campaign_not_found(request)
     except ValidationError as exc:

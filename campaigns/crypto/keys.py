@@ -37,7 +37,8 @@ def require_production_keys(settings: Settings) -> None:
                                         ("CHAINE_BLIND_INDEX_KEY", settings.blind_index_key))
                if not value.get_secret_value().strip()]
     if missing:
-        raise DataKeyError(f"{' et '.join(missing)} absente(s) : en production, {_HOW_TO}.")
+        raise DataKeyError(f"{' et '.join(missing)} {'absente' if len(missing) == 1 else 'absentes'} : "
+                           f"en production, {_HOW_TO}.")
 
 
 def load_keyring(settings: Settings) -> Keyring:
