@@ -19,11 +19,11 @@ from datetime import datetime
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.evaluation.experiment_results import ExperimentResult, experiment_results
 from campaigns.evaluation.experiment_results import publishable as publishable_rate
+from campaigns.evaluation.labels import CHANNEL_LABELS, PARC_LABELS, Labels
 from campaigns.evaluation.sections import Sections, build_sections
 from campaigns.evaluation.sums import (
     CubeSum,
@@ -35,21 +35,12 @@ from campaigns.evaluation.sums import (
     reader_scope,
 )
 from campaigns.facts.attribution import NOT_RECORDED
-from campaigns.models import (
-    Campaign,
-    Partner,
-    TemplateVersion,
-)
-from campaigns.models.stages import Stage
 from campaigns.platform.dialect import without_jit
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Comparison, KaplanMeier, Rate, compare_many, rate
 
 __all__ = ["CHANNEL_LABELS", "DIMENSIONS", "PARC_LABELS", "ComparisonRow", "CubeSum", "Curve", "Evaluation",
            "FactSums", "Labels", "Period", "RateRow", "ReachSum", "Scope", "evaluate", "reader_scope"]
 
-CHANNEL_LABELS = {"courrier": "courrier", "sms": "SMS", "email": "e-mail", "appel": "appel",
-                  "visite": "visite à domicile"}
-PARC_LABELS = {"prive": "parc privé", "social": "parc social"}
 # The dimensions whose rates are reported, with their French titles.
 DIMENSIONS = {
     "canal": "canal", "etape": "étape de la séquence", "pilote": "pilote de la campagne", "campagne": "campagne",
@@ -95,47 +86,6 @@ class Evaluation:
     curves: list[Curve] | None = None  # None: not computed
     open_files: list[tuple[str, int]] | None = None
     experiments: list[ExperimentResult] | None = None
-
-
-class Labels:
-    """French labels for ids and codes: partners, campaigns, template versions, stages, channels, parks."""
-
-    def __init__(self, session: Session) -> None:
-        self.partners: dict[int, str] = {i: name for i, name in session.execute(select(Partner.id, Partner.name))}
-        self.campaigns: dict[int, str] = {i: name for i, name in session.execute(select(Campaign.id, Campaign.name))}
-        self.versions = {
-            v.id: f"{v.slug} · {v.locale}{' · FALC' if v.falc else ''} (v{v.id})"
-            for v in session.scalars(select(TemplateVersion))
-        }
-
-    def partner(self, partner_id: int | None) -> str:
-        if partner_id is None:
-            return NOT_RECORDED
-        return self.partners.get(partner_id, f"partenaire n°{partner_id}")
-
-    def value(self, dimension: str, value: str | None) -> str:
-        if value is None or value == NOT_RECORDED:
-            return NOT_RECORDED
-        if dimension == "canal":
-            return CHANNEL_LABELS.get(value, value)
-        if dimension == "etape":
-            number, channel = value.split(":", 1)
-            return f"étape {number} · {CHANNEL_LABELS.get(channel, channel)}"
-        if dimension in ("pilote", "file", "bailleur"):
-            return self.partner(int(value))
-        if dimension == "campagne":
-            return self.campaigns.get(int(value), f"campagne n°{value}")
-        if dimension == "variante":
-            return self.versions.get(int(value), f"version n°{value}")
-        if dimension == "stade":
-            return Stage(value).label if value in Stage.__members__.values() else value
-        if dimension == "parc":
-            return PARC_LABELS.get(value, value)
-        if dimension == "falc":
-            return "FALC" if value == "falc" else "standard"
-        if dimension == "territoire":
-            return f"département {value}"
-        return value
 
 
 def group(rows: Iterable[ReachSum], key: Callable[[ReachSum], Any]) -> dict[Any, tuple[int, int]]:
