@@ -14,6 +14,7 @@ from typing import Any
 
 from campaigns.linkage import identity
 from campaigns.linkage.identity import StreetParts
+from campaigns.linkage.names import phonetic_key
 
 _NON_DIGIT = re.compile(r"\D+")
 # Intake stores phones as E.164 already: parsing them again with phonenumbers would cost ~30 µs a row.
@@ -26,6 +27,8 @@ class NameForms:
     forms: tuple[str, ...]  # Glued particle-free forms, compared with Jaro-Winkler.
     tokens: frozenset[str]
     prefixes: tuple[str, ...]  # `_phonetic_prefix` of each form, for the blocking keys
+    sounds: frozenset[str] = frozenset()  # `names.phonetic_key` of each form, for the comparison levels
+    initials: frozenset[str] = frozenset()
 
 
 @lru_cache(maxsize=8_192)
@@ -37,7 +40,8 @@ def surname_forms(value: str | None) -> NameForms | None:
     keys = frozenset().union(*(identity.name_keys(c) for c in candidates))
     forms = tuple(dict.fromkeys(identity.normalise_name(c).replace(" ", "") for c in candidates))
     tokens = frozenset(t for c in candidates for t in identity.normalise_name(c).split())
-    return NameForms(keys, forms, tokens, tuple(_phonetic_prefix(form) for form in forms))
+    return NameForms(keys, forms, tokens, tuple(_phonetic_prefix(form) for form in forms),
+                     frozenset(phonetic_key(form) for form in forms), frozenset(form[:1] for form in forms))
 
 
 @lru_cache(maxsize=8_192)
@@ -46,7 +50,8 @@ def first_name_forms(value: str | None) -> NameForms | None:
     if not normalised:
         return None
     glued = normalised.replace(" ", "")
-    return NameForms(identity.name_keys(value), (glued,), frozenset(normalised.split()), (_phonetic_prefix(glued),))
+    return NameForms(identity.name_keys(value), (glued,), frozenset(normalised.split()), (_phonetic_prefix(glued),),
+                     frozenset((phonetic_key(glued),)), frozenset((glued[:1],)))
 
 
 @dataclass(frozen=True, slots=True)

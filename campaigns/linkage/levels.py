@@ -16,7 +16,6 @@ from rapidfuzz.fuzz import token_set_ratio
 from campaigns.linkage import identity
 from campaigns.linkage.blocking import NameForms, PersonFeatures, RecordFeatures
 from campaigns.linkage.identity import DateAgreement
-from campaigns.linkage.names import phonetic_key
 
 PERSON_FIELDS = ("nom", "prenom", "date_naissance")
 HOUSEHOLD_FIELDS = ("lieu", "telephone", "email", "numero_allocataire")
@@ -93,9 +92,9 @@ def name_level(a: NameForms | None, b: NameForms | None) -> NameLevel:
         return NameLevel("partial", best, min(a.tokens & b.tokens, key=len, default=""))
     if best >= 0.88:
         return NameLevel("similar", best, best_x)
-    if any(phonetic_key(x) == phonetic_key(y) for x in a.forms for y in b.forms):
+    if not a.sounds.isdisjoint(b.sounds):
         return NameLevel("phonetic", best, best_x)
-    if any(x[:1] == y[:1] for x in a.forms for y in b.forms):
+    if not a.initials.isdisjoint(b.initials):
         return NameLevel("initial", best, best_x)
     return NameLevel("different", best, best_x)
 

@@ -46,7 +46,7 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
     flat = levels.get("complement")
     if flat in ("other_flat", "other_building"):
         if result.decision == "match" and levels.get("date_naissance") != "equal":
-            return replace(result, decision="review", explanation=f"{result.explanation} ; à vérifier : autre "
+            return replace(result, decision="review", note=f"{result.note} ; à vérifier : autre "
                            "logement de l'immeuble et date de naissance incertaine")
         return result
     if result.decision == "match":
@@ -61,7 +61,7 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
         reason = "mêmes nom et prénom au même logement, date de naissance absente"
     if not shared:
         return result
-    return replace(result, decision="match", explanation=f"{result.explanation} ; même ménage : {reason}")
+    return replace(result, decision="match", note=f"{result.note} ; même ménage : {reason}")
 
 
 def _same_dwelling(a: frozenset[str], b: frozenset[str]) -> str | None:

@@ -26,24 +26,6 @@ FATHER_SON_YEARS = 15  # Birth years this far apart with the same name: two gene
 Decision = Literal["match", "review", "non_match"]
 
 
-@dataclass(frozen=True, slots=True)
-class Comparison:
-    """Outcome of `compare`: total weight (prior included), match probability, decision, levels, explanation.
-
-    `agreements` holds the level of each compared field (nom, prenom, date_naissance, lieu, telephone, email,
-    numero_allocataire; a field a side lacks is absent or, for the birth date, one_missing/both_missing), and
-    ordre (direct/inverse), appariement (which persons were paired), adresse (same, same_street, same_commune,
-    commune_only, different) and complement (same_flat, other_flat) as read by the household rules.
-    """
-
-    score: float
-    decision: Decision
-    agreements: dict[str, str]
-    explanation: str
-    same_household_via_cotenant: bool = False
-    probability: float = 0.0
-
-
 _PAIRINGS = ((0, 1, "titulaire/cotitulaire"), (1, 0, "cotitulaire/titulaire"), (1, 1, "cotitulaires"))
 _RANK: dict[Decision, int] = {"non_match": 0, "review": 1, "match": 2}
 _AGREEING_NAMES = frozenset({"exact", "close"})
@@ -70,6 +52,34 @@ class Vector:
                                         "date_naissance": person.date_level}
         found.update({name: self.household.get(name) for name in HOUSEHOLD_FIELDS})
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Outcome of `compare`: total weight (prior included), match probability, decision, levels, explanation.
+
+    `agreements` holds the level of each compared field (nom, prenom, date_naissance, lieu, telephone, email,
+    numero_allocataire; a field a side lacks is absent or, for the birth date, one_missing/both_missing), and
+    ordre (direct/inverse), appariement (which persons were paired), adresse (same, same_street, same_commune,
+    commune_only, different) and complement (same_flat, other_flat) as read by the household rules.
+    """
+
+    score: float
+    decision: Decision
+    agreements: dict[str, str]
+    same_household_via_cotenant: bool = False
+    probability: float = 0.0
+    note: str = ""  # added by the household rules (campaigns/linkage/matching.py)
+    detail: tuple[Vector, dict[str, float], tuple[str, ...]] | None = None
+
+    @property
+    def explanation(self) -> str:
+        """French: the evidence and weight of each field, the probability, any bound on the decision. Written
+        only when read (for the pairs sent to review): most comparisons are never explained."""
+        if self.detail is None:
+            return self.note
+        vector, weights, reasons = self.detail
+        return _explain(vector, weights, list(reasons), self.probability) + self.note
 
 
 def _person_weight(levels: PersonLevels, params: Parameters) -> float:
@@ -115,9 +125,8 @@ def compare(a: PersonRecord, b: PersonRecord, params: Parameters | None = None) 
         if _RANK[cap] < _RANK[decision]:
             decision = cap
             reasons.append(f"plafonné : {reason}")
-    probability = Parameters.probability(score)
-    return Comparison(round(score, 2), decision, agreements, _explain(vector, weights, reasons, probability),
-                      vector.pairing != "titulaires", probability)
+    return Comparison(round(score, 2), decision, agreements, vector.pairing != "titulaires",
+                      Parameters.probability(score), detail=(vector, weights, tuple(reasons)))
 
 
 def _value(best: PersonLevels, name: str) -> str:
@@ -170,9 +179,9 @@ def _number(value: float) -> str:
 
 def _explain(vector: Vector, weights: dict[str, float], reasons: list[str], probability: float) -> str:
     """French: the evidence and weight of each field, then the probability and any bound on the decision."""
-    best, parts = vector.person, []
+    best, parts, levels = vector.person, [], vector.levels()
     for name, weight in weights.items():
-        level = vector.levels()[name]
+        level = levels[name]
         text = LABELS[name][level or ""]
         similarity = best.nom.similarity if name == "nom" else best.prenom.similarity if name == "prenom" else 1.0
         if name in ("nom", "prenom") and level in ("close", "similar"):
