@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from api.web import pages
 from api.web.auth import AccessDeniedError, LoginRequiredError, wants_page
+from api.web.error_pages import install_error_pages
 from api.web.security import CsrfError, SecurityHeadersMiddleware
 from api.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE, load_secret_key, secure_cookies
 from api.web.templating import render
@@ -44,6 +45,8 @@ def install_web(app: FastAPI, settings: Settings) -> None:
     )
     app.add_middleware(SecurityHeadersMiddleware, https=secure_cookies(settings))
     _install_handlers(app)
+    # Browser errors as French DSFR pages (the JSON API keeps JSON): after api.errors, whose handlers it wraps.
+    install_error_pages(app)
 
 
 def _install_handlers(app: FastAPI) -> None:
@@ -58,7 +61,7 @@ def _install_handlers(app: FastAPI) -> None:
         return render(request, "erreur.html", {
             "title": "Accès refusé",
             "message": "Votre rôle ne donne pas accès à cette page. Si vous en avez besoin, adressez-vous à la "
-                       "personne qui administre chaîne dans votre structure.",
+                       "personne qui administre chaîne dans votre structure.", "code": 403,
         }, status_code=403)
 
     @app.exception_handler(CsrfError)
@@ -66,5 +69,5 @@ def _install_handlers(app: FastAPI) -> None:
         return render(request, "erreur.html", {
             "title": "Formulaire expiré",
             "message": "Ce formulaire n'est plus valide, par exemple parce que votre session a expiré ou qu'il a "
-                       "été ouvert dans un autre onglet. Rechargez la page, puis recommencez.",
+                       "été ouvert dans un autre onglet. Rechargez la page, puis recommencez.", "code": 403,
         }, status_code=403)
