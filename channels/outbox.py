@@ -103,6 +103,7 @@ def _letter_bytes(message: OutboundMessage, sent_on: date) -> bytes:
             font_size=font_size,
             locale=message.metadata.get("locale", "fr"),
             glossary=[tuple(item) for item in json.loads(message.metadata.get("glossary", "[]"))],
+            link_url=message.metadata.get("link_url") or None,
         )
     except AddressBlockError as exc:
         raise PermanentChannelError(f"invalid_address: {exc}") from exc

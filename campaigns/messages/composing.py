@@ -10,6 +10,7 @@ from html import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.links.tokens import LinkPolicy, LinkTarget, issue_link
 from campaigns.messages import rendering
 from campaigns.messages.addressees import (
     household_block,
@@ -139,7 +140,9 @@ def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
         raise NoChannelError(", ".join(missing))
 
 
-def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
+def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkPolicy | None = None) -> Composed:
+    """The message of a dispatch. With `links`, a letter, SMS or e-mail to the household carries its own answer
+    link (template variable `lien_reponse`, metadata `link_url` for the letter's QR code; docs/web.md)."""
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     owner = session.get_one(Partner, campaign.owner_partner_id)
     case = reference_case(session, dispatch, owner.id)
@@ -165,6 +168,12 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime) -> Composed:
         )
         return Composed(message)
     context = _context(dispatch, owner, case, recipient, now=now, contacts=_contacts(session, case))
+    if links is not None and not to_landlord:
+        target = LinkTarget(household_id=dispatch.household_id, case_id=case.id, partner_id=owner.id,
+                            campaign_id=campaign.id, stage=dispatch.stage, stage_entry_id=dispatch.stage_entry_id,
+                            channel=dispatch.channel, dispatch_id=dispatch.id)
+        context["lien_reponse"] = metadata["link_url"] = links.url(
+            issue_link(session, target, now=now, lifetime=links.lifetime))
     locale, falc = wanted_variant(campaign, case)
     rendered = rendering.render(
         dispatch.channel, dispatch.template, locale=locale, falc=falc, context=context,

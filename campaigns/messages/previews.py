@@ -31,6 +31,8 @@ def sample_context(stage: Stage, *, sender: str, phone: str | None, now: datetim
         "reference": "EXEMPLE-0001",
         "telephone_contact": phone,
         "langue": "fr",
+        # A sample answer link (docs/web.md): previews never create a real one.
+        "lien_reponse": "https://exemple.gouv.fr/r/EXEMPLE000000000000000",
         "contacts": {
             "adil": "ADIL 44 — 02 61 91 00 44",
             "services_sociaux": "Département de Loire-Atlantique — 02 61 91 00 02",

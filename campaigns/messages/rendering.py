@@ -150,6 +150,8 @@ def render(
         raise ValueError(f"nom de modèle invalide {slug!r}")
     if not _LOCALE_RE.match(locale):
         raise ValueError(f"langue invalide {locale!r}")
+    # Every template may use `lien_reponse` (the household's answer link, docs/web.md): absent, it is None.
+    context = {"lien_reponse": None, **context}
     root = templates_dir()
     folder = f"{CHANNEL_DIRS[channel]}/{slug}"
     parts = _PARTS[channel]

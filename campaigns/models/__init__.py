@@ -3,6 +3,7 @@
 May import: campaigns.crypto (encrypted column types), campaigns.platform.
 """
 
+from campaigns.models.answers import AnswerLink, LinkAnswer
 from campaigns.models.audit import AuditEvent
 from campaigns.models.campaign_changes import CampaignChange, CampaignStatus
 from campaigns.models.enums import ChannelKind, DispatchStatus, ImportStatus, PartnerKind, Reason, TaskStatus
@@ -36,6 +37,7 @@ from campaigns.models.users import User, UserRole, WebSession
 
 __all__ = [
     "KEPT_ON_RESPONSE",
+    "AnswerLink",
     "ApiKey",
     "AuditEvent",
     "BlockKey",
@@ -64,6 +66,7 @@ __all__ = [
     "ImportJob",
     "ImportRejection",
     "ImportStatus",
+    "LinkAnswer",
     "LinkReview",
     "LinkageParameterSet",
     "MonthlyFact",

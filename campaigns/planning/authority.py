@@ -18,6 +18,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
+from campaigns.links.tokens import revoke_case_links
 from campaigns.models import (
     KEPT_ON_RESPONSE,
     Campaign,
@@ -104,7 +105,9 @@ def stop_pending(
 
 
 def close_own_contacts(session: Session, case: Case, *, now: datetime) -> int:
-    """A partner closed its case: its own campaigns stop writing to the household; the others go on (rule 3)."""
+    """A partner closed its case: its own campaigns stop writing to the household; the others go on (rule 3).
+    The answer links of the case stop working at once (docs/web.md)."""
+    revoke_case_links(session, case_id=case.id, now=now)
     return stop_pending(session, household_id=case.household_id, reason=Reason.CLOSED, now=now,
                         campaign_ids=own_campaigns(session, case.partner_id))
 

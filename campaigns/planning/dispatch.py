@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaigns.links.tokens import LinkPolicy
 from campaigns.messages.composing import Composed, NoChannelError, compose, ensure_reachable
 from campaigns.messages.rendering import TemplateNotFoundError
 from campaigns.messages.versions import record_version
@@ -136,6 +137,7 @@ def deliver(
     rules: CoordinationRules,
     print_cutoff: time | None = None,
     retry_base: timedelta = RETRY_BASE,
+    links: LinkPolicy | None = None,
 ) -> str:
     """Sends one claimed row and records the outcome; returns its status. Safe to call twice.
 
@@ -155,7 +157,8 @@ def deliver(
             if dispatch.status != DispatchStatus.QUEUED:
                 # Someone else delivered or cancelled it: exactly-once holds here.
                 return dispatch.status
-            attempt = _start(session, dispatch, channels, now=now, rules=rules, print_cutoff=print_cutoff)
+            attempt = _start(session, dispatch, channels, now=now, rules=rules, print_cutoff=print_cutoff,
+                             links=links)
             if attempt is None:
                 return dispatch.status
     except (OperationalError, InterfaceError):
@@ -171,7 +174,8 @@ def deliver(
             return status
         # The provider has no trace of the previous attempt: a fresh one, every guard checked again.
         return deliver(dispatch_id, now=now, session_factory=session_factory, channels=channels,
-                       max_attempts=max_attempts, rules=rules, print_cutoff=print_cutoff, retry_base=retry_base)
+                       max_attempts=max_attempts, rules=rules, print_cutoff=print_cutoff, retry_base=retry_base,
+                       links=links)
     # The provider call happens outside any transaction: no row lock is held across the network.
     outcome: SendResult | Exception
     try:
@@ -190,14 +194,14 @@ def deliver(
 
 def _start(
     session: Session, dispatch: Dispatch, channels: Mapping[str, Channel], *, now: datetime,
-    rules: CoordinationRules, print_cutoff: time | None,
+    rules: CoordinationRules, print_cutoff: time | None, links: LinkPolicy | None = None,
 ) -> _Attempt | None:
     """Checks the guards on the locked `queued` row and marks it `sending`; None when it ends or waits here."""
     channel = channels[dispatch.channel]
     if dispatch.reason == OUTCOME_UNKNOWN and isinstance(channel, ReconcilableChannel) and dispatch.sent_at:
         # Settled before the guards: a message that may be out is not cancelled as if it had never left.
         try:
-            message = compose(session, dispatch, now=now).message
+            message = compose(session, dispatch, now=now, links=links).message
         except (NoChannelError, TemplateNotFoundError):
             dispatch.reason = None  # nothing to look up with: the guards below end the row
         else:
@@ -239,7 +243,7 @@ def _start(
         _apply_verdict(dispatch, verdict, now=now)
         return None
     try:
-        composed: Composed = compose(session, dispatch, now=now)
+        composed: Composed = compose(session, dispatch, now=now, links=links)
     except NoChannelError:
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
         return None

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
 
     # Where providers reach the API (webhooks); Twilio signs the exact URL it called.
     public_base_url: str = "http://127.0.0.1:8000"
+    # A household's answer link (/r/<token>, docs/web.md) holds at most this many days, and never beyond the end of
+    # the stage it was sent in or the closure of its case.
+    answer_link_days: int = Field(90, gt=0)
     # Signs the web pages' session cookie. Empty: one is generated once and kept in <data_dir>/secret_key (0600).
     secret_key: SecretStr = SecretStr("")
     sms_provider: Literal["outbox", "twilio"] = "outbox"

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from campaigns.crypto.columns import bind_keyring
 from campaigns.crypto.keys import load_keyring, require_production_keys
 from campaigns.intake import jobs as imports
+from campaigns.links.tokens import LinkPolicy
 from campaigns.planning import dispatch as dispatching
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.platform.clock import PARIS, local_date
@@ -93,7 +94,14 @@ class Runtime:
                 retry_base=timedelta(seconds=self.settings.retry_base_seconds),
                 rules=self.coordination_rules,
                 print_cutoff=self._print_cutoff,
+                links=self.link_policy,
             )
+
+    @property
+    def link_policy(self) -> LinkPolicy:
+        """Every letter, SMS and e-mail to a household carries its answer link (docs/web.md)."""
+        return LinkPolicy(base_url=self.settings.public_base_url,
+                          lifetime=timedelta(days=self.settings.answer_link_days))
 
     @property
     def _print_cutoff(self) -> time | None:

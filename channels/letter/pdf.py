@@ -20,6 +20,7 @@ from fpdf.line_break import Fragment
 from campaigns.platform.formats import format_date_fr
 from campaigns.platform.ports import Recipient
 from campaigns.platform.resources import font_dir
+from channels.letter.answer_code import draw_answer_code
 from channels.letter.embedding import LetterOutputProducer
 from channels.letter.fonts import measured, register_family
 
@@ -290,12 +291,15 @@ def build_letter_pdf(
     font_size: float = 11,
     locale: str = "fr",
     glossary: Sequence[tuple[str, str]] = (),
+    link_url: str | None = None,
 ) -> bytes:
     """One A4 letter as PDF bytes; `font_size` is the body size (FALC letters use 14).
 
     `locale` "ar" shapes the object, body and glossary right to left (HarfBuzz); the address block, date
     and reference stay French, left-aligned. `glossary` adds a final "Les mots difficiles" box listing
-    (term, meaning) pairs. Raises MissingFontStyleError for a template using italics.
+    (term, meaning) pairs. `link_url`, the household's answer link, is printed with its QR code in the left
+    column, below the sender and clear of the address window (channels/letter/answer_code.py). Raises
+    MissingFontStyleError for a template using italics.
     """
     if font_size < MIN_BODY_FONT_PT:
         raise ValueError(f"corps de texte {font_size} pt : {MIN_BODY_FONT_PT} pt au minimum")
@@ -322,6 +326,11 @@ def build_letter_pdf(
     sender_bottom = _draw_sender(pdf, sender_name, sender_lines)
     _draw_address(pdf, address)
     top = max(DATE_Y_MM, pdf.get_y() + 6, sender_bottom + 4)
+    if link_url:
+        with _no_shaping(pdf):
+            code_bottom = draw_answer_code(pdf, link_url, top=sender_bottom + 4, locale=locale,
+                                           font_pt=max(9.0, pdf.min_pt), family=FONT_FAMILY)
+        top = max(top, code_bottom + 6)
     if rtl:
         # Script and language are guessed per bidi run, so Latin runs keep their own shaping.
         pdf.set_text_shaping(True, direction="rtl", language="ar")

@@ -1,0 +1,94 @@
+"""Link tokens: 128 random bits from `secrets`, shown once in the message, stored only as their SHA-256.
+
+A token is valid while its link is neither expired nor revoked, its household is still in the stage stay the
+message was sent in, and its case is open (docs/web.md, « Le lien de réponse »). Anything else (a typo, a guess,
+an expired or revoked link) is the same "not found" to the caller, so that no answer tells them apart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from campaigns.models import AnswerLink, Case, Household
+from campaigns.models.stages import Stage
+
+TOKEN_BYTES = 16  # 128 bits
+# token_urlsafe(16) is 22 characters of the URL-safe base64 alphabet: anything else is refused before any query.
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
+LINK_PATH = "/r/"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPolicy:
+    """Where links point (CHAINE_PUBLIC_BASE_URL) and how long they hold at most (CHAINE_ANSWER_LINK_DAYS)."""
+
+    base_url: str
+    lifetime: timedelta
+
+    def url(self, token: str) -> str:
+        return f"{self.base_url.rstrip('/')}{LINK_PATH}{token}"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    """What a link is tied to: the household, the case whose reference the message printed, the partner whose
+    campaign sent it, and the stage stay."""
+
+    household_id: int
+    case_id: int
+    partner_id: int
+    campaign_id: int
+    stage: str
+    stage_entry_id: int
+    channel: str
+    dispatch_id: int | None = None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def well_formed(token: str) -> bool:
+    return bool(_TOKEN_RE.match(token))
+
+
+def issue_link(session: Session, target: LinkTarget, *, now: datetime, lifetime: timedelta) -> str:
+    """A new link for one message; returns the token (the only time it exists in clear)."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    session.add(AnswerLink(
+        token_hash=token_hash(token), household_id=target.household_id, case_id=target.case_id,
+        partner_id=target.partner_id, campaign_id=target.campaign_id, dispatch_id=target.dispatch_id,
+        channel=target.channel, stage=target.stage, stage_entry_id=target.stage_entry_id, created_at=now,
+        expires_at=now + lifetime, failed_checks=0,
+    ))
+    session.flush()
+    return token
+
+
+def find_link(session: Session, token: str, *, now: datetime) -> AnswerLink | None:
+    """The valid link of this token, or None (unknown, malformed, expired, revoked, stage over, case closed)."""
+    if not well_formed(token):
+        return None
+    link = session.scalar(select(AnswerLink).where(AnswerLink.token_hash == token_hash(token)))
+    if link is None or link.revoked_at is not None or link.expires_at <= now:
+        return None
+    current_entry = session.scalar(select(Household.current_entry_id).where(Household.id == link.household_id))
+    case = session.get(Case, link.case_id)
+    if current_entry != link.stage_entry_id or case is None or case.stage == Stage.CLOTURE or case.purged_at:
+        return None
+    return link
+
+
+def revoke_case_links(session: Session, *, case_id: int, now: datetime) -> int:
+    """A case closed: its links stop working at once (docs/web.md). Returns how many were still open."""
+    result = session.execute(
+        update(AnswerLink).where(AnswerLink.case_id == case_id, AnswerLink.revoked_at.is_(None))
+        .values(revoked_at=now), execution_options={"synchronize_session": False})
+    return int(result.rowcount)  # type: ignore[attr-defined]
