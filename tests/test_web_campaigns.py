@@ -8,7 +8,7 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from campaigns.models import Campaign, CampaignChange
+from campaigns.models import ApiKey, Campaign, CampaignChange
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import signalement
@@ -122,8 +122,14 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
     paused = _post(client, f"/campagnes/{campaign_id}/pause", {}, f"/campagnes/{campaign_id}")
     assert paused.status_code == 303  # type: ignore[attr-defined]
     not_confirmed = _post(client, f"/campagnes/{campaign_id}/terminer", {}, f"/campagnes/{campaign_id}")
-    assert not_confirmed.status_code == 303  # type: ignore[attr-defined]
-    assert "Cochez la case de confirmation pour terminer la campagne." in client.get(f"/campagnes/{campaign_id}").text
+    assert not_confirmed.status_code == 200  # type: ignore[attr-defined]
+    assert "<h1>Terminer la campagne</h1>" in not_confirmed.text  # type: ignore[attr-defined]
+    assert 'name="confirmation" value="oui"' in not_confirmed.text  # type: ignore[attr-defined]
+    with runtime.session_factory() as session:
+        assert session.get_one(Campaign, campaign_id).status == "en_pause"  # nothing ended before confirming
+    ended = _post(client, f"/campagnes/{campaign_id}/terminer", {"confirmation": "oui"}, f"/campagnes/{campaign_id}")
+    assert ended.status_code == 303  # type: ignore[attr-defined]
+    assert "Campagne terminée" in client.get(f"/campagnes/{campaign_id}").text
     assert key
 
 
@@ -161,15 +167,24 @@ def test_administration_partners_keys_and_accounts(client: TestClient, runtime: 
     partner_page = client.get(location).text
     assert "Partenaire « ADIL 44 » créé." in partner_page and "Aucune clé." in partner_page
 
-    shown = _post(client, f"{location}/cles", {}, location)
-    key = re.search(r'<code id="cle">(chn_[^<]+)</code>', shown.text)[1]  # type: ignore[attr-defined,index]
-    assert "elle ne sera plus jamais affichée" in shown.text  # type: ignore[attr-defined]
-    assert shown.headers["cache-control"] == "no-store"  # type: ignore[attr-defined]
-    assert key not in client.get(location).text  # shown once
+    created_key = _post(client, f"{location}/cles", {}, location)
+    assert created_key.status_code == 303  # type: ignore[attr-defined]  # POST-redirect-GET
+    assert "chn_" not in created_key.headers["location"]  # type: ignore[attr-defined]
+    shown = client.get(created_key.headers["location"])  # type: ignore[attr-defined]
+    key = re.search(r'<code id="cle">(chn_[^<]+)</code>', shown.text)[1]  # type: ignore[index]
+    assert "elle ne sera plus jamais affichée" in shown.text
+    assert shown.headers["cache-control"] == "no-store"
+    assert key not in client.get(location).text  # shown once: a reload neither shows it nor creates another
+    with runtime.session_factory() as session:
+        assert len(session.scalars(select(ApiKey).where(ApiKey.partner_id == int(location.rsplit("/", 1)[1])))
+                   .all()) == 1
     api = {"Authorization": f"Bearer {key}"}
     assert client.get("/api/v1/campagnes", headers=api).status_code == 200
     key_id = re.search(r"/cles/(\d+)/revoquer", client.get(location).text)[1]  # type: ignore[index]
-    revoked = _post(client, f"{location}/cles/{key_id}/revoquer", {}, location)
+    asked = _post(client, f"{location}/cles/{key_id}/revoquer", {}, location)
+    assert asked.status_code == 200 and "Révoquer la clé" in asked.text  # type: ignore[attr-defined]
+    assert client.get("/api/v1/campagnes", headers=api).status_code == 200  # not revoked before confirming
+    revoked = _post(client, f"{location}/cles/{key_id}/revoquer", {"confirmation": "oui"}, location)
     assert revoked.status_code == 303  # type: ignore[attr-defined]
     assert client.get("/api/v1/campagnes", headers=api).status_code == 401
     assert "révoquée le" in client.get(location).text
@@ -184,7 +199,10 @@ def test_administration_partners_keys_and_accounts(client: TestClient, runtime: 
     user_id = re.search(r"/comptes/(\d+)", client.get(location).text)[1]  # type: ignore[index]
     _post(client, f"{location}/comptes/{user_id}", {"action": "role", "role": "agent"}, location)
     assert "Rôle de juriste@adil44.fr : travail social." in client.get(location).text
-    _post(client, f"{location}/comptes/{user_id}", {"action": "desactiver"}, location)
+    asked = _post(client, f"{location}/comptes/{user_id}", {"action": "desactiver"}, location)
+    assert "Désactiver le compte juriste@adil44.fr ?" in asked.text  # type: ignore[attr-defined]
+    assert "désactivé" not in client.get(location).text
+    _post(client, f"{location}/comptes/{user_id}", {"action": "desactiver", "confirmation": "oui"}, location)
     assert "Compte juriste@adil44.fr désactivé" in client.get(location).text
     own = client.get("/administration").text
     own_id = re.search(r'href="/administration/partenaires/(\d+)">DDETS 44', own)[1]  # type: ignore[index]

@@ -33,6 +33,13 @@ from campaigns.platform.labels import PARTNER_KINDS
 router = APIRouter(include_in_schema=False)
 
 KIND_LABELS = PARTNER_KINDS
+_NEW_KEY = "new_key"
+CONFIRMED = "oui"
+
+
+def _confirmation(request: Request, **context: Any) -> HTMLResponse:
+    """The confirmation step of a destructive action (api/web/templates/confirmation.html)."""
+    return render(request, "confirmation.html", {"back_label": "Annuler et revenir", "fields": {}, **context})
 
 
 def _not_found(request: Request) -> HTMLResponse:
@@ -101,7 +108,8 @@ def partner_page(request: Request, partner_id: int, admin: AdminDep, runtime: Ru
         context = _partner_context(runtime, admin, partner_id)
     except NotFoundError:
         return _not_found(request)
-    return render(request, "admin/partenaire.html", {**context, "notice": pop_flash(request)})
+    return render(request, "admin/partenaire.html", {**context, "notice": pop_flash(request),
+                                                     "new_key": _pop_new_key(request, partner_id)})
 
 
 @router.post("/administration/partenaires/{partner_id}/cles", response_class=HTMLResponse)
@@ -123,15 +131,37 @@ def create_key(request: Request, partner_id: int, admin: AdminDep, runtime: Runt
                       status_code=422)
     with runtime.session_factory.begin() as session:
         key = issue_key(session, partner=get_partner(session, partner_id), now=runtime.clock(), expires_at=expires_at)
-    # Shown in this answer only (never stored in clear, never put in a URL or a redirect).
-    return render(request, "admin/partenaire.html", {**_partner_context(runtime, admin, partner_id),
-                                                     "new_key": key, "notice": None})
+    # POST-redirect-GET: the key rides in the session once and is forgotten when shown, so a reload of the page
+    # that shows it creates no other key and shows it no more (never in a URL, never stored in clear).
+    request.session[_NEW_KEY] = {"partner_id": partner_id, "key": key}
+    return RedirectResponse(f"/administration/partenaires/{partner_id}#nouvelle-cle", status_code=303)
+
+
+def _pop_new_key(request: Request, partner_id: int) -> str | None:
+    held = request.session.pop(_NEW_KEY, None)
+    if isinstance(held, dict) and held.get("partner_id") == partner_id and isinstance(held.get("key"), str):
+        return str(held["key"])
+    return None
 
 
 @router.post("/administration/partenaires/{partner_id}/cles/{key_id}/revoquer")
-def revoke(request: Request, partner_id: int, key_id: int, admin: AdminDep, runtime: RuntimeDep) -> Response:
+def revoke(request: Request, partner_id: int, key_id: int, admin: AdminDep,  # noqa: PLR0917 - path and form
+           runtime: RuntimeDep,
+           confirmation: Annotated[str, Form()] = "") -> Response:
     if not _may_manage(admin, partner_id):
         return _not_found(request)
+    back = f"/administration/partenaires/{partner_id}"
+    if confirmation != CONFIRMED:
+        with runtime.session_factory() as session:
+            found = next((k for k in list_keys(session, partner_id) if k.id == key_id and not k.revoked_at), None)
+            if found is None:
+                return _not_found(request)
+            prefix = found.prefix
+        return _confirmation(
+            request, title="Révoquer une clé d'API", question=f"Révoquer la clé « {prefix}… » ?",
+            consequences=["Les logiciels qui l'utilisent ne pourront plus appeler l'API, dès maintenant.",
+                          "Une clé révoquée ne peut pas être réactivée : il faudra en créer une nouvelle."],
+            action=f"{back}/cles/{key_id}/revoquer", confirm="Révoquer la clé", back=back)
     try:
         with runtime.session_factory.begin() as session:
             api_key = revoke_key(session, key_id=key_id, partner_id=partner_id, now=runtime.clock())
@@ -173,9 +203,22 @@ def create_account(request: Request, partner_id: int, admin: AdminDep,  # noqa: 
 @router.post("/administration/partenaires/{partner_id}/comptes/{user_id}")
 def update_account(request: Request, partner_id: int, user_id: int, admin: AdminDep,  # noqa: PLR0917
                    runtime: RuntimeDep, action: Annotated[str, Form()] = "",
-                   role: Annotated[str, Form()] = "") -> Response:
+                   role: Annotated[str, Form()] = "", confirmation: Annotated[str, Form()] = "") -> Response:
     if not _may_manage(admin, partner_id):
         return _not_found(request)
+    if action == "desactiver" and confirmation != CONFIRMED:
+        back = f"/administration/partenaires/{partner_id}"
+        try:
+            with runtime.session_factory() as session:
+                email = get_user(session, user_id, partner_id=partner_id).email
+        except NotFoundError:
+            return _not_found(request)
+        return _confirmation(
+            request, title="Désactiver un compte", question=f"Désactiver le compte {email} ?",
+            consequences=["Ses sessions ouvertes sont fermées et il ne peut plus se connecter.",
+                          "Ses tâches et son historique sont conservés ; vous pourrez le réactiver."],
+            action=f"{back}/comptes/{user_id}", fields={"action": "desactiver"}, confirm="Désactiver le compte",
+            back=back)
     try:
         with runtime.session_factory.begin() as session:
             account = get_user(session, user_id, partner_id=partner_id)

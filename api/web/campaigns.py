@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import RuntimeDep
-from api.web.campaign_access import CampaignUserDep, PilotDep
+from api.web.campaign_access import CampaignUser, CampaignUserDep, PilotDep
 from api.web.campaign_form import errors_by_field, form_choices, form_rows, read_form
 from api.web.templating import render
 from api.web.worker_access import flash, pop_flash, sentence
@@ -181,6 +181,22 @@ def _saved_notice(changes: list[dict[str, Any]], replanned: dict[str, int]) -> s
     return text
 
 
+def _end_confirmation(request: Request, campaign_id: int, user: CampaignUser, runtime: RuntimeDep) -> Response:
+    """Ending a campaign cannot be undone: a confirmation step first (a form, no JavaScript needed)."""
+    try:
+        with runtime.session_factory() as session:
+            name = get_visible_campaign(session, campaign_id, partner_id=user.partner_id).name
+    except NotFoundError:
+        return campaign_not_found(request)
+    back = f"/campagnes/{campaign_id}"
+    return render(request, "confirmation.html", {
+        "title": "Terminer la campagne", "question": f"Terminer la campagne « {name} » ?",
+        "consequences": ["Les contacts encore prévus sont annulés : aucun courrier, SMS ni appel ne partira plus.",
+                         "La campagne ne pourra plus être modifiée ni reprise."],
+        "action": f"{back}/terminer", "fields": {}, "confirm": "Terminer la campagne", "back": back,
+        "back_label": "Annuler et revenir à la campagne"})
+
+
 @router.post("/campagnes/{campaign_id}/{action}", response_class=HTMLResponse)
 async def move_campaign(request: Request, campaign_id: int, action: str, user: PilotDep,
                         runtime: RuntimeDep) -> Response:
@@ -188,6 +204,8 @@ async def move_campaign(request: Request, campaign_id: int, action: str, user: P
         return campaign_not_found(request)
     form = await request.form()
     now = runtime.clock()
+    if action == "terminer" and form.get("confirmer") is None and form.get("confirmation") != "oui":
+        return _end_confirmation(request, campaign_id, user, runtime)
     try:
         with runtime.session_factory.begin() as session:
             campaign = get_visible_campaign(session, campaign_id, partner_id=user.partner_id)
@@ -205,8 +223,6 @@ async def move_campaign(request: Request, campaign_id: int, action: str, user: P
                 text = ("Campagne reprise : les contacts dus pendant la pause partent ; "
                         f"{plural(count, 'ménage inscrit', 'ménages inscrits')}.")
             else:
-                if form.get("confirmer") is None:
-                    raise ValidationError("cochez la case de confirmation pour terminer la campagne")
                 count = end(session, campaign, actor=user.actor, now=now)
                 text = f"Campagne terminée : {plural(count, 'contact prévu annulé', 'contacts prévus annulés')}."
     except NotFoundError:
