@@ -256,8 +256,9 @@ def test_overdue_task_escalates_to_the_supervisors(runtime: Runtime, client: Tes
         assert record.escalated_at == row.escalated_at and record.reason == "echeance_depassee"
 
 
-def test_without_supervisor_escalation_goes_to_the_campaign_owner(runtime: Runtime, client: TestClient,
-                                                                  clock: Clock) -> None:
+def test_without_supervisor_escalation_stays_in_the_structure(runtime: Runtime, client: TestClient,
+                                                              clock: Clock) -> None:
+    # Issue 18: an overdue task escalates inside its structure, never to the campaign owner of another institution.
     _, ddets = new_partner(runtime, "DDETS 44", "etat")
     _, ccas = new_partner(runtime, "CCAS Nantes", "ccas")
     _, bailleur = new_partner(runtime, "Habitat 44", "bailleur_social")
@@ -268,21 +269,26 @@ def test_without_supervisor_escalation_goes_to_the_campaign_owner(runtime: Runti
         household.referent_partner_id = session.scalars(select(Partner.id).where(Partner.name == "CCAS Nantes")).one()
     runtime.tick()
     alice = add_worker(client, ccas, "Alice")
+    bob = add_worker(client, ccas, "Bob")
     [task] = tasks(client, ccas)
     reserve(client, ccas, task["id"], alice, duree_minutes=7 * 24 * 60)
     clock.advance(days=3)
     runtime.tick()
-    assert tasks(client, ccas, statut="toutes") == []
-    [moved] = tasks(client, ddets, escaladee=True)
-    assert (moved["id"], moved["statut"], moved["agent_id"]) == (task["id"], "pending", None)
+    assert tasks(client, ddets, statut="toutes") == []
+    # Alice still holds it: "my tasks" shows it, with its escalation.
+    [mine] = tasks(client, ccas, statut="reserved", agent=alice)
+    assert (mine["id"], mine["escaladee"], mine["agent_id"]) == (task["id"], True, alice)
     with runtime.session_factory() as session:
         record = session.scalars(select(TaskEscalation)).one()
         row = session.get_one(HumanTask, task["id"])
-        assert (record.from_worker_id, record.to_partner_id, row.escalated_to_partner_id) == (
-            alice, row.queue_partner_id, row.queue_partner_id)
-    assert client.get(f"/api/v1/taches/{task['id']}", headers=ccas).status_code == 404
-    # The owner has no supervisor either: any of its workers may take the task rather than leave it stranded.
-    assert reserve(client, ddets, task["id"], add_worker(client, ddets, "Agent État")).status_code == 200
+        ccas_id = session.scalars(select(Partner.id).where(Partner.name == "CCAS Nantes")).one()
+        assert (record.from_worker_id, record.from_partner_id, record.to_partner_id) == (alice, ccas_id, ccas_id)
+        assert (row.queue_partner_id, row.escalated_to_partner_id) == (ccas_id, ccas_id)
+    assert client.get(f"/api/v1/taches/{task['id']}", headers=ddets).status_code == 404
+    # No supervisor in the structure: once Alice lets it go, any worker of the team may take it.
+    assert client.post(f"/api/v1/taches/{task['id']}/liberer", headers=ccas,
+                       json={"agent_id": alice}).status_code == 200
+    assert reserve(client, ccas, task["id"], bob).status_code == 200
 
 
 def test_list_filters_by_type_deadline_and_commune(runtime: Runtime, client: TestClient) -> None:

@@ -38,6 +38,15 @@ class TaskOutcome(StrEnum):
     PARTI = "parti"
     REFUS = "refus"
     DEJA_ACCOMPAGNE = "deja_accompagne"
+    # What the charters count (docs/domain.md §6.1, §6.2): a diagnosis made, a repayment plan signed, an FSL
+    # application, a protocol (protocole de cohésion sociale), an orientation to another service; and a household
+    # not living at the address given (NPAI), which invalidates the address like a letter returned.
+    DIAGNOSTIC_REALISE = "diagnostic_realise"
+    PLAN_APUREMENT_SIGNE = "plan_apurement_signe"
+    FSL_DEMANDE = "fsl_demande"
+    PROTOCOLE = "protocole"
+    ORIENTATION = "orientation"
+    NPAI = "npai"
 
 
 class Worker(Base):

@@ -1,4 +1,5 @@
-"""The DSF deadline chain (docs/domain.md §6) in jours ouvrés, French public holidays excluded."""
+"""The DSF deadline chain (docs/domain.md §6) in jours ouvrés, the public holidays of the household's territory
+excluded (Alsace-Moselle, overseas départements: campaigns/platform/clock.py)."""
 
 from __future__ import annotations
 
@@ -29,17 +30,18 @@ def _fr(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def dsf_deadlines(received: date, hearing: date | None) -> DsfDeadlines:
-    """Deadlines from the day the signalement was received; warnings (in French) when the hearing is too close."""
-    first_contact = add_working_days(received, FIRST_CONTACT_DAYS)
+def dsf_deadlines(received: date, hearing: date | None, territory: str | None = None) -> DsfDeadlines:
+    """Deadlines from the day the signalement was received, in the working days of `territory` (the household's
+    département code); warnings (in French) when the hearing is too close."""
+    first_contact = add_working_days(received, FIRST_CONTACT_DAYS, territory)
     if hearing is None:
         return DsfDeadlines(first_contact, None, None, None)
-    second_offer = add_working_days(hearing, -SECOND_OFFER_DAYS)
-    ccapex = add_working_days(hearing, -CCAPEX_DAYS)
-    transmission = add_working_days(hearing, -TRANSMISSION_DAYS)
+    second_offer = add_working_days(hearing, -SECOND_OFFER_DAYS, territory)
+    ccapex = add_working_days(hearing, -CCAPEX_DAYS, territory)
+    transmission = add_working_days(hearing, -TRANSMISSION_DAYS, territory)
 
     warnings: list[str] = []
-    if not is_working_day(hearing):
+    if not is_working_day(hearing, territory):
         # Counting back from a weekend or a holiday shifts every deadline: the date is probably mistyped.
         warnings.append(f"l'audience du {_fr(hearing)} tombe un jour non ouvré : vérifiez la date")
     past = [

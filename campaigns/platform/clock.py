@@ -16,13 +16,42 @@ WINDOW_START = time(9, 0)
 WINDOW_END = time(18, 0)
 
 
-@lru_cache(maxsize=64)
-def _french_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays("FR", years=year)
+# Local public holidays (docs/domain.md §2.2): Alsace-Moselle keeps Good Friday and 26 December (the `holidays`
+# package's subdivisions 57 and 6AE), each overseas département its own day of the abolition of slavery.
+_SUBDIVISIONS = {
+    "57": "57", "67": "6AE", "68": "6AE",
+    "971": "971", "972": "972", "973": "973", "974": "974", "976": "976",
+}
 
 
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _french_holidays(day.year)
+def departement_of(code_postal: str | None) -> str | None:
+    """The département of a postal code, the territory the working days follow: 57000 → 57, 97200 → 972."""
+    if not code_postal or len(code_postal) != 5 or not code_postal.isdigit():
+        return None
+    if code_postal.startswith(("97", "98")):
+        return code_postal[:3]
+    if code_postal.startswith("20"):
+        return "2A" if int(code_postal) < 20200 else "2B"
+    return code_postal[:2]
+
+
+def holiday_subdivision(territory: str | None) -> str | None:
+    """The `holidays` subdivision of a département code, None where the national calendar applies."""
+    return _SUBDIVISIONS.get(territory or "")
+
+
+@lru_cache(maxsize=256)
+def _french_holidays(year: int, subdivision: str | None = None) -> holidays.HolidayBase:
+    return holidays.country_holidays("FR", subdiv=subdivision, years=year)
+
+
+def is_public_holiday(day: date, territory: str | None = None) -> bool:
+    return day in _french_holidays(day.year, holiday_subdivision(territory))
+
+
+def is_working_day(day: date, territory: str | None = None) -> bool:
+    """Monday to Friday and not a public holiday of `territory` (a département code; None: the national list)."""
+    return day.weekday() < 5 and not is_public_holiday(day, territory)
 
 
 def next_window(at: datetime) -> datetime:
@@ -39,13 +68,13 @@ def next_window(at: datetime) -> datetime:
     return datetime.combine(day, WINDOW_START, tzinfo=PARIS)
 
 
-def add_working_days(day: date, count: int) -> date:
-    """`count` jours ouvrés after (or before, if negative) `day`."""
+def add_working_days(day: date, count: int, territory: str | None = None) -> date:
+    """`count` jours ouvrés after (or before, if negative) `day`, with the public holidays of `territory`."""
     step = 1 if count >= 0 else -1
     remaining = abs(count)
     while remaining:
         day += timedelta(days=step)
-        if is_working_day(day):
+        if is_working_day(day, territory):
             remaining -= 1
     return day
 

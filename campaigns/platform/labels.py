@@ -97,6 +97,12 @@ TASK_OUTCOMES = {
     "parti": "Ménage parti du logement",
     "refus": "Refus de l'accompagnement",
     "deja_accompagne": "Déjà accompagné par un autre service",
+    "diagnostic_realise": "Diagnostic réalisé",
+    "plan_apurement_signe": "Plan d'apurement signé",
+    "fsl_demande": "Demande de FSL déposée",
+    "protocole": "Protocole signé",
+    "orientation": "Orienté vers un autre service",
+    "npai": "N'habite pas à l'adresse indiquée (NPAI)",
 }
 
 PARTNER_KINDS = {

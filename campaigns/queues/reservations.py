@@ -14,10 +14,7 @@ from sqlalchemy.orm import Session
 from campaigns.accounts.staff import get_worker, has_supervisors
 from campaigns.models import (
     KEPT_ON_RESPONSE,
-    Campaign,
     Case,
-    Dispatch,
-    Enrollment,
     HumanTask,
     Partner,
     TaskEscalation,
@@ -41,7 +38,11 @@ OUTCOME_LABELS: dict[TaskOutcome, str] = {outcome: TASK_OUTCOMES[outcome.value] 
 # The household was reached: its pending steps for the stage stop, in every campaign. A refusal is an answer
 # too (the household said no: more letters would only harass it), but it is not a follow-up.
 RESPONSE_OUTCOMES = frozenset({TaskOutcome.JOINT, TaskOutcome.RENDEZ_VOUS_FIXE, TaskOutcome.VISITE_REALISEE,
-                               TaskOutcome.DEJA_ACCOMPAGNE, TaskOutcome.REFUS})
+                               TaskOutcome.DEJA_ACCOMPAGNE, TaskOutcome.REFUS, TaskOutcome.DIAGNOSTIC_REALISE,
+                               TaskOutcome.PLAN_APUREMENT_SIGNE, TaskOutcome.FSL_DEMANDE, TaskOutcome.PROTOCOLE,
+                               TaskOutcome.ORIENTATION})
+# The household does not live at the address (gone, or never there: NPAI): wrong for every campaign.
+_ADDRESS_GONE = frozenset({TaskOutcome.PARTI, TaskOutcome.NPAI})
 # What counts as a follow-up ("suite") in the structure's report; the rest is "sans suite".
 FOLLOW_UP_OUTCOMES = RESPONSE_OUTCOMES - {TaskOutcome.REFUS}
 _CALL_ONLY = frozenset({TaskOutcome.JOINT, TaskOutcome.MESSAGE_LAISSE, TaskOutcome.PAS_DE_REPONSE,
@@ -211,7 +212,7 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
             execution_options={"synchronize_session": False},
         ).rowcount  # type: ignore[attr-defined]
         return Completion(task, phone_invalidated=int(count))
-    if outcome == TaskOutcome.PARTI:
+    if outcome in _ADDRESS_GONE:
         # As for a letter returned NPAI (campaigns/planning/returns.py): the address is wrong for every campaign.
         count = session.execute(
             update(Case)
@@ -236,24 +237,11 @@ def expire_reservations(session: Session, *, now: datetime) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _owner_of(session: Session, task: HumanTask) -> int | None:
-    if task.dispatch_id is not None:
-        return session.scalar(
-            select(Campaign.owner_partner_id).join(Dispatch, Dispatch.campaign_id == Campaign.id)
-            .where(Dispatch.id == task.dispatch_id)
-        )
-    if task.dedup_key and task.dedup_key.startswith("dsf-e"):
-        enrollment_id = int(task.dedup_key.split("-")[1][1:])
-        return session.scalar(
-            select(Campaign.owner_partner_id).join(Enrollment, Enrollment.campaign_id == Campaign.id)
-            .where(Enrollment.id == enrollment_id)
-        )
-    return None
-
-
 def escalate_overdue(session: Session, *, now: datetime, limit: int = 500) -> int:
-    """Open tasks past their deadline go to the supervisors of their structure; a structure without any
-    supervisor hands them to the campaign owner. Each escalation is recorded (when, from, to)."""
+    """Open tasks past their deadline escalate inside their structure (docs/domain.md §7): to its supervisors, or,
+    in a structure without any, to its whole team queue; never to another institution (the campaign owner of
+    another structure has no business with this structure's follow-up). A worker holding the task keeps it, so
+    it stays in "my tasks" marked as escalated. Each escalation is recorded (when, from, to)."""
     tasks = session.scalars(
         select(HumanTask)
         .where(HumanTask.status.in_(OPEN_TASK), HumanTask.sla_due_at <= now, HumanTask.escalated_at.is_(None))
@@ -261,21 +249,14 @@ def escalate_overdue(session: Session, *, now: datetime, limit: int = 500) -> in
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    supervised = set(session.scalars(
-        select(Worker.partner_id).where(Worker.is_supervisor.is_(True), Worker.active.is_(True))
-    ))
     for task in tasks:
-        target = task.queue_partner_id
-        if target not in supervised:
-            target = _owner_of(session, task) or target
+        structure = task.queue_partner_id
+        # A structure with supervisors: only they may take it now (supervisors_only); else the whole team may.
         session.add(TaskEscalation(
-            task_id=task.id, escalated_at=now, from_partner_id=task.queue_partner_id,
-            from_worker_id=task.reserved_by_worker_id, to_partner_id=target, reason="echeance_depassee",
+            task_id=task.id, escalated_at=now, from_partner_id=structure,
+            from_worker_id=task.reserved_by_worker_id, to_partner_id=structure, reason="echeance_depassee",
         ))
-        if target != task.queue_partner_id and task.status == TaskStatus.RESERVED:
-            # Another structure's worker cannot keep holding it.
-            task.status, task.reserved_by_worker_id, task.reserved_until = TaskStatus.PENDING.value, None, None
-        task.escalated_at, task.escalated_to_partner_id, task.queue_partner_id = now, target, target
+        task.escalated_at, task.escalated_to_partner_id = now, structure
         task.version += 1
         task.updated_at = now
     session.flush()

@@ -26,7 +26,7 @@ from campaigns.models import (
 from campaigns.models.stages import Stage
 from campaigns.planning.dsf_chain import dsf_deadlines
 from campaigns.planning.set_aside import out_of_bounds_cases
-from campaigns.platform.clock import PARIS, add_working_days, local_date
+from campaigns.platform.clock import PARIS, add_working_days, departement_of, local_date
 from campaigns.platform.dialect import insert_ignoring_conflicts, is_postgres
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,16 @@ def hearing_date(session: Session, household_id: int) -> date | None:
             Case.household_id == household_id, Case.stage != Stage.CLOTURE.value, Case.date_audience.is_not(None)
         )
     )
+
+
+def household_territory(session: Session, household_id: int) -> str | None:
+    """The département of the household's latest open case: its public holidays set the working days."""
+    code = session.scalar(
+        select(Case.code_postal)
+        .where(Case.household_id == household_id, Case.stage != Stage.CLOTURE.value, Case.code_postal.is_not(None))
+        .order_by(Case.id.desc()).limit(1)
+    )
+    return departement_of(code)
 
 
 def queue_partner(household: Household, owner_partner_id: int) -> int:
@@ -119,7 +129,7 @@ def open_dsf_chain(session: Session, *, enrollment_id: int, now: datetime) -> in
     campaign = session.get_one(Campaign, enrollment.campaign_id)
     entry = session.get_one(StageEntry, enrollment.stage_entry_id)
     hearing = hearing_date(session, household.id)
-    deadlines = dsf_deadlines(local_date(entry.entered_at), hearing)
+    deadlines = dsf_deadlines(local_date(entry.entered_at), hearing, household_territory(session, household.id))
     queue = queue_partner(household, campaign_queue(campaign))
     plan: list[tuple[TaskKind, datetime, date]] = [(TaskKind.DSF_CONTACT, now, deadlines.first_contact_due)]
     if deadlines.second_offer_due and deadlines.ccapex_request_due and deadlines.transmission_due:
