@@ -30,7 +30,7 @@ def pg_client(pg_runtime: Runtime) -> Iterator[TestClient]:
 
 def _table(html: str, caption: str) -> list[list[str]]:
     """The body rows of the DSFR table with this caption, as cell texts."""
-    match = re.search(rf"<caption>{re.escape(caption)}</caption>.*?<tbody>(.*?)</tbody>", html, re.S)
+    match = re.search(rf"<caption[^>]*>{re.escape(caption)}</caption>.*?<tbody>(.*?)</tbody>", html, re.S)
     assert match, f"no table « {caption} »"
     rows = re.findall(r"<tr>(.*?)</tr>", match.group(1), re.S)
     cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S) for row in rows]
