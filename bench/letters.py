@@ -37,6 +37,7 @@ NAMES = (
 )  # fmt: skip
 CONTEXT: dict[str, object] = {
     "telephone_contact": "02 61 91 00 44",
+    "fin_treve": "31 mars 2027",
     "destinataire": "Madame Aïcha Benali",
     "expediteur": SENDER,
     "stade": "assignation",

@@ -33,6 +33,7 @@ from channels.outbox import OutboxChannel
 MM = 72 / 25.4
 CONTEXT: dict[str, object] = {
     "telephone_contact": "02 61 91 00 44",
+    "fin_treve": "31 mars 2027",
     "destinataire": "Madame Aïcha Benali",
     "expediteur": "ADIL de la Loire-Atlantique",
     "stade": "assignation",

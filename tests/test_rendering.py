@@ -29,6 +29,7 @@ FULL_CONTEXT: dict[str, object] = {
     "date_envoi": date(2026, 11, 25),
     "reference": "DOS-2026-00042",
     "telephone_contact": "02 61 91 00 44",
+    "fin_treve": "31 mars 2027",
 }
 SPARSE_CONTEXT: dict[str, object] = FULL_CONTEXT | {
     "montant_dette": None, "date_audience": None, "telephone_contact": None}

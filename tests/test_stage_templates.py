@@ -36,6 +36,7 @@ FULL: dict[str, object] = {
     "date_envoi": date(2026, 11, 25),
     "reference": "DOS-2026-00042",
     "telephone_contact": "02 61 91 00 44",
+    "fin_treve": "31 mars 2027",
     "contacts": CONTACTS,
     "langue": "fr",
 }

@@ -24,7 +24,9 @@ from campaigns.messages.stored import published_variants
 from campaigns.models import Campaign, Case, ChannelKind, Dispatch, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import local_date
+from campaigns.platform.formats import format_date_fr
 from campaigns.platform.ports import OutboundMessage, Recipient
+from campaigns.platform.truce import next_truce_end
 
 
 class NoChannelError(Exception):
@@ -250,6 +252,8 @@ def _context(dispatch: Dispatch, owner: Partner, case: Case, recipient: Recipien
         "date_envoi": local_date(now),
         "reference": case.reference,
         "telephone_contact": owner.contact_phone,
+        # The end of the winter truce for the year the message is sent (2020, 2021: extended; docs/domain.md §2.4).
+        "fin_treve": format_date_fr(next_truce_end(local_date(now))),
     }
 
 

@@ -214,6 +214,7 @@ SAMPLE_CONTEXT: Mapping[str, object] = {
     "date_envoi": date(2026, 11, 25),
     "reference": "DOS-2026-00042",
     "telephone_contact": "02 61 91 00 44",
+    "fin_treve": "31 mars 2027",
 }
 _SPARSE = {"montant_dette": None, "date_audience": None, "telephone_contact": None}
 

@@ -9,6 +9,8 @@ from campaigns.messages.addressees import preview_recipient
 from campaigns.messages.rendering import Rendered, StoredVariants, render
 from campaigns.models.stages import Stage
 from campaigns.platform.clock import local_date
+from campaigns.platform.formats import format_date_fr
+from campaigns.platform.truce import next_truce_end
 
 # The sample household, its address block laid out like a real letter's (campaigns/messages/address_block.py).
 SAMPLE_RECIPIENT = preview_recipient("")
@@ -30,6 +32,7 @@ def sample_context(stage: Stage, *, sender: str, phone: str | None, now: datetim
         "date_envoi": local_date(now),
         "reference": "EXEMPLE-0001",
         "telephone_contact": phone,
+        "fin_treve": format_date_fr(next_truce_end(local_date(now))),
         "langue": "fr",
         # A sample answer link (docs/web.md): previews never create a real one.
         "lien_reponse": "https://exemple.gouv.fr/r/EXEMPLE000000000000000",
