@@ -115,6 +115,11 @@ class CampaignSpec(BaseModel):
     segment: SegmentSpec = Field(default_factory=SegmentSpec)
     languages: list[str] = Field(default_factory=list, description="vide : toutes les langues des modèles")
     falc: Literal["menage", "toujours", "jamais"] = "menage"
+    fallback_order: list[Literal["langue_falc", "langue", "fr_falc", "fr"]] = Field(
+        default_factory=list,
+        description="ordre de repli quand une langue ou le FALC n'a pas encore de modèle (ex. langue_falc, langue, "
+                    "fr_falc, fr) ; vide : chaque langue de la campagne doit avoir son modèle",
+    )
     unit_costs: dict[ChannelKind, float] = Field(
         default_factory=dict, description="coût unitaire d'un contact par canal, en euros (coût par réponse)"
     )
@@ -212,6 +217,7 @@ def upsert_campaign(
     campaign.segment = {k: v for k, v in spec.segment.model_dump().items() if v}
     campaign.languages = list(spec.languages)
     campaign.falc = spec.falc
+    campaign.fallback_order = list(dict.fromkeys(spec.fallback_order))
     campaign.unit_costs = {channel.value: float(cost) for channel, cost in spec.unit_costs.items()}
     campaign.retention_days = spec.retention_days
     campaign.steps.clear()
@@ -275,6 +281,7 @@ def spec_of(session: Session, campaign: Campaign) -> CampaignSpec:
         "segment": campaign.segment or {},
         "languages": campaign.languages,
         "falc": campaign.falc,
+        "fallback_order": campaign.fallback_order or [],
         "unit_costs": campaign.unit_costs,
         "retention_days": campaign.retention_days,
         "experiment": experiment[0] if experiment else None,

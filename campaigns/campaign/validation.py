@@ -17,7 +17,7 @@ from campaigns.accounts.partners import find_partner_by_name
 from campaigns.campaign.communes import commune_postcodes
 from campaigns.campaign.config import CampaignSpec
 from campaigns.campaign.issues import CampaignIssue, step_field
-from campaigns.messages.rendering import CHANNEL_DIRS, list_templates
+from campaigns.messages.rendering import CHANNEL_DIRS, fallback_candidates, list_templates
 from campaigns.models import Campaign, CampaignStatus, ChannelKind, Partner
 from campaigns.models.stages import Stage
 from campaigns.platform.labels import CHANNELS
@@ -131,7 +131,10 @@ def _templates(spec: CampaignSpec, index: int, available: set[tuple[str, str, st
                 f"{', '.join(known)}")))
             continue
         falc_needed = spec.falc == "toujours"
-        missing = [lang for lang in spec.languages if (lang, falc_needed) not in variants]
+        # With a configured fallback order, a language without its variant yet falls back (LANG_FALLBACK recorded).
+        missing = [lang for lang in spec.languages if not any(
+            v in variants for v in fallback_candidates(lang, falc_needed, spec.fallback_order)[
+                : None if spec.fallback_order else 1])]
         if missing:
             register = " en FALC" if falc_needed else ""
             names = ", ".join(language_name(lang) for lang in missing)

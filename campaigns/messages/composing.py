@@ -180,6 +180,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
     rendered = rendering.render(
         dispatch.channel, dispatch.template, locale=locale, falc=falc, context=context,
         register_first=campaign.falc == "toujours",
+        order=campaign.fallback_order or None,
         # What the owner published in the template editor replaces the code's file (campaigns/messages/stored.py).
         stored=published_variants(session, owner.id, dispatch.channel, dispatch.template),
     )

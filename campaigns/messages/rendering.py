@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -121,6 +121,19 @@ def _variant_name(locale: str, falc: bool) -> str:
     return f"{locale}{FALC_MARK if falc else ''}"
 
 
+# A campaign's explicit fallback order (docs/domain.md §9): each step names a variant relative to what the household
+# asks for: its language in the register asked (FALC or not), its language standard, French in that register,
+# French standard. The order "langue_falc, langue, fr_falc, fr" gives ar-FALC → ar → fr-FALC → fr.
+FALLBACK_STEPS = ("langue_falc", "langue", "fr_falc", "fr")
+
+
+def fallback_candidates(locale: str, falc: bool, order: Sequence[str]) -> list[tuple[str, bool]]:
+    """The variants to try, in the campaign's configured order, the one asked for always first."""
+    variants = {"langue_falc": (locale, falc), "langue": (locale, False),
+                "fr_falc": (DEFAULT_LOCALE, falc), "fr": (DEFAULT_LOCALE, False)}
+    return list(dict.fromkeys([(locale, falc), *(variants[step] for step in order)]))
+
+
 def _candidates(locale: str, falc: bool, register_first: bool) -> list[tuple[str, bool]]:
     if register_first:
         # FALC required: French FALC beats a standard text in the household's language.
@@ -138,9 +151,10 @@ def _one_line(text: str) -> str:
 
 def render(
     channel: str, slug: str, *, locale: str, falc: bool, context: Mapping[str, object], register_first: bool = False,
-    stored: StoredVariants | None = None,
+    stored: StoredVariants | None = None, order: Sequence[str] | None = None,
 ) -> Rendered:
-    """Render a message, falling back to (locale, standard), then French FALC, then French standard.
+    """Render a message, falling back to (locale, standard), then French FALC, then French standard; or, when the
+    campaign configured one (`order`, FALLBACK_STEPS), in that order only.
 
     `stored` holds the variants a campaign owner published (campaigns/messages/stored.py): each one replaces the
     file of the same variant, and is rendered in the sandbox."""
@@ -156,7 +170,8 @@ def render(
     folder = f"{CHANNEL_DIRS[channel]}/{slug}"
     parts = _PARTS[channel]
     primary_suffix = next(iter(parts.values()))
-    for cand_locale, cand_falc in _candidates(locale, falc, register_first):
+    candidates = fallback_candidates(locale, falc, order) if order else _candidates(locale, falc, register_first)
+    for cand_locale, cand_falc in candidates:
         stem = f"{folder}/{_variant_name(cand_locale, cand_falc)}"
         if stored and (cand_locale, cand_falc) in stored:
             out, sources = _render_stored(channel, stem, stored[(cand_locale, cand_falc)], dict(context))

@@ -47,6 +47,9 @@ class Campaign(Base):
     # "menage" follows each household's wish, "toujours"/"jamais" impose one register.
     languages: Mapped[list[str]] = mapped_column(JSON, default=list)
     falc: Mapped[str] = mapped_column(String(20), default="menage")
+    # The configured fallback order when a language/register has no template (rendering.FALLBACK_STEPS); empty:
+    # every language the campaign writes in must exist in the register it asks.
+    fallback_order: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Unit cost of one contact per channel, in euros ({"courrier": 1.2, "sms": 0.08}), for cost per response.
     unit_costs: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
     # Lifecycle (campaigns/campaign/lifecycle.py): brouillon, active, en_pause, terminee. `active` stays the
