@@ -72,7 +72,8 @@ def test_csv_job_keeps_valid_rows_and_reports_each_rejection(runtime: Runtime, c
 
 def test_unknown_columns_are_reported_not_fatal(runtime: Runtime, client: TestClient) -> None:
     _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
-    data = "reference,stade,nom,prenom,commune,couleur_prefere\nR-1,impaye,Martin,Léa,Nantes,bleu\n".encode()
+    data = ("reference,stade,nom,prenom,commune,telephone,couleur_prefere\n"
+            "R-1,impaye,Martin,Léa,Nantes,0612345678,bleu\n").encode()
     report = _post_csv(client, headers, data)
     assert (report["crees"], report["colonnes_inconnues"]) == (1, ["couleur_prefere"])
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 import pytest
 
 from campaigns.intake.fields import FIELDS, REQUIRED, RowError, SignalementRow, parse_row
+from campaigns.intake.household_facts import FACT_FIELDS
 from campaigns.models.stages import Stage
 
 TODAY = date(2025, 6, 15)
@@ -48,8 +49,9 @@ def _dropped(field: str, value: object) -> str:
 
 def test_fields_in_documented_order_and_required_set():
     assert FIELDS[:4] == ("reference", "stade", "date_stade", "parc")
-    assert FIELDS[-3:] == ("langue", "falc", "motif_cloture")
-    assert len(FIELDS) == 25
+    assert FIELDS[-3 - len(FACT_FIELDS):-len(FACT_FIELDS)] == ("langue", "falc", "motif_cloture")
+    assert FIELDS[-len(FACT_FIELDS):] == FACT_FIELDS
+    assert len(FIELDS) == 25 + len(FACT_FIELDS)
     assert sorted(REQUIRED) == ["commune", "nom", "prenom", "reference", "stade"]
     assert list(FIELDS) == [name for name in SignalementRow.__dataclass_fields__ if name != "row_number"]
 

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaigns.intake.fields import SignalementRow
+from campaigns.intake.household_facts import FACT_FIELDS
 from campaigns.intake.new_households import enroll_households, first_stages, insert_households
 from campaigns.linkage import store as linkage_store
 from campaigns.linkage.blocking import RECORD_FIELDS, BlockingKeys, hashed_keys
@@ -38,8 +39,13 @@ class IngestCounts:
     reviews: int = 0  # pairs sent to the review list
 
 
+_BASE_FIELDS = tuple(name for name in _ROW_FIELDS if name not in FACT_FIELDS)
+
+
 def _content_hash(row: SignalementRow) -> str:
-    canonical = "\x1f".join("" if (v := getattr(row, name)) is None else str(v) for name in _ROW_FIELDS)
+    """The household facts count only when given, so the rows pushed before they existed keep their hash."""
+    canonical = "\x1f".join("" if (v := getattr(row, name)) is None else str(v) for name in _BASE_FIELDS)
+    canonical += "".join(f"\x1e{name}={v}" for name in FACT_FIELDS if (v := getattr(row, name)) not in (None, False))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

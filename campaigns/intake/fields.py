@@ -10,6 +10,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from campaigns.intake import household_facts as facts
 from campaigns.intake.bounds import AMOUNT_CEILING, AMOUNT_OUT_OF_BOUNDS, bound_errors
 from campaigns.models.stages import Stage
 from campaigns.platform.text import ascii_fold
@@ -33,7 +34,8 @@ class RowError:
 
 # Identifying fields a row can do without: an unreadable value is dropped with a warning, the row is kept (a birth
 # date out of its bounds, campaigns/intake/bounds.py, still refuses the row: it was read, and is wrong).
-DROPPABLE: frozenset[str] = frozenset({"telephone", "email", "date_naissance", "date_naissance_cotitulaire"})
+DROPPABLE: frozenset[str] = frozenset({"telephone", "email", "date_naissance", "date_naissance_cotitulaire",
+                                       "mandataire_telephone"})
 _DROPPED = " : valeur ignorée, la ligne est gardée sans ce champ"
 
 
@@ -65,6 +67,19 @@ class SignalementRow:
     langue: str
     falc: bool
     motif_cloture: str | None
+    # The household facts the sources route on (campaigns/intake/household_facts.py); absent: unknown.
+    enfants_a_charge: int | None = None
+    ages_enfants: str | None = None  # "3,7,15"
+    aide_logement: str | None = None  # alf, als, apl, aucune, inconnu
+    versement_aide_logement: str | None = None  # menage, bailleur
+    mesure_protection: str | None = None
+    mandataire_nom: str | None = None
+    mandataire_adresse: str | None = None
+    mandataire_code_postal: str | None = None
+    mandataire_commune: str | None = None
+    mandataire_telephone: str | None = None
+    referent_connu: str | None = None
+    injoignable: bool = False
 
 
 class _InvalidError(Exception):
@@ -85,6 +100,8 @@ _PHONE_INVALID = (
 )
 _MOTIF_MISSING = "motif de clôture obligatoire quand le stade est « cloture »"
 _MOTIF_REFUSED = "motif de clôture accepté seulement quand le stade est « cloture »"
+_NO_CHANNEL = ("aucun moyen de contact : il manque {} (une adresse postale avec son code postal, un téléphone ou "
+               "un e-mail) ; si le ménage est connu injoignable, indiquez injoignable=oui")
 
 _DATE_FR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 _DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
@@ -280,6 +297,16 @@ def _language(value: object) -> str:
     return text
 
 
+def _fact(parse: Callable[[object], object]) -> _Parser:
+    def parse_fact(value: object) -> object:
+        try:
+            return parse(value)
+        except facts.FactError as exc:
+            raise _InvalidError(exc.args[0]) from None
+
+    return parse_fact
+
+
 _TEXT_100, _TEXT_200 = _text(100), _text(200)
 _PARC = _choice(_PARCS, "parc inconnu « {} » : valeurs possibles social, prive")
 _ALLOCATAIRE = _choice(_ALLOCATAIRE_CODES, "valeur « {} » non reconnue : oui, non ou inconnu attendu")
@@ -292,6 +319,11 @@ _PARSERS: tuple[tuple[str, _Parser], ...] = (
     ("telephone", _phone), ("email", _email), ("montant_dette", _amount), ("loyer_mensuel", _amount),
     ("date_premier_impaye", _date), ("allocataire", _ALLOCATAIRE), ("numero_allocataire", _text(20)),
     ("date_audience", _date), ("langue", _language), ("falc", _FALC), ("motif_cloture", _TEXT_200),
+    ("enfants_a_charge", _fact(facts.parse_children)), ("ages_enfants", _fact(facts.parse_children_ages)),
+    ("aide_logement", _fact(facts.parse_benefit)), ("versement_aide_logement", _fact(facts.parse_benefit_payee)),
+    ("mesure_protection", _fact(facts.parse_measure)), ("mandataire_nom", _TEXT_200),
+    ("mandataire_adresse", _TEXT_200), ("mandataire_code_postal", _postcode), ("mandataire_commune", _TEXT_100),
+    ("mandataire_telephone", _phone), ("referent_connu", _TEXT_200), ("injoignable", _FALC),
 )
 FIELDS: tuple[str, ...] = tuple(name for name, _ in _PARSERS)
 
@@ -307,11 +339,12 @@ _SETTERS = tuple((name, parse, _SET[name], name in REQUIRED) for name, parse in 
 
 
 def parse_row(
-    raw: Mapping[str, object], row_number: int, *, today: date
+    raw: Mapping[str, object], row_number: int, *, today: date, require_channel: bool = False
 ) -> tuple[SignalementRow | None, list[RowError]]:
     """Validate every field, collecting ALL errors of the row (not just the first).
 
-    Keys not in FIELDS are ignored here. Returns the row and its warnings (`DROPPABLE` fields dropped, each with
+    Keys not in FIELDS are ignored here. With `require_channel` (every push), a row with no usable channel is
+    refused unless marked `injoignable`. Returns the row and its warnings (`DROPPABLE` fields dropped, each with
     `warning` set), or None and its errors in column order.
     """
     get = raw.get
@@ -344,6 +377,7 @@ def parse_row(
         errors.append(RowError(row_number, "motif_cloture", _MOTIF_MISSING))
     elif isinstance(stage, Stage) and stage is not Stage.CLOTURE and motif is not None:
         errors.append(RowError(row_number, "motif_cloture", _MOTIF_REFUSED))
+    errors += _fact_errors(row, row_number, check_channels=require_channel and stage is not Stage.CLOTURE)
     if errors:
         errors += warnings  # a refused row lists every unreadable value, the droppable ones too
         errors.sort(key=lambda e: _POSITIONS[e.field])  # Column order, whatever the check that found them.
@@ -352,5 +386,21 @@ def parse_row(
         _SET["langue"](row, "fr")
     if row.falc is None:
         _SET["falc"](row, False)
+    if row.injoignable is None:
+        _SET["injoignable"](row, False)
+    if row.enfants_a_charge is None and row.ages_enfants is not None:
+        _SET["enfants_a_charge"](row, len(facts.children_ages(row.ages_enfants)))
     valid: SignalementRow = row
     return valid, warnings
+
+
+def _fact_errors(row: Any, row_number: int, *, check_channels: bool) -> list[RowError]:
+    """Checks across the household facts, then the channels: a row nobody can reach is refused, naming what is
+    missing, unless the partner marks the household as known to be unreachable (`injoignable=oui`)."""
+    values = {name: (None if (v := getattr(row, name)) is _INVALID else v) for name in FIELDS}
+    errors = [RowError(row_number, name, reason) for name, reason in facts.cross_checks(values)]
+    invalid = {name for name in facts.CHANNEL_FIELDS if getattr(row, name) is _INVALID}
+    missing = facts.missing_channels(values)
+    if check_channels and missing and not invalid and row.injoignable is not True:
+        errors.append(RowError(row_number, missing[0], _NO_CHANNEL.format(", ".join(missing))))
+    return errors

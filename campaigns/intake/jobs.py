@@ -69,7 +69,7 @@ def _validate(
         if raw.get(EXTRA_FIELDS_MARK):
             outcome.errors.append(RowError(row_number, "", "la ligne contient plus de colonnes que l'en-tête"))
             continue
-        parsed, errors = parse_row(raw, row_number, today=today)
+        parsed, errors = parse_row(raw, row_number, today=today, require_channel=True)
         if parsed is not None and parsed.reference in seen:
             first = seen[parsed.reference]
             errors = [RowError(row_number, "reference", f"référence « {parsed.reference} » déjà présente "

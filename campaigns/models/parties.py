@@ -116,6 +116,24 @@ class Case(Base):
     falc: Mapped[bool] = mapped_column(Boolean, default=False)
     # Free text from the partner ("dette soldée", "décès de M. X"): encrypted like the names.
     motif_cloture: Mapped[str | None] = mapped_column(EncryptedText("motif_cloture"), nullable=True)
+    # The facts the routing rules test (campaigns/intake/household_facts.py, docs/domain.md §9.1).
+    enfants_a_charge: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ages_enfants: Mapped[str | None] = mapped_column(EncryptedText("ages_enfants"), nullable=True)
+    aide_logement: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    versement_aide_logement: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # A legal protection measure and its mandataire (docs/domain.md §10.5): sensitive, encrypted, never shown to
+    # bailleurs.
+    mesure_protection: Mapped[str | None] = mapped_column(EncryptedText("mesure_protection"), nullable=True)
+    mandataire_nom: Mapped[str | None] = mapped_column(EncryptedText("mandataire_nom"), nullable=True)
+    mandataire_adresse: Mapped[str | None] = mapped_column(EncryptedText("mandataire_adresse"), nullable=True)
+    mandataire_code_postal: Mapped[str | None] = mapped_column(
+        EncryptedText("mandataire_code_postal"), nullable=True)
+    mandataire_commune: Mapped[str | None] = mapped_column(EncryptedText("mandataire_commune"), nullable=True)
+    mandataire_telephone: Mapped[str | None] = mapped_column(EncryptedText("mandataire_telephone"), nullable=True)
+    # The structure the partner knows already follows the household (rule 0 of the attribution).
+    referent_connu: Mapped[str | None] = mapped_column(EncryptedText("referent_connu"), nullable=True)
+    # The partner marks the household as known to be unreachable: accepted without a channel, a search task opens.
+    injoignable: Mapped[bool] = mapped_column(Boolean, default=False)
     # A letter came back NPAI: this address is not used again until the partner pushes another one.
     adresse_invalide: Mapped[bool] = mapped_column(Boolean, default=False)
     # A worker found the number wrong (outcome faux_numero): no call or SMS uses it again.

@@ -36,6 +36,8 @@ PURGED_VALUES: dict[str, object] = {
     "date_naissance_cotitulaire": None, "adresse": None, "complement_adresse": None, "telephone": None,
     "telephone_index": None, "email": None, "montant_dette": None, "loyer_mensuel": None,
     "date_premier_impaye": None, "numero_allocataire": None,
+    "ages_enfants": None, "mesure_protection": None, "mandataire_nom": None, "mandataire_adresse": None,
+    "mandataire_code_postal": None, "mandataire_commune": None, "mandataire_telephone": None, "referent_connu": None,
     # The hash of the erased row would outlive it; a partner pushing the case again rewrites it.
     "content_hash": "",
 }

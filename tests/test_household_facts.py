@@ -1,0 +1,80 @@
+"""The household facts of the signalement contract (campaigns/intake/household_facts.py, docs/api.md)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from campaigns.intake.fields import parse_row
+
+TODAY = date(2025, 6, 1)
+
+
+def _raw(**overrides: object) -> dict[str, object]:
+    raw: dict[str, object] = {"reference": "REF-1", "stade": "commandement_de_payer", "nom": "Martin",
+                              "prenom": "Paul", "commune": "La Roche-sur-Yon", "telephone": "06 12 34 56 78"}
+    raw.update(overrides)
+    return raw
+
+
+def _errors(require_channel: bool = False, **overrides: object) -> dict[str, str]:
+    row, errors = parse_row(_raw(**overrides), 4, today=TODAY, require_channel=require_channel)
+    assert row is None
+    return {error.field: error.reason for error in errors}
+
+
+def test_the_routing_facts_are_read() -> None:
+    row, errors = parse_row(_raw(
+        ages_enfants="3; 7;15", aide_logement="ALF", versement_aide_logement="tiers payant",
+        mesure_protection="Curatelle renforcée", mandataire_nom="UDAF de la Vendée",
+        mandataire_adresse="5 rue Paul Doumer", mandataire_code_postal="85000", mandataire_commune="La Roche-sur-Yon",
+        referent_connu="MDSF", injoignable="non"), 2, today=TODAY, require_channel=True)
+    assert errors == [] and row is not None
+    assert (row.enfants_a_charge, row.ages_enfants) == (3, "3,7,15")
+    assert (row.aide_logement, row.versement_aide_logement) == ("alf", "bailleur")
+    assert (row.mesure_protection, row.mandataire_nom, row.mandataire_code_postal) == (
+        "curatelle_renforcee", "UDAF de la Vendée", "85000")
+    assert (row.referent_connu, row.injoignable) == ("MDSF", False)
+
+
+@pytest.mark.parametrize(("field", "value", "words"), [
+    ("enfants_a_charge", "deux", "nombre entier"),
+    ("enfants_a_charge", 21, "20 au plus"),
+    ("ages_enfants", "3;trente", "âges des enfants invalides"),
+    ("aide_logement", "rsa", "alf, als, apl"),
+    ("mesure_protection", "mise sous tutelle", "curatelle, curatelle_renforcee"),
+])
+def test_unreadable_facts_are_refused_in_french(field: str, value: object, words: str) -> None:
+    assert words in _errors(**{field: value})[field]
+
+
+def test_facts_are_checked_together() -> None:
+    assert _errors(enfants_a_charge="2", ages_enfants="4")["ages_enfants"] == (
+        "1 âge donné pour 2 enfants à charge : un âge par enfant à charge est attendu")
+    assert "sans mesure de protection" in _errors(mandataire_nom="UDAF")["mandataire_nom"]
+    reason = _errors(mesure_protection="tutelle", mandataire_nom="ATI 85")["mandataire_adresse"]
+    assert "mandataire_adresse, mandataire_code_postal, mandataire_commune" in reason
+    assert "sans aide au logement" in _errors(versement_aide_logement="bailleur")["versement_aide_logement"]
+    # Under a sauvegarde de justice the person acts alone: no mandataire is required.
+    row, errors = parse_row(_raw(mesure_protection="sauvegarde de justice"), 2, today=TODAY)
+    assert errors == [] and row is not None and row.mesure_protection == "sauvegarde_justice"
+
+
+def test_a_row_nobody_can_reach_is_refused_naming_what_is_missing() -> None:
+    errors = _errors(require_channel=True, telephone=None, adresse="3 rue du Port")
+    assert list(errors) == ["code_postal"]
+    assert errors["code_postal"].startswith("aucun moyen de contact : il manque code_postal, telephone, email")
+    assert "injoignable=oui" in errors["code_postal"]
+    # An unreadable phone is dropped, so it counts as missing; the warning is listed with the refusal.
+    row, listed = parse_row(_raw(telephone="12"), 5, today=TODAY, require_channel=True)
+    assert row is None and [e.field for e in listed] == ["adresse", "telephone"]
+    assert listed[1].warning
+
+
+def test_a_household_marked_unreachable_is_accepted_without_a_channel() -> None:
+    row, errors = parse_row(_raw(telephone=None, injoignable="oui"), 2, today=TODAY, require_channel=True)
+    assert errors == [] and row is not None and row.injoignable is True
+    closing, errors = parse_row(_raw(telephone=None, stade="cloture", motif_cloture="dette soldée"), 3,
+                                today=TODAY, require_channel=True)
+    assert errors == [] and closing is not None
