@@ -5,8 +5,8 @@ The identity-like values (children's ages, the measure, the mandataire's details
 rest like the names (campaigns/crypto/columns.py): new columns, empty on existing rows, need no re-encryption.
 
 Revision ID: b2d5f8a1c3e7
-Revises: c5d2e8a1f4b7
-Create Date: 2026-12-07 10:00:00
+Revises: e3b7c1d9a2f5
+Create Date: 2026-12-07 13:00:00
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'b2d5f8a1c3e7'
-down_revision: str | None = 'c5d2e8a1f4b7'
+down_revision: str | None = 'e3b7c1d9a2f5'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
