@@ -167,6 +167,11 @@ RULES: dict[RouteKey, Rule] = {
     ("GET", "/mes-taches/tournee.pdf"): WORKERS,
     ("GET", "/equipe"): page(SUPERVISOR),
     ("POST", "/equipe/reaffecter"): page(SUPERVISOR),
+    # A bailleur's pages: its own imports, their reports and rejected rows, and a CSV push (docs/security.md rule 1).
+    ("GET", "/mes-imports"): page(LANDLORD),
+    ("POST", "/mes-imports"): page(LANDLORD),
+    ("GET", "/mes-imports/{import_id:int}"): page(LANDLORD),
+    ("GET", "/mes-imports/{import_id:int}/rejets.csv"): page(LANDLORD),
     # Campaign pages: the pilots' administrators and operators edit; other partners' read those they own or run.
     ("GET", "/campagnes"): CAMPAIGN_PAGES,
     ("GET", "/campagnes/nouvelle"): CAMPAIGN_EDITING,

@@ -31,6 +31,7 @@ from api.routers import (
 from api.web import install_web
 from api.web.campaign_pages import install_campaign_pages
 from api.web.evaluation import router as evaluation_pages
+from api.web.landlord_pages import router as landlord_pages
 from api.web.template_editor import router as template_editor_pages
 from api.web.security import verify_csrf
 from api.web.worker_pages import install_worker_pages
@@ -70,6 +71,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(evaluation_pages)
     # The template editor: the campaign owner writes its letters, SMS and e-mails.
     app.include_router(template_editor_pages)
+    # A bailleur's imports: push a CSV, read each report and its rejected rows.
+    app.include_router(landlord_pages)
     for module in (signalements, imports, reponses, taches, agents, attributions, campagnes, campagnes_suivi, admin,
                    apercus, simulation,
                    rapprochements, evaluation, twilio, journal, modeles):

@@ -40,6 +40,8 @@ HOME_ENTRIES = (
               "/campagnes", frozenset({UserRole.ADMIN, UserRole.OPERATEUR})),
     HomeEntry("Administration", "Les partenaires, leurs clés d'API, les comptes et leurs rôles.", "/administration",
               frozenset({UserRole.ADMIN})),
+    HomeEntry("Mes imports", "Envoyer la liste de vos impayés, lire le rapport de chaque envoi et ses lignes rejetées.",
+              "/mes-imports", frozenset({UserRole.BAILLEUR})),
     HomeEntry("Évaluation", "Les taux de contact et de réponse, agrégés par canal, bailleur, parc et stade.",
               "/evaluation", frozenset({UserRole.EVALUATEUR, UserRole.ADMIN})),
 )
