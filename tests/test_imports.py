@@ -144,8 +144,10 @@ def test_an_import_whose_process_died_is_run_again_by_the_tick(runtime: Runtime,
     with runtime.session_factory.begin() as session:
         job = create_import(session, partner=session.get_one(Partner, partner_id), source="csv", payload=data,
                             now=clock())
-        # As left by an API process killed in the middle: running, some counts, no progress since.
-        job.status, job.started_at, job.heartbeat_at, job.processed_rows = "running", clock(), clock(), 1
+        # As left by an API process killed in the middle: running, no progress since its first batch (row 1,
+        # committed with its count; its case is left out here to show that the next run does not apply it again).
+        job.status, job.started_at, job.heartbeat_at = "running", clock(), clock()
+        job.processed_rows, job.created_count = 1, 1
         job_id = job.id
     runtime.tick()
     assert _case_count(runtime) == 0  # within the lease: still someone else's
@@ -154,5 +156,5 @@ def test_an_import_whose_process_died_is_run_again_by_the_tick(runtime: Runtime,
     runtime.join_background(30)
     with runtime.session_factory() as session:
         job = session.get_one(ImportJob, job_id)
-        assert (job.status, job.processed_rows, job.created_count) == ("done", 2, 2)
-    assert _case_count(runtime) == 2
+        assert (job.status, job.total_rows, job.processed_rows, job.created_count) == ("done", 2, 2, 2)
+        assert session.scalars(select(Case.reference)).all() == ["R-2"]  # resumed after row 1

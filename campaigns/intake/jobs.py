@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.accounts import audit
@@ -156,14 +157,19 @@ def _batches(rows: Iterator[tuple[int, dict[str, str]]], size: int) -> Iterator[
 def run_import(
     session_factory: sessionmaker[Session], import_id: int, *, clock: Callable[[], datetime], batch_size: int
 ) -> None:
-    """Runs a CSV job in batches, each in its own transaction, so progress is visible and kept."""
+    """Runs a CSV job in batches, each in its own transaction with the job's progress (rows done, counts,
+    rejections), so progress is visible and kept. A job reclaimed after its process died (`reclaim_stale_imports`)
+    resumes after the last committed batch: the rows before it are read again only to know their references
+    (a reference repeated later in the file is still refused), never applied twice."""
     with session_factory.begin() as session:
         job = session.get_one(ImportJob, import_id, with_for_update=True)
         if job.status != ImportStatus.PENDING:
             return
         payload = session.scalar(select(ImportJob.payload).where(ImportJob.id == import_id)) or b""
         job.status = ImportStatus.RUNNING.value
-        job.started_at = job.heartbeat_at = clock()
+        job.heartbeat_at = clock()
+        job.started_at = job.started_at or job.heartbeat_at
+        done = job.processed_rows  # rows of the file committed by an earlier run of this job
     try:
         content = read_csv(payload)
     except CsvFileError as exc:
@@ -172,16 +178,23 @@ def run_import(
     with session_factory.begin() as session:
         job = session.get_one(ImportJob, import_id)
         job.unknown_columns = list(content.unknown_columns)
+        job.total_rows = _count_rows(payload)  # GET /api/v1/imports/{id} shows rows done of total while it runs
     seen: dict[str, int] = {}
     try:
+        for batch in _batches(itertools.islice(content.rows, done), batch_size):
+            _validate(batch, seen, now=clock())  # already applied: only their references are needed
         for batch in _batches(content.rows, batch_size):
             with session_factory.begin() as session:
-                job = session.get_one(ImportJob, import_id)
-                if job.status != ImportStatus.RUNNING:
+                # Locked: a reclaimer skips a job whose batch is being applied (skip_locked), and of two runs of
+                # one job (this one thought dead, and its successor), the one whose progress is no longer the
+                # job's stops; the other goes on alone.
+                job = session.get_one(ImportJob, import_id, with_for_update=True)
+                if job.status != ImportStatus.RUNNING or job.processed_rows != done:
                     return  # reclaimed by another process meanwhile: it owns the job now
                 partner = session.get_one(Partner, job.partner_id)
                 _apply_batch(session, job, partner, list(batch), seen, now=clock())
                 job.heartbeat_at = clock()
+                done = job.processed_rows
     except CsvFileError as exc:
         # A malformed record midway: the batches before it are kept, the partner is told where it broke.
         _end(session_factory, import_id, clock(), error=f"{exc} ; les lignes précédentes sont conservées")
@@ -192,6 +205,17 @@ def run_import(
              "traitées sont conservées, relancez le même fichier pour terminer")
         raise
     _end(session_factory, import_id, clock(), error=None)
+
+
+def _count_rows(payload: bytes) -> int:
+    """The data rows of a readable file (up to a malformed record, where the import will stop too)."""
+    count = 0
+    try:
+        for _row in read_csv(payload).rows:
+            count += 1
+    except CsvFileError:
+        pass
+    return count
 
 
 def _end(session_factory: sessionmaker[Session], import_id: int, now: datetime, *, error: str | None) -> None:
@@ -205,9 +229,10 @@ def _end(session_factory: sessionmaker[Session], import_id: int, now: datetime, 
 
 
 def reclaim_stale_imports(session: Session, *, now: datetime, lease: timedelta) -> list[int]:
-    """Jobs whose process died (an API thread, a lost Celery task) are reset to run again from the start.
+    """Jobs whose process died (an API thread, a lost Celery task) are set to run again, from where they stopped.
 
-    Safe because applying the same rows twice changes nothing; the counts are reset with them.
+    Their progress (rows done, counts, rejections) was committed with each batch, so it is kept: the next run
+    resumes after the last committed batch (`run_import`) and its counts go on from there.
     """
     stale = session.scalars(
         select(ImportJob).where(
@@ -216,8 +241,6 @@ def reclaim_stale_imports(session: Session, *, now: datetime, lease: timedelta) 
         ).with_for_update(skip_locked=True)
     ).all()
     for job in stale:
-        log.warning("import %s: no progress for %s, started again", job.id, lease)
+        log.warning("import %s: no progress for %s, resumed after row %s", job.id, lease, job.processed_rows)
         job.status = ImportStatus.PENDING.value
-        job.processed_rows = job.created_count = job.updated_count = job.unchanged_count = job.rejected_count = 0
-        session.execute(delete(ImportRejection).where(ImportRejection.import_id == job.id))
     return [job.id for job in stale]
