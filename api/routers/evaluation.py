@@ -1,4 +1,5 @@
-"""Evaluation of the contacts for owners (everything) and bailleurs (their own households): JSON, CSV and XLSX."""
+"""Evaluation of the contacts for owners (everything: JSON, CSV and XLSX) and bailleurs (their own households:
+JSON), docs/security.md E1 and E2."""
 
 from __future__ import annotations
 
@@ -39,8 +40,10 @@ def _report(runtime: Runtime, period: Period, scope: Scope) -> Report:
 
 @router.get("", summary="Évaluation des contacts sur une période (taux, comparaisons, délais, indicateurs)")
 def get_evaluation(caller: CallerDep, runtime: RuntimeDep, debut: DebutQuery, fin: FinQuery) -> dict[str, Any]:
-    # A bailleur sees its own households only (those it pushed), never another bailleur's row.
-    scope = reader_scope(caller.partner_id, caller.name, caller.kind)
+    # A bailleur sees its own households only (those it pushed), never another bailleur's row nor who else writes
+    # to its tenants (docs/security.md E1, E2).
+    with runtime.session_factory() as session:
+        scope = reader_scope(session, caller.partner_id, caller.name, caller.kind)
     if scope is None:
         raise HTTPException(status_code=status.HTTP_403_FORBIDDEN,
                             detail="Réservé aux pilotes de la prévention et aux bailleurs (pour leurs ménages).")

@@ -2,12 +2,14 @@
 
 Open to evaluators and administrators. Everything shown comes from `campaigns.reports.tables` (small cells "< 5",
 no name, address or allocataire number) and the charts from `campaigns.reports.charts`, the same as
-`chaine rapport`. A user of a bailleur partner reads its own households only (`reader_scope`, the API's rule).
+`chaine rapport`. Each user reads its own partner's view (`reader_scope`, the API's rule, docs/security.md E1 to
+E3): a pilot's every household, a bailleur's its own households, another institution's the households its
+campaigns and its queue reached.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -66,9 +68,9 @@ class Reader:
 def _reader(runtime: Runtime, user: WebUser) -> Reader:
     with runtime.session_factory() as session:
         kind = PartnerKind(session.scalars(select(Partner.kind).where(Partner.id == user.partner_id)).one())
-        scope = reader_scope(user.partner_id, user.partner_name, kind, evaluator=True)
-        assert scope is not None  # the evaluator role opens every partner kind
-        bailleurs = [] if scope.bailleur_reader else [
+        scope = reader_scope(session, user.partner_id, user.partner_name, kind, institution=True)
+        assert scope is not None  # the web roles open every partner kind, each to its own view
+        bailleurs = [] if scope.restricted else [
             (i, name) for i, name in session.execute(
                 select(Partner.id, Partner.name).where(Partner.kind.in_(BAILLEUR_KINDS)).order_by(Partner.name))]
     return Reader(scope, bailleurs)
@@ -96,7 +98,7 @@ def _parse(filters: Filters, reader: Reader, today: date) -> tuple[Period, Scope
     if parc is not None and parc not in PARC_LABELS:
         filters.errors["parc"] = "Parc inconnu : choisissez « parc social » ou « parc privé »."
     bailleur = None
-    if filters.bailleur and not reader.scope.bailleur_reader:
+    if filters.bailleur and not reader.scope.restricted:
         names = dict(reader.bailleurs)
         bailleur = int(filters.bailleur) if filters.bailleur.isdigit() else None
         if bailleur not in names:
@@ -105,15 +107,15 @@ def _parse(filters: Filters, reader: Reader, today: date) -> tuple[Period, Scope
         return None
     filters.debut, filters.fin = days["debut"].isoformat(), days["fin"].isoformat()
     base = reader.scope
-    parts = [base.label] if base.bailleur_reader else []
+    parts = [base.label] if base.restricted else []
     if bailleur is not None:
         parts.append(f"ménages signalés par {dict(reader.bailleurs)[bailleur]}")
     if stage is not None:
         parts.append("stade : " + next(s.label for s in OPEN_STAGES if s.value == stage))
     if parc is not None:
         parts.append(PARC_LABELS[parc])
-    scope = Scope(base.bailleur_id if base.bailleur_reader else bailleur, " · ".join(parts) or base.label,
-                  stage=stage, parc=parc, bailleur_reader=base.bailleur_reader)
+    scope = replace(base, bailleur_id=base.bailleur_id if base.restricted else bailleur,
+                    label=" · ".join(parts) or base.label, stage=stage, parc=parc)
     return Period(days["debut"], days["fin"]), scope
 
 

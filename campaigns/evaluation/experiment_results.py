@@ -62,8 +62,8 @@ def _needed(reference: Rate, difference: float | None) -> int | None:
 
 def experiment_results(session: Session, counts: dict[tuple[int, str], tuple[int, int]], scope: Scope
                        ) -> list[ExperimentResult]:
-    """The experiments of these (experiment id, arm) → (households, responded) counts (a bailleur reading its own
-    stock: only the experiments of its own campaigns)."""
+    """The experiments of these (experiment id, arm) → (households, responded) counts (a partner reading its own
+    view: only the experiments of its own campaigns)."""
     by_experiment: dict[int, dict[str, tuple[int, int]]] = {}
     for (experiment_id, arm), cell in counts.items():
         by_experiment.setdefault(experiment_id, {})[arm] = cell
@@ -76,7 +76,7 @@ def experiment_results(session: Session, counts: dict[tuple[int, str], tuple[int
     ).all()
     results = []
     for experiment, campaign, owner in sorted(experiments, key=lambda row: (row[1], row[0].key)):
-        if scope.bailleur_reader and owner != scope.bailleur_id:
+        if scope.restricted and owner != scope.reader_id:
             continue
         results.append(_result(experiment, campaign, owner, by_experiment[experiment.id]))
     return results

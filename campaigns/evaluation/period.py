@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from campaigns.evaluation.experiment_results import ExperimentResult, experiment_results
 from campaigns.evaluation.experiment_results import publishable as publishable_rate
 from campaigns.evaluation.labels import CHANNEL_LABELS, PARC_LABELS, Labels
+from campaigns.evaluation.restricted import all_partners, restricted_sums
 from campaigns.evaluation.sections import Sections, build_sections
 from campaigns.evaluation.sums import (
     CubeSum,
@@ -32,6 +33,7 @@ from campaigns.evaluation.sums import (
     ReachSum,
     Scope,
     load_fact_sums,
+    pilot_ids,
     reader_scope,
 )
 from campaigns.facts.attribution import NOT_RECORDED
@@ -39,7 +41,8 @@ from campaigns.platform.dialect import without_jit
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Comparison, KaplanMeier, Rate, compare_many, rate
 
 __all__ = ["CHANNEL_LABELS", "DIMENSIONS", "PARC_LABELS", "ComparisonRow", "CubeSum", "Curve", "Evaluation",
-           "FactSums", "Labels", "Period", "RateRow", "ReachSum", "Scope", "evaluate", "reader_scope"]
+           "FactSums", "Labels", "Period", "RateRow", "ReachSum", "Scope", "evaluate", "pilot_ids",
+           "reader_scope"]
 
 # The dimensions whose rates are reported, with their French titles.
 DIMENSIONS = {
@@ -86,6 +89,7 @@ class Evaluation:
     curves: list[Curve] | None = None  # None: not computed
     open_files: list[tuple[str, int]] | None = None
     experiments: list[ExperimentResult] | None = None
+    all_partners: Rate | None = None  # a partner's own view: every partner's households, for comparison
 
 
 def group(rows: Iterable[ReachSum], key: Callable[[ReachSum], Any]) -> dict[Any, tuple[int, int]]:
@@ -169,7 +173,7 @@ def experiment_counts(sums: FactSums) -> dict[tuple[int, str], tuple[int, int]]:
 def evaluate(session: Session, *, period: Period, scope: Scope, now: datetime) -> Evaluation:
     """The evaluation of the period from the facts (every section but the response curves)."""
     without_jit(session)
-    sums = load_fact_sums(session, period, scope)
+    sums = restricted_sums(session, period, scope) if scope.restricted else load_fact_sums(session, period, scope)
     labels = Labels(session)
     rates = dimension_rates(sums, labels)
     whole = group((r for r in sums.reach if r.dimension == "ensemble"), lambda r: "tous")
@@ -184,4 +188,5 @@ def evaluate(session: Session, *, period: Period, scope: Scope, now: datetime) -
     )
     return Evaluation(period, scope, now, rate(responded, households), rates, crossed, comparisons(rates),
                       build_sections(sums, labels, session), open_files=open_files(sums),
-                      experiments=experiment_results(session, experiment_counts(sums), scope))
+                      experiments=experiment_results(session, experiment_counts(sums), scope),
+                      all_partners=all_partners(session, period, scope) if scope.restricted else None)

@@ -14,7 +14,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.facts.stays import day_start
-from campaigns.models import ClosureFact, DailyFact, DailyReach, MonthlyFact, MonthlyReach, PartnerKind
+from campaigns.models import ClosureFact, DailyFact, DailyReach, MonthlyFact, MonthlyReach, Partner, PartnerKind
 from campaigns.platform.db import table_of
 
 
@@ -36,10 +36,13 @@ class Period:
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """Whose households: everybody's (owners, evaluators) or one bailleur's; optionally one stage and one park.
+    """Whose households and whose contacts (docs/security.md, rule E1).
 
-    `bailleur_reader`: the reader is that bailleur itself, reading its own stock (API key or web account of a
-    bailleur): the tables that would tell it who else writes to its tenants are left out (campaigns.reports.tables).
+    Everybody's (pilots), or a partner's own view (`reader_id` set): then only the contacts of the campaigns of
+    `contacts_of` and of the calls and visits of `queue_of`'s queue are counted, and the households are those they
+    reached (`campaigns.evaluation.restricted`, from the stays kept in `fact_stays`). `bailleur_id` keeps the
+    households of that bailleur only; `bailleur_reader`: the reader is that bailleur itself. Optionally one stage
+    and one park.
     """
 
     bailleur_id: int | None = None
@@ -47,16 +50,37 @@ class Scope:
     stage: str | None = None
     parc: str | None = None
     bailleur_reader: bool = False
+    reader_id: int | None = None
+    contacts_of: frozenset[int] = frozenset()
+    queue_of: int | None = None
+
+    @property
+    def restricted(self) -> bool:
+        """A partner's own view, computed from its own contacts only (not from the all-partner facts)."""
+        return self.reader_id is not None
 
 
-def reader_scope(partner_id: int, partner_name: str, kind: PartnerKind, *, evaluator: bool = False) -> Scope | None:
-    """What a partner's reader may see (docs/domain.md §10.2, §11.4), for the API and the web page alike: a bailleur
-    its own stock only; the coordination owners (DDETS/DRIHL, Département), and anyone holding the evaluator role,
-    every household's aggregates; others nothing (None)."""
+def pilot_ids(session: Session) -> frozenset[int]:
+    """The coordination's owners (DDETS/DRIHL, Département): their campaigns' contacts are the procedure's own."""
+    owners = [kind.value for kind in PartnerKind if kind.is_owner]
+    return frozenset(session.scalars(select(Partner.id).where(Partner.kind.in_(owners))))
+
+
+def reader_scope(session: Session, partner_id: int, partner_name: str, kind: PartnerKind, *,
+                 institution: bool = False) -> Scope | None:
+    """What a partner's reader may see (docs/security.md E1 to E3, docs/domain.md §10.2), for the API and the web
+    page alike. The pilots (DDETS/DRIHL, Département): every household. A bailleur: its own households, reached by
+    its own campaigns or the pilots' (never who else writes to its tenants). Another institution (CAF, CCAS, ADIL,
+    association), when `institution` (its web evaluators and administrators): the households its own campaigns
+    and its queue reached, by those contacts only. Otherwise nothing (None)."""
     if kind in (PartnerKind.BAILLEUR_SOCIAL, PartnerKind.BAILLEUR_PRIVE):
-        return Scope(partner_id, f"ménages signalés par {partner_name}", bailleur_reader=True)
-    if kind.is_owner or evaluator:
+        return Scope(partner_id, f"ménages signalés par {partner_name}", bailleur_reader=True, reader_id=partner_id,
+                     contacts_of=pilot_ids(session) | {partner_id})
+    if kind.is_owner:
         return Scope()
+    if institution:
+        return Scope(label=f"ménages contactés par les campagnes ou la file de {partner_name}", reader_id=partner_id,
+                     contacts_of=frozenset({partner_id}), queue_of=partner_id)
     return None
 
 
@@ -156,11 +180,17 @@ def load_fact_sums(session: Session, period: Period, scope: Scope) -> FactSums:
             else:
                 cube.extend(CubeSum(o, b, c, s, st, ch, p, status, int(n), int(r))
                             for o, b, c, s, st, ch, p, status, n, r in rows)
-    closures: list[tuple[str, bool, bool, str | None, int]] = []
-    if scope.stage is None:  # a closure is the entry into `cloture`, at no other stage
-        closure_keys = (ClosureFact.motif, ClosureFact.responded, ClosureFact.returned, ClosureFact.parc)
-        closure_where = [ClosureFact.day >= period.start, ClosureFact.day <= period.end,
-                         *scope_conditions(Scope(scope.bailleur_id, parc=scope.parc), table_of(ClosureFact))[0]]
-        closures = [(m, bool(r), bool(ret), p, int(n)) for m, r, ret, p, n in session.execute(
-            select(*closure_keys, func.sum(ClosureFact.households)).where(*closure_where).group_by(*closure_keys))]
-    return FactSums(reach, cube, closures)
+    return FactSums(reach, cube, load_closures(session, period, scope))
+
+
+def load_closures(session: Session, period: Period, scope: Scope) -> list[tuple[str, bool, bool, str | None, int]]:
+    """The closures of the period (motif, responded, returned, park, households). A closure is the entry into
+    `cloture`, at no other stage; closures are kept by bailleur, not by the partner that contacted the household,
+    so a reader that is neither a pilot nor a bailleur gets none."""
+    if scope.stage is not None or (scope.restricted and not scope.bailleur_reader):
+        return []
+    closure_keys = (ClosureFact.motif, ClosureFact.responded, ClosureFact.returned, ClosureFact.parc)
+    closure_where = [ClosureFact.day >= period.start, ClosureFact.day <= period.end,
+                     *scope_conditions(Scope(scope.bailleur_id, parc=scope.parc), table_of(ClosureFact))[0]]
+    return [(m, bool(r), bool(ret), p, int(n)) for m, r, ret, p, n in session.execute(
+        select(*closure_keys, func.sum(ClosureFact.households)).where(*closure_where).group_by(*closure_keys))]

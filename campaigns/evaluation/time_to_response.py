@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.evaluation.period import CHANNEL_LABELS, Curve, Evaluation, evaluate
+from campaigns.evaluation.restricted import restricted_delays
 from campaigns.evaluation.sums import Period, Scope, month_spans, next_month, scope_conditions
 from campaigns.facts.daily import DELAY_HORIZON_DAYS
 from campaigns.facts.stays import day_of
@@ -68,7 +69,9 @@ def response_curves(session: Session, *, period: Period, scope: Scope, now: date
     without_jit(session)
     events: dict[str, Counter[int]] = defaultdict(Counter)
     censored: dict[str, Counter[int]] = defaultdict(Counter)
-    for first, last, value, count in _delay_rows(session, period=period, scope=scope, last_day=last_day):
+    rows = (restricted_delays(session, Period(period.start, last_day), scope) if scope.restricted
+            else _delay_rows(session, period=period, scope=scope, last_day=last_day))
+    for first, last, value, count in rows:
         channel, delay = value.split("|", 1)
         if first == last:
             horizon = min((last_day - first).days, DELAY_HORIZON_DAYS)

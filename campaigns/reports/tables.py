@@ -11,7 +11,6 @@ labels are partners, campaigns, templates, stages, channels and parks.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,6 +20,10 @@ from campaigns.platform.clock import PARIS
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Rate, suppress_small
 from campaigns.reports.cells import HIDDEN, RATE_COLUMNS, SECRET, Cell, Column, Table, rate_cells
 from campaigns.reports.experiments import experiments_table
+from campaigns.reports.suppression import all_partners_cells, partition_cells, protect, protect_grid, rate_from
+
+__all__ = ["CURVE_DAYS", "HIDDEN_FROM_OWN_VIEWS", "METHOD", "PARTITIONS", "CurveView", "Report", "build_report",
+           "now_label", "protect", "report_json"]
 
 CURVE_DAYS = 30
 METHOD = (
@@ -57,29 +60,46 @@ class Report:
         return next(t for t in self.tables if t.key == key)
 
 
-def protect(counts: Sequence[int], threshold: int = SMALL_CELL_THRESHOLD) -> list[Cell]:
-    """Primary and secondary suppression of the cells of one line whose total is published."""
-    hidden = [0 < c < threshold for c in counts]
-    while True:
-        small = [c for c, h in zip(counts, hidden, strict=True) if h]
-        if not small or (len(small) >= 2 and sum(small) >= threshold):
-            break
-        visible = [(c, i) for i, (c, h) in enumerate(zip(counts, hidden, strict=True)) if not h and c > 0]
-        if not visible:
-            break
-        hidden[min(visible)[1]] = True
-    return [(HIDDEN if c < threshold else SECRET) if h else c for c, h in zip(counts, hidden, strict=True)]
-
-
-def _share(count: Cell, total: int) -> Cell:
-    if not isinstance(count, int) or total < SMALL_CELL_THRESHOLD:
+def _share(count: Cell, total: int, shown: Cell = None) -> Cell:
+    """`count` as a share of `total`, when both are shown (`shown`: the total's own cell, when it is published
+    elsewhere with its own suppression)."""
+    published = shown if shown is not None else total
+    if not isinstance(count, int) or not isinstance(published, int) or total < SMALL_CELL_THRESHOLD:
         return HIDDEN if count is not None else None
     return count / total
 
 
-def _rates_table(key: str, dimension: str, rows: list[RateRow]) -> Table:
+# Dimensions whose groups split the households of the synthesis (each household in one group): their counts add
+# up to the synthesis, so they are protected against it (campaigns.reports.suppression).
+PARTITIONS = ("bailleur", "parc", "stade", "territoire")
+
+
+def _dimension_cells(evaluation: Evaluation) -> dict[str, dict[str, list[Cell]]]:
+    """Per dimension, per value: the rate cells as every table shows them."""
+    cells: dict[str, dict[str, list[Cell]]] = {}
+    for dimension, rows in evaluation.rates.items():
+        shown = (partition_cells([r.rate for r in rows]) if dimension in PARTITIONS
+                 else [rate_cells(r.rate) for r in rows])
+        cells[dimension] = {r.value: c for r, c in zip(rows, shown, strict=True)}
+    return cells
+
+
+def _rates_table(key: str, dimension: str, rows: list[RateRow], cells: dict[str, list[Cell]]) -> Table:
     return Table(key, f"Taux de réponse par {dimension}", (Column("valeur", dimension), *RATE_COLUMNS),
-                 [[r.label, *rate_cells(r.rate)] for r in rows])
+                 [[r.label, *cells[r.value]] for r in rows])
+
+
+def _channel_by_bailleur(evaluation: Evaluation) -> Table:
+    """Per channel, the bailleurs split the channel's households: protected against the channel's total."""
+    by_channel: dict[str, list[RateRow]] = {}
+    for channel, row in evaluation.channel_by_bailleur:
+        by_channel.setdefault(channel, []).append(row)
+    lines: list[list[Cell]] = []
+    for channel, rows in by_channel.items():
+        lines.extend([channel, row.label, *cells]
+                     for row, cells in zip(rows, partition_cells([r.rate for r in rows]), strict=True))
+    return Table("taux_canal_bailleur", "Taux de réponse par canal et par bailleur",
+                 (Column("canal", "canal"), Column("bailleur", "bailleur"), *RATE_COLUMNS), lines)
 
 
 def _comparisons(evaluation: Evaluation) -> Table:
@@ -99,12 +119,20 @@ def _comparisons(evaluation: Evaluation) -> Table:
                  "Seuls les groupes d'au moins 5 ménages, sans petite valeur, sont comparés.")
 
 
-def _modes(evaluation: Evaluation) -> Table:
+def _modes(evaluation: Evaluation, parcs: dict[str, list[Cell]]) -> Table:
+    """Parks × steps: a line adds up to the park's responders (taux_parc), a column to the step's (taux_etape)."""
+    tables = evaluation.sections.modes
+    steps = list(dict.fromkeys(label for table in tables for label, _n in table.modes))
+    counts = [dict(table.modes) for table in tables]
+    grid = protect_grid([[mode.get(step, 0) for step in steps] for mode in counts])
+    by_label = {r.label: parcs.get(r.value) for r in evaluation.rates["parc"]}
     rows: list[list[Cell]] = []
-    for table in evaluation.sections.modes:
-        cells = protect([n for _label, n in table.modes])
-        for (label, _n), cell in zip(table.modes, cells, strict=True):
-            rows.append([table.parc, label, cell, _share(cell, table.responders), suppress_small(table.responders)])
+    for table, line in zip(tables, grid, strict=True):
+        shown = by_label.get(table.parc)
+        total = shown[1] if shown is not None else suppress_small(table.responders)
+        cells = dict(zip(steps, line, strict=True))
+        for label, _n in table.modes:
+            rows.append([table.parc, label, cells[label], _share(cells[label], table.responders, total), total])
     return Table("modes_de_contact", "Modes de contact des ménages ayant répondu, par parc",
                  (Column("parc", "parc"), Column("mode", "réponse attribuée à"), Column("menages", "ménages", "count"),
                   Column("part", "part des ménages ayant répondu", "rate"),
@@ -117,9 +145,13 @@ def _letters(evaluation: Evaluation) -> Table:
     rows: list[list[Cell]] = []
     for p in evaluation.sections.letters:
         buckets = [p.distribution.get(k, 0) for k in range(5)] + [sum(n for k, n in p.distribution.items() if k >= 5)]
-        mean: Cell = p.letters / p.households if p.households >= SMALL_CELL_THRESHOLD else HIDDEN
-        rows.append([p.parc, p.bailleur, p.stage, suppress_small(p.households), suppress_small(p.letters), mean,
-                     *protect(buckets)])
+        cells = protect(buckets)
+        # With a hidden bucket, the letters (the buckets weighted by their number) would give it back.
+        masked = any(isinstance(c, str) for c in cells)
+        letters: Cell = (SECRET if p.letters >= SMALL_CELL_THRESHOLD else HIDDEN) if masked else suppress_small(
+            p.letters)
+        mean: Cell = p.letters / p.households if p.households >= SMALL_CELL_THRESHOLD and not masked else HIDDEN
+        rows.append([p.parc, p.bailleur, p.stage, suppress_small(p.households), letters, mean, *cells])
     columns = (Column("parc", "parc"), Column("bailleur", "bailleur"), Column("stade", "stade"),
                Column("menages", "ménages", "count"), Column("courriers", "courriers", "count"),
                Column("moyenne", "courriers par ménage", "number"),
@@ -128,12 +160,41 @@ def _letters(evaluation: Evaluation) -> Table:
     return Table("courriers_par_menage", "Courriers par ménage, par profil", columns, rows)
 
 
-def _indicator_cells(indicator: Indicator) -> list[Cell]:
-    if indicator.kind == "rate":
-        return [rate_cells(v)[2] if isinstance(v, Rate) else None for v in indicator.values]
-    private, social, total = (int(v) if isinstance(v, int) else 0 for v in indicator.values)
-    hidden = protect([private, social, total - private - social])
-    return [hidden[0], hidden[1], suppress_small(total)]
+# A rate indicator is shown only where its numerator and its denominator indicators are.
+RATE_PARTS = {
+    "Taux de retour des courriers": ("Courriers revenus « n'habite pas à l'adresse indiquée » (NPAI)",
+                                     "Nombre de courriers transmis"),
+    "Taux de réponse des ménages": ("Ménages ayant répondu", "Ménages contactés, tous canaux"),
+}
+
+
+def _indicator_rows(indicators: list[Indicator]) -> list[list[Cell]]:
+    """Counts split parc privé, parc public and the rest (not shown), protected against the total: the same
+    lines, in the same order, as taux_parc and npai, hence the same cells."""
+    counts: dict[str, list[Cell]] = {}
+    for indicator in indicators:
+        if indicator.kind != "rate":
+            private, social, total = (int(v) if isinstance(v, int) else 0 for v in indicator.values)
+            hidden = protect([private, social, total - private - social])
+            counts[indicator.label] = [hidden[0], hidden[1], suppress_small(total)]
+    rows: list[list[Cell]] = []
+    for indicator in indicators:
+        if indicator.kind != "rate":
+            rows.append([indicator.label, *counts[indicator.label]])
+            continue
+        numerator, denominator = (counts.get(label, [None] * 3) for label in RATE_PARTS.get(indicator.label, ("", "")))
+        rows.append([indicator.label, *(rate_from(a, b, v)[0] if isinstance(v, Rate) else None
+                                        for a, b, v in zip(numerator, denominator, indicator.values, strict=True))])
+    return rows
+
+
+def _npai(evaluation: Evaluation) -> list[list[Cell]]:
+    """Parks split the letters and the returns of the "ensemble" line: protected against it."""
+    parcs, whole = evaluation.sections.npai[:-1], evaluation.sections.npai[-1:]
+    letters, returned = protect([r.n for _l, r in parcs]), protect([r.successes for _l, r in parcs])
+    rows: list[list[Cell]] = [[label, n, k, *rate_from(k, n, r)]
+                              for (label, r), n, k in zip(parcs, letters, returned, strict=True)]
+    return rows + [[label, *rate_cells(r)] for label, r in whole]
 
 
 def _closures(evaluation: Evaluation) -> Table:
@@ -155,34 +216,45 @@ def _closures(evaluation: Evaluation) -> Table:
                  rows)
 
 
-# What a bailleur does not see of its own stock: who else writes to its tenants, which social services follow them
-# (docs/domain.md §10.2), and other partners' campaign costs.
-HIDDEN_FROM_BAILLEURS = frozenset({"taux_pilote", "taux_campagne", "taux_file", "files", "couts_campagne"})
+# What a partner's own view leaves out (docs/security.md E2): who else writes to its households, which social
+# services follow them (docs/domain.md §10.2), and campaign costs (the pilots' campaigns are counted for a bailleur).
+HIDDEN_FROM_OWN_VIEWS = frozenset({"taux_pilote", "taux_campagne", "taux_file", "files", "couts_campagne"})
+
+
+def _synthesis(evaluation: Evaluation) -> Table:
+    rows: list[list[Cell]] = [["ensemble des ménages contactés", *rate_cells(evaluation.overview)]]
+    if evaluation.all_partners is not None:
+        rows.append(["ménages de tous les partenaires (pour comparaison)",
+                     *all_partners_cells(evaluation.overview, evaluation.all_partners)])
+    return Table("synthese", "Synthèse", (Column("valeur", "périmètre"), *RATE_COLUMNS), rows,
+                 None if evaluation.all_partners is None else
+                 "Tous les partenaires : seul chiffre sur d'autres ménages que les vôtres, masqué (« secret ») quand "
+                 "l'écart avec les vôtres est de moins de 5 ménages.")
 
 
 def build_report(evaluation: Evaluation) -> Report:
     s = evaluation.sections
+    dimension_cells = _dimension_cells(evaluation)
+    stages = {r.label: dimension_cells["stade"][r.value] for r in evaluation.rates["stade"]}
+    lettered = protect([f.with_letter for f in s.funnel])  # the stages split the letters' households
     tables = [
-        Table("synthese", "Synthèse", (Column("valeur", "périmètre"), *RATE_COLUMNS),
-              [["ensemble des ménages contactés", *rate_cells(evaluation.overview)]]),
-        *(_rates_table(f"taux_{key}", title, evaluation.rates[key])
+        _synthesis(evaluation),
+        *(_rates_table(f"taux_{key}", title, evaluation.rates[key], dimension_cells[key])
           for key, title in DIMENSIONS.items()),
-        Table("taux_canal_bailleur", "Taux de réponse par canal et par bailleur",
-              (Column("canal", "canal"), Column("bailleur", "bailleur"), *RATE_COLUMNS),
-              [[channel, row.label, *rate_cells(row.rate)] for channel, row in evaluation.channel_by_bailleur]),
+        _channel_by_bailleur(evaluation),
         _comparisons(evaluation),
         Table("entonnoir", "Entonnoir par stade : ménages contactés, puis ayant répondu",
               (Column("stade", "stade"), Column("contactes", "ménages contactés", "count"),
                Column("courrier", "dont destinataires d'un courrier", "count"), *RATE_COLUMNS[1:]),
-              [[f.stage, suppress_small(f.contacted), suppress_small(f.with_letter), *rate_cells(f.responded)[1:]]
-               for f in s.funnel]),
-        _modes(evaluation),
+              [[f.stage, *_funnel_cells(f.contacted, f.responded, stages.get(f.stage), letter)]
+               for f, letter in zip(s.funnel, lettered, strict=True)]),
+        _modes(evaluation, dimension_cells["parc"]),
         _letters(evaluation),
         Table("npai", "Courriers revenus « n'habite pas à l'adresse indiquée » (NPAI)",
               (Column("parc", "parc"), Column("courriers", "courriers", "count"), Column("npai", "revenus", "count"),
                Column("taux", "taux de retour", "rate"), Column("ic_bas", "IC 95 % bas", "rate"),
                Column("ic_haut", "IC 95 % haut", "rate")),
-              [[label, *rate_cells(r)] for label, r in s.npai]),
+              _npai(evaluation)),
         *(Table(key, title, (Column("valeur", first), Column("contacts", "contacts", "count"),
                              Column("cout", "coût (€)", "euro"), Column("reponses", "réponses attribuées", "count"),
                              Column("cout_par_reponse", "coût par réponse (€)", "euro")),
@@ -201,12 +273,12 @@ def build_report(evaluation: Evaluation) -> Report:
         Table("indicateurs_charte", "Indicateurs de la charte (002, annexe 6)",
               (Column("indicateur", "indicateur"), Column("parc_prive", "parc privé"),
                Column("parc_public", "parc public"), Column("total", "total")),
-              [[i.label, *_indicator_cells(i)] for i in s.indicators]),
+              _indicator_rows(s.indicators)),
     ]
     if evaluation.experiments is not None:
         tables.append(experiments_table(evaluation.experiments))
-    if evaluation.scope.bailleur_reader:
-        tables = [t for t in tables if t.key not in HIDDEN_FROM_BAILLEURS]
+    if evaluation.scope.restricted:
+        tables = [t for t in tables if t.key not in HIDDEN_FROM_OWN_VIEWS]
     if evaluation.open_files is not None:
         total = sum(n for _label, n in evaluation.open_files)
         cells = protect([n for _label, n in evaluation.open_files])
@@ -219,6 +291,13 @@ def build_report(evaluation: Evaluation) -> Report:
         (evaluation.period.start.isoformat(), evaluation.period.end.isoformat()), evaluation.scope.label,
         now_label(evaluation.generated_at), METHOD, tables, _curves(evaluation),
     )
+
+
+def _funnel_cells(contacted: int, responded: Rate, shown: list[Cell] | None, lettered: Cell) -> list[Cell]:
+    """A stage's line: the cells of taux_stade for the same figures, so that both tables hide the same."""
+    if shown is None:
+        return [suppress_small(contacted), lettered, *rate_cells(responded)[1:]]
+    return [shown[0], lettered, *shown[1:]]
 
 
 def _curves(evaluation: Evaluation) -> list[CurveView] | None:
