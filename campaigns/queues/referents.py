@@ -64,23 +64,44 @@ def _departement(code_postal: str | None) -> str | None:
     return code_postal[:2]
 
 
+def _known(cases: Sequence[Case], name: str) -> object:
+    """The freshest case's value of a fact, else the freshest value another case gives."""
+    for case in cases:
+        value = getattr(case, name)
+        if value is not None:
+            return value
+    return None
+
+
 def household_profile(household: Household, cases: Sequence[Case], *, referent: str | None,
                       today: date) -> HouseholdProfile:
-    """From the freshest case: park, allocataire, age of the reference person. Children and the ALF are not in the
-    intake columns: unknown (None), so the rules that need them do not match and the fallback applies."""
-    fresh = max(cases, key=lambda c: (c.date_stade, c.updated_at))
+    """From the freshest case: park, allocataire, age of the reference person; the children and the housing benefit
+    (campaigns/intake/household_facts.py) from the freshest case that gives them. The referent is the recorded one,
+    else one a partner reported as already following the household (`referent_connu`, rule 0)."""
+    ordered = sorted(cases, key=lambda c: (c.date_stade, c.updated_at), reverse=True)
+    fresh = ordered[0]
     parc: Literal["social", "prive"] | None = fresh.parc if fresh.parc in ("social", "prive") else None  # type: ignore[assignment]
     closed = None
     if household.stage == Stage.CLOTURE:
         closed = next((c.motif_cloture for c in cases if c.motif_cloture), None) or "clôturé"
+    children = _known(ordered, "enfants_a_charge")
+    benefit = _known(ordered, "aide_logement")
+    born = _known(ordered, "date_naissance")
     return HouseholdProfile(
         parc=parc,
-        reference_person_age=_age(fresh.date_naissance, today),
+        has_children=children > 0 if isinstance(children, int) else None,
+        reference_person_age=_age(born if isinstance(born, date) else None, today),
+        alf=None if benefit in (None, "inconnu") else benefit == "alf",
         allocataire=fresh.allocataire,
-        existing_referent=referent,
+        existing_referent=referent or reported_referent(ordered),
         commune_insee=_departement(fresh.code_postal),
         closed_reason=closed,
     )
+
+
+def reported_referent(cases: Sequence[Case]) -> str | None:
+    value = _known(cases, "referent_connu")
+    return value if isinstance(value, str) else None
 
 
 def _partner_for(code: str | None, commune: str, partners: Sequence[Partner]) -> Partner | None:
@@ -113,6 +134,8 @@ def attribute_referents(
     partners = list(session.scalars(select(Partner).order_by(Partner.id)))
     names = {p.id: p.name for p in partners}
     structures = [p for p in partners if p.kind in STRUCTURE_KINDS]
+    # A referent reported by a partner may be a bailleur's own social service (rule 0 keeps it too).
+    known = [p for p in partners if p.kind in STRUCTURE_KINDS | {PartnerKind.BAILLEUR_SOCIAL.value}]
     selected = [households[i] for i in ids if i in households and i in cases]
     today = local_date(now)
     profiles = [
@@ -129,7 +152,8 @@ def attribute_referents(
             by_partner[names[household.referent_partner_id]] += 1
             continue
         fresh = max(cases[household.id], key=lambda c: (c.date_stade, c.updated_at))
-        partner = _partner_for(attribution.structure, fresh.commune, structures)
+        partner = _partner_for(attribution.structure, fresh.commune, known if attribution.rule_id ==
+                               EXISTING_RULE_ID else structures)
         if partner is None:
             to_designate += 1
             by_partner[f"{TO_DESIGNATE} ({attribution.structure or 'aucun'})"] += 1
