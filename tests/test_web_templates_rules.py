@@ -44,3 +44,18 @@ def test_icons_are_only_ever_beside_a_visible_text() -> None:
             assert "fr-btn--icon-left" in classes[1] or "fr-btn--icon-right" in classes[1], (_relative(path), tag[0])
             assert re.sub(r"<[^>]+>|\{[{%#].*?[}%#]\}", "", tag[3]).strip() or "{{" in tag[3], tag[0]
     assert checked >= 3
+
+
+def test_a_group_of_buttons_with_icons_places_them_beside_the_text() -> None:
+    """In a DSFR fr-btns-group the group, not the button, sets the icon's place: without it, icon only."""
+    checked = 0
+    for path in TEMPLATES:
+        if _relative(path) in _HEADER_TOOLS:
+            continue
+        for group in re.finditer(r'<ul class="(fr-btns-group[^"]*)"[^>]*>(.*?)</ul>', path.read_text(encoding="utf-8"),
+                                 re.S):
+            if "fr-icon-" in group[2]:
+                checked += 1
+                assert "fr-btns-group--icon-left" in group[1] or "fr-btns-group--icon-right" in group[1], (
+                    _relative(path), group[1])
+    assert checked >= 3

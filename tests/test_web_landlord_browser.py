@@ -1,0 +1,92 @@
+"""The bailleur's main job in headless Chromium (issue 19): sign in, push a CSV, read its rejected rows; at 1280 px
+and at 360 px (nothing cut, tables scroll in their focusable region), axe-core (from npm) reporting no violation.
+Screenshots are kept in the test's tmp dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from campaigns.runtime.root import Runtime
+from tests.conftest import new_partner
+from tests.factories import signalement
+from tests.test_imports import _csv
+from tests.test_web_auth import PASSWORD, new_user
+from tests.test_web_browser import browser, server  # noqa: F401 - fixtures
+
+pytestmark = pytest.mark.slow
+
+AXE = Path(__file__).resolve().parent.parent / "web" / "node_modules" / "axe-core" / "axe.min.js"
+EMAIL = "gestion@habitat44.fr"
+
+
+def axe_violations(page: Page) -> list[str]:
+    """Every axe-core violation of any level (WCAG A/AA, best practices) on the page as it is shown."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in results["violations"]]
+
+
+def nothing_cut(page: Page) -> None:
+    width = page.evaluate("document.documentElement.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, "the page scrolls sideways"
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core absent: npm install in web/")
+def test_bailleur_pushes_a_csv_and_reads_its_rejected_rows(server: str, browser: Browser,  # noqa: F811
+                                                           pg_runtime: Runtime, tmp_path: Path) -> None:
+    new_partner(pg_runtime, "Habitat 44", "bailleur_social")
+    new_user(pg_runtime, email=EMAIL, role="bailleur", partner="Habitat 44")
+    rows = [signalement(f"R-{i}", nom=f"Nom{i}") for i in range(1, 4)]
+    rows[1]["date_stade"] = "31/02/2026"
+    rows[2]["montant_dette"] = "douze euros"
+    upload = tmp_path / "impayes.csv"
+    upload.write_bytes(_csv(rows))
+
+    # bypass_csp: axe-core is injected by the test; the pages themselves keep their strict policy.
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server}/connexion")
+    page.get_by_label("Adresse électronique").fill(EMAIL)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{server}/")
+    page.get_by_role("link", name="Mes imports").first.click()
+    page.wait_for_url(f"{server}/mes-imports")
+    assert axe_violations(page) == []
+    page.screenshot(path=str(tmp_path / "bailleur-imports.png"), full_page=True)
+
+    page.get_by_label("Fichier CSV des impayés").set_input_files(str(upload))
+    page.get_by_role("button", name="Envoyer le fichier").click()
+    page.wait_for_url(f"{server}/mes-imports/*")
+    for _ in range(100):
+        if "La lecture est en cours" not in page.locator("main").inner_text():
+            break
+        page.wait_for_timeout(100)
+        page.reload()
+    main = page.locator("main").inner_text()
+    assert "3 lignes lues : 1 dossier créé" in main and "2 lignes rejetées" in main, main
+    table = page.get_by_role("region", name="2 motifs de rejet")
+    assert table.is_visible() and "R-2" in table.inner_text() and "R-3" in table.inner_text()
+    download_link = page.get_by_role("link", name="Télécharger les lignes rejetées (CSV)")
+    assert download_link.is_visible()
+    # Its text is shown beside the icon, not clipped into an icon-only button.
+    assert download_link.evaluate("e => e.scrollWidth <= e.clientWidth && e.clientWidth > 200"), "icon only"
+    assert axe_violations(page) == []
+    page.screenshot(path=str(tmp_path / "bailleur-rejets.png"), full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger les lignes rejetées (CSV)").click()
+    assert "R-2" in Path(download.value.path()).read_text(encoding="utf-8-sig")
+
+    # A phone: nothing cut, the table scrolls inside its region, which the keyboard reaches.
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.reload()
+    nothing_cut(page)
+    assert table.evaluate("e => e.tabIndex") == 0
+    assert axe_violations(page) == []
+    page.screenshot(path=str(tmp_path / "bailleur-rejets-360.png"), full_page=True)
+    print(f"screenshots: {tmp_path}")
+    context.close()
