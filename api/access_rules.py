@@ -93,6 +93,12 @@ RULES: dict[RouteKey, Rule] = {
     ("POST", "/connexion"): public("connexion (jeton CSRF exigé)"),
     ("POST", "/deconnexion"): public("fermer sa session (jeton CSRF exigé)"),
     ("GET", "/"): SIGNED_IN,
+    # The household's answer link (api/web/answer_pages.py): its token is the key, and nothing personal shows
+    # before the light check; every POST carries the CSRF token.
+    ("GET", "/r/{token}"): public("lien de réponse du ménage ; rien de personnel avant la vérification"),
+    ("POST", "/r/{token}"): public("vérification du lien de réponse (jeton CSRF exigé, essais limités)"),
+    **{("POST", f"/r/{{token}}/{action}"): public("réponse du ménage après vérification (jeton CSRF exigé)")
+       for action in ("recu", "rappel", "telephone", "code", "adresse", "accompagnement", "sms")},
     # Pushes, cases, imports, responses: the caller's own only (another partner's reference answers 404).
     ("POST", "/api/v1/signalements"): EVERY_KEY,
     ("GET", "/api/v1/signalements/{reference}"): EVERY_KEY,

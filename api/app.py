@@ -29,6 +29,7 @@ from api.routers import (
     twilio,
 )
 from api.web import install_web
+from api.web.answer_pages import install_answer_pages
 from api.web.campaign_pages import install_campaign_pages
 from api.web.evaluation import router as evaluation_pages
 from api.web.landlord_pages import router as landlord_pages
@@ -69,6 +70,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     install_campaign_pages(app)
     # The evaluation page (aggregates, charts, exports) for evaluators and administrators.
     app.include_router(evaluation_pages)
+    # The household's answer link, /r/<token> (no account).
+    install_answer_pages(app)
     # The template editor: the campaign owner writes its letters, SMS and e-mails.
     app.include_router(template_editor_pages)
     # A bailleur's imports: push a CSV, read each report and its rejected rows.

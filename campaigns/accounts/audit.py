@@ -32,6 +32,8 @@ class ActorKind(StrEnum):
     USER = "utilisateur"
     SYSTEM = "systeme"
     PROVIDER = "fournisseur"
+    # The household itself, through its answer link (campaigns/answers): no account, the link's partner recorded.
+    HOUSEHOLD = "menage"
 
 
 @dataclass(frozen=True, slots=True)

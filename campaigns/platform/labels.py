@@ -54,6 +54,8 @@ CHANNELS: dict[str, Term] = {
 ANSWER_CHANNELS: dict[str, Term] = {
     **CHANNELS,
     "accueil": Term("accueil", "accueils"),
+    # The household answered through the link of its letter, SMS or e-mail (campaigns/answers).
+    "lien": Term("lien de réponse", "liens de réponse", short="lien"),
     "autre": Term("autre", "autres"),
 }
 

@@ -51,7 +51,7 @@ def upgrade() -> None:
         sa.Column('household_id', sa.Integer(), nullable=False),
         sa.Column('kind', sa.String(length=20), nullable=False),
         sa.Column('status', sa.String(length=20), nullable=False),
-        sa.Column('detail', sa.Text(), nullable=True),
+        sa.Column('detail', sa.LargeBinary(), nullable=True),
         sa.Column('partner_id', sa.Integer(), nullable=True),
         sa.Column('slot_start', UTCDateTime(timezone=True), nullable=True),
         sa.Column('task_id', sa.Integer(), nullable=True),
