@@ -4,13 +4,13 @@ partner's administrator manages its own keys and accounts only."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import RuntimeDep
+from api.int_bounds import DAY_OUT_OF_BOUNDS, bounded_day
 from api.web.auth import ROLE_LABELS
 from api.web.campaign_access import AdminDep, CampaignUser
 from api.web.templating import render
@@ -114,7 +114,7 @@ def partner_page(request: Request, partner_id: int, admin: AdminDep, runtime: Ru
 
 @router.post("/administration/partenaires/{partner_id}/cles", response_class=HTMLResponse)
 def create_key(request: Request, partner_id: int, admin: AdminDep, runtime: RuntimeDep,
-               dernier_jour: Annotated[str, Form()] = "") -> HTMLResponse:
+               dernier_jour: Annotated[str, Form()] = "") -> Response:
     if not _may_manage(admin, partner_id):
         return _not_found(request)
     try:
@@ -122,10 +122,11 @@ def create_key(request: Request, partner_id: int, admin: AdminDep, runtime: Runt
     except NotFoundError:
         return _not_found(request)
     try:
-        last_day = date.fromisoformat(dernier_jour) if dernier_jour.strip() else None
+        last_day = bounded_day(dernier_jour) if dernier_jour.strip() else None
         expires_at = key_expiry(last_day, now=runtime.clock())
     except ValueError as exc:  # campaigns' ValidationError is a ValueError too
-        message = str(exc) if isinstance(exc, ValidationError) else "date illisible : JJ/MM/AAAA attendu"
+        readable = isinstance(exc, ValidationError) or str(exc) == DAY_OUT_OF_BOUNDS
+        message = str(exc) if readable else "date illisible : JJ/MM/AAAA attendu"
         return render(request, "admin/partenaire.html", {**context, "notice": None,
                       "key_errors": {"dernier_jour": message}, "key_values": {"dernier_jour": dernier_jour}},
                       status_code=422)

@@ -91,7 +91,7 @@ def install_error_pages(app: FastAPI) -> None:
             return error_page(request, 422)
         handler = previous.get(RequestValidationError)
         if handler is not None:
-            answer: Response = await handler(request, exc)  # type: ignore[misc]
+            answer: Response = await handler(request, exc)
             return answer
         assert isinstance(exc, RequestValidationError)
         return await request_validation_exception_handler(request, exc)
