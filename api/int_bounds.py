@@ -3,7 +3,8 @@ and dates must lie between DAY_FLOOR and DAY_CEILING.
 
 Without this, `/api/v1/taches/4902955883` reached PostgreSQL and failed there ("integer out of range": a 500), and
 `jour=0001-01-01` or a period ending in year 9999 overflowed the date arithmetic (a 500); now each is a 422 naming
-the field, like every other invalid value, on every route at once. Pages parse their dates with `bounded_day`.
+the field, like every other invalid value, on every route at once. Pages parse their dates with `bounded_day`;
+request bodies declare theirs as `BodyDay` or `BodyMoment` (a response's `date`, a key's `dernier_jour`...).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from fastapi import HTTPException, Request
 from fastapi.dependencies.models import Dependant
+from pydantic import AfterValidator
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # No date the service handles lies outside (procedures, facts, the audit log): beyond, date arithmetic overflows.
@@ -28,6 +30,21 @@ def bounded_day(text: str) -> date:
     if not DAY_FLOOR <= day <= DAY_CEILING:
         raise ValueError(DAY_OUT_OF_BOUNDS)
     return day
+
+
+_Day = TypeVar("_Day", bound=date)
+
+
+def _bounded(value: _Day) -> _Day:
+    """A body's date or date-time between DAY_FLOOR and DAY_CEILING: a 422 naming its field otherwise."""
+    day = value.date() if isinstance(value, datetime) else value
+    if not DAY_FLOOR <= day <= DAY_CEILING:
+        raise ValueError(DAY_OUT_OF_BOUNDS)
+    return value
+
+
+BodyDay = Annotated[date, AfterValidator(_bounded)]
+BodyMoment = Annotated[datetime | date, AfterValidator(_bounded)]
 
 
 def _kind(annotation: Any) -> str | None:

@@ -3,7 +3,6 @@ once, at creation, and can be revoked)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
@@ -12,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
+from api.int_bounds import BodyDay
 from campaigns.accounts.partners import (
     add_partner,
     get_partner,
@@ -58,7 +58,7 @@ def _key(api_key: ApiKey) -> dict[str, Any]:
 class NewKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dernier_jour: date | None = Field(default=None, description="Dernier jour de validité (inclus), heure de Paris")
+    dernier_jour: BodyDay | None = Field(default=None, description="Dernier jour de validité (inclus), heure de Paris")
 
 
 class NewPartner(BaseModel):
@@ -68,7 +68,7 @@ class NewPartner(BaseModel):
     type: str
     telephone: str | None = Field(default=None, max_length=20)
     adresse: str | None = Field(default=None, max_length=300)
-    dernier_jour_cle: date | None = Field(default=None, description="Dernier jour de validité de la première clé")
+    dernier_jour_cle: BodyDay | None = Field(default=None, description="Dernier jour de validité de la première clé")
 
 
 @router.get("/partenaires", summary="Les partenaires")

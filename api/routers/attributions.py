@@ -3,7 +3,7 @@ households of a stage; a household that already has a referent keeps it. Bailleu
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
+from api.int_bounds import BodyDay
 from campaigns.models import Case
 from campaigns.models.stages import OPEN_STAGES, Stage
 from campaigns.platform.clock import PARIS
@@ -27,7 +28,7 @@ class BatchIn(BaseModel):
     stade: Stage = Stage.COMMANDEMENT_DE_PAYER
     regles: str | None = Field(default=None, description="Règles YAML (par défaut : critères de la Vendée)")
     territoire: str | None = Field(default=None, description="Territoire YAML : code INSEE ou département → structures")
-    depuis: date | None = Field(default=None, description="Ménages entrés au stade depuis ce jour (AAAA-MM-JJ)")
+    depuis: BodyDay | None = Field(default=None, description="Ménages entrés au stade depuis ce jour (AAAA-MM-JJ)")
 
 
 @router.post("/attributions", summary="Attribuer un référent aux ménages d'un stade (concertation mensuelle)")

@@ -3,7 +3,6 @@ attributed reason (docs/security.md, rule 2; campaigns.planning.authority)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
@@ -15,6 +14,7 @@ from sqlalchemy import select
 
 from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
+from api.int_bounds import BodyMoment
 from campaigns.linkage.addresses import address_key
 from campaigns.models import Case, Dispatch, HumanTask, Partner
 from campaigns.planning.authority import EVIDENCE_LABELS, PARTNER_EVIDENCE, Evidence
@@ -54,7 +54,7 @@ class ResponseIn(BaseModel):
     tache_id: int | None = Field(default=None, description="Ou une tâche de votre file")
     canal: ResponseChannel
     nature: ResponseNature
-    date: dt.datetime | dt.date | None = Field(default=None, description="Par défaut : maintenant")
+    date: BodyMoment | None = Field(default=None, description="Par défaut : maintenant")
     motif_menage: Evidence | None = Field(
         default=None, description="Pour arrêter les relances de tous les partenaires (jamais un courrier "
         "réglementaire) : rendez_vous_honore, accompagnement_engage ou plan_apurement_signe ; tracé au journal")

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
+from api.int_bounds import BodyDay
 from campaigns.accounts.audit import task_households
 from campaigns.accounts.staff import get_worker
 from campaigns.models import Partner, TaskKind, TaskOutcome, TaskStatus
@@ -101,7 +102,8 @@ class ReserveIn(BaseModel):
 
     agent_id: int
     duree_minutes: int = Field(default=int(queues.DEFAULT_RESERVATION.total_seconds() // 60), ge=5, le=7 * 24 * 60)
-    date_prevue: date | None = Field(default=None, description="Visite : jour prévu (tenue jusqu'au soir de ce jour)")
+    date_prevue: BodyDay | None = Field(
+        default=None, description="Visite : jour prévu (tenue jusqu'au soir de ce jour)")
     version: int | None = Field(default=None, description="Version lue : refus si la tâche a changé depuis")
 
 

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import RuntimeDep
+from api.int_bounds import DAY_OUT_OF_BOUNDS, bounded_day
 from api.web.auditing import WebAuditDep
 from api.web.task_labels import KIND_LABELS, deadline_fr, outcome_label
 from api.web.templating import render
@@ -139,8 +140,13 @@ def _version(value: str) -> int | None:
 
 
 def _day(value: str) -> date | None:
-    """A date from an <input type="date"> (AAAA-MM-JJ); ValueError when it is not one."""
-    return date.fromisoformat(value.strip()) if value.strip() else None
+    """A date from an <input type="date"> (AAAA-MM-JJ); ValueError when it is not one or is out of bounds
+    (api/int_bounds.py: 9999-12-31 overflowed the reservation's arithmetic)."""
+    return bounded_day(value) if value.strip() else None
+
+
+def _day_problem(exc: ValueError) -> str:
+    return DAY_OUT_OF_BOUNDS if str(exc) == DAY_OUT_OF_BOUNDS else "date invalide, format attendu JJ/MM/AAAA"
 
 
 def _back(task_id: int) -> RedirectResponse:
@@ -155,9 +161,9 @@ def claim(
     now = runtime.clock()
     try:
         planned = _day(date_prevue)
-    except ValueError:
+    except ValueError as exc:
         planned = None
-        error = "Jour prévu de la visite : date invalide, format attendu JJ/MM/AAAA."
+        error = f"Jour prévu de la visite : {_day_problem(exc)}."
     else:
         error = "Jour prévu de la visite : la date est passée." if planned and planned < local_date(now) else ""
     if error:
@@ -203,8 +209,8 @@ def _appointment(outcome: str, day: str, hour: str, now: datetime) -> tuple[str 
         return None, {"date_rdv": "Date du rendez-vous : à indiquer seulement avec le résultat « Rendez-vous fixé »."}
     try:
         when = _day(day)
-    except ValueError:
-        return None, {"date_rdv": "Date du rendez-vous : date invalide, format attendu JJ/MM/AAAA."}
+    except ValueError as exc:
+        return None, {"date_rdv": f"Date du rendez-vous : {_day_problem(exc)}."}
     if when is None:
         return None, {"date_rdv": "Date du rendez-vous : indiquez le jour du rendez-vous."}
     if when < local_date(now):
