@@ -121,11 +121,14 @@ class PersonRecord:
         return cls(**values)
 
     def _features(self) -> RecordFeatures:
-        people = [PersonFeatures(surname_forms(self.nom), first_name_forms(self.prenom), self.date_naissance)]
-        if self.prenom_cotitulaire:
+        # A surname field may hold the first name too ("NOM Prénom"): identity.split_full_name takes it out.
+        nom, prenom = identity.split_full_name(self.nom, self.prenom)
+        people = [PersonFeatures(surname_forms(nom), first_name_forms(prenom), self.date_naissance)]
+        nom_co, prenom_co = identity.split_full_name(self.nom_cotitulaire, self.prenom_cotitulaire)
+        if prenom_co:
             # A co-titulaire without a surname of their own is filed under the titulaire's.
-            people.append(PersonFeatures(surname_forms(self.nom_cotitulaire or self.nom),
-                                         first_name_forms(self.prenom_cotitulaire), self.date_naissance_cotitulaire))
+            people.append(PersonFeatures(surname_forms(nom_co or nom), first_name_forms(prenom_co),
+                                         self.date_naissance_cotitulaire))
         street = identity.normalise_street(self.adresse) if self.adresse else None
         phone, mobile = _phone(self.telephone)
         allocataire = _NON_DIGIT.sub("", self.numero_allocataire or "").lstrip("0") or None

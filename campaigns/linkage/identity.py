@@ -28,6 +28,7 @@ from campaigns.linkage.names import (
     name_keys,
     name_tokens,
     normalise_name,
+    split_full_name,
     split_usage_names,
 )
 
@@ -52,6 +53,7 @@ __all__ = [
     "normalise_street",
     "postcode_department",
     "postcode_typo",
+    "split_full_name",
     "split_usage_names",
 ]
 

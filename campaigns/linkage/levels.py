@@ -15,7 +15,7 @@ from rapidfuzz.fuzz import token_set_ratio
 
 from campaigns.linkage import identity
 from campaigns.linkage.blocking import NameForms, PersonFeatures, RecordFeatures
-from campaigns.linkage.identity import DateAgreement
+from campaigns.linkage.identity import DateAgreement, StreetParts
 
 PERSON_FIELDS = ("nom", "prenom", "date_naissance")
 HOUSEHOLD_FIELDS = ("lieu", "telephone", "email", "numero_allocataire")
@@ -170,9 +170,21 @@ def place_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str | None, bool]
         return "commune_seule", typo
     if sa.street_name != sb.street_name and token_set_ratio(sa.street_name, sb.street_name) < 90:
         return "commune", typo
-    if not (sa.number and sa.number == sb.number and sa.suffix == sb.suffix):
+    if not (sa.number and sa.number == sb.number and sa.suffix == sb.suffix) and not _same_locality(sa, sb):
         return "rue", typo
     return _flat_level(a.complement, b.complement), typo
+
+
+# Places addressed by their name, without a house number: a lieu-dit, a hamlet, a domaine, a lotissement...
+_UNNUMBERED_TYPES = frozenset({None, "LIEU DIT", "HAMEAU", "DOMAINE", "LOTISSEMENT", "RESIDENCE", "QUARTIER",
+                               "CITE"})
+
+
+def _same_locality(a: StreetParts, b: StreetParts) -> bool:
+    """Both sides name the same lieu-dit (or hamlet...) with no number: "lieu-dit Le Bas Village" and "LE BAS
+    VILLAGE" are one address, as "12 rue X" and "12 r. X" are; a numbered street without its number is not."""
+    return (not a.number and not b.number and bool(a.street_name) and a.street_name == b.street_name
+            and a.street_type in _UNNUMBERED_TYPES and b.street_type in _UNNUMBERED_TYPES)
 
 
 def _flat_level(a: frozenset[str], b: frozenset[str]) -> str:

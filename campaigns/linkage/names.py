@@ -176,3 +176,69 @@ def phonetic_key(glued: str) -> str:
     for pattern, replacement in _PHONETIC_RULES:
         key = pattern.sub(replacement, key)
     return key
+
+
+_SAINT_ONLY = frozenset({("SAINT",), ("SAINTE",)})
+
+
+def _has_lower(word: str) -> bool:
+    return any(c.islower() for c in word)
+
+
+def _name_word(word: str) -> bool:
+    """A word that may be a name: not a civility, particle or birth/usage marker ("épouse", "née", "Vve")."""
+    tokens = name_tokens(word)
+    return bool(tokens) and not any(
+        t in CIVILITIES or t in PARTICLES or t in _BIRTH_MARKERS or t in _USAGE_MARKERS for t in tokens
+    )
+
+
+def _first_name_run(words: list[str], first: tuple[str, ...]) -> tuple[int, int] | None:
+    """(start, end) of the words that spell the first name at the start (civilities aside) or end of `words`."""
+    tokens = [name_tokens(w) for w in words]
+    start = 0
+    while start < len(words) - 1 and tokens[start] and all(t in CIVILITIES for t in tokens[start]):
+        start += 1
+    ends = [(start, stop) for stop in range(start + 1, len(words) + 1)]
+    ends += [(begin, len(words)) for begin in range(len(words) - 1, start - 1, -1)]
+    # The usual "NOM Prénom" (or "Prénom NOM") spelling: the surname in capitals, the first name capitalised.
+    capitals = [not _has_lower(w) and any(c.isalpha() for c in w) for w in words]
+    for begin, stop in ends:
+        run, rest = range(begin, stop), [i for i in range(start, len(words)) if not begin <= i < stop]
+        beside = begin - 1 if stop == len(words) else stop  # "MARTIN ép. Dubois": Dubois is the usage name
+        if (all(not capitals[i] and words[i][:1].isupper() and _name_word(words[i]) for i in run)
+                and rest and all(capitals[i] for i in rest if _name_word(words[i]))
+                and not set(tokens[beside]) & (_BIRTH_MARKERS | _USAGE_MARKERS)):
+            return begin, stop
+    if first:
+        # All in one case: the prénom field repeated in the surname field, at one end of it.
+        for begin, stop in ends:
+            if tuple(t for i in range(begin, stop) for t in tokens[i]) == first:
+                return begin, stop
+    return None
+
+
+@lru_cache(maxsize=CACHE_ENTRIES)
+def split_full_name(nom: str | None, prenom: str | None) -> tuple[str | None, str | None]:
+    """(surname, first name) of a surname field that may hold the first name too, as partners write it.
+
+    "TRÉPANIER Laurent" with prénom "Laurent" -> ("TRÉPANIER", "Laurent"); "BURTON Joseph-Zacharie" with prénom
+    "Joseph Zacharie" -> ("BURTON", ...); "Laurent DUPONT" (inverted) -> ("DUPONT", ...); "Mme BRIAND Luc" with no
+    prénom -> ("Mme BRIAND", "Luc"), the surname in capitals and the first name capitalised telling them apart.
+    The first-name words are taken out only from the start (civilities aside) or the end of the field, and only
+    when a name word other than Saint is left: "MARTIN" with prénom "Martin" and "SAINT GERMAIN" with prénom
+    "Germain" stay whole. Markers stay with the surname, and a name right after one is the usage or birth name:
+    "MARTIN épouse DUBOIS Marie" -> ("MARTIN épouse DUBOIS", "Marie"), "MARTIN ép. Dubois" stays whole, as does
+    "DUBOIS Marie épouse MARTIN" (the first name is not at an end). Otherwise the fields are returned as given.
+    """
+    if not nom:
+        return nom, prenom
+    words = nom.split()
+    first = tuple(t for t in name_tokens(prenom) if t not in CIVILITIES)
+    run = _first_name_run(words, first) if len(words) > 1 else None
+    if run is None:
+        return nom, prenom
+    kept = words[:run[0]] + words[run[1]:]
+    if not any(_name_word(w) and name_tokens(w) not in _SAINT_ONLY for w in kept):
+        return nom, prenom  # "SAINT GERMAIN" with prénom Germain is a surname, not SAINT + Germain
+    return " ".join(kept), prenom or " ".join(words[run[0]:run[1]])

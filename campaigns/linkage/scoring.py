@@ -27,6 +27,8 @@ Decision = Literal["match", "review", "non_match"]
 
 
 _PAIRINGS = ((0, 1, "titulaire/cotitulaire"), (1, 0, "cotitulaire/titulaire"), (1, 1, "cotitulaires"))
+_OTHER_PAIR = {"titulaires": (1, 1), "titulaire/cotitulaire": (1, 0), "cotitulaire/titulaire": (0, 1),
+               "cotitulaires": (0, 0)}
 _RANK: dict[Decision, int] = {"non_match": 0, "review": 1, "match": 2}
 _AGREEING_NAMES = frozenset({"exact", "close"})
 _RELATED_FIRST = frozenset({"exact", "close", "partial", "similar"})
@@ -44,6 +46,8 @@ class Vector:
     person: PersonLevels
     pairing: str
     household: dict[str, str]
+    # The two other persons when both records name a couple (co-titulaire paired with co-titulaire, or crossed).
+    other: PersonLevels | None = None
 
     def levels(self) -> dict[str, str | None]:
         """{field: level or None} for every weighed field: what training counts."""
@@ -106,7 +110,11 @@ def comparison_vector(a: PersonRecord, b: PersonRecord, params: Parameters) -> V
                 candidate, candidate_weight = _best_reading(fa.people[i], fb.people[j], params)
                 if candidate_weight > weight:
                     best, weight, pairing = candidate, candidate_weight, name
-    return Vector(best, pairing, household_levels(fa, fb))
+    other = None
+    if len(fa.people) > 1 and len(fb.people) > 1:
+        i, j = _OTHER_PAIR[pairing]
+        other = _best_reading(fa.people[i], fb.people[j], params)[0]
+    return Vector(best, pairing, household_levels(fa, fb), other)
 
 
 def compare(a: PersonRecord, b: PersonRecord, params: Parameters | None = None) -> Comparison:
@@ -121,7 +129,7 @@ def compare(a: PersonRecord, b: PersonRecord, params: Parameters | None = None) 
                           else "review" if score >= params.review_weight else "non_match")
     agreements = _agreements(vector)
     reasons = []
-    for cap, reason in _caps(best, agreements):
+    for cap, reason in _caps(best, agreements, couple=_same_couple(best, vector.other)):
         if _RANK[cap] < _RANK[decision]:
             decision = cap
             reasons.append(f"plafonné : {reason}")
@@ -147,7 +155,19 @@ def _agreements(vector: Vector) -> dict[str, str]:
     return agreements
 
 
-def _caps(best: PersonLevels, levels: dict[str, str]) -> list[tuple[Decision, str]]:
+def _same_couple(best: PersonLevels, other: PersonLevels | None) -> bool:
+    """Both persons of a couple agree: names (exact or one typo), birth dates compatible, one of them equal.
+
+    Two namesakes living together with two namesakes of the same couple is no coincidence: it is the household,
+    moved or written to at another address (issue 17, "Namesakes": another field supports the link)."""
+    if other is None:
+        return False
+    names = all(p.nom.level in _AGREEING_NAMES and p.prenom.level in _AGREEING_NAMES for p in (best, other))
+    dates = {best.dates, other.dates}
+    return names and "equal" in dates and dates <= {"equal", "day_month_swapped", "one_digit", "one_missing"}
+
+
+def _caps(best: PersonLevels, levels: dict[str, str], *, couple: bool = False) -> list[tuple[Decision, str]]:
     """Product rules that bound the decision whatever the score."""
     caps: list[tuple[Decision, str]] = []
     if best.year_gap >= FATHER_SON_YEARS:
@@ -161,9 +181,10 @@ def _caps(best: PersonLevels, levels: dict[str, str]) -> list[tuple[Decision, st
         caps.append(("review", "prénoms différents : même ménage possible, pas la même personne"))
     contact = levels.get("numero_allocataire") == "same" or any(
         levels.get(f) in _SAME for f in ("telephone", "email"))
-    if levels.get("lieu") in _ELSEWHERE and not contact:
+    if levels.get("lieu") in _ELSEWHERE and not contact and not couple:
         # Namesakes: the same names and birth date in another commune, with nothing else in common, are two
-        # people (docs/domain.md §8); a move is linked when a phone, an e-mail or the CAF number is shared.
+        # people (docs/domain.md §8); a move is linked when a phone, an e-mail or the CAF number is shared, or
+        # when both persons of a couple agree (`_same_couple`).
         caps.append(("non_match", "homonyme dans une autre commune, sans contact commun"))
     corroborated = levels.get("numero_allocataire") == "same" or (
         (levels.get("adresse") == "same") + sum(levels.get(f) in _SAME for f in ("telephone", "email")) >= 2)
@@ -195,6 +216,8 @@ def _explain(vector: Vector, weights: dict[str, float], reasons: list[str], prob
         parts.append("nom et prénom inversés")
     if vector.pairing != "titulaires":
         parts.append(f"même ménage par le cotitulaire ({vector.pairing})")
+    if _same_couple(best, vector.other):
+        parts.append("les deux personnes du couple concordent")
     if vector.household.get("code_postal") == "typo":
         parts.append("code postal à un chiffre près")
     parts.append(f"probabilité {probability:.3f}".replace(".", ","))
