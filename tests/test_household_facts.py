@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from fastapi.testclient import TestClient
 
+from api.app import create_app
 from campaigns.intake.fields import parse_row
+from campaigns.runtime.root import Runtime
+from tests.conftest import new_partner
 
 TODAY = date(2025, 6, 1)
 
@@ -78,3 +82,18 @@ def test_a_household_marked_unreachable_is_accepted_without_a_channel() -> None:
     closing, errors = parse_row(_raw(telephone=None, stade="cloture", motif_cloture="dette soldée"), 3,
                                 today=TODAY, require_channel=True)
     assert errors == [] and closing is not None
+
+
+def test_an_unreachable_household_is_accepted_with_a_search_task(sqlite_runtime: Runtime) -> None:
+    _, headers = new_partner(sqlite_runtime, "Cabinet Océan Gestion", "bailleur_prive")
+    rows = [_raw(reference="INJ-1", telephone=None, injoignable="oui"),
+            _raw(reference="NUL-1", telephone=None, email=None)]
+    with TestClient(create_app(sqlite_runtime)) as client:
+        report = client.post("/api/v1/signalements", headers=headers, json=rows).json()
+        assert (report["crees"], report["rejetes"]) == (1, 1)
+        assert report["rejets"][0]["reference"] == "NUL-1"
+        assert report["rejets"][0]["motif"].startswith("aucun moyen de contact : il manque adresse, code_postal")
+        tasks = client.get("/api/v1/taches", headers=headers).json()["taches"]
+        assert [t["type"] for t in tasks] == ["recherche"]
+        client.post("/api/v1/signalements", headers=headers, json=[rows[0] | {"montant_dette": "900"}])
+        assert len(client.get("/api/v1/taches", headers=headers).json()["taches"]) == 1  # one search per case

@@ -24,6 +24,7 @@ from campaigns.planning.authority import close_own_contacts
 from campaigns.planning.sequences import apply_household_stages
 from campaigns.platform.clock import local_date
 from campaigns.platform.dialect import any_of, insert_returning_ids
+from campaigns.queues.contact_search import open_contact_searches
 
 # Columns of Case filled from a pushed row, in SignalementRow order (stade is stored as `stage`).
 _ROW_FIELDS = tuple(f.name for f in fields(SignalementRow) if f.name != "row_number")
@@ -69,6 +70,8 @@ class LinkedBatch:
     new_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # (case id, keys) of new cases
     changed_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # of updated cases
     touched: set[int] = field(default_factory=set)  # households known before the batch that it joined or changed
+    unreachable: set[str] = field(default_factory=set)  # references of rows marked injoignable
+    partner_id: int = 0
 
     def all_keys(self) -> set[int]:
         return {key for row_keys in self.keys for key in row_keys}
@@ -143,6 +146,8 @@ def link_and_plan(
     if relinked:
         counts.reviews += _relink_updated(session, relinked, relinked_keys, now=now, linked=linked)
     linked.touched = touched
+    linked.partner_id = partner.id
+    linked.unreachable = {row.reference for row in rows if row.injoignable}
     return linked
 
 
@@ -159,6 +164,10 @@ def settle(session: Session, linked: LinkedBatch, *, now: datetime) -> IngestCou
         session.execute(update(Household).where(any_of(session, Household.id, list(linked.touched)))
                         .values(updated_at=now))
     linked.store_keys(session)
+    if linked.unreachable:
+        case_ids = session.scalars(select(Case.id).where(
+            Case.partner_id == linked.partner_id, any_of(session, Case.reference, sorted(linked.unreachable))))
+        open_contact_searches(session, case_ids, now=now)
     return linked.counts
 
 
