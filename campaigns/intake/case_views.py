@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from campaigns.models import Campaign, Case, CaseChange, Dispatch, Response
+from campaigns.models import Campaign, Case, CaseChange, Dispatch, Response, TemplateVersion
 from campaigns.planning.authority import case_stage_since, own_campaigns
 from campaigns.platform.dialect import any_of
 
@@ -34,9 +34,10 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
     institutions write to its tenant, docs/domain.md §7); responses only those it recorded itself. Same
     shape and values whether or not the household is shared."""
     campaigns = own_campaigns(session, viewer_partner_id)
-    contacts: list[tuple[Dispatch, str]] = [(d, name) for d, name in session.execute(
-        select(Dispatch, Campaign.name)
+    contacts: list[tuple[Dispatch, str, str | None]] = [(d, name, version) for d, name, version in session.execute(
+        select(Dispatch, Campaign.name, TemplateVersion.content_hash)
         .join(Campaign, Campaign.id == Dispatch.campaign_id)
+        .outerjoin(TemplateVersion, TemplateVersion.id == Dispatch.template_version_id)
         .where(Dispatch.household_id == case.household_id, any_of(session, Dispatch.campaign_id, campaigns))
         .order_by(Dispatch.due_at, Dispatch.id)
     )] if campaigns else []
@@ -63,8 +64,15 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
                 "statut": d.status,
                 "motif": d.reason,
                 "envoye_le": d.sent_at.isoformat() if d.sent_at else None,
+                # What was really sent: the template, the language and register used, whether it fell back to
+                # another variant (docs/campaigns.md, Templates) and its version, named by its content's hash.
+                "modele": d.template,
+                "langue": d.rendered_locale,
+                "falc": d.rendered_falc,
+                "repli_langue": d.template_fallback,
+                "version_modele": version[:16] if version else None,
             }
-            for d, name in contacts
+            for d, name, version in contacts
         ],
         "reponse_recue_au_stade_actuel": any(r.created_at >= since for r in responses),
         "reponses": [
