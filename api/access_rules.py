@@ -117,6 +117,8 @@ RULES: dict[RouteKey, Rule] = {
     ("POST", "/api/v1/taches/{task_id}/terminer"): EVERY_KEY,
     ("GET", "/api/v1/agents"): EVERY_KEY,
     ("POST", "/api/v1/agents"): EVERY_KEY,
+    # A worker of the caller's structure only (another's answers 404).
+    ("GET", "/api/v1/agents/{agent_id}/agenda.ics"): EVERY_KEY,
     # Campaigns: the pilots create, edit and move them; others read those they own or run by delegation.
     ("PUT", "/api/v1/campagnes"): PILOTS,
     ("GET", "/api/v1/campagnes"): EVERY_KEY,
@@ -163,6 +165,7 @@ RULES: dict[RouteKey, Rule] = {
     ("GET", "/api/v1/evaluation"): api(PILOT, BAILLEUR),
     ("GET", "/api/v1/evaluation/export.csv"): PILOTS,
     ("GET", "/api/v1/evaluation/export.xlsx"): PILOTS,
+    ("GET", "/api/v1/evaluation/bailleurs"): PILOTS,
     # Social workers' pages: their structure's queue; the team page is the supervisors'.
     ("GET", "/mes-taches"): WORKERS,
     ("GET", "/mes-taches/{task_id:int}"): WORKERS,
@@ -171,6 +174,8 @@ RULES: dict[RouteKey, Rule] = {
     ("POST", "/mes-taches/{task_id:int}/terminer"): WORKERS,
     ("GET", "/mes-taches/tournee"): WORKERS,
     ("GET", "/mes-taches/tournee.pdf"): WORKERS,
+    # The signed-in worker's own calendar: no worker id in the address.
+    ("GET", "/mes-taches/agenda.ics"): WORKERS,
     ("GET", "/equipe"): page(SUPERVISOR),
     ("POST", "/equipe/reaffecter"): page(SUPERVISOR),
     # A bailleur's pages: its own imports, their reports and rejected rows, and a CSV push (docs/security.md rule 1).

@@ -18,6 +18,7 @@ from api.routers import (
     campagnes,
     campagnes_suivi,
     evaluation,
+    evaluation_landlords,
     imports,
     journal,
     modeles,
@@ -33,8 +34,8 @@ from api.web.answer_pages import install_answer_pages
 from api.web.campaign_pages import install_campaign_pages
 from api.web.evaluation import router as evaluation_pages
 from api.web.landlord_pages import router as landlord_pages
-from api.web.template_editor import router as template_editor_pages
 from api.web.security import verify_csrf
+from api.web.template_editor import router as template_editor_pages
 from api.web.worker_pages import install_worker_pages
 from campaigns.platform.collector import tune_collector
 from campaigns.platform.logs import configure_logging
@@ -78,7 +79,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(landlord_pages)
     for module in (signalements, imports, reponses, taches, agents, attributions, campagnes, campagnes_suivi, admin,
                    apercus, simulation,
-                   rapprochements, evaluation, twilio, journal, modeles):
+                   rapprochements, evaluation, evaluation_landlords, twilio, journal, modeles):
         app.include_router(module.router)
 
     # Liveness and readiness, /metrics (behind CHAINE_METRICS_TOKEN), request ids and per-route latency.

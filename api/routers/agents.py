@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
-from campaigns.accounts.staff import add_worker
-from campaigns.models import Worker
+from campaigns.accounts.staff import add_worker, get_worker
+from campaigns.models import Appointment, Worker
+from campaigns.queues.agenda import worker_calendar
 
 router = APIRouter(prefix="/api/v1", tags=["taches"])
 
@@ -41,3 +44,18 @@ def post_worker(payload: WorkerIn, caller: CallerDep, runtime: RuntimeDep) -> di
         worker = add_worker(session, partner_id=caller.partner_id, name=payload.nom,
                             is_supervisor=payload.superviseur, now=runtime.clock())
         return _worker(worker)
+
+
+@router.get("/agents/{agent_id}/agenda.ics", summary="Rendez-vous d'un agent de votre structure (iCalendar)",
+            response_class=Response, responses={200: {"content": {"text/calendar": {}}}})
+def get_agenda(agent_id: int, caller: CallerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> Response:
+    """Another structure's worker answers 404, as if absent."""
+    now = runtime.clock()
+    with runtime.session_factory.begin() as session:
+        worker = get_worker(session, agent_id, partner_id=caller.partner_id)
+        body = worker_calendar(session, worker=worker, now=now)
+        households = session.scalars(
+            select(Appointment.household_id).where(Appointment.worker_id == worker.id)).all()
+        audit.read(session, sorted(set(households)), now=now)
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="agenda-{agent_id}.ics"'})

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -18,6 +18,7 @@ from api.int_bounds import BodyMoment
 from campaigns.linkage.addresses import address_key
 from campaigns.models import Case, Dispatch, HumanTask, Partner
 from campaigns.planning.authority import EVIDENCE_LABELS, PARTNER_EVIDENCE, Evidence
+from campaigns.planning.landlord_answers import record_landlord_answer
 from campaigns.planning.returns import record_npai
 from campaigns.planning.sequences import record_response
 from campaigns.platform.clock import PARIS
@@ -58,6 +59,9 @@ class ResponseIn(BaseModel):
     motif_menage: Evidence | None = Field(
         default=None, description="Pour arrêter les relances de tous les partenaires (jamais un courrier "
         "réglementaire) : rendez_vous_honore, accompagnement_engage ou plan_apurement_signe ; tracé au journal")
+    partie: Literal["menage", "bailleur"] = Field(
+        default="menage", description="Qui a répondu : le ménage, ou le bailleur (ses observations à la demande de "
+        "l'État) ; la réponse du bailleur est comptée à part et n'arrête rien des relances du ménage")
 
     @field_validator("motif_menage")
     @classmethod
@@ -70,6 +74,8 @@ class ResponseIn(BaseModel):
     def _one_target(self) -> ResponseIn:
         if (self.reference is None) == (self.tache_id is None):
             raise ValueError("indiquez soit « reference », soit « tache_id »")
+        if self.partie == "bailleur" and self.motif_menage is not None:
+            raise ValueError("« motif_menage » ne vaut que pour une réponse du ménage")
         return self
 
 
@@ -104,6 +110,12 @@ def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep, a
             # A call or visit the service put in this partner's queue reached the household.
             household_id, stage, evidence = task.household_id, task.stage, evidence or Evidence.WORKER_OUTCOME
         partner = session.get_one(Partner, caller.partner_id)
+        if payload.partie == "bailleur":
+            answer = record_landlord_answer(
+                session, household_id=household_id, partner=partner, channel=payload.canal.value,
+                nature=payload.nature.value, responded_at=responded_at, now=now, case_id=case_id)
+            audit.change(session, [household_id], now=now)
+            return {"id": answer.id, "partie": "bailleur", "stade": stage, "contacts_annules": 0}
         response, cancelled = record_response(
             session, household_id=household_id, partner=partner, channel=payload.canal.value,
             nature=payload.nature.value, responded_at=responded_at, now=now, case_id=case_id, evidence=evidence,
@@ -114,7 +126,7 @@ def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep, a
             replace(audit, purpose=f"{audit.purpose} : arrêt pour tout le ménage, {payload.motif_menage.value} "
                                    f"({label})").change(session, [household_id], now=now)
         # The partner's own stage and its own contacts only: nothing of what others know (rule 1).
-        return {"id": response.id, "stade": stage, "contacts_annules": cancelled}
+        return {"id": response.id, "partie": "menage", "stade": stage, "contacts_annules": cancelled}
 
 
 class NpaiIn(BaseModel):

@@ -3,6 +3,7 @@ day's round of visits (PDF) and the follow-up report. Another structure's task i
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,13 @@ from campaigns.accounts.audit import task_households
 from campaigns.accounts.staff import get_worker
 from campaigns.models import Partner, TaskKind, TaskOutcome, TaskStatus
 from campaigns.queues import reservations as queues
+from campaigns.queues.appointments import (
+    PLACE_MAX_LENGTH,
+    AppointmentRequest,
+    appointment_view,
+    find_appointment,
+)
+from campaigns.queues.joint_visits import JointVisit, joint_view
 from campaigns.queues.task_views import TaskFilters, list_tasks, queue_report, round_stops, task_detail, task_summary
 
 router = APIRouter(prefix="/api/v1", tags=["taches"])
@@ -94,7 +102,9 @@ def get_task(task_id: int, caller: CallerDep, runtime: RuntimeDep, audit: ApiAud
     with runtime.session_factory.begin() as session:
         task = queues.get_task(session, task_id, partner_id=caller.partner_id)
         audit.read(session, [task.household_id], now=runtime.clock())
-        return task_detail(session, task)
+        return {**task_detail(session, task),
+                "rendez_vous": appointment_view(session, find_appointment(session, task.id)),
+                "visite_conjointe": joint_view(session, task)}
 
 
 class ReserveIn(BaseModel):
@@ -114,6 +124,21 @@ class ReleaseIn(BaseModel):
     version: int | None = None
 
 
+class AppointmentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    date: dt.date = Field(description="Jour du rendez-vous (AAAA-MM-JJ)")
+    heure: dt.time = Field(description="Heure, à Paris (HH:MM)")
+    lieu: str | None = Field(default=None, max_length=PLACE_MAX_LENGTH, description="Lieu : domicile, permanence...")
+
+
+class JointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    structure_id: int | None = Field(default=None, description="L'autre structure venue à la visite")
+    bailleur: bool = Field(default=False, description="Le bailleur a participé à la visite")
+
+
 class CompleteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -122,6 +147,18 @@ class CompleteIn(BaseModel):
         default=None, description="Obligatoire sauf pour dsf_ccapex et dsf_transmission")
     note: str | None = Field(default=None, max_length=4000, description="Visible de votre structure seulement")
     version: int | None = None
+    rendez_vous: AppointmentIn | None = Field(
+        default=None, description="Avec « rendez_vous_fixe » : le rendez-vous, rappelé au ménage par SMS la veille")
+    visite_conjointe: JointIn | None = Field(default=None, description="Visite faite avec une autre structure ou "
+                                             "le bailleur")
+
+
+def _appointment(payload: AppointmentIn | None) -> AppointmentRequest | None:
+    return None if payload is None else AppointmentRequest(day=payload.date, at=payload.heure, place=payload.lieu)
+
+
+def _joint(payload: JointIn | None) -> JointVisit | None:
+    return None if payload is None else JointVisit(partner_id=payload.structure_id, landlord=payload.bailleur)
 
 
 @router.post("/taches/{task_id}/reserver", summary="Réserver une tâche pour un agent")
@@ -157,10 +194,13 @@ def post_complete(task_id: int, payload: CompleteIn, caller: CallerDep, runtime:
             done = queues.complete(
                 session, task_id=task_id, partner_id=caller.partner_id, worker_id=payload.agent_id,
                 outcome=payload.resultat, note=payload.note, now=runtime.clock(), expected_version=payload.version,
+                appointment=_appointment(payload.rendez_vous), joint=_joint(payload.visite_conjointe),
             )
             audit.change(session, [done.task.household_id], now=runtime.clock())
             return {
                 **task_summary(done.task),
+                "rendez_vous": appointment_view(session, find_appointment(session, done.task.id)),
+                "visite_conjointe": joint_view(session, done.task),
                 "contacts_annules": done.cancelled_contacts,
                 "telephones_invalides": done.phone_invalidated,
                 "adresses_invalidees": done.addresses_invalidated,

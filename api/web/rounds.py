@@ -17,6 +17,8 @@ from api.web.worker_access import SignedInWorker, WorkerDep
 from campaigns.accounts.staff import get_worker
 from campaigns.models import Partner
 from campaigns.platform.clock import local_date
+from campaigns.queues.agenda import worker_calendar
+from campaigns.queues.appointments import worker_appointments
 from campaigns.queues.task_views import RoundStop, round_stops
 
 router = APIRouter(include_in_schema=False)
@@ -71,3 +73,16 @@ def round_pdf(
     pdf = runtime.round_pdf(structure=structure, worker=worker.name, day=day, stops=stops)
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="tournee-{day.isoformat()}.pdf"'})
+
+
+@router.get("/mes-taches/agenda.ics")
+def agenda_file(request: Request, worker: WorkerDep, runtime: RuntimeDep) -> Response:
+    """« Mon agenda (.ics) »: the signed-in worker's own appointments, never another's (no id in the address)."""
+    now = runtime.clock()
+    with runtime.session_factory() as session:
+        me = get_worker(session, worker.worker_id, partner_id=worker.partner_id)
+        body = worker_calendar(session, worker=me, now=now)
+        tasks = [a.task_id for a in worker_appointments(session, partner_id=me.partner_id, worker_id=me.id)]
+    web_audit(request, worker.user).read_tasks(runtime.session_factory, tasks, now=now)
+    return Response(body, media_type="text/calendar; charset=utf-8",
+                    headers={"Content-Disposition": 'attachment; filename="mon-agenda.ics"'})

@@ -21,6 +21,7 @@ from campaigns.models import KEPT_ON_RESPONSE, TaskOutcome, TaskStatus, Worker
 from campaigns.platform.clock import local_date
 from campaigns.platform.errors import NotFoundError, ValidationError
 from campaigns.queues import reservations as queues
+from campaigns.queues.appointments import PLACE_MAX_LENGTH, AppointmentRequest
 from campaigns.queues.task_views import VISIT_KINDS, TaskFilters, list_tasks, task_detail
 
 router = APIRouter(include_in_schema=False)
@@ -201,9 +202,11 @@ def release(request: Request, task_id: int, worker: WorkerDep, runtime: RuntimeD
     return RedirectResponse("/mes-taches", status_code=303)
 
 
-def _appointment(outcome: str, day: str, hour: str, now: datetime) -> tuple[str | None, dict[str, str]]:
-    """The rendez-vous as the first line of the note ("Rendez-vous le 01/12/2026 à 10 h 00.")."""
-    if not day.strip() and not hour.strip():
+def _appointment(
+    outcome: str, day: str, hour: str, place: str, now: datetime
+) -> tuple[AppointmentRequest | None, dict[str, str]]:
+    """The rendez-vous as data (campaigns/queues/appointments.py): day, time and place, with French errors."""
+    if not day.strip() and not hour.strip() and not place.strip():
         return None, {}
     if outcome != TaskOutcome.RENDEZ_VOUS_FIXE:
         return None, {"date_rdv": "Date du rendez-vous : à indiquer seulement avec le résultat « Rendez-vous fixé »."}
@@ -215,11 +218,26 @@ def _appointment(outcome: str, day: str, hour: str, now: datetime) -> tuple[str 
         return None, {"date_rdv": "Date du rendez-vous : indiquez le jour du rendez-vous."}
     if when < local_date(now):
         return None, {"date_rdv": "Date du rendez-vous : la date est passée."}
+    if not hour.strip():
+        return None, {"heure_rdv": "Heure du rendez-vous : indiquez l'heure, format HH:MM."}
     try:
-        at = time.fromisoformat(hour.strip()) if hour.strip() else None
+        at = time.fromisoformat(hour.strip())
     except ValueError:
         return None, {"heure_rdv": "Heure du rendez-vous : heure invalide, format attendu HH:MM."}
-    return f"Rendez-vous le {when:%d/%m/%Y}" + (f" à {at.hour} h {at.minute:02d}." if at else "."), {}
+    if len(place.strip()) > PLACE_MAX_LENGTH:
+        return None, {"lieu_rdv": f"Lieu du rendez-vous : {PLACE_MAX_LENGTH} caractères au plus."}
+    request = AppointmentRequest(day=when, at=at, place=place.strip() or None)
+    if request.starts_at() <= now:
+        return None, {"heure_rdv": "Heure du rendez-vous : l'heure est passée."}
+    return request, {}
+
+
+def _appointment_line(request: AppointmentRequest | None) -> str | None:
+    """The rendez-vous also opens the note, as the structure's notes always showed it."""
+    if request is None:
+        return None
+    place = f", {request.place}" if request.place else ""
+    return f"Rendez-vous le {request.day:%d/%m/%Y} à {request.at.hour} h {request.at.minute:02d}{place}."
 
 
 def _completion_notice(done: queues.Completion) -> str:
@@ -243,9 +261,10 @@ def complete(
     request: Request, task_id: int, *, worker: WorkerDep, runtime: RuntimeDep, audit: WebAuditDep,
     version: Annotated[str, Form()] = "", resultat: Annotated[str, Form()] = "", note: Annotated[str, Form()] = "",
     date_rdv: Annotated[str, Form()] = "", heure_rdv: Annotated[str, Form()] = "",
+    lieu_rdv: Annotated[str, Form()] = "",
 ) -> Response:
     now = runtime.clock()
-    form = {"resultat": resultat, "note": note, "date_rdv": date_rdv, "heure_rdv": heure_rdv}
+    form = {"resultat": resultat, "note": note, "date_rdv": date_rdv, "heure_rdv": heure_rdv, "lieu_rdv": lieu_rdv}
     errors: dict[str, str] = {}
     outcome = None
     if resultat:
@@ -255,16 +274,16 @@ def complete(
             errors["resultat"] = "Résultat : choisissez une valeur de la liste."
     if len(note) > NOTE_MAX_LENGTH:
         errors["note"] = f"Note : {NOTE_MAX_LENGTH} caractères au plus ({len(note)} saisis)."
-    appointment, appointment_errors = _appointment(resultat, date_rdv, heure_rdv, now)
+    appointment, appointment_errors = _appointment(resultat, date_rdv, heure_rdv, lieu_rdv, now)
     errors |= appointment_errors
     if errors:
         return _task_page(request, runtime, worker, task_id, form=form, errors=errors)
-    full_note = "\n".join(p for p in (appointment, note.strip()) if p) or None
+    full_note = "\n".join(p for p in (_appointment_line(appointment), note.strip()) if p) or None
     try:
         with runtime.session_factory.begin() as session:
             done = queues.complete(session, task_id=task_id, partner_id=worker.partner_id,
                                    worker_id=worker.worker_id, outcome=outcome, note=full_note, now=now,
-                                   expected_version=_version(version))
+                                   expected_version=_version(version), appointment=appointment)
             audit.change(session, [done.task.household_id], now=now)
             notice = _completion_notice(done)
     except NotFoundError:

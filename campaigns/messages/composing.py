@@ -21,9 +21,18 @@ from campaigns.messages.addressees import (
 )
 from campaigns.messages.falc import glossary_for
 from campaigns.messages.stored import published_variants
-from campaigns.models import Campaign, Case, ChannelKind, Dispatch, Partner, PartnerKind
+from campaigns.models import (
+    APPOINTMENT_REMINDER,
+    Appointment,
+    Campaign,
+    Case,
+    ChannelKind,
+    Dispatch,
+    Partner,
+    PartnerKind,
+)
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import local_date
+from campaigns.platform.clock import PARIS, local_date
 from campaigns.platform.formats import format_date_fr
 from campaigns.platform.ports import OutboundMessage, Recipient
 from campaigns.platform.truce import next_truce_end
@@ -170,6 +179,8 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         )
         return Composed(message)
     context = _context(dispatch, owner, case, recipient, now=now, contacts=_contacts(session, case))
+    if dispatch.template == APPOINTMENT_REMINDER:
+        context |= _appointment(session, dispatch.id)
     if links is not None and not to_landlord:
         target = LinkTarget(household_id=dispatch.household_id, case_id=case.id, partner_id=owner.id,
                             campaign_id=campaign.id, stage=dispatch.stage, stage_entry_id=dispatch.stage_entry_id,
@@ -236,6 +247,17 @@ def _contacts(session: Session, case: Case) -> dict[str, str | None]:
         "services_sociaux": line(first(PartnerKind.DEPARTEMENT, PartnerKind.CCAS)),
         "bailleur": line(bailleur),
     }
+
+
+def _appointment(session: Session, dispatch_id: int) -> dict[str, object]:
+    """The reminder SMS's variables (campaigns/queues/appointments.py): day, time, place and the structure met."""
+    appointment = session.scalar(select(Appointment).where(Appointment.reminder_dispatch_id == dispatch_id))
+    if appointment is None:
+        raise NoChannelError("rendez-vous introuvable")
+    structure = session.get_one(Partner, appointment.partner_id)
+    local = appointment.starts_at.astimezone(PARIS)
+    return {"rdv_date": local.date(), "rdv_heure": f"{local.hour} h {local.minute:02d}",
+            "rdv_lieu": appointment.place, "rdv_structure": structure.name, "rdv_telephone": structure.contact_phone}
 
 
 def _context(dispatch: Dispatch, owner: Partner, case: Case, recipient: Recipient, *, now: datetime,

@@ -26,19 +26,30 @@ from campaigns.models.planning import (
     Dispatch,
     Enrollment,
     HumanTask,
+    LandlordAnswer,
     Response,
     SmsOptOut,
     TemplateVersion,
     TwilioCallback,
 )
-from campaigns.models.queues import KEPT_ON_RESPONSE, TaskEscalation, TaskKind, TaskOutcome, Worker
+from campaigns.models.queues import (
+    APPOINTMENT_REMINDER,
+    KEPT_ON_RESPONSE,
+    Appointment,
+    TaskEscalation,
+    TaskKind,
+    TaskOutcome,
+    Worker,
+)
 from campaigns.models.templates import StoredTemplate
 from campaigns.models.users import User, UserRole, WebSession
 
 __all__ = [
+    "APPOINTMENT_REMINDER",
     "KEPT_ON_RESPONSE",
     "AnswerLink",
     "ApiKey",
+    "Appointment",
     "AuditEvent",
     "BlockKey",
     "Campaign",
@@ -66,6 +77,7 @@ __all__ = [
     "ImportJob",
     "ImportRejection",
     "ImportStatus",
+    "LandlordAnswer",
     "LinkAnswer",
     "LinkReview",
     "LinkageParameterSet",

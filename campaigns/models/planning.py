@@ -175,6 +175,9 @@ class HumanTask(Base):
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     escalated_to_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A joint visit (docs/domain.md §5.1): the second structure that came, or the landlord, on the visit outcome.
+    joint_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
+    joint_landlord: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -190,6 +193,24 @@ class Response(Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
     stage_entry_id: Mapped[int | None] = mapped_column(ForeignKey("stage_entries.id"), nullable=True, index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    nature: Mapped[str] = mapped_column(String(40))
+    responded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LandlordAnswer(Base):
+    """The landlord answered (its observations to the State's request, a letter to the landlord): kept apart from
+    the household's responses, it never stops the household's sequence (docs/domain.md §4, M17 and M20)."""
+
+    __tablename__ = "landlord_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    # Who recorded it: the State (its request's sender), the structure writing the DSF, or the landlord itself.
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    stage: Mapped[str | None] = mapped_column(String(40), nullable=True)
     channel: Mapped[str] = mapped_column(String(20))
     nature: Mapped[str] = mapped_column(String(40))
     responded_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from campaigns.crypto.columns import EncryptedText
 from campaigns.platform.db import Base, UTCDateTime
 
 
@@ -75,3 +76,27 @@ class TaskEscalation(Base):
     from_worker_id: Mapped[int | None] = mapped_column(ForeignKey("workers.id"), nullable=True)
     to_partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     reason: Mapped[str] = mapped_column(String(40))
+
+
+# The SMS template reminding a household of its appointment the day before (templates/sms/rappel_rendez_vous/).
+# It is sent after the household answered (an appointment is an answer): a response never cancels it.
+APPOINTMENT_REMINDER = "rappel_rendez_vous"
+
+
+class Appointment(Base):
+    """A rendez-vous a worker fixed with the household when closing a call or visit task ("rendez-vous fixé"):
+    when and where, the worker's calendar entry, and the SMS reminder planned the day before (docs/domain.md §5)."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("human_tasks.id"), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
+    # Often the household's address or a permanence: encrypted at rest like the notes.
+    place: Mapped[str | None] = mapped_column(EncryptedText("place"), nullable=True)
+    reminder_dispatch_id: Mapped[int | None] = mapped_column(ForeignKey("dispatches.id"), nullable=True, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.links.tokens import revoke_case_links
 from campaigns.models import (
+    APPOINTMENT_REMINDER,
     KEPT_ON_RESPONSE,
     Campaign,
     Case,
@@ -85,7 +86,9 @@ def stop_pending(
         dispatches.append(Dispatch.stage == stage)
         tasks.append(HumanTask.stage == stage)
     if reason is Reason.RESPONDED:
-        dispatches.append(Dispatch.regulatory.is_(False))
+        # Regulatory letters stay, and so does the reminder of an appointment the household agreed to.
+        dispatches.extend((Dispatch.regulatory.is_(False),
+                           or_(Dispatch.template.is_(None), Dispatch.template != APPOINTMENT_REMINDER)))
         tasks.append(HumanTask.kind.not_in(KEPT_ON_RESPONSE))
     if campaign_ids is not None:
         if not campaign_ids:

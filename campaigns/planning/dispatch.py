@@ -16,6 +16,7 @@ from campaigns.messages.composing import Composed, NoChannelError, compose, ensu
 from campaigns.messages.rendering import TemplateNotFoundError
 from campaigns.messages.versions import record_version
 from campaigns.models import (
+    APPOINTMENT_REMINDER,
     Campaign,
     CampaignStatus,
     ChannelKind,
@@ -92,7 +93,8 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
         reason = Reason.CLOSED if household.stage == "cloture" else Reason.STAGE_CHANGED
         return DispatchStatus.CANCELLED, reason
     campaign = session.get_one(Campaign, dispatch.campaign_id)
-    responded = session.scalar(
+    # An appointment's reminder follows an answer (the rendez-vous is one): a response does not stop it.
+    responded = None if dispatch.template == APPOINTMENT_REMINDER else session.scalar(
         select(Response.id).where(Response.stage_entry_id == dispatch.stage_entry_id).limit(1)
     )
     if responded is not None:

@@ -28,6 +28,8 @@ from campaigns.planning.sequences import record_response
 from campaigns.platform.clock import local_date
 from campaigns.platform.errors import NotFoundError, ValidationError
 from campaigns.platform.labels import TASK_OUTCOMES
+from campaigns.queues.appointments import AppointmentRequest, check_request, record_appointment
+from campaigns.queues.joint_visits import JointVisit, check_joint
 from campaigns.queues.routing import end_of_day, open_due_dsf_chains, open_locate_task
 from campaigns.queues.task_views import shown_case
 
@@ -170,9 +172,12 @@ def _check_outcome(task: HumanTask, outcome: TaskOutcome | None) -> None:
 def complete(
     session: Session, *, task_id: int, partner_id: int, worker_id: int, outcome: TaskOutcome | None,
     note: str | None, now: datetime, expected_version: int | None = None,
+    appointment: AppointmentRequest | None = None, joint: JointVisit | None = None,
 ) -> Completion:
     """Closes the task with its outcome, then applies it: an answer stops the stage's pending steps everywhere,
-    a wrong number or a household gone invalidates the phone or the address for every campaign."""
+    a wrong number or a household gone invalidates the phone or the address for every campaign. A "rendez-vous
+    fixé" may carry its appointment (stored, reminded by SMS: campaigns/queues/appointments.py); a visit may be
+    joint (a second structure, or the landlord)."""
     task = get_task(session, task_id, partner_id=partner_id)
     worker = get_worker(session, worker_id, partner_id=partner_id)
     version = check_version(task, expected_version)
@@ -183,12 +188,21 @@ def complete(
     if task.reserved_by_worker_id != worker.id and supervisors_only(session, task, worker):
         raise TaskForbiddenError("tâche escaladée après son échéance : seul un superviseur peut la clore")
     _check_outcome(task, outcome)
+    if appointment is not None:
+        if outcome != TaskOutcome.RENDEZ_VOUS_FIXE:
+            raise ValidationError("rendez-vous : à indiquer seulement avec le résultat « Rendez-vous fixé »")
+        check_request(appointment, now=now)
+    joint_values = check_joint(session, task, joint)
     swap_holder(session, task, version, OPEN_TASK, {
         "status": TaskStatus.COMPLETED.value, "outcome": outcome.value if outcome else None,
         "note": (note or "").strip() or None, "reserved_by_worker_id": worker.id, "reserved_until": None,
-        "completed_at": now, "updated_at": now,
+        "completed_at": now, "updated_at": now, **joint_values,
     })
-    return _apply(session, task, outcome, now=now)
+    done = _apply(session, task, outcome, now=now)
+    if appointment is not None:
+        # After the answer's cancellations: the reminder is planned for the appointment, never cancelled by it.
+        record_appointment(session, task=task, worker_id=worker.id, request=appointment, now=now)
+    return done
 
 
 def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, now: datetime) -> Completion:

@@ -44,9 +44,14 @@ def _line(pdf: FPDF, text: str, *, bold: bool = False, size: float = BODY_PT) ->
 def _stop(pdf: FPDF, number: int, stop: RoundStop) -> None:
     if pdf.will_page_break(40):
         pdf.add_page()
-    kind = "annoncée" if stop.announced else "inopinée (sans prévenir)"
-    _line(pdf, f"{number}. {stop.name} — visite {kind}", bold=True)
-    _line(pdf, stop.address)
+    if stop.appointment_time is not None:
+        _line(pdf, f"{number}. {stop.appointment_time} — {stop.name} — rendez-vous fixé", bold=True)
+        _line(pdf, f"Lieu : {stop.appointment_place or 'non précisé'}")
+        _line(pdf, f"Adresse du ménage : {stop.address}")
+    else:
+        kind = "annoncée" if stop.announced else "inopinée (sans prévenir)"
+        _line(pdf, f"{number}. {stop.name} — visite {kind}", bold=True)
+        _line(pdf, stop.address)
     details = [f"Stade : {stop.stage}"]
     if stop.hearing is not None:
         details.append(f"audience le {format_date_fr(stop.hearing)}")

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.models import (
+    Appointment,
     Campaign,
     Case,
     Dispatch,
@@ -26,6 +27,7 @@ from campaigns.models import (
     Worker,
 )
 from campaigns.models.stages import Stage
+from campaigns.platform.clock import PARIS
 from campaigns.platform.text import normalise_text
 from campaigns.queues.routing import end_of_day
 
@@ -211,19 +213,30 @@ class RoundStop:
     debt: str | None
     announced: bool
     bailleur: str | None
+    # A rendez-vous fixed with the household for that day: its time ("10 h 00") and place, or None for a visit.
+    appointment_time: str | None = None
+    appointment_place: str | None = None
 
 
 def round_stops(session: Session, *, partner_id: int, worker: Worker, day: date) -> list[RoundStop]:
-    """The visits the worker holds for `day`, by commune then address."""
-    tasks = session.scalars(
+    """The visits the worker holds for `day` and the appointments fixed for that day (docs/domain.md §5), by
+    commune, then time, then address."""
+    tasks = list(session.scalars(
         select(HumanTask).where(
             HumanTask.queue_partner_id == partner_id, HumanTask.reserved_by_worker_id == worker.id,
             HumanTask.kind.in_(VISIT_KINDS), HumanTask.scheduled_on == day,
             HumanTask.status.in_((TaskStatus.RESERVED.value, TaskStatus.IN_PROGRESS.value, TaskStatus.COMPLETED.value)),
         )
-    ).all()
+    ).all())
+    start = datetime.combine(day, time(0, 0), tzinfo=PARIS)
+    appointments = {a.task_id: a for a in session.scalars(select(Appointment).where(
+        Appointment.partner_id == partner_id, Appointment.worker_id == worker.id,
+        Appointment.starts_at >= start, Appointment.starts_at < start + timedelta(days=1)))}
+    tasks += [session.get_one(HumanTask, task_id) for task_id in appointments if task_id not in {t.id for t in tasks}]
     stops = []
     for task in tasks:
+        appointment = appointments.get(task.id)
+        local = appointment.starts_at.astimezone(PARIS) if appointment is not None else None
         detail = task_detail(session, task)
         menage = detail["menage"] or {}
         address = ", ".join(p for p in (menage.get("adresse"), menage.get("complement_adresse")) if p)
@@ -235,8 +248,18 @@ def round_stops(session: Session, *, partner_id: int, worker: Worker, day: date)
             hearing=date.fromisoformat(menage["date_audience"]) if menage.get("date_audience") else None,
             debt=detail["montant_dette"], announced=task.announced is not False,
             bailleur=" — ".join(p for p in (bailleur["nom"], bailleur["telephone"]) if p) if bailleur else None,
+            appointment_time=f"{local.hour} h {local.minute:02d}" if local is not None else None,
+            appointment_place=appointment.place if appointment is not None else None,
         ))
-    return sorted(stops, key=lambda s: (normalise_text(s.commune), s.address, s.task_id))
+    return sorted(stops, key=lambda s: (normalise_text(s.commune), _clock(s.appointment_time), s.address, s.task_id))
+
+
+def _clock(label: str | None) -> tuple[int, int]:
+    """"9 h 30" → (9, 30); a visit without a time comes after the day's appointments of its commune."""
+    if label is None:
+        return (24, 0)
+    hour, minute = label.split(" h ")
+    return (int(hour), int(minute))
 
 
 def queue_report(session: Session, *, partner_id: int, follow_ups: frozenset[str]) -> dict[str, Any]:
