@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from campaigns.linkage.blocking import PersonRecord
-from campaigns.linkage.identity import split_full_name
+from campaigns.linkage.identity import complement_tokens, normalise_commune, normalise_street, split_full_name
 from campaigns.linkage.parameters import defaults
 from campaigns.linkage.scoring import compare, comparison_vector
 
@@ -118,3 +118,30 @@ def test_couple_needs_a_birth_date_that_agrees():
     vector = comparison_vector(_couple(**undated), elsewhere, defaults())
     assert vector.other is not None
     assert compare(_couple(**undated), elsewhere).decision != "match"
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["12 rue de la Paix BP 45", "B.P. 45 12 rue de la Paix", "12 rue de la Paix CS 90001",
+     "12 rue de la Paix TSA 30012", "12 RUE DE LA PAIX CEDEX 2", "chez Mme Dupont 12 rue de la Paix",
+     "c/o M. Martin, 12 r. de la Paix"],
+)
+def test_distribution_mentions_and_host_left_out_of_the_street(spelling):
+    assert normalise_street(spelling).key == "12 RUE PAIX"
+
+
+def test_chez_is_a_lieu_dit_when_no_host_follows():
+    # Savoie and elsewhere: "Chez Gaudin" is the name of a hamlet, not a host.
+    assert normalise_street("Chez Gaudin").street_name == "CHEZ GAUDIN"
+    assert normalise_street("lieu-dit Chez Gaudin").street_name == "CHEZ GAUDIN"
+
+
+def test_host_in_the_complement_keeps_building_and_flat():
+    assert complement_tokens("chez Mme Dupont bât A appt 3") == {"BAT A", "APPT 3"}
+    assert complement_tokens("c/o M. Martin") == frozenset()
+
+
+@pytest.mark.parametrize(("commune", "expected"), [("Nantes BP 123", "NANTES"), ("LYON CS 30001", "LYON"),
+                                                   ("NANTES CEDEX 2", "NANTES")])
+def test_distribution_mentions_left_out_of_the_commune(commune, expected):
+    assert normalise_commune(commune) == expected

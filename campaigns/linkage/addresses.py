@@ -15,6 +15,13 @@ _ARTICLE_ELISION = re.compile(r"\b[DL]'\s*")
 _NUMBER_WORD = re.compile(r"\bN(?:O|UM|UMERO)?\s*\.?\s*(?=\d)")
 _SUR_ABBREVIATION = re.compile(r"\bS/\s*")  # "Bouchemaine s/ Loire"
 _CEDEX = re.compile(r"\bCEDEX\b(?:\s*\d+)?")
+# Special distribution mentions of the postal norm (NF Z10-011): boîte postale, course spéciale, tri service
+# arrivée. They route the mail, they do not say where the household lives.
+_DISTRIBUTION = re.compile(r"\b(?:B\s?\.?\s?P\.?|CS|TSA|BOITE\s+POSTALE)\s*\d+\b")
+# "chez M. Dupont", "c/o Dupont": the addressee's host, a line of the address that names no place. In Savoie and
+# elsewhere "Chez X" is also a lieu-dit: in an address it is a host only before a civility or a house number.
+_CARE_OF = re.compile(r"\bC\s*/\s*O\b")
+_HOST_CIVILITIES = frozenset({"M", "MR", "MME", "MLLE", "MM", "MMES", "MONSIEUR", "MADAME", "MADEMOISELLE", "FAMILLE"})
 _HOUSE_NUMBER = re.compile(r"0*(\d{1,5})(BIS|TER|QUATER|[A-Z])?")
 _ORDINAL = re.compile(r"0*(\d{1,3})(?:E|EME|ER|ERE|ND|NDE)?")
 _POSTCODE = re.compile(r"\d{5}")
@@ -89,6 +96,7 @@ _NUMBER_WORDS = frozenset({"N", "NO", "NUM", "NUMERO"})
 @lru_cache(maxsize=CACHE_ENTRIES)
 def _address_tokens(value: str) -> tuple[str, ...]:
     text = _NUMBER_WORD.sub("", _ARTICLE_ELISION.sub("", fold(value)))
+    text = _CARE_OF.sub(" CHEZ ", _CEDEX.sub(" ", _DISTRIBUTION.sub(" ", text)))
     return tuple(_NON_ALNUM.sub(" ", text).split())
 
 
@@ -106,6 +114,14 @@ def _scan(tokens: tuple[str, ...], in_address: bool) -> tuple[tuple[str, ...], f
     while i < n:
         word = tokens[i]
         following = tokens[i + 1] if i + 1 < n else ""
+        if word == "CHEZ" and (not in_address or following in _HOST_CIVILITIES
+                               or any(t[0].isdigit() for t in tokens[i + 1:])):
+            # The host's name, up to the house number, complement or street type that follows it (or the end).
+            i += 1
+            while i < n and not tokens[i][0].isdigit() and tokens[i] not in _COMPLEMENT_WORDS and (
+                    tokens[i] not in STREET_TYPES or i == n - 1):
+                i += 1
+            continue
         if word == "RDC":
             found.add("ETAGE 0")
             i += 1
@@ -244,13 +260,14 @@ _ARRONDISSEMENT_WORDS = frozenset({"ARRONDISSEMENT", "ARR", "ARRT", "E", "EME", 
 
 @lru_cache(maxsize=65_536)
 def commune_parts(value: str | None) -> CommuneParts:
-    """Commune without CEDEX, postcode or hyphens, St/Ste spelled out; Paris/Lyon/Marseille arrondissement apart.
+    """Commune without CEDEX, BP/CS/TSA mention, postcode or hyphens, St/Ste spelled out; Paris/Lyon/Marseille
+    arrondissement apart.
 
     "NANTES CEDEX 2" -> NANTES, "St-Herblain" -> SAINT HERBLAIN, "PARIS 15E ARRONDISSEMENT" -> (PARIS, 15).
     """
     if not value:
         return CommuneParts("", None)
-    text = _CEDEX.sub(" ", _SUR_ABBREVIATION.sub(" SUR ", fold(value)))
+    text = _DISTRIBUTION.sub(" ", _CEDEX.sub(" ", _SUR_ABBREVIATION.sub(" SUR ", fold(value))))
     tokens = [_SAINTS.get(t, t) for t in _NON_ALNUM.sub(" ", text).split() if not _POSTCODE.fullmatch(t)]
     if len(tokens) > 1 and tokens[0] in _ARRONDISSEMENT_CITIES:
         rest = [t for t in tokens[1:] if t not in _ARRONDISSEMENT_WORDS]
