@@ -6,7 +6,7 @@ of such cases change. Every case's keys are computed again by the application's 
 (campaigns.linkage.blocking.stored_keys), so they match what new pushes probe.
 
 Revision ID: e5b9d3f7a2c1
-Revises: d4a8c2e6f1b9
+Revises: c8e4a2f6b1d9
 Create Date: 2026-12-06 21:35:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision: str = 'e5b9d3f7a2c1'
-down_revision: str | None = 'd4a8c2e6f1b9'
+down_revision: str | None = 'c8e4a2f6b1d9'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
