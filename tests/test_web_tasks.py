@@ -111,6 +111,28 @@ def test_agent_claims_a_task_and_rendez_vous_fixe_stops_the_pending_sms(runtime:
     assert "Tâche terminée : <strong>Rendez-vous fixé</strong>" in closed_page and "Prendre la tâche" not in closed_page
 
 
+def test_my_tasks_shows_what_the_team_holds_with_its_holder(runtime: Runtime, client: TestClient) -> None:
+    structure_with_call(runtime, client)
+    [task] = task_rows(runtime)
+    account(runtime, "alice@ccas-nantes.fr")
+    account(runtime, "bob@ccas-nantes.fr", name="Bob Durand")
+    signed_in(client, "bob@ccas-nantes.fr")
+    page = body(client.get(f"/mes-taches/{task.id}"))
+    assert post(client, f"/mes-taches/{task.id}/prendre", f"/mes-taches/{task.id}",
+                version=version_of(page)).status_code == 303
+
+    signed_in(client, "alice@ccas-nantes.fr")
+    listing = body(client.get("/mes-taches"))
+    assert "Tâches que vous tenez (0)" in listing and "Tâches à prendre (0)" in listing
+    assert "Tâches tenues par votre équipe (1)" in listing
+    team = listing.split('id="table-equipe"')[1].split("</table>")[0]
+    assert f'href="/mes-taches/{task.id}">Aïcha BENALI</a>' in team and "<td>Bob Durand</td>" in team
+    # Bob sees his own task among his, not among the team's.
+    signed_in(client, "bob@ccas-nantes.fr")
+    own = body(client.get("/mes-taches"))
+    assert "Tâches que vous tenez (1)" in own and "Tâches tenues par votre équipe (0)" in own
+
+
 def test_a_worker_of_another_structure_gets_404(runtime: Runtime, client: TestClient) -> None:
     structure_with_call(runtime, client)
     [task] = task_rows(runtime)
@@ -280,7 +302,12 @@ def test_supervisor_sees_the_team_and_reassigns_a_late_task(runtime: Runtime, cl
     assert task_rows(runtime)[0].escalated_at is not None
 
     signed_in(client, "alice@ccas-nantes.fr")
-    assert "Tâches à prendre (0)" in body(client.get("/mes-taches"))  # kept for the supervisors
+    listing = body(client.get("/mes-taches"))
+    assert "Tâches à prendre (0)" in listing  # kept for the supervisors
+    # ... but not hidden from the agent: shown in its own section, marked escalated, with a link to the task.
+    assert "Tâches escaladées, pour les superviseurs (1)" in listing
+    escalated_table = listing.split('id="table-escaladees"')[1].split("</table>")[0]
+    assert f'href="/mes-taches/{task.id}"' in escalated_table and "Escaladée" in escalated_table
     escalated = body(client.get(f"/mes-taches/{task.id}"))
     assert "seul un superviseur peut la prendre" in escalated and "Prendre la tâche" not in escalated
 

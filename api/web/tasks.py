@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import RuntimeDep
@@ -77,20 +78,32 @@ def my_tasks(
     values, errors = _list_filters(kind.strip(), echeance.strip(), commune, now)
     mine: list[dict[str, Any]] = []
     available: list[dict[str, Any]] = []
+    escalated: list[dict[str, Any]] = []
+    team: list[dict[str, Any]] = []
+    agents: dict[int, str] = {}
     if not errors:
         with runtime.session_factory() as session:
             mine = list_tasks(session, partner_id=worker.partner_id, now=now, filters=TaskFilters(
                 status=TaskStatus.RESERVED.value, worker_id=worker.worker_id, **values))
-            # Escalated tasks are for the supervisors when the structure has any (queues.reserve refuses them).
-            hidden = not worker.is_supervisor and has_supervisors(session, worker.partner_id)
+            # Escalated tasks are for the supervisors when the structure has any (queues.reserve refuses them):
+            # an agent still sees them, in their own marked section, so nothing of the structure's queue is hidden.
+            kept = not worker.is_supervisor and has_supervisors(session, worker.partner_id)
             available = list_tasks(session, partner_id=worker.partner_id, now=now, filters=TaskFilters(
-                status=TaskStatus.PENDING.value, escalated=False if hidden else None, **values))
-    audit.read_tasks(runtime.session_factory, [t["id"] for t in (*mine, *available)], now=now)
+                status=TaskStatus.PENDING.value, escalated=False if kept else None, **values))
+            if kept:
+                escalated = list_tasks(session, partner_id=worker.partner_id, now=now, filters=TaskFilters(
+                    status=TaskStatus.PENDING.value, escalated=True, **values))
+            team = [t for t in list_tasks(session, partner_id=worker.partner_id, now=now, filters=TaskFilters(
+                status=TaskStatus.RESERVED.value, **values)) if t["agent_id"] != worker.worker_id]
+            agents = {w.id: w.name for w in session.scalars(select(Worker).where(
+                Worker.partner_id == worker.partner_id, Worker.id.in_({t["agent_id"] for t in team})))}
+    audit.read_tasks(runtime.session_factory, [t["id"] for t in (*mine, *available, *escalated, *team)], now=now)
     return render(request, "taches/liste.html", {
         "worker": worker, "notice": pop_flash(request), "errors": errors,
         "filters": {"type": kind, "echeance": echeance, "commune": commune},
         "kinds": KIND_LABELS, "deadlines": DEADLINES, "limit": LIST_LIMIT,
         "mine": _mark_late(mine, now), "available": _mark_late(available, now),
+        "escalated": _mark_late(escalated, now), "team": _mark_late(team, now), "agents": agents,
     }, status_code=400 if errors else 200)
 
 
