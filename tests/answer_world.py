@@ -37,7 +37,7 @@ def letter_world(runtime: Runtime, client: TestClient, *, reference: str = "R-1"
 
 
 def letters(runtime: Runtime) -> list[Path]:
-    return sorted(Path(runtime.settings.outbox_dir).rglob("*.pdf"))
+    return sorted(runtime.settings.resolved_outbox_dir.rglob("*.pdf"))
 
 
 def token_of_letter(runtime: Runtime) -> str:

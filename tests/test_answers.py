@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import re
-from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -115,7 +114,7 @@ def test_a_new_phone_counts_once_the_sms_code_comes_back(runtime: Runtime, clien
     assert bad.status_code == 400 and "pas valide" in html.unescape(bad.text)
     sent = client.post(f"/r/{token}/telephone", data={"csrf_token": token_csrf, "telephone": "06 98 76 54 32"})
     assert sent.status_code == 200 and "Code reçu par SMS" in html.unescape(sent.text)
-    [sms] = sorted(Path(runtime.settings.outbox_dir).rglob("*.txt"))
+    [sms] = sorted(runtime.settings.resolved_outbox_dir.rglob("*.txt"))
     code = re.search(r"\b(\d{6})\b", sms.read_text("utf-8"))
     assert code is not None
     wrong = client.post(f"/r/{token}/code", data={"csrf_token": token_csrf, "code": "000000" if code[1] != "000000"
