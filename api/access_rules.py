@@ -71,6 +71,9 @@ CAMPAIGN_PAGES = page(ADMIN, OPERATOR)
 CAMPAIGN_EDITING = page(ADMIN, OPERATOR, pilot_only=True)
 ADMINISTRATION = page(ADMIN)
 EVALUATION = page(EVALUATOR, ADMIN)
+# A bailleur reads its own evaluation on the page (its own households, docs/security.md E2); the files stay the
+# evaluators' and administrators', as the API's exports stay the pilots'.
+OWN_EVALUATION = page(EVALUATOR, ADMIN, LANDLORD)
 NO_DATA = "aucune donnée personnelle"
 
 RULES: dict[RouteKey, Rule] = {
@@ -209,8 +212,9 @@ RULES: dict[RouteKey, Rule] = {
     ("POST", "/administration/partenaires/{partner_id}/cles/{key_id}/revoquer"): ADMINISTRATION,
     ("POST", "/administration/partenaires/{partner_id}/comptes"): ADMINISTRATION,
     ("POST", "/administration/partenaires/{partner_id}/comptes/{user_id}"): ADMINISTRATION,
-    # Evaluation page: aggregates only (small cells hidden), for evaluators and administrators.
-    ("GET", "/evaluation"): EVALUATION,
+    # Evaluation page: aggregates only (small cells hidden), for evaluators and administrators, and a bailleur's
+    # accounts for its own households.
+    ("GET", "/evaluation"): OWN_EVALUATION,
     ("GET", "/evaluation/export.csv"): EVALUATION,
     ("GET", "/evaluation/export.xlsx"): EVALUATION,
 }

@@ -12,8 +12,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from api.app import create_app
+from campaigns.models import Partner
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock
 from tests.test_evaluation import build_adil44, build_scenario_10
@@ -172,3 +174,30 @@ def test_bad_filters_are_named_in_french(client: TestClient, runtime: Runtime) -
     reversed_period = client.get("/evaluation", params={"debut": "2026-12-31", "fin": "2026-11-01"})
     assert reversed_period.status_code == 400 and "La date de fin doit suivre la date de début." in reversed_period.text
     assert client.get("/evaluation/export.xlsx", params={"debut": "hier"}).status_code == 400
+
+
+def test_a_bailleur_role_account_reads_its_own_evaluation_and_nothing_of_the_others(
+        pg_runtime: Runtime, pg_client: TestClient, clock: Clock) -> None:
+    """Attack (docs/security.md E2): the bailleur's own account (role « bailleur », issue 19) opens the page from
+    its home page, scoped to its own households; naming another bailleur, stage or park in the query never brings
+    another partner's household or figures; the files stay the evaluators'."""
+    build_scenario_10(pg_runtime, pg_client, clock)
+    new_user(pg_runtime, email="gestion@nmh.fr", role="bailleur", partner="NMH")
+    with pg_runtime.session_factory() as session:
+        others = {name: partner_id for name, partner_id in session.execute(
+            select(Partner.name, Partner.id).where(Partner.name != "NMH"))}
+    log_in(pg_client, "gestion@nmh.fr")
+    assert '<a class="fr-link" href="/evaluation">Mon évaluation</a>' in pg_client.get("/").text
+    html = pg_client.get("/evaluation", params=PERIOD).text
+    assert "Périmètre : ménages signalés par NMH." in html
+    assert _table(html, "Synthèse")[0][1] == "6"
+    assert [row[0] for row in _table(html, "Taux de réponse par bailleur")] == ["NMH"]
+    assert 'id="bailleur"' not in html and 'id="exports"' not in html
+    for name in others:  # no other partner's name: neither the other bailleurs nor the pilots
+        assert f">{name}<" not in html, name
+    for other_id in others.values():
+        forced = pg_client.get("/evaluation", params={**PERIOD, "bailleur": str(other_id)}).text
+        assert _table(forced, "Synthèse")[0] == _table(html, "Synthèse")[0]
+        assert [row[0] for row in _table(forced, "Taux de réponse par bailleur")] == ["NMH"]
+    for path in ("/evaluation/export.csv", "/evaluation/export.xlsx"):
+        assert pg_client.get(path, params=PERIOD).status_code == 403, path

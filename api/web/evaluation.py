@@ -34,7 +34,10 @@ from campaigns.reports.tables import CURVE_DAYS, Report, build_report
 from campaigns.runtime.root import Runtime
 
 router = APIRouter(include_in_schema=False)
-EvaluatorDep = Annotated[WebUser, Depends(require_roles(UserRole.EVALUATEUR, UserRole.ADMIN))]
+# The page: a bailleur's accounts read it too, scoped to their own households by reader_scope (docs/security.md E2).
+EvaluatorDep = Annotated[WebUser, Depends(require_roles(UserRole.EVALUATEUR, UserRole.ADMIN, UserRole.BAILLEUR))]
+# The files: evaluators and administrators only, as the API's exports are the pilots' (api/access_rules.py).
+ExporterDep = Annotated[WebUser, Depends(require_roles(UserRole.EVALUATEUR, UserRole.ADMIN))]
 MAX_DAYS = 3 * 366
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Shown in their own sections rather than among "Tous les tableaux".
@@ -139,6 +142,7 @@ def evaluation_page(request: Request, user: EvaluatorDep, runtime: RuntimeDep, f
     context: dict[str, Any] = {
         "user": user, "filters": filters, "reader": reader, "stages": [(s.value, s.label) for s in OPEN_STAGES],
         "parcs": list(PARC_LABELS.items()), "report": None, "charts": [], "tables": [], "fmt": format_cell,
+        "may_export": user.role != UserRole.BAILLEUR,
     }
     if parsed is None:
         return render(request, "evaluation/index.html", context, status_code=400)
@@ -176,7 +180,7 @@ def _invalid(request: Request, filters: Filters) -> HTMLResponse:
 
 
 @router.get("/evaluation/export.csv")
-def evaluation_csv(request: Request, user: EvaluatorDep, runtime: RuntimeDep, filters: FiltersDep) -> Response:
+def evaluation_csv(request: Request, user: ExporterDep, runtime: RuntimeDep, filters: FiltersDep) -> Response:
     built = _export(runtime, user, filters)
     if built is None:
         return _invalid(request, filters)
@@ -184,7 +188,7 @@ def evaluation_csv(request: Request, user: EvaluatorDep, runtime: RuntimeDep, fi
 
 
 @router.get("/evaluation/export.xlsx")
-def evaluation_xlsx(request: Request, user: EvaluatorDep, runtime: RuntimeDep, filters: FiltersDep) -> Response:
+def evaluation_xlsx(request: Request, user: ExporterDep, runtime: RuntimeDep, filters: FiltersDep) -> Response:
     built = _export(runtime, user, filters)
     if built is None:
         return _invalid(request, filters)

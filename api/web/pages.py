@@ -44,6 +44,8 @@ HOME_ENTRIES = (
               "/mes-imports", frozenset({UserRole.BAILLEUR})),
     HomeEntry("Évaluation", "Les taux de contact et de réponse, agrégés par canal, bailleur, parc et stade.",
               "/evaluation", frozenset({UserRole.EVALUATEUR, UserRole.ADMIN})),
+    HomeEntry("Mon évaluation", "Les taux de contact et de réponse de vos ménages, par canal, parc et stade.",
+              "/evaluation", frozenset({UserRole.BAILLEUR})),
 )
 
 
