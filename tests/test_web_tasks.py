@@ -102,8 +102,9 @@ def test_agent_claims_a_task_and_rendez_vous_fixe_stops_the_pending_sms(runtime:
     after = body(client.get("/mes-taches"))
     assert "Tâche terminée : « Rendez-vous fixé ». Le ménage a répondu : le contact encore prévu à ce stade est " \
            "annulé, pour tous les partenaires." in after
+    # The relance SMS stopped; the rendez-vous's reminder (issue 18) is planned for the day before.
     assert [(c, s, r) for _, c, s, r in dispatch_rows(runtime)] == [
-        ("appel", "delivered", None), ("sms", "cancelled", "responded")]
+        ("appel", "delivered", None), ("sms", "cancelled", "responded"), ("sms", "planned", None)]
     [closed] = task_rows(runtime)
     assert (closed.status, closed.outcome) == ("completed", "rendez_vous_fixe")
     assert closed.note == "Rendez-vous le 01/12/2026 à 10 h 00.\nAu CCAS, avec ses quittances"
