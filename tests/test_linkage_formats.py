@@ -4,6 +4,7 @@ from datetime import date
 
 import pytest
 
+from campaigns.intake.fields import parse_row
 from campaigns.linkage.blocking import PersonRecord
 from campaigns.linkage.identity import complement_tokens, normalise_commune, normalise_street, split_full_name
 from campaigns.linkage.parameters import defaults
@@ -145,3 +146,28 @@ def test_host_in_the_complement_keeps_building_and_flat():
                                                    ("NANTES CEDEX 2", "NANTES")])
 def test_distribution_mentions_left_out_of_the_commune(commune, expected):
     assert normalise_commune(commune) == expected
+
+
+def _raw(**values):
+    return {"reference": "R1", "stade": "impaye", "commune": "Lille", "code_postal": "59000",
+            "adresse": "3 rue Nationale", **values}
+
+
+@pytest.mark.parametrize(("nom", "surname", "first"), [("DUPONT Jean-Pierre", "DUPONT", "Jean-Pierre"),
+                                                       ("Marie LE GOFF", "LE GOFF", "Marie")])
+def test_row_without_prenom_reads_it_from_nom_with_a_warning(nom, surname, first):
+    row, warnings = parse_row(_raw(nom=nom), 1, today=date(2026, 12, 1))
+    assert row is not None and (row.nom, row.prenom) == (surname, first)
+    assert [(w.field, w.warning) for w in warnings] == [("prenom", True)]
+    assert "lu dans le champ nom" in warnings[0].reason
+
+
+@pytest.mark.parametrize("nom", ["DUPONT JEAN", "Dupont", "DUPONT"])
+def test_row_without_prenom_still_refused_when_nom_cannot_be_split(nom):
+    row, errors = parse_row(_raw(nom=nom, prenom=" "), 1, today=date(2026, 12, 1))
+    assert row is None and [e.field for e in errors if not e.warning] == ["prenom"]
+
+
+def test_row_with_prenom_keeps_its_fields():
+    row, warnings = parse_row(_raw(nom="DUPONT Jean", prenom="Jean"), 1, today=date(2026, 12, 1))
+    assert row is not None and (row.nom, row.prenom, warnings) == ("DUPONT Jean", "Jean", [])

@@ -12,6 +12,7 @@ from typing import Any
 
 from campaigns.intake import household_facts as facts
 from campaigns.intake.bounds import AMOUNT_CEILING, AMOUNT_OUT_OF_BOUNDS, bound_errors
+from campaigns.linkage.names import split_full_name
 from campaigns.models.stages import Stage
 from campaigns.platform.text import ascii_fold
 
@@ -338,6 +339,25 @@ _SET = {f.name: getattr(SignalementRow, f.name).__set__ for f in dataclasses.fie
 _SETTERS = tuple((name, parse, _SET[name], name in REQUIRED) for name, parse in _PARSERS)
 
 
+_FIRST_NAME_READ = "prénom absent : lu dans le champ nom, écrit « NOM Prénom » (nom en capitales)"
+
+
+def _first_name_from_surname(
+    raw: Mapping[str, object], row_number: int, warnings: list[RowError]
+) -> Mapping[str, object]:
+    """A row without prénom whose nom reads "NOM Prénom" (the surname in capitals): both fields filled from it,
+    with a warning, rather than the row refused (issue 17, "Formats"; campaigns.linkage.names.split_full_name)."""
+    prenom, nom = raw.get("prenom"), raw.get("nom")
+    blank = prenom is None or (isinstance(prenom, str) and not prenom.strip())
+    if not blank or not isinstance(nom, str):
+        return raw
+    surname, first = split_full_name(nom.strip(), None)
+    if not first or not surname:
+        return raw
+    warnings.append(RowError(row_number, "prenom", _FIRST_NAME_READ, warning=True))
+    return {**raw, "nom": surname, "prenom": first}
+
+
 def parse_row(
     raw: Mapping[str, object], row_number: int, *, today: date, require_channel: bool = False
 ) -> tuple[SignalementRow | None, list[RowError]]:
@@ -347,11 +367,12 @@ def parse_row(
     refused unless marked `injoignable`. Returns the row and its warnings (`DROPPABLE` fields dropped, each with
     `warning` set), or None and its errors in column order.
     """
+    warnings: list[RowError] = []
+    raw = _first_name_from_surname(raw, row_number, warnings)
     get = raw.get
     row: Any = object.__new__(SignalementRow)  # Filled below; only returned once every field is valid.
     _SET["row_number"](row, row_number)
     errors: list[RowError] = []
-    warnings: list[RowError] = []
     for name, parse, set_field, required in _SETTERS:
         value = get(name)
         if isinstance(value, str):
