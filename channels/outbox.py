@@ -6,6 +6,7 @@ import fcntl
 import hashlib
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -43,6 +44,10 @@ class OutboxChannel:
         if final.exists():
             return result  # already sent: skip the (costly) rendering
         content = self._content(message, sent_on, key_hash)
+        # A letter's copies (the mandataire's): one more file each, beside the letter, written before it.
+        copies = [(relative.with_name(f"{key_hash}.copie-{number}.{_EXTENSIONS[self.channel]}"),
+                   self._content(replace(message, recipient=copy, copies=()), sent_on, key_hash))
+                  for number, copy in enumerate(message.copies, start=1) if self.channel == "courrier"]
         final.parent.mkdir(parents=True, exist_ok=True)
         # The lock spans check, write and journal: two processes sending the same key cannot both write.
         with (self.root / JOURNAL).open("a", encoding="utf-8") as journal:
@@ -50,9 +55,10 @@ class OutboxChannel:
             try:
                 if final.exists():
                     return result
-                atomic_write(final, content)
-                line = {"key_hash": key_hash, "channel": self.channel, "file": relative.as_posix()}
-                journal.write(json.dumps(line) + "\n")
+                for path, data in [*copies, (relative, content)]:
+                    atomic_write(self.root / path, data)
+                    line = {"key_hash": key_hash, "channel": self.channel, "file": path.as_posix()}
+                    journal.write(json.dumps(line) + "\n")
                 journal.flush()
                 os.fsync(journal.fileno())
             finally:

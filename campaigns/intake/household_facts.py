@@ -10,15 +10,16 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from campaigns.messages import addressees
 from campaigns.platform.text import ascii_fold
 
 # The protection measures of the DSF form (002 L1526–1534), as codes.
 MEASURES: tuple[str, ...] = (
     "curatelle", "curatelle_renforcee", "tutelle", "habilitation_familiale", "sauvegarde_justice",
 )
-# Measures under which the mandataire receives the household's mail ("aux bons soins de"): the curator, the tutor
-# or the family member acts for the person. Under a sauvegarde de justice the person keeps acting alone.
-CARE_OF_MEASURES: frozenset[str] = frozenset({"curatelle", "curatelle_renforcee", "tutelle", "habilitation_familiale"})
+# Measures under which the mandataire receives the household's mail (its letters are copied to it "aux bons soins
+# de": campaigns/messages/addressees.py, the one list).
+CARE_OF_MEASURES = addressees.CARE_OF_MEASURES
 HOUSING_BENEFITS: tuple[str, ...] = ("alf", "als", "apl")
 MAX_CHILDREN = 20
 MAX_CHILD_AGE = 25

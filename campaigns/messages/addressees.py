@@ -7,6 +7,8 @@ the blocks of other partners' letters to the household (docs/domain.md §6: the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,9 @@ from campaigns.platform.ports import Recipient
 # Templates written to the landlord of the household (docs/campaigns.md).
 LANDLORD_TEMPLATES: frozenset[str] = frozenset({"courrier_bailleur"})
 LANDLORD_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
+# Measures under which the mandataire receives the household's mail ("aux bons soins de"): the curator, the tutor
+# or the family member acts for the person. Under a sauvegarde de justice the person keeps acting alone.
+CARE_OF_MEASURES: frozenset[str] = frozenset({"curatelle", "curatelle_renforcee", "tutelle", "habilitation_familiale"})
 
 
 def is_landlord_letter(template: str | None) -> bool:
@@ -44,6 +49,26 @@ def household_recipient(case: Case) -> Recipient:
     holder = " ".join(part for part in (case.prenom, (case.nom or "").upper()) if part)
     return Recipient(display_name=block[0] if block else holder, address_lines=block[1:],
                      phone=case.telephone, email=case.email)
+
+
+def protected_case(cases: Iterable[Case]) -> Case | None:
+    """The case that states a measure under which the mandataire receives the mail, with the mandataire's postal
+    address; the freshest when several do."""
+    found = [case for case in cases if case.mesure_protection in CARE_OF_MEASURES and case.mandataire_nom
+             and case.mandataire_adresse and case.mandataire_code_postal]
+    return max(found, key=lambda c: (c.date_stade, c.updated_at)) if found else None
+
+
+def mandataire_recipient(case: Case) -> Recipient | None:
+    """The second letter of a protected adult: the household's name, "aux bons soins de" its mandataire, at the
+    mandataire's address (NF Z10-011 line 2); None when the case states no such measure."""
+    if protected_case([case]) is None:
+        return None
+    holder = Addressee(last_name=case.nom or "", first_name=case.prenom or "")
+    address = PostalAddress(street=case.mandataire_adresse or "", postcode=case.mandataire_code_postal or "",
+                            commune=case.mandataire_commune or "")
+    block = address_block(holder, address, care_of=case.mandataire_nom or "")
+    return Recipient(display_name=block[0], address_lines=block[1:], phone=case.mandataire_telephone)
 
 
 def landlord_of(session: Session, household_id: int) -> Partner | None:

@@ -18,6 +18,8 @@ from campaigns.messages.addressees import (
     is_landlord_letter,
     landlord_of,
     landlord_recipient,
+    mandataire_recipient,
+    protected_case,
 )
 from campaigns.messages.falc import glossary_for
 from campaigns.messages.stored import published_variants
@@ -212,6 +214,8 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         idempotency_key=dispatch.dedup_key,
         channel=dispatch.channel,
         recipient=recipient,
+        copies=_mandataire_copies(session, dispatch, owner.id) if dispatch.channel == ChannelKind.COURRIER
+        and not to_landlord else (),
         sender_name=owner.name,
         subject=rendered.subject,
         body=rendered.body,
@@ -220,6 +224,15 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         metadata=metadata,
     )
     return Composed(message, rendered)
+
+
+def _mandataire_copies(session: Session, dispatch: Dispatch, owner_id: int) -> tuple[Recipient, ...]:
+    """A household under curatelle, tutelle or habilitation familiale: its letter also goes to the mandataire,
+    addressed to the person "aux bons soins de" the mandataire (docs/domain.md §10.2, scenario 11). Only a measure
+    this campaign may read (letter_cases: a bailleur's campaign its own cases) counts."""
+    case = protected_case(letter_cases(session, dispatch.household_id, owner_id))
+    copy = mandataire_recipient(case) if case is not None else None
+    return (copy,) if copy is not None else ()
 
 
 def _contacts(session: Session, case: Case) -> dict[str, str | None]:

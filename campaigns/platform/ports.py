@@ -31,6 +31,9 @@ class OutboundMessage:
     # For call/visit tasks: which queue receives the task and which household it is about.
     dispatch_id: int | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # A letter's other addressees, each sent the same letter in its own envelope: the mandataire of a protected
+    # adult ("aux bons soins de", docs/campaigns.md "Address block").
+    copies: tuple[Recipient, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from campaigns.messages.addressees import protected_case
 from campaigns.models import (
     Appointment,
     Campaign,
@@ -140,7 +141,29 @@ def list_tasks(session: Session, *, partner_id: int, filters: TaskFilters, now: 
     ).all()
     own = partner_id if landlord_queue(session, partner_id) else None
     cases = {h: contact_case(session, h, partner_id=own) for h in {t.household_id for t in tasks}}
-    return [{**task_summary(t), "menage": _household(cases[t.household_id])} for t in tasks]
+    return [{**task_summary(t), "menage": _household(cases[t.household_id]),
+             **_to_call(session, t.household_id, cases[t.household_id], landlord=own is not None)} for t in tasks]
+
+
+def _to_call(session: Session, household_id: int, case: Case | None, *, landlord: bool) -> dict[str, Any]:
+    """Whom a worker calls, in order (`a_appeler`): the mandataire first when the household is under curatelle,
+    tutelle or habilitation familiale (docs/domain.md §10.2, scenario 11), then the household. The measure and the
+    mandataire are shown to the social services' queues only, never to a bailleur's (docs/security.md)."""
+    household = None if case is None or case.telephone_invalide or not case.telephone else case.telephone
+    numbers: list[dict[str, str]] = []
+    shown: dict[str, Any] = {}
+    protected = None if landlord else protected_case(
+        session.scalars(select(Case).where(Case.household_id == household_id)))
+    if protected is not None:
+        shown["mandataire"] = {"mesure": protected.mesure_protection, "nom": protected.mandataire_nom,
+                               "telephone": protected.mandataire_telephone}
+        if protected.mandataire_telephone:
+            numbers.append({"qui": "mandataire", "nom": protected.mandataire_nom or "",
+                            "telephone": protected.mandataire_telephone})
+    if household:
+        numbers.append({"qui": "menage", "nom": " ".join(p for p in (case.prenom, case.nom) if p) if case else "",
+                        "telephone": household})
+    return {**shown, "a_appeler": numbers}
 
 
 def shown_case(session: Session, task: HumanTask) -> Case | None:
@@ -178,6 +201,7 @@ def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
         "note": task.note,
         "stade_libelle": stage.label if stage else task.stage,
         "menage": _household(case),
+        **_to_call(session, task.household_id, case, landlord=landlord_queue(session, queue)),
         "montant_dette": str(case.montant_dette) if case and case.montant_dette is not None else None,
         "bailleur": {"nom": bailleur.name, "telephone": bailleur.contact_phone} if bailleur else None,
         "envois": [

@@ -1,0 +1,119 @@
+"""Scenario 11 of docs/domain.md §13 (domain brief §10.2): a protected adult and the winter truce, through the command
+line and the HTTP API. Madame Le Goff is under curatelle (her curator, the UDAF, pushed with the case by the
+State); the préfet grants the concours de la force publique on Saturday 20 March 2021, during the truce extended to
+31 May that year. Her bailleur pushed the same household without the measure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pypdf
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Clock
+from tests.scenarios.service import PUBLIC_URL, Service, service
+from tests.test_web_auth import PASSWORD, log_in
+
+OCTROI = "octroi_force_publique"
+STATE = "DDETS de Loire-Atlantique"
+DEPARTEMENT = "Département de Loire-Atlantique"
+BAILLEUR = "Atlantique Habitations"
+CURATOR = "UDAF de Loire-Atlantique"
+CURATOR_PHONE = "+33251724400"
+SENSITIVE = ("curatelle", "UDAF", "mandataire", "bons soins", "a/s de", "mesure de protection", "02 51 72 44 00",
+             CURATOR_PHONE)
+
+
+def _tenant(reference: str, **extra: str) -> dict[str, Any]:
+    return {"reference": reference, "stade": OCTROI, "date_stade": "20/03/2021", "parc": "social",
+            "nom": "Le Goff", "prenom": "Maryvonne", "date_naissance": "02/09/1951",
+            "adresse": "14 rue des Perrières", "code_postal": "44300", "commune": "Nantes",
+            "telephone": "06 48 20 17 35", "montant_dette": "6 912,40", "allocataire": "oui", **extra}
+
+
+def _setup(s: Service) -> None:
+    s.partner(STATE, "etat")
+    s.partner(DEPARTEMENT, "departement")
+    s.partner(BAILLEUR, "bailleur_social")
+    s.campaign(STATE, {"name": "Information à l'octroi du concours de la force publique", "owner": STATE,
+                       "stages": [OCTROI], "priority": 1,
+                       "steps": [{"channel": "courrier", "template": "etape_octroi_force_publique",
+                                  "regulatory": True}]})
+    s.campaign(STATE, {"name": "Appel du service social avant l'expulsion", "owner": DEPARTEMENT,
+                       "stages": [OCTROI], "steps": [{"channel": "appel"}]})
+
+
+def _letters(outbox: Path) -> list[str]:
+    return ["\n".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
+            for pdf in sorted((outbox / "courrier").rglob("*.pdf"))]
+
+
+def test_scenario_11_protected_adult_and_winter_truce(tmp_path: Path, clock: Clock) -> None:
+    clock.now = datetime(2021, 3, 20, 8, 0, tzinfo=UTC)
+    with service(tmp_path, clock) as s:
+        _setup(s)
+        protected = _tenant("CFP-44-2021-0117", mesure_protection="curatelle renforcée", mandataire_nom=CURATOR,
+                            mandataire_adresse="3 rue Rosière d'Artois", mandataire_code_postal="44100",
+                            mandataire_commune="Nantes", mandataire_telephone="02 51 72 44 00")
+        assert s.push(STATE, [protected])["crees"] == 1
+        pushed = s.push(BAILLEUR, [_tenant("AH-778201")])
+        assert pushed["crees"] == 1
+        # Letters are planned for the next working day, Monday 22 March.
+        s.send(datetime(2021, 3, 22, 9, 0, tzinfo=UTC))
+        s.send(datetime(2021, 3, 22, 9, 5, tzinfo=UTC))  # a second run sends nothing twice
+
+        # The CFP letter goes to the tenant and, in its own envelope, to her curator "aux bons soins de".
+        letters = _letters(tmp_path / "outbox")
+        assert len(letters) == 2, letters
+        tenant = [text for text in letters if "14 rue des Perrières".upper() in text.upper()]
+        # "Aux bons soins de UDAF de Loire-Atlantique" is over 38 characters: La Poste's "a/s de".
+        curator = [text for text in letters if "a/s de UDAF de Loire-Atlantique\n" in text]
+        assert len(tenant) == 1 and len(curator) == 1
+        assert "Maryvonne LE GOFF" in curator[0] and "3 rue Rosière d'Artois" in curator[0]
+        assert "44100 NANTES" in curator[0] and "Perrières" not in curator[0]
+        for text in letters:
+            assert "concours de la force publique" in text
+            # The truce of 2021 was extended: the letter sent on 22 March says it ends on 31 May.
+            assert "31 mai 2021" in " ".join(text.split())
+
+        # The social service's call task: the curator is the first number to call, then the tenant.
+        task = s.tasks(DEPARTEMENT, a_venir=True)[0]
+        assert [(n["qui"], n["telephone"]) for n in task["a_appeler"]] == [
+            ("mandataire", CURATOR_PHONE), ("menage", "+33648201735")]
+        detail = s.get(DEPARTEMENT, f"/api/v1/taches/{task['id']}")
+        assert detail["mandataire"]["mesure"] == "curatelle_renforcee"
+        assert detail["a_appeler"][0]["nom"] == CURATOR
+
+        # The bailleur never learns of the measure: not in its case view, its tasks, its exports nor its pages.
+        seen = [s.client.get("/api/v1/signalements/AH-778201", headers=s.keys[BAILLEUR]).text,
+                s.client.get("/api/v1/taches", headers=s.keys[BAILLEUR],
+                             params={"statut": "toutes", "a_venir": True}).text,
+                s.client.get("/api/v1/evaluation/export.csv", headers=s.keys[BAILLEUR]).text]
+        s.cli("comptes", "ajouter", "gestion@atlantique-habitations.fr", "--partner", BAILLEUR, "--role",
+              "bailleur", "--password-stdin", stdin=f"{PASSWORD}\n")
+        web = TestClient(s.client.app, base_url=PUBLIC_URL)  # the session cookie is Secure: HTTPS
+        assert log_in(web, "gestion@atlantique-habitations.fr").status_code == 303  # type: ignore[attr-defined]
+        imported = f"/mes-imports/{pushed['id']}"
+        for page in ("/", "/mes-imports", imported, f"{imported}/rejets.csv"):
+            answer = web.get(page)
+            assert answer.status_code == 200, (page, answer.status_code)
+            seen.append(answer.text)
+        assert '"reference":"AH-778201"' in seen[0] and '"stade":"octroi_force_publique"' in seen[0]  # its own case
+        for text in seen:
+            for word in SENSITIVE:
+                assert word.lower() not in text.lower(), word
+
+
+@pytest.mark.xfail(strict=True, reason="M24, the State's information to the EDS and CCAS when the concours de la "
+                                       "force publique is granted, is not produced yet (issue 18)")
+def test_scenario_11_partner_notice_m24(tmp_path: Path, clock: Clock) -> None:
+    clock.now = datetime(2021, 3, 20, 8, 0, tzinfo=UTC)
+    with service(tmp_path, clock) as s:
+        _setup(s)
+        s.push(STATE, [_tenant("CFP-44-2021-0117")])
+        s.send(datetime(2021, 3, 22, 9, 0, tzinfo=UTC))
+        notices = s.get(DEPARTEMENT, "/api/v1/notifications")
+        assert any("M24" in str(notice) for notice in notices)
