@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
+from datetime import timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from campaigns.answers.slots import callback_slots
+from campaigns.links.tokens import LinkTarget, issue_link, token_hash, well_formed
 from campaigns.models import (
     AnswerLink,
     AuditEvent,
@@ -203,3 +206,21 @@ def test_a_closed_case_revokes_its_links(runtime: Runtime, client: TestClient) -
     with runtime.session_factory() as session:
         assert session.scalars(select(AnswerLink.revoked_at)).one() is not None
     assert client.get(f"/r/{token}").status_code == 404
+
+
+def test_a_contact_sent_again_carries_the_same_link(runtime: Runtime, client: TestClient) -> None:
+    """A retry after an uncertain send must have the same body (the provider's idempotency): its link is derived from
+    the contact row with the blind index key, and written once."""
+    letter_world(runtime, client)
+    with runtime.session_factory.begin() as session:
+        [first] = session.scalars(select(AnswerLink)).all()
+        target = LinkTarget(household_id=first.household_id, case_id=first.case_id, partner_id=first.partner_id,
+                            campaign_id=first.campaign_id, stage=first.stage, stage_entry_id=first.stage_entry_id,
+                            channel=first.channel, dispatch_id=first.dispatch_id)
+        again = issue_link(session, target, now=runtime.clock(), lifetime=timedelta(days=90))
+        other = issue_link(session, replace(target, dispatch_id=(first.dispatch_id or 0) + 10_000),
+                           now=runtime.clock(), lifetime=timedelta(days=90))
+        assert again == token_of_letter(runtime)
+        assert token_hash(again) == first.token_hash and other != again
+        assert well_formed(again) and well_formed(other)
+        assert len(session.scalars(select(AnswerLink)).all()) == 2

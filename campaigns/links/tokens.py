@@ -1,4 +1,9 @@
-"""Link tokens: 128 random bits from `secrets`, shown once in the message, stored only as their SHA-256.
+"""Link tokens: 128 unguessable bits, shown in the message, stored only as their SHA-256.
+
+A message planned as a contact row gets a token derived from that row with the blind index key (HMAC-SHA256, a key
+never stored in the database): a retry of the same contact after an uncertain send carries the same link, so its
+body is the same and the provider's idempotency holds (nothing sent twice). A message without a row (a preview)
+gets 128 random bits from `secrets`.
 
 A token is valid while its link is neither expired nor revoked, its household is still in the stage stay the
 message was sent in, and its case is open (docs/web.md, « Le lien de réponse »). Anything else (a typo, a guess,
@@ -7,6 +12,7 @@ an expired or revoked link) is the same "not found" to the caller, so that no an
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import secrets
@@ -16,6 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from campaigns.crypto.columns import keyring_for
 from campaigns.models import AnswerLink, Case, Household
 from campaigns.models.stages import Stage
 
@@ -59,9 +66,21 @@ def well_formed(token: str) -> bool:
     return bool(_TOKEN_RE.match(token))
 
 
+def _contact_token(session: Session, dispatch_id: int) -> str:
+    keyring = keyring_for(session.get_bind().dialect)
+    digest = bytes.fromhex(keyring.blind_index(f"lien-reponse:{dispatch_id}"))[:TOKEN_BYTES]
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
 def issue_link(session: Session, target: LinkTarget, *, now: datetime, lifetime: timedelta) -> str:
-    """A new link for one message; returns the token (the only time it exists in clear)."""
-    token = secrets.token_urlsafe(TOKEN_BYTES)
+    """The link of one message; returns the token (never stored in clear). The same contact row always gets the
+    same token, and its link row is written once."""
+    if target.dispatch_id is None:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+    else:
+        token = _contact_token(session, target.dispatch_id)
+        if session.scalar(select(AnswerLink.id).where(AnswerLink.token_hash == token_hash(token))) is not None:
+            return token
     session.add(AnswerLink(
         token_hash=token_hash(token), household_id=target.household_id, case_id=target.case_id,
         partner_id=target.partner_id, campaign_id=target.campaign_id, dispatch_id=target.dispatch_id,
