@@ -18,10 +18,11 @@ from tests.factories import signalement
 STATE = "DDETS 44"
 LANDLORD = "Habitat 44"
 STRANGER = "Harmonie Habitat"
-# What the stranger knows of the tenant: her name and birth date, nothing else.
-KNOWN = {"nom": "Benali", "prenom": "Aïcha", "date_naissance": "12/03/1985"}
+# What the stranger knows of the tenant: her name and birth date, and an e-mail of its own for her (every pushed row
+# needs a channel; the landlord's row has no e-mail, so this one neither links nor separates the two cases).
+KNOWN = {"nom": "Benali", "prenom": "Aïcha", "date_naissance": "12/03/1985", "email": "a.benali@harmonie.example"}
 # Another person, known to nobody: the stranger's row about her is the "empty base" twin of its row about Aïcha.
-UNKNOWN = {"nom": "Lefebvre", "prenom": "Odile", "date_naissance": "07/07/1977"}
+UNKNOWN = {"nom": "Lefebvre", "prenom": "Odile", "date_naissance": "07/07/1977", "email": "o.lefebvre@harmonie.example"}
 
 
 @dataclass
@@ -59,7 +60,8 @@ def admin_partner(client: TestClient, pilot: dict[str, str], name: str, kind: st
 
 
 def stranger_row(reference: str, who: dict[str, str], **extra: Any) -> dict[str, Any]:
-    """A row built from a name and a birth date only (and the partner's own stage and place)."""
+    """A row built from a name, a birth date and the partner's own e-mail for the person (and its own stage and
+    place)."""
     row = {"reference": reference, "stade": "impaye", "date_stade": "23/11/2026", "commune": "Nantes",
            "code_postal": "44000", **who, **extra}
     return {k: v for k, v in row.items() if v is not None}

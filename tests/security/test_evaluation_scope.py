@@ -91,7 +91,7 @@ def _xlsx_text(content: bytes) -> str:
 
 
 def _page_table(html: str, caption: str) -> list[list[str]]:
-    match = re.search(rf"<caption>{re.escape(caption)}</caption>.*?<tbody>(.*?)</tbody>", html, re.S)
+    match = re.search(rf"<caption[^>]*>{re.escape(caption)}</caption>.*?<tbody>(.*?)</tbody>", html, re.S)
     assert match, f"no table « {caption} »"
     rows = re.findall(r"<tr>(.*?)</tr>", match.group(1), re.S)
     return [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, re.S)]
