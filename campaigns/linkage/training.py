@@ -157,6 +157,26 @@ def term_frequencies(records: Sequence[PersonRecord], u: dict[str, dict[str, flo
     return tf
 
 
+# A household reported at another address of the same town (a move, a mailing address, the CAF's address for the
+# allocataire) is common in partners' files but rare in any training sample: EM then learns almost 0 for these
+# levels (about 1e-6), which turns every move within a town into a certain non-match. The m of these levels has a
+# floor (an assumption, docs/benchmarks.md « Linkage »): 1 % for another street or another part of the same
+# commune, 0.5 % for another commune of the département; the other levels are scaled to keep a distribution.
+MOVE_FLOORS = {"rue": 0.01, "commune": 0.01, "commune_seule": 0.01, "departement": 0.005}
+
+
+def floor_moves(m: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+    """`m` with the place levels of a move raised to their floor (MOVE_FLOORS), the place levels summing to 1."""
+    place = dict(m.get("lieu", {}))
+    if not place:
+        return m
+    raised = {level: max(place.get(level, 0.0), floor) for level, floor in MOVE_FLOORS.items() if level in place}
+    added = sum(raised.values()) - sum(place[level] for level in raised)
+    rest = [level for level in place if level not in raised]
+    scale = (sum(place[level] for level in rest) - added) / sum(place[level] for level in rest)
+    return {**m, "lieu": {level: raised[level] if level in raised else place[level] * scale for level in place}}
+
+
 def train(records: Sequence[PersonRecord], *, version: str, seed: int = 17, samples: int = 200_000,
           iterations: int = 30, start: Parameters | None = None, note: str = "",
           pairs: set[tuple[int, int]] | None = None, searched: int | None = None,
@@ -180,6 +200,7 @@ def train(records: Sequence[PersonRecord], *, version: str, seed: int = 17, samp
     first = Parameters(version=version, m=m, u=u, prior=prior)  # the blocked prior: EM's own starting point
     counts = _vectors(records, pairs, first)
     m, blocked_prior = estimate_m(counts, u, first, iterations=iterations)
+    m = floor_moves(m)
     # The prior that goes with u from random pairs is that of random pairs: expected matches over all pairs.
     size = population or len(records)
     matched = blocked_prior * len(pairs)
