@@ -50,8 +50,10 @@ def test_web_page_issues_a_key_with_a_last_day_and_explains_a_wrong_one(client: 
     assert refused.status_code == 422  # type: ignore[attr-defined]
     assert "expiration 01/11/2026 déjà passée" in refused.text  # type: ignore[attr-defined]
     assert 'aria-invalid="true"' in refused.text  # type: ignore[attr-defined]
-    shown = _post(client, f"{page}/cles", {"dernier_jour": "2027-06-30"}, page)
-    assert shown.status_code == 200 and '<code id="cle">chn_' in shown.text  # type: ignore[attr-defined]
+    issued = _post(client, f"{page}/cles", {"dernier_jour": "2027-06-30"}, page)
+    assert issued.status_code == 303  # type: ignore[attr-defined]  # POST-redirect-GET: the key is shown once after
+    shown = client.get(issued.headers["location"])  # type: ignore[attr-defined]
+    assert shown.status_code == 200 and '<code id="cle">chn_' in shown.text
     assert "01/07/2027" in client.get(page).text  # the first moment it no longer works
 
 

@@ -50,7 +50,9 @@ VARIANTS = {
                              {"adresse": "3 r St Jacques", "code_postal": "44600", "commune": "ST NAZAIRE CEDEX"}),
     "postcode typo": ({}, {"code_postal": "44100", "adresse": "12, rue des Lilas"}),
     "missing birth date, same CAF number": ({}, {"date_naissance": None, "adresse": None,
-                                                 "numero_allocataire": "01234567"}),
+                                                 "numero_allocataire": "01234567",
+                                                 # a channel is now required; an e-mail the first partner lacks
+                                                 "email": "aicha.benali@example.org"}),
     "missing birth date, same dwelling": ({}, {"date_naissance": None}),
 }
 
@@ -141,9 +143,9 @@ def _household(i: int) -> dict[str, Any]:
 def test_scenario_1_bailleur_push_overlapping_known_households(runtime: Runtime, client: TestClient) -> None:
     """docs/domain.md §13 scenario 1, adapted: 300 lines from Habitat 44, 40 of them already known from the State.
 
-    Our intake requires only reference, stade, prénom and commune (a household without phone nor address is
-    still worth a visit or a letter via its bailleur): the 12 lines without phone nor address are accepted,
-    not rejected, and become new households. So 300 lines ingested, 40 attached, 260 new households.
+    Every row needs a usable channel (postal address with postcode, phone or e-mail) unless marked
+    `injoignable=oui`: the 12 lines without phone nor address are rejected with « aucun moyen de contact », as the
+    scenario's "some rejected with their reasons". So 288 lines ingested, 40 attached, 248 new households.
     """
     _, ddets = new_partner(runtime, "DDETS 44", "etat")
     _, bailleur = new_partner(runtime, "Habitat 44", "bailleur_social")
@@ -159,13 +161,18 @@ def test_scenario_1_bailleur_push_overlapping_known_households(runtime: Runtime,
     lines += [{**_household(i), "reference": f"H-{i}", "adresse": None, "telephone": None, "code_postal": None}
               for i in range(348, 360)]
     lines = [{k: v for k, v in row.items() if v is not None} for row in lines]
-    report = _push(client, bailleur, lines)
-    assert (report["crees"], report["rejetes"]) == (300, 0)
+    answer = client.post("/api/v1/signalements", json=lines, headers=bailleur)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert (report["crees"], report["rejetes"]) == (288, 12)
+    assert {(r["reference"], r["champ"]) for r in report["rejets"]} == {(f"H-{i}", "adresse") for i in range(348, 360)}
+    assert all(r["motif"].startswith("aucun moyen de contact") for r in report["rejets"])
     households = _households(runtime)
+    assert not {f"H-{i}" for i in range(348, 360)} & set(households)
     attached = [i for i in range(40) if households[f"H-{i}"] == households[f"R-{i}"]]
     assert len(attached) == 40
-    new = {households[f"H-{i}"] for i in range(100, 360)}
-    assert len(new) == 260
+    new = {households[f"H-{i}"] for i in range(100, 348)}
+    assert len(new) == 248
     assert not new & {households[f"R-{i}"] for i in range(100)}
-    assert _count(runtime, Household) == 100 + 260
+    assert _count(runtime, Household) == 100 + 248
     assert _count(runtime, LinkReview) == 0

@@ -145,7 +145,7 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
     calls = page.locator("#table-statuts tbody tr", has_text="appel").inner_text()
     assert calls.split("\t")[:5] == ["appel", "0", "0", "0", "1"]
     assert page.locator("#table-files tbody tr").inner_text().split("\t") == ["DDETS 44", "1", "0", "0"]
-    page.get_by_label("Jour").fill("2026-11-25")
+    page.get_by_label("Jour", exact=True).fill("2026-11-25")
     page.get_by_role("button", name="Afficher").click()
     letters = page.locator("#table-statuts tbody tr", has_text="courrier").inner_text()
     assert letters.split("\t")[:5] == ["courrier", "0", "0", "0", "1"]

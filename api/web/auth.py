@@ -58,9 +58,14 @@ class WebUser:
         return ROLE_LABELS[self.role]
 
 
+# Routes outside /api/ read by machines, not people (a Prometheus scraper): their errors stay JSON.
+MACHINE_PATHS = frozenset({"/metrics"})
+
+
 def wants_page(request: Request) -> bool:
-    """Requests outside the JSON API come from a browser showing pages."""
-    return not request.url.path.startswith(API_PREFIX)
+    """Requests outside the JSON API (and its machine routes, `MACHINE_PATHS`) come from a browser showing pages."""
+    path = request.url.path
+    return not path.startswith(API_PREFIX) and path not in MACHINE_PATHS
 
 
 def open_session(request: Request, session: Session, user: User) -> str:

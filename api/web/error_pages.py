@@ -52,7 +52,8 @@ INTERNAL_ERROR = "erreur interne du service : elle est enregistrée, réessayez 
 
 
 def wants_error_page(request: Request) -> bool:
-    """A page, not JSON: outside /api/ (as api.web.auth.wants_page) unless the caller asks for JSON only."""
+    """A page, not JSON: outside /api/ and /metrics (as api.web.auth.wants_page) unless the caller asks for JSON
+    only."""
     if not wants_page(request):
         return False
     accept = request.headers.get("accept", "")

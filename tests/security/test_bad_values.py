@@ -108,14 +108,17 @@ def _cases(runtime: Runtime) -> int:
 def test_a_json_push_with_bad_rows_keeps_the_good_ones(
     pg_runtime: Runtime, client: TestClient, headers: dict[str, str]
 ) -> None:
-    body = (b'[{"reference": "R-1", "stade": "impaye", "nom": "Martin", "prenom": "Anne", "commune": "Nantes"},'
+    tel = b'"telephone": "06 12 34 56 78"'  # every row now needs a channel (or injoignable=oui)
+    body = (b'[{"reference": "R-1", "stade": "impaye", "nom": "Martin", "prenom": "Anne", "commune": "Nantes", '
+            + tel + b'},'
             b' {"reference": "R-2", "stade": "impaye", "nom": "Durand", "prenom": "Paul", "commune": "Nantes",'
-            b'  "montant_dette": 1e300},'
+            b'  "montant_dette": 1e300, ' + tel + b'},'
             b' "pas un objet",'
-            b' {"reference": "R-4", "stade": "impaye", "prenom": "Lou", "commune": "Nantes"},'
+            b' {"reference": "R-4", "stade": "impaye", "prenom": "Lou", "commune": "Nantes", ' + tel + b'},'
             b' {"reference": "R-5", "stade": "impaye", "nom": "Petit", "prenom": "Lea", "commune": "Reze",'
-            b'  "date_stade": "0001-01-01", "loyer_mensuel": 123456789012345678901234567890},'
-            b' {"reference": "R-6", "stade": "impaye", "nom": "Roux", "prenom": "Jo", "commune": "Nantes"}]')
+            b'  "date_stade": "0001-01-01", "loyer_mensuel": 123456789012345678901234567890, ' + tel + b'},'
+            b' {"reference": "R-6", "stade": "impaye", "nom": "Roux", "prenom": "Jo", "commune": "Nantes", '
+            + tel + b'}]')
     answer = client.post("/api/v1/signalements", content=body,
                          headers=headers | {"Content-Type": "application/json"})
     assert answer.status_code == 200, answer.text
