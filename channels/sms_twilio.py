@@ -17,6 +17,8 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
 
+from campaigns.locale.sms_encoding import normalise_sms_typography, sms_info
+from campaigns.locale.text import strip_accents
 from campaigns.platform.ports import (
     OutboundMessage,
     OutcomeUnknownChannelError,
@@ -24,8 +26,6 @@ from campaigns.platform.ports import (
     RetryableChannelError,
     SendResult,
 )
-from campaigns.platform.sms_encoding import normalise_sms_typography, sms_info
-from campaigns.platform.text import strip_accents
 
 log = logging.getLogger(__name__)
 

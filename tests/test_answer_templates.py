@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from campaigns.locale.sms_encoding import GSM7, UCS2, sms_info
 from campaigns.messages.previews import sample_context
 from campaigns.messages.rendering import list_templates, render
 from campaigns.models.stages import Stage
-from campaigns.platform.sms_encoding import GSM7, UCS2, sms_info
 from tests.test_stage_templates import FULL, LONG_SENDER, SPARSE
 
 LINK = "https://chaine.exemple.gouv.fr/r/AbCdEfGhIjKlMnOpQrStUv"

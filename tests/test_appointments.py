@@ -13,9 +13,9 @@ from icalendar import Calendar
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from campaigns.delivery.sms_events import phone_hash
+from campaigns.locale.clock import PARIS
 from campaigns.models import Appointment, Case, Dispatch, HumanTask, SmsOptOut
-from campaigns.planning.sms_events import phone_hash
-from campaigns.platform.clock import PARIS
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.queue_factories import add_worker, reserve, structure_with_call, tasks

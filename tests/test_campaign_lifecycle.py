@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from campaigns.campaign.loading import load_campaigns_file
+from campaigns.locale.clock import next_window
 from campaigns.models import CampaignChange, Dispatch, HumanTask
-from campaigns.platform.clock import next_window
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import signalement

@@ -18,8 +18,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from twilio.request_validator import RequestValidator
 
+from campaigns.locale.sms_encoding import normalise_sms_typography, sms_info
 from campaigns.platform.ports import Channel, OutboundMessage, PermanentChannelError, Recipient, RetryableChannelError
-from campaigns.platform.sms_encoding import normalise_sms_typography, sms_info
 from channels.email_smtp import SmtpEmailChannel
 from channels.outbox import OutboxChannel
 from channels.sms_twilio import (

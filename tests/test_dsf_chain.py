@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from campaigns.locale.clock import is_working_day
 from campaigns.planning.dsf_chain import DsfDeadlines, dsf_deadlines
-from campaigns.platform.clock import is_working_day
 
 
 def test_scenario_5_hearing_on_a_tuesday_ten_weeks_after_receipt() -> None:

@@ -20,8 +20,8 @@ from campaigns.crypto.cipher import DataKeyError, decode_key, generate_key, key_
 from campaigns.crypto.columns import EncryptedColumnError, keyring_for
 from campaigns.crypto.keys import KEYS_FILE, load_keyring
 from campaigns.crypto.rotation import rotate
+from campaigns.delivery.sms_events import is_opted_out, record_inbound
 from campaigns.models import Case, SmsOptOut
-from campaigns.planning.sms_events import is_opted_out, record_inbound
 from campaigns.platform.db import make_engine
 from campaigns.platform.dialect import bulk_update
 from campaigns.platform.settings import Settings

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from fastapi.testclient import TestClient
 
+from campaigns.locale.clock import PARIS
 from campaigns.messages.previews import sample_context
 from campaigns.messages.rendering import fallback_candidates, render
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import PARIS
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from campaigns.crypto.columns import keyring_for
+from campaigns.delivery.sms_events import is_opted_out, record_inbound
 from campaigns.models import Case, SmsOptOut
-from campaigns.planning.sms_events import is_opted_out, record_inbound
 from campaigns.runtime.migrate import alembic_config
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from campaigns.locale.sms_encoding import GSM7, UCS2, sms_info
 from campaigns.messages.falc import check_falc
 from campaigns.messages.readability import html_to_text
 from campaigns.messages.rendering import Rendered, list_templates, render
@@ -18,7 +19,6 @@ from campaigns.messages.requirements import (
     fold,
 )
 from campaigns.models.stages import OPEN_STAGES, Stage
-from campaigns.platform.sms_encoding import GSM7, UCS2, sms_info
 
 # The longest sender name we expect on an SMS (71 characters): the segment budgets must hold with it.
 LONG_SENDER = "Agence départementale d'information sur le logement de Loire-Atlantique"

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from campaigns.locale.clock import add_working_days, departement_of, is_working_day
 from campaigns.planning.dsf_chain import dsf_deadlines
-from campaigns.platform.clock import add_working_days, departement_of, is_working_day
 
 
 @pytest.mark.parametrize(("code_postal", "departement"), [

@@ -1,21 +1,21 @@
 """Pins what every text folding returns: the linkage's stored blocking keys are hashes of folded names and
 addresses, and campaigns store folded communes, so any change of these outputs would change stored data.
 
-The expected values were taken from the code before the foldings moved to `campaigns.platform.text`."""
+The expected values were taken from the code before the foldings moved to `campaigns.locale.text`."""
 
 from __future__ import annotations
 
 from datetime import date
 
+from campaigns.delivery.print_batches import partner_slug
 from campaigns.intake.csv_files import _column_name
 from campaigns.intake.fields import _stage
 from campaigns.linkage.addresses import normalise_commune, normalise_street
 from campaigns.linkage.blocking import PersonRecord, hashed_keys
 from campaigns.linkage.names import fold, name_tokens
+from campaigns.locale.text import normalise_text
 from campaigns.messages.requirements import fold as requirement_fold
 from campaigns.models.stages import Stage
-from campaigns.planning.print_batches import partner_slug
-from campaigns.platform.text import normalise_text
 from channels.sms_twilio import is_stop_keyword
 
 # Accents, apostrophes (typographic and straight), hyphens, ligatures (œ, æ, ﬁ), ß, compatibility forms (Ⅻ, ½)

@@ -15,7 +15,7 @@ from campaigns.models import Dispatch, Response
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
-from tests.twilio_standin import Failure, TwilioStandIn
+from tests.twilio_standin import Failure, TwilioStandIn, twilio_runtime
 
 SID, TOKEN = "AC" + "0" * 32, "secret-token"
 BASE = "https://chaine.example.fr"
@@ -29,10 +29,7 @@ def standin() -> Iterator[TwilioStandIn]:
 
 @pytest.fixture
 def sms_runtime(pg_runtime: Runtime, standin: TwilioStandIn) -> Runtime:
-    settings = pg_runtime.settings.model_copy(update={
-        "sms_provider": "twilio", "twilio_account_sid": SID, "twilio_auth_token": TOKEN,
-        "twilio_from_number": "+33612000000", "twilio_api_base_url": standin.base_url, "public_base_url": BASE})
-    return Runtime(settings, clock=pg_runtime.clock)
+    return twilio_runtime(pg_runtime, standin, sid=SID, token=TOKEN, public_base_url=BASE)
 
 
 @pytest.fixture

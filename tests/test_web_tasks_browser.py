@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
 
 from api.app import create_app
-from campaigns.platform.clock import PARIS, is_working_day
+from campaigns.locale.clock import PARIS, is_working_day
 from campaigns.runtime.root import Runtime
 from tests import test_web_browser as infra
 from tests.conftest import Clock

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, Page
 
 from api.app import create_app
-from campaigns.platform.clock import PARIS
+from campaigns.locale.clock import PARIS
 from campaigns.queues.reservations import OUTCOME_LABELS, outcomes_for
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock

@@ -6,11 +6,11 @@ from datetime import date, datetime
 
 import pytest
 
+from campaigns.locale.clock import PARIS
+from campaigns.locale.truce import in_truce, next_truce_end, truce_end
 from campaigns.messages.previews import sample_context
 from campaigns.messages.rendering import render
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import PARIS
-from campaigns.platform.truce import in_truce, next_truce_end, truce_end
 
 
 def test_truce_ends_by_year() -> None:

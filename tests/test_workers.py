@@ -15,8 +15,8 @@ import pytest
 import redis
 from sqlalchemy import func, select
 
+from campaigns.delivery import dispatch as dispatching
 from campaigns.models import Dispatch
-from campaigns.planning import dispatch as dispatching
 from campaigns.platform.settings import Settings
 from campaigns.runtime.root import Runtime
 from campaigns.workers.celery_app import QUEUES, make_celery

@@ -17,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from campaigns.platform.sms_encoding import sms_info
+from campaigns.locale.sms_encoding import sms_info
+from campaigns.runtime.root import Runtime
 
 _MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<sid>AC\w+)/Messages\.json$")
 
@@ -275,3 +276,12 @@ def _handler_for(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             pass  # requests carry phone numbers: keep them out of test output
 
     return Handler
+
+
+def twilio_runtime(base: Runtime, standin: TwilioStandIn, *, sid: str, token: str, public_base_url: str) -> Runtime:
+    """`base`'s runtime with its SMS sent through the real twilio client to `standin` (same clock)."""
+    settings = base.settings.model_copy(update={
+        "sms_provider": "twilio", "twilio_account_sid": sid, "twilio_auth_token": token,
+        "twilio_from_number": "+33612000000", "twilio_api_base_url": standin.base_url,
+        "public_base_url": public_base_url})
+    return Runtime(settings, clock=base.clock)

@@ -22,8 +22,8 @@ from campaigns.accounts.partners import (
     revoke_key,
 )
 from campaigns.linkage.exports import grouping_csv
+from campaigns.locale.clock import PARIS
 from campaigns.models import ApiKey, Partner
-from campaigns.platform.clock import PARIS
 
 router = APIRouter(prefix="/api/v1/admin", tags=["administration"])
 

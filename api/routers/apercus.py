@@ -8,13 +8,13 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from api.deps import CallerDep, RuntimeDep
+from campaigns.locale.clock import local_date
+from campaigns.locale.sms_encoding import normalise_sms_typography, sms_info
 from campaigns.messages.addressees import preview_recipient
 from campaigns.messages.previews import preview
 from campaigns.messages.rendering import Rendered, TemplateNotFoundError
 from campaigns.models import Partner
 from campaigns.models.stages import OPEN_STAGES, Stage
-from campaigns.platform.clock import local_date
-from campaigns.platform.sms_encoding import normalise_sms_typography, sms_info
 
 router = APIRouter(prefix="/api/v1/apercus", tags=["aperçus"])
 

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from api.auditing import ApiAuditDep
 from api.deps import OwnerDep, RuntimeDep
 from api.int_bounds import BodyDay
+from campaigns.locale.clock import PARIS
 from campaigns.models import Case
 from campaigns.models.stages import OPEN_STAGES, Stage
-from campaigns.platform.clock import PARIS
 from campaigns.queues.referents import attribute_referents, households_at_stage, record_known_referent
 from campaigns.queues.rules import load_default_rules, load_rules, load_territory
 

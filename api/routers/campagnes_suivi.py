@@ -16,9 +16,9 @@ from campaigns.campaign.access import get_visible_campaign, is_pilot
 from campaigns.campaign.lifecycle import ACTION_LABELS
 from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
 from campaigns.campaign.supervision import supervise
+from campaigns.locale.clock import PARIS, local_date
 from campaigns.models import CampaignChange
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import PARIS, local_date
 from campaigns.simulation.campaign import dry_run
 
 router = APIRouter(prefix="/api/v1/campagnes", tags=["campagnes"])

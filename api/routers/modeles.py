@@ -12,11 +12,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.deps import CallerDep, RuntimeDep
+from campaigns.locale.clock import local_date
 from campaigns.messages import stored
 from campaigns.messages.addressees import preview_recipient
 from campaigns.models import Partner, StoredTemplate
 from campaigns.models.stages import OPEN_STAGES, Stage
-from campaigns.platform.clock import local_date
 
 router = APIRouter(prefix="/api/v1/modeles", tags=["modèles de messages"])
 

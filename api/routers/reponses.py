@@ -15,13 +15,13 @@ from sqlalchemy import select
 from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
 from api.int_bounds import BodyMoment
+from campaigns.delivery.returns import record_npai
 from campaigns.linkage.addresses import address_key
+from campaigns.locale.clock import PARIS
 from campaigns.models import Case, Dispatch, HumanTask, Partner
 from campaigns.planning.authority import EVIDENCE_LABELS, PARTNER_EVIDENCE, Evidence
 from campaigns.planning.landlord_answers import record_landlord_answer
-from campaigns.planning.returns import record_npai
 from campaigns.planning.sequences import record_response
-from campaigns.platform.clock import PARIS
 
 router = APIRouter(prefix="/api/v1", tags=["reponses"])
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import OwnerDep, RuntimeDep
-from campaigns.platform.clock import PARIS
+from campaigns.locale.clock import PARIS
 from campaigns.simulation.report import format_fr
 from campaigns.simulation.stock import simulate
 

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from api.auditing import ProviderAuditDep
 from api.deps import RuntimeDep
-from campaigns.planning.sms_events import apply_delivery_status, first_delivery, record_inbound
+from campaigns.delivery.sms_events import apply_delivery_status, first_delivery, record_inbound
 from channels.sms_twilio import french_mobile_e164, is_stop_keyword, map_twilio_status, verify_twilio_signature
 
 router = APIRouter(prefix="/api/v1/twilio", tags=["twilio"])

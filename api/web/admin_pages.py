@@ -26,9 +26,9 @@ from campaigns.accounts.partners import (
     revoke_key,
 )
 from campaigns.accounts.users import add_user, disable_user
+from campaigns.locale.labels import PARTNER_KINDS
 from campaigns.models import PartnerKind, UserRole
 from campaigns.platform.errors import NotFoundError, ValidationError
-from campaigns.platform.labels import PARTNER_KINDS
 
 router = APIRouter(include_in_schema=False)
 

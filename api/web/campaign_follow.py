@@ -19,8 +19,8 @@ from campaigns.campaign.access import get_visible_campaign
 from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
 from campaigns.campaign.supervision import REASON_LABELS, STATUS_LABELS, supervise
 from campaigns.campaign.validation import CHANNEL_LABELS
+from campaigns.locale.clock import PARIS, local_date
 from campaigns.models.stages import OPEN_STAGES, Stage
-from campaigns.platform.clock import PARIS, local_date
 from campaigns.platform.errors import NotFoundError
 from campaigns.simulation.campaign import CHANNELS, dry_run
 from campaigns.simulation.campaign import REASON_LABELS as DRY_RUN_REASONS

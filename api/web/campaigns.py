@@ -25,10 +25,10 @@ from campaigns.campaign.issues import CampaignInvalidError, issues_from_pydantic
 from campaigns.campaign.lifecycle import ACTION_LABELS, activate, end, pause, resume
 from campaigns.campaign.presets import get_preset, presets
 from campaigns.campaign.validation import check_campaign
+from campaigns.locale.labels import plural
+from campaigns.locale.text import normalise_text
 from campaigns.models import Campaign, CampaignChange, CampaignStatus, Partner
 from campaigns.platform.errors import NotFoundError, ValidationError
-from campaigns.platform.labels import plural
-from campaigns.platform.text import normalise_text
 
 router = APIRouter(include_in_schema=False)
 

@@ -19,8 +19,8 @@ from api.web.templating import render
 from api.web.worker_access import flash, pop_flash
 from campaigns.intake.jobs import create_or_join_import
 from campaigns.intake.reports import import_report, rejections_csv
+from campaigns.locale.labels import plural
 from campaigns.models import ImportJob, Partner, UserRole
-from campaigns.platform.labels import plural
 from campaigns.runtime.root import Runtime
 
 router = APIRouter(include_in_schema=False)

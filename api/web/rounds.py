@@ -15,8 +15,8 @@ from api.web.auditing import web_audit
 from api.web.templating import render
 from api.web.worker_access import SignedInWorker, WorkerDep
 from campaigns.accounts.staff import get_worker
+from campaigns.locale.clock import local_date
 from campaigns.models import Partner
-from campaigns.platform.clock import local_date
 from campaigns.queues.agenda import worker_calendar
 from campaigns.queues.appointments import worker_appointments
 from campaigns.queues.task_views import RoundStop, round_stops

@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 from jinja2 import Environment
 
+from campaigns.locale.clock import PARIS
+from campaigns.locale.formats import format_date_fr
+from campaigns.locale.labels import ANSWER_CHANNELS, TASK_KINDS, TASK_STATUSES, capitalised
 from campaigns.models import DispatchStatus
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import PARIS
-from campaigns.platform.formats import format_date_fr
-from campaigns.platform.labels import ANSWER_CHANNELS, TASK_KINDS, TASK_STATUSES, capitalised
 from campaigns.queues.reservations import OUTCOME_LABELS
 
 KIND_LABELS = TASK_KINDS

@@ -18,8 +18,8 @@ from api.web.task_labels import KIND_LABELS, deadline_fr, outcome_label
 from api.web.templating import render
 from api.web.worker_access import SignedInWorker, WorkerDep, clause, flash, not_found_page, pop_flash, sentence
 from campaigns.accounts.staff import has_supervisors
+from campaigns.locale.clock import local_date
 from campaigns.models import KEPT_ON_RESPONSE, TaskOutcome, TaskStatus, Worker
-from campaigns.platform.clock import local_date
 from campaigns.platform.errors import NotFoundError, ValidationError
 from campaigns.queues import reservations as queues
 from campaigns.queues.appointments import PLACE_MAX_LENGTH, AppointmentRequest

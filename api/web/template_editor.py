@@ -18,12 +18,12 @@ from api.deps import RuntimeDep
 from api.web.auth import WebUser, require_roles
 from api.web.templating import render
 from api.web.worker_access import flash, pop_flash
+from campaigns.locale.clock import local_date
 from campaigns.messages import stored
 from campaigns.messages.addressees import preview_recipient
 from campaigns.messages.rendering import CHANNEL_DIRS, parts_of, valid_locale
 from campaigns.models import Partner, UserRole
 from campaigns.models.stages import OPEN_STAGES, Stage
-from campaigns.platform.clock import local_date
 
 router = APIRouter(include_in_schema=False)
 EditorDep = Annotated[WebUser, Depends(require_roles(UserRole.ADMIN, UserRole.OPERATEUR))]

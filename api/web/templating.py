@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from api.web.security import CSRF_FIELD, csrf_token
-from campaigns.platform.labels import plural
+from campaigns.locale.labels import plural
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SERVICE_NAME = "chaîne"

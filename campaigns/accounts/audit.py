@@ -14,9 +14,9 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import PARIS
 from campaigns.models import ApiKey, AuditEvent, Case, HouseholdMerge, HumanTask, LinkReview, Partner
 from campaigns.platform.cells import neutralise_cell
-from campaigns.platform.clock import PARIS
 from campaigns.platform.dialect import any_of
 
 

@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import PARIS, local_date
 from campaigns.models import ApiKey, Partner, PartnerKind
-from campaigns.platform.clock import PARIS, local_date
 from campaigns.platform.errors import NotFoundError, ValidationError
 
 KEY_PREFIX = "chn_"

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from campaigns.accounts import audit
 from campaigns.answers.slots import Slot
+from campaigns.delivery.sms_events import record_inbound
 from campaigns.models import AnswerLink, Case, Household, HumanTask, LinkAnswer, Partner, TaskKind, TaskStatus
 from campaigns.planning.authority import Evidence
 from campaigns.planning.sequences import record_response
-from campaigns.planning.sms_events import record_inbound
 from campaigns.platform.errors import ValidationError
 from campaigns.platform.ports import Channel, OutboundMessage, Recipient
 from campaigns.queues.referents import STRUCTURE_KINDS

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from campaigns.platform.clock import PARIS, add_working_days, local_date
+from campaigns.locale.clock import PARIS, add_working_days, local_date
 
 OFFICE_HOURS = ((time(9, 0), time(12, 0)), (time(14, 0), time(17, 0)))
 DAYS_OFFERED = 3

@@ -3,7 +3,7 @@
 "Stuck" is defined here, once: contacts due for more than STALE_AFTER and not taken (the tick is not running);
 contacts taken for more than STALE_AFTER and still not sent (no worker consumes them); the last CHANNEL_WINDOW
 attempts of a channel all failed (the provider refuses or is down). Households the tick set aside (a stored value
-it cannot handle, campaigns/planning/set_aside.py) are named by their number, with the first error recorded.
+it cannot handle, campaigns/delivery/set_aside.py) are named by their number, with the first error recorded.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from campaigns.delivery.set_aside import set_aside
+from campaigns.locale.clock import PARIS
+from campaigns.locale.labels import CHANNELS, plural
 from campaigns.models import Dispatch, DispatchStatus
-from campaigns.planning.set_aside import set_aside
-from campaigns.platform.clock import PARIS
-from campaigns.platform.labels import CHANNELS, plural
 
 STALE_AFTER = timedelta(minutes=10)
 CHANNEL_WINDOW = 5

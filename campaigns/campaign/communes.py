@@ -9,9 +9,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.text import normalise_text
 from campaigns.models import Case
 from campaigns.platform.resources import presets_dir
-from campaigns.platform.text import normalise_text
 
 REFERENCE_FILE = presets_dir() / "communes.yaml"
 

@@ -13,11 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.accounts.partners import find_partner_by_name
+from campaigns.locale.text import normalise_text
 from campaigns.models import Campaign, CampaignStep, ChannelKind, Partner
 from campaigns.models.stages import OPEN_STAGES, Stage
 from campaigns.planning.experiments import ExperimentSpec, StepArms, check_steps, experiment_spec, store_experiment
 from campaigns.platform.errors import ValidationError
-from campaigns.platform.text import normalise_text
 
 Condition = Literal["no_response", "has_phone", "has_mobile", "has_email", "has_address", "no_phone"]
 

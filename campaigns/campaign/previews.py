@@ -10,15 +10,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from campaigns.campaign.validation import CHANNEL_LABELS, language_name, template_slugs
+from campaigns.locale.clock import local_date
+from campaigns.locale.sms_encoding import normalise_sms_typography, sms_info
 from campaigns.messages.addressees import preview_recipient
 from campaigns.messages.previews import preview
 from campaigns.messages.rendering import CHANNEL_DIRS, StoredVariants, TemplateNotFoundError
 from campaigns.messages.stored import published_variants
 from campaigns.models import Campaign, Partner
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import local_date
 from campaigns.platform.errors import NotFoundError
-from campaigns.platform.sms_encoding import normalise_sms_typography, sms_info
 from campaigns.queues.routing import campaign_queue
 
 

@@ -11,6 +11,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.campaign.alerts import Alert, alerts
+from campaigns.locale.clock import PARIS
+from campaigns.locale.labels import CONTACT_REASONS, CONTACT_STATUSES
 from campaigns.models import (
     Campaign,
     Dispatch,
@@ -23,8 +25,6 @@ from campaigns.models import (
     TaskKind,
     TaskStatus,
 )
-from campaigns.platform.clock import PARIS
-from campaigns.platform.labels import CONTACT_REASONS, CONTACT_STATUSES
 
 STATUS_LABELS = CONTACT_STATUSES
 REASON_LABELS = CONTACT_REASONS

@@ -17,11 +17,11 @@ from campaigns.accounts.partners import find_partner_by_name
 from campaigns.campaign.communes import commune_postcodes
 from campaigns.campaign.config import CampaignSpec
 from campaigns.campaign.issues import CampaignIssue, step_field
+from campaigns.locale.labels import CHANNELS
+from campaigns.locale.text import normalise_text
 from campaigns.messages.rendering import CHANNEL_DIRS, fallback_candidates, list_templates
 from campaigns.models import Campaign, CampaignStatus, ChannelKind, Partner
 from campaigns.models.stages import Stage
-from campaigns.platform.labels import CHANNELS
-from campaigns.platform.text import normalise_text
 
 # The hearing is set at least two months after the assignation (loi du 6 juillet 1989, art. 24;
 # docs/domain.md §2.2): a step later than this after the household enters the assignation stage may arrive after

@@ -12,8 +12,8 @@ import typer
 from campaigns.cli.common import fail as _fail
 from campaigns.cli.common import open_runtime as _runtime
 from campaigns.cli.progress import showing
+from campaigns.locale.labels import plural
 from campaigns.platform.errors import NotFoundError, ValidationError
-from campaigns.platform.labels import plural
 
 
 def campaigns_load(path: Path) -> None:
@@ -117,7 +117,7 @@ def simulate_command(
     jours: Annotated[int, typer.Option(help="Durée simulée en jours")] = 90,
 ) -> None:
     """Rejoue les campagnes actives sur les ménages actuels, sans rien envoyer : courriers par ménage et profil."""
-    from campaigns.platform.clock import PARIS
+    from campaigns.locale.clock import PARIS
     from campaigns.simulation.report import format_fr
     from campaigns.simulation.stock import simulate
 

@@ -11,7 +11,7 @@ import typer
 
 from campaigns.cli.common import fail as _fail
 from campaigns.cli.common import open_runtime as _runtime
-from campaigns.platform.labels import plural
+from campaigns.locale.labels import plural
 
 
 def _day(value: str, option: str) -> date:

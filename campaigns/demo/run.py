@@ -14,10 +14,10 @@ from campaigns.accounts.partners import add_partner, issue_key
 from campaigns.campaign.loading import load_campaigns_file
 from campaigns.demo.data import CONTACTS, DDETS, PARTNERS, DemoHousehold, generate_households
 from campaigns.intake.jobs import push_items
+from campaigns.locale.clock import PARIS
 from campaigns.models import Case, Dispatch, Partner
 from campaigns.planning.authority import Evidence
 from campaigns.planning.sequences import record_response
-from campaigns.platform.clock import PARIS
 from campaigns.platform.resources import presets_dir
 from campaigns.platform.settings import get_settings
 from campaigns.runtime import migrate

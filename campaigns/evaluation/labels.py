@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.facts.attribution import NOT_RECORDED
+from campaigns.locale.labels import CHANNELS, PARKS
 from campaigns.models import Campaign, Partner, TemplateVersion
 from campaigns.models.stages import Stage
-from campaigns.platform.labels import CHANNELS, PARKS
 
 CHANNEL_LABELS = {code: term.one for code, term in CHANNELS.items()}
 PARC_LABELS = PARKS

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.evaluation.sums import Period
+from campaigns.locale.clock import PARIS
 from campaigns.messages.addressees import LANDLORD_TEMPLATES
 from campaigns.models import ChannelKind, Dispatch, DispatchStatus, LandlordAnswer, Response
-from campaigns.platform.clock import PARIS
 from campaigns.platform.statistics import Rate, rate
 
 _SENT = (DispatchStatus.SENDING.value, DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import PARIS
 from campaigns.models import (
     Campaign,
     Case,
@@ -29,7 +30,6 @@ from campaigns.models import (
     StageEntry,
 )
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import PARIS
 from campaigns.platform.dialect import any_of
 
 CONTACT_STATUSES = (DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)

@@ -18,11 +18,11 @@ from campaigns.linkage import store as linkage_store
 from campaigns.linkage.blocking import RECORD_FIELDS, BlockingKeys, hashed_keys
 from campaigns.linkage.matching import BatchLinks, link_batch
 from campaigns.linkage.scoring import PersonRecord
+from campaigns.locale.clock import local_date
 from campaigns.models import Case, CaseChange, Household, Partner
 from campaigns.models.stages import Stage
 from campaigns.planning.authority import close_own_contacts
 from campaigns.planning.sequences import apply_household_stages
-from campaigns.platform.clock import local_date
 from campaigns.platform.dialect import any_of, insert_returning_ids
 from campaigns.queues.contact_search import open_contact_searches
 

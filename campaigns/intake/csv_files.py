@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from campaigns.intake.fields import FIELDS, REQUIRED_COLUMNS
-from campaigns.platform.text import strip_accents
+from campaigns.locale.text import strip_accents
 
 if TYPE_CHECKING:
     from _csv import Reader

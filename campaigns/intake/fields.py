@@ -13,8 +13,8 @@ from typing import Any
 from campaigns.intake import household_facts as facts
 from campaigns.intake.bounds import AMOUNT_CEILING, AMOUNT_OUT_OF_BOUNDS, bound_errors
 from campaigns.linkage.names import split_full_name
+from campaigns.locale.text import ascii_fold
 from campaigns.models.stages import Stage
-from campaigns.platform.text import ascii_fold
 
 # FIELDS, all the column names in the partners' documented order, is defined with the parsers below.
 REQUIRED: frozenset[str] = frozenset({"reference", "stade", "nom", "prenom", "commune"})

@@ -10,8 +10,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from campaigns.locale.text import ascii_fold
 from campaigns.messages import addressees
-from campaigns.platform.text import ascii_fold
 
 # The protection measures of the DSF form (002 L1526–1534), as codes.
 MEASURES: tuple[str, ...] = (

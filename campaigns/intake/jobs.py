@@ -16,8 +16,8 @@ from campaigns.intake.batches import ingest
 from campaigns.intake.cases import serialise_partner_pushes
 from campaigns.intake.csv_files import CsvFileError, read_csv
 from campaigns.intake.fields import FIELDS, RowError, SignalementRow, parse_row
+from campaigns.locale.clock import local_date
 from campaigns.models import ImportJob, ImportRejection, ImportStatus, Partner
-from campaigns.platform.clock import local_date
 
 log = logging.getLogger(__name__)
 

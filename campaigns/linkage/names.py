@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from campaigns.platform.text import ascii_fold
+from campaigns.locale.text import ascii_fold
 
 # Apostrophe and dash look-alikes first (NFKD keeps them non-ASCII), ligatures that NFKD does not decompose.
 _PRE_FOLD = str.maketrans(

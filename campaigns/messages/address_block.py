@@ -21,7 +21,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from campaigns.platform.text import strip_accents
+from campaigns.locale.text import strip_accents
 
 __all__ = ["MAX_LINES", "MAX_LINE_LENGTH", "Addressee", "PostalAddress", "address_block", "parse_postal_lines",
            "postcode_line"]

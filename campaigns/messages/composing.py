@@ -11,6 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.links.tokens import LinkPolicy, LinkTarget, issue_link
+from campaigns.locale.clock import PARIS, local_date
+from campaigns.locale.formats import format_date_fr
+from campaigns.locale.truce import next_truce_end
 from campaigns.messages import rendering
 from campaigns.messages.addressees import (
     household_block,
@@ -34,10 +37,7 @@ from campaigns.models import (
     PartnerKind,
 )
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import PARIS, local_date
-from campaigns.platform.formats import format_date_fr
 from campaigns.platform.ports import OutboundMessage, Recipient
-from campaigns.platform.truce import next_truce_end
 
 
 class NoChannelError(Exception):

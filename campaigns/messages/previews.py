@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from campaigns.locale.clock import local_date
+from campaigns.locale.formats import format_date_fr
+from campaigns.locale.truce import next_truce_end
 from campaigns.messages.addressees import preview_recipient
 from campaigns.messages.rendering import Rendered, StoredVariants, render
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import local_date
-from campaigns.platform.formats import format_date_fr
-from campaigns.platform.truce import next_truce_end
 
 # The sample household, its address block laid out like a real letter's (campaigns/messages/address_block.py).
 SAMPLE_RECIPIENT = preview_recipient("")

@@ -12,7 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
-from campaigns.platform.formats import format_date_fr, format_montant
+from campaigns.locale.formats import format_date_fr, format_montant
 from campaigns.platform.resources import message_templates_dir
 
 # Channel code (as in OutboundMessage.channel) -> folder under templates/.

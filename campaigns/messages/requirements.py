@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from campaigns.locale.text import strip_accents
 from campaigns.messages.readability import html_to_text
 from campaigns.messages.rendering import Rendered
-from campaigns.platform.text import strip_accents
 
 __all__ = ["REQUIRED_CHANNELS", "REQUIREMENTS", "Requirement", "check_rendered", "check_required_content", "fold"]
 

@@ -18,15 +18,15 @@ from jinja2.exceptions import SecurityError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import PARIS
+from campaigns.locale.formats import format_date_fr
+from campaigns.locale.sms_encoding import SmsInfo, normalise_sms_typography, sms_info
 from campaigns.messages import rendering
 from campaigns.messages.falc import FalcIssue, check_falc
 from campaigns.messages.previews import sample_context
 from campaigns.messages.requirements import REQUIRED_CHANNELS, REQUIREMENTS, check_rendered
 from campaigns.models import StoredTemplate
 from campaigns.models.stages import OPEN_STAGES, Stage
-from campaigns.platform.clock import PARIS
-from campaigns.platform.formats import format_date_fr
-from campaigns.platform.sms_encoding import SmsInfo, normalise_sms_typography, sms_info
 
 MAX_SOURCE = 50_000
 # What the editor calls each part of a variant.

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from campaigns.platform.labels import STAGES
+from campaigns.locale.labels import STAGES
 
 
 class Stage(StrEnum):

@@ -1,7 +1,9 @@
 """The chain itself: stage moves, enrollment of households in campaigns (planned contacts are rows), coverage,
-coordination (one letter per household and stage), the tick and delivery through the port, provider outcomes,
-returned mail, SMS events, the DSF deadline chain, experiments' arms, print batches.
+coordination (one letter per household and stage), the authority rules over a shared household, procedure date
+bounds, the DSF deadline chain, experiments' arms, landlords' answers. Delivering what is planned is
+campaigns.delivery's.
 
-May import: campaigns.messages, campaigns.accounts, campaigns.models, campaigns.crypto, campaigns.platform.
-Never imports linkage, intake, queues, campaign configuration, evaluation or channels.
+May import: campaigns.messages, campaigns.accounts, campaigns.links, campaigns.models, campaigns.crypto,
+campaigns.platform, campaigns.locale. Never imports linkage, intake, queues, delivery, campaign configuration,
+evaluation or channels.
 """

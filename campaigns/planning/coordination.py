@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import next_window
 from campaigns.messages.addressees import LANDLORD_TEMPLATES, is_landlord_letter
 from campaigns.models import Campaign, ChannelKind, Dispatch, DispatchStatus, Household, Reason
-from campaigns.platform.clock import next_window
 
 SENT = (DispatchStatus.SENDING, DispatchStatus.DELIVERED, DispatchStatus.RETURNED)
 WAITING = (DispatchStatus.PLANNED, DispatchStatus.QUEUED, DispatchStatus.TEMPORARY_FAILURE)

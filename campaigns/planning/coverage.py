@@ -3,8 +3,8 @@ allocataire). Shared by enrollment, activation and the dry runs, so that all thr
 
 from __future__ import annotations
 
+from campaigns.locale.text import normalise_text
 from campaigns.models import Campaign
-from campaigns.platform.text import normalise_text
 
 
 def covers_segment(campaign: Campaign, *, parc: str | None, allocataire: str | None) -> bool:

@@ -1,12 +1,12 @@
 """The DSF deadline chain (docs/domain.md §6) in jours ouvrés, the public holidays of the household's territory
-excluded (Alsace-Moselle, overseas départements: campaigns/platform/clock.py)."""
+excluded (Alsace-Moselle, overseas départements: campaigns/locale/clock.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from campaigns.platform.clock import add_working_days, is_working_day
+from campaigns.locale.clock import add_working_days, is_working_day
 
 # Notice DSF [002 L1227–1263]: each delay is in jours ouvrés.
 FIRST_CONTACT_DAYS = 15  # interview offer within 15 working days of the State's signalement [L1229]

@@ -1,7 +1,7 @@
 """The bounds of procedure dates (stage, first arrear, hearing): between 1990 and two years ahead (docs/security.md).
 
 A push beyond them is a row error (campaigns/intake/bounds.py); a stored value beyond them sets its household aside
-at the tick (campaigns/planning/set_aside.py): the working-day arithmetic overflows on 0001-01-01 or 9999-12-31.
+at the tick (campaigns/delivery/set_aside.py): the working-day arithmetic overflows on 0001-01-01 or 9999-12-31.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import next_window
 from campaigns.models import (
     KEPT_ON_RESPONSE,
     Campaign,
@@ -30,7 +31,6 @@ from campaigns.planning.authority import Evidence, own_campaigns, stop_pending
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
-from campaigns.platform.clock import next_window
 from campaigns.platform.dialect import any_of, bulk_insert, bulk_update, insert_returning_ids, lock_rows
 from campaigns.platform.errors import NotFoundError
 

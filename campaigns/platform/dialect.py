@@ -25,7 +25,7 @@ from sqlalchemy.sql import Insert
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from sqlalchemy.types import TypeDecorator
 
-from campaigns.platform.clock import PARIS
+from campaigns.locale.clock import PARIS
 from campaigns.platform.db import Base, UTCDateTime, table_of, with_derived_columns
 
 _SQLITE_PARAMETERS = 500  # keys per IN (...) on SQLite, under its bound-parameter limit

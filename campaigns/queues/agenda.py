@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from icalendar import Calendar, Event
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import PARIS
 from campaigns.models import Appointment, HumanTask, Worker
-from campaigns.platform.clock import PARIS
 from campaigns.queues.appointments import worker_appointments
 from campaigns.queues.task_views import shown_case
 

@@ -11,6 +11,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.delivery.dispatch import sending_opening
+from campaigns.locale.clock import PARIS, local_date
 from campaigns.models import (
     APPOINTMENT_REMINDER,
     Appointment,
@@ -21,8 +23,6 @@ from campaigns.models import (
     Household,
     HumanTask,
 )
-from campaigns.planning.dispatch import sending_opening
-from campaigns.platform.clock import PARIS, local_date
 from campaigns.platform.errors import ValidationError
 
 # The reminder goes the day before the appointment, from this hour (then within the campaign's sending hours).

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from campaigns.accounts.staff import get_worker
+from campaigns.locale.clock import add_working_days, local_date
 from campaigns.models import HumanTask, TaskStatus
-from campaigns.platform.clock import add_working_days, local_date
 from campaigns.platform.errors import ValidationError
 from campaigns.queues.reservations import (
     DEFAULT_RESERVATION,

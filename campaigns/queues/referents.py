@@ -13,12 +13,12 @@ from typing import Literal
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import local_date
+from campaigns.locale.text import normalise_text
 from campaigns.models import Case, Household, Partner, PartnerKind, StageEntry
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import local_date
 from campaigns.platform.dialect import any_of
 from campaigns.platform.errors import NotFoundError, ValidationError
-from campaigns.platform.text import normalise_text
 from campaigns.queues.rules import (
     EXISTING_RULE_ID,
     BatchResult,

@@ -12,6 +12,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaigns.accounts.staff import get_worker, has_supervisors
+from campaigns.locale.clock import local_date
+from campaigns.locale.labels import TASK_OUTCOMES
 from campaigns.models import (
     KEPT_ON_RESPONSE,
     Case,
@@ -25,9 +27,7 @@ from campaigns.models import (
 )
 from campaigns.planning.authority import Evidence
 from campaigns.planning.sequences import record_response
-from campaigns.platform.clock import local_date
 from campaigns.platform.errors import NotFoundError, ValidationError
-from campaigns.platform.labels import TASK_OUTCOMES
 from campaigns.queues.appointments import AppointmentRequest, check_request, record_appointment
 from campaigns.queues.joint_visits import JointVisit, check_joint
 from campaigns.queues.routing import end_of_day, open_due_dsf_chains, open_locate_task
@@ -227,7 +227,7 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
         ).rowcount  # type: ignore[attr-defined]
         return Completion(task, phone_invalidated=int(count))
     if outcome in _ADDRESS_GONE:
-        # As for a letter returned NPAI (campaigns/planning/returns.py): the address is wrong for every campaign.
+        # As for a letter returned NPAI (campaigns/delivery/returns.py): the address is wrong for every campaign.
         count = session.execute(
             update(Case)
             .where(Case.household_id == task.household_id, Case.adresse_invalide.is_(False))

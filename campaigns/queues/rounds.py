@@ -9,8 +9,8 @@ from itertools import groupby
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from campaigns.platform.formats import format_date_fr
-from campaigns.platform.labels import plural
+from campaigns.locale.formats import format_date_fr
+from campaigns.locale.labels import plural
 from campaigns.platform.resources import font_dir
 from campaigns.queues.task_views import RoundStop
 

@@ -11,6 +11,8 @@ from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
+from campaigns.delivery.set_aside import out_of_bounds_cases
+from campaigns.locale.clock import PARIS, add_working_days, departement_of, local_date
 from campaigns.models import (
     Campaign,
     CampaignStep,
@@ -25,8 +27,6 @@ from campaigns.models import (
 )
 from campaigns.models.stages import Stage
 from campaigns.planning.dsf_chain import dsf_deadlines
-from campaigns.planning.set_aside import out_of_bounds_cases
-from campaigns.platform.clock import PARIS, add_working_days, departement_of, local_date
 from campaigns.platform.dialect import insert_ignoring_conflicts, is_postgres
 
 log = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def open_due_dsf_chains(session: Session, *, now: datetime, limit: int = 500) ->
             Campaign.active.is_(True),
             has_dsf_step,
             or_(_missing(TaskKind.DSF_CONTACT), and_(_missing(TaskKind.DSF_TRANSMISSION), has_hearing)),
-            # Set aside: a stored date beyond its bounds (campaigns/planning/set_aside.py), shown to the operator.
+            # Set aside: a stored date beyond its bounds (campaigns/delivery/set_aside.py), shown to the operator.
             Enrollment.household_id.not_in(
                 select(Case.household_id).where(out_of_bounds_cases(local_date(now)))),
         )

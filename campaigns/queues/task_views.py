@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import PARIS
+from campaigns.locale.text import normalise_text
 from campaigns.messages.addressees import protected_case
 from campaigns.models import (
     Appointment,
@@ -28,8 +30,6 @@ from campaigns.models import (
     Worker,
 )
 from campaigns.models.stages import Stage
-from campaigns.platform.clock import PARIS
-from campaigns.platform.text import normalise_text
 from campaigns.queues.routing import end_of_day
 
 _SENT = (DispatchStatus.SENDING.value, DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from campaigns.evaluation.period import DIMENSIONS, Evaluation, RateRow
 from campaigns.evaluation.sections import Indicator
-from campaigns.platform.clock import PARIS
+from campaigns.locale.clock import PARIS
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Rate, suppress_small
 from campaigns.reports.cells import HIDDEN, RATE_COLUMNS, SECRET, Cell, Column, Table, rate_cells
 from campaigns.reports.experiments import experiments_table

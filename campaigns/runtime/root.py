@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.crypto.columns import bind_keyring
 from campaigns.crypto.keys import load_keyring, require_production_keys
+from campaigns.delivery import dispatch as dispatching
 from campaigns.intake import jobs as imports
 from campaigns.links.tokens import LinkPolicy
-from campaigns.planning import dispatch as dispatching
+from campaigns.locale.clock import PARIS, local_date
 from campaigns.planning.coordination import CoordinationRules
-from campaigns.platform.clock import PARIS, local_date
 from campaigns.platform.db import make_engine, make_session_factory
 from campaigns.platform.logs import bound
 from campaigns.platform.ports import Channel
@@ -113,7 +113,7 @@ class Runtime:
 
     def close_print_batches(self, *, now: datetime) -> list[Path]:
         """After the cut-off: one PDF and one manifest per partner for the day's letters (idempotent)."""
-        from campaigns.planning.print_batches import letters_of_day
+        from campaigns.delivery.print_batches import letters_of_day
         from channels.letter.batches import BatchLetter, assemble_batch
 
         cutoff = self._print_cutoff

@@ -11,13 +11,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import local_date
 from campaigns.messages.composing import NoChannelError, check_reachable, is_mobile
 from campaigns.models import Campaign, CampaignStep, Case, ChannelKind, Household, Partner
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.own_stock import own_stock
 from campaigns.planning.sequences import step_due_times
-from campaigns.platform.clock import local_date
 from campaigns.queues.routing import campaign_queue
 from campaigns.simulation.stock import VirtualLetter, coordinate_timeline
 

@@ -17,7 +17,7 @@ from fpdf.fonts import TextStyle
 from fpdf.html import HTML2FPDF
 from fpdf.line_break import Fragment
 
-from campaigns.platform.formats import format_date_fr
+from campaigns.locale.formats import format_date_fr
 from campaigns.platform.ports import Recipient
 from campaigns.platform.resources import font_dir
 from channels.letter.answer_code import draw_answer_code

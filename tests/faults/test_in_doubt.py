@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from campaigns.delivery.outcomes import OUTCOME_UNKNOWN
 from campaigns.models import Dispatch
-from campaigns.planning.outcomes import OUTCOME_UNKNOWN
 from campaigns.platform.ports import OutboundMessage, SendResult
 from campaigns.runtime.root import Runtime
 from channels.sms_twilio import TwilioSmsChannel

@@ -17,10 +17,10 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaigns.delivery import outcomes
+from campaigns.locale.clock import local_date
 from campaigns.models import Case, Dispatch, DispatchStatus
-from campaigns.planning import outcomes
 from campaigns.planning.procedure_dates import PROCEDURE_FLOOR, procedure_ceiling
-from campaigns.platform.clock import local_date
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,12 @@ from sqlalchemy import and_, case, or_, select, update
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from campaigns.delivery import outcomes
+from campaigns.delivery.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
+from campaigns.delivery.set_aside import set_aside_dispatch
+from campaigns.delivery.sms_events import is_opted_out
 from campaigns.links.tokens import LinkPolicy
+from campaigns.locale.clock import DEFAULT_SENDING_DAYS, next_sending_time, print_slot
 from campaigns.messages.composing import Composed, NoChannelError, compose, ensure_reachable
 from campaigns.messages.rendering import TemplateNotFoundError
 from campaigns.messages.versions import record_version
@@ -26,13 +31,8 @@ from campaigns.models import (
     Reason,
     Response,
 )
-from campaigns.planning import outcomes
 from campaigns.planning.coordination import CoordinationRules, Verdict, coordinate
 from campaigns.planning.experiments import follow_arm
-from campaigns.planning.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
-from campaigns.planning.set_aside import set_aside_dispatch
-from campaigns.planning.sms_events import is_opted_out
-from campaigns.platform.clock import DEFAULT_SENDING_DAYS, next_sending_time, print_slot
 from campaigns.platform.ports import Channel, OutboundMessage, ReconcilableChannel, SendResult
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ def deliver(
         raise  # the database is unreachable: the row waits for its lease, nothing is set aside
     except Exception as exc:
         # A row its guards, coordination or rendering cannot handle (a value no push may carry): set aside with
-        # its error, shown to the operator (campaigns/planning/set_aside.py); the tick goes on with the others.
+        # its error, shown to the operator (campaigns/delivery/set_aside.py); the tick goes on with the others.
         return set_aside_dispatch(session_factory, dispatch_id, exc, now=now)
     if attempt.lookup_since is not None:
         status = _settle_in_doubt(dispatch_id, attempt, session_factory=session_factory, now=now,

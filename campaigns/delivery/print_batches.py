@@ -10,9 +10,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import PARIS
+from campaigns.locale.text import ascii_fold
 from campaigns.models import Campaign, Case, ChannelKind, Dispatch, DispatchStatus, Partner
-from campaigns.platform.clock import PARIS
-from campaigns.platform.text import ascii_fold
 
 
 @dataclass(frozen=True, slots=True)
