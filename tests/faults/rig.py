@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import SecretBytes, SecretStr
 from sqlalchemy import select
 
 from campaigns.crypto.cipher import generate_key
@@ -94,9 +95,11 @@ class Rig:
 
     def worker_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CHAINE_")}
-        for name, value in self.settings.model_dump().items():
+        for name, dumped in self.settings.model_dump().items():
+            # Secrets dump masked ("**********"): the processes need their real value.
+            value = dumped.get_secret_value() if isinstance(dumped, SecretStr | SecretBytes) else dumped
             if value is not None and value != "":
-                env[f"CHAINE_{name.upper()}"] = str(value)
+                env[f"CHAINE_{name.upper()}"] = value.decode() if isinstance(value, bytes) else str(value)
         env[CLOCK_OFFSET_ENV] = repr(self.offset)
         return env
 
