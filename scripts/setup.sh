@@ -55,6 +55,14 @@ setup_web() {
   echo "$want" > "$stamp"
 }
 
+setup_poppler() {
+  # pdftoppm rasterises letters in the tests that read their QR code back (tests/test_answer_letters.py).
+  if ! command -v pdftoppm >/dev/null 2>&1; then
+    log "installation de poppler-utils (tests des courriers)"
+    apt_install poppler-utils
+  fi
+}
+
 setup_chromium() {
   # The web pages are tested in Debian's Chromium, driven by Playwright (never `playwright install`).
   if [ ! -x /usr/bin/chromium ]; then
@@ -99,6 +107,7 @@ setup_web
 if [ "${CHAINE_SETUP_SERVICES:-1}" = "1" ]; then
   # What the test suite needs (the embedded demo sets CHAINE_SETUP_SERVICES=0 and needs none of it).
   setup_chromium
+  setup_poppler
   setup_postgres
   setup_redis
 fi
