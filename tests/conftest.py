@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -107,10 +108,20 @@ def pg_runtime(pg_database: str, tmp_path: Path, clock: Clock) -> Iterator[Runti
     runtime.engine.dispose()
 
 
-@pytest.fixture
-def sqlite_runtime(tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
-    runtime = _make_runtime(f"sqlite:///{tmp_path / 'chaine.db'}", tmp_path, clock)
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite database migrated to head per test process; each test starts from a copy of the file."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "chaine.db"
+    runtime = Runtime(Settings(database_url=f"sqlite:///{path}", data_dir=path.parent))
     migrate.upgrade(runtime.engine)
+    runtime.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_template: Path, tmp_path: Path, clock: Clock) -> Iterator[Runtime]:
+    shutil.copyfile(sqlite_template, tmp_path / "chaine.db")
+    runtime = _make_runtime(f"sqlite:///{tmp_path / 'chaine.db'}", tmp_path, clock)
     yield runtime
     runtime.join_background(30)
     runtime.engine.dispose()
