@@ -1,5 +1,5 @@
-"""The service as a partner meets it, for the acceptance scenarios 3, 5, 7, 9 and 10 (docs/domain.md §13): partners
-created with the `chaine` command line, sends run by `chaine envoyer` (a subprocess on the same database), every
+"""The service as a partner meets it, for the acceptance scenarios (docs/domain.md §13): the first pilot
+created with the `chaine` command line and the other partners by it through the admin API, sends run by `chaine envoyer` (a subprocess on the same database), every
 other step through the HTTP API of an application on that database. Each scenario writes its own households."""
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class Service:
     clock: Clock
     client: TestClient
     keys: dict[str, dict[str, str]] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
 
     @property
     def env(self) -> dict[str, str]:
@@ -49,8 +50,21 @@ class Service:
         return done.stdout
 
     def partner(self, name: str, kind: str, *options: str) -> dict[str, str]:
-        key = self.cli("partenaires", "ajouter", name, "--kind", kind, *options).strip().splitlines()[-1]
+        """The first pilot (State or Département) is created by `chaine partenaires ajouter`, as at installation;
+        every other partner by that pilot through POST /api/v1/admin/partenaires (one process start saved each)."""
+        pilot = next((self.keys[n] for n, k in self.kinds.items() if k in ("etat", "departement")), None)
+        if pilot is None:
+            key = self.cli("partenaires", "ajouter", name, "--kind", kind, *options).strip().splitlines()[-1]
+        else:
+            flags = dict(zip(options[::2], options[1::2], strict=True))
+            body = {"nom": name, "type": kind, "telephone": flags.pop("--telephone", None),
+                    "adresse": flags.pop("--adresse", "").replace("|", "\n") or None}
+            assert not flags, f"options sans équivalent dans l'API : {flags}"
+            answer = self.client.post("/api/v1/admin/partenaires", headers=pilot, json=body)
+            assert answer.status_code == 201, answer.text
+            key = answer.json()["cle"]
         self.keys[name] = {"Authorization": f"Bearer {key}"}
+        self.kinds[name] = kind
         return self.keys[name]
 
     def send(self, now: datetime) -> str:

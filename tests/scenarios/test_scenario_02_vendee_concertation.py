@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import Clock
-from tests.scenarios.world import World, world
+from tests.scenarios.service import Service as World
+from tests.scenarios.service import service as world
 
 CDP = "commandement_de_payer"
 PILOT = "DDETS de la Vendée"

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.conftest import Clock
-from tests.scenarios.world import World, world
+from tests.scenarios.service import Service as World
+from tests.scenarios.service import service as world
 
 CDP = "commandement_de_payer"
 
