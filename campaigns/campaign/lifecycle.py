@@ -37,6 +37,7 @@ from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
 from campaigns.planning.sequences import PENDING_DISPATCH, PENDING_TASK, plan_enrollment, step_due_times
+from campaigns.planning.stage_authority import authoritative_cases, case_sources
 from campaigns.platform.dialect import bulk_insert, insert_returning_ids
 from campaigns.platform.errors import ValidationError
 
@@ -175,16 +176,19 @@ def enroll_current_households(session: Session, campaign: Campaign, *, now: date
     ).all()
     if not households:
         return 0
-    places: dict[int, tuple[date, Case]] = {}
-    for case in session.scalars(select(Case).where(Case.household_id.in_([h.id for h in households]))):
-        # The freshest case says where the household lives now (as sequences.apply_household_stages reads it).
-        if case.household_id not in places or case.date_stade >= places[case.household_id][0]:
-            places[case.household_id] = (case.date_stade, case)
+    household_ids = [h.id for h in households]
+    ruling = authoritative_cases(case_sources(session, household_ids))
+    places: dict[int, tuple[bool, date, Case]] = {}
+    for case in session.scalars(select(Case).where(Case.household_id.in_(household_ids))):
+        # The freshest case with authority says where the household lives now (as apply_household_stages reads it).
+        rank = (case.id in ruling, case.date_stade)
+        if case.household_id not in places or rank >= places[case.household_id][:2]:
+            places[case.household_id] = (*rank, case)
     stock = own_stock(session, [campaign], places)
     chosen = [
         h for h in households if h.id in places
-        and covers_territory(campaign, commune=places[h.id][1].commune, code_postal=places[h.id][1].code_postal)
-        and covers_segment(campaign, parc=places[h.id][1].parc, allocataire=places[h.id][1].allocataire)
+        and covers_territory(campaign, commune=places[h.id][2].commune, code_postal=places[h.id][2].code_postal)
+        and covers_segment(campaign, parc=places[h.id][2].parc, allocataire=places[h.id][2].allocataire)
         and stock.covers(campaign.id, h.id)
     ]
     if not chosen:

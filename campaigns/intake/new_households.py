@@ -23,9 +23,11 @@ class NewHousehold:
 
 def first_stages(rows: Sequence[tuple[SignalementRow, int]], count: int, *, today: date) -> list[NewHousehold]:
     """The stage and place of each of `count` new households from its rows ((row, household number)), read as
-    `apply_household_stages` reads them from the cases."""
+    `apply_household_stages` reads them from the cases (the rows of one push come from one partner: the same
+    authority over each new household)."""
     reports, places = reported_households(
-        (number, row.stade, row.date_stade or today, Place(row.commune, row.code_postal, row.parc, row.allocataire))
+        (number, row.stade, row.date_stade or today, Place(row.commune, row.code_postal, row.parc, row.allocataire),
+         True)
         for row, number in rows
     )
     found = []

@@ -41,21 +41,25 @@ OPEN_STAGES = frozenset(s for s in Stage if s is not Stage.CLOTURE)
 
 @dataclass(frozen=True, slots=True)
 class ReportedStage:
-    """One partner's latest word on a household: the stage and the date it says it was reached."""
+    """One partner's latest word on a household: the stage, the date it says it was reached, and whether that
+    partner's word moves the household (campaigns.planning.stage_authority)."""
 
     stage: Stage
     date_stade: date
+    authoritative: bool = True
 
 
 def household_stage(reports: Iterable[ReportedStage]) -> Stage | None:
     """The stage of a household from all its partners' cases (each case's latest word).
 
-    A procedure only moves forward (docs/domain.md §2.1), so the most advanced open case wins. A closure closes
-    its own case only (docs/security.md, rule 3): the household is closed when every one of its cases is, whatever
-    date a closure claims; a case opened again reopens it.
+    A procedure only moves forward (docs/domain.md §2.1), so the most advanced open case wins, among the cases whose
+    word moves the household when there are any (docs/security.md, rule 6). A closure closes its own case only
+    (rule 3): the household is closed when every one of its cases is, whatever date a closure claims; a case
+    opened again reopens it.
     """
     reports = list(reports)
     open_reports = [r for r in reports if r.stage is not Stage.CLOTURE]
-    if open_reports:
-        return max(open_reports, key=lambda r: r.stage.rank).stage
+    ruling = [r for r in open_reports if r.authoritative] or open_reports
+    if ruling:
+        return max(ruling, key=lambda r: r.stage.rank).stage
     return Stage.CLOTURE if reports else None

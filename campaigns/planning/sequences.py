@@ -31,6 +31,7 @@ from campaigns.planning.authority import Evidence, own_campaigns, stop_pending
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
+from campaigns.planning.stage_authority import CaseSource, authoritative_cases
 from campaigns.platform.dialect import any_of, bulk_insert, bulk_update, insert_returning_ids, lock_rows
 from campaigns.platform.errors import NotFoundError
 
@@ -65,36 +66,39 @@ def lock_households(session: Session, household_ids: Collection[int]) -> None:
 
 
 def reported_households(
-    cases: Iterable[tuple[int, Stage, date, Place]],
+    cases: Iterable[tuple[int, Stage, date, Place, bool]],
 ) -> tuple[dict[int, list[ReportedStage]], dict[int, Place]]:
-    """From cases ((household, stage, date_stade, place)): each household's reported stages, and where it lives
-    now, as its freshest case says (the later of two cases of the same day)."""
+    """From cases ((household, stage, date_stade, place, authoritative)): each household's reported stages, and
+    where it lives now, as its freshest case says (the later of two cases of the same day), among the cases whose
+    word moves the household when there are any (campaigns.planning.stage_authority)."""
     reports: dict[int, list[ReportedStage]] = {}
-    places: dict[int, tuple[date, Place]] = {}
-    for household_id, stage, date_stade, place in cases:
-        reports.setdefault(household_id, []).append(ReportedStage(stage, date_stade))
-        if household_id not in places or date_stade >= places[household_id][0]:
-            places[household_id] = (date_stade, place)
-    return reports, {household_id: place for household_id, (_, place) in places.items()}
+    places: dict[int, tuple[bool, date, Place]] = {}
+    for household_id, stage, date_stade, place, authoritative in cases:
+        reports.setdefault(household_id, []).append(ReportedStage(stage, date_stade, authoritative))
+        current = places.get(household_id)
+        if current is None or (authoritative, date_stade) >= current[:2]:
+            places[household_id] = (authoritative, date_stade, place)
+    return reports, {household_id: place for household_id, (_, _, place) in places.items()}
 
 
 def apply_household_stages(session: Session, household_ids: Collection[int], *, now: datetime) -> int:
     """Recomputes the stage of these households from their cases; moves, cancels and enrolls. Returns moves.
 
-    The households are locked first: their cases and stage are read after any concurrent move commits.
+    The households are locked first: their cases and stage are read after any concurrent move commits. Only the
+    cases with authority over a household move it (campaigns.planning.stage_authority).
     """
     if not household_ids:
         return 0
     lock_households(session, household_ids)
     rows = session.execute(
-        select(Case.household_id, Case.stage, Case.date_stade, Case.commune, Case.code_postal, Case.parc,
-               Case.allocataire).where(
-            any_of(session, Case.household_id, list(household_ids))
-        )
-    )
+        select(Case.id, Case.household_id, Partner.kind, Case.stage, Case.date_stade, Case.commune,
+               Case.code_postal, Case.parc, Case.allocataire).join(Partner, Partner.id == Case.partner_id)
+        .where(any_of(session, Case.household_id, list(household_ids)))
+    ).all()
+    ruling = authoritative_cases(CaseSource(r[0], r[1], r[2], r[3]) for r in rows)
     reports, places = reported_households(
-        (household_id, Stage(stage), date_stade, Place(commune, code_postal, parc, allocataire))
-        for household_id, stage, date_stade, commune, code_postal, parc, allocataire in rows
+        (household_id, Stage(stage), date_stade, Place(commune, code_postal, parc, allocataire), case_id in ruling)
+        for case_id, household_id, _kind, stage, date_stade, commune, code_postal, parc, allocataire in rows
     )
     households = session.execute(
         select(Household.id, Household.stage, Household.current_entry_id).where(

@@ -7,7 +7,7 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import String, and_, cast, exists, literal, or_, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,7 @@ from campaigns.models import (
 )
 from campaigns.models.stages import Stage
 from campaigns.planning.dsf_chain import dsf_deadlines
+from campaigns.planning.stage_authority import hearing_dates
 from campaigns.platform.dialect import insert_ignoring_conflicts, is_postgres
 
 log = logging.getLogger(__name__)
@@ -55,12 +56,9 @@ def task_priority(hearing: date | None, stage: str) -> int:
 
 
 def hearing_date(session: Session, household_id: int) -> date | None:
-    """The earliest hearing date any open case of the household gives."""
-    return session.scalar(
-        select(func.min(Case.date_audience)).where(
-            Case.household_id == household_id, Case.stage != Stage.CLOTURE.value, Case.date_audience.is_not(None)
-        )
-    )
+    """The household's hearing date, as the cases with authority over it give it (campaigns.planning.stage_authority):
+    a date pushed by a stranger never moves the DSF deadlines another partner's case set."""
+    return hearing_dates(session, [household_id]).get(household_id)
 
 
 def household_territory(session: Session, household_id: int) -> str | None:
