@@ -137,14 +137,15 @@ def test_accept_merges_and_undo_restores_both_households(runtime: Runtime, api: 
 def test_undo_reverts_a_stage_move_caused_by_the_merge(runtime: Runtime, api: TestClient,
                                                        partners: dict[str, Any]) -> None:
     _push(api, partners["bailleur"], [signalement("B-1")])
-    _push(api, partners["caf"], [signalement("C-1", stade="assignation", **UNCERTAIN)])
+    # The State's case (it moves a household: docs/security.md, rule 6) is further on than the landlord's.
+    _push(api, partners["ddets"], [signalement("C-1", stade="assignation", **UNCERTAIN)])
     before = _state(runtime)
     review_id = _pending_reviews(api, partners["ddets"])[0]["id"]
     merge_id = api.post(f"/api/v1/rapprochements/{review_id}/accepter", headers=partners["ddets"]).json()["fusion_id"]
     with runtime.session_factory() as session:
         merge = session.get_one(HouseholdMerge, merge_id)
         kept = session.get_one(Household, merge.into_household_id)
-        assert kept.stage == "assignation"  # the CAF's case is further on: the kept household moved
+        assert kept.stage == "assignation"  # the kept household moved with the State's case
         assert merge.moved["into_move"]["previous_stage"] == "commandement_de_payer"
     assert api.post(f"/api/v1/fusions/{merge_id}/annuler", headers=partners["ddets"]).status_code == 200
     after = _state(runtime)
