@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from campaigns.accounts.partners import add_partner, issue_key
-from campaigns.crypto.cipher import generate_key
+from campaigns.crypto.cipher import Keyring, generate_key
 from campaigns.platform.db import Base
 from campaigns.platform.settings import Settings
 from campaigns.runtime import migrate
@@ -35,6 +35,8 @@ REDIS_URL = os.environ.get("CHAINE_TEST_REDIS_URL", f"redis://127.0.0.1:6379/{1 
 os.environ.setdefault("CHAINE_DATA_KEYS", generate_key())
 os.environ.setdefault("CHAINE_BLIND_INDEX_KEY", generate_key())
 DATA_KEY_ENV = {name: os.environ[name] for name in ("CHAINE_DATA_KEYS", "CHAINE_BLIND_INDEX_KEY")}
+# A fixed keyring for tests of pure functions whose output depends on the keys (pinned blocking keys).
+FIXED_KEYRING = Keyring(data_keys=[bytes(32)], blind_index_key=bytes(range(32)))
 
 
 def pg_url(database: str = PG_TEST_DB) -> str:

@@ -21,6 +21,7 @@ from campaigns.crypto.columns import EncryptedColumnError, keyring_for
 from campaigns.crypto.keys import KEYS_FILE, load_keyring
 from campaigns.crypto.rotation import rotate
 from campaigns.delivery.sms_events import is_opted_out, record_inbound
+from campaigns.linkage.store import rebuild_keys
 from campaigns.models import Case, SmsOptOut
 from campaigns.platform.db import make_engine
 from campaigns.platform.dialect import bulk_update
@@ -147,6 +148,23 @@ def test_a_wrong_blind_index_key_finds_nobody_until_rotation(runtime: Runtime, c
     rotate(moved.session_factory)  # recomputes the indexes with the blind index key in force
     with moved.session_factory() as session:
         assert len(session.scalars(select(Case.id).where(Case.telephone_index == "+33612345678")).all()) == 1
+    moved.engine.dispose()
+
+
+def test_linkage_keys_follow_a_new_blind_index_key(runtime: Runtime, client: TestClient) -> None:
+    """The blocking keys are keyed too: after a new blind index key and `chaine cles rotation` (which rotates, then
+    computes the blocking keys again), the same person pushed by another partner still meets her household."""
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    _push(client, headers, _ROW)
+    moved = _with_keys(runtime, runtime.settings.data_keys.get_secret_value(), blind=generate_key())
+    rotate(moved.session_factory)
+    with moved.session_factory.begin() as session:
+        assert rebuild_keys(session) == 1
+    _, caf_headers = new_partner(moved, "CAF 44", "caf")
+    with TestClient(create_app(moved)) as other:
+        _push(other, caf_headers, {**_ROW, "reference": "C-1"})
+    with moved.session_factory() as session:
+        assert len(set(session.scalars(select(Case.household_id)))) == 1
     moved.engine.dispose()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import Counter
 from datetime import date
@@ -9,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from campaigns.crypto.cipher import Keyring
+from campaigns.crypto.columns import keyring_for
 from campaigns.intake.fields import parse_row
 from campaigns.intake.jobs import push_items
 from campaigns.linkage import store as linkage_store
@@ -40,12 +43,26 @@ def _case_ids(runtime: Runtime) -> dict[str, int]:
 def test_keys_are_stored_as_hashes(runtime: Runtime) -> None:
     partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
     _push(runtime, partner_id, [signalement("B-1")])
-    expected = hashed_keys(_record())
+    expected = hashed_keys(_record(), keyring_for(runtime.engine.dialect))
     with runtime.session_factory() as session:
         stored = dict(Counter(session.scalars(select(BlockKey.key_hash))))
     assert stored == dict.fromkeys(expected, 1)
     assert all(isinstance(key, int) for key in stored)
     assert set(expected.values()) == {KeyKind.PROBE, KeyKind.STORED_ONLY}
+
+
+def test_stored_keys_are_keyed(runtime: Runtime) -> None:
+    """A stolen block_keys table cannot be asked whether a name and a birth date are in it: without the blind index
+    key, hashing a guessed key gives another number (docs/security.md)."""
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    _push(runtime, partner_id, [signalement("B-1")])
+    with runtime.session_factory() as session:
+        stored = set(session.scalars(select(BlockKey.key_hash)))
+    guesses = {int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big", signed=True)
+               for key, _ in stored_keys(_record())}
+    assert stored and not stored & guesses
+    other = Keyring(data_keys=[bytes(32)], blind_index_key=b"another key of thirty-two bytes!")
+    assert not stored & set(hashed_keys(_record(), other))
 
 
 def test_candidate_records_are_read_back_as_pushed(runtime: Runtime) -> None:
@@ -113,7 +130,8 @@ def test_candidate_rule_is_the_same_on_both_backends(runtime: Runtime) -> None:
     partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
     _push(runtime, partner_id, [signalement(name, **overrides) for name, overrides in NEIGHBOURHOOD.items()])
     cases = _case_ids(runtime)
-    probe = hashed_keys(_record())  # Aïcha Benali, born 12/03/1985 at 12 rue des Lilas, phone 06 12 34 56 78
+    # Aïcha Benali, born 12/03/1985 at 12 rue des Lilas, phone 06 12 34 56 78
+    probe = hashed_keys(_record(), keyring_for(runtime.engine.dialect))
     with runtime.session_factory() as session:
         found = linkage_store.find_candidates(session, [probe])
     names = {name for name, case_id in cases.items() if case_id in found.pairs.get(0, set())}
@@ -128,7 +146,7 @@ def test_huge_blocks_are_skipped_and_counted(runtime: Runtime) -> None:
             for i in range(linkage_store.BLOCK_CAP + 1)]
     _push(runtime, partner_id, rows)
     probe = hashed_keys(_record(nom="Nouveau", prenom="Jeanne", date_naissance="01/01/1980", adresse="500 rue Y",
-                                telephone=None, numero_allocataire=None))
+                                telephone=None, numero_allocataire=None), keyring_for(runtime.engine.dialect))
     with runtime.session_factory() as session:
         found = linkage_store.find_candidates(session, [probe])
     assert found.hot_keys == 1

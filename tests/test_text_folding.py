@@ -17,6 +17,7 @@ from campaigns.locale.text import normalise_text
 from campaigns.messages.requirements import fold as requirement_fold
 from campaigns.models.stages import Stage
 from channels.sms_twilio import is_stop_keyword
+from tests.conftest import FIXED_KEYRING
 
 # Accents, apostrophes (typographic and straight), hyphens, ligatures (œ, æ, ﬁ), ß, compatibility forms (Ⅻ, ½)
 # and non-Latin scripts (Cyrillic, Arabic, Han).
@@ -76,10 +77,10 @@ def test_stored_blocking_keys_do_not_change() -> None:
                          date_naissance_cotitulaire=date(1990, 1, 2))
     second = PersonRecord(nom="Œrsted", prenom="Ñúñez", date_naissance=date(1970, 5, 6),
                           adresse="3 bis, allée des Peupliers", code_postal="13001", commune="Marseille")
-    # Issue 17 changed the scheme (address + one name prefix at a time, rebuilt by migration a9c4e2f7b1d3): the
-    # address keys below are the new ones; the others are those pinned before.
-    assert sorted(hashed_keys(first).items()) == [
-        (-1657089793, 1), (-921902588, 1), (-409409911, 1), (599014831, 1), (912719687, 1), (941698767, 1),
-        (1395544372, 2), (1899772383, 1), (2054067160, 1), (2135767357, 1)]
-    assert sorted(hashed_keys(second).items()) == [
-        (213493456, 1), (742830415, 1), (1385604398, 1), (1529331808, 2), (2120745624, 1)]
+    # Issue 17 changed the scheme (address + one name prefix at a time, rebuilt by migration a9c4e2f7b1d3), and
+    # issue 16 keyed the hashes (HMAC under the blind index key, migration f1a7c3e9b5d2): pinned under a fixed key.
+    assert sorted(hashed_keys(first, FIXED_KEYRING).items()) == [
+        (-1673120218, 1), (-141451864, 1), (58290364, 1), (244769661, 1), (452744687, 1), (567098726, 1),
+        (570048644, 1), (1075493145, 1), (1406565187, 1), (1578000139, 2)]
+    assert sorted(hashed_keys(second, FIXED_KEYRING).items()) == [
+        (-1076908764, 1), (-705200650, 1), (-134766425, 1), (1590543468, 1), (1864259339, 2)]

@@ -36,6 +36,7 @@ def keys_rotate(
     s'interrompt). Retirez l'ancienne clé de CHAINE_DATA_KEYS seulement après."""
     from campaigns.crypto.cipher import DataKeyError
     from campaigns.crypto.rotation import rotate
+    from campaigns.linkage.store import rebuild_keys
 
     runtime = _runtime()
     try:
@@ -45,9 +46,13 @@ def keys_rotate(
     except DataKeyError as exc:
         _fail(str(exc))
         return
+    # The blocking keys of the linkage are keyed with the blind index key, which the rotation may have changed.
+    with runtime.session_factory.begin() as session:
+        rebuilt = rebuild_keys(session)
     typer.echo(f"Rotation terminée : {plural(result.rows, 'ligne relue', 'lignes relues')}, "
                f"{plural(result.reencrypted, 'valeur rechiffrée', 'valeurs rechiffrées')} "
-               "avec la nouvelle clé.")
+               f"avec la nouvelle clé ; clés de rapprochement recalculées pour "
+               f"{plural(rebuilt, 'dossier', 'dossiers')}.")
 
 
 def journal_export(

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from campaigns.crypto.columns import keyring_for
 from campaigns.intake.fields import SignalementRow
 from campaigns.intake.household_facts import FACT_FIELDS
 from campaigns.intake.new_households import enroll_households, first_stages, insert_households
@@ -134,8 +135,9 @@ def link_and_plan(
             if [getattr(case, name) for name in RECORD_FIELDS] != before:
                 relinked.append((case, PersonRecord.from_row(case)))
     new_records = [PersonRecord.from_row(row) for row, _ in new_rows]
-    new_keys = [hashed_keys(record) for record in new_records]
-    relinked_keys = [hashed_keys(record) for _, record in relinked]
+    keyring = keyring_for(session.get_bind().dialect)
+    new_keys = [hashed_keys(record, keyring) for record in new_records]
+    relinked_keys = [hashed_keys(record, keyring) for _, record in relinked]
     linked.records, linked.keys = new_records + [record for _, record in relinked], new_keys + relinked_keys
     if lock_first:
         linkage_store.lock_blocks(session, linked.all_keys())
@@ -287,6 +289,7 @@ def load_households(session: Session, *, partner: Partner, rows: Sequence[Signal
         for row, household in zip(rows, household_ids, strict=True)
     ]
     case_ids = insert_returning_ids(session, Case, case_rows)
-    linkage_store.store_keys(session, ((case_id, hashed_keys(PersonRecord.from_row(row)))
+    keyring = keyring_for(session.get_bind().dialect)
+    linkage_store.store_keys(session, ((case_id, hashed_keys(PersonRecord.from_row(row), keyring))
                                        for case_id, row in zip(case_ids, rows, strict=True)))
     return len(case_ids)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from enum import IntEnum
 from functools import lru_cache
 from typing import Any
 
+from campaigns.crypto.cipher import Keyring
 from campaigns.linkage import identity
 from campaigns.linkage.identity import StreetParts
 from campaigns.linkage.names import phonetic_key
@@ -277,16 +277,13 @@ def stored_keys(record: PersonRecord) -> Iterator[tuple[str, int]]:
         yield key, _PROBE
 
 
-def hashed_keys(record: PersonRecord) -> BlockingKeys:
-    """The record's stored keys: {64-bit hash: KeyKind value}.
+def hashed_keys(record: PersonRecord, keyring: Keyring) -> BlockingKeys:
+    """The record's stored keys: {32-bit keyed hash: KeyKind value}.
 
-    Keys hold names and birth dates, so only a hash is stored: the first 4 bytes of their SHA-256, as a signed
-    INTEGER. 32 bits keep the index a third smaller than 64 (20 bytes an entry instead of 28: at a million
-    households it is what decides whether the index stays in memory); the price is a stray candidate for about
-    one row in a hundred at that size, which `compare` turns down.
+    Keys hold names and birth dates, so only a keyed hash is stored: the first 4 bytes of their HMAC with the blind
+    index key (CHAINE_BLIND_INDEX_KEY), as a signed INTEGER; without the key, a stolen database cannot be asked
+    whether a name and a birth date are in it (docs/security.md). 32 bits keep the index a third smaller than 64
+    (20 bytes an entry instead of 28: at a million households it is what decides whether the index stays in
+    memory); the price is a stray candidate for about one row in a hundred at that size, which `compare` turns down.
     """
-    return {_hash(key): kind for key, kind in stored_keys(record)}
-
-
-def _hash(key: str) -> int:
-    return int.from_bytes(hashlib.sha256(key.encode()).digest()[:4], "big", signed=True)
+    return {keyring.blind_key32(key): kind for key, kind in stored_keys(record)}

@@ -12,6 +12,7 @@ from sqlalchemy import delete, or_, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.types import TypeEngine
 
+from campaigns.crypto.columns import keyring_for
 from campaigns.linkage.blocking import RECORD_FIELDS, BlockingKeys, KeyKind, hashed_keys
 from campaigns.linkage.scoring import PersonRecord
 from campaigns.models import BlockKey, Case, LinkReview
@@ -112,8 +113,9 @@ def rebuild_keys(session: Session, *, batch: int = 5_000, plain: Mapping[str, Ty
     session.execute(delete(BlockKey))
     done, last = 0, 0
     while ids := list(session.scalars(select(Case.id).where(Case.id > last).order_by(Case.id).limit(batch))):
+        keyring = keyring_for(session.get_bind().dialect)  # only once there are cases: an empty base needs no keys
         records = load_records(session, ids, plain=plain)
-        store_keys(session, ((case_id, hashed_keys(record)) for case_id, (_, record) in records.items()))
+        store_keys(session, ((case_id, hashed_keys(record, keyring)) for case_id, (_, record) in records.items()))
         done, last = done + len(ids), ids[-1]
     return done
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from campaigns.crypto.columns import keyring_for
 from campaigns.linkage import store as linkage_store
 from campaigns.linkage.blocking import PersonRecord, hashed_keys
 from campaigns.linkage.parameters import Parameters, defaults
@@ -86,7 +87,8 @@ def sample_pairs(session: Session, *, limit: int) -> Sample:
     sampled = linkage_store.load_records(session, ids)
     order = [case for case in ids if case in sampled]
     records = [sampled[case][1] for case in order]
-    found = linkage_store.find_candidates(session, [hashed_keys(record) for record in records])
+    keyring = keyring_for(session.get_bind().dialect)
+    found = linkage_store.find_candidates(session, [hashed_keys(record, keyring) for record in records])
     others = {case for cases in found.pairs.values() for case in cases} - set(order)
     known = {**sampled, **linkage_store.load_records(session, others)}
     index = {case: i for i, case in enumerate(order)}

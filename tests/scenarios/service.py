@@ -1,6 +1,7 @@
 """The service as a partner meets it, for the acceptance scenarios (docs/domain.md §13): the first pilot
-created with the `chaine` command line and the other partners by it through the admin API, sends run by `chaine envoyer` (a subprocess on the same database), every
-other step through the HTTP API of an application on that database. Each scenario writes its own households."""
+created with the `chaine` command line and the other partners by it through the admin API, sends run by
+`chaine envoyer` (a subprocess on the same database), every other step through the HTTP API of an application on
+that database. Each scenario writes its own households."""
 
 from __future__ import annotations
 
