@@ -58,11 +58,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     # Abuse limits: request bodies (413) and calls per API key (429, api.deps.get_caller).
     app.add_middleware(BodyLimitMiddleware, default_limit=settings.max_body_bytes,
                        upload_limit=settings.max_upload_bytes, upload_paths=("/api/v1/signalements",))
-    broker_url = settings.broker_url.get_secret_value()
-    broker_redis = broker_url if broker_url.startswith("redis") else ""
-    redis_url = settings.rate_limit_redis_url.get_secret_value() or broker_redis
     app.state.rate_limiter = RateLimiter(per_minute=settings.rate_limit_per_minute,
-                                         burst=settings.rate_limit_burst, redis_url=redis_url)
+                                         burst=settings.rate_limit_burst, redis_url=settings.limits_redis_url)
     # Web pages: DSFR under /dsfr, session cookie, security headers, /connexion and the home page.
     install_web(app, app.state.runtime.settings)
     # Social workers' pages: Mes tâches, Ma tournée, Mon équipe.

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import redis
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -17,12 +18,23 @@ from api.web.error_pages import install_error_pages
 from api.web.security import CsrfError, SecurityHeadersMiddleware
 from api.web.sessions import SESSION_COOKIE, SESSION_MAX_AGE, load_secret_key, secure_cookies
 from api.web.templating import render
-from campaigns.accounts.throttle import LoginThrottle
+from campaigns.accounts.shared_throttle import SharedFailureTable
+from campaigns.accounts.throttle import ACCOUNT_RULE, ADDRESS_RULE, LoginThrottle
 from campaigns.platform.resources import dsfr_dir
 from campaigns.platform.settings import Settings
 
 # Installed by scripts/setup.sh (npm ci in web/), never committed.
 DSFR_DIST = dsfr_dir()
+
+
+def login_throttle(settings: Settings) -> LoginThrottle:
+    """Sign-in failures counted by every API process together when they share a Redis, else by this one."""
+    url = settings.limits_redis_url
+    if not url:
+        return LoginThrottle()
+    client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+    return LoginThrottle(shared=(SharedFailureTable(ACCOUNT_RULE, client, name="compte"),
+                                 SharedFailureTable(ADDRESS_RULE, client, name="adresse")))
 
 
 def install_web(app: FastAPI, settings: Settings) -> None:
@@ -33,7 +45,7 @@ def install_web(app: FastAPI, settings: Settings) -> None:
         )
     app.mount("/dsfr", StaticFiles(directory=DSFR_DIST), name="dsfr")
     app.include_router(pages.router)
-    app.state.login_throttle = LoginThrottle()
+    app.state.login_throttle = login_throttle(settings)
     # Added last = outermost: the headers go on every response, session errors included.
     app.add_middleware(
         SessionMiddleware,

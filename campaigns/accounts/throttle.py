@@ -6,6 +6,10 @@ locked or waiting key is refused before any password is hashed, so a flood of at
 
 The table keeps at most `capacity` keys (least recently failed dropped first): memory stays constant whatever
 the number of addresses or accounts tried. Time is monotonic seconds, passed in by the caller (`clock`).
+
+Several API processes share their failures through Redis (`SharedFailureTable`, campaigns/accounts/shared_throttle.py)
+when one is configured: an attacker cannot multiply its attempts by the number of processes behind the load
+balancer. Without Redis (embedded mode, or Redis down) each process counts its own.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +41,27 @@ CAPACITY = 10_000
 class _Failures:
     count: int
     last: float
+
+
+class FailureCounter(Protocol):
+    """What the login throttle needs of a table of failures: in this process or shared by every process."""
+
+    rule: ThrottleRule
+
+    def wait(self, key: str, now: float) -> float: ...
+
+    def fail(self, key: str, now: float) -> None: ...
+
+    def forget(self, key: str) -> None: ...
+
+
+def delay_after(rule: ThrottleRule, count: int) -> float:
+    """Seconds a key must wait after its `count`-th failure in a row."""
+    if count >= rule.lock_failures:
+        return rule.lock_seconds
+    if count < rule.free_failures:
+        return 0.0
+    return float(min(rule.lock_seconds, rule.first_delay * 2 ** (count - rule.free_failures)))
 
 
 class FailureTable:
@@ -59,7 +85,7 @@ class FailureTable:
             if now - entry.last >= self.rule.lock_seconds:  # forgotten after a quiet lock period
                 del self._entries[key]
                 return 0.0
-            return max(0.0, entry.last + self._delay(entry.count) - now)
+            return max(0.0, entry.last + delay_after(self.rule, entry.count) - now)
 
     def fail(self, key: str, now: float) -> None:
         with self._lock:
@@ -75,22 +101,19 @@ class FailureTable:
         with self._lock:
             self._entries.pop(key, None)
 
-    def _delay(self, count: int) -> float:
-        rule = self.rule
-        if count >= rule.lock_failures:
-            return rule.lock_seconds
-        if count < rule.free_failures:
-            return 0.0
-        return float(min(rule.lock_seconds, rule.first_delay * 2 ** (count - rule.free_failures)))
-
 
 class LoginThrottle:
     """Both tables: an attempt waits for the longer of its account's and its address's delays."""
 
-    def __init__(self, capacity: int = CAPACITY, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, capacity: int = CAPACITY, clock: Callable[[], float] = time.monotonic,
+                 shared: tuple[FailureCounter, FailureCounter] | None = None) -> None:
         self.clock = clock  # the web layer passes `clock()` as `now`
-        self.accounts = FailureTable(ACCOUNT_RULE, capacity)
-        self.addresses = FailureTable(ADDRESS_RULE, capacity)
+        self.accounts: FailureCounter
+        self.addresses: FailureCounter
+        if shared is None:
+            self.accounts, self.addresses = FailureTable(ACCOUNT_RULE, capacity), FailureTable(ADDRESS_RULE, capacity)
+        else:
+            self.accounts, self.addresses = shared
 
     def wait(self, *, account: str, address: str, now: float) -> int:
         """Whole seconds to wait before trying (0: go ahead)."""

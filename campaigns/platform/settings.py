@@ -156,6 +156,13 @@ class Settings(BaseSettings):
         return self.outbox_dir if self.outbox_dir is not None else self.data_dir / "outbox"
 
     @property
+    def limits_redis_url(self) -> str:
+        """The Redis that API processes share their limits through (API calls, sign-in failures): the one given for
+        rate limits, else the broker when it is Redis, else none (each process counts its own)."""
+        broker = self.broker_url.get_secret_value()
+        return self.rate_limit_redis_url.get_secret_value() or (broker if broker.startswith("redis") else "")
+
+    @property
     def eager(self) -> bool:
         """No broker configured: jobs run in-process."""
         return not self.broker_url.get_secret_value()

@@ -5,8 +5,10 @@ Through the web pages (sign-in form, CSRF token) on SQLite and PostgreSQL (the `
 
 from __future__ import annotations
 
+import os
 import threading
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,7 +19,7 @@ from campaigns.accounts import users
 from campaigns.accounts.throttle import ACCOUNT_RULE, ADDRESS_RULE, FailureTable, wait_message
 from campaigns.accounts.users import get_user_by_email, set_password
 from campaigns.runtime.root import Runtime
-from tests.conftest import new_partner
+from tests.conftest import REDIS_URL, new_partner
 from tests.factories import signalement
 from tests.test_web_auth import PASSWORD, csrf_of, new_user
 
@@ -203,3 +205,25 @@ def test_wait_messages_are_french_with_plurals() -> None:
     assert wait_message(60).endswith("réessayez dans 1 minute.")
     assert wait_message(61).endswith("réessayez dans 2 minutes.")
 
+
+
+def test_api_processes_sharing_a_redis_share_the_sign_in_failures(pg_runtime: Runtime) -> None:
+    """Behind a load balancer, each API process must not grant its own five free failures: with a Redis configured,
+    the failures made on one process make the next attempt on another one wait."""
+    settings = pg_runtime.settings.model_copy(update={"rate_limit_redis_url": REDIS_URL})
+    shared = Runtime(settings, clock=pg_runtime.clock)
+    # An account and a client address of this run's own in the shared Redis (it keeps failures 15 minutes).
+    email = f"{uuid.uuid4().hex[:12]}@ccas-nantes.fr"
+    address = (f"10.{os.getpid() % 250}.{time.time_ns() % 250}.7", 443)
+    new_user(shared, email=email)
+    try:
+        with TestClient(create_app(shared), client=address) as first, \
+                TestClient(create_app(shared), client=address) as second:
+            assert [_login(first, email, WRONG)[0] for _ in range(5)] == [401] * 5
+            code, text, headers = _login(second, email)
+            assert code == 429 and headers["retry-after"] == "1" and "réessayez dans 1 seconde." in text
+            time.sleep(1.1)
+            assert _login(second, email)[0] == 303  # the wait is over, and a right password clears it for all
+            assert _login(first, email, WRONG)[0] == 401
+    finally:
+        shared.engine.dispose()
