@@ -16,7 +16,17 @@ echo "== pytest"
 if [ "$#" -gt 0 ]; then
   exec pytest "$@"
 fi
-# The whole suite: everything but the fault tests on parallel workers (pytest-xdist; each worker has its own
-# PostgreSQL and Redis databases), then the fault tests alone, since they kill and restart the shared servers.
-pytest -n "${CHAINE_TEST_WORKERS:-3}" --dist loadfile -m "not faults" --durations=25
-pytest -m faults --durations=10
+# The whole suite: the fault tests (tests/faults: their own PostgreSQL cluster and Redis server on free ports, which
+# they kill and restart; mostly waiting on outages and leases) in the background, and meanwhile everything else on
+# parallel workers (pytest-xdist; each worker has its own PostgreSQL and Redis databases). Both must pass.
+FAULTS_LOG=$(mktemp "${TMPDIR:-/tmp}/chaine-faults.XXXXXX")
+pytest -m faults --durations=10 -p no:cacheprovider > "$FAULTS_LOG" 2>&1 &
+FAULTS_PID=$!
+status=0
+pytest -n "${CHAINE_TEST_WORKERS:-3}" --dist loadfile -m "not faults" --durations=25 || status=$?
+faults_status=0
+wait "$FAULTS_PID" || faults_status=$?
+echo "== pytest -m faults (run alongside)"
+cat "$FAULTS_LOG"
+rm -f "$FAULTS_LOG"
+[ "$status" -eq 0 ] && [ "$faults_status" -eq 0 ]

@@ -16,7 +16,7 @@ from tests.faults.rig import Rig, sms_received
 from tests.faults.services import SmtpSink, wait_for
 from tests.twilio_standin import Failure
 
-BATCH = int(os.environ.get("CHAINE_FAULTS_PROVIDER_BATCH", "1000"))
+BATCH = int(os.environ.get("CHAINE_FAULTS_PROVIDER_BATCH", "500"))
 # The outage: a minute (CHAINE_FAULTS_SMTP_OUTAGE=15 for a quicker local run).
 SMTP_OUTAGE = float(os.environ.get("CHAINE_FAULTS_SMTP_OUTAGE", "60"))
 RETRY_AFTER = 3  # seconds, longer than the rig's first backoff (1 s): the wait must come from Twilio's header

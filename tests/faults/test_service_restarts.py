@@ -8,7 +8,7 @@ import time
 from tests.faults.rig import Rig, sms_received
 from tests.faults.services import wait_for
 
-BATCH = int(os.environ.get("CHAINE_FAULTS_RESTART_BATCH", "1000"))
+BATCH = int(os.environ.get("CHAINE_FAULTS_RESTART_BATCH", "500"))
 
 
 def test_redis_restart_mid_batch(rig: Rig) -> None:
