@@ -7,7 +7,8 @@ contact in the 14 days before the response). Rates carry 95% Wilson intervals; c
 intervals, a chi² or Fisher test (Fisher when an expected count is below 5) and Holm-adjusted p-values within each
 family (channels, FALC/standard, bailleurs). The results here are raw: `campaigns.reports.tables` applies the small-cell
 suppression before anything is shown. The files still open and the experiments' arms come from the facts too;
-the Kaplan–Meier curves are added by `campaigns.evaluation.time_to_response`.
+the Kaplan–Meier curves are added by `campaigns.evaluation.time_to_response`. The mobile team's summary (closed
+files by what their reason says, open files by phase, landlords' answers) is `campaigns.evaluation.mobile_team`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from campaigns.evaluation.experiment_results import ExperimentResult, experiment_results
 from campaigns.evaluation.experiment_results import publishable as publishable_rate
 from campaigns.evaluation.labels import CHANNEL_LABELS, PARC_LABELS, Labels
+from campaigns.evaluation.mobile_team import MobileTeamSummary, mobile_team_summary
 from campaigns.evaluation.restricted import all_partners, restricted_sums
 from campaigns.evaluation.sections import Sections, build_sections
 from campaigns.evaluation.sums import (
@@ -32,6 +34,7 @@ from campaigns.evaluation.sums import (
     Period,
     ReachSum,
     Scope,
+    closures_readable,
     load_fact_sums,
     pilot_ids,
     reader_scope,
@@ -90,6 +93,7 @@ class Evaluation:
     open_files: list[tuple[str, int]] | None = None
     experiments: list[ExperimentResult] | None = None
     all_partners: Rate | None = None  # a partner's own view: every partner's households, for comparison
+    mobile_team: MobileTeamSummary | None = None
 
 
 def group(rows: Iterable[ReachSum], key: Callable[[ReachSum], Any]) -> dict[Any, tuple[int, int]]:
@@ -189,4 +193,5 @@ def evaluate(session: Session, *, period: Period, scope: Scope, now: datetime) -
     return Evaluation(period, scope, now, rate(responded, households), rates, crossed, comparisons(rates),
                       build_sections(sums, labels, session), open_files=open_files(sums),
                       experiments=experiment_results(session, experiment_counts(sums), scope),
-                      all_partners=all_partners(session, period, scope) if scope.restricted else None)
+                      all_partners=all_partners(session, period, scope) if scope.restricted else None,
+                      mobile_team=mobile_team_summary(sums, closures_readable=closures_readable(scope)))

@@ -183,11 +183,15 @@ def load_fact_sums(session: Session, period: Period, scope: Scope) -> FactSums:
     return FactSums(reach, cube, load_closures(session, period, scope))
 
 
+def closures_readable(scope: Scope) -> bool:
+    """A closure is the entry into `cloture`, at no other stage; closures are kept by bailleur, not by the partner
+    that contacted the household, so a reader that is neither a pilot nor a bailleur reads none."""
+    return scope.stage is None and (not scope.restricted or scope.bailleur_reader)
+
+
 def load_closures(session: Session, period: Period, scope: Scope) -> list[tuple[str, bool, bool, str | None, int]]:
-    """The closures of the period (motif, responded, returned, park, households). A closure is the entry into
-    `cloture`, at no other stage; closures are kept by bailleur, not by the partner that contacted the household,
-    so a reader that is neither a pilot nor a bailleur gets none."""
-    if scope.stage is not None or (scope.restricted and not scope.bailleur_reader):
+    """The closures of the period (motif, responded, returned, park, households), when the scope reads them."""
+    if not closures_readable(scope):
         return []
     closure_keys = (ClosureFact.motif, ClosureFact.responded, ClosureFact.returned, ClosureFact.parc)
     closure_where = [ClosureFact.day >= period.start, ClosureFact.day <= period.end,

@@ -61,6 +61,36 @@ def contact_dimensions(contact: StayContact) -> dict[str, str]:
     return values
 
 
+# Channels a household reads (a letter, an SMS, an e-mail), as opposed to the calls and visits of a worker.
+WRITTEN_CHANNELS = frozenset({"courrier", "sms", "email"})
+
+
+def open_phase(stay: Stay) -> str:
+    """Where an open file stands (Essonne, 004 L150–156): `repondu` when the household answered; `relance` when it
+    was written to again, by a later step of a campaign that had already written to it on an earlier day (the
+    relance fifteen days after the second unannounced visit, an SMS relance…); `premier_courrier` otherwise (the
+    first letter, with its e-mail and SMS of the same day, and the visits that follow it)."""
+    if stay.responses:
+        return "repondu"
+    first: dict[int, tuple[date, int]] = {}  # campaign → day and step of its first written contact
+    for contact in stay.contacts:
+        if contact.channel not in WRITTEN_CHANNELS:
+            continue
+        known = first.setdefault(contact.campaign_id, (contact.day, contact.step))
+        if contact.day > known[0] and contact.step > known[1]:
+            return "relance"
+    return "premier_courrier"
+
+
+def landlord_answered(stay: Stay) -> tuple[date, bool] | None:
+    """The day of the stay's first letter to the landlord and whether the landlord answered after it; None when no
+    such letter is among the stay's contacts (none was sent, or a partner's own view does not count it)."""
+    letter = next((c for c in stay.contacts if c.dispatch_id == stay.landlord_letter), None)
+    if letter is None:
+        return None
+    return letter.day, any(at >= letter.at for at in stay.landlord_answers)
+
+
 @dataclass(frozen=True, slots=True)
 class FactRows:
     cube: list[dict[str, Any]]
@@ -109,6 +139,11 @@ def accumulate(stays: Iterable[Stay], days: Collection[date] | None = None, *,
             last = stay.contacts[-1]
             state = "repondu" if stay.responses else f"{last.step + 1}:{last.channel}"
             first[("en_cours", state)] = (first_day, bool(stay.responses))
+            first[("phase_en_cours", open_phase(stay))] = (first_day, bool(stay.responses))
+        landlord = landlord_answered(stay)
+        if landlord is not None:
+            # Households whose landlord was written to; "responded" counts the landlords that answered.
+            first[("courrier_bailleur", "tous")] = landlord
         for (dimension, value), (day, hit) in first.items():
             if wanted is None or day in wanted:
                 cell = reach[(day, dimension, value, stay.bailleur_id, stay.parc, stay.stage)]

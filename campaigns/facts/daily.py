@@ -10,16 +10,17 @@ the evaluation is computed from these sums, whether the events still exist or we
 bailleur, the park and the stage, so that the evaluation can be filtered by them. `monthly_facts` and
 `monthly_reach` hold the same sums by calendar month (see campaigns.models.facts).
 
-Refresh, stay by stay. A stay's rows depend on its contacts, responses and profile only. `fact_stays` keeps what
-they were built from; the refresh finds the stays touched since the last refresh (contacts finished, responses
-recorded, cases changed, with 30 seconds of margin for transactions that committed late, and the stays of the days
-whose count of returned letters differs from the facts: an NPAI return has no timestamp of its own), builds each
-one's rows from the stored inputs and from the live events, and applies the difference to the daily and monthly
-tables. A new response thus costs one stay's rows, where rebuilding every day the stay was contacted used to cost
-thousands of other stays' (14 s for 100 responses at 1,000,000 contacts). Running it twice changes nothing (the
-difference is then zero). A stay whose events were purged is left alone: its facts are final (the purge may only
-remove events older than `FROZEN_AFTER`, 90 days, when no response can still be credited). `refresh_facts(full=True)`
-rebuilds every day that still has events: for a first build or a repair, never after a purge has started.
+Refresh, stay by stay. A stay's rows depend on its contacts, responses, landlord's answers and profile only.
+`fact_stays` keeps what they were built from; the refresh finds the stays touched since the last refresh (contacts
+finished, responses and landlords' answers recorded, cases changed, with 30 seconds of margin for transactions that
+committed late, and the stays of the days whose count of returned letters differs from the facts: an NPAI return has
+no timestamp of its own), builds each one's rows from the stored inputs and from the live events, and applies the
+difference to the daily and monthly tables. A new response thus costs one stay's rows, where rebuilding every day
+the stay was contacted used to cost thousands of other stays' (14 s for 100 responses at 1,000,000 contacts).
+Running it twice changes nothing (the difference is then zero). A stay whose events were purged is left alone: its
+facts are final (the purge may only remove events older than `FROZEN_AFTER`, 90 days, when no response can still be
+credited). `refresh_facts(full=True)` rebuilds every day that still has events: for a first build or a repair, never
+after a purge has started.
 Kaplan–Meier curves come from the facts too: `daily_reach` keeps, per channel, how many stays first contacted by it
 on a day responded after how many whole days (rounded up; dimension `delai`; a response more than 90 days after the
 contact counts as none: the curves follow households for 90 days), which is enough to censor them at the end of any
@@ -70,6 +71,7 @@ from campaigns.models import (
     DispatchStatus,
     ExperimentAssignment,
     FactsRefresh,
+    LandlordAnswer,
     MonthlyFact,
     MonthlyReach,
     Response,
@@ -134,6 +136,8 @@ def _changed(session: Session, since: datetime, oldest: date) -> tuple[set[int],
     stays |= set(session.scalars(select(ExperimentAssignment.stage_entry_id).where(
         ExperimentAssignment.assigned_at >= since)))
     changed_cases = set(session.scalars(select(Case.household_id).where(Case.updated_at >= since)))
+    # A landlord's answer has no stay of its own: the stays of its household are built again.
+    changed_cases |= set(session.scalars(select(LandlordAnswer.household_id).where(LandlordAnswer.created_at >= since)))
     stays |= stays_of_households(session, changed_cases)
     closed = set(session.scalars(select(Case.household_id).where(
         Case.stage == Stage.CLOTURE.value, Case.updated_at >= since)))

@@ -2,7 +2,9 @@
 
 A *stay* is a household's time at one stage of the procedure (`StageEntry`). It is the evaluation's unit: a
 response stops the steps of its stage, and is credited only to contacts of the same stay. Contacts are the
-dispatches that reached (or tried to reach) the household: `delivered` and `returned` (NPAI).
+dispatches that reached (or tried to reach) the household: `delivered` and `returned` (NPAI). A stay also keeps
+its first letter written to the landlord (a contact like the others) and the landlord's answers recorded at its
+stage, for the landlord response rate.
 Only ids, codes and dates are read here; names, addresses and allocataire numbers never leave the tables.
 """
 
@@ -17,6 +19,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.locale.clock import PARIS
+from campaigns.messages.addressees import LANDLORD_TEMPLATES
 from campaigns.models import (
     Campaign,
     Case,
@@ -24,6 +27,7 @@ from campaigns.models import (
     DispatchStatus,
     ExperimentAssignment,
     HumanTask,
+    LandlordAnswer,
     Partner,
     PartnerKind,
     Response,
@@ -107,6 +111,10 @@ class Stay:
     open: bool = False  # the household is still at this stage (not left, not closed)
     # The experiments whose arm the household was drawn into at this stay: (experiment id, arm, instant).
     experiments: tuple[tuple[int, str, datetime], ...] = ()
+    # The first letter written to the household's landlord at this stay (a dispatch id among `contacts`), and the
+    # instants of the landlord's answers recorded at this stage (campaigns/planning/landlord_answers.py).
+    landlord_letter: int | None = None
+    landlord_answers: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,20 +191,30 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
             drawn[stay_id].append((experiment_id, arm, assigned_at))
     households = sorted({household_id for household_id, _ in entries.values()})
     contacts: dict[int, list[StayContact]] = {stay_id: [] for stay_id in entries}
+    to_landlord: set[int] = set()
     rows = session.execute(
         select(Dispatch.id, Dispatch.stage_entry_id, Dispatch.sent_at, Dispatch.channel, Dispatch.step_position,
                Dispatch.campaign_id, Campaign.owner_partner_id, Dispatch.template_version_id,
-               Dispatch.rendered_locale, Dispatch.rendered_falc, Dispatch.status, HumanTask.queue_partner_id)
+               Dispatch.rendered_locale, Dispatch.rendered_falc, Dispatch.status, HumanTask.queue_partner_id,
+               Dispatch.template)
         .join(Campaign, Campaign.id == Dispatch.campaign_id)
         .outerjoin(HumanTask, HumanTask.dispatch_id == Dispatch.id)
         .where(any_of(session, Dispatch.household_id, households), Dispatch.status.in_(CONTACT_STATUSES),
                Dispatch.sent_at.is_not(None))
     )
     for (dispatch_id, stay_id, sent_at, channel, step, campaign_id, owner_id, version, locale, falc, status,
-         queue) in rows:
+         queue, template) in rows:
         if stay_id in contacts and sent_at is not None:
             contacts[stay_id].append(StayContact(dispatch_id, sent_at, day_of(sent_at), channel, step, campaign_id,
                                                  owner_id, version, locale, falc, status, queue))
+            if template in LANDLORD_TEMPLATES:
+                to_landlord.add(dispatch_id)
+    landlord_answers: dict[tuple[int, str | None], list[datetime]] = {}
+    for household_id, stage, responded_at in session.execute(
+        select(LandlordAnswer.household_id, LandlordAnswer.stage, LandlordAnswer.responded_at).where(
+            any_of(session, LandlordAnswer.household_id, households))
+    ):
+        landlord_answers.setdefault((household_id, stage), []).append(responded_at)
     responses: dict[int, list[datetime]] = {stay_id: [] for stay_id in entries}
     for response_stay, responded_at in session.execute(
         select(Response.stage_entry_id, Response.responded_at).where(
@@ -209,10 +227,12 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
     stays = []
     for stay_id, (household_id, stage) in sorted(entries.items()):
         profile = profiles.get(household_id, Profile(None, None, None))
+        ordered = tuple(sorted(contacts[stay_id], key=lambda c: (c.at, c.dispatch_id)))
+        letter = next((c.dispatch_id for c in ordered if c.dispatch_id in to_landlord), None)
         stays.append(Stay(
             stay_id, household_id, stage, profile.bailleur_id, profile.parc, profile.territory,
-            tuple(sorted(contacts[stay_id], key=lambda c: (c.at, c.dispatch_id))), tuple(sorted(responses[stay_id])),
-            stay_id in still_open, tuple(sorted(drawn[stay_id])),
+            ordered, tuple(sorted(responses[stay_id])), stay_id in still_open, tuple(sorted(drawn[stay_id])),
+            letter, tuple(sorted(landlord_answers.get((household_id, stage), []))) if letter is not None else (),
         ))
     return stays
 

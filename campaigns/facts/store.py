@@ -135,6 +135,8 @@ def payload(stay: Stay) -> dict[str, Any]:
         "responses": [_seconds(r) for r in stay.responses],
         "open": stay.open,
         "experiments": [[experiment_id, arm, _seconds(at)] for experiment_id, arm, at in stay.experiments],
+        "landlord": None if stay.landlord_letter is None else [stay.landlord_letter,
+                                                              [_seconds(a) for a in stay.landlord_answers]],
     }
 
 
@@ -144,9 +146,12 @@ def stay_of(stay_id: int, household_id: int, data: dict[str, Any]) -> Stay:
         at = _instant(seconds)
         contacts.append(StayContact(dispatch_id, at, day_of(at), channel, step, campaign, owner, version, locale,
                                     falc, status, queue))
+    # Stays stored before the landlord letter was kept have none, in the facts either: refreshing the stay adds both.
+    letter, answers = data.get("landlord") or (None, [])
     return Stay(stay_id, household_id, data["stage"], data["bailleur"], data["parc"], data["territory"],
                 tuple(contacts), tuple(_instant(s) for s in data["responses"]), bool(data.get("open")),
-                tuple((int(e), str(arm), _instant(at)) for e, arm, at in data.get("experiments", [])))
+                tuple((int(e), str(arm), _instant(at)) for e, arm, at in data.get("experiments", [])),
+                None if letter is None else int(letter), tuple(_instant(a) for a in answers))
 
 
 def stored_stays(session: Session, stay_ids: Collection[int]) -> dict[int, Stay]:

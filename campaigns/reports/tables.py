@@ -20,6 +20,7 @@ from campaigns.locale.clock import PARIS
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Rate, suppress_small
 from campaigns.reports.cells import HIDDEN, RATE_COLUMNS, SECRET, Cell, Column, Table, rate_cells
 from campaigns.reports.experiments import experiments_table
+from campaigns.reports.mobile_team import mobile_team_table
 from campaigns.reports.suppression import all_partners_cells, partition_cells, protect, protect_grid, rate_from
 
 __all__ = ["CURVE_DAYS", "HIDDEN_FROM_OWN_VIEWS", "METHOD", "PARTITIONS", "CurveView", "Report", "build_report",
@@ -237,6 +238,7 @@ def build_report(evaluation: Evaluation) -> Report:
     dimension_cells = _dimension_cells(evaluation)
     stages = {r.label: dimension_cells["stade"][r.value] for r in evaluation.rates["stade"]}
     lettered = protect([f.with_letter for f in s.funnel])  # the stages split the letters' households
+    mobile = mobile_team_table(evaluation)
     tables = [
         _synthesis(evaluation),
         *(_rates_table(f"taux_{key}", title, evaluation.rates[key], dimension_cells[key])
@@ -264,6 +266,7 @@ def build_report(evaluation: Evaluation) -> Report:
               ("couts_campagne", "Coût par réponse, par campagne", "campagne", s.costs_by_campaign),
               ("couts_canal", "Coût par réponse, par canal", "canal", s.costs_by_channel))),
         _closures(evaluation),
+        *([] if mobile is None else [mobile]),
         Table("files", "Suites données aux orientations, par file d'appels et de visites",
               (Column("file", "file"), Column("menages", "ménages orientés", "count"),
                Column("sans_suite", "sans suite", "count"), Column("taux", "taux sans suite", "rate"),

@@ -109,10 +109,43 @@ def _relations(audit: Audit) -> None:
             audit.split([(table, i, "menages") for i in range(end)], (table, end, "menages"))
             if end + 1 < len(lines):
                 audit.split([(table, i, "menages") for i in range(end + 1, len(lines))], (table, end, "menages"))
+    _mobile_team(audit)
     synthesis = s.get("synthese", [])
     if len(synthesis) == 2:  # a partner's own households and every partner's: the others' part is unknown
         for column in ("menages", "repondants"):
             audit.split([("synthese", 0, column), ("autres", 1, column)], ("synthese", 1, column))
+
+
+def _mobile_team(audit: Audit) -> None:
+    """The mobile team's summary: its « dont » lines add up to their totals, which are those of the tables
+    clotures and en_cours; its accompanied lines are lines of those tables too; the gap is a difference."""
+    table = "synthese_equipe_mobile"
+    lines = audit.sections.get(table, [])
+    same = {"dossiers clôturés sur la période": ("clotures", "motif", "total des dossiers clôturés"),
+            "dossiers en cours, premier contact dans la période": ("en_cours", "etat", "total"),
+            "ménages accompagnés : réponse enregistrée avant la clôture":
+                ("clotures", "motif", "dont : avaient répondu avant la clôture"),
+            "dont : ménages accompagnés (ont répondu)": ("en_cours", "etat", "ont répondu")}
+    for i, line in enumerate(lines):
+        if line["indicateur"].startswith("dont :"):
+            continue
+        parts = []
+        for j in range(i + 1, len(lines)):
+            if not lines[j]["indicateur"].startswith("dont :"):
+                break
+            parts.append((table, j, "nombre"))
+        if parts:
+            audit.split(parts, (table, i, "nombre"))
+    for i, line in enumerate(lines):
+        other, column, label = same.get(line["indicateur"], ("", "", ""))
+        found = audit.find(other, column, label)
+        if found is not None:
+            audit.split([(table, i, "nombre")], (other, found, "menages"))
+    gap = audit.find(table, "indicateur", "écart entre les ménages accompagnés et les motifs de clôture")
+    answered = audit.find(table, "indicateur", "ménages accompagnés : réponse enregistrée avant la clôture")
+    contacted = audit.find(table, "indicateur", "dont : le ménage a pris contact (d'après le motif de clôture)")
+    if gap is not None and answered is not None and contacted is not None:
+        audit.add([(1, (table, answered, "nombre")), (-1, (table, contacted, "nombre")), (-1, (table, gap, "nombre"))])
 
 
 def recovered_cells(report: dict[str, Any]) -> list[tuple[Ref, Fraction]]:
