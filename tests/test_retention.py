@@ -95,8 +95,10 @@ def test_closed_households_are_purged_after_their_period_and_the_figures_stay(
     clock.advance(days=2)
     letters = _letter_files(runtime)
     assert set(letters) == {"R-1", "R-2", "R-3"} and all(path.exists() for path in letters.values())
-    result = runtime.purge_expired(now=clock.now)
+    handled: list[int] = []
+    result = runtime.purge_expired(now=clock.now, progress=handled.append)
     assert (result.households, result.cases) == ([household], 1)  # R-3's campaign keeps it 400 days; R-2 is open
+    assert handled == [1]  # the progress the command line draws: households and cases handled after each batch
     # The letter PDF in the outbox (name, address, debt in clear) goes with the data; the others stay.
     assert result.files == 1 and not letters["R-1"].exists() and letters["R-2"].exists() and letters["R-3"].exists()
 

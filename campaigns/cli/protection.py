@@ -11,6 +11,7 @@ import typer
 
 from campaigns.cli.common import fail as _fail
 from campaigns.cli.common import open_runtime as _runtime
+from campaigns.cli.progress import showing
 from campaigns.locale.labels import plural
 
 
@@ -97,7 +98,9 @@ def retention_purge(
             _fail(f"--now : date ISO 8601 attendue, reçu « {now} »")
         if moment.tzinfo is None:
             _fail("--now : précisez le fuseau (par exemple 2026-11-25T10:00:00+01:00)")
-    result = runtime.purge_expired(now=moment)
+    handled = [0]
+    with showing("Purge des données expirées", None, lambda: handled[0]):
+        result = runtime.purge_expired(now=moment, progress=lambda count: handled.__setitem__(0, count))
     typer.echo(f"{plural(len(result.households), 'ménage purgé', 'ménages purgés')}, "
                f"{plural(result.cases, 'dossier', 'dossiers')}, "
                f"{plural(result.files, 'fichier effacé', 'fichiers effacés')} dans la boîte d'envoi.")

@@ -4,7 +4,7 @@ retention period are erased. Ids, stages, dates, contacts and responses stay, an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -132,18 +132,28 @@ def purge_cases(session: Session, cases: Sequence[tuple[int, int]], *, now: date
     return len(case_ids)
 
 
-def purge_expired(session: Session, *, now: datetime, default_days: int, batch: int = BATCH) -> PurgeResult:
+def purge_expired(session: Session, *, now: datetime, default_days: int, batch: int = BATCH,
+                  progress: Callable[[int], None] | None = None) -> PurgeResult:
     """Every expired household, then every expired closed case of a household still open, in batches of `batch`
-    (one audit row each). Running it again purges nothing."""
+    (one audit row each). Running it again purges nothing. `progress` gets the households and cases handled so far
+    after each batch (the command line draws it, docs/operations.md)."""
     result = PurgeResult()
     expired = expired_households(session, now=now, default_days=default_days)
+    done = 0
     for start in range(0, len(expired), batch):
         chunk = expired[start:start + batch]
         result.cases += purge_households(session, chunk, now=now, actor=Actor.system())
         result.households.extend(chunk)
+        done += len(chunk)
+        if progress is not None:
+            progress(done)
     cases = expired_cases(session, now=now, default_days=default_days)
     for start in range(0, len(cases), batch):
-        result.cases += purge_cases(session, cases[start:start + batch], now=now, actor=Actor.system())
+        chunk_cases = cases[start:start + batch]
+        result.cases += purge_cases(session, chunk_cases, now=now, actor=Actor.system())
+        done += len(chunk_cases)
+        if progress is not None:
+            progress(done)
     return result
 
 

@@ -174,15 +174,17 @@ class Runtime:
             ),
         )
 
-    def purge_expired(self, *, now: datetime) -> PurgeResult:
-        """Personal data of households closed longer than their retention period (campaigns.protection.retention)."""
+    def purge_expired(self, *, now: datetime, progress: Callable[[int], None] | None = None) -> PurgeResult:
+        """Personal data of households closed longer than their retention period (campaigns.protection.retention);
+        `progress` gets the households and cases handled so far."""
         from campaigns.protection.retention import outbox_references, purge_expired
         from channels.outbox import OutboxChannel
         from channels.outbox_retention import erase_artefacts, erase_print_runs
 
         outbox = self.settings.resolved_outbox_dir
         with self.session_factory.begin() as session:
-            result = purge_expired(session, now=now, default_days=self.settings.retention_days)
+            result = purge_expired(session, now=now, default_days=self.settings.retention_days,
+                                   progress=progress)
             # Files go before the commit: should it fail, the households are purged again on the next run (their
             # files are then already gone); the other way round, a crash would leave files no run finds again.
             kinds = [name for name, channel in self.channels.items() if isinstance(channel, OutboxChannel)]
