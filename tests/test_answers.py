@@ -5,7 +5,10 @@ limits, revocation at closure."""
 from __future__ import annotations
 
 import html
+import os
 import re
+import time
+import uuid
 from dataclasses import replace
 from datetime import timedelta
 
@@ -26,6 +29,7 @@ from campaigns.models import (
 )
 from campaigns.runtime.root import Runtime
 from tests.answer_world import checked, csrf, letter_world, token_of_letter
+from tests.conftest import REDIS_URL
 from tests.factories import signalement
 
 UNKNOWN = "AAAAAAAAAAAAAAAAAAAAAA"
@@ -192,6 +196,23 @@ def test_one_link_is_limited_whatever_the_address(sqlite_runtime: Runtime) -> No
         # Below the per-address limit (60): the link's own limit (30) answers first.
         statuses = [client.get(f"/r/{UNKNOWN}").status_code for _ in range(31)]
         assert set(statuses[:30]) == {404} and statuses[30] == 429
+
+
+def test_two_api_processes_sharing_a_redis_share_the_limits(sqlite_runtime: Runtime) -> None:
+    """Behind a load balancer, a link gets its 30 requests once for the whole service, not once per process."""
+    from api.app import create_app
+
+    settings = sqlite_runtime.settings.model_copy(update={"rate_limit_redis_url": REDIS_URL})
+    shared = Runtime(settings, clock=sqlite_runtime.clock)
+    unknown = f"{uuid.uuid4().int % 10**22:022d}"  # a link and an address of this run's own in the shared Redis
+    address = (f"10.{os.getpid() % 250}.{time.time_ns() % 250}.9", 443)
+    try:
+        with TestClient(create_app(shared), client=address) as first, \
+                TestClient(create_app(shared), client=address) as second:
+            statuses = [(first if n % 2 else second).get(f"/r/{unknown}").status_code for n in range(31)]
+            assert set(statuses[:30]) == {404} and statuses[30] == 429
+    finally:
+        shared.engine.dispose()
 
 
 def test_a_closed_case_revokes_its_links(runtime: Runtime, client: TestClient) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
+import redis
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -16,8 +17,9 @@ from api.deps import RuntimeDep
 from api.web.templating import render
 from campaigns.answers import replies
 from campaigns.answers.checks import check_answer, is_locked
-from campaigns.answers.limits import AnswerLimits
+from campaigns.answers.limits import ADDRESS_LIMIT, CHECK_LIMIT, LINK_LIMIT, AnswerLimits
 from campaigns.answers.page import page_view
+from campaigns.answers.shared_limits import SharedRequestWindow
 from campaigns.answers.slots import callback_slots, find_slot
 from campaigns.links.tokens import find_link, token_hash
 from campaigns.models import AnswerLink
@@ -199,6 +201,19 @@ def no_more_sms(request: Request, token: str, runtime: RuntimeDep) -> Response:
     return _answer(request, runtime, token, act)
 
 
+def answer_limits(url: str) -> AnswerLimits:
+    """The answer page's limits, shared by every API process through Redis when `url` is given."""
+    if not url:
+        return AnswerLimits()
+    client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def window(name: str, limit: tuple[int, int]) -> SharedRequestWindow:
+        return SharedRequestWindow(limit=limit[0], seconds=limit[1], client=client, name=name)
+
+    return AnswerLimits(shared=(window("lien", LINK_LIMIT), window("adresse", ADDRESS_LIMIT),
+                                window("controle", CHECK_LIMIT)))
+
+
 def install_answer_pages(app: FastAPI) -> None:
-    app.state.answer_limits = AnswerLimits()
+    app.state.answer_limits = answer_limits(app.state.runtime.settings.limits_redis_url)
     app.include_router(router)

@@ -1,6 +1,7 @@
 """Request limits of the answer page, per link and per client address (docs/web.md): a fixed window counter per
 key, with at most `capacity` keys in memory (the oldest forgotten first). Like the sign-in throttle
-(campaigns/accounts/throttle.py), each process counts its own requests."""
+(campaigns/accounts/throttle.py), the windows are shared by every API process through Redis when one is configured
+(campaigns/answers/shared_limits.py), else each process counts its own requests."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 CAPACITY = 10_000
 
@@ -52,15 +54,38 @@ class RequestWindow:
             return window is not None and now - window.started < self.seconds and window.count >= self.limit
 
 
+class Window(Protocol):
+    """A request window, in this process (RequestWindow) or shared through Redis (SharedRequestWindow)."""
+
+    limit: int
+    seconds: float
+
+    def hit(self, key: str, now: float) -> float: ...
+
+    def full(self, key: str, now: float) -> bool: ...
+
+
+LINK_LIMIT, ADDRESS_LIMIT, CHECK_LIMIT = (30, 600), (60, 600), (10, 3600)  # (requests, seconds)
+
+
 class AnswerLimits:
     """The page's limits: requests per link, requests per address, and check failures per address."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic,
+                 shared: tuple[Window, Window, Window] | None = None) -> None:
+        """`shared`: the three windows kept for every API process at once (campaigns/answers/shared_limits.py)."""
         self.clock = clock
-        self.per_link = RequestWindow(limit=30, seconds=600)
-        self.per_address = RequestWindow(limit=60, seconds=600)
+        self.per_link: Window
+        self.per_address: Window
         # Wrong answers to the check from one address, whatever the link: guessing across links stops here.
-        self.checks_per_address = RequestWindow(limit=10, seconds=3600)
+        self.checks_per_address: Window
+        if shared is None:
+            self.per_link, self.per_address, self.checks_per_address = (
+                RequestWindow(limit=LINK_LIMIT[0], seconds=LINK_LIMIT[1]),
+                RequestWindow(limit=ADDRESS_LIMIT[0], seconds=ADDRESS_LIMIT[1]),
+                RequestWindow(limit=CHECK_LIMIT[0], seconds=CHECK_LIMIT[1]))
+        else:
+            self.per_link, self.per_address, self.checks_per_address = shared
 
     def wait(self, *, link_key: str, address: str) -> int:
         """Whole seconds before this request may be served (0: go ahead); every request counts."""
