@@ -13,7 +13,8 @@ from starlette.datastructures import FormData
 from campaigns.accounts.partners import list_partners
 from campaigns.campaign.communes import commune_choices
 from campaigns.campaign.issues import CampaignIssue
-from campaigns.campaign.validation import CHANNEL_LABELS, language_name
+from campaigns.campaign.validation import CHANNEL_LABELS
+from campaigns.locale.labels import language_name
 from campaigns.messages.rendering import list_templates
 from campaigns.models.stages import OPEN_STAGES, Stage
 from campaigns.planning.coordination import CoordinationRules

@@ -9,8 +9,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from campaigns.campaign.validation import CHANNEL_LABELS, language_name, template_slugs
+from campaigns.campaign.validation import CHANNEL_LABELS, template_slugs
 from campaigns.locale.clock import local_date
+from campaigns.locale.labels import language_name
 from campaigns.locale.sms_encoding import normalise_sms_typography, sms_info
 from campaigns.messages.addressees import preview_recipient
 from campaigns.messages.previews import preview

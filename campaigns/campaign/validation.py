@@ -17,7 +17,7 @@ from campaigns.accounts.partners import find_partner_by_name
 from campaigns.campaign.communes import commune_postcodes
 from campaigns.campaign.config import CampaignSpec
 from campaigns.campaign.issues import CampaignIssue, step_field
-from campaigns.locale.labels import CHANNELS
+from campaigns.locale.labels import CHANNELS, language_name
 from campaigns.locale.text import normalise_text
 from campaigns.messages.rendering import CHANNEL_DIRS, fallback_candidates, list_templates
 from campaigns.models import Campaign, CampaignStatus, ChannelKind, Partner
@@ -28,13 +28,7 @@ from campaigns.models.stages import Stage
 # the hearing.
 HEARING_MIN_DAYS = 60
 RUNNING = (CampaignStatus.ACTIVE.value, CampaignStatus.EN_PAUSE.value)
-LANGUAGE_NAMES = {"fr": "français", "en": "anglais", "ar": "arabe", "es": "espagnol", "pt": "portugais",
-                  "tr": "turc", "ro": "roumain", "ru": "russe", "zh": "chinois", "uk": "ukrainien"}
 CHANNEL_LABELS = {code: term.brief for code, term in CHANNELS.items()}
-
-
-def language_name(code: str) -> str:
-    return f"{LANGUAGE_NAMES.get(code, code)} ({code})"
 
 
 def template_slugs(step_template: str, stages: Iterable[Stage]) -> list[tuple[Stage | None, str]]:

@@ -19,7 +19,7 @@ from campaigns.links.tokens import LinkPolicy
 from campaigns.locale.clock import DEFAULT_SENDING_DAYS, next_sending_time, print_slot
 from campaigns.messages.composing import Composed, NoChannelError, compose, ensure_reachable
 from campaigns.messages.rendering import TemplateNotFoundError
-from campaigns.messages.versions import record_version
+from campaigns.messages.versions import record_composed
 from campaigns.models import (
     APPOINTMENT_REMINDER,
     Campaign,
@@ -253,14 +253,7 @@ def _start(
         outcomes.finish(dispatch, DispatchStatus.PERMANENT_FAILURE, "template_missing", now)
         dispatch.last_error = str(exc)
         return None
-    if composed.rendered is not None and dispatch.template:
-        dispatch.template_version_id = record_version(
-            session, channel=dispatch.channel, slug=dispatch.template, rendered=composed.rendered, now=now
-        )
-        dispatch.rendered_locale = composed.rendered.locale
-        dispatch.rendered_falc = composed.rendered.falc
-        # A missing language or FALC variant is never silent: the row says French standard was used.
-        dispatch.template_fallback = composed.rendered.fallback
+    record_composed(session, dispatch, composed, now=now)
     dispatch.status = DispatchStatus.SENDING.value
     dispatch.reason = None
     dispatch.attempts += 1

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from campaigns.evaluation.sums import CubeSum, FactSums, Period, ReachSum, Scope, load_closures, load_fact_sums
 from campaigns.facts.build import accumulate
 from campaigns.facts.stays import Stay
-from campaigns.facts.store import CUBE_KEY, REACH_KEY, stay_of
+from campaigns.facts.store import ASKED_KEY, CUBE_KEY, REACH_KEY, stay_of
 from campaigns.models import Campaign, Experiment, FactStay
 from campaigns.platform.statistics import Rate, rate
 
@@ -66,14 +66,14 @@ def restricted_sums(session: Session, period: Period, scope: Scope) -> FactSums:
     cube: dict[tuple[object, ...], list[int]] = {}
     for key, (contacts, responded) in cube_sums.items():
         short = tuple(key[_CUBE[name]] for name in ("owner_partner_id", "bailleur_partner_id", "campaign_id", "stage",
-                                                   "step", "channel", "parc", "status"))
+                                                   "step", "channel", "parc", "status", *ASKED_KEY))
         cell = cube.setdefault(short, [0, 0])
         cell[0] += contacts
         cell[1] += responded
     return FactSums(
         [ReachSum(d, v, b, p, s, h, r) for (d, v, b, p, s), (h, r) in reach.items()],
-        [CubeSum(o, b, c, s, st, ch, p, status, n, r)  # type: ignore[arg-type]
-         for (o, b, c, s, st, ch, p, status), (n, r) in cube.items()],
+        [CubeSum(o, b, c, s, st, ch, p, status, n, r, *asked)  # type: ignore[arg-type]
+         for (o, b, c, s, st, ch, p, status, *asked), (n, r) in cube.items()],
         load_closures(session, period, scope),
     )
 

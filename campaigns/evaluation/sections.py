@@ -1,6 +1,7 @@
 """The evaluation's other sections, from the same fact sums: contact modes by park (ADIL 44), letters per
 household by profile, NPAI returns, costs per response, the funnel per stage, closure reasons (Essonne), the
-follow-up of each call and visit queue (Vendée "sans suite") and the charter indicators (002, annexe 6)."""
+follow-up of each call and visit queue (Vendée "sans suite"), the charter indicators (002, annexe 6) and the
+fallbacks of language or FALC per template."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.evaluation.fallbacks import FallbackRow, fallback_rows
 from campaigns.models import Campaign
 from campaigns.models.stages import Stage
 from campaigns.platform.statistics import Rate, rate
@@ -251,9 +253,11 @@ class Sections:
     closures: Closures
     queues: list[QueueRow]
     indicators: list[Indicator]
+    fallbacks: list[FallbackRow]
 
 
 def build_sections(sums: FactSums, labels: Labels, session: Session) -> Sections:
     cost_campaigns, cost_channels = _costs(sums, labels, session)
     return Sections(_modes(sums, labels), _letters(sums, labels), _npai(sums, labels), cost_campaigns,
-                    cost_channels, _funnel(sums, labels), _closures(sums), _queues(sums, labels), _indicators(sums))
+                    cost_channels, _funnel(sums, labels), _closures(sums), _queues(sums, labels), _indicators(sums),
+                    fallback_rows(sums.cube))

@@ -14,6 +14,7 @@ from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.facts.stays import day_start
+from campaigns.facts.store import ASKED_KEY
 from campaigns.models import ClosureFact, DailyFact, DailyReach, MonthlyFact, MonthlyReach, Partner, PartnerKind
 from campaigns.platform.db import table_of
 
@@ -107,6 +108,11 @@ class CubeSum:
     status: str
     contacts: int
     responded: int
+    # The template, the language and register asked for, and whether another variant went (None: not recorded).
+    template: str | None = None
+    requested_locale: str | None = None
+    requested_falc: bool | None = None
+    fallback: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +165,7 @@ def load_fact_sums(session: Session, period: Period, scope: Scope) -> FactSums:
     months, ranges = month_spans(period)
     reach_keys = ("dimension", "value", "bailleur_partner_id", "parc", "stage")
     cube_keys = ("owner_partner_id", "bailleur_partner_id", "campaign_id", "stage", "step", "channel", "parc",
-                 "status")
+                 "status", *ASKED_KEY)
     reach: list[ReachSum] = []
     cube: list[CubeSum] = []
     for daily, monthly, keys, measures, into in (
@@ -178,8 +184,8 @@ def load_fact_sums(session: Session, period: Period, scope: Scope) -> FactSums:
             if into is reach:
                 reach.extend(ReachSum(d, v, b, p, s, int(h), int(r)) for d, v, b, p, s, h, r in rows)
             else:
-                cube.extend(CubeSum(o, b, c, s, st, ch, p, status, int(n), int(r))
-                            for o, b, c, s, st, ch, p, status, n, r in rows)
+                cube.extend(CubeSum(o, b, c, s, st, ch, p, status, int(n), int(r), *asked)
+                            for o, b, c, s, st, ch, p, status, *asked, n, r in rows)
     return FactSums(reach, cube, load_closures(session, period, scope))
 
 

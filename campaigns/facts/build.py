@@ -119,7 +119,8 @@ def accumulate(stays: Iterable[Stay], days: Collection[date] | None = None, *,
             if wanted is None or contact.day in wanted:
                 cell = cube[(contact.day, contact.owner_id, stay.bailleur_id, contact.campaign_id, stay.stage,
                              contact.step, contact.channel, contact.template_version_id, contact.locale,
-                             contact.falc, stay.parc, stay.territory, contact.status)]
+                             contact.falc, stay.parc, stay.territory, contact.status, contact.template,
+                             contact.requested_locale, contact.requested_falc, contact.fallback)]
                 cell[0] += 1
                 cell[1] += contact.dispatch_id in hits
         first: dict[tuple[str, str], tuple[date, bool]] = {}

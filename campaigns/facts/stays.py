@@ -96,6 +96,12 @@ class StayContact:
     falc: bool | None
     status: str
     queue_partner_id: int | None
+    # The template, the language and register asked for, and whether another variant was sent (LANG_FALLBACK);
+    # None for calls and visits and for contacts recorded before they were kept.
+    template: str | None = None
+    requested_locale: str | None = None
+    requested_falc: bool | None = None
+    fallback: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,17 +202,20 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
         select(Dispatch.id, Dispatch.stage_entry_id, Dispatch.sent_at, Dispatch.channel, Dispatch.step_position,
                Dispatch.campaign_id, Campaign.owner_partner_id, Dispatch.template_version_id,
                Dispatch.rendered_locale, Dispatch.rendered_falc, Dispatch.status, HumanTask.queue_partner_id,
-               Dispatch.template)
+               Dispatch.template, Dispatch.requested_locale, Dispatch.requested_falc, Dispatch.template_fallback)
         .join(Campaign, Campaign.id == Dispatch.campaign_id)
         .outerjoin(HumanTask, HumanTask.dispatch_id == Dispatch.id)
         .where(any_of(session, Dispatch.household_id, households), Dispatch.status.in_(CONTACT_STATUSES),
                Dispatch.sent_at.is_not(None))
     )
     for (dispatch_id, stay_id, sent_at, channel, step, campaign_id, owner_id, version, locale, falc, status,
-         queue, template) in rows:
+         queue, template, asked_locale, asked_falc, fallback) in rows:
         if stay_id in contacts and sent_at is not None:
-            contacts[stay_id].append(StayContact(dispatch_id, sent_at, day_of(sent_at), channel, step, campaign_id,
-                                                 owner_id, version, locale, falc, status, queue))
+            rendered = version is not None  # a message rendered from a template (not a call, not a visit)
+            contacts[stay_id].append(StayContact(
+                dispatch_id, sent_at, day_of(sent_at), channel, step, campaign_id, owner_id, version, locale, falc,
+                status, queue, template if rendered else None, asked_locale if rendered else None,
+                asked_falc if rendered else None, bool(fallback) if rendered else None))
             if template in LANDLORD_TEMPLATES:
                 to_landlord.add(dispatch_id)
     landlord_answers: dict[tuple[int, str | None], list[datetime]] = {}

@@ -19,11 +19,13 @@ from campaigns.platform.dialect import any_of, bulk_insert, bulk_update
 # key → [count, responded]: contacts (cube) or household stays (reach).
 Sums = dict[tuple[Any, ...], list[int]]
 
+# The last four: the template, the language and register asked for, and whether another variant went (fallback).
+ASKED_KEY = ("template", "requested_locale", "requested_falc", "fallback")
 CUBE_KEY = ("day", "owner_partner_id", "bailleur_partner_id", "campaign_id", "stage", "step", "channel",
-            "template_version_id", "locale", "falc", "parc", "territory", "status")
+            "template_version_id", "locale", "falc", "parc", "territory", "status", *ASKED_KEY)
 REACH_KEY = ("day", "dimension", "value", "bailleur_partner_id", "parc", "stage")
 MONTHLY_CUBE_KEY = ("month", "owner_partner_id", "bailleur_partner_id", "campaign_id", "stage", "step", "channel",
-                    "parc", "status")
+                    "parc", "status", *ASKED_KEY)
 MONTHLY_REACH_KEY = ("month", *REACH_KEY[1:])
 _CUBE_TO_MONTH = [CUBE_KEY.index(c) for c in MONTHLY_CUBE_KEY[1:]]
 # The key columns never null, looked up in the database with one tuple IN; the others are matched here.
@@ -38,7 +40,7 @@ def month_of(day: date) -> date:
 
 
 def monthly_cube(cube: Sums) -> Sums:
-    """Daily contact sums by month, without variant, language and territory."""
+    """Daily contact sums by month, without variant, language used and territory."""
     months: Sums = defaultdict(lambda: [0, 0])
     for key, (contacts, responded) in cube.items():
         cell = months[(month_of(key[0]), *(key[i] for i in _CUBE_TO_MONTH))]
@@ -131,7 +133,8 @@ def payload(stay: Stay) -> dict[str, Any]:
     return {
         "stage": stay.stage, "bailleur": stay.bailleur_id, "parc": stay.parc, "territory": stay.territory,
         "contacts": [[c.dispatch_id, _seconds(c.at), c.channel, c.step, c.campaign_id, c.owner_id,
-                      c.template_version_id, c.locale, c.falc, c.status, c.queue_partner_id] for c in stay.contacts],
+                      c.template_version_id, c.locale, c.falc, c.status, c.queue_partner_id, c.template,
+                      c.requested_locale, c.requested_falc, c.fallback] for c in stay.contacts],
         "responses": [_seconds(r) for r in stay.responses],
         "open": stay.open,
         "experiments": [[experiment_id, arm, _seconds(at)] for experiment_id, arm, at in stay.experiments],
@@ -142,10 +145,12 @@ def payload(stay: Stay) -> dict[str, Any]:
 
 def stay_of(stay_id: int, household_id: int, data: dict[str, Any]) -> Stay:
     contacts = []
-    for dispatch_id, seconds, channel, step, campaign, owner, version, locale, falc, status, queue in data["contacts"]:
+    for fields in data["contacts"]:
+        # Stays stored before the template and the language asked were kept have 11 fields: those four are None.
+        dispatch_id, seconds, channel, step, campaign, owner, version, locale, falc, status, queue = fields[:11]
         at = _instant(seconds)
         contacts.append(StayContact(dispatch_id, at, day_of(at), channel, step, campaign, owner, version, locale,
-                                    falc, status, queue))
+                                    falc, status, queue, *(fields[11:15] or (None, None, None, None))))
     # Stays stored before the landlord letter was kept have none, in the facts either: refreshing the stay adds both.
     letter, answers = data.get("landlord") or (None, [])
     return Stay(stay_id, household_id, data["stage"], data["bailleur"], data["parc"], data["territory"],

@@ -64,9 +64,11 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
                 "statut": d.status,
                 "motif": d.reason,
                 "envoye_le": d.sent_at.isoformat() if d.sent_at else None,
-                # What was really sent: the template, the language and register used, whether it fell back to
-                # another variant (docs/campaigns.md, Templates) and its version, named by its content's hash.
+                # What was really sent: the template, the language and register asked and used, whether it fell
+                # back to another variant (docs/campaigns.md, Templates) and its version, named by its content's hash.
                 "modele": d.template,
+                "langue_demandee": d.requested_locale,
+                "falc_demande": d.requested_falc,
                 "langue": d.rendered_locale,
                 "falc": d.rendered_falc,
                 "repli_langue": d.template_fallback,

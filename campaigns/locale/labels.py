@@ -1,5 +1,5 @@
 """The French words users read for the codes the service stores: channels, contact statuses and reasons, task kinds,
-statuses and outcomes, partner kinds, parks and procedure stages, with their plurals (docs/architecture.md).
+statuses and outcomes, languages, partner kinds, parks and procedure stages, with their plurals (docs/architecture.md).
 
 One table per concept, keyed by the stored value (this layer imports nothing of the models): pages, reports,
 letters, alerts and the command line all read their words here, so that one thing has one name everywhere.
@@ -106,6 +106,16 @@ TASK_OUTCOMES = {
     "orientation": "Orienté vers un autre service",
     "npai": "N'habite pas à l'adresse indiquée (NPAI)",
 }
+
+# Languages a campaign may write in (no language is named by the sources: docs/domain.md §12), by ISO 639-1 code.
+LANGUAGES = {"fr": "français", "en": "anglais", "ar": "arabe", "es": "espagnol", "pt": "portugais", "tr": "turc",
+             "ro": "roumain", "ru": "russe", "zh": "chinois", "uk": "ukrainien"}
+
+
+def language_name(code: str) -> str:
+    """« arabe (ar) »; a code without a French name stays as it is: « wo (wo) »."""
+    return f"{LANGUAGES.get(code, code)} ({code})"
+
 
 PARTNER_KINDS = {
     "bailleur_social": "bailleur social", "bailleur_prive": "bailleur privé", "etat": "État (DDETS, DRIHL)",

@@ -11,9 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.links.tokens import LinkPolicy, LinkTarget, issue_link
-from campaigns.locale.clock import PARIS, local_date
-from campaigns.locale.formats import format_date_fr
-from campaigns.locale.truce import next_truce_end
+from campaigns.locale.clock import local_date
 from campaigns.messages import rendering
 from campaigns.messages.addressees import (
     household_block,
@@ -26,9 +24,9 @@ from campaigns.messages.addressees import (
 )
 from campaigns.messages.falc import glossary_for
 from campaigns.messages.stored import published_variants
+from campaigns.messages.variables import appointment_variables, household_contacts, message_context
 from campaigns.models import (
     APPOINTMENT_REMINDER,
-    Appointment,
     Campaign,
     Case,
     ChannelKind,
@@ -36,7 +34,6 @@ from campaigns.models import (
     Partner,
     PartnerKind,
 )
-from campaigns.models.stages import Stage
 from campaigns.platform.ports import OutboundMessage, Recipient
 
 
@@ -46,8 +43,11 @@ class NoChannelError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Composed:
+    """The message and, for a rendered one, the variant asked (language, FALC)."""
+
     message: OutboundMessage
     rendered: rendering.Rendered | None = None
+    asked: tuple[str, bool] | None = None
 
 
 def is_mobile(phone: str | None) -> bool:
@@ -180,24 +180,29 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
             metadata=metadata,
         )
         return Composed(message)
-    context = _context(dispatch, owner, case, recipient, now=now, contacts=_contacts(session, case))
+    context = message_context(dispatch, owner, case, recipient, now=now, contacts=household_contacts(session, case))
     if dispatch.template == APPOINTMENT_REMINDER:
-        context |= _appointment(session, dispatch.id)
+        appointment = appointment_variables(session, dispatch.id)
+        if appointment is None:
+            raise NoChannelError("rendez-vous introuvable")
+        context |= appointment
     if links is not None and not to_landlord:
         target = LinkTarget(household_id=dispatch.household_id, case_id=case.id, partner_id=owner.id,
                             campaign_id=campaign.id, stage=dispatch.stage, stage_entry_id=dispatch.stage_entry_id,
                             channel=dispatch.channel, dispatch_id=dispatch.id)
         context["lien_reponse"] = metadata["link_url"] = links.url(
             issue_link(session, target, now=now, lifetime=links.lifetime))
-    locale, falc = wanted_variant(campaign, case)
+    # A letter to the landlord is written in French, standard: it asks for nothing else, so it is never a fallback.
+    locale, falc = ("fr", False) if to_landlord else wanted_variant(campaign, case)
+    asked = (locale, falc) if to_landlord else (case.langue, falc)
     rendered = rendering.render(
         dispatch.channel, dispatch.template, locale=locale, falc=falc, context=context,
         register_first=campaign.falc == "toujours",
-        order=campaign.fallback_order or None,
+        order=None if to_landlord else campaign.fallback_order or None,
         # What the owner published in the template editor replaces the code's file (campaigns/messages/stored.py).
         stored=published_variants(session, owner.id, dispatch.channel, dispatch.template),
     )
-    if (rendered.locale, rendered.falc) != (case.langue, falc):
+    if (rendered.locale, rendered.falc) != asked:
         # What the household asked for is not what it gets: recorded as a fallback, never silent.
         rendered = replace(rendered, fallback=True)
     html_body = rendered.html_body
@@ -223,7 +228,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         dispatch_id=dispatch.id,
         metadata=metadata,
     )
-    return Composed(message, rendered)
+    return Composed(message, rendered, asked)
 
 
 def _mandataire_copies(session: Session, dispatch: Dispatch, owner_id: int) -> tuple[Recipient, ...]:
@@ -233,64 +238,6 @@ def _mandataire_copies(session: Session, dispatch: Dispatch, owner_id: int) -> t
     case = protected_case(letter_cases(session, dispatch.household_id, owner_id))
     copy = mandataire_recipient(case) if case is not None else None
     return (copy,) if copy is not None else ()
-
-
-def _contacts(session: Session, case: Case) -> dict[str, str | None]:
-    """Who the household can call: the ADIL, the social services, its bailleur (those with a phone on file)."""
-
-    def line(partner: Partner | None) -> str | None:
-        if partner is None or not partner.contact_phone:
-            return None
-        return f"{partner.name} — {partner.contact_phone}"
-
-    def first(*kinds: PartnerKind) -> Partner | None:
-        return session.scalars(
-            select(Partner).where(Partner.kind.in_([k.value for k in kinds]), Partner.contact_phone.is_not(None))
-            .order_by(Partner.id).limit(1)
-        ).first()
-
-    bailleur = session.scalars(
-        select(Partner).join(Case, Case.partner_id == Partner.id)
-        .where(Case.household_id == case.household_id,
-               Partner.kind.in_([PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value]))
-        .limit(1)
-    ).first()
-    return {
-        "adil": line(first(PartnerKind.ADIL)),
-        "services_sociaux": line(first(PartnerKind.DEPARTEMENT, PartnerKind.CCAS)),
-        "bailleur": line(bailleur),
-    }
-
-
-def _appointment(session: Session, dispatch_id: int) -> dict[str, object]:
-    """The reminder SMS's variables (campaigns/queues/appointments.py): day, time, place and the structure met."""
-    appointment = session.scalar(select(Appointment).where(Appointment.reminder_dispatch_id == dispatch_id))
-    if appointment is None:
-        raise NoChannelError("rendez-vous introuvable")
-    structure = session.get_one(Partner, appointment.partner_id)
-    local = appointment.starts_at.astimezone(PARIS)
-    return {"rdv_date": local.date(), "rdv_heure": f"{local.hour} h {local.minute:02d}",
-            "rdv_lieu": appointment.place, "rdv_structure": structure.name, "rdv_telephone": structure.contact_phone}
-
-
-def _context(dispatch: Dispatch, owner: Partner, case: Case, recipient: Recipient, *, now: datetime,
-             contacts: dict[str, str | None]) -> dict[str, object]:
-    return {
-        "contacts": contacts,
-        "langue": case.langue,
-        "destinataire": recipient.display_name,
-        "expediteur": owner.name,
-        "stade": dispatch.stage,
-        "stade_libelle": Stage(dispatch.stage).label,
-        "commune": case.commune,
-        "montant_dette": case.montant_dette,
-        "date_audience": case.date_audience,
-        "date_envoi": local_date(now),
-        "reference": case.reference,
-        "telephone_contact": owner.contact_phone,
-        # The end of the winter truce for the year the message is sent (2020, 2021: extended; docs/domain.md §2.4).
-        "fin_treve": format_date_fr(next_truce_end(local_date(now))),
-    }
 
 
 def _merged_blocks(
@@ -308,7 +255,8 @@ def _merged_blocks(
         rendered = rendering.render(
             # Blocks follow the letter they are part of: one language and one register per envelope.
             "courrier", other.template, locale=variant[0], falc=variant[1],
-            context=_context(other, partner, case, recipient, now=now, contacts=_contacts(session, case)),
+            context=message_context(other, partner, case, recipient, now=now,
+                                    contacts=household_contacts(session, case)),
             stored=published_variants(session, partner.id, "courrier", other.template),
         )
         contact = f" (tél. {escape(partner.contact_phone)})" if partner.contact_phone else ""

@@ -1,4 +1,5 @@
-"""Template versions: every sent message points to the exact text it was rendered from."""
+"""Template versions: every sent message points to the exact text it was rendered from, and records the variant it
+was asked in and the one it used (a fallback is never silent)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.messages.composing import Composed
 from campaigns.messages.rendering import Rendered
-from campaigns.models import TemplateVersion
+from campaigns.models import Dispatch, TemplateVersion
 from campaigns.platform.dialect import insert_ignoring_conflicts
 
 
@@ -33,3 +35,15 @@ def record_version(session: Session, *, channel: str, slug: str, rendered: Rende
                 sources=rendered.sources, created_at=now)
     )
     return session.scalars(select(TemplateVersion.id).where(*key)).one()
+
+
+def record_composed(session: Session, dispatch: Dispatch, composed: Composed, *, now: datetime) -> None:
+    """What the dispatch is about to send: its template version, the variant asked and the one used."""
+    if composed.rendered is not None and dispatch.template:
+        dispatch.template_version_id = record_version(
+            session, channel=dispatch.channel, slug=dispatch.template, rendered=composed.rendered, now=now
+        )
+        dispatch.rendered_locale = composed.rendered.locale
+        dispatch.rendered_falc = composed.rendered.falc
+        dispatch.template_fallback = composed.rendered.fallback
+        dispatch.requested_locale, dispatch.requested_falc = composed.asked or (None, None)

@@ -7,8 +7,8 @@ Three tables, refreshed by the tick (`campaigns.facts.daily.refresh_facts`), and
   with a value of a dimension (channel, step, owner…), and how many of them responded to it. Unit: the stay, so
   that household-level rates add up over days (see `campaigns.facts.daily`).
 - `closure_facts`: closed households by day, closure reason and whether they had answered or had a letter returned.
-- `monthly_facts` and `monthly_reach`: the same sums by calendar month (variant, language and territory left out
-  of the contacts; the delays of `daily_reach` left out: the curves censor them to the day). A period reads the
+- `monthly_facts` and `monthly_reach`: the same sums by calendar month (variant, language used and territory left
+  out of the contacts; the delays of `daily_reach` left out: the curves censor them to the day). A period reads the
   months it covers whole from them and its other days from the daily tables: a year is 12 rows per key, not 365.
 `fact_stays` keeps, per household stay, what its facts were built from (ids, codes, dates: no name, no address),
 so that a refresh takes a changed stay's old contribution out and puts the new one in, instead of rebuilding
@@ -47,6 +47,12 @@ class DailyFact(Base):
     parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
     territory: Mapped[str | None] = mapped_column(String(3), nullable=True)
     status: Mapped[str] = mapped_column(String(20))
+    # The template (slug), the language and register asked for, and whether another variant was sent instead
+    # (LANG_FALLBACK); null for calls and visits, and for contacts recorded before these columns existed.
+    template: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    requested_locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    requested_falc: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    fallback: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     contacts: Mapped[int] = mapped_column(Integer)
     responded: Mapped[int] = mapped_column(Integer)
 
@@ -68,7 +74,8 @@ class DailyReach(Base):
 
 
 class MonthlyFact(Base):
-    """`daily_facts` summed by month (`month` is its first day), without variant, language and territory."""
+    """`daily_facts` summed by month (`month` is its first day), without variant, language used and territory (the
+    template, the language asked and the fallback flag stay: the fallbacks are counted per template and language)."""
 
     __tablename__ = "monthly_facts"
     __table_args__ = (Index("ix_monthly_facts_month", "month"),)
@@ -83,6 +90,12 @@ class MonthlyFact(Base):
     channel: Mapped[str] = mapped_column(String(20))
     parc: Mapped[str | None] = mapped_column(String(10), nullable=True)
     status: Mapped[str] = mapped_column(String(20))
+    # The template (slug), the language and register asked for, and whether another variant was sent instead
+    # (LANG_FALLBACK); null for calls and visits, and for contacts recorded before these columns existed.
+    template: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    requested_locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    requested_falc: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    fallback: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     contacts: Mapped[int] = mapped_column(Integer)
     responded: Mapped[int] = mapped_column(Integer)
 
@@ -106,9 +119,10 @@ class MonthlyReach(Base):
 
 class FactStay(Base):
     """What the facts of one household stay were built from: its contacts (dispatch id, instant, channel, step,
-    campaign, owner, variant, status, queue), its responses and its profile (bailleur, parc, département).
-    Ids, codes and instants only. The refresh subtracts the facts built from this and adds those built from the
-    live events, so a new response costs one stay's rows, not the rebuild of every day the stay was contacted."""
+    campaign, owner, variant, status, queue, template, variant asked, fallback), its responses and its profile
+    (bailleur, parc, département). Ids, codes and instants only. The refresh subtracts the facts built from this
+    and adds those built from the live events, so a new response costs one stay's rows, not the rebuild of every
+    day the stay was contacted."""
 
     __tablename__ = "fact_stays"
 

@@ -127,6 +127,10 @@ class Dispatch(Base):
     rendered_locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
     rendered_falc: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     template_fallback: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the message was asked in (the household's language, the register the campaign's FALC policy gives it),
+    # recorded when it is sent: the evaluation counts the fallbacks per template and per language asked.
+    requested_locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    requested_falc: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default=DispatchStatus.PLANNED)
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)

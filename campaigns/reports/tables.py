@@ -20,6 +20,7 @@ from campaigns.locale.clock import PARIS
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Rate, suppress_small
 from campaigns.reports.cells import HIDDEN, RATE_COLUMNS, SECRET, Cell, Column, Table, rate_cells
 from campaigns.reports.experiments import experiments_table
+from campaigns.reports.fallbacks import fallbacks_table
 from campaigns.reports.mobile_team import mobile_team_table
 from campaigns.reports.suppression import all_partners_cells, partition_cells, protect, protect_grid, rate_from
 
@@ -277,6 +278,7 @@ def build_report(evaluation: Evaluation) -> Report:
               (Column("indicateur", "indicateur"), Column("parc_prive", "parc privé"),
                Column("parc_public", "parc public"), Column("total", "total")),
               _indicator_rows(s.indicators)),
+        fallbacks_table(s.fallbacks),
     ]
     if evaluation.experiments is not None:
         tables.append(experiments_table(evaluation.experiments))

@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.conftest import Clock
 from tests.scenarios.service import Service, service
 
@@ -83,13 +81,27 @@ def test_scenario_7_fallback_then_the_published_arabic_falc(tmp_path: Path, cloc
         assert _letter(s, "ASS-44-01") == before
 
 
-@pytest.mark.xfail(strict=True, reason="L'évaluation ne donne pas encore le nombre d'envois en repli de langue ou "
-                                       "de FALC (LANG_FALLBACK) par modèle : aucune section ne les compte.")
 def test_scenario_7_the_evaluator_sees_the_fallback_count_per_template(tmp_path: Path, clock: Clock) -> None:
     clock.now = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
     with service(tmp_path, clock) as s:
         _run(s, clock)
+        ddets = "DDETS de Loire-Atlantique"
+        s.push(ddets, [_tenant("ASS-44-03", "Perrin", "Odette", "21/02/1952", "6 rue Gaston-Turpin", "fr")])
         s.send(datetime(2026, 11, 26, 9, 0, tzinfo=UTC))
-        sections = s.get("DDETS de Loire-Atlantique", "/api/v1/evaluation", **PERIOD)["sections"]
-        fallbacks = {r["valeur"]: r for r in sections["replis_langue"]["lignes"]}
-        assert fallbacks["mise_a_disposition"]["envois_en_repli"] in (1, "< 5")
+        assert _letter(s, "ASS-44-01")["langue_demandee"] == "ar"
+        # Per template and per language asked: the Arabic FALC asked for and sent in French FALC is a fallback;
+        # the French household's letter is not. One household each: hidden as "< 5", except the zero.
+        sections = s.get(ddets, "/api/v1/evaluation", **PERIOD)["sections"]
+        fallbacks = {(r["valeur"], r["langue"]): r for r in sections["replis_langue"]["lignes"]}
+        assert set(fallbacks) == {("mise_a_disposition", "arabe (ar), FALC"),
+                                  ("mise_a_disposition", "français (fr), FALC")}
+        arabic = fallbacks["mise_a_disposition", "arabe (ar), FALC"]
+        assert (arabic["envois"], arabic["envois_en_repli"], arabic["part_en_repli"]) == ("< 5", "< 5", "< 5")
+        french = fallbacks["mise_a_disposition", "français (fr), FALC"]
+        assert (french["envois"], french["envois_en_repli"]) == ("< 5", 0)
+        # The same table in the evaluator's HTML report (chaine rapport).
+        report = tmp_path / "rapport.html"
+        s.cli("rapport", "--debut", PERIOD["debut"], "--fin", PERIOD["fin"], "-o", str(report))
+        html = report.read_text("utf-8")
+        assert "Messages envoyés en repli de langue ou de FALC, par modèle et par langue demandée" in html
+        assert "arabe (ar), FALC" in html and "mise_a_disposition" in html

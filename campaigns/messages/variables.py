@@ -1,0 +1,75 @@
+"""The variables every message template reads: the sender, the stage, the household's commune and debt, the winter
+truce, whom the household can call, and an appointment's details for its reminder."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.locale.clock import PARIS, local_date
+from campaigns.locale.formats import format_date_fr
+from campaigns.locale.truce import next_truce_end
+from campaigns.models import Appointment, Case, Dispatch, Partner, PartnerKind
+from campaigns.models.stages import Stage
+from campaigns.platform.ports import Recipient
+
+
+def household_contacts(session: Session, case: Case) -> dict[str, str | None]:
+    """Who the household can call: the ADIL, the social services, its bailleur (those with a phone on file)."""
+
+    def line(partner: Partner | None) -> str | None:
+        if partner is None or not partner.contact_phone:
+            return None
+        return f"{partner.name} — {partner.contact_phone}"
+
+    def first(*kinds: PartnerKind) -> Partner | None:
+        return session.scalars(
+            select(Partner).where(Partner.kind.in_([k.value for k in kinds]), Partner.contact_phone.is_not(None))
+            .order_by(Partner.id).limit(1)
+        ).first()
+
+    bailleur = session.scalars(
+        select(Partner).join(Case, Case.partner_id == Partner.id)
+        .where(Case.household_id == case.household_id,
+               Partner.kind.in_([PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value]))
+        .limit(1)
+    ).first()
+    return {
+        "adil": line(first(PartnerKind.ADIL)),
+        "services_sociaux": line(first(PartnerKind.DEPARTEMENT, PartnerKind.CCAS)),
+        "bailleur": line(bailleur),
+    }
+
+
+def appointment_variables(session: Session, dispatch_id: int) -> dict[str, object] | None:
+    """The reminder SMS's variables (campaigns/queues/appointments.py): day, time, place and the structure met;
+    None when the appointment is gone."""
+    appointment = session.scalar(select(Appointment).where(Appointment.reminder_dispatch_id == dispatch_id))
+    if appointment is None:
+        return None
+    structure = session.get_one(Partner, appointment.partner_id)
+    local = appointment.starts_at.astimezone(PARIS)
+    return {"rdv_date": local.date(), "rdv_heure": f"{local.hour} h {local.minute:02d}",
+            "rdv_lieu": appointment.place, "rdv_structure": structure.name, "rdv_telephone": structure.contact_phone}
+
+
+def message_context(dispatch: Dispatch, owner: Partner, case: Case, recipient: Recipient, *, now: datetime,
+                    contacts: dict[str, str | None]) -> dict[str, object]:
+    return {
+        "contacts": contacts,
+        "langue": case.langue,
+        "destinataire": recipient.display_name,
+        "expediteur": owner.name,
+        "stade": dispatch.stage,
+        "stade_libelle": Stage(dispatch.stage).label,
+        "commune": case.commune,
+        "montant_dette": case.montant_dette,
+        "date_audience": case.date_audience,
+        "date_envoi": local_date(now),
+        "reference": case.reference,
+        "telephone_contact": owner.contact_phone,
+        # The end of the winter truce for the year the message is sent (2020, 2021: extended; docs/domain.md §2.4).
+        "fin_treve": format_date_fr(next_truce_end(local_date(now))),
+    }
