@@ -122,6 +122,9 @@ RULES: dict[RouteKey, Rule] = {
     ("POST", "/api/v1/agents"): EVERY_KEY,
     # A worker of the caller's structure only (another's answers 404).
     ("GET", "/api/v1/agents/{agent_id}/agenda.ics"): EVERY_KEY,
+    # Notices to the social services (M24): the structures they are addressed to and their sender; never a
+    # landlord (they name a mandataire, and the landlord must not learn which services follow its tenant).
+    ("GET", "/api/v1/notifications"): api(PILOT, STRUCTURE),
     # Campaigns: the pilots create, edit and move them; others read those they own or run by delegation.
     ("PUT", "/api/v1/campagnes"): PILOTS,
     ("GET", "/api/v1/campagnes"): EVERY_KEY,

@@ -22,6 +22,7 @@ from api.routers import (
     imports,
     journal,
     modeles,
+    notifications,
     rapprochements,
     reponses,
     signalements,
@@ -76,7 +77,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(landlord_pages)
     for module in (signalements, imports, reponses, taches, agents, attributions, campagnes, campagnes_suivi, admin,
                    apercus, simulation,
-                   rapprochements, evaluation, evaluation_landlords, twilio, journal, modeles):
+                   rapprochements, evaluation, evaluation_landlords, twilio, journal, modeles, notifications):
         app.include_router(module.router)
 
     # Liveness and readiness, /metrics (behind CHAINE_METRICS_TOKEN), request ids and per-route latency.

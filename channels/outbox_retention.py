@@ -15,12 +15,17 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def erase_artefacts(root: Path, provider_refs: Iterable[str]) -> int:
-    """Deletes the outbox files named by these provider references; returns how many were there."""
+    """Deletes the outbox files named by these provider references, and the copies of each letter written beside it
+    (`<hash>.copie-<n>.pdf`: the mandataire's, a notice's to the second social service); returns how many were
+    there."""
     erased = 0
     for ref in provider_refs:
         if not _ARTEFACT.fullmatch(ref):
             continue  # another provider's reference (a Twilio sid, a Message-ID), or not a path we wrote
         path = root / ref
+        for copy in sorted(path.parent.glob(f"{path.stem}.copie-*{path.suffix}")):
+            copy.unlink(missing_ok=True)
+            erased += 1
         try:
             path.unlink()
         except FileNotFoundError:

@@ -9,15 +9,16 @@ from datetime import UTC, datetime
 import pytest
 
 from campaigns.locale.sms_encoding import GSM7, UCS2, sms_info
+from campaigns.messages.addressees import PARTNER_LETTERS
 from campaigns.messages.previews import sample_context
 from campaigns.messages.rendering import list_templates, render
 from campaigns.models.stages import Stage
 from tests.test_stage_templates import FULL, LONG_SENDER, SPARSE
 
 LINK = "https://chaine.exemple.gouv.fr/r/AbCdEfGhIjKlMnOpQrStUv"
-# The landlord's letter never carries the household's link; the appointment reminder (a worker's task, issue 18)
-# is left to its owner.
-HOUSEHOLD = [t for t in list_templates() if t[1] not in ("courrier_bailleur", "rappel_rendez_vous")]
+# The letters to a partner (the landlord's, the social services') never carry the household's link; the appointment
+# reminder (a worker's task, issue 18) is left to its owner.
+HOUSEHOLD = [t for t in list_templates() if t[1] not in PARTNER_LETTERS | {"rappel_rendez_vous"}]
 SAMPLE = sample_context(Stage.ASSIGNATION, sender="DDETS 44", phone="02 40 08 00 00",
                         now=datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
 

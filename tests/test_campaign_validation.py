@@ -80,6 +80,20 @@ def test_falc_always_needs_a_falc_template(client: TestClient, runtime: Runtime)
     assert issue["champ"] == "steps.1.template" and "n'existe pas en FALC en français (fr)" in issue["message"]
 
 
+def test_the_notice_to_the_social_services_is_for_its_stage_only(client: TestClient, runtime: Runtime) -> None:
+    headers = _ddets(runtime)
+    notice = {"channel": "courrier", "template": "information_services_sociaux"}
+    [issue] = _refusals(client, headers, _spec(stages=["jugement", "octroi_force_publique"], steps=[notice]))
+    assert issue["champ"] == "steps.1.template"
+    assert ("« information_services_sociaux » informe les services sociaux au stade « octroi du concours de la force "
+            "publique » seulement") in issue["message"]
+    # Written to the services in French, standard: a campaign writing to households in Arabic and FALC may send it.
+    spec = _spec(stages=["octroi_force_publique"], languages=["fr", "ar"], falc="toujours", fallback_order=["fr_falc"],
+                 steps=[{"channel": "courrier", "template": "etape_{stade}"}, notice])
+    answer = client.post("/api/v1/campagnes", headers=headers, json=spec)
+    assert answer.status_code == 201, answer.text
+
+
 def test_an_sms_step_without_sending_hours(client: TestClient, runtime: Runtime) -> None:
     headers = _ddets(runtime)
     [issue] = _refusals(client, headers, _spec(sending_hours=None))

@@ -54,6 +54,16 @@ def test_print_runs_older_than_the_period_are_erased(tmp_path: Path) -> None:
     assert (lots / "2024-11-26" / "habitat-44.pdf").exists()
 
 
+def test_a_letter_is_erased_with_its_copies(tmp_path: Path) -> None:
+    day = tmp_path / "courrier" / "2024-11-26"
+    day.mkdir(parents=True)
+    letter, other = "a" * 64, "b" * 64
+    for name in (f"{letter}.pdf", f"{letter}.copie-1.pdf", f"{letter}.copie-2.pdf", f"{other}.pdf"):
+        (day / name).write_bytes(b"%PDF")
+    assert erase_artefacts(tmp_path, [f"courrier/2024-11-26/{letter}.pdf"]) == 3
+    assert [p.name for p in day.iterdir()] == [f"{other}.pdf"]
+
+
 def _evaluation(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:
     answer = client.get("/api/v1/evaluation?debut=2026-11-01&fin=2026-12-31", headers=headers)
     assert answer.status_code == 200, answer.text

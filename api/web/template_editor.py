@@ -22,7 +22,7 @@ from campaigns.locale.clock import local_date
 from campaigns.messages import stored
 from campaigns.messages.addressees import preview_recipient
 from campaigns.messages.rendering import CHANNEL_DIRS, parts_of, valid_locale
-from campaigns.models import Partner, UserRole
+from campaigns.models import STRUCTURE_NOTICES, Partner, UserRole
 from campaigns.models.stages import OPEN_STAGES, Stage
 
 router = APIRouter(include_in_schema=False)
@@ -31,7 +31,8 @@ CHANNEL_LABELS = {"courrier": "Courrier", "sms": "SMS", "email": "E-mail"}
 # What each template is, in words (the code's names stay in the address only).
 _NAMES = {"information_etat": "Information de l'État au ménage",
           "mise_a_disposition": "Proposition de rencontre (ADIL)",
-          "courrier_bailleur": "Courrier au bailleur : observations pour le diagnostic", "relance": "Relance"}
+          "courrier_bailleur": "Courrier au bailleur : observations pour le diagnostic", "relance": "Relance",
+          **{slug: notice.title for slug, notice in STRUCTURE_NOTICES.items()}}
 _FORM_FIELDS = {"subject": "objet", "html_body": "html", "body": "texte"}
 
 

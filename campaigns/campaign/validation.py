@@ -20,7 +20,7 @@ from campaigns.campaign.issues import CampaignIssue, step_field
 from campaigns.locale.labels import CHANNELS, language_name
 from campaigns.locale.text import normalise_text
 from campaigns.messages.rendering import CHANNEL_DIRS, fallback_candidates, list_templates
-from campaigns.models import Campaign, CampaignStatus, ChannelKind, Partner
+from campaigns.models import STRUCTURE_NOTICES, Campaign, CampaignStatus, ChannelKind, Partner
 from campaigns.models.stages import Stage
 
 # The hearing is set at least two months after the assignation (loi du 6 juillet 1989, art. 24;
@@ -115,6 +115,12 @@ def _templates(spec: CampaignSpec, index: int, available: set[tuple[str, str, st
     label = CHANNEL_LABELS[channel]
     field = step_field(index, "template")
     issues: list[CampaignIssue] = []
+    notice = STRUCTURE_NOTICES.get(step.template)
+    if notice is not None and not set(spec.stages) <= notice.stages:
+        stages = ", ".join(f"« {stage.label} »" for stage in sorted(notice.stages, key=lambda s: s.rank))
+        issues.append(CampaignIssue(field, (
+            f"le modèle « {step.template} » informe les services sociaux au stade {stages} seulement : retirez les "
+            "autres stades de la campagne, ou faites-en une campagne à part")))
     for stage, slug in template_slugs(step.template, spec.stages):
         variants = {(loc, falc) for c, s, loc, falc in available if c == channel and s == slug}
         at_stage = f" au stade « {stage.label} »" if stage else ""
@@ -124,6 +130,8 @@ def _templates(spec: CampaignSpec, index: int, available: set[tuple[str, str, st
                 f"aucun modèle de {label} « {slug} »{at_stage} ; modèles de {label} disponibles : "
                 f"{', '.join(known)}")))
             continue
+        if slug in STRUCTURE_NOTICES:
+            continue  # written to the social services in French, whatever the household reads
         falc_needed = spec.falc == "toujours"
         # With a configured fallback order, a language without its variant yet falls back (LANG_FALLBACK recorded).
         missing = [lang for lang in spec.languages if not any(

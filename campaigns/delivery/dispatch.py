@@ -22,6 +22,7 @@ from campaigns.messages.rendering import TemplateNotFoundError
 from campaigns.messages.versions import record_composed
 from campaigns.models import (
     APPOINTMENT_REMINDER,
+    STRUCTURE_NOTICES,
     Campaign,
     CampaignStatus,
     ChannelKind,
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 CLOCK_SLACK = timedelta(minutes=5)
 # A paused campaign's due rows wait this long before they are looked at again (resuming makes them due at once).
 PAUSE_RECHECK = timedelta(hours=1)
+KEPT_AFTER_RESPONSE = frozenset({APPOINTMENT_REMINDER, *STRUCTURE_NOTICES})
 
 
 def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
@@ -93,8 +95,9 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
         reason = Reason.CLOSED if household.stage == "cloture" else Reason.STAGE_CHANGED
         return DispatchStatus.CANCELLED, reason
     campaign = session.get_one(Campaign, dispatch.campaign_id)
-    # An appointment's reminder follows an answer (the rendez-vous is one): a response does not stop it.
-    responded = None if dispatch.template == APPOINTMENT_REMINDER else session.scalar(
+    # An appointment's reminder follows an answer (the rendez-vous is one), and the social services are told of the
+    # stage whether or not the household answered: a response stops neither.
+    responded = None if dispatch.template in KEPT_AFTER_RESPONSE else session.scalar(
         select(Response.id).where(Response.stage_entry_id == dispatch.stage_entry_id).limit(1)
     )
     if responded is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.messages.composing import best_case, letter_cases
 from campaigns.models import (
+    STRUCTURE_NOTICES,
     Campaign,
     Case,
     ChannelKind,
@@ -61,6 +62,9 @@ def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: dat
         raise NotFoundError("courrier introuvable")
     if dispatch.status not in (DispatchStatus.DELIVERED, DispatchStatus.RETURNED):
         raise ValidationError(f"ce courrier n'a pas été envoyé (statut « {dispatch.status} »)")
+    if dispatch.template in STRUCTURE_NOTICES:
+        raise ValidationError("ce courrier informait les services sociaux, à leur adresse : son retour ne dit rien "
+                              "de l'adresse du ménage")
     first_return = dispatch.status != DispatchStatus.RETURNED
     dispatch.status = DispatchStatus.RETURNED.value
     returned, invalidated = None, 0

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from campaigns.locale.clock import PARIS
 from campaigns.messages.addressees import LANDLORD_TEMPLATES
 from campaigns.models import (
+    STRUCTURE_NOTICES,
     Campaign,
     Case,
     Dispatch,
@@ -37,6 +38,8 @@ from campaigns.models.stages import Stage
 from campaigns.platform.dialect import any_of
 
 CONTACT_STATUSES = (DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)
+# A notice to the social services about a household (M24) is no contact with the household: never counted.
+NOT_TO_STRUCTURES = or_(Dispatch.template.is_(None), Dispatch.template.not_in(sorted(STRUCTURE_NOTICES)))
 BAILLEUR_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
 
 
@@ -206,7 +209,7 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
         .join(Campaign, Campaign.id == Dispatch.campaign_id)
         .outerjoin(HumanTask, HumanTask.dispatch_id == Dispatch.id)
         .where(any_of(session, Dispatch.household_id, households), Dispatch.status.in_(CONTACT_STATUSES),
-               Dispatch.sent_at.is_not(None))
+               Dispatch.sent_at.is_not(None), NOT_TO_STRUCTURES)
     )
     for (dispatch_id, stay_id, sent_at, channel, step, campaign_id, owner_id, version, locale, falc, status,
          queue, template, asked_locale, asked_falc, fallback) in rows:

@@ -1,4 +1,5 @@
-"""French formats shared by letters, pages, round sheets and reports: dates in words and amounts in euros."""
+"""French formats shared by letters, pages, round sheets and reports: dates in words, amounts in euros and phone
+numbers."""
 
 from __future__ import annotations
 
@@ -35,3 +36,11 @@ def format_date_fr(value: object) -> str:
         raise TypeError(f"date_fr attend une date, reçu {type(value).__name__}")
     day = "1er" if value.day == 1 else str(value.day)
     return f"{day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def format_phone_fr(value: str) -> str:
+    """A French number as people write it: +33648201735 -> "06 48 20 17 35"; anything else is left as it is."""
+    digits = "0" + value[3:] if value.startswith("+33") and len(value) == 12 and value[3:].isdigit() else value
+    if len(digits) != 10 or not digits.isdigit():
+        return value
+    return " ".join(digits[i:i + 2] for i in range(0, 10, 2))

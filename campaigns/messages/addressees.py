@@ -1,5 +1,6 @@
 """Whom a letter is addressed to: the household (its address block from its case) or, for the letters written to
-the landlord (docs/domain.md §4, M17 and M20), the landlord itself, never the tenant.
+the landlord (docs/domain.md §4, M17 and M20), the landlord itself, never the tenant; the notices to the social
+services (M24, campaigns/messages/notices.py) go to the structures.
 
 A landlord letter asks for the landlord's observations: it never carries the household's social diagnosis, nor
 the blocks of other partners' letters to the household (docs/domain.md §6: the DSF is never sent to the landlord).
@@ -13,11 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.messages.address_block import Addressee, PostalAddress, address_block, parse_postal_lines
-from campaigns.models import Case, Partner, PartnerKind
+from campaigns.models import STRUCTURE_NOTICES, Case, Partner, PartnerKind
 from campaigns.platform.ports import Recipient
 
 # Templates written to the landlord of the household (docs/campaigns.md).
 LANDLORD_TEMPLATES: frozenset[str] = frozenset({"courrier_bailleur"})
+# Letters written to a partner about the household, not to the household: the landlord's, the social services'.
+# They are in French and standard whatever the household reads, carry no answer link, and stay outside the
+# household's coordination (no merge, no cap).
+PARTNER_LETTERS: frozenset[str] = LANDLORD_TEMPLATES | frozenset(STRUCTURE_NOTICES)
 LANDLORD_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
 # Measures under which the mandataire receives the household's mail ("aux bons soins de"): the curator, the tutor
 # or the family member acts for the person. Under a sauvegarde de justice the person keeps acting alone.
@@ -26,6 +31,14 @@ CARE_OF_MEASURES: frozenset[str] = frozenset({"curatelle", "curatelle_renforcee"
 
 def is_landlord_letter(template: str | None) -> bool:
     return template is not None and template in LANDLORD_TEMPLATES
+
+
+def is_structure_notice(template: str | None) -> bool:
+    return template is not None and template in STRUCTURE_NOTICES
+
+
+def is_partner_letter(template: str | None) -> bool:
+    return template is not None and template in PARTNER_LETTERS
 
 
 def household_block(case: Case) -> tuple[str, ...]:
@@ -80,8 +93,9 @@ def landlord_of(session: Session, household_id: int) -> Partner | None:
     ).first()
 
 
-def landlord_recipient(partner: Partner) -> Recipient | None:
-    """The landlord's postal block from its contact address; None when it has none a letter can use."""
+def partner_recipient(partner: Partner) -> Recipient | None:
+    """A partner's postal block (a landlord, a social service) from its contact address; None when it has none a
+    letter can use."""
     address = parse_postal_lines((partner.contact_address or "").splitlines())
     if address is None:
         return None
@@ -101,8 +115,15 @@ def sample_landlord_block() -> tuple[str, ...]:
         street="8 avenue des Acacias", postcode="44100", commune="Nantes"))
 
 
+def sample_structure_block() -> tuple[str, ...]:
+    return address_block("EDS Nantes Est", PostalAddress(
+        street="3 rue de l'Exemple", postcode="44300", commune="Nantes"))
+
+
 def preview_recipient(template: str) -> Recipient:
-    """The addressee of a preview: a sample landlord for a landlord letter, else the sample household."""
-    block = sample_landlord_block() if is_landlord_letter(template) else sample_block()
+    """The addressee of a preview: a sample landlord for a landlord letter, a sample social service for a notice to
+    the social services, else the sample household."""
+    block = (sample_landlord_block() if is_landlord_letter(template)
+             else sample_structure_block() if is_structure_notice(template) else sample_block())
     return Recipient(display_name=block[0], address_lines=block[1:], phone="+33612345678",
                      email="camille.exemple@exemple.fr")

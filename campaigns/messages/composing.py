@@ -16,13 +16,15 @@ from campaigns.messages import rendering
 from campaigns.messages.addressees import (
     household_block,
     household_recipient,
-    is_landlord_letter,
+    is_partner_letter,
+    is_structure_notice,
     landlord_of,
-    landlord_recipient,
     mandataire_recipient,
+    partner_recipient,
     protected_case,
 )
 from campaigns.messages.falc import glossary_for
+from campaigns.messages.notices import NoStructureError, addressed_structures, household_summary
 from campaigns.messages.stored import published_variants
 from campaigns.messages.variables import appointment_variables, household_contacts, message_context
 from campaigns.models import (
@@ -43,11 +45,21 @@ class NoChannelError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Composed:
-    """The message and, for a rendered one, the variant asked (language, FALC)."""
+    """The message; for a rendered one, the variant asked (language, FALC), and the structures a notice to the
+    social services is addressed to (campaigns/messages/notices.py)."""
 
     message: OutboundMessage
     rendered: rendering.Rendered | None = None
     asked: tuple[str, bool] | None = None
+    structures: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Addressee:
+    recipient: Recipient
+    to_partner: bool = False  # a letter to the landlord or to the social services, not to the household
+    copies: tuple[Recipient, ...] = ()
+    structures: tuple[int, ...] = ()
 
 
 def is_mobile(phone: str | None) -> bool:
@@ -92,18 +104,25 @@ def ensure_reachable(session: Session, dispatch: Dispatch) -> Case:
     return case
 
 
-def _addressee(session: Session, dispatch: Dispatch, case: Case) -> tuple[Recipient, bool]:
-    """Whom the message goes to, and whether it is a letter to the landlord (docs/domain.md §4, M17 and M20):
-    written to the landlord's address, never to the tenant. Raises NoChannelError when neither can be reached."""
-    if not (dispatch.channel == ChannelKind.COURRIER and is_landlord_letter(dispatch.template)):
+def _addressee(session: Session, dispatch: Dispatch, case: Case) -> _Addressee:
+    """Whom the message goes to: the household; or for a letter to the landlord (docs/domain.md §4, M17 and M20),
+    the landlord's address, never the tenant's; or for a notice to the social services (M24), the competent
+    structures. Raises NoChannelError when it cannot be reached."""
+    if not (dispatch.channel == ChannelKind.COURRIER and is_partner_letter(dispatch.template)):
         check_reachable(dispatch.channel, case, list(dispatch.conditions))
-        return household_recipient(case), False
+        return _Addressee(household_recipient(case))
     check_reachable("", case, list(dispatch.conditions))  # the step's conditions still hold on the household
+    if is_structure_notice(dispatch.template):
+        try:
+            addressed = addressed_structures(session, dispatch.household_id, case.commune)
+        except NoStructureError as exc:
+            raise NoChannelError(str(exc)) from exc
+        return _Addressee(addressed.recipients[0], True, addressed.recipients[1:], addressed.partner_ids)
     landlord = landlord_of(session, dispatch.household_id)
-    found = landlord_recipient(landlord) if landlord is not None else None
+    found = partner_recipient(landlord) if landlord is not None else None
     if found is None:
         raise NoChannelError("has_landlord_address")
-    return found, True
+    return _Addressee(found, True)
 
 
 def wanted_variant(campaign: Campaign, case: Case) -> tuple[str, bool]:
@@ -159,7 +178,8 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     owner = session.get_one(Partner, campaign.owner_partner_id)
     case = reference_case(session, dispatch, owner.id)
-    recipient, to_landlord = _addressee(session, dispatch, case)
+    addressee = _addressee(session, dispatch, case)
+    recipient = addressee.recipient
     metadata = {
         "date": local_date(now).isoformat(),
         "reference": case.reference,
@@ -186,19 +206,21 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         if appointment is None:
             raise NoChannelError("rendez-vous introuvable")
         context |= appointment
-    if links is not None and not to_landlord:
+    if is_structure_notice(dispatch.template):
+        context |= household_summary(case, letter_cases(session, dispatch.household_id, owner.id))
+    if links is not None and not addressee.to_partner:
         target = LinkTarget(household_id=dispatch.household_id, case_id=case.id, partner_id=owner.id,
                             campaign_id=campaign.id, stage=dispatch.stage, stage_entry_id=dispatch.stage_entry_id,
                             channel=dispatch.channel, dispatch_id=dispatch.id)
         context["lien_reponse"] = metadata["link_url"] = links.url(
             issue_link(session, target, now=now, lifetime=links.lifetime))
-    # A letter to the landlord is written in French, standard: it asks for nothing else, so it is never a fallback.
-    locale, falc = ("fr", False) if to_landlord else wanted_variant(campaign, case)
-    asked = (locale, falc) if to_landlord else (case.langue, falc)
+    # A letter to a partner is written in French, standard: it asks for nothing else, so it is never a fallback.
+    locale, falc = ("fr", False) if addressee.to_partner else wanted_variant(campaign, case)
+    asked = (locale, falc) if addressee.to_partner else (case.langue, falc)
     rendered = rendering.render(
         dispatch.channel, dispatch.template, locale=locale, falc=falc, context=context,
         register_first=campaign.falc == "toujours",
-        order=None if to_landlord else campaign.fallback_order or None,
+        order=None if addressee.to_partner else campaign.fallback_order or None,
         # What the owner published in the template editor replaces the code's file (campaigns/messages/stored.py).
         stored=published_variants(session, owner.id, dispatch.channel, dispatch.template),
     )
@@ -206,7 +228,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         # What the household asked for is not what it gets: recorded as a fallback, never silent.
         rendered = replace(rendered, fallback=True)
     html_body = rendered.html_body
-    if dispatch.channel == ChannelKind.COURRIER and not to_landlord:
+    if dispatch.channel == ChannelKind.COURRIER and not addressee.to_partner:
         # Other partners' blocks are written to the household: a landlord letter never carries them.
         variant = (rendered.locale, rendered.falc)
         html_body += _merged_blocks(session, dispatch, case, recipient, now=now, variant=variant)
@@ -219,8 +241,8 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         idempotency_key=dispatch.dedup_key,
         channel=dispatch.channel,
         recipient=recipient,
-        copies=_mandataire_copies(session, dispatch, owner.id) if dispatch.channel == ChannelKind.COURRIER
-        and not to_landlord else (),
+        copies=addressee.copies if addressee.to_partner else _mandataire_copies(session, dispatch, owner.id)
+        if dispatch.channel == ChannelKind.COURRIER else (),
         sender_name=owner.name,
         subject=rendered.subject,
         body=rendered.body,
@@ -228,7 +250,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         dispatch_id=dispatch.id,
         metadata=metadata,
     )
-    return Composed(message, rendered, asked)
+    return Composed(message, rendered, asked, addressee.structures)
 
 
 def _mandataire_copies(session: Session, dispatch: Dispatch, owner_id: int) -> tuple[Recipient, ...]:

@@ -36,6 +36,12 @@ def sample_context(stage: Stage, *, sender: str, phone: str | None, now: datetim
         "langue": "fr",
         # A sample answer link (docs/web.md): previews never create a real one.
         "lien_reponse": "https://exemple.gouv.fr/r/EXEMPLE000000000000000",
+        # A notice to the social services (campaigns/messages/notices.py) names the household it is about.
+        "menage": "Camille EXEMPLE",
+        "menage_adresse": "12 rue de l'Exemple, 44000 NANTES",
+        "menage_telephone": "06 12 34 56 78",
+        "mandataire": None,
+        "date_stade": local_date(now) - timedelta(days=2),
         "contacts": {
             "adil": "ADIL 44 — 02 61 91 00 44",
             "services_sociaux": "Département de Loire-Atlantique — 02 61 91 00 02",

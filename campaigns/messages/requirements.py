@@ -172,11 +172,32 @@ _M16: tuple[Requirement, ...] = (
     ),
 )
 
+# --- State's notice to the social services when the concours de la force publique is granted (M24; 002 L840) ------
+
+_M24: tuple[Requirement, ...] = (
+    Requirement(
+        "decision_concours",
+        "la décision du préfet d’accorder le concours de la force publique",
+        {"fr": (r"accord\w*[^.]{0,60}concours de la force publique",)},
+    ),
+    Requirement(
+        "menage_concerne",
+        "le ménage concerné et la référence de son dossier",
+        {"fr": (r"menage concerne.{0,400}reference",)},
+    ),
+    Requirement(
+        "preparer_relogement",
+        "la demande de prendre contact avec le ménage pour préparer son hébergement ou son relogement",
+        {"fr": (r"prendre contact[^.]{0,200}(hebergement|relogement)",)},
+    ),
+)
+
 # Keyed by template slug. M05 applies at impayé and at commandement de payer alike [002 L501].
 REQUIREMENTS: dict[str, list[Requirement]] = {
     "etape_impaye": list(_M05),
     "etape_commandement_de_payer": list(_M05),
     "etape_assignation": list(_M16),
+    "information_services_sociaux": list(_M24),
 }
 
 _FOLD_TABLE = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "œ": "oe", "Œ": "OE", "\u0640": ""})  # \u0640: tatweel

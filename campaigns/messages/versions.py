@@ -1,5 +1,5 @@
 """Template versions: every sent message points to the exact text it was rendered from, and records the variant it
-was asked in and the one it used (a fallback is never silent)."""
+was asked in and the one it used (a fallback is never silent), and whom a notice to the social services went to."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.messages.composing import Composed
+from campaigns.messages.notices import record_recipients
 from campaigns.messages.rendering import Rendered
 from campaigns.models import Dispatch, TemplateVersion
 from campaigns.platform.dialect import insert_ignoring_conflicts
@@ -38,7 +39,7 @@ def record_version(session: Session, *, channel: str, slug: str, rendered: Rende
 
 
 def record_composed(session: Session, dispatch: Dispatch, composed: Composed, *, now: datetime) -> None:
-    """What the dispatch is about to send: its template version, the variant asked and the one used."""
+    """What the dispatch is about to send: its template version, the variant asked and used, its structures."""
     if composed.rendered is not None and dispatch.template:
         dispatch.template_version_id = record_version(
             session, channel=dispatch.channel, slug=dispatch.template, rendered=composed.rendered, now=now
@@ -47,3 +48,5 @@ def record_composed(session: Session, dispatch: Dispatch, composed: Composed, *,
         dispatch.rendered_falc = composed.rendered.falc
         dispatch.template_fallback = composed.rendered.fallback
         dispatch.requested_locale, dispatch.requested_falc = composed.asked or (None, None)
+    if composed.structures:
+        record_recipients(session, dispatch.id, composed.structures)

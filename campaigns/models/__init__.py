@@ -19,6 +19,7 @@ from campaigns.models.facts import (
 )
 from campaigns.models.jobs import IdempotencyRecord, ImportJob, ImportRejection
 from campaigns.models.linkage import BlockKey, HouseholdMerge, LinkageParameterSet, LinkReview
+from campaigns.models.notices import STRUCTURE_NOTICES, NoticeKind, NoticeRecipient
 from campaigns.models.parties import ApiKey, Case, CaseChange, Household, HouseholdKey, Partner, StageEntry
 from campaigns.models.planning import (
     Campaign,
@@ -47,6 +48,7 @@ from campaigns.models.users import User, UserRole, WebSession
 __all__ = [
     "APPOINTMENT_REMINDER",
     "KEPT_ON_RESPONSE",
+    "STRUCTURE_NOTICES",
     "AnswerLink",
     "ApiKey",
     "Appointment",
@@ -83,6 +85,8 @@ __all__ = [
     "LinkageParameterSet",
     "MonthlyFact",
     "MonthlyReach",
+    "NoticeKind",
+    "NoticeRecipient",
     "Partner",
     "PartnerKind",
     "Reason",

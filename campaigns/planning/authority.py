@@ -22,6 +22,7 @@ from campaigns.links.tokens import revoke_case_links
 from campaigns.models import (
     APPOINTMENT_REMINDER,
     KEPT_ON_RESPONSE,
+    STRUCTURE_NOTICES,
     Campaign,
     Case,
     CaseChange,
@@ -86,9 +87,10 @@ def stop_pending(
         dispatches.append(Dispatch.stage == stage)
         tasks.append(HumanTask.stage == stage)
     if reason is Reason.RESPONDED:
-        # Regulatory letters stay, and so does the reminder of an appointment the household agreed to.
-        dispatches.extend((Dispatch.regulatory.is_(False),
-                           or_(Dispatch.template.is_(None), Dispatch.template != APPOINTMENT_REMINDER)))
+        # Regulatory letters stay, and so do the reminder of an appointment the household agreed to and the notices
+        # to the social services (M24: they are told of the stage whether or not the household answered).
+        dispatches.extend((Dispatch.regulatory.is_(False), or_(
+            Dispatch.template.is_(None), Dispatch.template.not_in([APPOINTMENT_REMINDER, *sorted(STRUCTURE_NOTICES)]))))
         tasks.append(HumanTask.kind.not_in(KEPT_ON_RESPONSE))
     if campaign_ids is not None:
         if not campaign_ids:

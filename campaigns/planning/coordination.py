@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.locale.clock import next_window
-from campaigns.messages.addressees import LANDLORD_TEMPLATES, is_landlord_letter
+from campaigns.messages.addressees import PARTNER_LETTERS, is_partner_letter
 from campaigns.models import Campaign, ChannelKind, Dispatch, DispatchStatus, Household, Reason
 
 SENT = (DispatchStatus.SENDING, DispatchStatus.DELIVERED, DispatchStatus.RETURNED)
@@ -38,8 +38,9 @@ class Verdict:
 
 
 SEND = Verdict("send")
-# A letter to the landlord is no letter to the household: it neither counts nor folds with the household's letters.
-TO_HOUSEHOLD = or_(Dispatch.template.is_(None), Dispatch.template.not_in(sorted(LANDLORD_TEMPLATES)))
+# A letter to the landlord or to the social services is no letter to the household: it neither counts nor folds
+# with the household's letters.
+TO_HOUSEHOLD = or_(Dispatch.template.is_(None), Dispatch.template.not_in(sorted(PARTNER_LETTERS)))
 
 
 def _rank(dispatch: Dispatch, priority: int) -> tuple[int, int, datetime, int]:
@@ -51,7 +52,7 @@ def coordinate(session: Session, dispatch: Dispatch, *, now: datetime, rules: Co
     """What to do with a letter or SMS about to be sent; folds lower-priority letters into the winner."""
     if dispatch.channel not in (ChannelKind.COURRIER, ChannelKind.SMS):
         return SEND
-    if dispatch.channel == ChannelKind.COURRIER and is_landlord_letter(dispatch.template):
+    if dispatch.channel == ChannelKind.COURRIER and is_partner_letter(dispatch.template):
         return SEND
     # Serialises every decision about this household's letters.
     session.execute(select(Household.id).where(Household.id == dispatch.household_id).with_for_update())

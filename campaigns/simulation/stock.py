@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.models import Campaign, Case, ChannelKind, Household, Partner, PartnerKind
+from campaigns.models import STRUCTURE_NOTICES, Campaign, Case, ChannelKind, Household, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.planning.coverage import covers_segment, covers_territory
@@ -152,7 +152,8 @@ def simulate(session: Session, *, start: datetime, days: int, rules: Coordinatio
             and covers_segment(c, parc=latest.parc, allocataire=latest.allocataire)
             and stock.covers(c.id, household_id)
             for step, due in zip(c.steps, dues[c.id], strict=True)
-            if step.channel == ChannelKind.COURRIER and due <= end
+            # A notice to the social services (M24) is no letter to the household.
+            if step.channel == ChannelKind.COURRIER and due <= end and step.template not in STRUCTURE_NOTICES
         ]
         sent, avoided = coordinate_timeline(letters, rules=rules, end=end)
         row = rows[Profile(latest.parc or "inconnu", latest.allocataire or "inconnu", bailleur, stage)]

@@ -1,7 +1,8 @@
 """Scenario 11 of docs/domain.md §13 (domain brief §10.2): a protected adult and the winter truce, through the command
 line and the HTTP API. Madame Le Goff is under curatelle (her curator, the UDAF, pushed with the case by the
 State); the préfet grants the concours de la force publique on Saturday 20 March 2021, during the truce extended to
-31 May that year. Her bailleur pushed the same household without the measure."""
+31 May that year. Her bailleur pushed the same household without the measure. The State informs the Département's
+social services (EDS) and the CCAS of Nantes (M24, `GET /api/v1/notifications`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pypdf
-import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Clock
@@ -21,6 +21,7 @@ OCTROI = "octroi_force_publique"
 STATE = "DDETS de Loire-Atlantique"
 DEPARTEMENT = "Département de Loire-Atlantique"
 BAILLEUR = "Atlantique Habitations"
+CCAS = "CCAS de Nantes"
 CURATOR = "UDAF de Loire-Atlantique"
 CURATOR_PHONE = "+33251724400"
 SENSITIVE = ("curatelle", "UDAF", "mandataire", "bons soins", "a/s de", "mesure de protection", "02 51 72 44 00",
@@ -34,14 +35,26 @@ def _tenant(reference: str, **extra: str) -> dict[str, Any]:
             "telephone": "06 48 20 17 35", "montant_dette": "6 912,40", "allocataire": "oui", **extra}
 
 
-def _setup(s: Service) -> None:
+def _protected() -> dict[str, Any]:
+    return _tenant("CFP-44-2021-0117", mesure_protection="curatelle renforcée", mandataire_nom=CURATOR,
+                   mandataire_adresse="3 rue Rosière d'Artois", mandataire_code_postal="44100",
+                   mandataire_commune="Nantes", mandataire_telephone="02 51 72 44 00")
+
+
+def _setup(s: Service, *, notice: bool = False) -> None:
+    """`notice`: the State's campaign also informs the social services (M24), which have a postal address."""
     s.partner(STATE, "etat")
-    s.partner(DEPARTEMENT, "departement")
+    if notice:
+        s.partner(DEPARTEMENT, "departement", "--adresse", "Direction de l'action sociale|3 quai Ceineray|44000 Nantes")
+        s.partner(CCAS, "ccas", "--adresse", "1 bis place Saint-Similien|44000 Nantes")
+    else:
+        s.partner(DEPARTEMENT, "departement")
     s.partner(BAILLEUR, "bailleur_social")
+    notices = [{"channel": "courrier", "template": "information_services_sociaux"}] if notice else []
     s.campaign(STATE, {"name": "Information à l'octroi du concours de la force publique", "owner": STATE,
                        "stages": [OCTROI], "priority": 1,
                        "steps": [{"channel": "courrier", "template": "etape_octroi_force_publique",
-                                  "regulatory": True}]})
+                                  "regulatory": True}, *notices]})
     s.campaign(STATE, {"name": "Appel du service social avant l'expulsion", "owner": DEPARTEMENT,
                        "stages": [OCTROI], "steps": [{"channel": "appel"}]})
 
@@ -55,10 +68,7 @@ def test_scenario_11_protected_adult_and_winter_truce(tmp_path: Path, clock: Clo
     clock.now = datetime(2021, 3, 20, 8, 0, tzinfo=UTC)
     with service(tmp_path, clock) as s:
         _setup(s)
-        protected = _tenant("CFP-44-2021-0117", mesure_protection="curatelle renforcée", mandataire_nom=CURATOR,
-                            mandataire_adresse="3 rue Rosière d'Artois", mandataire_code_postal="44100",
-                            mandataire_commune="Nantes", mandataire_telephone="02 51 72 44 00")
-        assert s.push(STATE, [protected])["crees"] == 1
+        assert s.push(STATE, [_protected()])["crees"] == 1
         pushed = s.push(BAILLEUR, [_tenant("AH-778201")])
         assert pushed["crees"] == 1
         # Letters are planned for the next working day, Monday 22 March.
@@ -107,13 +117,56 @@ def test_scenario_11_protected_adult_and_winter_truce(tmp_path: Path, clock: Clo
                 assert word.lower() not in text.lower(), word
 
 
-@pytest.mark.xfail(strict=True, reason="M24, the State's information to the EDS and CCAS when the concours de la "
-                                       "force publique is granted, is not produced yet (issue 18)")
 def test_scenario_11_partner_notice_m24(tmp_path: Path, clock: Clock) -> None:
     clock.now = datetime(2021, 3, 20, 8, 0, tzinfo=UTC)
     with service(tmp_path, clock) as s:
-        _setup(s)
-        s.push(STATE, [_tenant("CFP-44-2021-0117")])
+        _setup(s, notice=True)
+        s.push(STATE, [_protected()])
+        s.push(BAILLEUR, [_tenant("AH-778201")])
         s.send(datetime(2021, 3, 22, 9, 0, tzinfo=UTC))
-        notices = s.get(DEPARTEMENT, "/api/v1/notifications")
-        assert any("M24" in str(notice) for notice in notices)
+        s.send(datetime(2021, 3, 22, 9, 5, tzinfo=UTC))  # a second run sends nothing twice
+
+        # The Département's social services and the CCAS of Nantes each read the State's notice: the household,
+        # how to reach it, the curator to involve, and nothing else (no debt, no birth date, no kind of measure).
+        for structure in (DEPARTEMENT, CCAS):
+            [notice] = s.get(structure, "/api/v1/notifications")["notifications"]
+            assert (notice["message"], notice["modele"], notice["statut"]) == (
+                "M24", "information_services_sociaux", "delivered")
+            assert notice["expediteur"] == STATE and notice["destinataires"] == [DEPARTEMENT, CCAS]
+            assert (notice["reference"], notice["stade"], notice["date_stade"]) == (
+                "CFP-44-2021-0117", OCTROI, "2021-03-20")
+            assert notice["menage"] == {"nom": "Le Goff", "prenom": "Maryvonne", "adresse": "14 rue des Perrières",
+                                        "complement_adresse": None, "code_postal": "44300", "commune": "Nantes",
+                                        "telephone": "06 48 20 17 35"}
+            assert notice["mandataire"] == {"nom": CURATOR, "telephone": "02 51 72 44 00"}
+            assert "6912" not in str(notice) and "1951" not in str(notice) and "curatelle" not in str(notice)
+        [sent] = s.get(STATE, "/api/v1/notifications")["notifications"]
+        assert sent["id"] == notice["id"]
+        # Back from a structure's address, it says nothing of the household's: refused as an NPAI return.
+        returned = s.client.post("/api/v1/npai", headers=s.keys[STATE], json={"courrier_id": sent["id"]})
+        assert returned.status_code == 422 and "services sociaux" in returned.text, returned.text
+
+        # One letter to the Département and its copy to the CCAS, in their own envelopes, besides the tenant's
+        # letter and the curator's.
+        letters = _letters(tmp_path / "outbox")
+        notices = [" ".join(text.split()) for text in letters if "Ménage concerné" in text]
+        assert len(letters) == 4 and len(notices) == 2, letters
+        assert sum("Direction de l'action sociale" in text for text in notices) == 1
+        assert sum("1 bis place Saint-Similien" in text for text in notices) == 1
+        for text in notices:
+            assert "le 20 mars 2021, le concours de la force publique" in text
+            assert "Maryvonne LE GOFF, 14 rue des Perrières, 44300 NANTES" in text
+            assert "06 48 20 17 35" in text and "UDAF de Loire-Atlantique, tél. 02 51 72 44 00" in text
+            assert "CFP-44-2021-0117" in text and "31 mai 2021" in text
+            assert "curatelle" not in text and "6 912" not in text and "1951" not in text
+
+        # The bailleur never reads them: refused on the route, absent from its case view and its own evaluation.
+        refused = s.client.get("/api/v1/notifications", headers=s.keys[BAILLEUR])
+        assert refused.status_code == 403
+        seen = [s.client.get("/api/v1/signalements/AH-778201", headers=s.keys[BAILLEUR]).text,
+                s.client.get("/api/v1/evaluation", headers=s.keys[BAILLEUR],
+                             params={"debut": "2021-03-01", "fin": "2021-03-31"}).text]
+        for text in seen:
+            assert "information_services_sociaux" not in text and CCAS not in text
+            for word in SENSITIVE:
+                assert word.lower() not in text.lower(), word
