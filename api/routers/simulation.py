@@ -16,13 +16,16 @@ router = APIRouter(prefix="/api/v1", tags=["simulation"])
 
 
 @router.get("/simulation", summary="Simuler les campagnes : courriers par ménage et profil, avec et sans coordination")
-def get_simulation(
+def get_simulation(  # noqa: PLR0917 - one parameter per query option
     caller: OwnerDep,
     runtime: RuntimeDep,
     debut: Annotated[date | None, Query(description="Premier jour (AAAA-MM-JJ), par défaut aujourd'hui")] = None,
     jours: Annotated[int, Query(ge=1, le=730)] = 90,
+    brouillons: Annotated[bool, Query(description="Rejouer aussi les brouillons, activés au premier jour")] = False,
+    par_menage: Annotated[bool, Query(description="Lister aussi chaque ménage (menages)")] = False,
 ) -> dict[str, Any]:
     start = datetime.combine(debut, time(9, 0), tzinfo=PARIS) if debut else runtime.clock()
     with runtime.session_factory() as session:
-        report = simulate(session, start=start, days=jours, rules=runtime.coordination_rules)
-    return {**report.as_dict(), "tableau": format_fr(report)}
+        report = simulate(session, start=start, days=jours, rules=runtime.coordination_rules,
+                          include_drafts=brouillons)
+    return {**report.as_dict(per_household=par_menage), "tableau": format_fr(report, per_household=par_menage)}

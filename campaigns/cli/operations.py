@@ -115,6 +115,10 @@ def households_export(
 def simulate_command(
     debut: Annotated[str | None, typer.Option(help="Premier jour simulé (AAAA-MM-JJ), par défaut aujourd'hui")] = None,
     jours: Annotated[int, typer.Option(help="Durée simulée en jours")] = 90,
+    brouillons: Annotated[bool, typer.Option(
+        "--brouillons", help="Rejouer aussi les campagnes en brouillon, comme si elles étaient activées au premier "
+        "jour")] = False,
+    par_menage: Annotated[bool, typer.Option("--par-menage", help="Lister aussi chaque ménage")] = False,
 ) -> None:
     """Rejoue les campagnes actives sur les ménages actuels, sans rien envoyer : courriers par ménage et profil."""
     from campaigns.locale.clock import PARIS
@@ -131,8 +135,9 @@ def simulate_command(
     if not 1 <= jours <= 730:
         _fail("--jours : entre 1 et 730")
     with runtime.session_factory() as session:
-        report = simulate(session, start=start, days=jours, rules=runtime.coordination_rules)
-    typer.echo(format_fr(report))
+        report = simulate(session, start=start, days=jours, rules=runtime.coordination_rules,
+                          include_drafts=brouillons)
+    typer.echo(format_fr(report, per_household=par_menage))
 
 
 def templates_check() -> None:

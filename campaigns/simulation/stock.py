@@ -7,10 +7,20 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from campaigns.models import STRUCTURE_NOTICES, Campaign, Case, ChannelKind, Household, Partner, PartnerKind
+from campaigns.messages.addressees import is_landlord_letter
+from campaigns.models import (
+    STRUCTURE_NOTICES,
+    Campaign,
+    CampaignStatus,
+    Case,
+    ChannelKind,
+    Household,
+    Partner,
+    PartnerKind,
+)
 from campaigns.models.stages import Stage
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.planning.coverage import covers_segment, covers_territory
@@ -95,16 +105,46 @@ class ProfileRow:
     under_reached: int = 0
 
 
+# The private park without a phone "passe sous les radars" (docs/domain.md §7.1): flagged, not hidden.
+UNDER_REACHED = "sous-atteint : pas de téléphone, parc privé"
+
+
+@dataclass(frozen=True, slots=True)
+class HouseholdLetters:
+    """One household of the dry run: its profile, its letters without and with coordination, those avoided by
+    reason, and whether it is under-reached."""
+
+    household_id: int
+    profile: Profile
+    without: int
+    with_coordination: int
+    avoided: dict[str, int]
+    under_reached: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"menage": self.household_id, "parc": self.profile.parc, "allocataire": self.profile.allocataire,
+                "bailleur": self.profile.bailleur, "stade": self.profile.stage,
+                "courriers_sans_coordination": self.without, "courriers_avec_coordination": self.with_coordination,
+                "evites": dict(self.avoided), "sous_atteint": self.under_reached,
+                "signalement": UNDER_REACHED if self.under_reached else None}
+
+
 @dataclass(frozen=True, slots=True)
 class SimulationReport:
     start: datetime
     end: datetime
     rows: dict[Profile, ProfileRow]
+    rules: CoordinationRules = field(default_factory=CoordinationRules)
+    households: list[HouseholdLetters] = field(default_factory=list)
 
-    def as_dict(self) -> dict[str, object]:
-        return {
+    def as_dict(self, *, per_household: bool = False) -> dict[str, object]:
+        """`per_household`: the list of every household too (a long list on a whole territory)."""
+        report: dict[str, object] = {
             "debut": self.start.isoformat(),
             "fin": self.end.isoformat(),
+            "regles": {"fenetre_coordination_jours": self.rules.window.days,
+                       "courriers_par_30_jours": self.rules.letters_per_30_days,
+                       "sms_par_24_heures": self.rules.sms_per_24_hours},
             "profils": [
                 {"parc": p.parc, "allocataire": p.allocataire, "bailleur": p.bailleur, "stade": p.stage,
                  "menages": r.households,
@@ -115,6 +155,9 @@ class SimulationReport:
                 for p, r in sorted(self.rows.items(), key=lambda item: tuple(vars_of(item[0])))
             ],
         }
+        if per_household:
+            report["menages"] = [h.as_dict() for h in self.households]
+        return report
 
 
 def vars_of(profile: Profile) -> tuple[str, str, str, str]:
@@ -125,9 +168,15 @@ def _mean(values: list[int]) -> float:
     return round(sum(values) / len(values), 1) if values else 0.0
 
 
-def simulate(session: Session, *, start: datetime, days: int, rules: CoordinationRules) -> SimulationReport:
+def simulate(session: Session, *, start: datetime, days: int, rules: CoordinationRules,
+             include_drafts: bool = False) -> SimulationReport:
+    """The active campaigns (and the drafts, when `include_drafts`: as if they were activated at `start`)
+    replayed on the households at a stage now; letters to a landlord are not the household's."""
     end = start + timedelta(days=days)
-    campaigns = session.scalars(select(Campaign).where(Campaign.active.is_(True))).all()
+    running: ColumnElement[bool] = Campaign.active.is_(True)
+    if include_drafts:
+        running = or_(running, Campaign.status == CampaignStatus.BROUILLON.value)
+    campaigns = session.scalars(select(Campaign).where(running).order_by(Campaign.id)).all()
     dues = {c.id: step_due_times(c, entered_at=start) for c in campaigns}
     households: dict[int, str] = dict(session.execute(  # type: ignore[arg-type]
         select(Household.id, Household.stage).where(
@@ -139,8 +188,9 @@ def simulate(session: Session, *, start: datetime, days: int, rules: Coordinatio
     for case in session.scalars(select(Case).where(Case.household_id.in_(list(households)))):
         cases[case.household_id].append(case)
     rows: dict[Profile, ProfileRow] = defaultdict(ProfileRow)
+    listed: list[HouseholdLetters] = []
     stock = own_stock(session, campaigns, households)
-    for household_id, stage in households.items():
+    for household_id, stage in sorted(households.items()):
         own = cases[household_id]
         latest = max(own, key=lambda c: (c.date_stade, c.updated_at))
         bailleur = next((bailleurs[c.partner_id] for c in own if c.partner_id in bailleurs), "—")
@@ -152,16 +202,18 @@ def simulate(session: Session, *, start: datetime, days: int, rules: Coordinatio
             and covers_segment(c, parc=latest.parc, allocataire=latest.allocataire)
             and stock.covers(c.id, household_id)
             for step, due in zip(c.steps, dues[c.id], strict=True)
-            # A notice to the social services (M24) is no letter to the household.
+            # Neither a notice to the social services (M24) nor a letter to the landlord is the household's.
             if step.channel == ChannelKind.COURRIER and due <= end and step.template not in STRUCTURE_NOTICES
+            and not is_landlord_letter(step.template)
         ]
         sent, avoided = coordinate_timeline(letters, rules=rules, end=end)
-        row = rows[Profile(latest.parc or "inconnu", latest.allocataire or "inconnu", bailleur, stage)]
+        profile = Profile(latest.parc or "inconnu", latest.allocataire or "inconnu", bailleur, stage)
+        row = rows[profile]
         row.households += 1
         row.without.append(len(letters))
         row.with_coordination.append(sent)
         row.avoided.update(avoided)
-        # The private park without a phone "passe sous les radars" (docs/domain.md §7.1): flagged, not hidden.
-        if latest.parc == "prive" and not any(c.telephone for c in own):
-            row.under_reached += 1
-    return SimulationReport(start, end, dict(rows))
+        under_reached = latest.parc == "prive" and not any(c.telephone for c in own)
+        row.under_reached += under_reached
+        listed.append(HouseholdLetters(household_id, profile, len(letters), sent, dict(avoided), under_reached))
+    return SimulationReport(start, end, dict(rows), rules, listed)
