@@ -38,7 +38,8 @@ def test_rapport_writes_a_self_contained_html_file(current: Runtime, clock: Cloc
     # Nothing fetched from elsewhere: no script, link, image, font or external URL (the SVG namespace aside).
     assert not re.search(r"<script|<link|<img|src=|url\(|@import", html)
     assert set(re.findall(r"https?://[^\"' <]+", html)) == {"http://www.w3.org/2000/svg"}
-    assert html.count("<svg") == 5  # rates by channel and by bailleur, curves, letters, funnel
+    # Rates by channel and by bailleur, curves, letters, funnel, files received and tenants contacted by bailleur.
+    assert html.count("<svg") == 6
     assert html.count("<polyline") == 3  # one response curve per channel
     assert "67,9\u202f%" in html  # 19 private-park households of 28 answered the outgoing call
     assert "Indicateurs de la charte (002, annexe 6)" in html

@@ -14,10 +14,12 @@ from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
 from campaigns.evaluation.period import Period, Scope
+from campaigns.evaluation.restricted import reader_stays
 from campaigns.evaluation.time_to_response import evaluate_with_events
 from campaigns.facts.attribution import Contact, ResponseEvent, attribute
 from campaigns.facts.daily import build_facts, credited, refresh_facts
 from campaigns.facts.stays import Stay, StayContact, departement
+from campaigns.facts.store import payload, stay_of, store_stays
 from campaigns.models import DailyFact, DailyReach, Dispatch, HumanTask, Response
 from campaigns.reports.files import neutralise, report_csv, report_xlsx
 from campaigns.reports.tables import build_report, protect
@@ -100,6 +102,33 @@ def test_build_facts_counts_a_stay_once_per_value_on_its_first_day() -> None:
     assert reach[("territoire", "91")] == (day1.date(), 1, 1)
     only_second = build_facts([stay], {day2.date()})
     assert {(r["dimension"], r["value"]) for r in only_second.reach} == {("etape", "2:courrier")}
+    assert ("diagnostic", "realise") not in reach
+
+
+def test_a_diagnosed_stay_counts_once_on_its_first_day_and_is_kept_in_fact_stays() -> None:
+    """ADIL 44's diagnostics (docs/domain.md §11.5): a stay with a response `diagnostic_realise` counts once, on
+    the day of its first contact like the households contacted; `fact_stays` keeps the flag for the next refresh."""
+    day1, day2 = datetime(2026, 3, 2, 9, tzinfo=UTC), datetime(2026, 3, 9, 9, tzinfo=UTC)
+    contacts = (StayContact(1, day1, day1.date(), "courrier", 0, 2, 7, None, "fr", False, "delivered", None),
+                StayContact(2, day2, day2.date(), "appel", 1, 2, 7, None, None, None, "delivered", 8))
+    stay = Stay(5, 9, "requisition_force_publique", None, "social", "44", contacts,
+                (day2 + timedelta(hours=2), day2 + timedelta(days=3)), diagnosed=True)
+    reach = {(r["dimension"], r["value"]): (r["day"], r["households"], r["responded"])
+             for r in build_facts([stay], {day1.date(), day2.date()}).reach}
+    assert reach[("diagnostic", "realise")] == (day1.date(), 1, 1)
+    assert stay_of(5, 9, payload(stay)) == stay
+
+
+def test_a_bailleurs_own_view_counts_no_diagnostic(sqlite_runtime: Runtime) -> None:
+    """A bailleur never learns that a social service diagnosed its tenants; the structure's own view counts it."""
+    at = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    contact = StayContact(1, at, at.date(), "courrier", 0, 2, 7, None, "fr", False, "delivered", 8)
+    with sqlite_runtime.session_factory.begin() as session:
+        store_stays(session, [Stay(5, 9, "impaye", 3, "social", "44", (contact,), (at,), diagnosed=True)], [])
+        landlord = reader_stays(session, Scope(3, bailleur_reader=True, reader_id=3, contacts_of=frozenset({7})))
+        structure = reader_stays(session, Scope(reader_id=8, contacts_of=frozenset({8}), queue_of=8))
+    assert [s.diagnosed for s in landlord] == [False]
+    assert [s.diagnosed for s in structure] == [True]
 
 
 @pytest.mark.parametrize(("code", "expected"), [("44000", "44"), ("97400", "974"), ("20000", "2A"),

@@ -89,7 +89,11 @@ def test_small_cells_hidden_in_tables_charts_and_exports(pg_runtime: Runtime, pg
     assert 'role="img"' in chart and "<desc id=\"graphique-bailleur-desc\">" in chart
     channels = _svg(html, "graphique-canal")
     assert "<title>courrier : 34,3\u202f%, IC 95 % 24,1\u202f% – 46,3\u202f%, 67 ménages</title>" in channels
-    assert html.count("<svg") == 5  # channels, bailleurs, delays, letters per household, funnel
+    # Channels, bailleurs, delays, letters per household, funnel, files received and tenants contacted by bailleur.
+    assert html.count("<svg") == 6
+    landlords = _svg(html, "graphique-dossiers-bailleur")
+    assert "SILENE : &lt; 5 dossiers reçus, &lt; 5 locataires contactés" in landlords
+    assert "NMH : 6 dossiers reçus, &lt; 5 locataires contactés" in landlords
     curves = {row[0]: row[1:3] for row in _table(html, "Part des ménages ayant répondu selon le délai depuis le "
                                                        "premier contact")}
     # Letters: 23 answered 2 days after, 22 more after the SMS (7 days and 2 hours: 8 whole days), so half had

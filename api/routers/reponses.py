@@ -45,6 +45,9 @@ class ResponseNature(StrEnum):
     RENDEZ_VOUS = "rendez_vous"
     VISITE = "visite"
     PAIEMENT = "paiement"
+    # A diagnostic of the household's situation was made (ADIL 44, docs/domain.md §11.5): the evaluation counts
+    # the households diagnosed, whatever way they were reached (an incoming call, the call or visit of a task).
+    DIAGNOSTIC_REALISE = "diagnostic_realise"
     AUTRE = "autre"
 
 

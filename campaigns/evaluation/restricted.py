@@ -45,7 +45,9 @@ def reader_stays(session: Session, scope: Scope) -> list[Stay]:
                          or (scope.queue_of is not None and c.queue_partner_id == scope.queue_of))
         experiments = tuple(e for e in stay.experiments if e[0] in owned)
         if contacts or experiments:
-            stays.append(replace(stay, contacts=contacts, experiments=experiments))
+            # A bailleur never learns that a social service diagnosed its tenants (docs/domain.md §10.2).
+            stays.append(replace(stay, contacts=contacts, experiments=experiments,
+                                 diagnosed=stay.diagnosed and not scope.bailleur_reader))
     return stays
 
 

@@ -224,6 +224,7 @@ def _indicators(sums: FactSums) -> list[Indicator]:
         closed[parc] += n
     letters, returned = contacts("courrier"), contacts("courrier", "returned")
     households, responded = reach("ensemble", "tous", "households"), reach("ensemble", "tous", "responded")
+    diagnosed = reach("diagnostic", "realise", "households")
     return [
         Indicator("Nombre de courriers transmis", "count", letters),
         Indicator("Ménages destinataires d'au moins un courrier", "count", reach("canal", "courrier", "households")),
@@ -238,6 +239,11 @@ def _indicators(sums: FactSums) -> list[Indicator]:
         Indicator("Taux de réponse des ménages", "rate",
                   (rate(responded[0], households[0]), rate(responded[1], households[1]),
                    rate(responded[2], households[2]))),
+        # ADIL 44: 59 diagnostics for 109 situations, 22 in the private park and 37 in the social park (§11.5).
+        Indicator("Diagnostics réalisés", "count", diagnosed),
+        Indicator("Part des ménages contactés ayant eu un diagnostic", "rate",
+                  (rate(diagnosed[0], households[0]), rate(diagnosed[1], households[1]),
+                   rate(diagnosed[2], households[2]))),
         Indicator("Dossiers clôturés", "count", split(closed)),
     ]
 

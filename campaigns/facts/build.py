@@ -135,6 +135,9 @@ def accumulate(stays: Iterable[Stay], days: Collection[date] | None = None, *,
         letters = sum(1 for c in stay.contacts if c.channel == "courrier")
         for key in (("ensemble", "tous"), ("territoire", stay.territory or NOT_RECORDED), ("courriers", str(letters))):
             first[key] = (first_day, bool(hits))
+        if stay.diagnosed:
+            # Diagnostics (ADIL 44): counted on the stay's first contact, like the households contacted.
+            first[("diagnostic", "realise")] = (first_day, bool(hits))
         if stay.open:
             # Files still open (Essonne's "au stade du 1er courrier", "de la relance"): answered, or last contact.
             last = stay.contacts[-1]

@@ -41,6 +41,8 @@ CONTACT_STATUSES = (DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.valu
 # A notice to the social services about a household (M24) is no contact with the household: never counted.
 NOT_TO_STRUCTURES = or_(Dispatch.template.is_(None), Dispatch.template.not_in(sorted(STRUCTURE_NOTICES)))
 BAILLEUR_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
+# The nature of a response (or a task outcome) saying a diagnostic of the household's situation was made.
+DIAGNOSTIC = "diagnostic_realise"
 
 
 def day_of(at: datetime) -> date:
@@ -124,6 +126,8 @@ class Stay:
     # instants of the landlord's answers recorded at this stage (campaigns/planning/landlord_answers.py).
     landlord_letter: int | None = None
     landlord_answers: tuple[datetime, ...] = ()
+    # A diagnostic of the household's situation was recorded at this stay (a response `diagnostic_realise`).
+    diagnosed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,13 +232,16 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
     ):
         landlord_answers.setdefault((household_id, stage), []).append(responded_at)
     responses: dict[int, list[datetime]] = {stay_id: [] for stay_id in entries}
-    for response_stay, responded_at in session.execute(
-        select(Response.stage_entry_id, Response.responded_at).where(
+    diagnosed: set[int] = set()
+    for response_stay, responded_at, nature in session.execute(
+        select(Response.stage_entry_id, Response.responded_at, Response.nature).where(
             any_of(session, Response.stage_entry_id, sorted(wanted))
         )
     ):
         if response_stay is not None:
             responses[response_stay].append(responded_at)
+            if nature == DIAGNOSTIC:
+                diagnosed.add(response_stay)
     profiles = household_profiles(session, households)
     stays = []
     for stay_id, (household_id, stage) in sorted(entries.items()):
@@ -245,6 +252,7 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
             stay_id, household_id, stage, profile.bailleur_id, profile.parc, profile.territory,
             ordered, tuple(sorted(responses[stay_id])), stay_id in still_open, tuple(sorted(drawn[stay_id])),
             letter, tuple(sorted(landlord_answers.get((household_id, stage), []))) if letter is not None else (),
+            stay_id in diagnosed,
         ))
     return stays
 

@@ -140,6 +140,7 @@ def payload(stay: Stay) -> dict[str, Any]:
         "experiments": [[experiment_id, arm, _seconds(at)] for experiment_id, arm, at in stay.experiments],
         "landlord": None if stay.landlord_letter is None else [stay.landlord_letter,
                                                               [_seconds(a) for a in stay.landlord_answers]],
+        "diagnosed": stay.diagnosed,
     }
 
 
@@ -156,7 +157,8 @@ def stay_of(stay_id: int, household_id: int, data: dict[str, Any]) -> Stay:
     return Stay(stay_id, household_id, data["stage"], data["bailleur"], data["parc"], data["territory"],
                 tuple(contacts), tuple(_instant(s) for s in data["responses"]), bool(data.get("open")),
                 tuple((int(e), str(arm), _instant(at)) for e, arm, at in data.get("experiments", [])),
-                None if letter is None else int(letter), tuple(_instant(a) for a in answers))
+                None if letter is None else int(letter), tuple(_instant(a) for a in answers),
+                bool(data.get("diagnosed")))
 
 
 def stored_stays(session: Session, stay_ids: Collection[int]) -> dict[int, Stay]:

@@ -191,28 +191,40 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]], unit: tu
     return _svg(key, (label_w + plot_w + 130, 12 + row_h * max(len(rows), 1)), title, description, "".join(parts))
 
 
-def funnel_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]]) -> str:
-    """Per stage, households contacted and, inside, those that responded."""
+def _counted(value: Cell, noun: tuple[str, str]) -> str:
+    """« 0 dossier reçu », « 12 dossiers reçus », « < 5 dossiers reçus »: French takes the singular below 2."""
+    if isinstance(value, int):
+        return f"{_count(value)} {noun[0] if value < 2 else noun[1]}"
+    return f"{value} {noun[1]}" if value == HIDDEN else f"{noun[1]} : {value}"
+
+
+FUNNEL_NOUNS = (("contacté", "contactés"), ("a répondu", "ont répondu"))
+
+
+def paired_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]],
+                 nouns: tuple[tuple[str, str], tuple[str, str]] = FUNNEL_NOUNS) -> str:
+    """Per row, two bars: a whole and the part of it (the funnel: households contacted, then those that responded;
+    by bailleur: files received, then tenants contacted). `nouns`: each bar's noun, singular and plural."""
     counts = [v for _s, a, b in rows for v in (a, b) if isinstance(v, int)]
     scale = max(counts, default=1) or 1
     label_w, plot_w, row_h = 260, 380, 40
     parts = []
     texts = []
-    for i, (stage, contacted, responded) in enumerate(rows):
+    for i, (label, whole, part) in enumerate(rows):
         y = 6 + i * row_h
-        text = f"{stage} : {_count(contacted)} contactés, {_count(responded)} ont répondu"
+        text = f"{label} : {_counted(whole, nouns[0])}, {_counted(part, nouns[1])}"
         texts.append(text)
         row = [f"<title>{escape(text)}</title>",
-               f"<text x=\"{label_w - 8}\" y=\"{y + 20}\" text-anchor=\"end\">{escape(stage)}</text>"]
-        for j, (value, colour, name) in enumerate(((contacted, "#6a6af4", "contactés"),
-                                                   (responded, "#000091", "ont répondu"))):
+               f"<text x=\"{label_w - 8}\" y=\"{y + 20}\" text-anchor=\"end\">{escape(label)}</text>"]
+        for j, (value, colour, noun) in enumerate(((whole, "#6a6af4", nouns[0]), (part, "#000091", nouns[1]))):
             yy = y + 4 + j * 16
+            shown = escape(_counted(value, noun))
             if isinstance(value, int):
                 width = plot_w * value / scale
                 row.append(f"<rect x=\"{label_w}\" y=\"{yy}\" width=\"{width:.1f}\" height=\"14\" fill=\"{colour}\"/>"
-                           f"<text x=\"{label_w + width + 6:.1f}\" y=\"{yy + 11}\">{_count(value)} {name}</text>")
+                           f"<text x=\"{label_w + width + 6:.1f}\" y=\"{yy + 11}\">{shown}</text>")
             else:
-                row.append(f"<text x=\"{label_w + 4}\" y=\"{yy + 11}\">{escape(str(value))} {name}</text>")
+                row.append(f"<text x=\"{label_w + 4}\" y=\"{yy + 11}\">{shown}</text>")
         parts.append(f"<g>{''.join(row)}</g>")
     description = "; ".join(texts) or "Aucune donnée pour la période."
     return _svg(key, (label_w + plot_w + 170, 12 + row_h * max(len(rows), 1)), title, description, "".join(parts))
@@ -265,8 +277,16 @@ def report_charts(report: Report, curve_days: int) -> list[Chart]:
                         letters))
     funnel = report.table("entonnoir")
     charts.append(Chart("graphique-entonnoir", "Entonnoir par stade : ménages contactés, puis ayant répondu",
-                        funnel_chart("graphique-entonnoir", "Entonnoir par stade",
+                        paired_chart("graphique-entonnoir", "Entonnoir par stade",
                                      [(str(r[0]), r[1], r[3]) for r in funnel.rows]), funnel))
+    # ADIL 44's chart by bailleur: files received (households written to) and tenants contacted (those reached).
+    landlords = report.table("taux_bailleur")
+    charts.append(Chart("graphique-dossiers-bailleur", "Dossiers reçus et locataires contactés, par bailleur "
+                        "(un locataire est contacté quand le ménage a répondu)",
+                        paired_chart("graphique-dossiers-bailleur", "Dossiers reçus et locataires contactés",
+                                     [(str(r[0]), r[1], r[2]) for r in landlords.rows],
+                                     (("dossier reçu", "dossiers reçus"),
+                                      ("locataire contacté", "locataires contactés"))), landlords))
     experiments = next((t for t in report.tables if t.key == "experiences"), None)
     if experiments is not None and experiments.rows:
         charts.append(Chart("graphique-experiences", "Expériences : taux de réponse par bras (intervalle de "

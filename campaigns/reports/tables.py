@@ -167,6 +167,7 @@ RATE_PARTS = {
     "Taux de retour des courriers": ("Courriers revenus « n'habite pas à l'adresse indiquée » (NPAI)",
                                      "Nombre de courriers transmis"),
     "Taux de réponse des ménages": ("Ménages ayant répondu", "Ménages contactés, tous canaux"),
+    "Part des ménages contactés ayant eu un diagnostic": ("Diagnostics réalisés", "Ménages contactés, tous canaux"),
 }
 
 
