@@ -70,6 +70,8 @@ WORKERS = page(WORKER, SUPERVISOR)
 CAMPAIGN_PAGES = page(ADMIN, OPERATOR)
 CAMPAIGN_EDITING = page(ADMIN, OPERATOR, pilot_only=True)
 ADMINISTRATION = page(ADMIN)
+# The coordination's households, a campaign's contacts and tasks with every household's name: the pilots' accounts.
+COORDINATION = page(ADMIN, OPERATOR, pilot_only=True)
 EVALUATION = page(EVALUATOR, ADMIN)
 # A bailleur reads its own evaluation on the page (its own households, docs/security.md E2); the files stay the
 # evaluators' and administrators', as the API's exports stay the pilots'.
@@ -189,6 +191,16 @@ RULES: dict[RouteKey, Rule] = {
     ("POST", "/mes-imports"): page(LANDLORD),
     ("GET", "/mes-imports/{import_id:int}"): page(LANDLORD),
     ("GET", "/mes-imports/{import_id:int}/rejets.csv"): page(LANDLORD),
+    # A bailleur's households: its own cases only (docs/security.md rule 1), each page reached by the number of its own
+    # case (never the household's); the search, names and references, is sent by POST.
+    ("GET", "/mes-menages"): page(LANDLORD),
+    ("POST", "/mes-menages"): page(LANDLORD),
+    ("GET", "/mes-menages/{case_id:int}"): page(LANDLORD),
+    # The households for the pilots, searched by POST; a worker's household page (a household of its queue only).
+    ("GET", "/menages"): COORDINATION,
+    ("POST", "/menages"): COORDINATION,
+    ("GET", "/menages/{household_id:int}"): COORDINATION,
+    ("GET", "/mes-taches/menages/{household_id:int}"): WORKERS,
     # Campaign pages: the pilots' administrators and operators edit; other partners' read those they own or run.
     ("GET", "/campagnes"): CAMPAIGN_PAGES,
     ("GET", "/campagnes/nouvelle"): CAMPAIGN_EDITING,
@@ -201,6 +213,11 @@ RULES: dict[RouteKey, Rule] = {
     ("GET", "/campagnes/{campaign_id}/apercu/courrier"): CAMPAIGN_PAGES,
     ("GET", "/campagnes/{campaign_id}/simulation"): CAMPAIGN_PAGES,
     ("GET", "/campagnes/{campaign_id}/supervision"): CAMPAIGN_PAGES,
+    # A campaign's contacts and tasks with the households' names, searched by POST: its pilots only.
+    ("GET", "/campagnes/{campaign_id}/contacts"): COORDINATION,
+    ("POST", "/campagnes/{campaign_id}/contacts"): COORDINATION,
+    ("GET", "/campagnes/{campaign_id}/taches"): COORDINATION,
+    ("POST", "/campagnes/{campaign_id}/taches"): COORDINATION,
     # Template editor: a pilot's administrators and operators write their partner's letters, SMS and e-mails.
     ("GET", "/modeles"): CAMPAIGN_EDITING,
     ("GET", "/modeles/{canal}/{modele}"): CAMPAIGN_EDITING,

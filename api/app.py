@@ -34,6 +34,7 @@ from api.web import install_web
 from api.web.answer_pages import install_answer_pages
 from api.web.campaign_pages import install_campaign_pages
 from api.web.evaluation import router as evaluation_pages
+from api.web.household_pages import install_household_pages
 from api.web.landlord_pages import router as landlord_pages
 from api.web.security import verify_csrf
 from api.web.template_editor import router as template_editor_pages
@@ -75,6 +76,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(template_editor_pages)
     # A bailleur's imports: push a CSV, read each report and its rejected rows.
     app.include_router(landlord_pages)
+    # Households: a bailleur's own (« Mes ménages »), the pilots' list and pages, a worker's household page.
+    install_household_pages(app)
     for module in (signalements, imports, reponses, taches, agents, attributions, campagnes, campagnes_suivi, admin,
                    apercus, simulation,
                    rapprochements, evaluation, evaluation_landlords, twilio, journal, modeles, notifications):

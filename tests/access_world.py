@@ -221,6 +221,8 @@ def build_world(runtime: Runtime, client: TestClient) -> World:
                    for p in ("ddets", "habitat", "logis", "ccas")}
         spare_users = {e: session.scalars(select(User.id).where(User.email == e)).one()
                        for e in ("ancien@habitat.fr", "ancien@logis.fr")}
+        for reference, case_id, household_id in session.execute(select(Case.reference, Case.id, Case.household_id)):
+            ids[f"case {reference}"], ids[f"household {reference}"] = case_id, household_id
         assert session.scalars(select(Worker.id).where(Worker.id == ccas_worker)).one()
     subjects = _subjects(client, ids, keys, users, imports, spare_users)
     return World(runtime, client, subjects, ids, keys)
@@ -231,9 +233,12 @@ def _subjects(client: TestClient, ids: dict[str, int], keys: dict[str, dict[str,
               spare_users: dict[str, int]) -> dict[str, Subject]:
     common_out = {"reference": "LOG-1", "import_id": str(imports["logis"]), "task_id": str(ids["caf_task"]),
                   "review_id": NOWHERE, "merge_id": NOWHERE}
-    pilot_scope = {"campaign_id": str(ids["draft_campaign"]), "partner_id": str(ids["logis"]),
+    pilot_scope = {"campaign_id": str(ids["draft_campaign"]), "household_id": str(ids["household HAB-1"]),
+                   "partner_id": str(ids["logis"]),
                    "key_id": str(ids["logis_spare_key"]), "user_id": str(spare_users["ancien@logis.fr"]),
                    "preset_id": "bailleur_relance", "action": "pause", "review_id": NOWHERE, "merge_id": NOWHERE}
+    worker_scope = {"task_id": str(ids["ccas_task"]), "household_id": str(ids["household CCAS-1"])}
+    worker_out = {"task_id": str(ids["caf_task"]), "household_id": str(ids["household CAF-1"])}
     subjects = {
         "anonyme": Subject("anonyme", forbidden=ALL_PERSONAL),
         "cle-pilote": Subject(
@@ -268,12 +273,13 @@ def _subjects(client: TestClient, ids: dict[str, int], keys: dict[str, dict[str,
          {"campaign_id": str(ids["state_campaign"]), "partner_id": str(ids["logis"]),
           "key_id": str(ids["logis_spare_key"]), "user_id": str(spare_users["ancien@logis.fr"])},
          NOT_FOR_HABITAT),
-        ("compte-bailleur", "compte bailleur", "bailleur@habitat.fr", UserRole.BAILLEUR, False, {}, {},
-         NOT_FOR_HABITAT),
-        ("compte-agent", "compte agent d'un CCAS", "agent@ccas.fr", UserRole.AGENT, False,
-         {"task_id": str(ids["ccas_task"])}, {"task_id": str(ids["caf_task"])}, NOT_FOR_CCAS),
+        # Its own case of Benali's household, and the State's case of the same household (docs/security.md rule 1).
+        ("compte-bailleur", "compte bailleur", "bailleur@habitat.fr", UserRole.BAILLEUR, False,
+         {"case_id": str(ids["case HAB-1"])}, {"case_id": str(ids["case ETA-1"])}, NOT_FOR_HABITAT),
+        ("compte-agent", "compte agent d'un CCAS", "agent@ccas.fr", UserRole.AGENT, False, worker_scope,
+         worker_out, NOT_FOR_CCAS),
         ("compte-superviseur", "compte superviseur d'un CCAS", "superviseur@ccas.fr", UserRole.SUPERVISEUR, False,
-         {"task_id": str(ids["ccas_task"])}, {"task_id": str(ids["caf_task"])}, NOT_FOR_CCAS),
+         worker_scope, worker_out, NOT_FOR_CCAS),
         ("compte-evaluateur", "compte évaluateur", "evaluateur@ddets.fr", UserRole.EVALUATEUR, True, {}, {},
          ALL_PERSONAL),
     )

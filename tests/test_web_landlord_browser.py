@@ -1,17 +1,19 @@
-"""The bailleur's main job in headless Chromium (issue 19): sign in, push a CSV, read its rejected rows; at 1280 px
-and at 360 px (nothing cut, tables scroll in their focusable region), axe-core (from npm) reporting no violation.
-Screenshots are kept in the test's tmp dir."""
+"""The bailleur's main job in headless Chromium (issue 19): sign in, push a CSV, read its rejected rows; find a
+household by name and read its timeline; at 1280 px and at 360 px (nothing cut, tables scroll in their focusable
+region), axe-core (from npm) reporting no violation. Screenshots are kept in the test's tmp dir."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page
 
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import signalement
+from tests.household_world import tenant
 from tests.test_imports import _csv
 from tests.test_web_auth import PASSWORD, new_user
 from tests.test_web_browser import browser, server  # noqa: F401 - fixtures
@@ -89,4 +91,50 @@ def test_bailleur_pushes_a_csv_and_reads_its_rejected_rows(server: str, browser:
     assert axe_violations(page) == []
     page.screenshot(path=str(tmp_path / "bailleur-rejets-360.png"), full_page=True)
     print(f"screenshots: {tmp_path}")
+    context.close()
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core absent: npm install in web/")
+def test_bailleur_searches_its_households_and_reads_one(server: str, browser: Browser,  # noqa: F811
+                                                        pg_runtime: Runtime, tmp_path: Path) -> None:
+    _, key = new_partner(pg_runtime, "Habitat 44", "bailleur_social")
+    new_user(pg_runtime, email=EMAIL, role="bailleur", partner="Habitat 44")
+    pushed = httpx.post(f"{server}/api/v1/signalements", headers=key, json=[tenant(i) for i in range(1, 28)],
+                        timeout=60)
+    assert pushed.status_code == 200 and pushed.json()["rejetes"] == 0, pushed.text
+
+    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{server}/connexion")
+    page.get_by_label("Adresse électronique").fill(EMAIL)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{server}/")
+    page.get_by_role("link", name="Mes ménages").first.click()
+    page.wait_for_url(f"{server}/mes-menages")
+    assert "Ménages 1 à 25 sur 27." in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(tmp_path / "bailleur-menages.png"), full_page=True)
+
+    # The search is posted: the address stays /mes-menages, the name never goes into it.
+    page.get_by_label("Nom, référence ou commune").fill("benali")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_load_state()
+    assert page.url == f"{server}/mes-menages" and "1 ménage pour « benali »." in page.locator("main").inner_text()
+    page.get_by_role("link", name="Prénom01 BENALI").click()
+    page.wait_for_url(f"{server}/mes-menages/*")
+    assert page.get_by_role("heading", level=1).inner_text() == "Prénom01 BENALI"
+    assert page.get_by_role("region", name="Votre dossier, vos contacts et vos réponses (1 événement, du plus "
+                                             "récent au plus ancien)").is_visible()
+    assert axe_violations(page) == []
+
+    # A phone: the list and its pages fit, its table scrolls in its focusable region, the page links keep a text.
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.goto(f"{server}/mes-menages")
+    nothing_cut(page)
+    assert page.get_by_role("region", name="Vos ménages, du dernier stade déclaré au plus ancien").evaluate(
+        "e => e.tabIndex") == 0
+    assert page.get_by_role("link", name="Page suivante").is_visible()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(tmp_path / "bailleur-menages-360.png"), full_page=True)
     context.close()

@@ -14,6 +14,7 @@ from api.web.auth import CurrentUserDep, close_session, open_session, pop_notice
 from api.web.templating import render
 from campaigns.accounts.throttle import LoginThrottle, wait_message
 from campaigns.accounts.users import authenticate, normalize_email
+from campaigns.campaign.access import is_pilot
 from campaigns.models import UserRole
 
 router = APIRouter(include_in_schema=False)
@@ -29,6 +30,8 @@ class HomeEntry:
     description: str
     path: str
     roles: frozenset[UserRole]
+    # Only for the accounts of a pilot (DDETS/DRIHL, Département), as the page's access rule says.
+    pilot_only: bool = False
 
 
 HOME_ENTRIES = (
@@ -38,8 +41,12 @@ HOME_ENTRIES = (
               frozenset({UserRole.SUPERVISEUR})),
     HomeEntry("Campagnes", "Les campagnes de courriers, SMS, appels et visites : leur déroulement, leurs résultats.",
               "/campagnes", frozenset({UserRole.ADMIN, UserRole.OPERATEUR})),
+    HomeEntry("Ménages", "Les ménages signalés par tous les partenaires : leurs dossiers, contacts, réponses et "
+              "tâches.", "/menages", frozenset({UserRole.ADMIN, UserRole.OPERATEUR}), pilot_only=True),
     HomeEntry("Administration", "Les partenaires, leurs clés d'API, les comptes et leurs rôles.", "/administration",
               frozenset({UserRole.ADMIN})),
+    HomeEntry("Mes ménages", "Vos ménages par stade : ce que vos campagnes ont envoyé, les réponses enregistrées, "
+              "vos dossiers clôturés.", "/mes-menages", frozenset({UserRole.BAILLEUR})),
     HomeEntry("Mes imports", "Envoyer la liste de vos impayés, lire le rapport de chaque envoi et ses lignes rejetées.",
               "/mes-imports", frozenset({UserRole.BAILLEUR})),
     HomeEntry("Évaluation", "Les taux de contact et de réponse, agrégés par canal, bailleur, parc et stade.",
@@ -105,10 +112,14 @@ def logout(request: Request, runtime: RuntimeDep) -> RedirectResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, user: CurrentUserDep) -> HTMLResponse:
+def home(request: Request, user: CurrentUserDep, runtime: RuntimeDep) -> HTMLResponse:
+    shown = [e for e in HOME_ENTRIES if user.role in e.roles]
+    if any(e.pilot_only for e in shown):
+        with runtime.session_factory() as session:
+            pilot = is_pilot(session, user.partner_id)
+        shown = [e for e in shown if pilot or not e.pilot_only]
     entries = [
         {"title": e.title, "description": e.description, "path": e.path if _has_page(request, e.path) else None}
-        for e in HOME_ENTRIES
-        if user.role in e.roles
+        for e in shown
     ]
     return render(request, "accueil.html", {"user": user, "entries": entries})
