@@ -50,7 +50,11 @@ def first_name_forms(value: str | None) -> NameForms | None:
     if not normalised:
         return None
     glued = normalised.replace(" ", "")
-    return NameForms(identity.name_keys(value), (glued,), frozenset(normalised.split()), (_phonetic_prefix(glued),),
+    tokens = normalised.split()
+    # The same first names in another order ("Aïssatou Mariam", "MARIAM AISSATOU"): partners list them as the
+    # civil status does, or the usual one first. One spelling.
+    keys = identity.name_keys(value) | {"".join(sorted(tokens))}
+    return NameForms(keys, (glued,), frozenset(tokens), (_phonetic_prefix(glued),),
                      frozenset((phonetic_key(glued),)), frozenset((glued[:1],)))
 
 
