@@ -55,3 +55,29 @@ def test_a_bailleur_campaign_reaches_its_own_tenants_only(runtime: Runtime, clie
     assert state["menages"] == 1  # the pilot's view of that campaign: still its own tenants only
 
 
+
+
+def test_a_bailleur_joining_a_known_household_in_its_stage_gets_its_campaign(runtime: Runtime,
+                                                                              client: TestClient) -> None:
+    """The State pushed the tenant first: the bailleur's case joins that household at the same stage (no stage
+    move) and its running campaign enrolls it, as on an empty base. A case reporting an earlier stage than the
+    household's enrolls nothing: its contacts would show the bailleur the stage others reported."""
+    _, ddets = new_partner(runtime, "DDETS 44", "etat")
+    _, habitat = new_partner(runtime, "Habitat 44", "bailleur_social")
+    campaign(runtime, owner="DDETS 44", name="Appels de l'État", steps=[{"channel": "appel"}])
+    campaign(runtime, owner="Habitat 44", name="Relance Habitat", stages=["commandement_de_payer", "assignation"],
+             steps=[{"channel": "appel", "delay_days": 2}])
+    state_rows = [person("benali", "ETA-1"), person("durandeau", "ETA-2", stade="assignation")]
+    assert client.post("/api/v1/signalements", headers=ddets, json=state_rows).json()["crees"] == 2
+    bailleur_rows = [person("benali", "HAB-1", numero_allocataire=None), person("durandeau", "HAB-2")]
+    assert client.post("/api/v1/signalements", headers=habitat, json=bailleur_rows).json()["crees"] == 2
+    assert _households(runtime, "HAB-1") == _households(runtime, "ETA-1")
+    assert _reached(runtime, "Relance Habitat") == _households(runtime, "HAB-1")
+    views = {ref: client.get(f"/api/v1/signalements/{ref}", headers=habitat).json() for ref in ("HAB-1", "HAB-2")}
+    assert [(c["campagne"], c["canal"], c["stade"]) for c in views["HAB-1"]["contacts"]] == [
+        ("Relance Habitat", "appel", "commandement_de_payer")]
+    assert views["HAB-2"]["contacts"] == []
+    # Pushed again, unchanged: nothing more is planned (the State's call and the bailleur's, one household).
+    client.post("/api/v1/signalements", headers=habitat, json=bailleur_rows)
+    with runtime.session_factory() as session:
+        assert len(session.scalars(select(Dispatch)).all()) == 2

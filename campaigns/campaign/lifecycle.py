@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -22,23 +22,14 @@ from campaigns.models import (
     Campaign,
     CampaignChange,
     CampaignStatus,
-    Case,
     Dispatch,
     DispatchStatus,
-    Enrollment,
-    Household,
     HumanTask,
     Reason,
-    Response,
     TaskStatus,
 )
-from campaigns.models.stages import Stage
-from campaigns.planning.coverage import covers_segment, covers_territory
-from campaigns.planning.experiments import apply_arm, assign_arms
-from campaigns.planning.own_stock import own_stock
-from campaigns.planning.sequences import PENDING_DISPATCH, PENDING_TASK, plan_enrollment, step_due_times
-from campaigns.planning.stage_authority import authoritative_cases, case_sources
-from campaigns.platform.dialect import bulk_insert, insert_returning_ids
+from campaigns.planning.current_stays import current_stays, enroll_stays
+from campaigns.planning.sequences import PENDING_DISPATCH, PENDING_TASK
 from campaigns.platform.errors import ValidationError
 
 ACTION_LABELS = {
@@ -162,48 +153,6 @@ def end(session: Session, campaign: Campaign, *, actor: Actor, now: datetime) ->
 
 def enroll_current_households(session: Session, campaign: Campaign, *, now: datetime) -> int:
     """Enrolls the households now at a stage the campaign covers, in its territory and segment, that are not
-    enrolled for this stay yet and have not answered at it. Their sequence starts `now`. Idempotent."""
-    if not campaign.steps:
-        return 0
-    enrolled = select(Enrollment.stage_entry_id).where(Enrollment.campaign_id == campaign.id)
-    answered = select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None))
-    households = session.execute(
-        select(Household.id, Household.stage, Household.current_entry_id).where(
-            Household.stage.in_(campaign.stages), Household.merged_into_id.is_(None),
-            Household.current_entry_id.is_not(None), Household.current_entry_id.not_in(enrolled),
-            Household.current_entry_id.not_in(answered),
-        ).order_by(Household.id)
-    ).all()
-    if not households:
-        return 0
-    household_ids = [h.id for h in households]
-    ruling = authoritative_cases(case_sources(session, household_ids))
-    places: dict[int, tuple[bool, date, Case]] = {}
-    for case in session.scalars(select(Case).where(Case.household_id.in_(household_ids))):
-        # The freshest case with authority says where the household lives now (as apply_household_stages reads it).
-        rank = (case.id in ruling, case.date_stade)
-        if case.household_id not in places or rank >= places[case.household_id][:2]:
-            places[case.household_id] = (*rank, case)
-    stock = own_stock(session, [campaign], places)
-    chosen = [
-        h for h in households if h.id in places
-        and covers_territory(campaign, commune=places[h.id][2].commune, code_postal=places[h.id][2].code_postal)
-        and covers_segment(campaign, parc=places[h.id][2].parc, allocataire=places[h.id][2].allocataire)
-        and stock.covers(campaign.id, h.id)
-    ]
-    if not chosen:
-        return 0
-    enrollment_ids = insert_returning_ids(session, Enrollment, [
-        {"campaign_id": campaign.id, "household_id": h.id, "stage_entry_id": h.current_entry_id, "stage": h.stage,
-         "enrolled_at": now} for h in chosen
-    ])
-    dues = step_due_times(campaign, entered_at=now)
-    # A campaign running an experiment: each household's arm decides its steps (as sequences.enroll does).
-    arms = assign_arms(session, [(campaign.id, h.id, h.current_entry_id, h.stage) for h in chosen], now=now)
-    rows = [
-        row for h, enrollment_id in zip(chosen, enrollment_ids, strict=True)
-        for row in apply_arm(plan_enrollment(campaign, h.id, Stage(h.stage), h.current_entry_id, enrollment_id,
-                                             dues=dues), arms.get((campaign.id, h.id)))
-    ]
-    bulk_insert(session, Dispatch, rows)
-    return len(chosen)
+    enrolled for this stay yet and have not answered at it. Their sequence starts `now`. Idempotent. Its dry run
+    (campaigns/simulation/campaign.py) counts the same households (`current_stays`)."""
+    return enroll_stays(session, campaign, current_stays(session, campaign), now=now)

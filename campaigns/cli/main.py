@@ -53,7 +53,8 @@ _group("partenaires", "partners", "Partenaires et clés d'API.", [
     ("ajouter", "add", partners.partners_add),
     ("cle", "key", partners.partners_key),
 ])
-_group("campagnes", "campaigns", "Campagnes.", [("charger", "load", operations.campaigns_load)])
+_group("campagnes", "campaigns", "Campagnes.", [("charger", "load", operations.campaigns_load),
+                                                ("activer", None, operations.campaigns_activate)])
 _group("menages", "households", "Ménages.", [("exporter", "export", operations.households_export)])
 _group("modeles", "templates", "Modèles de messages.", [("verifier", "check", operations.templates_check)])
 _group("comptes", "users", "Comptes des personnes qui utilisent les pages web.", [

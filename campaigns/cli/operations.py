@@ -33,6 +33,31 @@ def campaigns_load(path: Path) -> None:
         typer.echo(f"Campagne chargée : {name}")
 
 
+def campaigns_activate(
+    name: Annotated[str, typer.Argument(help="Nom de la campagne")],
+    sans_menages_actuels: Annotated[bool, typer.Option(
+        "--sans-menages-actuels", help="N'inscrire que les ménages qui arriveront ensuite à un stade couvert")] = False,
+) -> None:
+    """Active une campagne en brouillon : les ménages déjà à un stade couvert sont inscrits (leur séquence part ce
+    jour), comme POST /api/v1/campagnes/{id}/activer."""
+    from sqlalchemy import select
+
+    from campaigns.campaign.lifecycle import Actor, activate
+    from campaigns.models import Campaign
+
+    runtime = _runtime()
+    try:
+        with runtime.session_factory.begin() as session:
+            campaign = session.scalar(select(Campaign).where(Campaign.name == name))
+            if campaign is None:
+                _fail(f"campagne inconnue « {name} »")
+            enrolled = activate(session, campaign, actor=Actor("ligne de commande (chaine campagnes activer)"),
+                                now=runtime.clock(), enroll_current=not sans_menages_actuels)
+    except ValidationError as exc:
+        _fail(str(exc))
+    typer.echo(f"Campagne activée : {name} ({plural(enrolled, 'ménage inscrit', 'ménages inscrits')}).")
+
+
 def import_command(
     path: Path, partner: Annotated[str, typer.Option("--partner", help="Nom du partenaire émetteur")]
 ) -> None:

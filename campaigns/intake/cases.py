@@ -23,6 +23,7 @@ from campaigns.locale.clock import local_date
 from campaigns.models import Case, CaseChange, Household, Partner
 from campaigns.models.stages import Stage
 from campaigns.planning.authority import close_own_contacts
+from campaigns.planning.current_stays import enroll_joined
 from campaigns.planning.sequences import apply_household_stages
 from campaigns.platform.dialect import any_of, insert_returning_ids
 from campaigns.queues.contact_search import open_contact_searches
@@ -71,6 +72,8 @@ class LinkedBatch:
     new_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # (case id, keys) of new cases
     changed_keys: list[tuple[int, BlockingKeys]] = field(default_factory=list)  # of updated cases
     touched: set[int] = field(default_factory=set)  # households known before the batch that it joined or changed
+    # Households known before the batch that a new open case joined -> the stages those cases report.
+    joined: dict[int, set[str]] = field(default_factory=dict)
     unreachable: set[str] = field(default_factory=set)  # references of rows marked injoignable
     partner_id: int = 0
 
@@ -144,7 +147,12 @@ def link_and_plan(
     if new_rows:
         counts.created = len(new_rows)
         created = set(_create_cases(session, partner, new_rows, new_keys, new_records, now=now, linked=linked))
-        touched.update(household for _, household in linked.owners if household not in created)
+        joining = [(row, household) for (row, _), (_, household) in zip(new_rows, linked.owners, strict=True)
+                   if household not in created]
+        touched.update(household for _, household in joining)
+        for row, household in joining:
+            if row.stade is not Stage.CLOTURE:
+                linked.joined.setdefault(household, set()).add(row.stade.value)
     if relinked:
         counts.reviews += _relink_updated(session, relinked, relinked_keys, now=now, linked=linked)
     linked.touched = touched
@@ -154,14 +162,16 @@ def link_and_plan(
 
 
 def settle(session: Session, linked: LinkedBatch, *, now: datetime) -> IngestCounts:
-    """The second half of a batch, under the blocks' locks: the households it joined or changed move stage, and
-    its blocking keys are stored (then seen by the next pushes).
+    """The second half of a batch, under the blocks' locks: the households it joined or changed move stage (those
+    a new case joined at their own stage enter the campaigns that did not have them), and its blocking keys are
+    stored (then seen by the next pushes).
 
     Households known before this batch are locked in one sorted statement (a push moving the same household waits
     here, then reads its cases again). Always after the blocks' locks, in every push: a push holding a household
     never waits for blocks held by one that waits for that household.
     """
     linked.counts.stage_moves += apply_household_stages(session, linked.touched, now=now)  # locks them first
+    enroll_joined(session, linked.joined, now=now)
     if linked.touched:
         session.execute(update(Household).where(any_of(session, Household.id, list(linked.touched)))
                         .values(updated_at=now))

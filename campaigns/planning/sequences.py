@@ -94,6 +94,7 @@ def apply_household_stages(session: Session, household_ids: Collection[int], *, 
         select(Case.id, Case.household_id, Partner.kind, Case.stage, Case.date_stade, Case.commune,
                Case.code_postal, Case.parc, Case.allocataire).join(Partner, Partner.id == Case.partner_id)
         .where(any_of(session, Case.household_id, list(household_ids)))
+        .order_by(Case.date_stade, Case.updated_at, Case.id)  # of one day, the latest update is the freshest
     ).all()
     ruling = authoritative_cases(CaseSource(r[0], r[1], r[2], r[3]) for r in rows)
     reports, places = reported_households(

@@ -8,23 +8,23 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.locale.clock import local_date
 from campaigns.messages.composing import NoChannelError, check_reachable, is_mobile
 from campaigns.models import Campaign, CampaignStep, Case, ChannelKind, Household, Partner
 from campaigns.planning.coordination import CoordinationRules
-from campaigns.planning.coverage import covers_segment, covers_territory
-from campaigns.planning.own_stock import own_stock
+from campaigns.planning.current_stays import coverage, current_stays
 from campaigns.planning.sequences import step_due_times
+from campaigns.platform.dialect import any_of
 from campaigns.queues.routing import campaign_queue
 from campaigns.simulation.stock import VirtualLetter, coordinate_timeline
 
 CHANNELS = ("courrier", "sms", "email", "appel", "visite")
 REASON_LABELS = {
     "merged": "regroupés dans le courrier d'une autre campagne",
-    "duplicate": "supprimés (un autre partenaire a déjà écrit)",
+    "duplicate": "supprimés (un autre partenaire écrit au ménage dans la fenêtre de coordination)",
     "cap_reached": "plafond atteint",
     "no_channel": "coordonnées manquantes (pas d'adresse, de mobile, de téléphone ou d'e-mail)",
 }
@@ -82,32 +82,23 @@ class _Household:
     has_mobile: bool
 
 
-def _households(session: Session, stages: list[str]) -> list[_Household]:
-    rows = session.execute(
-        select(Household.id, Household.stage, Household.referent_partner_id).where(
-            Household.stage.in_(stages), Household.merged_into_id.is_(None)).order_by(Household.id)
-    ).all()
-    cases: dict[int, list[Case]] = defaultdict(list)
-    for case in session.scalars(select(Case).where(Case.household_id.in_([r.id for r in rows]))):
-        cases[case.household_id].append(case)
+def _households(session: Session, campaign: Campaign) -> list[_Household]:
+    """The households activation enrolls (`current_stays`: at a covered stage, in the territory, segment and own
+    stock, not answered at their stage), and those a running campaign already has for their current stay."""
+    stays = current_stays(session, campaign, enrolled=True)
+    ids = [stay.household_id for stay in stays]
+    referents = dict(session.execute(select(Household.id, Household.referent_partner_id)
+                                     .where(any_of(session, Household.id, ids))).all()) if ids else {}
+    hearings = dict(session.execute(
+        select(Case.household_id, func.min(Case.date_audience))
+        .where(any_of(session, Case.household_id, ids), Case.date_audience.is_not(None))
+        .group_by(Case.household_id)).all()) if ids else {}
     out = []
-    for household_id, stage, referent in rows:
-        own = cases.get(household_id)
-        if not own:
-            continue
-        latest = max(own, key=lambda c: (c.date_stade, c.updated_at))
-        hearings = [c.date_audience for c in own if c.date_audience is not None]
-        phone = None if latest.telephone_invalide else latest.telephone
-        out.append(_Household(household_id, stage or "", referent, latest, min(hearings) if hearings else None,
-                              is_mobile(phone)))
+    for stay in stays:
+        phone = None if stay.case.telephone_invalide else stay.case.telephone
+        out.append(_Household(stay.household_id, stay.stage.value, referents.get(stay.household_id), stay.case,
+                              hearings.get(stay.household_id), is_mobile(phone)))
     return out
-
-
-def _covers(campaign: Campaign, household: _Household) -> bool:
-    case = household.case
-    return (household.stage in campaign.stages
-            and covers_territory(campaign, commune=case.commune, code_postal=case.code_postal)
-            and covers_segment(campaign, parc=case.parc, allocataire=case.allocataire))
 
 
 def _reachable(step: CampaignStep, case: Case) -> bool:
@@ -127,13 +118,11 @@ def dry_run(session: Session, campaign: Campaign, *, start: datetime, weeks: int
               if c.id != campaign.id]
     dues = {c.id: step_due_times(c, entered_at=start) for c in [campaign, *others]}
     names = dict(session.execute(select(Partner.id, Partner.name)).all())
-    households = _households(session, campaign.stages)
-    stock = own_stock(session, [campaign, *others], [h.id for h in households])
+    households = _households(session, campaign)
+    cover = coverage(session, [campaign, *others], [h.id for h in households])
     for household in households:
-        if not (_covers(campaign, household) and stock.covers(campaign.id, household.id)):
-            continue
         report.households += 1
-        rivals = [c for c in others if _covers(c, household) and stock.covers(c.id, household.id)]
+        rivals = [c for c in others if cover.covers(c, household.id, household.stage, household.case)]
         outcomes = _letters(campaign, rivals, household, dues, rules=rules, end=end)
         sms_dues = _sms(campaign, rivals, household, dues, rules=rules, end=end)
         for step, due in zip(campaign.steps, dues[campaign.id], strict=True):

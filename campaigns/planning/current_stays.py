@@ -1,0 +1,158 @@
+"""Households already in a stage a campaign covers, and their enrollment starting now.
+
+One selection for three readers, so that they agree: activating a campaign enrolls these households, its dry run
+counts them (campaigns/simulation/campaign.py), and a partner's new case joining a household already known at its
+stage enrolls it in the campaigns that did not have it yet (a bailleur's campaign covers its own tenants only, so
+it never had a household before the bailleur pushed it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.models import Campaign, Case, Dispatch, Enrollment, Household, Response
+from campaigns.models.stages import Stage
+from campaigns.planning.coverage import covers_segment, covers_territory
+from campaigns.planning.experiments import apply_arm, assign_arms
+from campaigns.planning.own_stock import OwnStock, own_stock
+from campaigns.planning.sequences import plan_enrollment, step_due_times
+from campaigns.planning.stage_authority import authoritative_cases, case_sources
+from campaigns.platform.dialect import any_of, bulk_insert, insert_returning_ids
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentStay:
+    """A household in its current stage stay, with its freshest case (where it lives now)."""
+
+    household_id: int
+    stage: Stage
+    entry_id: int
+    case: Case
+
+
+def freshest_cases(session: Session, household_ids: Iterable[int]) -> dict[int, Case]:
+    """Each household's freshest case among those with authority over it when there are any (the State's, the
+    Département's, its landlord's: campaigns.planning.stage_authority), as apply_household_stages reads it: the
+    latest stage date, then the latest update, then the newest row."""
+    ids = sorted(set(household_ids))
+    if not ids:
+        return {}
+    ruling = authoritative_cases(case_sources(session, ids))
+    freshest: dict[int, Case] = {}
+    for case in session.scalars(select(Case).where(any_of(session, Case.household_id, ids))):
+        known = freshest.get(case.household_id)
+        if known is None or (case.id in ruling, case.date_stade, case.updated_at, case.id) > (
+                known.id in ruling, known.date_stade, known.updated_at, known.id):
+            freshest[case.household_id] = case
+    return freshest
+
+
+def current_stays(session: Session, campaign: Campaign, *, household_ids: Collection[int] | None = None,
+                  enrolled: bool = False, answered: bool = False) -> list[CurrentStay]:
+    """The households (among `household_ids`, else all) in a stage the campaign covers, in its territory and
+    segment (read on the freshest case) and, for a bailleur's campaign, among its own tenants. Left out: the
+    households this campaign already enrolled for their current stay (unless `enrolled`), and those that answered
+    at it (unless `answered`)."""
+    query = select(Household.id, Household.stage, Household.current_entry_id).where(
+        Household.stage.in_(campaign.stages), Household.merged_into_id.is_(None),
+        Household.current_entry_id.is_not(None)).order_by(Household.id)
+    if household_ids is not None:
+        if not household_ids:
+            return []
+        query = query.where(any_of(session, Household.id, sorted(household_ids)))
+    if not enrolled:
+        query = query.where(Household.current_entry_id.not_in(
+            select(Enrollment.stage_entry_id).where(Enrollment.campaign_id == campaign.id)))
+    if not answered:
+        query = query.where(Household.current_entry_id.not_in(
+            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None))))
+    rows = session.execute(query).all()
+    cases = freshest_cases(session, [row.id for row in rows])
+    stock = own_stock(session, [campaign], cases)
+    return [
+        CurrentStay(household_id, Stage(stage), entry_id, cases[household_id])
+        for household_id, stage, entry_id in rows
+        if household_id in cases and stage is not None and entry_id is not None  # both are, by the query
+        and covers_territory(campaign, commune=cases[household_id].commune,
+                             code_postal=cases[household_id].code_postal)
+        and covers_segment(campaign, parc=cases[household_id].parc, allocataire=cases[household_id].allocataire)
+        and stock.covers(campaign.id, household_id)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """Which campaigns reach which households, for the dry runs: those that enrolled a household for its current
+    stay keep it (coverage is decided when it is enrolled, whatever a fresher case now says), and the others would
+    take it entering its stage now (territory, segment, a bailleur's own tenants)."""
+
+    enrolled: dict[int, frozenset[int]]  # household -> campaigns that enrolled it for its current stay
+    stock: OwnStock
+
+    def covers(self, campaign: Campaign, household_id: int, stage: str, case: Case) -> bool:
+        if campaign.id in self.enrolled.get(household_id, ()):
+            return True
+        return (stage in campaign.stages
+                and covers_territory(campaign, commune=case.commune, code_postal=case.code_postal)
+                and covers_segment(campaign, parc=case.parc, allocataire=case.allocataire)
+                and self.stock.covers(campaign.id, household_id))
+
+
+def coverage(session: Session, campaigns: Sequence[Campaign], household_ids: Collection[int]) -> Coverage:
+    enrolled: dict[int, set[int]] = {}
+    if household_ids:
+        rows = session.execute(
+            select(Enrollment.household_id, Enrollment.campaign_id)
+            .join(Household, (Household.id == Enrollment.household_id)
+                  & (Household.current_entry_id == Enrollment.stage_entry_id))
+            .where(any_of(session, Enrollment.household_id, sorted(household_ids))))
+        for household_id, campaign_id in rows:
+            enrolled.setdefault(household_id, set()).add(campaign_id)
+    return Coverage({h: frozenset(c) for h, c in enrolled.items()}, own_stock(session, campaigns, household_ids))
+
+
+def enroll_stays(session: Session, campaign: Campaign, stays: Sequence[CurrentStay], *, now: datetime) -> int:
+    """Enrolls these households in the campaign, their sequence starting `now`; returns how many."""
+    if not stays or not campaign.steps:
+        return 0
+    enrollment_ids = insert_returning_ids(session, Enrollment, [
+        {"campaign_id": campaign.id, "household_id": s.household_id, "stage_entry_id": s.entry_id,
+         "stage": s.stage.value, "enrolled_at": now} for s in stays
+    ])
+    dues = step_due_times(campaign, entered_at=now)
+    # A campaign running an experiment: each household's arm decides its steps (as sequences.enroll does).
+    arms = assign_arms(session, [(campaign.id, s.household_id, s.entry_id, s.stage.value) for s in stays], now=now)
+    rows = [
+        row for s, enrollment_id in zip(stays, enrollment_ids, strict=True)
+        for row in apply_arm(plan_enrollment(campaign, s.household_id, s.stage, s.entry_id, enrollment_id,
+                                             dues=dues), arms.get((campaign.id, s.household_id)))
+    ]
+    bulk_insert(session, Dispatch, rows)
+    return len(stays)
+
+
+def enroll_joined(session: Session, joined: Mapping[int, Collection[str]], *, now: datetime) -> int:
+    """A partner's new cases joined these households (household -> the stages the cases report), known before and
+    not moved by them. Where a case reports the household's own current stage, the active campaigns that do not
+    have the household for this stay enroll it now, as they would a household entering the stage with that case
+    (whoever else it answered: the partner's view must not depend on others' records). A case reporting an
+    earlier stage enrolls nothing: its campaigns would show the partner the stage others reported. Returns the
+    enrollments made."""
+    if not joined:
+        return 0
+    stages: dict[int, str | None] = {household: stage for household, stage in session.execute(
+        select(Household.id, Household.stage).where(any_of(session, Household.id, sorted(joined))))}
+    agreeing = {household for household, reported in joined.items() if stages.get(household) in reported}
+    if not agreeing:
+        return 0
+    at = {stages[household] for household in agreeing}
+    campaigns = [c for c in session.scalars(select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id))
+                 if at.intersection(c.stages)]
+    return sum(enroll_stays(session, campaign,
+                            current_stays(session, campaign, household_ids=agreeing, answered=True), now=now)
+               for campaign in campaigns)
