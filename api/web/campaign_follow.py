@@ -20,6 +20,7 @@ from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
 from campaigns.campaign.supervision import REASON_LABELS, STATUS_LABELS, supervise
 from campaigns.campaign.validation import CHANNEL_LABELS
 from campaigns.locale.clock import PARIS, local_date
+from campaigns.locale.labels import CONTACT_STATUSES_PLURAL
 from campaigns.models.stages import OPEN_STAGES, Stage
 from campaigns.platform.errors import NotFoundError
 from campaigns.simulation.campaign import CHANNELS, dry_run
@@ -105,5 +106,5 @@ def supervision_page(request: Request, campaign_id: int, user: CampaignUserDep, 
         hide_other_structures(session, report, viewer_partner_id=user.partner_id)
         context = {"user": user, "campaign": summary(session, campaign), "report": report, "errors": errors,
                    "day": day, "channel_labels": CHANNEL_LABELS, "status_labels": STATUS_LABELS,
-                   "reason_labels": REASON_LABELS}
+                   "status_plurals": CONTACT_STATUSES_PLURAL, "reason_labels": REASON_LABELS}
     return render(request, "campagnes/supervision.html", context, status_code=400 if errors else 200)

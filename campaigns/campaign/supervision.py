@@ -83,6 +83,8 @@ class Supervision:
     # channel -> status -> contacts whose last event (sent, finished, else due) falls on the day.
     by_status: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     totals: Counter[str] = field(default_factory=Counter)
+    # (status, reason) -> contacts of the campaign that did not go as planned, and why (coordination, caps...).
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)
     failures: list[FailureRow] = field(default_factory=list)
     queues: list[QueueRow] = field(default_factory=list)
     imports: list[ImportRow] = field(default_factory=list)
@@ -93,6 +95,8 @@ class Supervision:
             "jour": self.day.isoformat(), "menages": self.households,
             "contacts_du_jour": {channel: dict(counts) for channel, counts in sorted(self.by_status.items())},
             "contacts_total": dict(self.totals),
+            "contacts_par_motif": [{"statut": status, "motif": reason, "libelle": REASON_LABELS.get(reason, reason),
+                                    "nombre": count} for (status, reason), count in sorted(self.reasons.items())],
             "echecs": [{"contact": f.dispatch_id, "menage": f.household_id, "canal": f.channel, "statut": f.status,
                         "motif": f.reason, "libelle": f.reason_label, "erreur": f.error, "essais": f.attempts,
                         "date": f.at.isoformat()} for f in self.failures],
@@ -120,6 +124,12 @@ def supervise(session: Session, campaign: Campaign, *, day: date, now: datetime,
     report.totals.update(dict(session.execute(
         select(Dispatch.status, func.count(Dispatch.id)).where(Dispatch.campaign_id == campaign.id)
         .group_by(Dispatch.status)).all()))
+    for status, reason, count in session.execute(
+        select(Dispatch.status, Dispatch.reason, func.count(Dispatch.id))
+        .where(Dispatch.campaign_id == campaign.id, Dispatch.reason.is_not(None))
+        .group_by(Dispatch.status, Dispatch.reason)
+    ):
+        report.reasons[(status, reason or "")] = count
     in_day = [and_(column >= start, column < end) for column in (Dispatch.due_at, Dispatch.sent_at,
                                                                   Dispatch.finished_at)]
     for dispatch in session.scalars(

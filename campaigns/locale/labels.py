@@ -65,6 +65,11 @@ CONTACT_STATUSES = {
     "temporary_failure": "échec temporaire (nouvel essai prévu)", "permanent_failure": "échec définitif",
     "returned": "revenu (NPAI)", "cancelled": "annulé", "skipped": "non envoyé",
 }
+CONTACT_STATUSES_PLURAL = {
+    "planned": "planifiés", "queued": "pris en charge", "sending": "en cours d'envoi", "delivered": "envoyés",
+    "temporary_failure": "échecs temporaires (nouvel essai prévu)", "permanent_failure": "échecs définitifs",
+    "returned": "revenus (NPAI)", "cancelled": "annulés", "skipped": "non envoyés",
+}
 CONTACT_REASONS = {
     "duplicate": "regroupé ou supprimé par la coordination", "responded": "le ménage a répondu",
     "opted_out": "le ménage a répondu STOP", "no_channel": "coordonnées manquantes ou invalides",

@@ -50,7 +50,7 @@ def format_fr(report: SimulationReport, *, per_household: bool = False) -> str:
         "",
         header,
     ]
-    totals = {"without": 0, "with": 0, "households": 0, "under": 0}
+    totals = {"without": 0, "with": 0, "households": 0, "under": 0, "above_without": 0, "above_with": 0}
     avoided_total: dict[str, int] = {}
     for profile, row in sorted(report.rows.items(), key=lambda item: vars_of(item[0])):
         without = sum(row.without) / row.households if row.households else 0.0
@@ -65,6 +65,8 @@ def format_fr(report: SimulationReport, *, per_household: bool = False) -> str:
         totals["with"] += sum(row.with_coordination)
         totals["households"] += row.households
         totals["under"] += row.under_reached
+        totals["above_without"] += row.above_cap_without
+        totals["above_with"] += row.above_cap_with
         for reason, count in row.avoided.items():
             avoided_total[reason] = avoided_total.get(reason, 0) + count
     lines += [
@@ -73,6 +75,8 @@ def format_fr(report: SimulationReport, *, per_household: bool = False) -> str:
         f"{plural(totals['without'], 'courrier', 'courriers')} sans coordination, {totals['with']} avec coordination.",
         "Courriers évités : " + avoided_text(avoided_total),
         f"Ménages sous-atteints (parc privé, sans téléphone) : {totals['under']}",
+        f"Ménages au-dessus du plafond ({plural(report.rules.letters_per_30_days, 'courrier', 'courriers')} sur 30 jours "
+        f"glissants) : {totals['above_without']} sans coordination, {totals['above_with']} avec coordination",
     ]
     if per_household:
         lines += ["", "Courriers par ménage :", *(f"  {household_line(h)}" for h in report.households)]

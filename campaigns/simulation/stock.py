@@ -23,8 +23,7 @@ from campaigns.models import (
 )
 from campaigns.models.stages import Stage
 from campaigns.planning.coordination import CoordinationRules
-from campaigns.planning.coverage import covers_segment, covers_territory
-from campaigns.planning.own_stock import own_stock
+from campaigns.planning.current_stays import coverage
 from campaigns.planning.sequences import step_due_times
 
 
@@ -103,6 +102,9 @@ class ProfileRow:
     with_coordination: list[int] = field(default_factory=list)
     avoided: Counter[str] = field(default_factory=Counter)
     under_reached: int = 0
+    # Households sent more letters than the cap in some rolling 30 days (regulatory letters pass the cap).
+    above_cap_without: int = 0
+    above_cap_with: int = 0
 
 
 # The private park without a phone "passe sous les radars" (docs/domain.md §7.1): flagged, not hidden.
@@ -145,19 +147,28 @@ class SimulationReport:
             "regles": {"fenetre_coordination_jours": self.rules.window.days,
                        "courriers_par_30_jours": self.rules.letters_per_30_days,
                        "sms_par_24_heures": self.rules.sms_per_24_hours},
+            "plafond_courriers_30_jours": self.rules.letters_per_30_days,
             "profils": [
                 {"parc": p.parc, "allocataire": p.allocataire, "bailleur": p.bailleur, "stade": p.stage,
                  "menages": r.households,
                  "courriers_sans_coordination": {"moyenne": _mean(r.without), "max": max(r.without, default=0)},
                  "courriers_avec_coordination": {"moyenne": _mean(r.with_coordination),
                                                  "max": max(r.with_coordination, default=0)},
-                 "evites": dict(r.avoided), "sous_atteints": r.under_reached}
+                 "evites": dict(r.avoided), "sous_atteints": r.under_reached,
+                 "au_dessus_du_plafond": {"sans_coordination": r.above_cap_without,
+                                          "avec_coordination": r.above_cap_with}}
                 for p, r in sorted(self.rows.items(), key=lambda item: tuple(vars_of(item[0])))
             ],
         }
         if per_household:
             report["menages"] = [h.as_dict() for h in self.households]
         return report
+
+
+def over_cap(sent: list[datetime], *, cap: int, period: timedelta = timedelta(days=30)) -> bool:
+    """More than `cap` letters in some rolling `period` (as coordination counts them before sending one more)."""
+    times = sorted(sent)
+    return any(times[i + cap] - times[i] < period for i in range(len(times) - cap))
 
 
 def vars_of(profile: Profile) -> tuple[str, str, str, str]:
@@ -189,23 +200,21 @@ def simulate(session: Session, *, start: datetime, days: int, rules: Coordinatio
         cases[case.household_id].append(case)
     rows: dict[Profile, ProfileRow] = defaultdict(ProfileRow)
     listed: list[HouseholdLetters] = []
-    stock = own_stock(session, campaigns, households)
+    cover = coverage(session, campaigns, list(households))
     for household_id, stage in sorted(households.items()):
         own = cases[household_id]
-        latest = max(own, key=lambda c: (c.date_stade, c.updated_at))
+        latest = max(own, key=lambda c: (c.date_stade, c.updated_at, c.id))
         bailleur = next((bailleurs[c.partner_id] for c in own if c.partner_id in bailleurs), "—")
         letters = [
             VirtualLetter(c.id, c.priority, step.regulatory, c.coordination, c.over_cap, due)
             for c in campaigns
-            if stage in c.stages
-            and covers_territory(c, commune=latest.commune, code_postal=latest.code_postal)
-            and covers_segment(c, parc=latest.parc, allocataire=latest.allocataire)
-            and stock.covers(c.id, household_id)
+            if cover.covers(c, household_id, stage, latest)
             for step, due in zip(c.steps, dues[c.id], strict=True)
             # Neither a notice to the social services (M24) nor a letter to the landlord is the household's.
             if step.channel == ChannelKind.COURRIER and due <= end and step.template not in STRUCTURE_NOTICES
             and not is_landlord_letter(step.template)
         ]
+        planned = [letter.due for letter in letters]
         sent, avoided = coordinate_timeline(letters, rules=rules, end=end)
         profile = Profile(latest.parc or "inconnu", latest.allocataire or "inconnu", bailleur, stage)
         row = rows[profile]
@@ -213,6 +222,10 @@ def simulate(session: Session, *, start: datetime, days: int, rules: Coordinatio
         row.without.append(len(letters))
         row.with_coordination.append(sent)
         row.avoided.update(avoided)
+        cap = rules.letters_per_30_days
+        row.above_cap_without += over_cap(planned, cap=cap)
+        row.above_cap_with += over_cap([x.due for x in letters if x.outcome == "sent"], cap=cap)
+        # The private park without a phone "passe sous les radars" (docs/domain.md §7.1): flagged, not hidden.
         under_reached = latest.parc == "prive" and not any(c.telephone for c in own)
         row.under_reached += under_reached
         listed.append(HouseholdLetters(household_id, profile, len(letters), sent, dict(avoided), under_reached))
