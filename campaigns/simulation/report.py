@@ -75,8 +75,9 @@ def format_fr(report: SimulationReport, *, per_household: bool = False) -> str:
         f"{plural(totals['without'], 'courrier', 'courriers')} sans coordination, {totals['with']} avec coordination.",
         "Courriers évités : " + avoided_text(avoided_total),
         f"Ménages sous-atteints (parc privé, sans téléphone) : {totals['under']}",
-        f"Ménages au-dessus du plafond ({plural(report.rules.letters_per_30_days, 'courrier', 'courriers')} sur 30 jours "
-        f"glissants) : {totals['above_without']} sans coordination, {totals['above_with']} avec coordination",
+        f"Ménages au-dessus du plafond ({plural(report.rules.letters_per_30_days, 'courrier', 'courriers')} "
+        f"sur 30 jours glissants) : {totals['above_without']} sans coordination, {totals['above_with']} avec "
+        "coordination",
     ]
     if per_household:
         lines += ["", "Courriers par ménage :", *(f"  {household_line(h)}" for h in report.households)]
