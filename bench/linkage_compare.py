@@ -86,8 +86,9 @@ def pairwise(truth: dict[Key, int], predicted: dict[Key, Any]) -> tuple[float, f
 
 # --- chaîne, through its HTTP API --------------------------------------------------------------------------------
 
-def run_chaine(name: str, dataset: Dataset, *, processes: int, clients: int, batch: int) -> Score:
-    url = _fresh_database("chaine_bench_linkage")
+def run_chaine(name: str, dataset: Dataset, *, processes: int, clients: int, batch: int,
+               database: str = "chaine_bench_linkage") -> Score:
+    url = _fresh_database(database)
     keys = setup_partners(url, dataset.partners)
     owner = keys["DDETS"]  # an owner's key reads the grouping and the review list (docs/api.md)
     bodies = [(keys[partner], orjson.dumps(rows[start:start + batch]))
@@ -454,6 +455,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--batch", type=int, default=5_000)
     parser.add_argument("--api-processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--database", default="chaine_bench_linkage",
+                        help="PostgreSQL database dropped and created for chaîne (one per concurrent run)")
     args = parser.parse_args()
     for name in ("CHAINE_DATA_KEYS", "CHAINE_BLIND_INDEX_KEY"):
         os.environ.setdefault(name, generate_key())
@@ -466,7 +469,7 @@ def main() -> None:
         print(f"{name}: {dataset.size:,} rows, {len(set(dataset.truth.values())):,} true households", flush=True)
         if not args.skip_chaine:
             scores.append(run_chaine(name, dataset, processes=args.api_processes, clients=args.clients,
-                                     batch=args.batch))
+                                     batch=args.batch, database=args.database))
             print(f"  {scores[-1]}", flush=True)
         if not args.skip_splink:
             scores.append(run_splink(name, dataset))
