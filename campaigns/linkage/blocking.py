@@ -29,6 +29,7 @@ class NameForms:
     prefixes: tuple[str, ...]  # `_phonetic_prefix` of each form, for the blocking keys
     sounds: frozenset[str] = frozenset()  # `names.phonetic_key` of each form, for the comparison levels
     initials: frozenset[str] = frozenset()
+    words: tuple[str, ...] = ()  # the words in their order (first names: for initials and short forms)
 
 
 @lru_cache(maxsize=8_192)
@@ -41,7 +42,8 @@ def surname_forms(value: str | None) -> NameForms | None:
     forms = tuple(dict.fromkeys(identity.normalise_name(c).replace(" ", "") for c in candidates))
     tokens = frozenset(t for c in candidates for t in identity.normalise_name(c).split())
     return NameForms(keys, forms, tokens, tuple(_phonetic_prefix(form) for form in forms),
-                     frozenset(phonetic_key(form) for form in forms), frozenset(form[:1] for form in forms))
+                     frozenset(phonetic_key(form) for form in forms), frozenset(form[:1] for form in forms),
+                     tuple(identity.normalise_name(candidates[0]).split()))
 
 
 @lru_cache(maxsize=8_192)
@@ -50,12 +52,12 @@ def first_name_forms(value: str | None) -> NameForms | None:
     if not normalised:
         return None
     glued = normalised.replace(" ", "")
-    tokens = normalised.split()
+    words = tuple(normalised.split())
     # The same first names in another order ("Aïssatou Mariam", "MARIAM AISSATOU"): partners list them as the
     # civil status does, or the usual one first. One spelling.
-    keys = identity.name_keys(value) | {"".join(sorted(tokens))}
-    return NameForms(keys, (glued,), frozenset(tokens), (_phonetic_prefix(glued),),
-                     frozenset((phonetic_key(glued),)), frozenset((glued[:1],)))
+    keys = identity.name_keys(value) | {"".join(sorted(words))}
+    return NameForms(keys, (glued,), frozenset(words), (_phonetic_prefix(glued),),
+                     frozenset((phonetic_key(glued),)), frozenset((glued[:1],)), words)
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,9 +37,10 @@ LABELS: dict[str, dict[str, str]] = {
     "nom": {"exact": "nom identique", "close": "nom proche", "partial": "nom en partie commun",
             "similar": "nom ressemblant", "phonetic": "nom de même prononciation", "initial": "nom de même initiale",
             "different": "noms différents"},
-    "prenom": {"exact": "prénom identique", "close": "prénom proche", "partial": "prénom composé en partie commun",
-               "similar": "prénom ressemblant", "phonetic": "prénom de même prononciation",
-               "initial": "prénom de même initiale", "different": "prénoms différents"},
+    "prenom": {"exact": "prénom identique", "close": "prénom proche",
+               "partial": "prénom composé en partie commun ou abrégé", "similar": "prénom ressemblant",
+               "phonetic": "prénom de même prononciation", "initial": "prénom de même initiale",
+               "different": "prénoms différents"},
     "date_naissance": {"equal": "même date de naissance", "day_month_swapped": "date de naissance jour/mois inversés",
                        "one_digit": "date de naissance à un chiffre près", "same_year": "même année de naissance",
                        "different": "dates de naissance différentes"},
@@ -64,11 +65,11 @@ class NameLevel:
     value: str  # the glued form that agreed best, for the term-frequency adjustment of "exact"
 
 
-def name_level(a: NameForms | None, b: NameForms | None) -> NameLevel:
+def name_level(a: NameForms | None, b: NameForms | None, *, first: bool = False) -> NameLevel:
     """Level of two names: exact (a shared spelling key), close (Jaro-Winkler >= 0.92 with lengths within one
     letter, as MARTIN/MARTINEZ scores 0.95 but is another name; or one keying error apart), one name part of the
-    other (compound names, "MARTIN DUBOIS"/"DUBOIS"), Jaro-Winkler >= 0.88, the same French pronunciation, the
-    same initial."""
+    other (compound names, "MARTIN DUBOIS"/"DUBOIS"; for `first` names also a short form, `abbreviates`),
+    Jaro-Winkler >= 0.88, the same French pronunciation, the same initial."""
     if a is None or b is None:
         return NameLevel(None, 0.0, "")
     shared = a.keys & b.keys
@@ -90,6 +91,8 @@ def name_level(a: NameForms | None, b: NameForms | None) -> NameLevel:
         return NameLevel("close", best, best_x)
     if a.tokens < b.tokens or b.tokens < a.tokens:
         return NameLevel("partial", best, min(a.tokens & b.tokens, key=len, default=""))
+    if first and (abbreviates(a.words, b.words) or abbreviates(b.words, a.words)):
+        return NameLevel("partial", best, "")
     if best >= 0.88:
         return NameLevel("similar", best, best_x)
     if not a.sounds.isdisjoint(b.sounds):
@@ -97,6 +100,30 @@ def name_level(a: NameForms | None, b: NameForms | None) -> NameLevel:
     if not a.initials.isdisjoint(b.initials):
         return NameLevel("initial", best, best_x)
     return NameLevel("different", best, best_x)
+
+
+# Endings that make a feminine first name of a masculine one (Paul/Pauline, Louis/Louisette, Léo/Léonie): the
+# shorter one is then another person's name, not a short form (twins are protected by their first names).
+_FEMININE_ENDINGS = ("INE", "ETTE", "TTE", "ELLE", "LLE", "NNE", "IE")
+
+
+def abbreviates(short: tuple[str, ...], full: tuple[str, ...]) -> bool:
+    """`short` writes the first name `full` in short: the initials of a compound name ("JP", "J.-P." for
+    Jean-Pierre; "JA" for Jean Alphonse), some words as initials ("J-Pierre"), or a clipped form of at least three
+    letters, three or more letters shorter ("Dom" for Dominique, "Steph" for Stéphane, "Alex" for Alexandre), unless
+    what is left is a feminine ending ("Paul"/"Pauline" are two names)."""
+    if not short or not full or short == full:
+        return False
+    glued = "".join(short)
+    if len(full) >= 2 and glued == "".join(word[0] for word in full):
+        return True
+    if len(short) == len(full) and len(full) >= 2:
+        return all(s == f or (len(s) == 1 and f.startswith(s)) for s, f in zip(short, full, strict=True))
+    if len(short) == 1 and len(glued) >= 3:
+        head = full[0]
+        rest = head[len(glued):]
+        return head.startswith(glued) and len(rest) >= 3 and not rest.endswith(_FEMININE_ENDINGS)
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,11 +147,13 @@ def person_levels(a: PersonFeatures, b: PersonFeatures) -> tuple[PersonLevels, P
     agrees in the given one (a partner swapped the fields); the caller keeps the better-scoring reading."""
     dates = identity.birth_date_agreement(a.born, b.born)
     gap = abs(a.born.year - b.born.year) if a.born and b.born else 0
-    direct = PersonLevels(name_level(a.nom, b.nom), name_level(a.prenom, b.prenom), dates, False, gap)
+    direct = PersonLevels(name_level(a.nom, b.nom), name_level(a.prenom, b.prenom, first=True), dates, False, gap)
     agreeing = ("exact", "close")
     if direct.nom.level in agreeing or direct.prenom.level in agreeing:
         return direct, None
-    return direct, PersonLevels(name_level(a.nom, b.prenom), name_level(a.prenom, b.nom), dates, True, gap)
+    # Inverted: a's nom field holds its first name, compared with b's prénom.
+    return direct, PersonLevels(name_level(a.nom, b.prenom, first=True), name_level(a.prenom, b.nom), dates, True,
+                                gap)
 
 
 def household_levels(a: RecordFeatures, b: RecordFeatures) -> dict[str, str]:

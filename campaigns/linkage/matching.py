@@ -25,11 +25,13 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
 
     A household is the people of one tenancy (co-tenants, a couple, a colocation). On top of the person decision,
     at the same address:
-    - clearly different people (other first names), in no other flat, sharing a phone, an e-mail, the CAF file
-      or the flat, are one household;
+    - clearly different people (other first names), in no other flat, are one household when they share a phone,
+      an e-mail or the CAF file, or the flat and their surname (a couple, a parent and child); strangers in one
+      flat are not (the tenant who left and the one who came after, a flat number shared by two buildings);
     - the same names where a birth date is missing are one household when the flat agrees (the same one, or no
       flat on either side): the same person, or a relative living with them;
-    - a person in another flat of the building is not grouped on an uncertain birth date: a review at most.
+    - a person in another flat of the building is not grouped without a contact in common: a review when the
+      names and the birth date agree (a flat number mistyped, or a namesake neighbour), else another household.
     Namesakes whose birth dates are both known and a generation apart (father and son) are not covered: the
     person decision stands (a review at most).
     """
@@ -45,16 +47,20 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
         return result
     flat = levels.get("complement")
     if flat in ("other_flat", "other_building"):
-        if result.decision == "match" and levels.get("date_naissance") != "equal":
+        if contact or result.decision == "non_match":
+            return result
+        if levels.get("date_naissance") == "equal" and levels.get("prenom") in _AGREEING_FIRST:
             return replace(result, decision="review", note=f"{result.note} ; à vérifier : autre "
-                           "logement de l'immeuble et date de naissance incertaine")
-        return result
+                           "logement de l'immeuble, sans contact commun")
+        return replace(result, decision="non_match", note=f"{result.note} ; autre logement de l'immeuble, "
+                       "sans contact commun ni date de naissance égale")
     if result.decision == "match":
         return result
     dwelling = _same_dwelling(a.features.complement, b.features.complement)
     if levels.get("prenom") == "different":
-        shared = contact or dwelling == "same_flat"
-        reason = "même logement et même contact, autre personne (conjoint, cotitulaire)"
+        shared = contact or (dwelling == "same_flat" and levels.get("nom") in _AGREEING)
+        reason = ("même contact, autre personne (conjoint, cotitulaire)" if contact
+                  else "même logement et même nom, autre personne (conjoint, parent)")
     else:
         shared = (dwelling is not None and levels.get("date_naissance") in ("one_missing", "both_missing")
                   and levels.get("nom") in _AGREEING and levels.get("prenom") in _AGREEING_FIRST)

@@ -24,6 +24,7 @@ PARTICLES: frozenset[str] = frozenset({"DE", "DU", "DES", "LE", "LA", "D", "L", 
 # Only the "de" family is dropped for the glued key: "de la Fontaine" is filed as LAFONTAINE, "Le Goff" as LEGOFF.
 _DE_PARTICLES = frozenset({"DE", "DU", "DES", "D"})
 _SAINTS = {"ST": "SAINT", "STE": "SAINTE"}
+_SAINTS_SHORT = {"SAINT": "ST", "SAINTE": "STE"}
 CIVILITIES: frozenset[str] = frozenset(
     {"M", "MR", "MME", "MMES", "MM", "MLLE", "MLLES", "MONSIEUR", "MADAME", "MADEMOISELLE"}
 )
@@ -96,6 +97,9 @@ def name_keys(value: str | None) -> frozenset[str]:
     without_de = tuple(t for t in tokens if t not in _DE_PARTICLES)
     if without_de:
         keys.add("".join(without_de))
+    if any(t in _SAINTS_SHORT for t in tokens):
+        # "StPierre" is one glued word that cannot be spelled out: "Saint-Pierre" also counts as STPIERRE.
+        keys.add("".join(_SAINTS_SHORT.get(t, t) for t in tokens))
     return frozenset(keys)
 
 

@@ -31,6 +31,8 @@ _OTHER_PAIR = {"titulaires": (1, 1), "titulaire/cotitulaire": (1, 0), "cotitulai
                "cotitulaires": (0, 0)}
 _RANK: dict[Decision, int] = {"non_match": 0, "review": 1, "match": 2}
 _AGREEING_NAMES = frozenset({"exact", "close"})
+_COUPLE_FIRST = frozenset({"exact", "close", "partial"})
+_COUPLE = "couple"  # the weight of the couple's other person, in `Comparison.detail`
 _RELATED_FIRST = frozenset({"exact", "close", "partial", "similar"})
 _SAME = frozenset({"same", "same_mobile", "same_landline"})
 _ADDRESS = {"logement": "same", "immeuble": "same", "autre_logement": "same", "rue": "same_street",
@@ -124,12 +126,17 @@ def compare(a: PersonRecord, b: PersonRecord, params: Parameters | None = None) 
     best = vector.person
     weights = {name: params.weight(name, level, _value(best, name))
                for name, level in vector.levels().items() if level is not None}
+    couple = _same_couple(best, vector.other)
+    if couple and vector.other is not None:
+        # The other person of the couple is evidence of its own, weighed as a person is (no penalty: a couple is
+        # only recognised when it agrees).
+        weights[_COUPLE] = max(_person_weight(vector.other, params), 0.0)
     score = params.prior_weight + sum(weights.values())
     decision: Decision = ("match" if score >= params.match_weight
                           else "review" if score >= params.review_weight else "non_match")
     agreements = _agreements(vector)
     reasons = []
-    for cap, reason in _caps(best, agreements, couple=_same_couple(best, vector.other)):
+    for cap, reason in _caps(best, agreements, couple=couple):
         if _RANK[cap] < _RANK[decision]:
             decision = cap
             reasons.append(f"plafonné : {reason}")
@@ -156,15 +163,21 @@ def _agreements(vector: Vector) -> dict[str, str]:
 
 
 def _same_couple(best: PersonLevels, other: PersonLevels | None) -> bool:
-    """Both persons of a couple agree: names (exact or one typo), birth dates compatible, one of them equal.
+    """Both persons of a couple agree: first names (exact, one typo, a short form), surnames (exact or one typo;
+    for one of them another surname is allowed when its birth date agrees: a wife under her birth name at the CAF,
+    her married name elsewhere), birth dates compatible, one of them equal.
 
     Two namesakes living together with two namesakes of the same couple is no coincidence: it is the household,
     moved or written to at another address (issue 17, "Namesakes": another field supports the link)."""
     if other is None:
         return False
-    names = all(p.nom.level in _AGREEING_NAMES and p.prenom.level in _AGREEING_NAMES for p in (best, other))
+    if not all(p.prenom.level in _COUPLE_FIRST for p in (best, other)):
+        return False
+    surnames = [p.nom.level in _AGREEING_NAMES or p.dates in ("equal", "day_month_swapped") for p in (best, other)]
+    if not all(surnames) or not (best.nom.level in _AGREEING_NAMES or other.nom.level in _AGREEING_NAMES):
+        return False
     dates = {best.dates, other.dates}
-    return names and "equal" in dates and dates <= {"equal", "day_month_swapped", "one_digit", "one_missing"}
+    return "equal" in dates and dates <= {"equal", "day_month_swapped", "one_digit", "one_missing"}
 
 
 def _caps(best: PersonLevels, levels: dict[str, str], *, couple: bool = False) -> list[tuple[Decision, str]]:
@@ -186,11 +199,14 @@ def _caps(best: PersonLevels, levels: dict[str, str], *, couple: bool = False) -
         # people (docs/domain.md §8); a move is linked when a phone, an e-mail or the CAF number is shared, or
         # when both persons of a couple agree (`_same_couple`).
         caps.append(("non_match", "homonyme dans une autre commune, sans contact commun"))
+    # Without a birth date, a shared contact stands for it when both names agree: a phone, an e-mail or a CAF
+    # file is one household's, so two people of the same names sharing one are that household's person.
+    names = best.nom.level in _AGREEING_NAMES and best.prenom.level in _AGREEING_NAMES
     corroborated = levels.get("numero_allocataire") == "same" or (
-        (levels.get("adresse") == "same") + sum(levels.get(f) in _SAME for f in ("telephone", "email")) >= 2)
+        (levels.get("adresse") == "same" or names) + sum(levels.get(f) in _SAME for f in ("telephone", "email")) >= 2)
     if best.dates in ("one_missing", "both_missing") and not corroborated and levels.get("lieu") != "logement":
-        caps.append(("review", "sans date de naissance, il faut le même logement, ou l'adresse et un contact "
-                               "communs, ou le numéro d'allocataire"))
+        caps.append(("review", "sans date de naissance, il faut le même logement, ou les mêmes noms (ou l'adresse) "
+                               "et un contact communs, ou le numéro d'allocataire"))
     return caps
 
 
@@ -202,6 +218,9 @@ def _explain(vector: Vector, weights: dict[str, float], reasons: list[str], prob
     """French: the evidence and weight of each field, then the probability and any bound on the decision."""
     best, parts, levels = vector.person, [], vector.levels()
     for name, weight in weights.items():
+        if name == _COUPLE:
+            parts.append(f"les deux personnes du couple concordent (l'autre personne {_number(weight)})")
+            continue
         level = levels[name]
         text = LABELS[name][level or ""]
         similarity = best.nom.similarity if name == "nom" else best.prenom.similarity if name == "prenom" else 1.0
@@ -216,8 +235,6 @@ def _explain(vector: Vector, weights: dict[str, float], reasons: list[str], prob
         parts.append("nom et prénom inversés")
     if vector.pairing != "titulaires":
         parts.append(f"même ménage par le cotitulaire ({vector.pairing})")
-    if _same_couple(best, vector.other):
-        parts.append("les deux personnes du couple concordent")
     if vector.household.get("code_postal") == "typo":
         parts.append("code postal à un chiffre près")
     parts.append(f"probabilité {probability:.3f}".replace(".", ","))

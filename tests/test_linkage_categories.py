@@ -1,0 +1,166 @@
+"""The kinds of missed and false links measured by bench/linkage_errors.py (issue 17), one rule each, with French
+examples: strangers sharing a flat, namesakes in another flat of the building, first names written in short,
+no birth date but a shared contact, a couple whose wife is filed under her birth name, "St" glued to a name."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from campaigns.linkage.blocking import first_name_forms, surname_forms
+from campaigns.linkage.levels import abbreviates, name_level
+from campaigns.linkage.matching import household_comparison
+from campaigns.linkage.scoring import PersonRecord, compare
+
+FLAT = {"adresse": "31 chemin Timothée Valette", "complement_adresse": "Résidence Maillard bât A appt 12",
+        "code_postal": "76244", "commune": "Gros-la-Forêt"}
+
+
+def _person(**values: object) -> PersonRecord:
+    base: dict[str, object] = {"nom": "Claessens", "prenom": "Luce", "date_naissance": date(1984, 6, 14), **FLAT}
+    return PersonRecord(**(base | values))  # type: ignore[arg-type]
+
+
+# --- strangers in one flat ---------------------------------------------------------------------------------------
+
+def test_strangers_in_one_flat_are_two_households() -> None:
+    # The tenant who left and the one who came after (or a flat number two buildings share): same flat, nothing
+    # else in common.
+    before = _person(telephone="05 27 48 40 43")
+    after = _person(nom="Gossiaux", prenom="Éric", date_naissance=date(1981, 1, 6), telephone="03 30 12 59 61")
+    assert household_comparison(before, after).decision == "non_match"
+    assert household_comparison(before, replace(after, telephone=None, date_naissance=None)).decision == "non_match"
+
+
+def test_same_flat_and_same_surname_is_one_household() -> None:
+    # A couple (or a parent and child) pushed one person at a time by two partners.
+    denise = _person(nom="Boillat", prenom="Denise", date_naissance=date(1986, 6, 12))
+    gerard = _person(nom="BOILLAT", prenom="Gérard", date_naissance=date(1985, 8, 6))
+    result = household_comparison(denise, gerard)
+    assert result.decision == "match"
+    assert "même logement et même nom" in result.explanation
+
+
+def test_strangers_in_one_flat_sharing_a_phone_are_one_household() -> None:
+    # Unmarried partners: other surnames, the household's phone in common.
+    luce = _person(telephone="06 12 34 56 78")
+    eric = _person(nom="Gossiaux", prenom="Éric", date_naissance=date(1981, 1, 6), telephone="+33 6 12 34 56 78")
+    assert household_comparison(luce, eric).decision == "match"
+
+
+# --- namesakes in another flat of the building -------------------------------------------------------------------
+
+def test_namesake_in_another_flat_is_reviewed_not_linked() -> None:
+    piron = _person(nom="Piron", prenom="Thibault", date_naissance=date(1965, 11, 14),
+                    complement_adresse="Résidence Maillard bât A appt 1")
+    neighbour = replace(piron, complement_adresse="Résidence Maillard bât A appt 101")
+    result = household_comparison(piron, neighbour)
+    assert result.decision == "review"
+    assert "autre logement de l'immeuble" in result.explanation
+
+
+@pytest.mark.parametrize("other", [{"date_naissance": None}, {"prenom": "Capucine"}])
+def test_another_flat_without_an_equal_birth_date_is_another_household(other: dict[str, object]) -> None:
+    piron = _person(nom="Piron", prenom="Thibault", date_naissance=date(1965, 11, 14))
+    neighbour = replace(piron, complement_adresse="Résidence Maillard bât A appt 101", **other)
+    assert household_comparison(piron, neighbour).decision == "non_match"
+
+
+def test_another_flat_with_a_shared_phone_keeps_its_link() -> None:
+    piron = _person(nom="Piron", prenom="Thibault", telephone="0612345678")
+    moved_upstairs = replace(piron, complement_adresse="Résidence Maillard bât A appt 101")
+    assert household_comparison(piron, moved_upstairs).decision == "match"
+
+
+# --- first names written in short ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [("JP", "Jean-Pierre"), ("J.-P.", "Jean-Pierre"), ("J-Pierre", "Jean-Pierre"), ("JA", "Jean Alphonse"),
+     ("AM", "Aurélie Marguerite"), ("Dom", "Dominique"), ("Steph", "Stéphane"), ("Alex", "Alexandre")],
+)
+def test_initials_and_clipped_first_names_are_partial(short: str, full: str) -> None:
+    a, b = first_name_forms(short), first_name_forms(full)
+    assert a is not None and b is not None
+    assert abbreviates(a.words, b.words)
+    assert name_level(a, b, first=True).level == "partial"
+    assert name_level(b, a, first=True).level == "partial"
+
+
+@pytest.mark.parametrize(("one", "other"), [("Paul", "Pauline"), ("Léo", "Léonie"), ("Jean", "Jeanne"),
+                                            ("Louis", "Louisette"), ("Karim", "Nadia")])
+def test_feminine_forms_and_other_names_are_not_short_forms(one: str, other: str) -> None:
+    a, b = first_name_forms(one), first_name_forms(other)
+    assert a is not None and b is not None
+    assert name_level(a, b, first=True).level != "partial"
+
+
+def test_short_forms_only_for_first_names() -> None:
+    # A clipped surname is another name (BEN / BENALI, MART / MARTINEZ).
+    assert name_level(surname_forms("Ben"), surname_forms("Benali")).level != "partial"
+
+
+def test_first_name_initials_link_the_same_person() -> None:
+    full = _person(nom="Goffinet", prenom="Jean Alphonse", date_naissance=date(1971, 12, 14))
+    assert household_comparison(full, replace(full, prenom="JA")).decision == "match"
+    # Twins keep their protection: other first names with the same birth date are reviewed.
+    assert compare(full, replace(full, prenom="Julien")).decision == "review"
+
+
+# --- no birth date, a shared contact ------------------------------------------------------------------------------
+
+def test_no_birth_date_and_a_shared_phone_links_a_move() -> None:
+    franck = _person(nom="Franck", prenom="Isabelle", telephone="04 55 20 84 42")
+    moved = _person(nom="FRANCK", prenom="ISABELLE", date_naissance=None, telephone="+33 4 55 20 84 42",
+                    adresse="16 r. de Leduc", complement_adresse=None, code_postal="76000", commune="Rouen")
+    assert compare(franck, moved).decision == "match"
+    # Nothing in common but the names: the namesake rule stands.
+    assert compare(replace(franck, telephone=None), replace(moved, telephone=None)).decision == "non_match"
+
+
+def test_no_birth_date_and_a_shared_phone_needs_both_names() -> None:
+    franck = _person(nom="Franck", prenom="Isabelle", telephone="04 55 20 84 42")
+    other = _person(nom="Franck", prenom="Irène", date_naissance=None, telephone="04 55 20 84 42",
+                    adresse="16 r. de Leduc", complement_adresse=None, code_postal="76000", commune="Rouen")
+    assert compare(franck, other).decision != "match"
+
+
+# --- a couple, the wife under her birth name ----------------------------------------------------------------------
+
+def _couple(**values: object) -> PersonRecord:
+    base: dict[str, object] = {"nom": "Godin", "prenom": "Lara", "date_naissance": date(1978, 10, 22),
+                               "nom_cotitulaire": "Godin", "prenom_cotitulaire": "Benjamin",
+                               "date_naissance_cotitulaire": date(1972, 1, 4), **FLAT}
+    return PersonRecord(**(base | values))  # type: ignore[arg-type]
+
+
+def test_couple_at_another_address_with_the_wife_under_her_birth_name_is_linked() -> None:
+    # The CAF files the wife under her birth name, at its own (mailing) address.
+    caf = _couple(nom="CARRANZA", prenom="LARA", nom_cotitulaire="GODIN", prenom_cotitulaire="BENJAMIN",
+                  adresse="12 chemin de Grondin", complement_adresse=None, code_postal="76622",
+                  commune="Pelletier-sur-Roy")
+    result = compare(_couple(), caf)
+    assert result.decision == "match"
+    assert "les deux personnes du couple concordent (l'autre personne +" in result.explanation
+
+
+def test_couple_with_another_first_name_is_not_a_couple() -> None:
+    other = _couple(nom="CARRANZA", prenom="LAURE", adresse="12 chemin de Grondin", complement_adresse=None,
+                    code_postal="76622", commune="Pelletier-sur-Roy")
+    assert compare(_couple(), other).decision == "non_match"
+
+
+def test_couple_with_a_birth_name_needs_that_person_s_birth_date() -> None:
+    other = _couple(nom="CARRANZA", date_naissance=None, adresse="12 chemin de Grondin", complement_adresse=None,
+                    code_postal="76622", commune="Pelletier-sur-Roy")
+    assert compare(_couple(), other).decision == "non_match"
+
+
+# --- "St" glued to the name ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("spelling", ["ST-PIERRE", "Saint-Pierre", "St Pierre", "StPierre"])
+def test_saint_glued_or_spelled_out_is_the_same_surname(spelling: str) -> None:
+    assert name_level(surname_forms("StPierre"), surname_forms(spelling)).level == "exact"
+
