@@ -1,6 +1,7 @@
 """The kinds of missed and false links measured by bench/linkage_errors.py (issue 17), one rule each, with French
 examples: strangers sharing a flat, namesakes in another flat of the building, first names written in short,
-no birth date but a shared contact, a couple whose wife is filed under her birth name, "St" glued to a name."""
+no birth date but a shared contact, a couple whose wife is filed under her birth name, "St" glued to a name,
+birth dates typed in words or with a time."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from datetime import date
 
 import pytest
 
+from campaigns.intake.fields import parse_row
 from campaigns.linkage.blocking import first_name_forms, surname_forms
 from campaigns.linkage.levels import abbreviates, name_level
 from campaigns.linkage.matching import household_comparison
 from campaigns.linkage.scoring import PersonRecord, compare
+from tests.factories import signalement
 
 FLAT = {"adresse": "31 chemin Timothée Valette", "complement_adresse": "Résidence Maillard bât A appt 12",
         "code_postal": "76244", "commune": "Gros-la-Forêt"}
@@ -164,3 +167,34 @@ def test_couple_with_a_birth_name_needs_that_person_s_birth_date() -> None:
 def test_saint_glued_or_spelled_out_is_the_same_surname(spelling: str) -> None:
     assert name_level(surname_forms("StPierre"), surname_forms(spelling)).level == "exact"
 
+
+# --- birth dates as spreadsheets type them ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "typed", ["12 mars 1985", "12 MARS 1985", "12  Mars  1985", "12-03-1985", "12.03.1985", "1985-03-12 00:00:00",
+              "1985-03-12T00:00:00", "12/3/1985"])
+def test_birth_dates_typed_the_french_way_are_read(typed: str) -> None:
+    row, warnings = parse_row(signalement(date_naissance=typed, date_naissance_cotitulaire=typed,
+                                          prenom_cotitulaire="Karim"), 1, today=date(2026, 12, 1))
+    assert row is not None and not warnings
+    assert row.date_naissance == row.date_naissance_cotitulaire == date(1985, 3, 12)
+
+
+def test_first_of_the_month_and_abbreviated_months() -> None:
+    for typed, expected in (("1er mai 1970", date(1970, 5, 1)), ("3 févr. 1980", date(1980, 2, 3)),
+                            ("15 sept 1962", date(1962, 9, 15))):
+        row, _ = parse_row(signalement(date_naissance=typed), 1, today=date(2026, 12, 1))
+        assert row is not None and row.date_naissance == expected, typed
+
+
+@pytest.mark.parametrize(("typed", "reason"), [("31 février 1980", "date inexistante"), ("hier", "date invalide"),
+                                               ("12 brumaire 1985", "date invalide")])
+def test_unreadable_birth_dates_are_still_dropped_with_a_warning(typed: str, reason: str) -> None:
+    row, warnings = parse_row(signalement(date_naissance=typed), 1, today=date(2026, 12, 1))
+    assert row is not None and row.date_naissance is None
+    assert [w.field for w in warnings] == ["date_naissance"] and warnings[0].reason.startswith(reason)
+
+
+def test_other_dates_keep_their_two_formats() -> None:
+    row, errors = parse_row(signalement(date_stade="5 mars 2024"), 1, today=date(2026, 12, 1))
+    assert row is None and errors[0].field == "date_stade"

@@ -13,6 +13,7 @@ from typing import Any
 from campaigns.intake import household_facts as facts
 from campaigns.intake.bounds import AMOUNT_CEILING, AMOUNT_OUT_OF_BOUNDS, bound_errors
 from campaigns.linkage.names import split_full_name
+from campaigns.locale.formats import read_date_fr
 from campaigns.locale.text import ascii_fold
 from campaigns.models.stages import Stage
 
@@ -183,6 +184,21 @@ def _date(value: object) -> date:
         raise _InvalidError(_DATE_IMPOSSIBLE) from None
 
 
+def _birth_date(value: object) -> date:
+    """A birth date also as French spreadsheets and forms type it ("12 mars 1985", "12-03-1985", "1985-03-12
+    00:00:00"): a birth date dropped is a household linked on less (issue 17). Other dates keep the two formats."""
+    try:
+        return _date(value)
+    except _InvalidError:
+        found = read_date_fr(value) if isinstance(value, str) else None
+        if found is None:
+            raise
+        try:
+            return date(*found)
+        except ValueError:
+            raise _InvalidError(_DATE_IMPOSSIBLE) from None
+
+
 def _amount(value: object) -> Decimal:
     if isinstance(value, str):
         if value[0] in "-−":
@@ -314,8 +330,8 @@ _ALLOCATAIRE = _choice(_ALLOCATAIRE_CODES, "valeur « {} » non reconnue : oui, 
 _FALC = _choice(_BOOLEANS, "valeur « {} » non reconnue : oui ou non attendu")
 _PARSERS: tuple[tuple[str, _Parser], ...] = (
     ("reference", _TEXT_100), ("stade", _stage), ("date_stade", _date), ("parc", _PARC),
-    ("nom", _TEXT_100), ("prenom", _TEXT_100), ("date_naissance", _date),
-    ("nom_cotitulaire", _TEXT_100), ("prenom_cotitulaire", _TEXT_100), ("date_naissance_cotitulaire", _date),
+    ("nom", _TEXT_100), ("prenom", _TEXT_100), ("date_naissance", _birth_date),
+    ("nom_cotitulaire", _TEXT_100), ("prenom_cotitulaire", _TEXT_100), ("date_naissance_cotitulaire", _birth_date),
     ("adresse", _TEXT_200), ("complement_adresse", _TEXT_200), ("code_postal", _postcode), ("commune", _TEXT_100),
     ("telephone", _phone), ("email", _email), ("montant_dette", _amount), ("loyer_mensuel", _amount),
     ("date_premier_impaye", _date), ("allocataire", _ALLOCATAIRE), ("numero_allocataire", _text(20)),

@@ -1,10 +1,13 @@
 """French formats shared by letters, pages, round sheets and reports: dates in words, amounts in euros and phone
-numbers."""
+numbers; dates as French spreadsheets and forms type them."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+
+from campaigns.locale.text import ascii_fold
 
 _MONTHS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
@@ -44,3 +47,29 @@ def format_phone_fr(value: str) -> str:
     if len(digits) != 10 or not digits.isdigit():
         return value
     return " ".join(digits[i:i + 2] for i in range(0, 10, 2))
+
+
+# Month words as typed, folded to ASCII capitals: full names and the usual abbreviations ("févr.", "sept.").
+_MONTH_WORDS = {name: number for number, names in enumerate(
+    (("JANVIER", "JANV", "JAN"), ("FEVRIER", "FEVR", "FEV"), ("MARS", "MAR"), ("AVRIL", "AVR"), ("MAI",),
+     ("JUIN",), ("JUILLET", "JUIL"), ("AOUT",), ("SEPTEMBRE", "SEPT", "SEP"), ("OCTOBRE", "OCT"),
+     ("NOVEMBRE", "NOV"), ("DECEMBRE", "DEC")), start=1) for name in names}
+_IN_WORDS = re.compile(r"(\d{1,2})(?:ER)? ([A-Z]+)\.? (\d{4})", re.ASCII)
+_DAY_FIRST = re.compile(r"(\d{1,2})[-.](\d{1,2})[-.](\d{4})", re.ASCII)
+# A spreadsheet's date cell written out with its time: "1985-03-12 00:00:00", "1985-03-12T00:00".
+_WITH_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?", re.ASCII)
+
+
+def read_date_fr(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of a date typed the French way beyond JJ/MM/AAAA and AAAA-MM-JJ: "12 mars 1985",
+    "1er févr. 1985", "12-03-1985", "12.03.1985", "1985-03-12 00:00:00"; None when it is none of these. The
+    numbers are not checked against the calendar (the caller says which date does not exist)."""
+    folded = " ".join(ascii_fold(text.upper()).split())
+    if match := _IN_WORDS.fullmatch(folded):
+        month = _MONTH_WORDS.get(match[2])
+        return (int(match[3]), month, int(match[1])) if month else None
+    if match := _DAY_FIRST.fullmatch(folded):
+        return int(match[3]), int(match[2]), int(match[1])
+    if match := _WITH_TIME.fullmatch(folded):
+        return int(match[1]), int(match[2]), int(match[3])
+    return None
