@@ -204,6 +204,7 @@ def categorise(dataset: Dataset, out: Replay, *, examples: int = 0, show: str = 
         by_household[number].append(n)
     missed: Counter[str] = Counter()
     missed_fields: Counter[str] = Counter()
+    unblocked: Counter[str] = Counter()  # of `missed`, the pairs that shared no probed blocking key
     shown: dict[str, int] = Counter()
     for rows in by_household.values():
         for i, a in enumerate(rows):
@@ -220,6 +221,8 @@ def categorise(dataset: Dataset, out: Replay, *, examples: int = 0, show: str = 
                 assert comparison is not None
                 kind = f"{'scored' if shared else 'blocking'}:{comparison.decision}"
                 missed[missed_category(comparison, shared)] += 1
+                if not shared:
+                    unblocked[missed_category(comparison, shared)] += 1
                 missed_fields[f"{kind} | {_fields(comparison)}"] += 1
                 if examples and shown[kind] < examples and (not show or show in f"{kind} | {_fields(comparison)}"):
                     shown[kind] += 1
@@ -243,7 +246,8 @@ def categorise(dataset: Dataset, out: Replay, *, examples: int = 0, show: str = 
                     shown["false"] += 1
                     print(f"  FALSE {kind}\n    {_short(out.raws[a])}\n    {_short(out.raws[b])}\n    "
                           f"{comparison.explanation}")
-    return {"missed": missed, "missed_fields": missed_fields, "false": false, "false_fields": false_fields}
+    return {"missed": missed, "missed_fields": missed_fields, "unblocked": unblocked, "false": false,
+            "false_fields": false_fields}
 
 
 def _short(raw: dict[str, Any]) -> str:
@@ -281,7 +285,7 @@ def run(households: int, seeds: Iterable[int], *, examples: int, top: int, show:
         true_pairs = sum(n * (n - 1) // 2 for n in Counter(truth).values())
         print(f"  missed pairs ({sum(found['missed'].values())} of {true_pairs:,} true pairs):")
         for kind, count in found["missed"].most_common():
-            print(f"    {count:5d}  {kind}")
+            print(f"    {count:5d}  {kind} ({found['unblocked'][kind]} not blocked)")
         for kind, count in found["missed_fields"].most_common(top):
             print(f"          {count:5d}  {kind}")
         print(f"  false pairs ({sum(found['false'].values())}):")
