@@ -148,3 +148,20 @@ def new_partner(runtime: Runtime, name: str, kind: str) -> tuple[int, dict[str, 
         partner = add_partner(session, name=name, kind=kind, now=runtime.clock())
         key = issue_key(session, partner=partner, now=runtime.clock())
         return partner.id, {"Authorization": f"Bearer {key}"}
+
+
+# The test files that take minutes (acceptance scenarios through the CLI and the API, the evaluation on a few
+# hundred households, real Celery and honcho processes, browsers). Collected first, so that pytest-xdist
+# (`--dist loadfile`, scripts/test.sh) starts them first and the short files fill in around them: started last, one of
+# them alone made the whole suite wait several minutes.
+LONG_FIRST = ("tests/scenarios/", "tests/test_evaluation_sources.py", "tests/test_evaluation.py", "tests/test_facts.py",
+              "tests/test_web_evaluation.py", "tests/test_procfile.py", "tests/test_workers.py", "tests/test_cli.py",
+              "tests/test_bad_input_csv.py", "tests/test_statistics.py", "tests/test_answer_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid
+        return next((i for i, prefix in enumerate(LONG_FIRST) if path.startswith(prefix)), len(LONG_FIRST))
+
+    items.sort(key=rank)  # stable: the order within a file and among the other files is kept
