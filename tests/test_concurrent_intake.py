@@ -188,14 +188,15 @@ def test_the_same_references_pushed_twice_at_once_make_each_case_once(
 
 
 def _moving_world(runtime: Runtime) -> tuple[int, int]:
-    """A household at impayé (the bailleur's case), a campaign writing at each stage: (DDETS, CAF) partner ids."""
+    """A household at impayé (the bailleur's case), a campaign writing at each stage: (DDETS, Département) partner
+    ids; both move a shared household (docs/security.md, rule 6)."""
     ddets, _ = new_partner(runtime, "DDETS 44", "etat")
     bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
-    caf, _ = new_partner(runtime, "CAF 44", "caf")
+    department, _ = new_partner(runtime, "Département 44", "departement")
     campaign(runtime, owner="DDETS 44", stages=["impaye", "commandement_de_payer", "assignation"],
              steps=[{"channel": "courrier", "template": "information_etat"}])
     _push(runtime, bailleur, [signalement("B-1", stade="impaye")])
-    return ddets, caf
+    return ddets, department
 
 
 def _assert_one_open_stage(runtime: Runtime) -> None:
@@ -215,9 +216,9 @@ def test_a_stage_move_committed_meanwhile_is_read_before_moving_the_household(
     pg_runtime: Runtime, before_first_lock: Callable[[Callable[[], object]], None],
 ) -> None:
     runtime = pg_runtime
-    ddets, caf = _moving_world(runtime)
-    # The CAF's push (assignation) commits while the DDETS's (commandement de payer) is about to lock.
-    before_first_lock(lambda: _push(runtime, caf, [signalement("C-1", stade="assignation")]))
+    ddets, department = _moving_world(runtime)
+    # The Département's push (assignation) commits while the DDETS's (commandement de payer) is about to lock.
+    before_first_lock(lambda: _push(runtime, department, [signalement("C-1", stade="assignation")]))
     _push(runtime, ddets, [signalement("E-1", stade="commandement_de_payer")])
     _assert_one_open_stage(runtime)
 
@@ -226,11 +227,11 @@ def test_a_push_joining_a_household_being_moved_waits_for_the_move(
     pg_runtime: Runtime, before_first_call: Hook,
 ) -> None:
     runtime = pg_runtime
-    ddets, caf = _moving_world(runtime)
-    other = threading.Thread(target=_push, args=(runtime, caf, [signalement("C-1", stade="assignation")]))
+    ddets, department = _moving_world(runtime)
+    other = threading.Thread(target=_push, args=(runtime, department, [signalement("C-1", stade="assignation")]))
 
     def start_other_push() -> None:
-        # This push holds the blocks and the household, and is moving it: the CAF's waits for its locks.
+        # This push holds the blocks and the household, and is moving it: the Département's waits for its locks.
         other.start()
         _wait_until_blocked(runtime, other)
 
