@@ -257,8 +257,9 @@ def _send_in_child(root: str, message: OutboundMessage) -> str:
 
 def test_concurrent_processes_write_once(tmp_path: Path) -> None:
     message = _message("courrier", "information_etat")
-    # fork: the children share this test module without re-importing it.
-    with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("fork")) as pool:
+    # spawn, not fork: a pytest-xdist worker has threads of earlier tests (servers, background jobs), and a child
+    # forked while one of them holds a lock waits for it forever (CI hung there once the long files ran first).
+    with ProcessPoolExecutor(max_workers=4, mp_context=multiprocessing.get_context("spawn")) as pool:
         refs = set(pool.map(_send_in_child, [str(tmp_path)] * 8, [message] * 8))
     assert len(refs) == 1
     assert len(_journal(tmp_path)) == 1
