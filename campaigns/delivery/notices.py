@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.locale.formats import format_phone_fr
 from campaigns.messages.addressees import protected_case
-from campaigns.messages.composing import best_case, letter_cases
+from campaigns.messages.sources import best_case, letter_cases
 from campaigns.models import STRUCTURE_NOTICES, Campaign, Case, Dispatch, DispatchStatus, NoticeRecipient, Partner
 from campaigns.platform.dialect import any_of
 

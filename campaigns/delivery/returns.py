@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.messages.composing import best_case, letter_cases
+from campaigns.messages.sources import best_case, letter_cases
 from campaigns.models import (
     STRUCTURE_NOTICES,
     Campaign,
@@ -40,19 +40,35 @@ class ReturnOutcome:
     locate_task_id: int | None
 
 
-def postal_line(case: Case) -> str | None:
-    if not case.adresse or not case.code_postal:
+def postal_line(adresse: str | None, code_postal: str | None, commune: str | None) -> str | None:
+    if not adresse or not code_postal:
         return None
-    return f"{case.adresse}, {case.code_postal} {case.commune}"
+    return f"{adresse}, {code_postal} {commune or ''}".rstrip()
+
+
+def case_line(case: Case | None) -> str | None:
+    return postal_line(case.adresse, case.code_postal, case.commune) if case is not None else None
+
+
+def sent_address(session: Session, dispatch: Dispatch, owner_id: int) -> tuple[str, str, str | None] | None:
+    """The address the letter went to, as recorded when it was sent; for a letter sent before that record existed,
+    the address its campaign would choose now (campaigns.messages.sources), if still valid."""
+    if dispatch.sent_adresse and dispatch.sent_code_postal:
+        return dispatch.sent_adresse, dispatch.sent_code_postal, dispatch.sent_commune
+    case = best_case(letter_cases(session, dispatch.household_id, owner_id), owner_id)
+    if case is None or case.adresse_invalide or not case.adresse or not case.code_postal:
+        return None
+    return case.adresse, case.code_postal, case.commune
 
 
 def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: datetime, address_key: AddressKey
                 ) -> ReturnOutcome:
     """Only the campaign owner (who receives the envelope back) can record it; the same return twice is a no-op.
 
-    The letter went to the address its campaign would choose (campaigns.messages.composing.reference_case): that
-    address, as normalised, becomes invalid in every case of the household that holds it; the report names it and
-    the next address the campaign's letters will use, both among the cases the owner's letters may use."""
+    The letter went to the address recorded when it was sent (`Dispatch.sent_adresse`): that address, as
+    normalised, becomes invalid in every case of the household that still holds it, and no other; the report names
+    it and the next address the campaign's letters will use (among the cases campaigns.messages.sources lets the
+    owner's letters use)."""
     dispatch = session.get(Dispatch, dispatch_id, with_for_update=True)
     if dispatch is None or dispatch.channel != ChannelKind.COURRIER:
         raise NotFoundError("courrier introuvable")
@@ -68,19 +84,19 @@ def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: dat
     first_return = dispatch.status != DispatchStatus.RETURNED
     dispatch.status = DispatchStatus.RETURNED.value
     returned, invalidated = None, 0
-    sent_to = best_case(letter_cases(session, dispatch.household_id, owner), owner)
-    if first_return and sent_to is not None and not sent_to.adresse_invalide:
-        returned = postal_line(sent_to)
-        key = address_key(sent_to.adresse, sent_to.code_postal)
+    sent = sent_address(session, dispatch, owner) if first_return else None
+    if sent is not None:
+        returned = postal_line(*sent)
+        key = address_key(sent[0], sent[1])
         for case in session.scalars(select(Case).where(Case.household_id == dispatch.household_id,
                                                        Case.adresse_invalide.is_(False))):
             if key is not None and address_key(case.adresse, case.code_postal) == key:
                 # Not `updated_at`: another partner's case view must not show that someone returned a letter.
                 case.adresse_invalide = True
-        invalidated = 1
+                invalidated = 1
         session.flush()
     following = best_case(letter_cases(session, dispatch.household_id, owner), owner)
-    next_address = postal_line(following) if following is not None and not following.adresse_invalide else None
+    next_address = case_line(following) if following is not None and not following.adresse_invalide else None
     household = session.get_one(Household, dispatch.household_id)
     task_id = None
     if household.stage is not None and household.stage != Stage.CLOTURE:

@@ -131,7 +131,8 @@ _PARCS: dict[object, str] = {"social": "social", "prive": "prive", "privé": "pr
 
 def _code(value: object) -> str:
     """A refused code, quoted in a message (cut short in case a column holds something else)."""
-    text = str(value)
+    # A NUL or control character would be refused by PostgreSQL in the stored rejection: shown as "�".
+    text = "".join(char if char.isprintable() else "\ufffd" for char in str(value))
     return text if len(text) <= 30 else text[:29] + "…"
 
 

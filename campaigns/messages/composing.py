@@ -25,6 +25,7 @@ from campaigns.messages.addressees import (
 )
 from campaigns.messages.falc import glossary_for
 from campaigns.messages.notices import NoStructureError, addressed_structures, household_summary
+from campaigns.messages.sources import best_case, letter_cases
 from campaigns.messages.stored import published_variants
 from campaigns.messages.variables import appointment_variables, household_contacts, message_context
 from campaigns.models import (
@@ -34,7 +35,6 @@ from campaigns.models import (
     ChannelKind,
     Dispatch,
     Partner,
-    PartnerKind,
 )
 from campaigns.platform.ports import OutboundMessage, Recipient
 
@@ -52,6 +52,9 @@ class Composed:
     rendered: rendering.Rendered | None = None
     asked: tuple[str, bool] | None = None
     structures: tuple[int, ...] = ()
+    # The case a message to the household was written with (its address, number, language): recorded on the
+    # dispatch when it is sent (campaigns.messages.versions.record_composed). None for a letter to a partner.
+    source_case: Case | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,25 +70,6 @@ def is_mobile(phone: str | None) -> bool:
     if not phone:
         return False
     return phone.startswith(("+336", "+337")) or not phone.startswith("+33")
-
-
-def letter_cases(session: Session, household_id: int, owner_id: int) -> list[Case]:
-    """The cases a campaign's messages may take an address or a number from (docs/security.md, rule 4): a
-    landlord's campaign its own cases only (it must not learn where others write); a pilot's or a structure's
-    campaign, every case of the household."""
-    cases = list(session.scalars(select(Case).where(Case.household_id == household_id)))
-    kind = session.scalar(select(Partner.kind).where(Partner.id == owner_id))
-    if kind in (PartnerKind.BAILLEUR_SOCIAL, PartnerKind.BAILLEUR_PRIVE):
-        return [case for case in cases if case.partner_id == owner_id]
-    return cases
-
-
-def best_case(cases: list[Case], owner_id: int) -> Case | None:
-    """The campaign owner's own case if it has one, else the freshest; a case whose address came back NPAI only
-    if no other case has a usable one."""
-    if not cases:
-        return None
-    return max(cases, key=lambda c: (not c.adresse_invalide, c.partner_id == owner_id, c.date_stade, c.updated_at))
 
 
 def reference_case(session: Session, dispatch: Dispatch, owner_id: int) -> Case:
@@ -190,6 +174,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         "sent_at": now.isoformat(),
         "sender_lines": "\n".join(_sender_lines(owner)),
     }
+    source_case = None if addressee.to_partner else case
     if dispatch.channel in (ChannelKind.APPEL, ChannelKind.VISITE) or not dispatch.template:
         message = OutboundMessage(
             idempotency_key=dispatch.dedup_key,
@@ -199,7 +184,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
             dispatch_id=dispatch.id,
             metadata=metadata,
         )
-        return Composed(message)
+        return Composed(message, source_case=source_case)
     context = message_context(dispatch, owner, case, recipient, now=now, contacts=household_contacts(session, case))
     if dispatch.template == APPOINTMENT_REMINDER:
         appointment = appointment_variables(session, dispatch.id)
@@ -250,7 +235,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         dispatch_id=dispatch.id,
         metadata=metadata,
     )
-    return Composed(message, rendered, asked, addressee.structures)
+    return Composed(message, rendered, asked, addressee.structures, source_case)
 
 
 def _mandataire_copies(session: Session, dispatch: Dispatch, owner_id: int) -> tuple[Recipient, ...]:

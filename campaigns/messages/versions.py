@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from campaigns.messages.composing import Composed
 from campaigns.messages.notices import record_recipients
 from campaigns.messages.rendering import Rendered
-from campaigns.models import Dispatch, TemplateVersion
+from campaigns.models import ChannelKind, Dispatch, TemplateVersion
 from campaigns.platform.dialect import insert_ignoring_conflicts
 
 
@@ -50,3 +50,11 @@ def record_composed(session: Session, dispatch: Dispatch, composed: Composed, *,
         dispatch.requested_locale, dispatch.requested_falc = composed.asked or (None, None)
     if composed.structures:
         record_recipients(session, dispatch.id, composed.structures)
+    case = composed.source_case
+    if case is not None:
+        # Which case it was written with (its purge erases what the message left), and where a letter or a visit
+        # goes: a returned letter invalidates this address, whatever the case says by then.
+        dispatch.sent_case_id = case.id
+        if dispatch.channel in (ChannelKind.COURRIER, ChannelKind.VISITE) and case.adresse:
+            dispatch.sent_adresse, dispatch.sent_code_postal = case.adresse, case.code_postal
+            dispatch.sent_commune = case.commune

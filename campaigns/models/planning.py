@@ -131,6 +131,13 @@ class Dispatch(Base):
     # recorded when it is sent: the evaluation counts the fallbacks per template and per language asked.
     requested_locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
     requested_falc: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Recorded when a message to the household is sent: the case it was written with (whose purge erases the
+    # address below and the message's outbox file), and where a letter or a visit went (docs/security.md, rule 4):
+    # a returned letter (NPAI) invalidates exactly this address, as normalised.
+    sent_case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sent_adresse: Mapped[str | None] = mapped_column(EncryptedText("sent_adresse"), nullable=True)
+    sent_code_postal: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    sent_commune: Mapped[str | None] = mapped_column(String(100), nullable=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     status: Mapped[str] = mapped_column(String(20), default=DispatchStatus.PLANNED)
     reason: Mapped[str | None] = mapped_column(String(40), nullable=True)

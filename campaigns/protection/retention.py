@@ -43,11 +43,17 @@ PURGED_VALUES: dict[str, object] = {
 }
 
 
+# What a sent message keeps of the case it was written with.
+SENT_PURGED = {"sent_adresse": None, "sent_code_postal": None, "sent_commune": None}
+
+
 @dataclass(slots=True)
 class PurgeResult:
     households: list[int] = field(default_factory=list)
     cases: int = 0
     files: int = 0  # outbox artefacts and print runs erased (Runtime.purge_expired)
+    # (case, household) of the cases purged in households still open.
+    purged_cases: list[tuple[int, int]] = field(default_factory=list)
 
 
 def expired_households(session: Session, *, now: datetime, default_days: int) -> list[int]:
@@ -88,6 +94,9 @@ def purge_households(session: Session, household_ids: Sequence[int], *, now: dat
                     execution_options={"synchronize_session": False})
     session.execute(update(HumanTask).where(any_of(session, HumanTask.household_id, ids), HumanTask.note.is_not(None))
                     .values(note=None), execution_options={"synchronize_session": False})
+    session.execute(update(Dispatch).where(any_of(session, Dispatch.household_id, ids),
+                                           Dispatch.sent_case_id.is_not(None)).values(**SENT_PURGED),
+                    execution_options={"synchronize_session": False})
     # Hashes of names, birth dates and addresses: derived personal data, and a purged case matches nobody.
     session.execute(delete(HouseholdKey).where(any_of(session, HouseholdKey.household_id, ids)))
     session.execute(delete(BlockKey).where(any_of(session, BlockKey.case_id, case_ids)))
@@ -127,6 +136,10 @@ def purge_cases(session: Session, cases: Sequence[tuple[int, int]], *, now: date
     session.execute(update(Case).where(any_of(session, Case.id, case_ids)).values(**PURGED_VALUES, purged_at=now),
                     execution_options={"synchronize_session": False})
     session.execute(delete(BlockKey).where(any_of(session, BlockKey.case_id, case_ids)))
+    # Where the messages written with these cases went (the other partners' cases keep their own).
+    session.execute(update(Dispatch).where(any_of(session, Dispatch.household_id, sorted({h for _, h in cases})),
+                                           any_of(session, Dispatch.sent_case_id, case_ids)).values(**SENT_PURGED),
+                    execution_options={"synchronize_session": False})
     audit.record(session, actor=actor, action=AuditAction.PURGE, purpose=PURPOSE,
                  household_ids=[household for _, household in cases], now=now)
     return len(case_ids)
@@ -151,6 +164,7 @@ def purge_expired(session: Session, *, now: datetime, default_days: int, batch: 
     for start in range(0, len(cases), batch):
         chunk_cases = cases[start:start + batch]
         result.cases += purge_cases(session, chunk_cases, now=now, actor=Actor.system())
+        result.purged_cases.extend(chunk_cases)
         done += len(chunk_cases)
         if progress is not None:
             progress(done)
@@ -163,4 +177,15 @@ def outbox_references(session: Session, household_ids: Sequence[int], channels: 
         return []
     return list(session.scalars(select(Dispatch.provider_ref).where(
         any_of(session, Dispatch.household_id, list(household_ids)), Dispatch.channel.in_(list(channels)),
+        Dispatch.provider_ref.is_not(None))))
+
+
+def case_outbox_references(session: Session, cases: Sequence[tuple[int, int]], channels: Sequence[str]) -> list[str]:
+    """Provider references of the messages written with these cases ((case, household)) on these channels: a case
+    purged while its household stays open takes its messages' outbox files with it."""
+    if not cases or not channels:
+        return []
+    return list(session.scalars(select(Dispatch.provider_ref).where(
+        any_of(session, Dispatch.household_id, sorted({household for _, household in cases})),
+        any_of(session, Dispatch.sent_case_id, [case for case, _ in cases]), Dispatch.channel.in_(list(channels)),
         Dispatch.provider_ref.is_not(None))))

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaigns.accounts.staff import get_worker, has_supervisors
+from campaigns.linkage.addresses import address_key
 from campaigns.locale.clock import local_date
 from campaigns.locale.labels import TASK_OUTCOMES
 from campaigns.models import (
@@ -214,7 +215,8 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
         )
         return Completion(task, cancelled_contacts=cancelled)
     if outcome == TaskOutcome.FAUX_NUMERO:
-        # The number the worker was shown is wrong wherever a partner gave it; another number stays usable.
+        # The number the worker was shown is wrong wherever a partner gave it; another number stays usable. Not
+        # `updated_at`: another partner's case view must not show that a worker called.
         case = shown_case(session, task)
         if case is None or not case.telephone:
             return Completion(task)
@@ -222,21 +224,35 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
             update(Case)
             .where(Case.household_id == task.household_id, Case.telephone_index == case.telephone,
                    Case.telephone_invalide.is_(False))
-            .values(telephone_invalide=True, updated_at=now),
+            .values(telephone_invalide=True),
             execution_options={"synchronize_session": False},
         ).rowcount  # type: ignore[attr-defined]
         return Completion(task, phone_invalidated=int(count))
     if outcome in _ADDRESS_GONE:
-        # As for a letter returned NPAI (campaigns/delivery/returns.py): the address is wrong for every campaign.
-        count = session.execute(
-            update(Case)
-            .where(Case.household_id == task.household_id, Case.adresse_invalide.is_(False))
-            .values(adresse_invalide=True, updated_at=now),
-            execution_options={"synchronize_session": False},
-        ).rowcount  # type: ignore[attr-defined]
+        # The worker found the household gone from the dwelling it was shown: that address, as normalised, is wrong
+        # wherever a partner gave it (as for a letter returned NPAI, campaigns/delivery/returns.py); another
+        # partner's different address is evidence of another dwelling and stays (docs/security.md, rule 4).
+        count = _invalidate_shown_address(session, task)
         locate = open_locate_task(session, task=task, now=now)
         return Completion(task, addresses_invalidated=int(count), locate_task_id=locate)
     return Completion(task)
+
+
+def _invalidate_shown_address(session: Session, task: HumanTask) -> int:
+    """Marks invalid, in every case of the household, the address the task's worker was shown; returns 1 if it
+    was valid somewhere, else 0."""
+    case = shown_case(session, task)
+    key = address_key(case.adresse, case.code_postal) if case is not None and not case.adresse_invalide else None
+    if key is None:
+        return 0
+    found = 0
+    for other in session.scalars(select(Case).where(Case.household_id == task.household_id,
+                                                    Case.adresse_invalide.is_(False))):
+        if address_key(other.adresse, other.code_postal) == key:
+            other.adresse_invalide = True  # not `updated_at`, as above
+            found = 1
+    session.flush()
+    return found
 
 
 def expire_reservations(session: Session, *, now: datetime) -> int:

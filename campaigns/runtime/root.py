@@ -177,7 +177,7 @@ class Runtime:
     def purge_expired(self, *, now: datetime, progress: Callable[[int], None] | None = None) -> PurgeResult:
         """Personal data of households closed longer than their retention period (campaigns.protection.retention);
         `progress` gets the households and cases handled so far."""
-        from campaigns.protection.retention import outbox_references, purge_expired
+        from campaigns.protection.retention import case_outbox_references, outbox_references, purge_expired
         from channels.outbox import OutboxChannel
         from channels.outbox_retention import erase_artefacts, erase_print_runs
 
@@ -189,6 +189,7 @@ class Runtime:
             # files are then already gone); the other way round, a crash would leave files no run finds again.
             kinds = [name for name, channel in self.channels.items() if isinstance(channel, OutboxChannel)]
             result.files = erase_artefacts(outbox, outbox_references(session, result.households, kinds))
+            result.files += erase_artefacts(outbox, case_outbox_references(session, result.purged_cases, kinds))
             result.files += erase_print_runs(outbox / "lots",
                                              before=local_date(now - timedelta(days=self.settings.retention_days)))
             return result
