@@ -115,3 +115,25 @@ def test_a_workers_parti_invalidates_the_visited_address_only(world: World) -> N
     assert _case(world, "B-1").adresse_invalide is False
     # The second partner's case view does not show that a worker went to the other dwelling.
     assert world.view(world.stranger, "B-1") == before
+
+
+def test_a_case_purged_in_an_open_household_takes_its_letters_files_with_it(world: World) -> None:
+    world.campaign(name="Relances de Harmonie", owner="Harmonie Habitat", stages=["impaye"], steps=[LETTER],
+                   retention_days=30)
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="5 allée des Tilleuls")])
+    world.runtime.tick()
+    [letter] = _letters(world, world.stranger, "B-1")
+    with world.runtime.session_factory() as session:
+        ref = session.get_one(Dispatch, letter["id"]).provider_ref
+    assert ref is not None and (world.runtime.settings.resolved_outbox_dir / ref).exists()
+    world.push(world.landlord, [landlord_row()])
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, stade="cloture", date_stade="25/11/2026",
+                                             motif_cloture="dette soldée")])
+    world.clock.advance(days=40)
+    result = world.runtime.purge_expired(now=world.clock.now)
+    assert result.cases == 1 and result.households == [] and result.files >= 1
+    assert not (world.runtime.settings.resolved_outbox_dir / ref).exists()
+    with world.runtime.session_factory() as session:
+        sent = session.get_one(Dispatch, letter["id"])
+        assert (sent.sent_adresse, sent.sent_code_postal, sent.sent_commune) == (None, None, None)
+    assert _case(world, "A-1").adresse == "12 rue des Lilas"

@@ -49,3 +49,18 @@ def test_dates_in_range_still_work(world: tuple[TestClient, dict[str, str], int]
     client, state, campaign_id = world
     assert client.get(f"/api/v1/campagnes/{campaign_id}/supervision?jour=2026-11-25", headers=state).status_code == 200
     assert client.get("/api/v1/taches?echeance=2100-12-31", headers=state).status_code == 200
+
+
+def test_malformed_and_huge_parameters_are_422_in_french(world: tuple[TestClient, dict[str, str], int]) -> None:
+    client, state, _ = world
+    big = "99999999999999999999"
+    answers = {
+        "/api/v1/taches?echeance=99999-01-01": {"champ": "echeance", "motif": "date ISO attendue (AAAA-MM-JJ)"},
+        "/api/v1/taches?echeance=2026-01-01T10:30": {"champ": "echeance",
+                                                     "motif": "date sans heure attendue (AAAA-MM-JJ)"},
+        f"/api/v1/taches?agent={big}": {"champ": "agent", "motif": "nombre hors limites : au plus 2147483647"},
+        f"/api/v1/imports/{big}": {"champ": "import_id", "motif": "nombre hors limites : au plus 2147483647"},
+    }
+    for path, error in answers.items():
+        answer = client.get(path, headers=state)
+        assert answer.status_code == 422 and answer.json()["detail"] == [error], (path, answer.text)

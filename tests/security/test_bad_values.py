@@ -118,14 +118,17 @@ def test_a_json_push_with_bad_rows_keeps_the_good_ones(
             b' {"reference": "R-5", "stade": "impaye", "nom": "Petit", "prenom": "Lea", "commune": "Reze",'
             b'  "date_stade": "0001-01-01", "loyer_mensuel": 123456789012345678901234567890, ' + tel + b'},'
             b' {"reference": "R-6", "stade": "impaye", "nom": "Roux", "prenom": "Jo", "commune": "Nantes", '
+            + tel + b'},'
+            # A NUL in a refused code: quoted in the stored rejection, where PostgreSQL would refuse it.
+            b' {"reference": "R-7", "stade": "\\u0000", "nom": "Blanc", "prenom": "Rose", "commune": "Nantes", '
             + tel + b'}]')
     answer = client.post("/api/v1/signalements", content=body,
                          headers=headers | {"Content-Type": "application/json"})
     assert answer.status_code == 200, answer.text
     report = answer.json()
-    assert (report["crees"], report["rejetes"]) == (2, 4)
+    assert (report["crees"], report["rejetes"]) == (2, 5)
     assert {(r["ligne"], r["champ"]) for r in report["rejets"]} == {
-        (2, "montant_dette"), (3, ""), (4, "nom"), (5, "date_stade"), (5, "loyer_mensuel")}
+        (2, "montant_dette"), (3, ""), (4, "nom"), (5, "date_stade"), (5, "loyer_mensuel"), (7, "stade")}
     assert _cases(pg_runtime) == 2
 
 
