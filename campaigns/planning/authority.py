@@ -6,7 +6,7 @@ others know too, and which planned contacts its acts may stop. The household is 
    evidence (`Evidence`), and a regulatory letter of the State is never stopped by a response.
 3. Closure per case: a partner's closure stops its own campaigns' contacts; the household closes with its last case.
 4. Addresses per source: an NPAI invalidates one address (as normalised, campaigns.delivery.returns), and a
-   landlord's letters take an address from its own cases only (campaigns.messages.composing.letter_cases).
+   campaign writes with its own cases' data unless the household is attributed to it (campaigns.messages.sources).
 """
 
 from __future__ import annotations
