@@ -20,7 +20,6 @@ from campaigns.answers.checks import check_answer, is_locked
 from campaigns.answers.limits import ADDRESS_LIMIT, CHECK_LIMIT, LINK_LIMIT, AnswerLimits
 from campaigns.answers.page import page_view
 from campaigns.answers.shared_limits import SharedRequestWindow
-from campaigns.answers.slots import callback_slots, find_slot
 from campaigns.links.tokens import find_link, token_hash
 from campaigns.models import AnswerLink
 from campaigns.platform.errors import ValidationError
@@ -85,7 +84,7 @@ def _home(request: Request, runtime: Runtime, session: Session, link: AnswerLink
     return _page(request, "reponse/actions.html", {
         "view": view, "done": done, "error": error, "code_sent": code_sent,
         "base": f"/r/{request.path_params['token']}",
-        "slots": callback_slots(runtime.clock()), "structures": replies.structures(session),
+        "slots": replies.callback_offer(session, link, now=runtime.clock()), "structures": replies.structures(session),
     }, status_code)
 
 
@@ -150,7 +149,7 @@ def acknowledge(request: Request, token: str, runtime: RuntimeDep) -> Response:
 @router.post("/r/{token}/rappel", response_class=HTMLResponse)
 def callback(request: Request, token: str, runtime: RuntimeDep, creneau: Annotated[str, Form()] = "") -> Response:
     def act(session: Session, link: AnswerLink) -> replies.Nature:
-        slot = find_slot(creneau, runtime.clock())
+        slot = replies.chosen_slot(session, link, creneau[:40], now=runtime.clock())
         if slot is None:
             raise ValidationError("Choisissez un créneau dans la liste.")
         replies.request_callback(session, link, slot, now=runtime.clock())

@@ -14,6 +14,7 @@ from campaigns.links.tokens import LinkPolicy, LinkTarget, issue_link
 from campaigns.locale.clock import local_date
 from campaigns.messages import rendering
 from campaigns.messages.addressees import (
+    accepted_move,
     household_block,
     household_recipient,
     is_partner_letter,
@@ -110,7 +111,10 @@ def _addressee(session: Session, dispatch: Dispatch, case: Case) -> _Addressee:
     structures. Raises NoChannelError when it cannot be reached."""
     if not (dispatch.channel == ChannelKind.COURRIER and is_partner_letter(dispatch.template)):
         check_reachable(dispatch.channel, case, list(dispatch.conditions))
-        return _Addressee(household_recipient(case))
+        if dispatch.channel != ChannelKind.COURRIER:
+            return _Addressee(household_recipient(case))
+        owner_id = session.get_one(Campaign, dispatch.campaign_id).owner_partner_id
+        return _Addressee(household_recipient(case, accepted_move(session, case, owner_id)))
     check_reachable("", case, list(dispatch.conditions))  # the step's conditions still hold on the household
     if is_structure_notice(dispatch.template):
         try:
