@@ -33,7 +33,8 @@ def test_slots_follow_the_opening_hours_and_skip_closed_days_and_holidays() -> N
     hours = read_hours({"mercredi": [["13:30", "16:00"]], "samedi": [["09:00", "11:00"]]})
     before = datetime(2026, 11, 9, 18, 0, tzinfo=PARIS)
     offered = callback_slots(before, "44", hours)
-    assert [s.label for s in offered] == ["samedi 14 novembre, de 9 h à 11 h", "mercredi 18 novembre, de 13 h 30 à 16 h",
+    assert [s.label for s in offered] == ["samedi 14 novembre, de 9 h à 11 h",
+                                          "mercredi 18 novembre, de 13 h 30 à 16 h",
                                           "samedi 21 novembre, de 9 h à 11 h"]
     assert stored_hours(hours) == {"mercredi": [["13:30", "16:00"]], "samedi": [["09:00", "11:00"]]}
     assert set(DEFAULT_HOURS) == {0, 1, 2, 3, 4} and DEFAULT_HOURS[0][0] == (time(9), time(12))
@@ -75,7 +76,8 @@ def test_the_structure_hours_give_the_slots_and_the_task_keeps_the_chosen_one(sq
         expected = callback_slots(runtime.clock(), "44", read_hours(hours))
         # A slot of the usual hours, not offered by this structure, is refused.
         usual = callback_slots(runtime.clock(), "44")[0]
-        assert client.post(f"/r/{token}/rappel", data={"csrf_token": token_csrf, "creneau": usual.key}).status_code == 400
+        refused = client.post(f"/r/{token}/rappel", data={"csrf_token": token_csrf, "creneau": usual.key})
+        assert refused.status_code == 400
         chosen = expected[1]
         done = client.post(f"/r/{token}/rappel", data={"csrf_token": token_csrf, "creneau": chosen.key})
         assert done.status_code == 200
@@ -109,7 +111,8 @@ def test_a_proposed_address_is_used_once_the_structure_accepts_it(sqlite_runtime
         token_csrf = checked(client, token)
         before = _letter_lines(runtime)
         assert before[-1] == "44000 NANTES"
-        no_postcode = client.post(f"/r/{token}/adresse", data={"csrf_token": token_csrf, "adresse": "3 allée des Tilleuls"})
+        no_postcode = client.post(f"/r/{token}/adresse",
+                                  data={"csrf_token": token_csrf, "adresse": "3 allée des Tilleuls"})
         assert no_postcode.status_code == 400 and "code postal et la commune" in html.unescape(no_postcode.text)
         for address in ("3 allée des Tilleuls\n44300 Nantes", "8 rue Inconnue\n44100 Nantes"):
             sent = client.post(f"/r/{token}/adresse", data={"csrf_token": token_csrf, "adresse": address})

@@ -73,7 +73,7 @@ def accepted_move(session: Session, case: Case, owner_id: int) -> PostalAddress 
     kind = session.scalar(select(Partner.kind).where(Partner.id == owner_id))
     query = select(LinkAnswer).where(
         LinkAnswer.household_id == case.household_id, LinkAnswer.kind == "adresse",
-        LinkAnswer.status == "acceptee", LinkAnswer.reviewed_at > case.updated_at)
+        LinkAnswer.status == "acceptee", LinkAnswer.reviewed_at >= case.updated_at)
     if kind in (PartnerKind.BAILLEUR_SOCIAL, PartnerKind.BAILLEUR_PRIVE):
         query = query.where(LinkAnswer.reviewer_partner_id == owner_id)
     accepted = session.scalars(query.order_by(LinkAnswer.reviewed_at.desc(), LinkAnswer.id.desc()).limit(1)).first()
