@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.accounts import audit
 from campaigns.answers.slots import Slot, callback_slots, find_slot, structure_hours
+from campaigns.answers.texts import FR, TEXTS
 from campaigns.delivery.sms_events import record_inbound
 from campaigns.locale.clock import departement_of
 from campaigns.messages.address_block import parse_postal_lines
@@ -35,6 +36,7 @@ CHANNEL = "lien"
 CODE_LIFETIME = timedelta(minutes=15)
 MAX_CODE_ATTEMPTS = 5
 MAX_CODES_PER_LINK = 3
+FRENCH = TEXTS[FR]
 
 
 class Nature(StrEnum):
@@ -117,9 +119,9 @@ def normalised_phone(text: str) -> str:
     try:
         number = phonenumbers.parse(text, "FR")
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError("Ce numéro de téléphone n'est pas valide.") from exc
+        raise ValidationError(FRENCH["error_phone"]) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError("Ce numéro de téléphone n'est pas valide.")
+        raise ValidationError(FRENCH["error_phone"])
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -135,7 +137,7 @@ def start_phone_change(session: Session, link: AnswerLink, phone: str, sms: Chan
         LinkAnswer.link_id == link.id, LinkAnswer.kind == Nature.TELEPHONE.value).order_by(LinkAnswer.id.desc())
         .offset(MAX_CODES_PER_LINK - 1).limit(1))
     if sent is not None:
-        raise ValidationError("Trop de codes envoyés pour ce lien. Appelez plutôt l'un des numéros ci-dessous.")
+        raise ValidationError(FRENCH["error_codes"])
     code = f"{secrets.randbelow(1_000_000):06d}"
     row = LinkAnswer(link_id=link.id, household_id=link.household_id, kind=Nature.TELEPHONE.value,
                      status="code_envoye", detail=number, code_hash=_code_hash(link, code),
@@ -171,10 +173,9 @@ def propose_address(session: Session, link: AnswerLink, address: str, *, now: da
     before any letter uses it (campaigns/answers/proposals.py)."""
     lines = [line.strip() for line in address.splitlines() if line.strip()]
     if not lines or len(lines) > 6 or any(len(line) > 100 for line in lines):
-        raise ValidationError("Écrivez la nouvelle adresse en 6 lignes au plus, avec le code postal et la commune.")
+        raise ValidationError(FRENCH["error_address_lines"])
     if parse_postal_lines(lines) is None:
-        raise ValidationError("Écrivez le numéro et la rue sur une ligne, puis le code postal et la commune sur la "
-                              "dernière ligne (par exemple : 44300 Nantes).")
+        raise ValidationError(FRENCH["error_address_postal"])
     return _respond(session, link, Nature.ADRESSE, now=now, status="a_verifier", detail="\n".join(lines),
                     reviewer_partner_id=referent_queue(session, link))
 
@@ -189,7 +190,7 @@ def structures(session: Session) -> list[Partner]:
 def already_followed(session: Session, link: AnswerLink, partner_id: int, *, now: datetime) -> LinkAnswer:
     """« Je suis déjà accompagné(e) par … »: a structure of the directory (the structure checks it)."""
     if partner_id not in {p.id for p in structures(session)}:
-        raise ValidationError("Choisissez une structure de la liste.")
+        raise ValidationError(FRENCH["error_structure"])
     return _respond(session, link, Nature.ACCOMPAGNE, now=now, partner_id=partner_id)
 
 
