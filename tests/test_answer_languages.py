@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from campaigns.answers.texts import FALC, FR, NEXT_STEPS, TEXTS, VARIANTS, error_text
+from campaigns.answers.next_steps import NEXT_STEPS
+from campaigns.answers.texts import FALC, FR, TEXTS, VARIANTS, error_text
 from campaigns.links.tokens import LinkTarget, issue_link
 from campaigns.messages.falc import check_falc
 from campaigns.models import AnswerLink, Case

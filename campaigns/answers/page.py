@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.answers.texts import NEXT_STEPS, TEXTS, variant_of
+from campaigns.answers.next_steps import NEXT_STEPS
+from campaigns.answers.texts import TEXTS, variant_of
 from campaigns.messages.composing import wanted_variant
 from campaigns.models import AnswerLink, Campaign, Case, Household, Partner, PartnerKind
 from campaigns.models.stages import Stage
