@@ -121,6 +121,13 @@ RULES: dict[RouteKey, Rule] = {
     ("POST", "/api/v1/taches/{task_id}/liberer"): EVERY_KEY,
     ("POST", "/api/v1/taches/{task_id}/terminer"): EVERY_KEY,
     ("GET", "/api/v1/agents"): EVERY_KEY,
+    # The answer link (docs/web.md): the caller's own call-back hours, and the addresses households proposed that it
+    # checks (another partner's proposal answers 404).
+    ("GET", "/api/v1/horaires"): EVERY_KEY,
+    ("PUT", "/api/v1/horaires"): EVERY_KEY,
+    ("GET", "/api/v1/adresses-proposees"): EVERY_KEY,
+    ("POST", "/api/v1/adresses-proposees/{proposal_id}/accepter"): EVERY_KEY,
+    ("POST", "/api/v1/adresses-proposees/{proposal_id}/refuser"): EVERY_KEY,
     ("POST", "/api/v1/agents"): EVERY_KEY,
     # A worker of the caller's structure only (another's answers 404).
     ("GET", "/api/v1/agents/{agent_id}/agenda.ics"): EVERY_KEY,
@@ -184,6 +191,8 @@ RULES: dict[RouteKey, Rule] = {
     ("GET", "/mes-taches/tournee.pdf"): WORKERS,
     # The signed-in worker's own calendar: no worker id in the address.
     ("GET", "/mes-taches/agenda.ics"): WORKERS,
+    ("GET", "/adresses-proposees"): WORKERS,
+    ("POST", "/adresses-proposees/{proposal_id:int}/{decision}"): WORKERS,
     ("GET", "/equipe"): page(SUPERVISOR),
     ("POST", "/equipe/reaffecter"): page(SUPERVISOR),
     # A bailleur's pages: its own imports, their reports and rejected rows, and a CSV push (docs/security.md rule 1).

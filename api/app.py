@@ -21,6 +21,7 @@ from api.routers import (
     evaluation_landlords,
     imports,
     journal,
+    lien_reponse,
     modeles,
     notifications,
     rapprochements,
@@ -79,7 +80,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     # Households: a bailleur's own (« Mes ménages »), the pilots' list and pages, a worker's household page.
     install_household_pages(app)
     for module in (signalements, imports, reponses, taches, agents, attributions, campagnes, campagnes_suivi, admin,
-                   apercus, simulation,
+                   apercus, simulation, lien_reponse,
                    rapprochements, evaluation, evaluation_landlords, twilio, journal, modeles, notifications):
         app.include_router(module.router)
 

@@ -21,10 +21,14 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 def letter_world(runtime: Runtime, client: TestClient, *, reference: str = "R-1") -> dict[str, str]:
     """Returns the bailleur's API headers; the letter is in the outbox."""
-    new_partner(runtime, "DDETS 44", "etat")
-    new_partner(runtime, "ADIL 44", "adil")
-    new_partner(runtime, "CCAS Nantes", "ccas")
-    _, bailleur = new_partner(runtime, "Habitat 44", "bailleur_social")
+    return letter_world_keys(runtime, client, reference=reference)["Habitat 44"]
+
+
+def letter_world_keys(runtime: Runtime, client: TestClient, *, reference: str = "R-1") -> dict[str, dict[str, str]]:
+    """The same world; returns every partner's API headers by name (the DDETS sends the letter)."""
+    keys = {name: new_partner(runtime, name, kind)[1] for name, kind in (
+        ("DDETS 44", "etat"), ("ADIL 44", "adil"), ("CCAS Nantes", "ccas"), ("Habitat 44", "bailleur_social"))}
+    bailleur = keys["Habitat 44"]
     with runtime.session_factory.begin() as session:
         for name, phone in (("DDETS 44", "02 40 08 00 00"), ("ADIL 44", "02 40 89 30 15"),
                             ("CCAS Nantes", "02 40 99 00 00")):
@@ -33,7 +37,7 @@ def letter_world(runtime: Runtime, client: TestClient, *, reference: str = "R-1"
     answer = client.post("/api/v1/signalements", headers=bailleur, json=[signalement(reference)])
     assert answer.status_code == 200, answer.text
     runtime.tick()
-    return bailleur
+    return keys
 
 
 def letters(runtime: Runtime) -> list[Path]:

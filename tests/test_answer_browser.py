@@ -1,5 +1,6 @@
 """The answer page in headless Chromium on a phone (360 px): the check, then « Je veux être rappelé(e) » with a
-slot, no JavaScript needed, nothing cut sideways, axe-core reporting no violation. Screenshots in the tmp dir."""
+slot, no JavaScript needed, nothing cut sideways, axe-core reporting no violation, in French and (right to left) in
+Arabic. Screenshots in the tmp dir."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from playwright.sync_api import Browser
 from sqlalchemy import select
 
 from api.app import create_app
-from campaigns.models import HumanTask
+from campaigns.models import Case, HumanTask
 from campaigns.runtime.root import Runtime
 from tests.answer_world import letter_world, token_of_letter
 from tests.conftest import DATA_KEY_ENV
@@ -86,5 +87,13 @@ def test_a_household_asks_for_a_call_back_on_its_phone(shared_server: str, brows
     nothing_cut(page)
     assert axe_violations(page) == []
     page.screenshot(path=str(tmp_path / "reponse-actions-360.png"), full_page=True)
+    # The same household writing in Arabic: its page reads right to left, inside the French frame.
+    with pg_runtime.session_factory.begin() as session:
+        session.scalars(select(Case)).one().langue = "ar"
+    page.goto(f"{shared_server}/r/{token}")
+    page.locator('[lang="ar"][dir="rtl"] h1').wait_for()
+    nothing_cut(page)
+    assert axe_violations(page) == []
+    page.screenshot(path=str(tmp_path / "reponse-actions-ar-360.png"), full_page=True)
     print(f"screenshots: {tmp_path}")
     scripted.close()

@@ -15,12 +15,11 @@ from sqlalchemy.orm import Session
 
 from api.deps import RuntimeDep
 from api.web.templating import render
-from campaigns.answers import replies
+from campaigns.answers import replies, texts
 from campaigns.answers.checks import check_answer, is_locked
 from campaigns.answers.limits import ADDRESS_LIMIT, CHECK_LIMIT, LINK_LIMIT, AnswerLimits
-from campaigns.answers.page import page_view
+from campaigns.answers.page import page_variant, page_view
 from campaigns.answers.shared_limits import SharedRequestWindow
-from campaigns.answers.slots import callback_slots, find_slot
 from campaigns.links.tokens import find_link, token_hash
 from campaigns.models import AnswerLink
 from campaigns.platform.errors import ValidationError
@@ -32,16 +31,7 @@ NOT_FOUND = ("Ce lien ne fonctionne pas", "Ce lien n'est plus valable ou il est 
              "écrite sur votre courrier ou votre SMS. Vous pouvez aussi appeler le numéro écrit sur votre courrier.")
 TOO_MANY = ("Trop de tentatives", "Pour protéger vos informations, cette page est bloquée pendant un moment. "
             "Réessayez plus tard, ou appelez le numéro écrit sur votre courrier.")
-LOCKED = ("Trop d'erreurs", "Pour protéger vos informations, ce lien est bloqué après plusieurs erreurs. "
-          "Appelez le numéro écrit sur votre courrier : on vous aidera.")
-DONE = {
-    replies.Nature.RECU: "Merci. Nous savons maintenant que vous avez bien reçu ce courrier.",
-    replies.Nature.RAPPEL: "C'est noté : on vous appellera sur le créneau choisi.",
-    replies.Nature.TELEPHONE: "Merci. Votre nouveau numéro est confirmé.",
-    replies.Nature.ADRESSE: "Merci. Votre nouvelle adresse sera vérifiée avant le prochain courrier.",
-    replies.Nature.ACCOMPAGNE: "Merci. C'est noté : vous êtes déjà accompagné(e).",
-    replies.Nature.SANS_SMS: "C'est noté : vous ne recevrez plus de SMS.",
-}
+DONE = {nature: f"done_{nature.value}" for nature in replies.Nature}
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -52,9 +42,22 @@ def _page(request: Request, name: str, context: dict[str, Any], status_code: int
     return response
 
 
-def _message(request: Request, title_and_text: tuple[str, str], status_code: int) -> HTMLResponse:
+def _message(request: Request, title_and_text: tuple[str, str], status_code: int,
+             variant: str = texts.FR) -> HTMLResponse:
     title, text = title_and_text
-    return _page(request, "reponse/message.html", {"title": title, "message": text}, status_code)
+    return _page(request, "reponse/message.html", {"title": title, "message": text, **_language(variant)},
+                 status_code)
+
+
+def _language(variant: str) -> dict[str, Any]:
+    """The page's words and the language attributes of its content (the DSFR header and footer stay French)."""
+    return {"t": texts.TEXTS[variant], "lang": texts.language(variant),
+            "dir": "rtl" if variant in texts.RIGHT_TO_LEFT else "ltr", "falc": variant == texts.FALC}
+
+
+def _locked(request: Request, variant: str) -> HTMLResponse:
+    words = texts.TEXTS[variant]
+    return _message(request, (words["locked_title"], words["locked"]), 403, variant)
 
 
 def _address(request: Request) -> str:
@@ -82,10 +85,13 @@ def _checked(request: Request, link: AnswerLink) -> bool:
 def _home(request: Request, runtime: Runtime, session: Session, link: AnswerLink, *, done: str | None = None,
           error: str | None = None, code_sent: bool = False, status_code: int = 200) -> HTMLResponse:
     view = page_view(session, link)
+    slots = [(slot.key, texts.slot_label(slot.start, slot.end, slot.label, view.variant))
+             for slot in replies.callback_offer(session, link, now=runtime.clock())]
+    words = texts.TEXTS[view.variant]
     return _page(request, "reponse/actions.html", {
-        "view": view, "done": done, "error": error, "code_sent": code_sent,
-        "base": f"/r/{request.path_params['token']}",
-        "slots": callback_slots(runtime.clock()), "structures": replies.structures(session),
+        "view": view, "done": words[done] if done else None, "error": error, "code_sent": code_sent,
+        "base": f"/r/{request.path_params['token']}", "slots": slots, "structures": replies.structures(session),
+        **_language(view.variant),
     }, status_code)
 
 
@@ -95,10 +101,11 @@ def answer_page(request: Request, token: str, runtime: RuntimeDep) -> Response:
         link = _open(request, runtime, session, token)
         if isinstance(link, HTMLResponse):
             return link
+        variant = page_variant(session, link)
         if is_locked(link):
-            return _message(request, LOCKED, 403)
+            return _locked(request, variant)
         if not _checked(request, link):
-            return _page(request, "reponse/verification.html", {"error": None, "falc": page_view(session, link).falc})
+            return _page(request, "reponse/verification.html", {"error": None, **_language(variant)})
         return _home(request, runtime, session, link)
 
 
@@ -109,15 +116,17 @@ def check(request: Request, token: str, runtime: RuntimeDep, reponse: Annotated[
         link = _open(request, runtime, session, token)
         if isinstance(link, HTMLResponse):
             return link
-        if is_locked(link) or not limits.may_check(_address(request)):
-            return _message(request, LOCKED if is_locked(link) else TOO_MANY, 403 if is_locked(link) else 429)
+        variant = page_variant(session, link)
+        if is_locked(link):
+            return _locked(request, variant)
+        if not limits.may_check(_address(request)):
+            return _message(request, TOO_MANY, 429)
         if check_answer(session, link, reponse[:100], now=runtime.clock()):
             request.session[_SESSION_KEY] = link.id
             return RedirectResponse(f"/r/{token}", status_code=303)
         limits.check_failed(_address(request))
-        error = "Ce n'est pas la bonne réponse. Vérifiez la référence écrite sur votre courrier."
-        falc = page_view(session, link).falc
-    return _page(request, "reponse/verification.html", {"error": error, "falc": falc}, 400)
+    return _page(request, "reponse/verification.html",
+                 {"error": texts.TEXTS[variant]["wrong_answer"], **_language(variant)}, 400)
 
 
 def _answer(request: Request, runtime: Runtime, token: str,
@@ -129,13 +138,15 @@ def _answer(request: Request, runtime: Runtime, token: str,
             return link
         if not _checked(request, link):
             return RedirectResponse(f"/r/{token}", status_code=303)
+        variant = page_variant(session, link)
         try:
             outcome = act(session, link)
         except ValidationError as exc:  # refused before anything is written
-            return _home(request, runtime, session, link, error=str(exc), status_code=400)
+            return _home(request, runtime, session, link, error=texts.error_text(str(exc), variant), status_code=400)
         if isinstance(outcome, replies.Nature):
             return _home(request, runtime, session, link, done=DONE[outcome])
-        return _home(request, runtime, session, link, error=outcome or None, code_sent=True,
+        error = texts.TEXTS[variant][outcome] if outcome else None
+        return _home(request, runtime, session, link, error=error, code_sent=True,
                      status_code=400 if outcome else 200)
 
 
@@ -150,9 +161,9 @@ def acknowledge(request: Request, token: str, runtime: RuntimeDep) -> Response:
 @router.post("/r/{token}/rappel", response_class=HTMLResponse)
 def callback(request: Request, token: str, runtime: RuntimeDep, creneau: Annotated[str, Form()] = "") -> Response:
     def act(session: Session, link: AnswerLink) -> replies.Nature:
-        slot = find_slot(creneau, runtime.clock())
+        slot = replies.chosen_slot(session, link, creneau[:40], now=runtime.clock())
         if slot is None:
-            raise ValidationError("Choisissez un créneau dans la liste.")
+            raise ValidationError(texts.TEXTS[texts.FR]["error_slot"])
         replies.request_callback(session, link, slot, now=runtime.clock())
         return replies.Nature.RAPPEL
     return _answer(request, runtime, token, act)
@@ -170,7 +181,7 @@ def new_phone(request: Request, token: str, runtime: RuntimeDep, telephone: Anno
 def phone_code(request: Request, token: str, runtime: RuntimeDep, code: Annotated[str, Form()] = "") -> Response:
     def act(session: Session, link: AnswerLink) -> replies.Nature | str:
         if replies.confirm_phone(session, link, code[:12], now=runtime.clock()) is None:
-            return "Ce code n'est pas le bon, ou il a expiré. Vérifiez le SMS reçu, ou demandez un nouveau code."
+            return "error_code"
         return replies.Nature.TELEPHONE
     return _answer(request, runtime, token, act)
 
@@ -187,7 +198,7 @@ def new_address(request: Request, token: str, runtime: RuntimeDep, adresse: Anno
 def followed(request: Request, token: str, runtime: RuntimeDep, structure: Annotated[str, Form()] = "") -> Response:
     def act(session: Session, link: AnswerLink) -> replies.Nature:
         if not structure.isdigit() or len(structure) > 9:
-            raise ValidationError("Choisissez une structure dans la liste.")
+            raise ValidationError(texts.TEXTS[texts.FR]["error_structure"])
         replies.already_followed(session, link, int(structure), now=runtime.clock())
         return replies.Nature.ACCOMPAGNE
     return _answer(request, runtime, token, act)

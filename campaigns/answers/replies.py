@@ -19,8 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.accounts import audit
-from campaigns.answers.slots import Slot
+from campaigns.answers.slots import Slot, callback_slots, find_slot, structure_hours
+from campaigns.answers.texts import FR, TEXTS
 from campaigns.delivery.sms_events import record_inbound
+from campaigns.locale.clock import departement_of
+from campaigns.messages.address_block import parse_postal_lines
 from campaigns.models import AnswerLink, Case, Household, HumanTask, LinkAnswer, Partner, TaskKind, TaskStatus
 from campaigns.planning.authority import Evidence
 from campaigns.planning.sequences import record_response
@@ -33,6 +36,7 @@ CHANNEL = "lien"
 CODE_LIFETIME = timedelta(minutes=15)
 MAX_CODE_ATTEMPTS = 5
 MAX_CODES_PER_LINK = 3
+FRENCH = TEXTS[FR]
 
 
 class Nature(StrEnum):
@@ -76,16 +80,34 @@ def referent_queue(session: Session, link: AnswerLink) -> int:
     return household.referent_partner_id or link.partner_id
 
 
+def _territory(session: Session, link: AnswerLink) -> str | None:
+    return departement_of(session.get_one(Case, link.case_id).code_postal)
+
+
+def callback_offer(session: Session, link: AnswerLink, *, now: datetime) -> list[Slot]:
+    """The slots the page offers: the opening hours of the structure that will call (the household's referent,
+    else the link's partner), on its next open days, public holidays of the household's département left out."""
+    structure = session.get_one(Partner, referent_queue(session, link))
+    return callback_slots(now, _territory(session, link), structure_hours(structure.opening_hours))
+
+
+def chosen_slot(session: Session, link: AnswerLink, key: str, *, now: datetime) -> Slot | None:
+    """The offered slot the form named, or None (a forged or stale value)."""
+    structure = session.get_one(Partner, referent_queue(session, link))
+    return find_slot(key, now, _territory(session, link), structure_hours(structure.opening_hours))
+
+
 def request_callback(session: Session, link: AnswerLink, slot: Slot, *, now: datetime) -> LinkAnswer:
-    """« Je veux être rappelé(e) »: a call task in the referent structure's queue, shown from the slot's start and
-    due by its end. Created after the response, which cancels the stage's other pending tasks."""
+    """« Je veux être rappelé(e) »: a call task in the referent structure's queue carrying the chosen slot
+    (`callback_from`, `callback_until`), shown from the slot's start and due by its end. Created after the
+    response, which cancels the stage's other pending tasks."""
     answer = _respond(session, link, Nature.RAPPEL, now=now, slot_start=slot.start)
     task = HumanTask(
         household_id=link.household_id, queue_partner_id=referent_queue(session, link), kind=TaskKind.APPEL.value,
         stage=link.stage, status=TaskStatus.PENDING.value, dedup_key=f"lien-{answer.id}",
         priority=task_priority(hearing_date(session, link.household_id), link.stage), version=1,
         note=f"Rappel demandé par le ménage, créneau du {slot.label}.", due_at=slot.start, sla_due_at=slot.end,
-        created_at=now, updated_at=now)
+        callback_from=slot.start, callback_until=slot.end, created_at=now, updated_at=now)
     session.add(task)
     session.flush()
     answer.task_id = task.id
@@ -97,9 +119,9 @@ def normalised_phone(text: str) -> str:
     try:
         number = phonenumbers.parse(text, "FR")
     except phonenumbers.NumberParseException as exc:
-        raise ValidationError("Ce numéro de téléphone n'est pas valide.") from exc
+        raise ValidationError(FRENCH["error_phone"]) from exc
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError("Ce numéro de téléphone n'est pas valide.")
+        raise ValidationError(FRENCH["error_phone"])
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -115,7 +137,7 @@ def start_phone_change(session: Session, link: AnswerLink, phone: str, sms: Chan
         LinkAnswer.link_id == link.id, LinkAnswer.kind == Nature.TELEPHONE.value).order_by(LinkAnswer.id.desc())
         .offset(MAX_CODES_PER_LINK - 1).limit(1))
     if sent is not None:
-        raise ValidationError("Trop de codes envoyés pour ce lien. Appelez plutôt l'un des numéros ci-dessous.")
+        raise ValidationError(FRENCH["error_codes"])
     code = f"{secrets.randbelow(1_000_000):06d}"
     row = LinkAnswer(link_id=link.id, household_id=link.household_id, kind=Nature.TELEPHONE.value,
                      status="code_envoye", detail=number, code_hash=_code_hash(link, code),
@@ -147,11 +169,15 @@ def confirm_phone(session: Session, link: AnswerLink, code: str, *, now: datetim
 
 
 def propose_address(session: Session, link: AnswerLink, address: str, *, now: datetime) -> LinkAnswer:
-    """A new address: kept as a proposal the structure checks before any letter uses it."""
+    """A new address: kept as a proposal that the household's referent structure (else the link's partner) checks
+    before any letter uses it (campaigns/answers/proposals.py)."""
     lines = [line.strip() for line in address.splitlines() if line.strip()]
     if not lines or len(lines) > 6 or any(len(line) > 100 for line in lines):
-        raise ValidationError("Écrivez la nouvelle adresse en 6 lignes au plus, avec le code postal et la commune.")
-    return _respond(session, link, Nature.ADRESSE, now=now, status="a_verifier", detail="\n".join(lines))
+        raise ValidationError(FRENCH["error_address_lines"])
+    if parse_postal_lines(lines) is None:
+        raise ValidationError(FRENCH["error_address_postal"])
+    return _respond(session, link, Nature.ADRESSE, now=now, status="a_verifier", detail="\n".join(lines),
+                    reviewer_partner_id=referent_queue(session, link))
 
 
 def structures(session: Session) -> list[Partner]:
@@ -164,7 +190,7 @@ def structures(session: Session) -> list[Partner]:
 def already_followed(session: Session, link: AnswerLink, partner_id: int, *, now: datetime) -> LinkAnswer:
     """« Je suis déjà accompagné(e) par … »: a structure of the directory (the structure checks it)."""
     if partner_id not in {p.id for p in structures(session)}:
-        raise ValidationError("Choisissez une structure de la liste.")
+        raise ValidationError(FRENCH["error_structure"])
     return _respond(session, link, Nature.ACCOMPAGNE, now=now, partner_id=partner_id)
 
 

@@ -6,11 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.facts.attribution import NOT_RECORDED
-from campaigns.locale.labels import CHANNELS, PARKS
+from campaigns.locale.labels import ANSWER_CHANNELS, CHANNELS, PARKS
 from campaigns.models import Campaign, Partner, TemplateVersion
 from campaigns.models.stages import Stage
 
-CHANNEL_LABELS = {code: term.one for code, term in CHANNELS.items()}
+# The outbound channels, and the answer link counted as a channel of its own (campaigns/facts/build.py).
+CHANNEL_LABELS = {code: term.one for code, term in CHANNELS.items()} | {"lien": ANSWER_CHANNELS["lien"].one}
 PARC_LABELS = PARKS
 
 
@@ -35,6 +36,9 @@ class Labels:
             return NOT_RECORDED
         if dimension == "canal":
             return CHANNEL_LABELS.get(value, value)
+        if dimension == "lien_modele":
+            channel, template = value.split(":", 1)
+            return f"{CHANNEL_LABELS.get(channel, channel)} · {template}"
         if dimension == "etape":
             number, channel = value.split(":", 1)
             return f"étape {number} · {CHANNEL_LABELS.get(channel, channel)}"

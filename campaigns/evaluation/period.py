@@ -53,6 +53,8 @@ DIMENSIONS = {
     "bailleur": "bailleur", "stade": "stade de la procédure", "parc": "parc", "territoire": "territoire",
     "variante": "version du modèle", "langue": "langue", "falc": "FALC ou standard",
     "file": "file d'appels et de visites",
+    # The answer link: per message that carried it (channel and template), answered through it.
+    "lien_modele": "message portant le lien de réponse",
 }
 
 

@@ -91,6 +91,28 @@ def landlord_answered(stay: Stay) -> tuple[date, bool] | None:
     return letter.day, any(at >= letter.at for at in stay.landlord_answers)
 
 
+# The answer link as a channel of its own (docs/evaluation.md): `canal` = "lien" counts the stays that got a message
+# carrying a link, on the day of the first one, as responding when the household answered through one of them;
+# `lien_modele` = "channel:template" does the same per message that carried the link.
+LINK_CHANNEL = "lien"
+
+
+def link_dimensions(stay: Stay) -> dict[tuple[str, str], tuple[date, bool]]:
+    """The stay's values along the link dimensions: (dimension, value) → (day of the first such message, answered
+    through it). Only the links of the stay's counted contacts count (a partner's own view drops the others)."""
+    values: dict[tuple[str, str], tuple[date, bool]] = {}
+    carriers = {c.dispatch_id: c for c in stay.contacts if c.link}
+    if not carriers:
+        return values
+    used = {dispatch_id for _at, dispatch_id in stay.link_answers if dispatch_id in carriers}
+    values[("canal", LINK_CHANNEL)] = (min(c.day for c in carriers.values()), bool(used))
+    for contact in carriers.values():  # oldest first
+        key = ("lien_modele", f"{contact.channel}:{contact.template or NOT_RECORDED}")
+        day, hit = values.get(key, (contact.day, False))
+        values[key] = (day, hit or contact.dispatch_id in used)
+    return values
+
+
 @dataclass(frozen=True, slots=True)
 class FactRows:
     cube: list[dict[str, Any]]
@@ -129,6 +151,7 @@ def accumulate(stays: Iterable[Stay], days: Collection[date] | None = None, *,
             for dimension, value in contact_dimensions(contact).items():
                 known = first.get((dimension, value))
                 first[(dimension, value)] = (contact.day, hit) if known is None else (known[0], known[1] or hit)
+        first.update(link_dimensions(stay))
         for channel, (day, delay) in _delays(stay).items():
             first[("delai", f"{channel}|{'-' if delay is None else delay}")] = (day, delay is not None)
         first_day = stay.contacts[0].day

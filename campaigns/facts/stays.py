@@ -22,6 +22,7 @@ from campaigns.locale.clock import PARIS
 from campaigns.messages.addressees import LANDLORD_TEMPLATES
 from campaigns.models import (
     STRUCTURE_NOTICES,
+    AnswerLink,
     Campaign,
     Case,
     Dispatch,
@@ -29,6 +30,7 @@ from campaigns.models import (
     ExperimentAssignment,
     HumanTask,
     LandlordAnswer,
+    LinkAnswer,
     Partner,
     PartnerKind,
     Response,
@@ -107,6 +109,8 @@ class StayContact:
     requested_locale: str | None = None
     requested_falc: bool | None = None
     fallback: bool | None = None
+    # The message carried an answer link (campaigns/links): the household could answer through it.
+    link: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +132,8 @@ class Stay:
     landlord_answers: tuple[datetime, ...] = ()
     # A diagnostic of the household's situation was recorded at this stay (a response `diagnostic_realise`).
     diagnosed: bool = False
+    # The answers through an answer link (responses on the channel "lien"): when, and the message that carried it.
+    link_answers: tuple[tuple[datetime, int | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +209,8 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
         if stay_id in drawn:
             drawn[stay_id].append((experiment_id, arm, assigned_at))
     households = sorted({household_id for household_id, _ in entries.values()})
+    linked = set(session.scalars(select(AnswerLink.dispatch_id).where(
+        any_of(session, AnswerLink.household_id, households), AnswerLink.dispatch_id.is_not(None))))
     contacts: dict[int, list[StayContact]] = {stay_id: [] for stay_id in entries}
     to_landlord: set[int] = set()
     rows = session.execute(
@@ -222,7 +230,7 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
             contacts[stay_id].append(StayContact(
                 dispatch_id, sent_at, day_of(sent_at), channel, step, campaign_id, owner_id, version, locale, falc,
                 status, queue, template if rendered else None, asked_locale if rendered else None,
-                asked_falc if rendered else None, bool(fallback) if rendered else None))
+                asked_falc if rendered else None, bool(fallback) if rendered else None, dispatch_id in linked))
             if template in LANDLORD_TEMPLATES:
                 to_landlord.add(dispatch_id)
     landlord_answers: dict[tuple[int, str | None], list[datetime]] = {}
@@ -242,6 +250,14 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
             responses[response_stay].append(responded_at)
             if nature == DIAGNOSTIC:
                 diagnosed.add(response_stay)
+    through_links: dict[int, list[tuple[datetime, int | None]]] = {}
+    for response_stay, responded_at, carried_by in session.execute(
+        select(Response.stage_entry_id, Response.responded_at, AnswerLink.dispatch_id)
+        .join(LinkAnswer, LinkAnswer.response_id == Response.id).join(AnswerLink, AnswerLink.id == LinkAnswer.link_id)
+        .where(any_of(session, Response.stage_entry_id, sorted(wanted)))
+    ):
+        if response_stay is not None:
+            through_links.setdefault(response_stay, []).append((responded_at, carried_by))
     profiles = household_profiles(session, households)
     stays = []
     for stay_id, (household_id, stage) in sorted(entries.items()):
@@ -252,7 +268,7 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
             stay_id, household_id, stage, profile.bailleur_id, profile.parc, profile.territory,
             ordered, tuple(sorted(responses[stay_id])), stay_id in still_open, tuple(sorted(drawn[stay_id])),
             letter, tuple(sorted(landlord_answers.get((household_id, stage), []))) if letter is not None else (),
-            stay_id in diagnosed,
+            stay_id in diagnosed, tuple(sorted(through_links.get(stay_id, []), key=lambda a: (a[0], a[1] or 0))),
         ))
     return stays
 

@@ -134,13 +134,14 @@ def payload(stay: Stay) -> dict[str, Any]:
         "stage": stay.stage, "bailleur": stay.bailleur_id, "parc": stay.parc, "territory": stay.territory,
         "contacts": [[c.dispatch_id, _seconds(c.at), c.channel, c.step, c.campaign_id, c.owner_id,
                       c.template_version_id, c.locale, c.falc, c.status, c.queue_partner_id, c.template,
-                      c.requested_locale, c.requested_falc, c.fallback] for c in stay.contacts],
+                      c.requested_locale, c.requested_falc, c.fallback, c.link] for c in stay.contacts],
         "responses": [_seconds(r) for r in stay.responses],
         "open": stay.open,
         "experiments": [[experiment_id, arm, _seconds(at)] for experiment_id, arm, at in stay.experiments],
         "landlord": None if stay.landlord_letter is None else [stay.landlord_letter,
                                                               [_seconds(a) for a in stay.landlord_answers]],
         "diagnosed": stay.diagnosed,
+        "link_answers": [[_seconds(at), dispatch_id] for at, dispatch_id in stay.link_answers],
     }
 
 
@@ -150,15 +151,19 @@ def stay_of(stay_id: int, household_id: int, data: dict[str, Any]) -> Stay:
         # Stays stored before the template and the language asked were kept have 11 fields: those four are None.
         dispatch_id, seconds, channel, step, campaign, owner, version, locale, falc, status, queue = fields[:11]
         at = _instant(seconds)
+        # Stays stored before the answer link was kept have 15 fields at most: no link.
+        template, asked_locale, asked_falc, fallback = (list(fields[11:15]) + [None] * 4)[:4]
         contacts.append(StayContact(dispatch_id, at, day_of(at), channel, step, campaign, owner, version, locale,
-                                    falc, status, queue, *(fields[11:15] or (None, None, None, None))))
+                                    falc, status, queue, template, asked_locale, asked_falc, fallback,
+                                    bool(fields[15]) if len(fields) > 15 else False))
     # Stays stored before the landlord letter was kept have none, in the facts either: refreshing the stay adds both.
     letter, answers = data.get("landlord") or (None, [])
     return Stay(stay_id, household_id, data["stage"], data["bailleur"], data["parc"], data["territory"],
                 tuple(contacts), tuple(_instant(s) for s in data["responses"]), bool(data.get("open")),
                 tuple((int(e), str(arm), _instant(at)) for e, arm, at in data.get("experiments", [])),
                 None if letter is None else int(letter), tuple(_instant(a) for a in answers),
-                bool(data.get("diagnosed")))
+                bool(data.get("diagnosed")),
+                tuple((_instant(at), None if d is None else int(d)) for at, d in data.get("link_answers", [])))
 
 
 def stored_stays(session: Session, stay_ids: Collection[int]) -> dict[int, Stay]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.messages.address_block import Addressee, PostalAddress, address_block, parse_postal_lines
-from campaigns.models import STRUCTURE_NOTICES, Case, Partner, PartnerKind
+from campaigns.models import STRUCTURE_NOTICES, Case, LinkAnswer, Partner, PartnerKind
 from campaigns.platform.ports import Recipient
 
 # Templates written to the landlord of the household (docs/campaigns.md).
@@ -41,9 +41,10 @@ def is_partner_letter(template: str | None) -> bool:
     return template is not None and template in PARTNER_LETTERS
 
 
-def household_block(case: Case) -> tuple[str, ...]:
-    """The address block of the household's case; empty when the address is missing or came back NPAI."""
-    if not (case.adresse and case.code_postal) or case.adresse_invalide:
+def household_block(case: Case, moved_to: PostalAddress | None = None) -> tuple[str, ...]:
+    """The address block of the household's case; empty when the address is missing or came back NPAI. `moved_to`:
+    an address the household gave through its answer link and a structure accepted (`accepted_move`)."""
+    if moved_to is None and (not (case.adresse and case.code_postal) or case.adresse_invalide):
         return ()
     holder = Addressee(last_name=case.nom or "", first_name=case.prenom or "")
     co_holder = None
@@ -51,17 +52,32 @@ def household_block(case: Case) -> tuple[str, ...]:
         co_holder = Addressee(last_name=case.nom_cotitulaire or case.nom or "",
                               first_name=case.prenom_cotitulaire or "")
     complements = tuple(line for line in (case.complement_adresse or "").splitlines() if line.strip())
-    address = PostalAddress(street=case.adresse, postcode=case.code_postal, commune=case.commune,
-                            complements=complements)
+    address = moved_to or PostalAddress(street=case.adresse or "", postcode=case.code_postal or "",
+                                        commune=case.commune, complements=complements)
     return address_block(holder, address, co_holder=co_holder)
 
 
-def household_recipient(case: Case) -> Recipient:
+def household_recipient(case: Case, moved_to: PostalAddress | None = None) -> Recipient:
     """The first line of the block is the name (printed once), the others the postal lines."""
-    block = household_block(case)
+    block = household_block(case, moved_to)
     holder = " ".join(part for part in (case.prenom, (case.nom or "").upper()) if part)
     return Recipient(display_name=block[0] if block else holder, address_lines=block[1:],
                      phone=case.telephone, email=case.email)
+
+
+def accepted_move(session: Session, case: Case, owner_id: int) -> PostalAddress | None:
+    """The newest address the household proposed through its answer link and a structure accepted after `case` was
+    last pushed (campaigns/answers/proposals.py), when the campaign owner may use it: a pilot's or a structure's
+    campaign (it reads every case of the household anyway, `letter_cases`), a landlord's only when it checked the
+    address itself (docs/security.md, rule 4). None otherwise."""
+    kind = session.scalar(select(Partner.kind).where(Partner.id == owner_id))
+    query = select(LinkAnswer).where(
+        LinkAnswer.household_id == case.household_id, LinkAnswer.kind == "adresse",
+        LinkAnswer.status == "acceptee", LinkAnswer.reviewed_at >= case.updated_at)
+    if kind in (PartnerKind.BAILLEUR_SOCIAL, PartnerKind.BAILLEUR_PRIVE):
+        query = query.where(LinkAnswer.reviewer_partner_id == owner_id)
+    accepted = session.scalars(query.order_by(LinkAnswer.reviewed_at.desc(), LinkAnswer.id.desc()).limit(1)).first()
+    return parse_postal_lines((accepted.detail or "").splitlines()) if accepted is not None else None
 
 
 def protected_case(cases: Iterable[Case]) -> Case | None:

@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from campaigns.links.tokens import LinkPolicy, LinkTarget, issue_link
 from campaigns.locale.clock import local_date
 from campaigns.messages import rendering
+from campaigns.messages.address_block import PostalAddress
 from campaigns.messages.addressees import (
+    accepted_move,
     household_block,
     household_recipient,
     is_partner_letter,
@@ -55,6 +57,9 @@ class Composed:
     # The case a message to the household was written with (its address, number, language): recorded on the
     # dispatch when it is sent (campaigns.messages.versions.record_composed). None for a letter to a partner.
     source_case: Case | None = None
+    # A letter sent to an address the household proposed and a structure accepted, not the case's own: the address
+    # recorded on the dispatch (a returned letter invalidates this one).
+    moved_to: PostalAddress | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +68,7 @@ class _Addressee:
     to_partner: bool = False  # a letter to the landlord or to the social services, not to the household
     copies: tuple[Recipient, ...] = ()
     structures: tuple[int, ...] = ()
+    moved_to: PostalAddress | None = None
 
 
 def is_mobile(phone: str | None) -> bool:
@@ -94,7 +100,11 @@ def _addressee(session: Session, dispatch: Dispatch, case: Case) -> _Addressee:
     structures. Raises NoChannelError when it cannot be reached."""
     if not (dispatch.channel == ChannelKind.COURRIER and is_partner_letter(dispatch.template)):
         check_reachable(dispatch.channel, case, list(dispatch.conditions))
-        return _Addressee(household_recipient(case))
+        if dispatch.channel != ChannelKind.COURRIER:
+            return _Addressee(household_recipient(case))
+        owner_id = session.get_one(Campaign, dispatch.campaign_id).owner_partner_id
+        moved_to = accepted_move(session, case, owner_id)
+        return _Addressee(household_recipient(case, moved_to), moved_to=moved_to)
     check_reachable("", case, list(dispatch.conditions))  # the step's conditions still hold on the household
     if is_structure_notice(dispatch.template):
         try:
@@ -235,7 +245,7 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
         dispatch_id=dispatch.id,
         metadata=metadata,
     )
-    return Composed(message, rendered, asked, addressee.structures, source_case)
+    return Composed(message, rendered, asked, addressee.structures, source_case, addressee.moved_to)
 
 
 def _mandataire_copies(session: Session, dispatch: Dispatch, owner_id: int) -> tuple[Recipient, ...]:

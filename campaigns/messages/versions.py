@@ -55,6 +55,10 @@ def record_composed(session: Session, dispatch: Dispatch, composed: Composed, *,
         # Which case it was written with (its purge erases what the message left), and where a letter or a visit
         # goes: a returned letter invalidates this address, whatever the case says by then.
         dispatch.sent_case_id = case.id
-        if dispatch.channel in (ChannelKind.COURRIER, ChannelKind.VISITE) and case.adresse:
+        moved = composed.moved_to
+        if moved is not None and dispatch.channel == ChannelKind.COURRIER:
+            dispatch.sent_adresse, dispatch.sent_code_postal = moved.street, moved.postcode
+            dispatch.sent_commune = moved.commune
+        elif dispatch.channel in (ChannelKind.COURRIER, ChannelKind.VISITE) and case.adresse:
             dispatch.sent_adresse, dispatch.sent_code_postal = case.adresse, case.code_postal
             dispatch.sent_commune = case.commune

@@ -40,7 +40,8 @@ class LinkAnswer(Base):
     """What the household said through a link (kind: recu, rappel, telephone, adresse, accompagne, sans_sms).
 
     `status`: "enregistre", or for a new phone "code_envoye" then "confirme", for a new address "a_verifier"
-    (the structure checks it before a letter uses it)."""
+    then "acceptee" or "refusee" (`reviewer_partner_id` checks it before a letter uses it:
+    campaigns/answers/proposals.py)."""
 
     __tablename__ = "link_answers"
 
@@ -60,5 +61,9 @@ class LinkAnswer(Base):
     code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # A new address: the structure that checks it (the household's referent, else the link's partner), fixed
+    # when the household sends it, and when it was accepted or refused.
+    reviewer_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True, index=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -30,6 +30,9 @@ class Partner(Base):
     # Printed on letters as the sender block, so households know whom to call.
     contact_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
     contact_address: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # When the structure answers the phone, per weekday: {"lundi": [["09:00", "12:00"], ["14:00", "17:00"]], …};
+    # None: the usual office hours (campaigns/answers/slots.py). The answer link offers call-back slots from it.
+    opening_hours: Mapped[dict[str, list[list[str]]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -184,6 +184,9 @@ class HumanTask(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sla_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A call the household asked for through its answer link: the slot it chose (from, until).
+    callback_from: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    callback_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     escalated_to_partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # A joint visit (docs/domain.md §5.1): the second structure that came, or the landlord, on the visit outcome.

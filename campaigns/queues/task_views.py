@@ -109,7 +109,17 @@ def task_summary(task: HumanTask) -> dict[str, Any]:
         "date_prevue": task.scheduled_on.isoformat() if task.scheduled_on else None,
         "resultat": task.outcome,
         "version": task.version,
+        "creneau_rappel": _callback(task),
     }
+
+
+def _callback(task: HumanTask) -> dict[str, str] | None:
+    """The slot the household chose through its answer link for this call (docs/web.md), or None."""
+    if task.callback_from is None or task.callback_until is None:
+        return None
+    start, end = task.callback_from.astimezone(PARIS), task.callback_until.astimezone(PARIS)
+    return {"debut": task.callback_from.isoformat(), "fin": task.callback_until.isoformat(),
+            "libelle": f"le {start:%d/%m/%Y} entre {start:%H:%M} et {end:%H:%M}"}
 
 
 def list_tasks(session: Session, *, partner_id: int, filters: TaskFilters, now: datetime) -> list[dict[str, Any]]:

@@ -102,7 +102,8 @@ def test_a_bailleur_reads_its_own_households_and_never_another_institutions_cont
     pilot = _report(world, STATE)
     everyone = sum(BAILLEURS.values()) + PRIVATE
     assert _lines(pilot, "synthese")[0]["menages"] == everyone
-    assert {r["valeur"] for r in _lines(pilot, "taux_canal")} == {"courrier", "SMS"}  # the pilot sees both
+    # The pilot sees both, and the answer link their messages carried (a channel of its own).
+    assert {r["valeur"] for r in _lines(pilot, "taux_canal")} == {"courrier", "SMS", "lien de réponse"}
     own = _report(world, "Habitat 44")
     assert own["perimetre"] == "ménages signalés par Habitat 44"
     synthesis = _lines(own, "synthese")
@@ -111,7 +112,9 @@ def test_a_bailleur_reads_its_own_households_and_never_another_institutions_cont
     assert synthesis[1]["valeur"] == "ménages de tous les partenaires (pour comparaison)"
     assert synthesis[1]["menages"] == everyone
     # The CCAS's SMS to its tenants count nowhere: no SMS channel, no SMS sent, no step credited to an SMS.
-    assert [r["valeur"] for r in _lines(own, "taux_canal")] == ["courrier"]
+    assert [r["valeur"] for r in _lines(own, "taux_canal")] == ["courrier", "lien de réponse"]
+    # The links it counts are those of the State's letters: never the CCAS's SMS's.
+    assert [r["valeur"] for r in _lines(own, "taux_lien_modele")] == ["courrier · information_etat"]
     assert all("SMS" not in r["valeur"] for r in _lines(own, "taux_etape"))
     charter = {r["indicateur"]: r for r in _lines(own, "indicateurs_charte")}
     assert charter["SMS envoyés"]["total"] == 0
@@ -131,7 +134,7 @@ def test_a_bailleur_reads_its_own_households_and_never_another_institutions_cont
     log_in(world.client, "evaluation@habitat44.fr")
     html = world.client.get("/evaluation", params=PERIOD).text
     assert _page_table(html, "Synthèse")[0][1] == str(BAILLEURS["Habitat 44"])
-    assert [r[0] for r in _page_table(html, "Taux de réponse par canal")] == ["courrier"]
+    assert [r[0] for r in _page_table(html, "Taux de réponse par canal")] == ["courrier", "lien de réponse"]
     csv_text = world.client.get("/evaluation/export.csv", params=PERIOD).text
     xlsx = _xlsx_text(world.client.get("/evaluation/export.xlsx", params=PERIOD).content)
     assert re.search(r">\s*SMS\b(?! envoyés)|· SMS", html) is None  # (the footer names SMS: not a figure)
@@ -157,7 +160,9 @@ def test_an_institutions_evaluator_or_administrator_reads_its_institution_only(w
     everyone = sum(BAILLEURS.values()) + PRIVATE
     # Its SMS reached every household; the State's letters are not its contacts and count nowhere.
     assert _page_table(html, "Synthèse")[0][1] == str(everyone)
-    assert [r[0] for r in _page_table(html, "Taux de réponse par canal")] == ["SMS"]
+    assert [r[0] for r in _page_table(html, "Taux de réponse par canal")] == ["SMS", "lien de réponse"]
+    assert [r[0] for r in _page_table(html, "Taux de réponse par message portant le lien de réponse")] == [
+        "SMS · relance"]
     charter = {r[0]: r[1:] for r in _page_table(html, "Indicateurs de la charte (002, annexe 6)")}
     assert charter["Nombre de courriers transmis"][-1] == "0"
     assert 'id="bailleur"' not in html
