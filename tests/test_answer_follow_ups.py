@@ -15,6 +15,7 @@ from campaigns.answers.slots import DEFAULT_HOURS, callback_slots, read_hours, s
 from campaigns.locale.clock import PARIS
 from campaigns.messages.addressees import accepted_move
 from campaigns.messages.composing import compose
+from campaigns.messages.versions import record_composed
 from campaigns.models import Case, Dispatch, HumanTask, LinkAnswer, Partner
 from campaigns.platform.errors import ValidationError
 from campaigns.runtime.root import Runtime
@@ -142,6 +143,11 @@ def test_a_proposed_address_is_used_once_the_structure_accepts_it(sqlite_runtime
 
         lines = _letter_lines(runtime)
         assert lines[-2:] == ("3 allée des Tilleuls", "44300 NANTES")
+        # Sent there, the letter records the accepted address: a return invalidates it, not the case's own.
+        with runtime.session_factory() as session:  # closed without commit: nothing is sent
+            letter = session.scalars(select(Dispatch).where(Dispatch.channel == "courrier")).one()
+            record_composed(session, letter, compose(session, letter, now=runtime.clock()), now=runtime.clock())
+            assert (letter.sent_adresse, letter.sent_code_postal) == ("3 allée des Tilleuls", "44300")
         with runtime.session_factory() as session:
             case = session.scalars(select(Case)).one()
             # The bailleur's case is untouched, and its own campaigns keep its address (docs/security.md, rule 4).
