@@ -49,6 +49,15 @@ def test_the_landlord_letter_is_addressed_to_the_landlord(runtime: Runtime, clie
     assert (to_tenant.recipient.display_name, *to_tenant.recipient.address_lines) == (
         "Aïcha BENALI", "Bât. C, appt 47", "12 rue des Lilas", "44000 NANTES")
 
+    # The evaluation's landlord table reads the facts the tick refreshed: one household whose landlord was written to.
+    day = runtime.clock().date().isoformat()
+    rates = client.get("/api/v1/evaluation/bailleurs", headers=state, params={"debut": day, "fin": day})
+    assert rates.status_code == 200, rates.text
+    assert [(r["partie"], r["menages"], r["repondants"]) for r in rates.json()["lignes"]] == [
+        ("bailleurs", "< 5", 0), ("ménages des mêmes dossiers", "< 5", 0)]
+    assert client.get("/api/v1/evaluation/bailleurs", headers=landlord,
+                      params={"debut": day, "fin": day}).status_code == 403
+
     # The landlord's letter comes back NPAI: it was the landlord's address, the household's stays valid and nobody
     # goes looking for the household.
     returned = client.post("/api/v1/npai", headers=state,
