@@ -139,3 +139,11 @@ def _email_bytes(message: OutboundMessage, to_email: str, sent_on: date, key_has
 
 def _noon_utc(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, 0, tzinfo=UTC)
+
+
+def letter_copies(root: Path, provider_ref: str) -> list[Path]:
+    """The copies written beside a letter of the outbox (`<key>.copie-<n>.pdf`, the mandataire's or another
+    structure's), in the order of their number."""
+    letter = Path(root) / provider_ref
+    found = letter.parent.glob(f"{letter.stem}.copie-*{letter.suffix}")
+    return sorted(found, key=lambda path: int(path.stem.rsplit("-", 1)[1]))

@@ -18,6 +18,7 @@ from campaigns.reports.tables import build_report
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
+from tests.security.evaluation_auditor import recovered_cells
 
 BAILLEURS = ["NMH", "LNH", "HABITAT 44", "Harmonie Habitat", "CDC Habitat Social", "LOGI OUEST",
              "Atlantique Habitations", "VILOGIA", "Aiguillon Construction", "CIF Coopérative", "ICF Habitat", "SILENE"]
@@ -121,6 +122,12 @@ def test_adil44_contact_modes_by_parc(runtime: Runtime, client: TestClient, cloc
     assert shown[("parc social", "étape 4 · visite à domicile")] == ("< 5", "< 5")
     assert {r["total"] for r in rows if r["parc"] == "parc privé"} == {28}
     assert {r["total"] for r in rows if r["parc"] == "parc social"} == {39}
+    # The steps' responders are the grid's columns and add up to the 67 responders: the second visit's 2 would come
+    # back as 67 − 22 − 32 − 11, so the first visit's 11 is hidden too.
+    steps = {r["valeur"]: r["repondants"] for r in answer.json()["sections"]["taux_etape"]["lignes"]}
+    assert steps == {"étape 1 · courrier": 22, "étape 2 · appel": 32, "étape 3 · visite à domicile": "secret",
+                     "étape 4 · visite à domicile": "< 5"}
+    assert not recovered_cells(answer.json())
 
 
 def test_adil44_costs_curves_and_indicators(pg_runtime: Runtime, clock: Clock) -> None:

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from campaigns.messages.composing import compose
-from campaigns.models import Dispatch, Partner
+from campaigns.models import Case, Dispatch, HumanTask, Partner
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import campaign, signalement
@@ -22,7 +22,7 @@ def _letters(runtime: Runtime) -> dict[str, Dispatch]:
 
 
 def test_the_landlord_letter_is_addressed_to_the_landlord(runtime: Runtime, client: TestClient) -> None:
-    new_partner(runtime, "DDETS 44", "etat")
+    _, state = new_partner(runtime, "DDETS 44", "etat")
     landlord_id, landlord = new_partner(runtime, "SCI Les Tilleuls", "bailleur_prive")
     with runtime.session_factory.begin() as session:
         session.get_one(Partner, landlord_id).contact_address = "Gestion locative\n8 avenue des Acacias\n44100 Nantes"
@@ -48,6 +48,33 @@ def test_the_landlord_letter_is_addressed_to_the_landlord(runtime: Runtime, clie
     # The tenant's letter names the tenant once, then the postal lines.
     assert (to_tenant.recipient.display_name, *to_tenant.recipient.address_lines) == (
         "Aïcha BENALI", "Bât. C, appt 47", "12 rue des Lilas", "44000 NANTES")
+
+    # The evaluation's landlord table reads the facts the tick refreshed: one household whose landlord was written to.
+    day = runtime.clock().date().isoformat()
+    rates = client.get("/api/v1/evaluation/bailleurs", headers=state, params={"debut": day, "fin": day})
+    assert rates.status_code == 200, rates.text
+    assert [(r["partie"], r["menages"], r["repondants"]) for r in rates.json()["lignes"]] == [
+        ("bailleurs", "< 5", 0), ("ménages des mêmes dossiers", "< 5", 0)]
+    assert client.get("/api/v1/evaluation/bailleurs", headers=landlord,
+                      params={"debut": day, "fin": day}).status_code == 403
+
+    # The landlord's letter comes back NPAI: it was the landlord's address, the household's stays valid and nobody
+    # goes looking for the household.
+    returned = client.post("/api/v1/npai", headers=state,
+                           json={"courrier_id": letters["courrier_bailleur"].id})
+    assert returned.status_code == 201, returned.text
+    assert returned.json() | {"courrier_id": 0} == {
+        "courrier_id": 0, "statut": "returned", "destinataire": "bailleur", "adresse_invalidee": None,
+        "adresses_invalidees": 0, "prochaine_adresse": None, "tache_recherche": None}
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Case.adresse_invalide)).all() == [False]
+        assert session.scalars(select(HumanTask.kind)).all() == []
+    # The tenant's letter coming back invalidates the tenant's address, as before.
+    returned = client.post("/api/v1/npai", headers=state,
+                           json={"courrier_id": letters["etape_assignation"].id})
+    assert (returned.json()["destinataire"], returned.json()["adresses_invalidees"]) == ("menage", 1)
+    with runtime.session_factory() as session:
+        assert session.scalars(select(Case.adresse_invalide)).all() == [True]
 
 
 def test_without_the_landlords_address_the_letter_is_not_sent_to_the_tenant(

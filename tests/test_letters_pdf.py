@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -302,25 +302,28 @@ def _batch_letters(folder: Path, page_counts: list[int]) -> list[BatchLetter]:
 
 def test_batch_starts_each_letter_on_an_odd_page(tmp_path: Path) -> None:
     letters = _batch_letters(tmp_path, [1, 2, 3])
+    # The second letter's copy (the mandataire's), in its own envelope: same letter id, its own row.
+    letters.insert(2, replace(letters[1], copy=1))
     result = assemble_batch(letters, tmp_path / "out", partner_slug="adil-44", day=DAY)
     assert result.pdf_path == tmp_path / "out" / "2026-11-25" / "adil-44.pdf"
     assert result.manifest_path == tmp_path / "out" / "2026-11-25" / "adil-44.manifest.csv"
-    assert (result.letters, result.pages) == (3, 2 + 2 + 4)
+    assert (result.letters, result.pages) == (4, 2 + 2 + 2 + 4)
     reader = PdfReader(result.pdf_path)
-    assert len(reader.pages) == 8
+    assert len(reader.pages) == 10
     texts = [_flat(page.extract_text()) for page in reader.pages]
     assert texts[1] == ""  # blank back of the one-page letter
-    assert texts[7] == ""
-    assert all(texts[i].startswith("ADIL de la Loire-Atlantique") for i in (0, 2, 4))
+    assert texts[9] == ""
+    assert all(texts[i].startswith("ADIL de la Loire-Atlantique") for i in (0, 2, 4, 6))
 
     raw = result.manifest_path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert tuple(rows[0]) == MANIFEST_HEADER
     assert rows[1:] == [
-        ["1", "101", "DOS-2026-00001", "1", "1"],
-        ["2", "102", '\'=HYPERLINK("http://x")', "3", "2"],
-        ["3", "103", "DOS-2026-00003", "5", "3"],
+        ["1", "101", "DOS-2026-00001", "1", "1", "original"],
+        ["2", "102", '\'=HYPERLINK("http://x")', "3", "2", "original"],
+        ["3", "102", '\'=HYPERLINK("http://x")', "5", "2", "copie 1"],
+        ["4", "103", "DOS-2026-00003", "7", "3", "original"],
     ]
 
 

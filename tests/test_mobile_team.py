@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from campaigns.evaluation.closure_reasons import ClosureKind, closure_kind
+from campaigns.evaluation.landlords import landlord_rates_of
 from campaigns.evaluation.mobile_team import mobile_team_summary
 from campaigns.evaluation.sums import FactSums, ReachSum
 from campaigns.facts.build import build_facts, open_phase
@@ -79,6 +80,10 @@ def test_the_landlords_letter_and_answer_are_kept_in_the_facts() -> None:
     reach = {(r["dimension"], r["value"]): (r["day"], r["households"], r["responded"])
              for r in build_facts([answered], days).reach}
     assert reach[("courrier_bailleur", "tous")] == (START.date(), 1, 1)
+    assert reach[("courrier_bailleur", "menages")] == (START.date(), 1, 0)  # the household did not answer
+    replied = _stay(*FIRST, letter, landlord_letter=9, responses=(START + timedelta(days=2),))
+    assert {(r["value"], r["households"], r["responded"]) for r in build_facts([replied], days).reach
+            if r["dimension"] == "courrier_bailleur"} == {("tous", 1, 0), ("menages", 1, 1)}
     assert reach[("phase_en_cours", "premier_courrier")] == (START.date(), 1, 0)
     # An answer recorded before the letter is no answer to it; a view without the letter counts none.
     early = _stay(*FIRST, letter, landlord_letter=9, landlord_answers=(START - timedelta(days=1),))
@@ -101,7 +106,8 @@ def test_the_summary_sums_the_facts() -> None:
     reach = [ReachSum("phase_en_cours", "repondu", 42, "prive", "assignation", 31, 31),
              ReachSum("phase_en_cours", "premier_courrier", 42, "prive", "assignation", 29, 0),
              ReachSum("phase_en_cours", "relance", 42, "prive", "assignation", 73, 0),
-             ReachSum("courrier_bailleur", "tous", 42, "prive", "assignation", 10, 1)]
+             ReachSum("courrier_bailleur", "tous", 42, "prive", "assignation", 10, 1),
+             ReachSum("courrier_bailleur", "menages", 42, "prive", "assignation", 10, 6)]
     summary = mobile_team_summary(FactSums(reach, [], closures), closures_readable=True)
     assert summary.closed is not None
     assert (summary.closed.total, summary.closed.kinds[NO], summary.closed.left_or_not_at_address) == (293, 153, 64)
@@ -109,4 +115,8 @@ def test_the_summary_sums_the_facts() -> None:
     assert summary.closed.kinds[OTHER] == 1
     assert summary.open_files == {"repondu": 31, "premier_courrier": 29, "relance": 73}
     assert (summary.landlords.successes, summary.landlords.n, summary.landlords.value) == (1, 10, 0.1)
+    # GET /api/v1/evaluation/bailleurs reads the same sums: the landlords apart from the households.
+    apart = landlord_rates_of(FactSums(reach, [], closures))
+    assert (apart.landlords.successes, apart.landlords.n, apart.households.successes, apart.households.n) == (
+        1, 10, 6, 10)
     assert mobile_team_summary(FactSums(reach, [], []), closures_readable=False).closed is None

@@ -15,6 +15,10 @@ from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import campaign, signalement
 
+CURATELLE = {"mesure_protection": "curatelle", "mandataire_nom": "UDAF Nantes",
+             "mandataire_adresse": "3 rue Rosière d'Artois", "mandataire_code_postal": "44100",
+             "mandataire_commune": "Nantes"}
+
 
 def test_letters_are_printed_in_one_batch_per_partner_after_the_cut_off(pg_runtime: Runtime) -> None:
     runtime = Runtime(pg_runtime.settings.model_copy(update={"letters_mode": "lots", "print_cutoff": "16:00"}),
@@ -23,9 +27,11 @@ def test_letters_are_printed_in_one_batch_per_partner_after_the_cut_off(pg_runti
     _, bailleur = new_partner(runtime, "Habitat 44", "bailleur_social")
     campaign(runtime, owner="DDETS 44", steps=[{"channel": "courrier", "template": "information_etat"}])
     with TestClient(create_app(runtime)) as client:
+        # R-1's tenant is under curatelle: her letter goes to her curator too, "aux bons soins de".
         client.post("/api/v1/signalements", headers=bailleur, json=[
             signalement(f"R-{i}", nom=f"Nom{i}", numero_allocataire=str(i), adresse=f"{i} rue Basse",
-                        date_naissance=f"0{i}/01/1980", telephone=f"060000000{i}") for i in range(1, 4)])
+                        date_naissance=f"0{i}/01/1980", telephone=f"060000000{i}", **(CURATELLE if i == 1 else {}))
+            for i in range(1, 4)])
         morning = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
         runtime.tick(now=morning)
         with runtime.session_factory() as session:
@@ -42,6 +48,12 @@ def test_letters_are_printed_in_one_batch_per_partner_after_the_cut_off(pg_runti
     assert batch.exists() and manifest.exists()
     lines = manifest.read_text("utf-8-sig").splitlines()
     assert lines[0].split(";")[:3] == ["ordre", "courrier_id", "reference"]
-    assert [line.split(";")[2] for line in lines[1:]] == ["R-1", "R-3"]
-    pages = len(pypdf.PdfReader(batch).pages)
-    assert pages >= 2 and pages % 2 == 0  # each letter starts on a recto
+    # The curator's copy is printed with the letter, in its own envelope, in the same partner's batch.
+    assert [line.split(";")[2] for line in lines[1:]] == ["R-1", "R-1", "R-3"]
+    assert [line.split(";")[-1] for line in lines[1:]] == ["original", "copie 1", "original"]
+    reader = pypdf.PdfReader(batch)
+    pages = len(reader.pages)
+    assert pages >= 3 and pages % 2 == 0  # each letter starts on a recto
+    copy_page = int(lines[2].split(";")[3]) - 1
+    assert "Aux bons soins de UDAF Nantes" in reader.pages[copy_page].extract_text()
+    assert "Aux bons soins" not in reader.pages[0].extract_text()

@@ -1,27 +1,27 @@
-"""The landlord response rate, apart from the household's (docs/domain.md §11.7), for the pilots."""
+"""The landlord response rate, apart from the household's (docs/domain.md §11.7), for the pilots: read from the
+evaluation facts of the period, like GET /api/v1/evaluation."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, status
 
 from api.deps import OwnerDep, RuntimeDep
+from api.routers.evaluation import DebutQuery, FinQuery, _period
 from campaigns.evaluation.landlords import landlord_rates
-from campaigns.evaluation.sums import Period
+from campaigns.evaluation.period import reader_scope
 from campaigns.reports.landlords import landlord_json
 
 router = APIRouter(prefix="/api/v1/evaluation", tags=["évaluation"])
 
 
 @router.get("/bailleurs", summary="Taux de réponse des bailleurs aux courriers qui leur sont adressés")
-def get_landlord_rates(
-    caller: OwnerDep, runtime: RuntimeDep,
-    debut: Annotated[date, Query(description="Premier jour de la période (AAAA-MM-JJ)")],
-    fin: Annotated[date, Query(description="Dernier jour de la période, inclus (AAAA-MM-JJ)")],
-) -> dict[str, Any]:
-    if fin < debut:
-        raise HTTPException(status_code=422, detail=[{"champ": "fin", "motif": "la fin précède le début"}])
+def get_landlord_rates(caller: OwnerDep, runtime: RuntimeDep, debut: DebutQuery, fin: FinQuery) -> dict[str, Any]:
+    period = _period(debut, fin)
     with runtime.session_factory() as session:
-        return landlord_json(landlord_rates(session, period=Period(debut, fin)))
+        scope = reader_scope(session, caller.partner_id, caller.name, caller.kind)
+        if scope is None:
+            raise HTTPException(status_code=status.HTTP_403_FORBIDDEN,
+                                detail="Réservé aux pilotes de la prévention.")
+        return landlord_json(landlord_rates(session, period=period, scope=scope))

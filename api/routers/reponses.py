@@ -145,5 +145,6 @@ def post_npai(payload: NpaiIn, caller: CallerDep, runtime: RuntimeDep, audit: Ap
                               now=runtime.clock(), address_key=address_key)
         audit.change(session, [session.get_one(Dispatch, outcome.dispatch_id).household_id], now=runtime.clock())
         return {"courrier_id": outcome.dispatch_id, "statut": "returned",
+                "destinataire": "bailleur" if outcome.to_landlord else "menage",
                 "adresse_invalidee": outcome.returned_address, "adresses_invalidees": outcome.invalidated_addresses,
                 "prochaine_adresse": outcome.next_address, "tache_recherche": outcome.locate_task_id}

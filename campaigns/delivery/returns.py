@@ -1,5 +1,6 @@
 """Returned mail (NPAI): the address the letter carried is invalid for the household, whoever reported it, and no
-other address is touched (docs/security.md, rule 4); someone goes looking for the household."""
+other address is touched (docs/security.md, rule 4); someone goes looking for the household. A letter written to
+the household's landlord that comes back says nothing of the household's address: it is only marked returned."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.messages.addressees import is_landlord_letter
 from campaigns.messages.sources import best_case, letter_cases
 from campaigns.models import (
     STRUCTURE_NOTICES,
@@ -38,6 +40,7 @@ class ReturnOutcome:
     returned_address: str | None  # the address the letter carried, as its campaign's owner may know it
     next_address: str | None  # where the campaign's next letter goes, if anywhere
     locate_task_id: int | None
+    to_landlord: bool = False  # the letter went to the household's landlord: its address, not the household's
 
 
 def postal_line(adresse: str | None, code_postal: str | None, commune: str | None) -> str | None:
@@ -83,6 +86,10 @@ def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: dat
                               "de l'adresse du ménage")
     first_return = dispatch.status != DispatchStatus.RETURNED
     dispatch.status = DispatchStatus.RETURNED.value
+    if is_landlord_letter(dispatch.template):
+        # A letter to the landlord (M17, M20) went to the landlord's address: the household's addresses stay as
+        # they are and nobody goes looking for the household; the owner corrects the landlord's address.
+        return ReturnOutcome(dispatch.id, 0, None, None, None, to_landlord=True)
     returned, invalidated = None, 0
     sent = sent_address(session, dispatch, owner) if first_return else None
     if sent is not None:

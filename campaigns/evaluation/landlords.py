@@ -1,23 +1,18 @@
 """The landlord response rate (docs/domain.md §11.7, Essonne: about 10 % of landlords answer), apart from the
-household's: of the households whose landlord was sent a landlord letter (courrier_bailleur) in the period, those
-whose landlord's answer was recorded after it (campaigns/planning/landlord_answers.py), beside the households of
-the same cases that answered themselves."""
+household's, from the facts of the period like the rest of the evaluation: of the households whose landlord was
+sent a landlord letter (courrier_bailleur; the stay's first, counted on its day), those whose landlord's answer was
+recorded after it (`courrier_bailleur`/`tous` of daily_reach), beside the households of the same stays that
+answered after it themselves (`courrier_bailleur`/`menages`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from campaigns.evaluation.sums import Period
-from campaigns.locale.clock import PARIS
-from campaigns.messages.addressees import LANDLORD_TEMPLATES
-from campaigns.models import ChannelKind, Dispatch, DispatchStatus, LandlordAnswer, Response
+from campaigns.evaluation.restricted import restricted_sums
+from campaigns.evaluation.sums import FactSums, Period, Scope, load_fact_sums
 from campaigns.platform.statistics import Rate, rate
-
-_SENT = (DispatchStatus.SENDING.value, DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,29 +21,17 @@ class LandlordRates:
     households: Rate  # the same households that answered themselves
 
 
-def _first_letters(session: Session, period: Period) -> dict[int, datetime]:
-    start = datetime.combine(period.start, time(0, 0), tzinfo=PARIS)
-    end = datetime.combine(period.end + timedelta(days=1), time(0, 0), tzinfo=PARIS)
-    rows = session.execute(
-        select(Dispatch.household_id, func.min(Dispatch.sent_at))
-        .where(Dispatch.channel == ChannelKind.COURRIER.value, Dispatch.template.in_(sorted(LANDLORD_TEMPLATES)),
-               Dispatch.status.in_(_SENT), Dispatch.sent_at >= start, Dispatch.sent_at < end)
-        .group_by(Dispatch.household_id)
-    ).all()
-    return {household_id: sent_at for household_id, sent_at in rows if sent_at is not None}
+def landlord_rates_of(sums: FactSums) -> LandlordRates:
+    counts = {"tous": [0, 0], "menages": [0, 0]}
+    for row in sums.reach:
+        if row.dimension == "courrier_bailleur" and row.value in counts:
+            counts[row.value][0] += row.households
+            counts[row.value][1] += row.responded
+    (written, landlords), (_same, households) = counts["tous"], counts["menages"]
+    return LandlordRates(landlords=rate(landlords, written), households=rate(households, written))
 
 
-def _answered(session: Session, model: type[LandlordAnswer] | type[Response], letters: dict[int, datetime]) -> int:
-    if not letters:
-        return 0
-    rows = session.execute(
-        select(model.household_id, func.max(model.responded_at)).where(model.household_id.in_(list(letters)))
-        .group_by(model.household_id)
-    ).all()
-    return sum(1 for household_id, last in rows if last is not None and last >= letters[household_id])
-
-
-def landlord_rates(session: Session, *, period: Period) -> LandlordRates:
-    letters = _first_letters(session, period)
-    return LandlordRates(landlords=rate(_answered(session, LandlordAnswer, letters), len(letters)),
-                         households=rate(_answered(session, Response, letters), len(letters)))
+def landlord_rates(session: Session, *, period: Period, scope: Scope) -> LandlordRates:
+    """The rates of the period in the reader's scope (campaigns.evaluation.period.evaluate reads the same sums)."""
+    sums = restricted_sums(session, period, scope) if scope.restricted else load_fact_sums(session, period, scope)
+    return landlord_rates_of(sums)

@@ -65,7 +65,7 @@ def mobile_team_summary(sums: FactSums, *, closures_readable: bool) -> MobileTea
     for row in sums.reach:
         if row.dimension == "phase_en_cours":
             phases[row.value] += row.households
-        elif row.dimension == "courrier_bailleur":
+        elif row.dimension == "courrier_bailleur" and row.value == "tous":
             written += row.households
             landlords_answered += row.responded
     return MobileTeamSummary(closed if closures_readable else None, {p: phases[p] for p in OPEN_PHASES},

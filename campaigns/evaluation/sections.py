@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.evaluation.fallbacks import FallbackRow, fallback_rows
+from campaigns.messages.addressees import LANDLORD_TEMPLATES
 from campaigns.models import Campaign
 from campaigns.models.stages import Stage
 from campaigns.platform.statistics import Rate, rate
@@ -123,7 +124,8 @@ def _npai(sums: FactSums, labels: Labels) -> list[tuple[str, Rate]]:
     letters: Counter[str | None] = Counter()
     returned: Counter[str | None] = Counter()
     for row in sums.cube:
-        if row.channel == "courrier":
+        # The households' letters: one to the landlord comes back from the landlord's address.
+        if row.channel == "courrier" and row.template not in LANDLORD_TEMPLATES:
             letters[row.parc] += row.contacts
             returned[row.parc] += row.contacts if row.status == "returned" else 0
     rows = [(labels.value("parc", parc), rate(returned[parc], letters[parc]))

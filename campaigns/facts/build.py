@@ -82,13 +82,15 @@ def open_phase(stay: Stay) -> str:
     return "premier_courrier"
 
 
-def landlord_answered(stay: Stay) -> tuple[date, bool] | None:
-    """The day of the stay's first letter to the landlord and whether the landlord answered after it; None when no
-    such letter is among the stay's contacts (none was sent, or a partner's own view does not count it)."""
+def landlord_answered(stay: Stay) -> tuple[date, bool, bool] | None:
+    """The day of the stay's first letter to the landlord, whether the landlord answered after it and whether the
+    household did; None when no such letter is among the stay's contacts (none was sent, or a partner's own view
+    does not count it)."""
     letter = next((c for c in stay.contacts if c.dispatch_id == stay.landlord_letter), None)
     if letter is None:
         return None
-    return letter.day, any(at >= letter.at for at in stay.landlord_answers)
+    return (letter.day, any(at >= letter.at for at in stay.landlord_answers),
+            any(at >= letter.at for at in stay.responses))
 
 
 # The answer link as a channel of its own (docs/evaluation.md): `canal` = "lien" counts the stays that got a message
@@ -169,8 +171,10 @@ def accumulate(stays: Iterable[Stay], days: Collection[date] | None = None, *,
             first[("phase_en_cours", open_phase(stay))] = (first_day, bool(stay.responses))
         landlord = landlord_answered(stay)
         if landlord is not None:
-            # Households whose landlord was written to; "responded" counts the landlords that answered.
-            first[("courrier_bailleur", "tous")] = landlord
+            # Households whose landlord was written to; "responded" counts the landlords that answered (`tous`), the
+            # households of the same stays that answered after the landlord's letter (`menages`).
+            first[("courrier_bailleur", "tous")] = landlord[:2]
+            first[("courrier_bailleur", "menages")] = (landlord[0], landlord[2])
         for (dimension, value), (day, hit) in first.items():
             if wanted is None or day in wanted:
                 cell = reach[(day, dimension, value, stay.bailleur_id, stay.parc, stay.stage)]

@@ -8,11 +8,12 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.facts.attribution import NOT_RECORDED
 from campaigns.facts.stays import day_of, household_profiles, in_days
+from campaigns.messages.addressees import PARTNER_LETTERS
 from campaigns.models import Case, ClosureFact, Dispatch, DispatchStatus, Response, StageEntry
 from campaigns.models.stages import Stage
 from campaigns.platform.dialect import any_of, bulk_insert
@@ -50,7 +51,9 @@ def closure_rows(session: Session, days: Collection[date]) -> list[dict[str, Any
     ))
     returned = set(session.scalars(
         select(Dispatch.household_id).where(
-            any_of(session, Dispatch.household_id, households), Dispatch.status == DispatchStatus.RETURNED.value
+            any_of(session, Dispatch.household_id, households), Dispatch.status == DispatchStatus.RETURNED.value,
+            # A letter to the landlord or to the social services comes back from their address, not the household's.
+            or_(Dispatch.template.is_(None), Dispatch.template.not_in(sorted(PARTNER_LETTERS))),
         ).distinct()
     ))
     profiles = household_profiles(session, households)

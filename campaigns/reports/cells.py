@@ -36,3 +36,12 @@ def rate_cells(value: Rate) -> list[Cell]:
     if not shown:
         return [suppress_small(value.n), suppress_small(value.successes), HIDDEN, None, None]
     return [value.n, value.successes, value.value, value.low, value.high]
+
+
+def share_cell(count: Cell, total: int, shown: Cell = None) -> Cell:
+    """`count` as a share of `total`, when both are shown (`shown`: the total's own cell, when it is published
+    elsewhere with its own suppression)."""
+    published = shown if shown is not None else total
+    if not isinstance(count, int) or not isinstance(published, int) or total < SMALL_CELL_THRESHOLD:
+        return HIDDEN if count is not None else None
+    return count / total

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Rate, suppress_small
 from campaigns.reports.cells import HIDDEN, SECRET, Cell
 
-__all__ = ["all_partners_cells", "extend_hidden", "partition_cells", "protect", "protect_grid", "rate_from"]
+__all__ = ["all_partners_cells", "extend_hidden", "hidden_margin", "partition_cells", "protect", "protect_grid",
+           "rate_from"]
 
 
 def extend_hidden(counts: Sequence[int], hidden: list[bool], threshold: int = SMALL_CELL_THRESHOLD) -> bool:
@@ -63,6 +64,16 @@ def protect_grid(grid: Sequence[Sequence[int]], threshold: int = SMALL_CELL_THRE
                 for m, h in zip(hidden, mask, strict=True):
                     m[j] = h
     return [_cells(row, mask, threshold) for row, mask in zip(grid, hidden, strict=True)]
+
+
+def hidden_margin(totals: Sequence[int], threshold: int = SMALL_CELL_THRESHOLD) -> list[bool]:
+    """Which totals of a grid's columns to hide where another table publishes them and they add up to a published
+    whole (the steps' responders and all the responders): the small ones, and the next smallest so that none is
+    alone nor the hidden ones under `threshold` together. A small column whose cells are all hidden already would
+    otherwise come back as the whole minus the other columns."""
+    hidden = [0 < t < threshold for t in totals]
+    extend_hidden(totals, hidden, threshold)
+    return hidden
 
 
 def rate_from(successes: Cell, n: Cell, value: Rate) -> list[Cell]:

@@ -18,11 +18,12 @@ from campaigns.evaluation.period import DIMENSIONS, Evaluation, RateRow
 from campaigns.evaluation.sections import Indicator
 from campaigns.locale.clock import PARIS
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Rate, suppress_small
-from campaigns.reports.cells import HIDDEN, RATE_COLUMNS, SECRET, Cell, Column, Table, rate_cells
+from campaigns.reports.cells import HIDDEN, RATE_COLUMNS, SECRET, Cell, Column, Table, rate_cells, share_cell
 from campaigns.reports.experiments import experiments_table
 from campaigns.reports.fallbacks import fallbacks_table
 from campaigns.reports.mobile_team import mobile_team_table
-from campaigns.reports.suppression import all_partners_cells, partition_cells, protect, protect_grid, rate_from
+from campaigns.reports.modes import hide_step_totals, modes_table
+from campaigns.reports.suppression import all_partners_cells, partition_cells, protect, rate_from
 
 __all__ = ["CURVE_DAYS", "HIDDEN_FROM_OWN_VIEWS", "METHOD", "PARTITIONS", "CurveView", "Report", "build_report",
            "now_label", "protect", "report_json"]
@@ -60,15 +61,6 @@ class Report:
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
-
-
-def _share(count: Cell, total: int, shown: Cell = None) -> Cell:
-    """`count` as a share of `total`, when both are shown (`shown`: the total's own cell, when it is published
-    elsewhere with its own suppression)."""
-    published = shown if shown is not None else total
-    if not isinstance(count, int) or not isinstance(published, int) or total < SMALL_CELL_THRESHOLD:
-        return HIDDEN if count is not None else None
-    return count / total
 
 
 # Dimensions whose groups split the households of the synthesis (each household in one group): their counts add
@@ -119,28 +111,6 @@ def _comparisons(evaluation: Evaluation) -> Table:
                Column("p_holm", "p corrigée (Holm)", "p"))
     return Table("comparaisons", "Comparaisons", columns, rows,
                  "Seuls les groupes d'au moins 5 ménages, sans petite valeur, sont comparés.")
-
-
-def _modes(evaluation: Evaluation, parcs: dict[str, list[Cell]]) -> Table:
-    """Parks × steps: a line adds up to the park's responders (taux_parc), a column to the step's (taux_etape)."""
-    tables = evaluation.sections.modes
-    steps = list(dict.fromkeys(label for table in tables for label, _n in table.modes))
-    counts = [dict(table.modes) for table in tables]
-    grid = protect_grid([[mode.get(step, 0) for step in steps] for mode in counts])
-    by_label = {r.label: parcs.get(r.value) for r in evaluation.rates["parc"]}
-    rows: list[list[Cell]] = []
-    for table, line in zip(tables, grid, strict=True):
-        shown = by_label.get(table.parc)
-        total = shown[1] if shown is not None else suppress_small(table.responders)
-        cells = dict(zip(steps, line, strict=True))
-        for label, _n in table.modes:
-            rows.append([table.parc, label, cells[label], _share(cells[label], table.responders, total), total])
-    return Table("modes_de_contact", "Modes de contact des ménages ayant répondu, par parc",
-                 (Column("parc", "parc"), Column("mode", "réponse attribuée à"), Column("menages", "ménages", "count"),
-                  Column("part", "part des ménages ayant répondu", "rate"),
-                  Column("total", "ménages ayant répondu", "count")), rows,
-                 "Tableau des modes de contact de l'ADIL 44 : part des ménages ayant répondu, selon l'étape à laquelle "
-                 "leur réponse est attribuée.")
 
 
 def _letters(evaluation: Evaluation) -> Table:
@@ -209,10 +179,10 @@ def _closures(evaluation: Evaluation) -> Table:
     summary = [("dont : avaient répondu avant la clôture", closures.responded),
                ("dont : sans réponse, courrier revenu NPAI", closures.returned_only),
                ("dont : ni réponse ni retour NPAI", closures.neither)]
-    rows: list[list[Cell]] = [[label, cell, _share(cell, closures.total)]
+    rows: list[list[Cell]] = [[label, cell, share_cell(cell, closures.total)]
                               for label, cell in zip(labels, protect(counts), strict=True)]
     rows.append(["total des dossiers clôturés", suppress_small(closures.total), None])
-    rows.extend([label, cell, _share(cell, closures.total)]
+    rows.extend([label, cell, share_cell(cell, closures.total)]
                 for (label, _n), cell in zip(summary, protect([n for _l, n in summary]), strict=True))
     return Table("clotures", "Motifs de clôture",
                  (Column("motif", "motif"), Column("menages", "ménages", "count"), Column("part", "part", "rate")),
@@ -238,6 +208,7 @@ def _synthesis(evaluation: Evaluation) -> Table:
 def build_report(evaluation: Evaluation) -> Report:
     s = evaluation.sections
     dimension_cells = _dimension_cells(evaluation)
+    hide_step_totals(evaluation, dimension_cells)
     stages = {r.label: dimension_cells["stade"][r.value] for r in evaluation.rates["stade"]}
     lettered = protect([f.with_letter for f in s.funnel])  # the stages split the letters' households
     mobile = mobile_team_table(evaluation)
@@ -252,7 +223,7 @@ def build_report(evaluation: Evaluation) -> Report:
                Column("courrier", "dont destinataires d'un courrier", "count"), *RATE_COLUMNS[1:]),
               [[f.stage, *_funnel_cells(f.contacted, f.responded, stages.get(f.stage), letter)]
                for f, letter in zip(s.funnel, lettered, strict=True)]),
-        _modes(evaluation, dimension_cells["parc"]),
+        modes_table(evaluation, dimension_cells["parc"]),
         _letters(evaluation),
         Table("npai", "Courriers revenus « n'habite pas à l'adresse indiquée » (NPAI)",
               (Column("parc", "parc"), Column("courriers", "courriers", "count"), Column("npai", "revenus", "count"),

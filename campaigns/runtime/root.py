@@ -112,9 +112,11 @@ class Runtime:
         return time.fromisoformat(self.settings.print_cutoff)
 
     def close_print_batches(self, *, now: datetime) -> list[Path]:
-        """After the cut-off: one PDF and one manifest per partner for the day's letters (idempotent)."""
+        """After the cut-off: one PDF and one manifest per partner for the day's letters and their copies
+        (idempotent)."""
         from campaigns.delivery.print_batches import letters_of_day
         from channels.letter.batches import BatchLetter, assemble_batch
+        from channels.outbox import letter_copies
 
         cutoff = self._print_cutoff
         day = local_date(now)
@@ -125,7 +127,10 @@ class Runtime:
             batches = letters_of_day(session, day)
         results = []
         for slug, letters in batches.items():
-            batch = [BatchLetter(x.dispatch_id, outbox / x.provider_ref, x.reference, None) for x in letters]
+            # Each letter, then its copies in their own envelopes (the mandataire's "aux bons soins de").
+            batch = [BatchLetter(x.dispatch_id, path, x.reference, None, number)
+                     for x in letters
+                     for number, path in enumerate([outbox / x.provider_ref, *letter_copies(outbox, x.provider_ref)])]
             results.append(assemble_batch(batch, outbox / "lots", partner_slug=slug, day=day).pdf_path)
         return results
 

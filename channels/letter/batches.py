@@ -15,7 +15,7 @@ from pypdf import PdfReader, PdfWriter
 from campaigns.platform.cells import neutralise_cell
 from channels.files import atomic_write
 
-MANIFEST_HEADER = ("ordre", "courrier_id", "reference", "premiere_page", "pages")
+MANIFEST_HEADER = ("ordre", "courrier_id", "reference", "premiere_page", "pages", "exemplaire")
 # The slug becomes a file name: keep it to a safe alphabet rather than trust the caller.
 _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # A spreadsheet would run a cell starting with these as a formula (CSV injection).
@@ -23,12 +23,18 @@ _SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 @dataclass(frozen=True, slots=True)
 class BatchLetter:
-    """One letter PDF; `pages` is its page count when known (checked against the file), else None."""
+    """One letter PDF; `pages` is its page count when known (checked against the file), else None. `copy`: 0 for
+    the letter itself, n for its n-th copy in its own envelope (the mandataire's, another structure's)."""
 
     dispatch_id: int
     pdf_path: Path
     reference: str
     pages: int | None
+    copy: int = 0
+
+    @property
+    def copy_label(self) -> str:
+        return "original" if self.copy == 0 else f"copie {self.copy}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +57,12 @@ def assemble_batch(letters: Sequence[BatchLetter], out_dir: Path, *, partner_slu
         raise ValueError(f"identifiant de partenaire invalide {partner_slug!r}")
     if not letters:
         raise ValueError("lot vide : aucun courrier à imprimer")
-    seen: set[int] = set()
+    seen: set[tuple[int, int]] = set()
     for letter in letters:
-        if letter.dispatch_id in seen:
+        if (letter.dispatch_id, letter.copy) in seen:
             # The same letter twice in a print run would reach the household twice.
-            raise ValueError(f"courrier {letter.dispatch_id} présent deux fois dans le lot")
-        seen.add(letter.dispatch_id)
+            raise ValueError(f"courrier {letter.dispatch_id} ({letter.copy_label}) présent deux fois dans le lot")
+        seen.add((letter.dispatch_id, letter.copy))
 
     writer = PdfWriter()
     rows: list[tuple[object, ...]] = []
@@ -72,7 +78,7 @@ def assemble_batch(letters: Sequence[BatchLetter], out_dir: Path, *, partner_slu
         if count % 2:
             last = reader.pages[-1].mediabox
             writer.add_blank_page(width=float(last.width), height=float(last.height))
-        rows.append((order, letter.dispatch_id, letter.reference, first_page, count))
+        rows.append((order, letter.dispatch_id, letter.reference, first_page, count, letter.copy_label))
     # Letters built by channels.letter.pdf share identical font subsets: keep one copy for the whole batch.
     writer.compress_identical_objects()
 
