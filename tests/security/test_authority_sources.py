@@ -52,7 +52,7 @@ def test_a_structures_campaign_writes_with_its_own_data_unless_the_household_is_
     reports = {ref: _npai(world, ccas, letter["id"]) for ref, letter in first.items()}
     assert reports["B-1"] == reports["B-2"] == {
         "statut": "returned", "adresse_invalidee": "5 allée des Tilleuls, 44000 Nantes", "adresses_invalidees": 1,
-        "prochaine_adresse": None}
+        "prochaine_adresse": None, "destinataire": "menage"}
     world.clock.advance(days=12)
     world.runtime.tick()
     shared, alone = world.view(ccas, "B-1"), world.view(ccas, "B-2")

@@ -42,5 +42,7 @@ def downgrade() -> None:
     with op.batch_alter_table('human_tasks') as batch:
         batch.drop_column('callback_until')
         batch.drop_column('callback_from')
-    with op.batch_alter_table('partners') as batch:
+    # Not recreated: on SQLite a copy-and-move of `partners` would drop a table that every other table refers to
+    # (foreign keys are on); SQLite 3.35+ drops the column in place.
+    with op.batch_alter_table('partners', recreate='never') as batch:
         batch.drop_column('opening_hours')
