@@ -15,7 +15,14 @@ from campaigns.models import IdempotencyRecord
 
 
 def request_hash(method: str, path: str, body: bytes) -> str:
-    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n" + body).hexdigest()
+    hasher = request_hasher(method, path)
+    hasher.update(body)
+    return hasher.hexdigest()
+
+
+def request_hasher(method: str, path: str) -> hashlib._Hash:
+    """`request_hash` of a body read piece by piece: update() with each piece, then hexdigest()."""
+    return hashlib.sha256(method.encode() + b" " + path.encode() + b"\n")
 
 
 def find_replay(session: Session, *, partner_id: int, key: str, digest: str) -> tuple[int, dict[str, Any]] | None:

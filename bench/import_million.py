@@ -13,6 +13,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -50,6 +51,34 @@ def _csv(rows: int) -> tuple[bytes, int]:
     return ("\r\n".join(lines) + "\r\n").encode("utf-8"), bad
 
 
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class _Sampler:
+    """The API process's RSS every quarter second, to say in which phase (upload or run) the peak falls."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.samples, self.stop = pid, [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        started = time.perf_counter()
+        while not self.stop.wait(0.25):
+            try:
+                self.samples.append((time.perf_counter() - started, _rss_mb(self.pid)))
+            except (FileNotFoundError, ProcessLookupError):
+                return
+
+    def peak(self, since: float = 0.0) -> tuple[float, float]:
+        """(seconds since start, MB) of the highest sample after `since`."""
+        return max(((t, rss) for t, rss in self.samples if t >= since), key=lambda s: s[1], default=(0.0, 0.0))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -75,16 +104,21 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
+        idle = _rss_mb(api.pid)
+        sampler = _Sampler(api.pid)
         started = time.perf_counter()
         answer = httpx.post(f"{base}/api/v1/signalements", content=body, timeout=600,
                             headers=headers | {"Content-Type": "text/csv"})
         answer.raise_for_status()
+        accepted = time.perf_counter() - started
+        after_upload = _rss_mb(api.pid)
         report = answer.json()
         while report["statut"] in ("pending", "running"):
             time.sleep(2)
             report = httpx.get(f"{base}{answer.headers['Location']}", headers=headers, timeout=60).json()
         elapsed = time.perf_counter() - started
         peak = _own_peak_mb(api.pid)
+        sampler.stop.set()
     finally:
         api.terminate()
         api.wait(60)
@@ -93,6 +127,11 @@ def main() -> None:
     print(f"created {report['crees']:,}, rejected {report['rejetes']:,} (expected {bad:,}), "
           f"{len(report['rejets'])} rejections listed in the report, all in {report['rejets_csv']}")
     print(f"elapsed {elapsed:.0f} s, {args.rows / elapsed:,.0f} rows/s; API peak RSS {peak:.0f} MB")
+    upload_peak = max((rss for t, rss in sampler.samples if t <= accepted), default=after_upload)
+    at, run_peak = sampler.peak(since=accepted)
+    print(f"API RSS: {idle:.0f} MB idle, {upload_peak:.0f} MB at most while the file was received "
+          f"({accepted:.1f} s), {after_upload:.0f} MB once accepted, {run_peak:.0f} MB at most while it ran "
+          f"(at {at:.0f} s); load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -227,3 +227,19 @@ def test_rows_feed_parse_row():
     )
     assert results[1][0] is None
     assert [(e.row_number, e.field) for e in results[1][1]] == [(3, "stade")]
+
+
+def test_a_file_read_in_pieces_reads_as_the_whole_file() -> None:
+    """Stored uploads are read back piece by piece (campaigns/intake/stored_files.py): pieces cut anywhere, even
+    inside an accented letter or a quoted field, give the same rows, encoding and first bad line."""
+    whole = ("reference;stade;prenom;commune\r\nR-1;impaye;Hélène;Nantes\r\n"
+             'R-2;impaye;"Zoé\r\nAïcha";Rezé\r\n\r\nR-3;impaye;Loïc;Orvault\r\n').encode()
+    for size in (1, 2, 3, 7):
+        pieces = [whole[i:i + size] for i in range(0, len(whole), size)]
+        content = read_csv(lambda pieces=pieces: iter(pieces))
+        assert (content.encoding, list(content.rows)) == ("utf-8", list(read_csv(whole).rows))
+    cp1252 = whole.decode().encode("cp1252")
+    assert read_csv(lambda: iter([cp1252[:40], cp1252[40:]])).encoding == "cp1252"
+    broken = whole.replace("Loïc".encode(), b"Lo\xefc")  # one row saved by another program
+    with pytest.raises(CsvFileError, match="invalides ligne 6"):
+        read_csv(lambda: iter([broken[i:i + 5] for i in range(0, len(broken), 5)]))

@@ -21,8 +21,10 @@ from campaigns.crypto.columns import EncryptedColumnError, keyring_for
 from campaigns.crypto.keys import KEYS_FILE, load_keyring
 from campaigns.crypto.rotation import rotate
 from campaigns.delivery.sms_events import is_opted_out, record_inbound
+from campaigns.intake.jobs import create_import, create_or_join_import
+from campaigns.intake.stored_files import file_pieces
 from campaigns.linkage.store import rebuild_keys
-from campaigns.models import Case, SmsOptOut
+from campaigns.models import Case, Partner, SmsOptOut
 from campaigns.platform.db import make_engine
 from campaigns.platform.dialect import bulk_update
 from campaigns.platform.settings import Settings
@@ -113,18 +115,24 @@ def test_inbound_sms_finds_the_household_through_the_blind_index(runtime: Runtim
             case.household_id]
 
 
+_FILE = "reference;stade;nom;prenom;commune\nR-9;impaye;Le Hénaff;Aïcha;Nantes\n".encode()
+
+
 def test_rotation_re_encrypts_under_the_new_key_and_an_old_key_alone_fails_clearly(runtime: Runtime) -> None:
     old, new = generate_key(), generate_key()
     first = _with_keys(runtime, old)
     with TestClient(create_app(first)) as old_client:
-        _, headers = new_partner(first, "Habitat 44", "bailleur_social")
+        partner_id, headers = new_partner(first, "Habitat 44", "bailleur_social")
         _push(old_client, headers, _ROW, {**_ROW, "reference": "R-2", "telephone": "0611111111"})
+    with first.session_factory.begin() as session:  # a CSV job not yet run: its file is stored in pieces
+        job_id = create_import(session, partner=session.get_one(Partner, partner_id), source="csv", payload=_FILE,
+                               now=first.clock()).id
     both = _with_keys(runtime, new, old)  # the new key first: it encrypts, both decrypt
     with both.session_factory() as session:
         assert {c.telephone for c in session.scalars(select(Case))} == {"+33612345678", "+33611111111"}
     result = rotate(both.session_factory, batch=1)  # one row per transaction: resumable batches
-    # Two cases of 13 encrypted values each, and the push's import job (a JSON push keeps no file).
-    assert result.rows == 3 and result.reencrypted == 26
+    # Two cases of 13 encrypted values each, the two import jobs (a JSON push keeps no file), the CSV file's piece.
+    assert result.rows == 5 and result.reencrypted == 27
     assert rotate(both.session_factory).reencrypted == 0  # run again: nothing left to do
     with both.session_factory() as session:
         stored = session.execute(text(f"SELECT {', '.join(PLAIN)} FROM cases")).all()
@@ -132,6 +140,11 @@ def test_rotation_re_encrypts_under_the_new_key_and_an_old_key_alone_fails_clear
     only_new = _with_keys(runtime, new)
     with only_new.session_factory() as session:
         assert {c.adresse for c in session.scalars(select(Case))} == {"12 rue des Lilas"}
+        # The stored file opens with the new key alone, and the same file posted again is still found by its index.
+        assert b"".join(file_pieces(only_new.session_factory, job_id)()) == _FILE
+        twin, created = create_or_join_import(session, partner=session.get_one(Partner, partner_id), payload=_FILE,
+                                              now=only_new.clock())
+        assert (twin.id, created) == (job_id, False)
     only_old = _with_keys(runtime, old)
     with only_old.session_factory() as session, pytest.raises(DataKeyError, match="clé absente de CHAINE_DATA_KEYS"):
         list(session.scalars(select(Case)))

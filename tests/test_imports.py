@@ -10,6 +10,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from campaigns.intake.reference_lines import ReferenceLines
 from campaigns.models import Case
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
@@ -158,3 +159,13 @@ def test_an_import_whose_process_died_is_run_again_by_the_tick(runtime: Runtime,
         job = session.get_one(ImportJob, job_id)
         assert (job.status, job.total_rows, job.processed_rows, job.created_count) == ("done", 2, 2, 2)
         assert session.scalars(select(Case.reference)).all() == ["R-2"]  # resumed after row 1
+
+
+def test_references_kept_are_still_found_once_frozen_into_arrays() -> None:
+    """A million references are kept in 16 bytes each (campaigns/intake/reference_lines.py): older ones frozen."""
+    seen = ReferenceLines(recent=3)
+    for line, reference in enumerate(["R-1", "R-2", "R-3", "R-4", "R-5"], start=2):
+        assert seen.line_of(reference) is None
+        seen.add(reference, line)
+    assert [seen.line_of(r) for r in ("R-1", "R-3", "R-4", "R-5", "R-6")] == [2, 4, 5, 6, None]
+    assert len(seen) == 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
@@ -12,10 +13,12 @@ from sqlalchemy import select
 
 from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
-from api.idempotency import find_replay, remember, request_hash
+from api.idempotency import find_replay, remember, request_hash, request_hasher
+from campaigns.crypto.columns import keyring_for
 from campaigns.intake.case_views import case_view
 from campaigns.intake.jobs import create_or_join_import, push_items
 from campaigns.intake.reports import import_report
+from campaigns.intake.stored_files import CHUNK_BYTES, UploadSpool, UploadTooLargeError
 from campaigns.models import Case, Partner
 from campaigns.runtime.root import Runtime
 
@@ -71,7 +74,7 @@ def _push_json(runtime: Runtime, caller_id: int, items: list[object], keyed: tup
         return 200, body
 
 
-def _push_csv(runtime: Runtime, caller_id: int, payload: bytes, keyed: tuple[str, str] | None
+def _push_csv(runtime: Runtime, caller_id: int, payload: UploadSpool, keyed: tuple[str, str] | None
               ) -> tuple[int, dict[str, Any], bool]:
     now = runtime.clock()
     with runtime.session_factory.begin() as session:
@@ -99,30 +102,53 @@ async def push_signalements(
     limit = runtime.settings.max_upload_bytes
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPException(status_code=413, detail=f"fichier trop volumineux : au plus {limit // 1_048_576} Mo")
+        raise HTTPException(status_code=413, detail=_too_large(limit))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type == "multipart/form-data":
-        form = await request.form()
-        upload = form.get("fichier")
-        if upload is None or isinstance(upload, str):
-            raise HTTPException(status_code=422, detail="champ « fichier » absent du formulaire")
-        body = await upload.read()
-    else:
-        body = await request.body()
-    if len(body) > limit:
-        raise HTTPException(status_code=413, detail=f"fichier trop volumineux : au plus {limit // 1_048_576} Mo")
-    keyed = (idempotency_key, request_hash("POST", request.url.path, body)) if idempotency_key else None
     if content_type == "application/json":
+        body = await request.body()
+        if len(body) > limit:
+            raise HTTPException(status_code=413, detail=_too_large(limit))
+        keyed = (idempotency_key, request_hash("POST", request.url.path, body)) if idempotency_key else None
         items = _parse_items(body, runtime.settings.json_push_max_rows)
         code, report = await run_in_threadpool(_push_json, runtime, caller.partner_id, items, keyed)
         return _json(code, report)
-    if content_type in ("text/csv", "multipart/form-data", "application/octet-stream", "text/plain"):
-        code, report, _ = await run_in_threadpool(_push_csv, runtime, caller.partner_id, body, keyed)
-        return _json(code, report, headers={"Location": f"/api/v1/imports/{report['id']}"})
-    raise HTTPException(
-        status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-        detail="type de contenu non pris en charge : application/json, text/csv ou multipart/form-data",
-    )
+    if content_type not in ("text/csv", "multipart/form-data", "application/octet-stream", "text/plain"):
+        raise HTTPException(
+            status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+            detail="type de contenu non pris en charge : application/json, text/csv ou multipart/form-data",
+        )
+    # A CSV file is never whole in memory: encrypted piece by piece into a temporary file as it arrives, hashed
+    # (keyed, to find the same file posted twice; plain, for Idempotency-Key) on the way.
+    digest = request_hasher("POST", request.url.path)
+    with UploadSpool(keyring_for(runtime.engine.dialect), limit=limit) as spool:
+        try:
+            async for piece in _body_pieces(request, content_type):
+                spool.write(piece)
+                digest.update(piece)
+        except UploadTooLargeError:
+            raise HTTPException(status_code=413, detail=_too_large(limit)) from None
+        keyed = (idempotency_key, digest.hexdigest()) if idempotency_key else None
+        code, report, _ = await run_in_threadpool(_push_csv, runtime, caller.partner_id, spool, keyed)
+    return _json(code, report, headers={"Location": f"/api/v1/imports/{report['id']}"})
+
+
+def _too_large(limit: int) -> str:
+    return f"fichier trop volumineux : au plus {limit // 1_048_576} Mo"
+
+
+async def _body_pieces(request: Request, content_type: str) -> AsyncIterator[bytes]:
+    """The CSV file as it arrives: the body itself, or the form's « fichier » (spooled to disk by the form parser)."""
+    if content_type != "multipart/form-data":
+        async for piece in request.stream():
+            if piece:
+                yield piece
+        return
+    form = await request.form()
+    upload = form.get("fichier")
+    if upload is None or isinstance(upload, str):
+        raise HTTPException(status_code=422, detail="champ « fichier » absent du formulaire")
+    while piece := await upload.read(CHUNK_BYTES):
+        yield piece
 
 
 @router.get("/signalements/{reference}", summary="Lire un de ses propres dossiers")

@@ -17,8 +17,10 @@ from api.deps import RuntimeDep
 from api.web.auth import WebUser, require_roles
 from api.web.templating import render
 from api.web.worker_access import flash, pop_flash
+from campaigns.crypto.columns import keyring_for
 from campaigns.intake.jobs import create_or_join_import
 from campaigns.intake.reports import import_report, rejections_csv
+from campaigns.intake.stored_files import CHUNK_BYTES, UploadSpool, UploadTooLargeError
 from campaigns.locale.labels import plural
 from campaigns.models import ImportJob, Partner, UserRole
 from campaigns.runtime.root import Runtime
@@ -66,7 +68,7 @@ def imports_page(request: Request, user: LandlordDep, runtime: RuntimeDep) -> HT
                                                      "notice": pop_flash(request)})
 
 
-def _push(runtime: Runtime, partner_id: int, payload: bytes) -> int:
+def _push(runtime: Runtime, partner_id: int, payload: UploadSpool) -> int:
     with runtime.session_factory.begin() as session:
         job, created = create_or_join_import(session, partner=session.get_one(Partner, partner_id), payload=payload,
                                              now=runtime.clock())
@@ -80,16 +82,20 @@ def _push(runtime: Runtime, partner_id: int, payload: bytes) -> int:
 async def push_file(request: Request, user: LandlordDep, runtime: RuntimeDep,
                     fichier: Annotated[UploadFile | None, File()] = None) -> Response:
     limit = runtime.settings.max_upload_bytes
-    payload = await fichier.read(limit + 1) if fichier is not None else b""
     error = None
-    if not payload.strip():
-        error = "Choisissez un fichier CSV non vide (une ligne d'en-tête, puis un ménage par ligne)."
-    elif len(payload) > limit:
-        error = f"Le fichier dépasse {limit // 1_048_576} Mo : découpez-le en plusieurs fichiers."
-    if error is not None:
-        return render(request, "bailleur/imports.html", {**_imports_context(runtime, user.partner_id),
-                                                         "error": error, "notice": None}, status_code=400)
-    job_id = await run_in_threadpool(_push, runtime, user.partner_id, payload)
+    # Read and encrypted piece by piece into a temporary file: the file is never whole in memory.
+    with UploadSpool(keyring_for(runtime.engine.dialect), limit=limit) as spool:
+        try:
+            while fichier is not None and (piece := await fichier.read(CHUNK_BYTES)):
+                spool.write(piece)
+        except UploadTooLargeError:
+            error = f"Le fichier dépasse {limit // 1_048_576} Mo : découpez-le en plusieurs fichiers."
+        if error is None and not spool.has_content:
+            error = "Choisissez un fichier CSV non vide (une ligne d'en-tête, puis un ménage par ligne)."
+        if error is not None:
+            return render(request, "bailleur/imports.html", {**_imports_context(runtime, user.partner_id),
+                                                             "error": error, "notice": None}, status_code=400)
+        job_id = await run_in_threadpool(_push, runtime, user.partner_id, spool)
     flash(request, "success", "Fichier reçu : il est lu ligne à ligne, le rapport ci-dessous se complète.")
     return RedirectResponse(f"/mes-imports/{job_id}", status_code=303)
 

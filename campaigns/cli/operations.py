@@ -63,26 +63,34 @@ def import_command(
 ) -> None:
     """Importe un fichier CSV d'impayés au nom d'un partenaire et affiche le rapport."""
     from campaigns.accounts.partners import get_partner_by_name
+    from campaigns.crypto.columns import keyring_for
     from campaigns.intake.jobs import create_import
     from campaigns.intake.reports import import_report
+    from campaigns.intake.stored_files import CHUNK_BYTES, UploadSpool
     from campaigns.models import ImportJob
 
     runtime = _runtime()
     if not path.is_file():
         _fail(f"fichier introuvable : {path}")
-    try:
-        with runtime.session_factory.begin() as session:
-            owner = get_partner_by_name(session, partner)
-            job_id = create_import(session, partner=owner, source="csv", payload=path.read_bytes(),
-                                   now=runtime.clock()).id
-    except NotFoundError as exc:
-        _fail(str(exc))
+    lines = 0
+    # Read and stored piece by piece, as the API does: a file of a million rows is never whole in memory.
+    with UploadSpool(keyring_for(runtime.engine.dialect)) as spool, path.open("rb") as source:
+        while piece := source.read(CHUNK_BYTES):
+            spool.write(piece)
+            lines += piece.count(b"\n")
+        try:
+            with runtime.session_factory.begin() as session:
+                owner = get_partner_by_name(session, partner)
+                job_id = create_import(session, partner=owner, source="csv", payload=spool, now=runtime.clock()).id
+        except NotFoundError as exc:
+            _fail(str(exc))
+
     def processed() -> int:
         with runtime.session_factory() as session:
             return session.get_one(ImportJob, job_id).processed_rows
 
     # Rows of the file, header excluded (a quoted field over several lines makes it an estimate).
-    with showing(f"Import n°{job_id}", max(path.read_bytes().count(b"\n") - 1, 1), processed):
+    with showing(f"Import n°{job_id}", max(lines - 1, 1), processed):
         runtime.submit_import(job_id, background=False)
     with runtime.session_factory.begin() as session:
         report = import_report(session, session.get_one(ImportJob, job_id), rejections_url=None)

@@ -139,7 +139,28 @@ class Keyring:
 
     def blind_index_bytes(self, value: bytes) -> str:
         """`blind_index` of raw bytes (a stored file): the index of a text is that of its UTF-8 bytes."""
-        inner, outer = self._blind[0].copy(), self._blind[1].copy()
-        inner.update(value)
-        outer.update(inner.digest())
+        hasher = self.blind_hasher()
+        hasher.update(value)
+        return hasher.hexdigest()
+
+    def blind_hasher(self) -> BlindHasher:
+        """`blind_index_bytes` of a file read piece by piece: update() with each piece, then hexdigest()."""
+        return BlindHasher(self._blind[0].copy(), self._blind[1].copy())
+
+
+class BlindHasher:
+    """The keyed hash of a file received in pieces (an upload streamed to storage): the same index as
+    `Keyring.blind_index_bytes` of the whole file, without holding it."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, inner: hashlib._Hash, outer: hashlib._Hash) -> None:
+        self._inner, self._outer = inner, outer
+
+    def update(self, piece: bytes) -> None:
+        self._inner.update(piece)
+
+    def hexdigest(self) -> str:
+        outer = self._outer.copy()
+        outer.update(self._inner.digest())
         return outer.hexdigest()

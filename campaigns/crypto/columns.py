@@ -160,9 +160,15 @@ class EncryptedDecimal(EncryptedValue[Decimal]):
         return Decimal(text)
 
 
+class KeyedDigest(str):
+    """A blind index already computed (`Keyring.blind_hasher`, a file hashed as it was received): bound as it is."""
+
+    __slots__ = ()
+
+
 class BlindIndex(TypeDecorator[str]):
     """HMAC-SHA256 of a plain value: filled and queried with the plain value (text, or bytes for a stored file),
-    stored and read back as the hash."""
+    or with a `KeyedDigest`; stored and read back as the hash."""
 
     impl = String(64)
     cache_ok = True
@@ -170,6 +176,8 @@ class BlindIndex(TypeDecorator[str]):
     def process_bind_param(self, value: str | bytes | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
+        if isinstance(value, KeyedDigest):
+            return str(value)
         if isinstance(value, bytes):
             return keyring_for(dialect).blind_index_bytes(value)
         return keyring_for(dialect).blind_index(value)

@@ -71,10 +71,12 @@ def _rotate_batch(session: Session, table: Table, keyring: Keyring, *, after: in
             else:
                 values[column.name] = types[column.name].reencrypt(raw, keyring)
                 result.reencrypted += 1
-        for index, source in indexes:
+        for (index, source), old in zip(indexes, stored[len(encrypted):], strict=True):
             plain = values[source]
+            # An index without its value is kept: a file stored in pieces (import_chunks) is indexed on its job,
+            # whose `payload` is empty (under a new blind index key it then no longer finds a twin upload).
             values[index] = (keyring.blind_index_bytes(keyring.decrypt(plain, types[source].context))
-                             if isinstance(plain, bytes) else None)
+                             if isinstance(plain, bytes) else old)
         for (index, _), old in zip(indexes, stored[len(encrypted):], strict=True):
             if index == "telephone_index" and old and values[index] and old != values[index]:
                 moved[old] = str(values[index])

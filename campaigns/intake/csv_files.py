@@ -7,15 +7,21 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from campaigns.intake.fields import FIELDS, REQUIRED_COLUMNS
 from campaigns.locale.text import strip_accents
 
 if TYPE_CHECKING:
     from _csv import Reader
+
+    from _typeshed import WriteableBuffer
+
+# A file read from the start each time it is called, piece by piece (campaigns/intake/stored_files.py).
+Pieces: TypeAlias = Callable[[], Iterator[bytes]]
+FileSource: TypeAlias = "bytes | Pieces"
 
 # Key added to a row with more (non-empty) fields than the header, or a value under an unnamed header cell.
 # `intake.parse_row` ignores it; callers turn it into
@@ -81,63 +87,129 @@ def _column_name(header: str) -> str:
     return _ALIASES.get(name, name)
 
 
-def _encoding(data: bytes) -> str:
-    """The file's encoding, checked over the whole file without decoding it into memory at once.
+def pieces_of(data: FileSource) -> Pieces:
+    """A file in memory (`bytes`) or stored in pieces (a function opening it from the start), as pieces."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        return data
+    view = memoryview(data)
+    return lambda: (bytes(view[start:start + _DECODE_CHUNK]) for start in range(0, len(view), _DECODE_CHUNK))
+
+
+def _encoding(pieces: Pieces) -> str:
+    """The file's encoding, checked over the whole file piece by piece, never decoded into memory at once.
 
     A UTF-8 file with a few invalid bytes (one row saved by another program) is refused with its first bad line:
     read as Windows-1252 it would have stored every accented name of the file garbled (« HÃ©lÃ¨ne »).
     """
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    head = next(iter(pieces()), b"")[:3]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         # Excel's « Texte Unicode »: read as Windows-1252 it would give a header of NUL-separated letters.
         raise CsvFileError("fichier en UTF-16 (« Texte Unicode ») : enregistrez-le en « CSV UTF-8 »")
-    encoding = "utf-8-sig" if data.startswith(codecs.BOM_UTF8) else "utf-8"
-    bad = _first_invalid(data, encoding)
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    bad = _first_invalid(pieces, encoding)
     if bad is None:
         return encoding
-    if encoding == "utf-8-sig" or _mostly_utf8(data):
-        line = data.count(b"\n", 0, bad) + 1 if b"\n" in data else data.count(b"\r", 0, bad) + 1
+    mostly_utf8, line = _utf8_evidence(pieces, bad)
+    if encoding == "utf-8-sig" or mostly_utf8:
         what = "annonce l'encodage UTF-8" if encoding == "utf-8-sig" else "est en UTF-8"
         raise CsvFileError(
             f"le fichier {what} mais contient des caractères invalides ligne {line} (un accent enregistré "
             "dans un autre encodage ?) : aucune ligne n'est importée ; corrigez cette ligne ou enregistrez de "
             "nouveau le fichier en « CSV UTF-8 »"
         )
-    if _first_invalid(data, "cp1252") is None:
+    if _first_invalid(pieces, "cp1252") is None:
         return "cp1252"
     raise CsvFileError(
         "encodage du fichier non reconnu (ni UTF-8 ni Windows-1252) : enregistrez-le en « CSV UTF-8 »"
     )
 
 
-def _mostly_utf8(data: bytes) -> bool:
-    """More well-formed UTF-8 sequences than stray non-ASCII bytes: a UTF-8 file with a few bad bytes.
+def _utf8_evidence(pieces: Pieces, bad: int) -> tuple[bool, int]:
+    """(more well-formed UTF-8 sequences than stray non-ASCII bytes, the line of the byte at offset `bad`).
 
-    In a Windows-1252 file an accented letter is followed by an ASCII one, so well-formed pairs are rare.
+    In a Windows-1252 file an accented letter is followed by an ASCII one, so well-formed pairs are rare. The
+    line counts line feeds, or carriage returns in a file without any line feed.
     """
+    sequences = stray = newlines = returns = offset = 0
+    any_newline = False
+    carry = b""
+    for piece in pieces():
+        if offset < bad:
+            before = piece[:bad - offset]
+            newlines += before.count(b"\n")
+            returns += before.count(b"\r")
+        any_newline = any_newline or b"\n" in piece
+        offset += len(piece)
+        data = carry + piece
+        cut = _sequence_start(data)  # a character cut by the end of the piece is counted with the next one
+        found, loose = _non_ascii(data[:cut])
+        sequences, stray, carry = sequences + found, stray + loose, data[cut:]
+    found, loose = _non_ascii(carry)
+    return sequences + found > stray + loose, (newlines if any_newline else returns) + 1
+
+
+def _sequence_start(data: bytes) -> int:
+    """Where a UTF-8 sequence possibly left incomplete at the end of `data` starts (len(data) if none)."""
+    for back in range(1, min(3, len(data)) + 1):
+        if data[-back] >= 0xC0:
+            return len(data) - back
+        if data[-back] < 0x80:
+            break
+    return len(data)
+
+
+def _non_ascii(data: bytes) -> tuple[int, int]:
+    """(well-formed UTF-8 multibyte sequences, non-ASCII bytes outside them)."""
     sequences = multibyte = 0
     for match in _UTF8_SEQUENCE.finditer(data):
         sequences += 1
         multibyte += match.end() - match.start()
-    stray = len(data) - multibyte - len(data.translate(None, _NON_ASCII))
-    return sequences > stray
+    return sequences, len(data) - multibyte - len(data.translate(None, _NON_ASCII))
 
 
-def _first_invalid(data: bytes, encoding: str) -> int | None:
+def _first_invalid(pieces: Pieces, encoding: str) -> int | None:
     """The offset of the first byte `encoding` cannot decode, or None; chunk by chunk: the decoded text of a
     120 MB file would take 240 to 480 MB (one to four bytes a character)."""
     decoder = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(data)
-    for start in range(0, len(view), _DECODE_CHUNK):
-        pending = len(decoder.getstate()[0])  # the bytes of a character cut by the previous chunk
-        try:
-            decoder.decode(view[start:start + _DECODE_CHUNK])
-        except UnicodeDecodeError as exc:
-            return max(0, start - pending + exc.start)
+    offset = 0
+    for piece in pieces():
+        view = memoryview(piece)
+        for start in range(0, len(view), _DECODE_CHUNK):
+            pending = len(decoder.getstate()[0])  # the bytes of a character cut by the previous chunk
+            try:
+                decoder.decode(view[start:start + _DECODE_CHUNK])
+            except UnicodeDecodeError as exc:
+                return max(0, offset + start - pending + exc.start)
+        offset += len(view)
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError as exc:
-        return max(0, len(data) - len(exc.object) + exc.start)
+        return max(0, offset - len(exc.object) + exc.start)
     return None
+
+
+class _PiecesReader(io.RawIOBase):
+    """A file stored in pieces as a binary stream: one piece in memory at a time."""
+
+    def __init__(self, pieces: Iterator[bytes]) -> None:
+        super().__init__()
+        self._pieces = pieces
+        self._current = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: WriteableBuffer) -> int:
+        while not self._current:
+            piece = next(self._pieces, None)
+            if piece is None:
+                return 0
+            self._current = memoryview(piece)
+        target = memoryview(buffer).cast("B")
+        size = min(len(target), len(self._current))
+        target[:size] = self._current[:size]
+        self._current = self._current[size:]
+        return size
 
 
 def _csv_problem(exc: csv.Error) -> str:
@@ -152,16 +224,21 @@ def _plural(count: int, singular: str, plural: str) -> str:
     return singular if count == 1 else plural
 
 
-def read_csv(data: bytes) -> CsvContent:
+def read_csv(data: FileSource, *, encoding: str | None = None) -> CsvContent:
     """Decodes the file, reads and checks the header; data rows are then read lazily from `rows`.
+
+    `data` is the file's bytes, or a function opening it as pieces (a stored upload: see `pieces_of`); the file is
+    then read twice, once to check its encoding (skipped when `encoding` is known), once for its rows.
 
     Rows are dicts over the named columns (missing trailing fields are ""); blank lines, including lines
     of separators only, are skipped. A row with a non-empty value beyond the header or under an unnamed
     header cell gets EXTRA_KEY set to "1" (trailing empty fields, as spreadsheets write, are tolerated).
     """
-    encoding = _encoding(data)
-    # Decoded as it is read (the bytes stay the only full copy); newline="" hands line endings to the csv module.
-    lines = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    pieces = pieces_of(data)
+    encoding = encoding or _encoding(pieces)
+    # Decoded as it is read, piece by piece; newline="" hands line endings to the csv module.
+    lines = io.TextIOWrapper(io.BufferedReader(_PiecesReader(pieces()), _DECODE_CHUNK), encoding=encoding,
+                             newline="")
     skipped = 0  # Blank lines before the header.
     for first_line in lines:
         if first_line.strip():

@@ -12,10 +12,13 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.accounts import audit
+from campaigns.crypto.columns import KeyedDigest
 from campaigns.intake.batches import ingest
 from campaigns.intake.cases import serialise_partner_pushes
-from campaigns.intake.csv_files import CsvFileError, read_csv
+from campaigns.intake.csv_files import CsvFileError, Pieces, read_csv
 from campaigns.intake.fields import FIELDS, RowError, SignalementRow, parse_row
+from campaigns.intake.reference_lines import ReferenceLines
+from campaigns.intake.stored_files import UploadSpool, drop_file, file_pieces, spool_bytes, store_file
 from campaigns.locale.clock import local_date
 from campaigns.models import ImportJob, ImportRejection, ImportStatus, Partner
 
@@ -33,25 +36,32 @@ class _BatchOutcome:
 
 
 def create_import(
-    session: Session, *, partner: Partner, source: str, payload: bytes | None, now: datetime
+    session: Session, *, partner: Partner, source: str, payload: bytes | UploadSpool | None, now: datetime
 ) -> ImportJob:
-    job = ImportJob(partner_id=partner.id, source=source, payload=payload, created_at=now, unknown_columns=[])
+    """A job; its file (`payload`: bytes, or an upload spooled as it was received) stored in encrypted pieces."""
+    job = ImportJob(partner_id=partner.id, source=source, created_at=now, unknown_columns=[])
     session.add(job)
     session.flush()
+    if isinstance(payload, bytes):
+        with spool_bytes(session, payload) as spool:
+            store_file(session, job, spool)
+    elif payload is not None:
+        store_file(session, job, payload)
     return job
 
 
 def create_or_join_import(
-    session: Session, *, partner: Partner, payload: bytes, now: datetime
+    session: Session, *, partner: Partner, payload: bytes | UploadSpool, now: datetime
 ) -> tuple[ImportJob, bool]:
     """A CSV job for `payload`, or the partner's identical job not yet finished (the same file posted twice at
     once, e.g. a client retrying after a timeout): (job, created). One import, one report, no duplicate work."""
     serialise_partner_pushes(session, partner.id)
     # Files are encrypted: the same file is found by its keyed hash (`payload_index`), never by reading them back.
+    index: bytes | KeyedDigest = payload if isinstance(payload, bytes) else payload.finish()
     twin = session.scalar(select(ImportJob).where(
         ImportJob.partner_id == partner.id,
         ImportJob.status.in_([ImportStatus.PENDING, ImportStatus.RUNNING]),
-        ImportJob.payload_index == payload,
+        ImportJob.payload_index == index,
     ).order_by(ImportJob.id).limit(1))
     if twin is not None:
         return twin, False
@@ -59,7 +69,7 @@ def create_or_join_import(
 
 
 def _validate(
-    rows: Iterable[tuple[int, Mapping[str, object]]], seen: dict[str, int], *, now: datetime
+    rows: Iterable[tuple[int, Mapping[str, object]]], seen: ReferenceLines, *, now: datetime
 ) -> _BatchOutcome:
     outcome = _BatchOutcome()
     today = local_date(now)
@@ -71,15 +81,14 @@ def _validate(
             outcome.errors.append(RowError(row_number, "", "la ligne contient plus de colonnes que l'en-tête"))
             continue
         parsed, errors = parse_row(raw, row_number, today=today, require_channel=True)
-        if parsed is not None and parsed.reference in seen:
-            first = seen[parsed.reference]
+        if parsed is not None and (first := seen.line_of(parsed.reference)) is not None:
             errors = [RowError(row_number, "reference", f"référence « {parsed.reference} » déjà présente "
                                f"ligne {first} : une ligne par dossier")]
             parsed = None
         if parsed is None:
             outcome.errors.extend(errors)
             continue
-        seen[parsed.reference] = row_number
+        seen.add(parsed.reference, row_number)
         outcome.valid.append(parsed)
         outcome.warnings.extend(errors)  # a kept row's errors are warnings (campaigns/intake/fields.py DROPPABLE)
     return outcome
@@ -87,7 +96,7 @@ def _validate(
 
 def _apply_batch(
     session: Session, job: ImportJob, partner: Partner, batch: list[tuple[int, Mapping[str, object]]],
-    seen: dict[str, int], *, now: datetime,
+    seen: ReferenceLines, *, now: datetime,
 ) -> None:
     outcome = _validate(batch, seen, now=now)
     counts = ingest(session, partner=partner, rows=outcome.valid, now=now, import_id=job.id)
@@ -129,7 +138,7 @@ def push_items(
     job.unknown_columns = unknown
     job.total_rows = len(items)
     job.started_at = now
-    _apply_batch(session, job, partner, list(enumerate(items, start=1)), {}, now=now)  # type: ignore[arg-type]
+    _apply_batch(session, job, partner, list(enumerate(items, start=1)), ReferenceLines(), now=now)  # type: ignore[arg-type]
     job.status = ImportStatus.DONE.value
     job.finished_at = now
     session.flush()
@@ -165,21 +174,22 @@ def run_import(
         job = session.get_one(ImportJob, import_id, with_for_update=True)
         if job.status != ImportStatus.PENDING:
             return
-        payload = session.scalar(select(ImportJob.payload).where(ImportJob.id == import_id)) or b""
         job.status = ImportStatus.RUNNING.value
         job.heartbeat_at = clock()
         job.started_at = job.started_at or job.heartbeat_at
         done = job.processed_rows  # rows of the file committed by an earlier run of this job
+    pieces = file_pieces(session_factory, import_id)  # read lazily, one encrypted piece at a time
     try:
-        content = read_csv(payload)
+        content = read_csv(pieces)
     except CsvFileError as exc:
         _end(session_factory, import_id, clock(), error=str(exc))
         return
     with session_factory.begin() as session:
         job = session.get_one(ImportJob, import_id)
         job.unknown_columns = list(content.unknown_columns)
-        job.total_rows = _count_rows(payload)  # GET /api/v1/imports/{id} shows rows done of total while it runs
-    seen: dict[str, int] = {}
+        # GET /api/v1/imports/{id} shows rows done of total while it runs.
+        job.total_rows = _count_rows(pieces, content.encoding)
+    seen = ReferenceLines()  # bounded: 16 bytes a reference once frozen
     try:
         for batch in _batches(itertools.islice(content.rows, done), batch_size):
             _validate(batch, seen, now=clock())  # already applied: only their references are needed
@@ -207,11 +217,11 @@ def run_import(
     _end(session_factory, import_id, clock(), error=None)
 
 
-def _count_rows(payload: bytes) -> int:
+def _count_rows(pieces: Pieces, encoding: str) -> int:
     """The data rows of a readable file (up to a malformed record, where the import will stop too)."""
     count = 0
     try:
-        for _row in read_csv(payload).rows:
+        for _row in read_csv(pieces, encoding=encoding).rows:
             count += 1
     except CsvFileError:
         pass
@@ -225,7 +235,7 @@ def _end(session_factory: sessionmaker[Session], import_id: int, now: datetime, 
         job.error = error
         job.total_rows = job.processed_rows
         job.finished_at = now
-        job.payload = None
+        drop_file(session, job)
 
 
 def reclaim_stale_imports(session: Session, *, now: datetime, lease: timedelta) -> list[int]:

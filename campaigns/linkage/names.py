@@ -14,8 +14,9 @@ _PRE_FOLD = str.maketrans(
 )
 # Entries per normalisation cache. Hits matter most when a partner's rows meet the candidates already stored (their
 # names are normalised again): bench/intake.py ran at 2,700 rows/s with 32,768 entries, 3,100 with 131,072. Full
-# with unique names, the name caches together hold ~190 MB at this size (~380 MB at 262,144, the size before).
-CACHE_ENTRIES = 131_072
+# with unique names, the name and phone caches together hold ~140 MB at this size (~280 MB at 131,072, the size
+# before 2026-12-08, which took a million-row import past its 500 MB budget: docs/benchmarks.md).
+CACHE_ENTRIES = 65_536
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 # An elided letter before a name: d'/l' are particles, other letters are part of the name (N'Diaye, M'Bappé, O'Brien).
 _ELISION = re.compile(r"\b([A-Z])'\s*(?=[A-Z])")

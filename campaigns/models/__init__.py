@@ -17,7 +17,7 @@ from campaigns.models.facts import (
     MonthlyFact,
     MonthlyReach,
 )
-from campaigns.models.jobs import IdempotencyRecord, ImportJob, ImportRejection
+from campaigns.models.jobs import IdempotencyRecord, ImportChunk, ImportJob, ImportRejection
 from campaigns.models.linkage import BlockKey, HouseholdMerge, LinkageParameterSet, LinkReview
 from campaigns.models.notices import STRUCTURE_NOTICES, NoticeKind, NoticeRecipient
 from campaigns.models.parties import ApiKey, Case, CaseChange, Household, HouseholdKey, Partner, StageEntry
@@ -76,6 +76,7 @@ __all__ = [
     "HouseholdMerge",
     "HumanTask",
     "IdempotencyRecord",
+    "ImportChunk",
     "ImportJob",
     "ImportRejection",
     "ImportStatus",

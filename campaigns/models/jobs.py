@@ -36,10 +36,12 @@ class ImportJob(Base):
     rejected_count: Mapped[int] = mapped_column(Integer, default=0)
     unknown_columns: Mapped[list[str]] = mapped_column(JSON, default=list)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    # The uploaded file, kept only until the job has run (minimum retention of personal data), encrypted at rest.
+    # The uploaded file, kept only until the job has run (minimum retention of personal data), encrypted at rest:
+    # in pieces (`ImportChunk`) since 2026-12-08; `payload` holds the whole file of jobs created before.
     payload: Mapped[bytes | None] = mapped_column(EncryptedBytes("payload"), nullable=True, deferred=True)
-    # HMAC of the file, kept equal to `payload` (set with the plain bytes): the same file posted twice while the
-    # first job runs is found without decrypting every pending file (campaigns/intake/jobs.py).
+    # HMAC of the file, kept equal to `payload` (set with the plain bytes), or computed as its pieces were stored:
+    # the same file posted twice while the first job runs is found without decrypting every pending file
+    # (campaigns/intake/jobs.py).
     payload_index: Mapped[str | None] = mapped_column(
         BlindIndex(), nullable=True, index=True, info={"blind_index_of": "payload"})
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -47,6 +49,19 @@ class ImportJob(Base):
     # Last finished batch: a running job silent for longer than the lease is taken as dead.
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ImportChunk(Base):
+    """One piece of an uploaded file (about 1 MiB, encrypted on its own), in file order: a file is stored and read
+    back piece by piece, never whole in memory (campaigns/intake/stored_files.py). Deleted when the job ends."""
+
+    __tablename__ = "import_chunks"
+    __table_args__ = (UniqueConstraint("import_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(EncryptedBytes("import_chunk"))
 
 
 class ImportRejection(Base):

@@ -1,4 +1,8 @@
-"""Rates and comparisons with honest intervals: Wilson, Newcombe, chi²/Fisher, Holm, Kaplan–Meier."""
+"""Rates and comparisons with honest intervals: Wilson, Newcombe, chi²/Fisher, Holm, Kaplan–Meier.
+
+SciPy and statsmodels are imported by the functions that need them: together they take ~125 MB, which an API or
+worker process that never computes a rate (an import, a delivery) does not pay (docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
-
-from scipy.stats import chi2_contingency, fisher_exact
-from scipy.stats.contingency import expected_freq
-from statsmodels.duration.survfunc import SurvfuncRight
-from statsmodels.stats.power import NormalIndPower
-from statsmodels.stats.proportion import (
-    confint_proportions_2indep,
-    proportion_confint,
-    proportion_effectsize,
-)
 
 ALPHA = 0.05
 # Below this expected count the chi² approximation is unreliable (Cochran's rule): Fisher's exact test is used.
@@ -54,6 +48,8 @@ def rate(successes: int, n: int) -> Rate:
         raise ValueError(f"taux impossible : {successes} sur {n}")
     if n == 0:
         return Rate(successes, n, None, None, None)
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(successes, n, alpha=ALPHA, method="wilson")
     return Rate(successes, n, successes / n, float(low), float(high))
 
@@ -67,6 +63,10 @@ def compare(a: Rate, b: Rate) -> Comparison:
     """
     if a.n == 0 or b.n == 0:
         raise ValueError("comparaison impossible : un des deux groupes ne compte aucun ménage")
+    from scipy.stats import chi2_contingency, fisher_exact
+    from scipy.stats.contingency import expected_freq
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
     table = [[a.successes, a.n - a.successes], [b.successes, b.n - b.successes]]
     low, high = confint_proportions_2indep(a.successes, a.n, b.successes, b.n, method="newcomb", alpha=ALPHA)
     test: Literal["chi2", "fisher"]
@@ -143,6 +143,8 @@ def kaplan_meier(durations_days: Sequence[float], observed: Sequence[bool]) -> K
         raise ValueError("une durée est négative ou non renseignée")
     if not durations_days:
         return KaplanMeier((), (), None)
+    from statsmodels.duration.survfunc import SurvfuncRight
+
     fit = SurvfuncRight([float(d) for d in durations_days], [1 if o else 0 for o in observed])
     median = float(fit.quantile(0.5))
     return KaplanMeier(
@@ -173,6 +175,9 @@ def households_needed(p1: float, p2: float, *, alpha: float = ALPHA, power: floa
         raise ValueError("les taux attendus doivent être compris entre 0 et 1")
     if p1 == p2:
         raise ValueError("taux attendus identiques : aucune taille d'échantillon ne permet de les distinguer")
+    from statsmodels.stats.power import NormalIndPower
+    from statsmodels.stats.proportion import proportion_effectsize
+
     effect = abs(float(proportion_effectsize(p1, p2)))
     n = NormalIndPower().solve_power(effect_size=effect, alpha=alpha, power=power, ratio=1.0, alternative="two-sided")
     return math.ceil(float(n))

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from campaigns.intake.jobs import create_import, push_items
-from campaigns.models import Case, ImportJob, Partner
+from campaigns.models import Case, ImportChunk, ImportJob, Partner
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 
@@ -157,6 +157,7 @@ def test_an_import_killed_mid_file_resumes_from_its_last_batch(
         households = session.scalar(select(func.count(func.distinct(Case.household_id)))
                                     .where(Case.partner_id == first))
         job = session.get_one(ImportJob, job_id)
-        assert job.payload is None  # the file is dropped once the job ended
+        assert job.payload is None and job.payload_index is None  # the file is dropped once the job ended
+        assert session.scalar(select(func.count(ImportChunk.id)).where(ImportChunk.import_id == job_id)) == 0
     assert max(count for _, count in cases) == 1
     assert len(cases) == ROWS - bad_dates + 2 and households == len(cases)  # one case, one household per person
