@@ -3,7 +3,7 @@
 Jobs created before keep their whole file in `imports.payload` and are still read from there.
 
 Revision ID: c3e8a1f5d7b2
-Revises: b9d4f2a6c8e1
+Revises: e6b2c9d4f1a8
 Create Date: 2026-12-08 12:00:00
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = 'c3e8a1f5d7b2'
-down_revision: str | None = 'b9d4f2a6c8e1'
+down_revision: str | None = 'e6b2c9d4f1a8'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
