@@ -4,6 +4,7 @@ field, preview, dry run, lifecycle, supervision; partners, API keys shown once a
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -35,6 +36,13 @@ def _from_preset(client: TestClient, preset: str = "adil44_aller_vers", name: st
     assert answer.status_code == 303, answer.text  # type: ignore[attr-defined]
     location = answer.headers["location"]  # type: ignore[attr-defined]
     return int(re.fullmatch(r"/campagnes/(\d+)/modifier", location)[1])  # type: ignore[index]
+
+
+def _history(html: str) -> list[str]:
+    """The history's entries as text: the sentence, then its details."""
+    part = html.split('<h2 id="historique">', 1)[1]
+    entries = re.findall(r'<li class="fr-mb-1w">(.*?)</li>\s*(?=<li class="fr-mb-1w">|</ol>)', part, re.S)
+    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", entry)).split()) for entry in entries]
 
 
 def _form_data(html: str) -> dict[str, list[str]]:
@@ -93,7 +101,23 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
     assert saved.status_code == 303 and saved.headers["location"] == f"/campagnes/{campaign_id}"
     page = client.get(f"/campagnes/{campaign_id}").text
     assert "Campagne enregistrée : 1 champ modifié." in page
-    assert "steps.2.delay_days : 7 → 10" in page and "Camille Martin (DDETS 44)" in page
+    # The history is written for people, newest first, never the log's field codes.
+    history = _history(page)
+    assert history[0] == ("Camille Martin (DDETS 44) a modifié l'étape 2 le 25 novembre 2026 à 10 h 30. "
+                          "Étape 2, délai : 7 jours → 10 jours.")
+    assert history[1] == "Camille Martin (DDETS 44) a créé la campagne (brouillon) le 25 novembre 2026 à 10 h 30."
+    assert "steps." not in page and "delay_days" not in page and "mise_a_disposition" not in page
+    # A step added and the priority changed: one sentence, the details below it.
+    blank = next(r for r in range(1, 20) if data.get(f"etape-{r}-channel") == [""])
+    data |= {f"etape-{blank}-channel": ["sms"], f"etape-{blank}-template": ["relance"],
+             f"etape-{blank}-delay_days": ["3"], f"etape-{blank}-conditions": ["no_response"], "priority": ["40"]}
+    saved = client.post(f"/campagnes/{campaign_id}/modifier", data={**data, "csrf_token": csrf_of(page)},
+                        follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert _history(client.get(f"/campagnes/{campaign_id}").text)[0] == (
+        f"Camille Martin (DDETS 44) a ajouté une étape SMS et modifié la priorité le 25 novembre 2026 à 10 h 30. "
+        f"Étape {blank} ajoutée : SMS, 3 jours après l'étape précédente, modèle « Relance », conditions : sans "
+        f"réponse du ménage. Priorité : 50 → 40.")
 
     previews = client.get(f"/campagnes/{campaign_id}/apercu").text
     link = re.search(r'href="(/campagnes/\d+/apercu/courrier\?[^"]+)"', previews)[1]  # type: ignore[index]
@@ -129,7 +153,12 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
         assert session.get_one(Campaign, campaign_id).status == "en_pause"  # nothing ended before confirming
     ended = _post(client, f"/campagnes/{campaign_id}/terminer", {"confirmation": "oui"}, f"/campagnes/{campaign_id}")
     assert ended.status_code == 303  # type: ignore[attr-defined]
-    assert "Campagne terminée" in client.get(f"/campagnes/{campaign_id}").text
+    ended_page = client.get(f"/campagnes/{campaign_id}").text
+    assert "Campagne terminée" in ended_page
+    assert _history(ended_page)[:3] == [
+        "Camille Martin (DDETS 44) a terminé la campagne le 25 novembre 2026 à 10 h 30. 4 contacts annulés.",
+        "Camille Martin (DDETS 44) a mis la campagne en pause le 25 novembre 2026 à 10 h 30.",
+        "Camille Martin (DDETS 44) a activé la campagne le 25 novembre 2026 à 10 h 30. 1 ménage inscrit."]
     assert key
 
 

@@ -11,8 +11,8 @@ from html import unescape
 from typing import Any
 
 import pytest
-from openpyxl import load_workbook
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from api.app import create_app

@@ -37,6 +37,9 @@ _FORM_FIELDS = {"subject": "objet", "html_body": "html", "body": "texte"}
 
 
 def template_name(slug: str) -> str:
+    """What a template is, in words: « Étape « assignation » », « Relance »; `etape_{stade}` is the household's."""
+    if slug == "etape_{stade}":
+        return "Message de l'étape, selon le stade du ménage"
     if slug.startswith("etape_") and slug.removeprefix("etape_") in {s.value for s in Stage}:
         return f"Étape « {Stage(slug.removeprefix('etape_')).label} »"
     return _NAMES.get(slug, slug.replace("_", " ").capitalize())

@@ -69,8 +69,8 @@ def report_csv(report: Report, filters: Filters = ()) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(["section", "ligne", "indicateur", "valeur"])
-    for name, value in export_settings(report, filters):
-        writer.writerow([FILTERS_SECTION, "", neutralise(name), neutralise(value)])
+    for name, setting in export_settings(report, filters):
+        writer.writerow([FILTERS_SECTION, "", neutralise(name), neutralise(setting)])
     for table in report.tables:
         labels = [i for i, c in enumerate(table.columns) if c.kind == "text"]
         for row in table.rows:
@@ -108,8 +108,8 @@ def report_xlsx(report: Report, filters: Filters = ()) -> bytes:
     about.append([])
     about.append([FILTERS_SECTION])
     about["A3"].font = Font(bold=True)
-    for name, value in export_settings(report, filters):
-        about.append([neutralise(name), neutralise(value)])
+    for name, setting in export_settings(report, filters):
+        about.append([neutralise(name), neutralise(setting)])
     about.append([])
     about.append([neutralise(report.method)])
     used = {"lisez-moi"}
