@@ -1,6 +1,6 @@
 """The social worker's main job in headless Chromium (issue 19): sign in, read « Mes tâches », take a call, record an
 outcome from the charter list and plan the follow-up (a rendez-vous with its day and time), at 1280 px and at 360 px,
-with axe-core (from npm) reporting no violation on each page. Screenshots are kept in the test's tmp dir."""
+with axe-core (from npm) reporting no violation on each page. Screenshots are kept as artefacts."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from campaigns.runtime.root import Runtime
 from tests.conftest import Clock
 from tests.queue_factories import structure_with_call, task_rows
 from tests.test_web_auth import PASSWORD
-from tests.test_web_landlord_browser import AXE, axe_violations, nothing_cut
+from tests.test_web_landlord_browser import AXE, axe_violations, keep_screenshot, nothing_cut
 from tests.test_web_tasks import account
 from tests.test_web_tasks_browser import _last_working_morning, browser, server  # noqa: F401 - fixtures
 
@@ -30,7 +30,7 @@ EMAIL = "alice@ccas-nantes.fr"
 def _checked(page: Page, tmp_path: Path, name: str) -> None:
     """axe-core finds nothing on the page as shown, and a screenshot of it is kept."""
     assert axe_violations(page) == [], name
-    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+    keep_screenshot(page, f"agent-{name}")
 
 
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core absent: npm install in web/")
