@@ -73,6 +73,9 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
     assert listing.status_code == 200 and "Aucune campagne pour le moment." in listing.text
     new_page = client.get("/campagnes/nouvelle").text
     assert "ADIL 44 — aller-vers (force publique)" in new_page and "Essonne — équipe mobile (EMPEX)" in new_page
+    # Each preset's source is a short note in words, never the project's references (« 002 L565 », docs/…).
+    assert "D&#39;après la charte de prévention des expulsions locatives de Loire-Atlantique" in new_page
+    assert "docs/domain.md" not in new_page and not re.search(r"\b00\d L\d", new_page)
     refused = _post(client, "/campagnes/nouvelle", {"modele": "", "name": "", "owner": "DDETS 44"})
     assert refused.status_code == 400  # type: ignore[attr-defined]
     assert "Choisissez un modèle de campagne dans la liste." in refused.text  # type: ignore[attr-defined]
