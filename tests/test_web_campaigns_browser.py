@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from api.app import create_app
 from campaigns.runtime.root import Runtime
@@ -179,8 +179,10 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
     page.get_by_label("Texte", exact=False).fill(
         "{{ expediteur }} : votre dossier {{ reference }} n'est pas réglé. Nous pouvons être à vos côtés, appelez-nous "
         "au {{ telephone_contact }}. Répondez STOP pour ne plus recevoir de SMS.")
-    page.get_by_role("button", name="Voir l'aperçu et les vérifications").click()
-    page.wait_for_load_state()
+    # The preview follows the typing (no click): the segments and the characters outside GSM-7 beside the text.
+    expect(page.locator("#hors-gsm")).to_contain_text("ê, ô")
+    expect(page.locator("#apercu-direct")).to_have_text("Aperçu mis à jour.")
+    assert page.url == f"{live_server}/modeles/sms/relance"  # nothing was sent as a page
     assert re.fullmatch(r"\d+ caractères, encodage UCS-2, \d segments?\.", page.locator("#segments-sms").inner_text())
     assert "ê, ô" in page.locator("#hors-gsm").inner_text()
     _checked(page, "modele-apercu")
