@@ -240,3 +240,31 @@ def test_administration_partners_keys_and_accounts(client: TestClient, runtime: 
     own_id = re.search(r'href="/administration/partenaires/(\d+)">DDETS 44', own)[1]  # type: ignore[index]
     me = re.search(r"/comptes/(\d+)", client.get(f"/administration/partenaires/{own_id}").text)
     assert me is None  # an administrator cannot demote or disable themselves from the page
+
+
+def test_history_sentences_of_an_api_key_and_a_file() -> None:
+    """Without a database: the log's lines as the campaign page writes them."""
+    from datetime import UTC, datetime
+
+    from api.web.campaign_history import describe
+
+    at = datetime(2026, 12, 3, 13, 5, tzinfo=UTC)  # 14 h 05 in Paris
+    created = describe(CampaignChange(actor="clé d'API de DDETS 44", action="creee", changed_at=at, replanned={},
+                                      changes=[{"champ": "name", "avant": None, "apres": "Relances"}]))
+    assert created.sentence == "Clé d'API de DDETS 44 a créé la campagne (brouillon) le 3 décembre 2026 à 14 h 05."
+    assert created.details == []
+    loaded = describe(CampaignChange(actor="fichier campagnes.yaml", action="chargee", changed_at=at, replanned={
+        "modifies": 3, "ajoutes": 0, "annules": 1}, changes=[
+        {"champ": "steps.2.template", "avant": "relance", "apres": "etape_{stade}"},
+        {"champ": "steps.3.channel", "avant": "appel", "apres": None},
+        {"champ": "steps.3.delay_days", "avant": 7, "apres": None},
+        {"champ": "stages", "avant": ["assignation"], "apres": ["assignation", "jugement"]},
+        {"champ": "statut", "avant": "active", "apres": "en_pause"}]))
+    assert loaded.sentence == ("Fichier campagnes.yaml a retiré l'étape 3 (appel) et modifié l'étape 2 et les stades "
+                               "le 3 décembre 2026 à 14 h 05.")
+    assert loaded.details == [
+        "Étape 2, modèle : « Relance » → « Message de l'étape, selon le stade du ménage ».",
+        "Étape 3 retirée : appel, 7 jours après l'étape précédente.",
+        "Stades : assignation au tribunal → assignation au tribunal, jugement.",
+        "Statut : active → en pause.",
+        "3 contacts pas encore envoyés modifiés et 1 contact annulé."]

@@ -16,7 +16,7 @@ from api.web.campaign_form import ALLOCATAIRE, CONDITIONS, COORDINATION, DAYS, D
 from api.web.template_editor import template_name
 from campaigns.locale.clock import PARIS
 from campaigns.locale.formats import format_date_fr
-from campaigns.locale.labels import CHANNELS, STAGES, Term, language_name
+from campaigns.locale.labels import CHANNELS, STAGES, Term, capitalised, language_name
 from campaigns.models import CampaignChange, CampaignStatus
 
 _CHANNELS = {code: term.brief for code, term in CHANNELS.items()}
@@ -113,7 +113,8 @@ def _step_description(values: dict[str, Any]) -> str:
     """« SMS, 7 jours après l'étape précédente, modèle « Relance », conditions : sans réponse du ménage »."""
     parts = [_CHANNELS.get(str(values.get("channel")), str(values.get("channel")))]
     delay = int(values.get("delay_days") or 0)
-    parts.append(f"{Term('jour', 'jours').count(delay)} après {DELAY_FROM.get(str(values.get('delay_from')), '')}")
+    origin = DELAY_FROM[str(values.get("delay_from") or "previous")]
+    parts.append(f"{Term('jour', 'jours').count(delay)} après {origin}")
     if values.get("template"):
         parts.append(f"modèle « {template_name(str(values['template']))} »")
     if values.get("conditions"):
@@ -198,7 +199,8 @@ def describe(change: CampaignChange) -> HistoryEntry:
               if key in (change.replanned or {}) and (change.replanned[key] or key == "inscrits")]
     if counts:
         details.append(_join(counts)[:1].upper() + _join(counts)[1:] + ".")
-    return HistoryEntry(f"{change.actor} {verb} le {when_fr(change.changed_at)}.", details)
+    # « Clé d'API de DDETS 44 a créé… »: an actor written in lower case starts the sentence with a capital.
+    return HistoryEntry(capitalised(f"{change.actor} {verb} le {when_fr(change.changed_at)}."), details)
 
 
 def history(changes: Iterable[CampaignChange]) -> list[HistoryEntry]:
