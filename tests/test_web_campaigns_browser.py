@@ -168,6 +168,20 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
     assert letters.split("\t")[:5] == ["courrier", "0", "0", "0", "1"]
     assert re.search(r"Import n° \d+ de Habitat 44", page.locator("main").inner_text())
     _checked(page, "supervision")
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    assert "Aïcha BENALI" in page.locator("main").inner_text()
+    _checked(page, "contacts")
+    # The household, found by a search of its commune as the bailleur wrote it, and its page with every case.
+    page.get_by_role("link", name="Ménages", exact=True).first.click()
+    page.get_by_label("Nom, référence ou commune").fill("nantes")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_load_state()
+    assert "1 ménage pour « nantes »." in page.locator("main").inner_text()
+    _checked(page, "menages-recherche")
+    page.get_by_role("link", name=re.compile(r"^Ménage n° \d+$")).click()
+    page.wait_for_url(f"{live_server}/menages/*")
+    assert "R-1" in page.locator("main").inner_text()
+    _checked(page, "menage")
 
     # The owner corrects its reminder SMS in the browser: the preview counts the segments and names the characters
     # outside GSM-7, then the text is published as a new version.
