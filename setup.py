@@ -1,6 +1,7 @@
 """Build hooks: the wheel carries the files read at run time that do not live inside the Python packages.
 
-The message templates (templates/), the DSFR built by npm (web/node_modules/@gouvfr/dsfr/dist) and the DejaVu fonts
+The message templates (templates/), the DSFR built by npm (web/node_modules/@gouvfr/dsfr/dist), the communes of the
+code officiel géographique (npm's @etalab/decoupage-administratif, data/communes.json) and the DejaVu fonts
 (Debian's fonts-dejavu-core) are copied into campaigns/_assets/ of the build, where campaigns/platform/resources.py
 looks first (docs/installation.md). An sdist carries the same copy, so a wheel built from it needs none of the sources.
 Everything else (presets, migrations, web page templates) is package data declared in pyproject.toml.
@@ -18,6 +19,7 @@ from setuptools.command.sdist import sdist
 ROOT = Path(__file__).resolve().parent
 ASSETS = Path("campaigns") / "_assets"
 DSFR_DIST = ROOT / "web" / "node_modules" / "@gouvfr" / "dsfr" / "dist"
+COG_DATA = ROOT / "web" / "node_modules" / "@etalab" / "decoupage-administratif" / "data"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
 # What the web pages and the DSFR stylesheets use (api/web/templates/base.html and the CSS url()s).
@@ -56,6 +58,7 @@ def collect_assets(target: Path) -> None:
     sources = [(_need(ROOT / "templates"), target / "templates")]
     sources += [(_need(DSFR_DIST / name), target / "dsfr" / name) for name in (*DSFR_FILES, *DSFR_DIRS)]
     sources += [(_need(FONT_DIR / name), target / "fonts" / name) for name in FONTS]
+    sources.append((_need(COG_DATA / "communes.json"), target / "cog" / "communes.json"))
     if target.exists():
         shutil.rmtree(target)
     for source, destination in sources:

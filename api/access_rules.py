@@ -90,6 +90,7 @@ RULES: dict[RouteKey, Rule] = {
     ("GET", "/redoc"): public(f"documentation de l'API ; {NO_DATA}"),
     (MOUNT, "/dsfr"): public(f"feuilles de style, scripts et polices du DSFR ; {NO_DATA}"),
     ("GET", "/evaluation/graphiques.css"): public(f"feuille de style des graphiques ; {NO_DATA}"),
+    ("GET", "/modeles/apercu-direct.js"): public(f"script de l'aperçu en direct de l'éditeur de modèles ; {NO_DATA}"),
     # Twilio's callbacks carry no key: each is authenticated by its X-Twilio-Signature, or refused (403).
     ("POST", "/api/v1/twilio/statut"): public("rappel de Twilio, authentifié par sa signature"),
     ("POST", "/api/v1/twilio/entrant"): public("SMS reçu, transmis par Twilio et authentifié par sa signature"),

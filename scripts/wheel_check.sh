@@ -43,13 +43,13 @@ for path in listed.stdout.splitlines():
 missing = sorted(source for source, name in expected.items() if name not in names)
 for wanted in ("dsfr/dsfr.min.css", "dsfr/dsfr.module.min.js", "dsfr/utility/icons/icons.min.css",
                "dsfr/fonts/Marianne-Regular.woff2", "dsfr/favicon/favicon.svg", "fonts/DejaVuSans.ttf",
-               "fonts/DejaVuSans-Bold.ttf"):
+               "fonts/DejaVuSans-Bold.ttf", "cog/communes.json"):
     if "campaigns/_assets/" + wanted not in names:
         missing.append("campaigns/_assets/" + wanted)
 if missing:
     print("absents du wheel :", *missing[:20], sep="\n  ", file=sys.stderr)
     sys.exit(1)
-print(f"[wheel] contenu : les {len(expected)} fichiers du dépôt et les ressources (DSFR, polices) y sont")
+print(f"[wheel] contenu : les {len(expected)} fichiers du dépôt et les ressources (DSFR, polices, communes) y sont")
 PY
 
 # 3. A bare virtualenv far from the checkout (pip's cache makes the second run fast).

@@ -86,7 +86,7 @@ def build(runtime: Runtime, client: TestClient) -> World:
     state = client.post("/api/v1/signalements", headers=keys[DDETS], json=[
         {**tenant(1), "reference": "ETA-1", "date_stade": "21/11/2026"},
         signalement("ETA-2", nom="Quennec", prenom="Jules", date_naissance="09/09/1980", adresse="5 rue Jean Jaurès",
-                    code_postal="44400", commune="Rezé", telephone="06 44 55 66 77", numero_allocataire="1000004")])
+                    code_postal="44400", commune="REZE", telephone="06 44 55 66 77", numero_allocataire="1000004")])
     assert state.status_code == 200 and state.json()["rejetes"] == 0, state.text
     runtime.tick()
     closed = client.post("/api/v1/signalements", headers=keys[HABITAT],

@@ -1,6 +1,6 @@
 """The answer page in headless Chromium on a phone (360 px): the check, then « Je veux être rappelé(e) » with a
 slot, no JavaScript needed, nothing cut sideways, axe-core reporting no violation, in French and (right to left) in
-Arabic. Screenshots in the tmp dir."""
+Arabic. Screenshots kept as artefacts."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from campaigns.runtime.root import Runtime
 from tests.answer_world import letter_world, token_of_letter
 from tests.conftest import DATA_KEY_ENV
 from tests.test_web_browser import CHAINE, ROOT, _free_port, browser  # noqa: F401 - fixture
-from tests.test_web_landlord_browser import AXE, axe_violations, nothing_cut
+from tests.test_web_landlord_browser import AXE, axe_violations, keep_screenshot, nothing_cut
 
 pytestmark = pytest.mark.slow
 
@@ -64,14 +64,14 @@ def test_a_household_asks_for_a_call_back_on_its_phone(shared_server: str, brows
     page = context.new_page()
     page.goto(f"{shared_server}/r/{token}")
     assert page.locator('meta[name="robots"]').get_attribute("content") == "noindex, nofollow, noarchive"
-    page.screenshot(path=str(tmp_path / "reponse-verification-360.png"), full_page=True)
+    keep_screenshot(page, "reponse-verification-360")
     page.get_by_label("Référence écrite sur votre courrier").fill("R-1")
     page.get_by_role("button", name="Continuer").click()
     page.get_by_role("button", name="J'ai bien reçu ce courrier").wait_for()
     page.locator("label[for=creneau-1]").click()  # a tap on the slot's text, as on a phone
     page.get_by_role("button", name="Être rappelé(e) à ce moment").click()
     page.get_by_text("on vous appellera sur le créneau choisi").wait_for()
-    page.screenshot(path=str(tmp_path / "reponse-rappel-360.png"), full_page=True)
+    keep_screenshot(page, "reponse-rappel-360")
     with pg_runtime.session_factory() as session:
         assert session.scalars(select(HumanTask.kind)).all() == ["appel"]
     context.close()
@@ -86,7 +86,7 @@ def test_a_household_asks_for_a_call_back_on_its_phone(shared_server: str, brows
     page.get_by_role("button", name="J'ai bien reçu ce courrier").wait_for()
     nothing_cut(page)
     assert axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "reponse-actions-360.png"), full_page=True)
+    keep_screenshot(page, "reponse-actions-360")
     # The same household writing in Arabic: its page reads right to left, inside the French frame.
     with pg_runtime.session_factory.begin() as session:
         session.scalars(select(Case)).one().langue = "ar"
@@ -94,6 +94,5 @@ def test_a_household_asks_for_a_call_back_on_its_phone(shared_server: str, brows
     page.locator('[lang="ar"][dir="rtl"] h1').wait_for()
     nothing_cut(page)
     assert axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "reponse-actions-ar-360.png"), full_page=True)
-    print(f"screenshots: {tmp_path}")
+    keep_screenshot(page, "reponse-actions-ar-360")
     scripted.close()

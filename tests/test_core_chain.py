@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from campaigns.locale.labels import CONTACT_REASONS
 from campaigns.models import CaseChange, Dispatch, Household, HumanTask
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
@@ -98,6 +99,26 @@ def test_sequence_runs_steps_and_skips_impossible_channel(runtime: Runtime, clie
         ("appel", "commandement_de_payer", "Nantes")]
     assert client.get("/api/v1/taches", headers=bailleur).json()["taches"] == []
     assert runtime.tick() == 0
+
+
+def test_a_step_whose_condition_is_not_met_is_not_missing_contact_details(runtime: Runtime, client: TestClient) -> None:
+    """Issue 19: the letter « si le ménage n'a pas de téléphone » of a household with a phone read « coordonnées
+    manquantes ». It is skipped as a condition not met; the household without a phone gets its letter."""
+    new_partner(runtime, "DDETS 44", "etat")
+    _, bailleur = new_partner(runtime, "Habitat 44", "bailleur_social")
+    campaign(runtime, owner="DDETS 44", steps=[
+        {"channel": "courrier", "template": "information_etat", "conditions": ["no_phone"]},
+        {"channel": "sms", "template": "relance", "conditions": ["no_phone"]}])
+    client.post("/api/v1/signalements", headers=bailleur, json=[
+        signalement("R-1"), signalement("R-2", nom="Martin", prenom="Paul", telephone=None,
+                                        numero_allocataire="999", adresse="3 bd Victor Hugo")])
+    runtime.tick()
+    rows = {(d.household_id, d.channel): (d.status, d.reason) for d in _dispatches(runtime)}
+    assert rows[(1, "courrier")] == ("skipped", "condition_not_met")
+    assert rows[(2, "courrier")] == ("delivered", None)
+    # Without a mobile, the SMS cannot go whatever its condition: missing contact details.
+    assert rows[(2, "sms")] == ("skipped", "no_channel")
+    assert CONTACT_REASONS["condition_not_met"] == "condition de l'étape non remplie"
 
 
 def test_response_cancels_pending_steps_in_every_campaign(runtime: Runtime, client: TestClient) -> None:

@@ -51,3 +51,22 @@ def test_rapport_refuses_a_bad_period(current: Runtime) -> None:
     result = CliRunner().invoke(app, ["rapport", "--debut", "2026-12-31", "--fin", "2026-11-01"])
     assert result.exit_code == 1
     assert "la fin après le début" in result.output
+
+
+def test_chart_labels_are_printed_whole_on_several_lines() -> None:
+    """Issue 19: the labels of the charts were cut (« Office public de l'habitat de Loire-Atl… »)."""
+    from campaigns.reports.charts import bar_chart, paired_chart, rate_chart, wrap_label
+
+    long = "Office public de l'habitat de Loire-Atlantique et de la métropole nantaise"
+    assert wrap_label(long, 34) == ["Office public de l'habitat de", "Loire-Atlantique et de la", "métropole nantaise"]
+    assert wrap_label("Anticonstitutionnellement-long", 10) == ["Anticonstitutionnellement-long"]
+    charts = [rate_chart("t", "Taux", [(long, 0.5, 0.4, 0.6, 40), ("NMH", 0.25, 0.1, 0.4, 20)]),
+              bar_chart("b", "Courriers", [(long, 2.5, 40), ("NMH", 1.0, 20)], ("courrier", "courriers")),
+              paired_chart("p", "Entonnoir", [(long, 40, 20), ("NMH", 20, 5)])]
+    for svg in charts:
+        assert "…" not in svg
+        shown = " ".join(re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)).replace("&#x27;", "'")
+        assert long in shown and "NMH" in shown
+        # The drawing grows with the lines: the last row stays inside it.
+        height = float(re.search(r'<svg[^>]* height="([\d.]+)"', svg)[1])  # type: ignore[index]
+        assert max(float(y) for y in re.findall(r'<text x="[\d.]+" y="([\d.]+)"', svg)) + 14 <= height

@@ -163,6 +163,14 @@ def test_missing_template_raises() -> None:
         render("sms", "../relance", locale="fr", falc=False, context=FULL_CONTEXT)
 
 
+def test_an_absent_value_prints_nothing_in_a_users_template() -> None:
+    """Found by the owner's browser walk: « appelez-nous au {{ telephone_contact }} » printed « None »."""
+    from campaigns.messages.rendering import sandbox
+
+    text = sandbox(False).from_string("appelez le {{ telephone_contact }}.").render(telephone_contact=None)
+    assert text == "appelez le ." and sandbox(True).from_string("<p>{{ x }}</p>").render(x=None) == "<p></p>"
+
+
 def test_missing_variable_fails_loudly() -> None:
     context = {k: v for k, v in FULL_CONTEXT.items() if k != "expediteur"}
     with pytest.raises(Exception, match="expediteur"):

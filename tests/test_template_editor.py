@@ -105,6 +105,10 @@ def test_the_editor_page(pg_runtime: Runtime) -> None:
         editor = client.get(page)
         assert editor.status_code == 200 and "Publier une nouvelle version" in editor.text
         assert "Contenus obligatoires" in editor.text and "Aucune : vos envois utilisent le texte d" in editor.text
+        # The live preview is a script of this site; without it, the button previews the same way.
+        assert '<script defer src="/modeles/apercu-direct.js"></script>' in editor.text
+        script = client.get("/modeles/apercu-direct.js")
+        assert script.headers["content-type"].startswith("text/javascript") and "/apercu" in script.text
         token = csrf_of(editor.text)
         short = {"csrf_token": token, "langue": "fr", "falc": "non", "stade": "commandement_de_payer",
                  "objet": "Votre dette", "html": "<p>Bonjour.</p>"}

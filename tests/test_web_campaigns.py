@@ -4,6 +4,7 @@ field, preview, dry run, lifecycle, supervision; partners, API keys shown once a
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -37,6 +38,13 @@ def _from_preset(client: TestClient, preset: str = "adil44_aller_vers", name: st
     return int(re.fullmatch(r"/campagnes/(\d+)/modifier", location)[1])  # type: ignore[index]
 
 
+def _history(html: str) -> list[str]:
+    """The history's entries as text: the sentence, then its details."""
+    part = html.split('<h2 id="historique">', 1)[1]
+    entries = re.findall(r'<li class="fr-mb-1w">(.*?)</li>\s*(?=<li class="fr-mb-1w">|</ol>)', part, re.S)
+    return [" ".join(unescape(re.sub(r"<[^>]+>", " ", entry)).split()) for entry in entries]
+
+
 def _form_data(html: str) -> dict[str, list[str]]:
     """What the browser would post: every named field with its current value (checked boxes only)."""
     data: dict[str, list[str]] = {}
@@ -65,6 +73,9 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
     assert listing.status_code == 200 and "Aucune campagne pour le moment." in listing.text
     new_page = client.get("/campagnes/nouvelle").text
     assert "ADIL 44 — aller-vers (force publique)" in new_page and "Essonne — équipe mobile (EMPEX)" in new_page
+    # Each preset's source is a short note in words, never the project's references (« 002 L565 », docs/…).
+    assert "D&#39;après la charte de prévention des expulsions locatives de Loire-Atlantique" in new_page
+    assert "docs/domain.md" not in new_page and not re.search(r"\b00\d L\d", new_page)
     refused = _post(client, "/campagnes/nouvelle", {"modele": "", "name": "", "owner": "DDETS 44"})
     assert refused.status_code == 400  # type: ignore[attr-defined]
     assert "Choisissez un modèle de campagne dans la liste." in refused.text  # type: ignore[attr-defined]
@@ -93,7 +104,23 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
     assert saved.status_code == 303 and saved.headers["location"] == f"/campagnes/{campaign_id}"
     page = client.get(f"/campagnes/{campaign_id}").text
     assert "Campagne enregistrée : 1 champ modifié." in page
-    assert "steps.2.delay_days : 7 → 10" in page and "Camille Martin (DDETS 44)" in page
+    # The history is written for people, newest first, never the log's field codes.
+    history = _history(page)
+    assert history[0] == ("Camille Martin (DDETS 44) a modifié l'étape 2 le 25 novembre 2026 à 10 h 30. "
+                          "Étape 2, délai : 7 jours → 10 jours.")
+    assert history[1] == "Camille Martin (DDETS 44) a créé la campagne (brouillon) le 25 novembre 2026 à 10 h 30."
+    assert "steps." not in page and "delay_days" not in page and "mise_a_disposition" not in page
+    # A step added and the priority changed: one sentence, the details below it.
+    blank = next(r for r in range(1, 20) if data.get(f"etape-{r}-channel") == [""])
+    data |= {f"etape-{blank}-channel": ["sms"], f"etape-{blank}-template": ["relance"],
+             f"etape-{blank}-delay_days": ["3"], f"etape-{blank}-conditions": ["no_response"], "priority": ["40"]}
+    saved = client.post(f"/campagnes/{campaign_id}/modifier", data={**data, "csrf_token": csrf_of(page)},
+                        follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    assert _history(client.get(f"/campagnes/{campaign_id}").text)[0] == (
+        f"Camille Martin (DDETS 44) a ajouté une étape SMS et modifié la priorité le 25 novembre 2026 à 10 h 30. "
+        f"Étape {blank} ajoutée : SMS, 3 jours après l'étape précédente, modèle « Relance », conditions : sans "
+        f"réponse du ménage. Priorité : 50 → 40.")
 
     previews = client.get(f"/campagnes/{campaign_id}/apercu").text
     link = re.search(r'href="(/campagnes/\d+/apercu/courrier\?[^"]+)"', previews)[1]  # type: ignore[index]
@@ -129,7 +156,12 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
         assert session.get_one(Campaign, campaign_id).status == "en_pause"  # nothing ended before confirming
     ended = _post(client, f"/campagnes/{campaign_id}/terminer", {"confirmation": "oui"}, f"/campagnes/{campaign_id}")
     assert ended.status_code == 303  # type: ignore[attr-defined]
-    assert "Campagne terminée" in client.get(f"/campagnes/{campaign_id}").text
+    ended_page = client.get(f"/campagnes/{campaign_id}").text
+    assert "Campagne terminée" in ended_page
+    assert _history(ended_page)[:3] == [
+        "Camille Martin (DDETS 44) a terminé la campagne le 25 novembre 2026 à 10 h 30. 4 contacts annulés.",
+        "Camille Martin (DDETS 44) a mis la campagne en pause le 25 novembre 2026 à 10 h 30.",
+        "Camille Martin (DDETS 44) a activé la campagne le 25 novembre 2026 à 10 h 30. 1 ménage inscrit."]
     assert key
 
 
@@ -208,3 +240,31 @@ def test_administration_partners_keys_and_accounts(client: TestClient, runtime: 
     own_id = re.search(r'href="/administration/partenaires/(\d+)">DDETS 44', own)[1]  # type: ignore[index]
     me = re.search(r"/comptes/(\d+)", client.get(f"/administration/partenaires/{own_id}").text)
     assert me is None  # an administrator cannot demote or disable themselves from the page
+
+
+def test_history_sentences_of_an_api_key_and_a_file() -> None:
+    """Without a database: the log's lines as the campaign page writes them."""
+    from datetime import UTC, datetime
+
+    from api.web.campaign_history import describe
+
+    at = datetime(2026, 12, 3, 13, 5, tzinfo=UTC)  # 14 h 05 in Paris
+    created = describe(CampaignChange(actor="clé d'API de DDETS 44", action="creee", changed_at=at, replanned={},
+                                      changes=[{"champ": "name", "avant": None, "apres": "Relances"}]))
+    assert created.sentence == "Clé d'API de DDETS 44 a créé la campagne (brouillon) le 3 décembre 2026 à 14 h 05."
+    assert created.details == []
+    loaded = describe(CampaignChange(actor="fichier campagnes.yaml", action="chargee", changed_at=at, replanned={
+        "modifies": 3, "ajoutes": 0, "annules": 1}, changes=[
+        {"champ": "steps.2.template", "avant": "relance", "apres": "etape_{stade}"},
+        {"champ": "steps.3.channel", "avant": "appel", "apres": None},
+        {"champ": "steps.3.delay_days", "avant": 7, "apres": None},
+        {"champ": "stages", "avant": ["assignation"], "apres": ["assignation", "jugement"]},
+        {"champ": "statut", "avant": "active", "apres": "en_pause"}]))
+    assert loaded.sentence == ("Fichier campagnes.yaml a retiré l'étape 3 (appel) et modifié l'étape 2 et les stades "
+                               "le 3 décembre 2026 à 14 h 05.")
+    assert loaded.details == [
+        "Étape 2, modèle : « Relance » → « Message de l'étape, selon le stade du ménage ».",
+        "Étape 3 retirée : appel, 7 jours après l'étape précédente.",
+        "Stades : assignation au tribunal → assignation au tribunal, jugement.",
+        "Statut : active → en pause.",
+        "3 contacts pas encore envoyés modifiés et 1 contact annulé."]

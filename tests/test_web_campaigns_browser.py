@@ -1,5 +1,8 @@
-"""The campaign pages in headless Chromium (Debian's), driven by Playwright, as a new user of the DDETS: from the
-ADIL 44 preset to the supervision of the contacts sent, and the campaign form with the keyboard only.
+"""The campaign owner's main job in headless Chromium (Debian's), driven by Playwright, as a new user of the DDETS:
+from the ADIL 44 preset (configure, simulate, activate) to the supervision of the contacts sent, the history written
+for people, and a message template edited and published in the browser; axe-core reports no violation of any level
+on each page (at 1280 px, and at 360 px for the campaign and the editor), screenshots kept as artefacts. Then the
+campaign form with the keyboard only.
 
 The server runs in this process (uvicorn in a thread) on the test's PostgreSQL runtime, so that the test's clock
 is the server's: the test moves time on and runs the tick, as `chaine beat` would."""
@@ -15,13 +18,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from api.app import create_app
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import signalement
 from tests.test_web_auth import PASSWORD, new_user
+from tests.test_web_landlord_browser import AXE, axe_violations, keep_screenshot, nothing_cut
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -89,6 +93,13 @@ def _focused(page: Page) -> str:
     return str(page.evaluate("document.activeElement.id || document.activeElement.textContent.trim()"))
 
 
+def _checked(page: Page, name: str) -> None:
+    """axe-core finds nothing on the page as shown (the page keeps its security policy), and a screenshot is kept."""
+    assert axe_violations(page) == [], name
+    keep_screenshot(page, f"pilote-{name}")
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core absent: npm install in web/")
 def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Browser, pg_runtime: Runtime,
                                                  clock: Clock) -> None:
     new_partner(pg_runtime, "DDETS 44", "etat")
@@ -107,6 +118,7 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
     page.wait_for_url(re.compile(r".*/campagnes/\d+/modifier$"))
     campaign_url = page.url.removesuffix("/modifier")
     assert "Brouillon créé à partir du modèle" in page.locator("#avis").inner_text()
+    _checked(page, "formulaire")
 
     # The call comes ten days after the letter instead of seven.
     page.locator("#etape-2-delay_days").fill("10")
@@ -114,6 +126,10 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
     page.wait_for_url(campaign_url)
     assert "Campagne enregistrée : 1 champ modifié." in page.locator("#avis").inner_text()
     assert "10 jours après l'étape précédente" in page.locator("#table-etapes").inner_text()
+    history = page.locator("#historique + ol").inner_text()
+    assert "a modifié l'étape 2 le 25 novembre 2026 à 10 h 30." in history
+    assert "Étape 2, délai : 7 jours → 10 jours." in history and "delay_days" not in history
+    _checked(page, "campagne")
 
     page.get_by_role("link", name="Aperçu des messages", exact=True).click()
     letter = page.get_by_role("link", name="Voir le courrier en PDF").first
@@ -123,6 +139,7 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
 
     page.get_by_role("link", name="Simulation", exact=True).click()
     assert "0 ménage concerné" in page.locator("#resume-simulation").inner_text()
+    _checked(page, "simulation")
 
     page.get_by_role("link", name="La campagne", exact=True).click()
     page.get_by_role("button", name="Activer la campagne").click()
@@ -150,6 +167,51 @@ def test_from_the_adil_preset_to_the_supervision(live_server: str, browser: Brow
     letters = page.locator("#table-statuts tbody tr", has_text="courrier").inner_text()
     assert letters.split("\t")[:5] == ["courrier", "0", "0", "0", "1"]
     assert re.search(r"Import n° \d+ de Habitat 44", page.locator("main").inner_text())
+    _checked(page, "supervision")
+    page.get_by_role("link", name="Contacts", exact=True).click()
+    assert "Aïcha BENALI" in page.locator("main").inner_text()
+    _checked(page, "contacts")
+    # The household, found by a search of its commune as the bailleur wrote it, and its page with every case.
+    page.get_by_role("link", name="Ménages", exact=True).first.click()
+    page.get_by_label("Nom, référence ou commune").fill("nantes")
+    page.get_by_role("button", name="Rechercher").click()
+    page.wait_for_load_state()
+    assert "1 ménage pour « nantes »." in page.locator("main").inner_text()
+    _checked(page, "menages-recherche")
+    page.get_by_role("link", name=re.compile(r"^Ménage n° \d+$")).click()
+    page.wait_for_url(f"{live_server}/menages/*")
+    assert "R-1" in page.locator("main").inner_text()
+    _checked(page, "menage")
+
+    # The owner corrects its reminder SMS in the browser: the preview counts the segments and names the characters
+    # outside GSM-7, then the text is published as a new version.
+    page.get_by_role("link", name="Modèles de messages").first.click()
+    page.wait_for_url(f"{live_server}/modeles")
+    _checked(page, "modeles")
+    page.get_by_role("link", name="Modifier : SMS, Relance").click()
+    page.wait_for_url(f"{live_server}/modeles/sms/relance")
+    page.get_by_label("Texte", exact=False).fill(
+        "{{ expediteur }} : votre dossier {{ reference }} n'est pas réglé. Nous pouvons être à vos côtés, appelez-nous "
+        "au {{ telephone_contact }}. Répondez STOP pour ne plus recevoir de SMS.")
+    # The preview follows the typing (no click): the segments and the characters outside GSM-7 beside the text.
+    expect(page.locator("#hors-gsm")).to_contain_text("ê, ô")
+    expect(page.locator("#apercu-direct")).to_have_text("Aperçu mis à jour.")
+    assert page.url == f"{live_server}/modeles/sms/relance"  # nothing was sent as a page
+    assert re.fullmatch(r"\d+ caractères, encodage UCS-2, \d segments?\.", page.locator("#segments-sms").inner_text())
+    assert "ê, ô" in page.locator("#hors-gsm").inner_text()
+    _checked(page, "modele-apercu")
+    page.set_viewport_size({"width": 360, "height": 780})
+    nothing_cut(page)
+    _checked(page, "modele-apercu-360")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Publier une nouvelle version").click()
+    page.wait_for_url(re.compile(r".*/modeles/sms/relance\?.*"))
+    assert "Version 1 publiée" in page.locator("main").inner_text()
+    assert re.search(r"Version 1, publiée le \d+ \w+ \d{4} à \d+ h \d{2} par ", page.locator("#versions").inner_text())
+    page.goto(campaign_url)
+    page.set_viewport_size({"width": 360, "height": 780})
+    nothing_cut(page)
+    _checked(page, "campagne-360")
     assert problems == []
 
 

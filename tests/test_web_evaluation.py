@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from api.app import create_app
@@ -129,6 +130,8 @@ def test_a_bailleur_account_reads_its_own_households_only(pg_runtime: Runtime, p
     assert _table(other, "Synthèse")[0][1] == "6"
     exported = pg_client.get("/evaluation/export.csv", params=PERIOD).text
     assert "Synthèse;ensemble des ménages contactés;ménages;6" in exported and "SILENE" not in exported
+    assert "Période et filtres de l'export;;périmètre;ménages signalés par NMH" in exported
+    assert ";;bailleur;" not in exported  # no choice of bailleur on its page, none in its file
 
 
 def _synthese(client: TestClient, **params: Any) -> list[str]:
@@ -164,6 +167,33 @@ def test_filters_period_stage_bailleur_and_parc(pg_runtime: Runtime, pg_client: 
     assert link is not None and "parc=prive" in link.group(1)
     exported = pg_client.get(link.group(1).replace("&amp;", "&")).text
     assert "Synthèse;ensemble des ménages contactés;ménages;46" in exported
+    # The file names the period and every filter as the page shows them, before any figure.
+    lines = exported.lstrip("\ufeff").splitlines()
+    assert lines[1:9] == [
+        "Période et filtres de l'export;;période;du 1er novembre 2026 au 31 décembre 2026",
+        "Période et filtres de l'export;;début;2026-11-01",
+        "Période et filtres de l'export;;fin (incluse);2026-12-31",
+        "Période et filtres de l'export;;périmètre;tous les ménages",
+        "Période et filtres de l'export;;bailleur;tous les bailleurs",
+        "Période et filtres de l'export;;stade;tous les stades",
+        "Période et filtres de l'export;;parc;parc privé",
+        f"Période et filtres de l'export;;produit le;{lines[8].rsplit(';', 1)[1]}",
+    ]
+    assert lines[8].rsplit(";", 1)[1].startswith("1")  # a date in words ("1er décembre 2026 à ...")
+    # Changing what is on screen changes the file: another stage, bailleur and period.
+    other = pg_client.get("/evaluation/export.csv", params={"debut": "2026-12-01", "fin": "2026-12-31",
+                                                            "stade": "assignation", "bailleur": nmh.group(1)}).text
+    assert "Période et filtres de l'export;;période;du 1er décembre 2026 au 31 décembre 2026" in other
+    assert "Période et filtres de l'export;;stade;assignation" in other
+    assert "Période et filtres de l'export;;bailleur;NMH" in other
+    assert "Période et filtres de l'export;;parc;parcs social et privé" in other
+    assert "Synthèse;ensemble des ménages contactés;ménages;0" in other
+    workbook = load_workbook(io.BytesIO(pg_client.get(link.group(1).replace("&amp;", "&").replace(
+        "export.csv", "export.xlsx")).content))
+    about = [[c for c in row if c is not None] for row in workbook["Lisez-moi"].iter_rows(values_only=True)]
+    assert ["Période et filtres de l'export"] in about
+    assert ["période", "du 1er novembre 2026 au 31 décembre 2026"] in about and ["parc", "parc privé"] in about
+    assert ["stade", "tous les stades"] in about and ["bailleur", "tous les bailleurs"] in about
 
 
 def test_bad_filters_are_named_in_french(client: TestClient, runtime: Runtime) -> None:

@@ -92,7 +92,10 @@ def test_the_pilots_search_the_households_and_read_one_with_every_partners_case(
     found = page(client, "/menages", recherche="benali")
     assert "1 ménage pour « benali »." in found and "2 partenaires : Habitat 44, DDETS 44" in found
     no_search_in_addresses(found, "benali")
-    assert "1 ménage pour « Rezé »." in page(client, "/menages", recherche="Rezé")
+    # The DDETS wrote « REZE »: the pages name it as the code officiel géographique does.
+    reze = page(client, "/menages", recherche="Rezé")
+    assert "1 ménage pour « Rezé »." in reze and "<td>Rezé</td>" in reze and "REZE" not in reze
+    assert "44400 Rezé" in page(client, f"/menages/{world.ids['ETA-2']}")
     assert "1 ménage pour « ETA-2 »." in page(client, "/menages", recherche="ETA-2")
 
     household = page(client, f"/menages/{world.ids['HAB-001']}")

@@ -1,9 +1,10 @@
 """The bailleur's main job in headless Chromium (issue 19): sign in, push a CSV, read its rejected rows; find a
 household by name and read its timeline; at 1280 px and at 360 px (nothing cut, tables scroll in their focusable
-region), axe-core (from npm) reporting no violation. Screenshots are kept in the test's tmp dir."""
+region), axe-core (from npm) reporting no violation. Screenshots are kept as artefacts (`keep_screenshot`)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,9 @@ from tests.test_web_browser import browser, server  # noqa: F401 - fixtures
 pytestmark = pytest.mark.slow
 
 AXE = Path(__file__).resolve().parent.parent / "web" / "node_modules" / "axe-core" / "axe.min.js"
+# The browser walks' screenshots, kept after the run (var/ is ignored by git): CI leaves them in its clone.
+SCREENSHOTS = Path(os.environ.get("CHAINE_TEST_ARTEFACTS") or Path(__file__).resolve().parent.parent / "var"
+                   / "test-artefacts") / "captures"
 EMAIL = "gestion@habitat44.fr"
 
 
@@ -30,6 +34,15 @@ def axe_violations(page: Page) -> list[str]:
         page.evaluate(AXE.read_text(encoding="utf-8"))
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     return [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:3]}" for v in results["violations"]]
+
+
+def keep_screenshot(page: Page, name: str) -> Path:
+    """The whole page as shown, kept in `SCREENSHOTS` as NAME.png (a walk's pages are named after it)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 5_000, name  # a page was drawn
+    return path
 
 
 def nothing_cut(page: Page) -> None:
@@ -59,7 +72,7 @@ def test_bailleur_pushes_a_csv_and_reads_its_rejected_rows(server: str, browser:
     page.get_by_role("link", name="Mes imports").first.click()
     page.wait_for_url(f"{server}/mes-imports")
     assert axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "bailleur-imports.png"), full_page=True)
+    keep_screenshot(page, "bailleur-imports")
 
     page.get_by_label("Fichier CSV des impayés").set_input_files(str(upload))
     page.get_by_role("button", name="Envoyer le fichier").click()
@@ -78,7 +91,7 @@ def test_bailleur_pushes_a_csv_and_reads_its_rejected_rows(server: str, browser:
     # Its text is shown beside the icon, not clipped into an icon-only button.
     assert download_link.evaluate("e => e.scrollWidth <= e.clientWidth && e.clientWidth > 200"), "icon only"
     assert axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "bailleur-rejets.png"), full_page=True)
+    keep_screenshot(page, "bailleur-rejets")
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger les lignes rejetées (CSV)").click()
     assert "R-2" in Path(download.value.path()).read_text(encoding="utf-8-sig")
@@ -89,8 +102,7 @@ def test_bailleur_pushes_a_csv_and_reads_its_rejected_rows(server: str, browser:
     nothing_cut(page)
     assert table.evaluate("e => e.tabIndex") == 0
     assert axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "bailleur-rejets-360.png"), full_page=True)
-    print(f"screenshots: {tmp_path}")
+    keep_screenshot(page, "bailleur-rejets-360")
     context.close()
 
 
@@ -114,7 +126,7 @@ def test_bailleur_searches_its_households_and_reads_one(server: str, browser: Br
     page.wait_for_url(f"{server}/mes-menages")
     assert "Ménages 1 à 25 sur 27." in page.locator("main").inner_text()
     assert axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "bailleur-menages.png"), full_page=True)
+    keep_screenshot(page, "bailleur-menages")
 
     # The search is posted: the address stays /mes-menages, the name never goes into it.
     page.get_by_label("Nom, référence ou commune").fill("benali")
@@ -136,5 +148,5 @@ def test_bailleur_searches_its_households_and_reads_one(server: str, browser: Br
         "e => e.tabIndex") == 0
     assert page.get_by_role("link", name="Page suivante").is_visible()
     assert axe_violations(page) == []
-    page.screenshot(path=str(tmp_path / "bailleur-menages-360.png"), full_page=True)
+    keep_screenshot(page, "bailleur-menages-360")
     context.close()

@@ -1,9 +1,10 @@
 """The social worker's main job in headless Chromium (issue 19): sign in, read « Mes tâches », take a call, record an
 outcome from the charter list and plan the follow-up (a rendez-vous with its day and time), at 1280 px and at 360 px,
-with axe-core (from npm) reporting no violation on each page. Screenshots are kept in the test's tmp dir."""
+with axe-core (from npm) reporting no violation on each page. Screenshots are kept as artefacts."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from campaigns.runtime.root import Runtime
 from tests.conftest import Clock
 from tests.queue_factories import structure_with_call, task_rows
 from tests.test_web_auth import PASSWORD
-from tests.test_web_landlord_browser import AXE, axe_violations, nothing_cut
+from tests.test_web_landlord_browser import AXE, axe_violations, keep_screenshot, nothing_cut
 from tests.test_web_tasks import account
 from tests.test_web_tasks_browser import _last_working_morning, browser, server  # noqa: F401 - fixtures
 
@@ -30,7 +31,7 @@ EMAIL = "alice@ccas-nantes.fr"
 def _checked(page: Page, tmp_path: Path, name: str) -> None:
     """axe-core finds nothing on the page as shown, and a screenshot of it is kept."""
     assert axe_violations(page) == [], name
-    page.screenshot(path=str(tmp_path / f"{name}.png"), full_page=True)
+    keep_screenshot(page, f"agent-{name}")
 
 
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core absent: npm install in web/")
@@ -90,6 +91,19 @@ def test_worker_takes_a_call_records_the_outcome_and_plans_the_rendez_vous(
     # The closed task's page says what was recorded; on a phone nothing is cut.
     page.goto(f"{server}/mes-taches/{task.id}")
     assert "Tâche terminée : Rendez-vous fixé" in " ".join(page.locator("main").inner_text().split())
+    # Everything about the household the structure may see, then the appointment on the round of its day (structured
+    # date and time) and in the worker's agenda file.
+    page.get_by_role("link", name="Voir tout ce qui concerne ce ménage").click()
+    page.wait_for_url(f"{server}/mes-taches/menages/*")
+    assert page.get_by_role("heading", level=1).inner_text().strip() == "Aïcha BENALI"
+    _checked(page, tmp_path, "menage")
+    page.goto(f"{server}/mes-taches/tournee?jour={day.isoformat()}")
+    assert "14 h 30" in page.locator("main").inner_text()
+    _checked(page, tmp_path, "tournee")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Mon agenda (.ics)").click()
+    agenda = Path(download.value.path()).read_text(encoding="utf-8")
+    assert "BEGIN:VEVENT" in agenda and re.search(rf"DTSTART[^:\n]*:{day:%Y%m%d}T\d{{6}}", agenda), agenda
     page.set_viewport_size({"width": 360, "height": 800})
     for url in (f"{server}/mes-taches/{task.id}", f"{server}/mes-taches"):
         page.goto(url)

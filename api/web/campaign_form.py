@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from api.web.template_editor import template_name
 from campaigns.accounts.partners import list_partners
 from campaigns.campaign.communes import commune_choices
 from campaigns.campaign.issues import CampaignIssue
@@ -56,6 +57,7 @@ def form_choices(session: Session, rules: CoordinationRules) -> dict[str, Any]:
         "communes": commune_choices(session),
         "languages": {loc: language_name(loc) for loc in sorted({t[2] for t in templates})},
         "templates": {CHANNEL_LABELS[c]: slugs for c, slugs in sorted(by_channel.items())},
+        "template_names": {slug: template_name(slug) for slugs in by_channel.values() for slug in slugs},
         "channels": CHANNEL_LABELS, "conditions": CONDITIONS, "delay_from": DELAY_FROM, "days": DAYS,
         "day_options": {str(i): day for i, day in enumerate(DAYS)},
         "coordination": COORDINATION, "over_cap": OVER_CAP, "falc": FALC, "parc": PARC, "allocataire": ALLOCATAIRE,

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from api.deps import RuntimeDep
 from api.web.campaign_access import CampaignUser, CampaignUserDep, PilotDep
 from api.web.campaign_form import errors_by_field, form_choices, form_rows, read_form
+from api.web.campaign_history import history as campaign_history
+from api.web.template_editor import template_name
 from api.web.templating import render
 from api.web.worker_access import flash, pop_flash, sentence
 from campaigns.campaign.access import get_visible_campaign, visible_campaigns
@@ -22,7 +24,7 @@ from campaigns.campaign.communes import CommuneChoice
 from campaigns.campaign.config import CampaignSpec, spec_of
 from campaigns.campaign.edits import save_campaign
 from campaigns.campaign.issues import CampaignInvalidError, issues_from_pydantic
-from campaigns.campaign.lifecycle import ACTION_LABELS, activate, end, pause, resume
+from campaigns.campaign.lifecycle import activate, end, pause, resume
 from campaigns.campaign.presets import get_preset, presets
 from campaigns.campaign.validation import check_campaign
 from campaigns.locale.labels import plural
@@ -109,9 +111,9 @@ def campaign_page(request: Request, campaign_id: int, user: CampaignUserDep, run
             issues = check_campaign(session, spec_of(session, campaign), campaign_id=campaign.id, running=True)
         history = session.scalars(select(CampaignChange).where(CampaignChange.campaign_id == campaign.id)
                                   .order_by(CampaignChange.id.desc())).all()
-        context = {"user": user, "campaign": summary(session, campaign), "issues": issues, "history": history,
-                   "actions": ACTION_LABELS, "notice": pop_flash(request), "choices": form_choices(
-                       session, runtime.coordination_rules)}
+        context = {"user": user, "campaign": summary(session, campaign), "issues": issues,
+                   "history": campaign_history(history), "template_name": template_name,
+                   "notice": pop_flash(request), "choices": form_choices(session, runtime.coordination_rules)}
     return render(request, "campagnes/fiche.html", context)
 
 

@@ -79,8 +79,15 @@ def _reader(runtime: Runtime, user: WebUser) -> Reader:
     return Reader(scope, bailleurs)
 
 
-def _parse(filters: Filters, reader: Reader, today: date) -> tuple[Period, Scope] | None:
-    """The period and the scope asked for, or None with `filters.errors` filled in."""
+@dataclass(frozen=True, slots=True)
+class Asked:
+    period: Period
+    scope: Scope
+    settings: list[tuple[str, str]]  # the filters as the page shows them, written into the exports
+
+
+def _parse(filters: Filters, reader: Reader, today: date) -> Asked | None:
+    """The period, the scope and the filters' labels asked for, or None with `filters.errors` filled in."""
     days: dict[str, date] = {}
     defaults = {"debut": today - timedelta(days=364), "fin": today}
     for name, label in (("debut", "début"), ("fin", "fin")):
@@ -110,16 +117,23 @@ def _parse(filters: Filters, reader: Reader, today: date) -> tuple[Period, Scope
         return None
     filters.debut, filters.fin = days["debut"].isoformat(), days["fin"].isoformat()
     base = reader.scope
+    stage_label = next((s.label for s in OPEN_STAGES if s.value == stage), None)
     parts = [base.label] if base.restricted else []
+    settings = [("périmètre", base.label)]
+    if not base.restricted:
+        chosen = dict(reader.bailleurs)[bailleur] if bailleur is not None else "tous les bailleurs"
+        settings.append(("bailleur", chosen))
+    settings += [("stade", stage_label or "tous les stades"),
+                 ("parc", PARC_LABELS[parc] if parc is not None else "parcs social et privé")]
     if bailleur is not None:
         parts.append(f"ménages signalés par {dict(reader.bailleurs)[bailleur]}")
-    if stage is not None:
-        parts.append("stade : " + next(s.label for s in OPEN_STAGES if s.value == stage))
+    if stage_label is not None:
+        parts.append("stade : " + stage_label)
     if parc is not None:
         parts.append(PARC_LABELS[parc])
     scope = replace(base, bailleur_id=base.bailleur_id if base.restricted else bailleur,
                     label=" · ".join(parts) or base.label, stage=stage, parc=parc)
-    return Period(days["debut"], days["fin"]), scope
+    return Asked(Period(days["debut"], days["fin"]), scope, settings)
 
 
 def _report(runtime: Runtime, period: Period, scope: Scope) -> Report:
@@ -146,8 +160,7 @@ def evaluation_page(request: Request, user: EvaluatorDep, runtime: RuntimeDep, f
     }
     if parsed is None:
         return render(request, "evaluation/index.html", context, status_code=400)
-    period, scope = parsed
-    report = _report(runtime, period, scope)
+    report = _report(runtime, parsed.period, parsed.scope)
     charts = report_charts(report, CURVE_DAYS)
     context |= {
         "report": report, "query": filters.query(),
@@ -159,12 +172,13 @@ def evaluation_page(request: Request, user: EvaluatorDep, runtime: RuntimeDep, f
     return render(request, "evaluation/index.html", context)
 
 
-def _export(runtime: Runtime, user: WebUser, filters: Filters) -> tuple[Report, Period] | None:
+def _export(runtime: Runtime, user: WebUser, filters: Filters) -> tuple[Report, Asked] | None:
+    """The report of the page with these filters, and what was asked (the files name it: what is on screen)."""
     reader = _reader(runtime, user)
     parsed = _parse(filters, reader, day_of(runtime.clock()))
     if parsed is None:
         return None
-    return _report(runtime, *parsed), parsed[0]
+    return _report(runtime, parsed.period, parsed.scope), parsed
 
 
 def _attachment(period: Period, extension: str) -> dict[str, str]:
@@ -184,7 +198,9 @@ def evaluation_csv(request: Request, user: ExporterDep, runtime: RuntimeDep, fil
     built = _export(runtime, user, filters)
     if built is None:
         return _invalid(request, filters)
-    return Response(report_csv(built[0]), media_type="text/csv; charset=utf-8", headers=_attachment(built[1], "csv"))
+    report, asked = built
+    return Response(report_csv(report, asked.settings), media_type="text/csv; charset=utf-8",
+                    headers=_attachment(asked.period, "csv"))
 
 
 @router.get("/evaluation/export.xlsx")
@@ -192,7 +208,8 @@ def evaluation_xlsx(request: Request, user: ExporterDep, runtime: RuntimeDep, fi
     built = _export(runtime, user, filters)
     if built is None:
         return _invalid(request, filters)
-    return Response(report_xlsx(built[0]), media_type=XLSX, headers=_attachment(built[1], "xlsx"))
+    report, asked = built
+    return Response(report_xlsx(report, asked.settings), media_type=XLSX, headers=_attachment(asked.period, "xlsx"))
 
 
 @router.get("/evaluation/graphiques.css")

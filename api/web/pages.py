@@ -41,6 +41,9 @@ HOME_ENTRIES = (
               frozenset({UserRole.SUPERVISEUR})),
     HomeEntry("Campagnes", "Les campagnes de courriers, SMS, appels et visites : leur déroulement, leurs résultats.",
               "/campagnes", frozenset({UserRole.ADMIN, UserRole.OPERATEUR})),
+    HomeEntry("Modèles de messages", "Écrire et corriger vos courriers, SMS et e-mails : aperçu, vérifications FALC "
+              "et contenus obligatoires, publication d'une nouvelle version.", "/modeles",
+              frozenset({UserRole.ADMIN, UserRole.OPERATEUR}), pilot_only=True),
     HomeEntry("Ménages", "Les ménages signalés par tous les partenaires : leurs dossiers, contacts, réponses et "
               "tâches.", "/menages", frozenset({UserRole.ADMIN, UserRole.OPERATEUR}), pilot_only=True),
     HomeEntry("Administration", "Les partenaires, leurs clés d'API, les comptes et leurs rôles.", "/administration",

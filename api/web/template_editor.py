@@ -34,9 +34,41 @@ _NAMES = {"information_etat": "Information de l'État au ménage",
           "courrier_bailleur": "Courrier au bailleur : observations pour le diagnostic", "relance": "Relance",
           **{slug: notice.title for slug, notice in STRUCTURE_NOTICES.items()}}
 _FORM_FIELDS = {"subject": "objet", "html_body": "html", "body": "texte"}
+# The live preview: as the text is typed, the same POST as the « Voir l'aperçu et les vérifications » button (the
+# page works without it), whose answer's checks column replaces the page's; a status line tells screen readers.
+_LIVE_PREVIEW_JS = """(() => {
+  const form = document.getElementById("formulaire-modele");
+  const column = document.getElementById("verifications");
+  const status = document.getElementById("apercu-direct");
+  if (!form || !column || !status) return;
+  let timer = null;
+  let sent = 0;
+  const failed = "L'aperçu n'a pas pu être mis à jour : utilisez le bouton « Voir l'aperçu et les vérifications ».";
+  const refresh = async () => {
+    const ticket = ++sent;
+    // getAttribute: the form's buttons are named "action", which hides the form's own `action` property.
+    const answer = await fetch(form.getAttribute("action") + "/apercu", {method: "POST", body: new FormData(form),
+                                                                         credentials: "same-origin"});
+    const page = new DOMParser().parseFromString(await answer.text(), "text/html");
+    if (ticket !== sent) return;
+    const fresh = page.getElementById("verifications");
+    if (!fresh) { status.textContent = failed; return; }
+    column.replaceChildren(...Array.from(fresh.childNodes));
+    const error = page.getElementById("erreur-modele");
+    status.textContent = error ? "Aperçu impossible : " + error.querySelector("p").textContent : "Aperçu mis à jour.";
+  };
+  form.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => refresh().catch(() => { status.textContent = failed; }), 600);
+  });
+})();
+"""
 
 
 def template_name(slug: str) -> str:
+    """What a template is, in words: « Étape « assignation » », « Relance »; `etape_{stade}` is the household's."""
+    if slug == "etape_{stade}":
+        return "Message de l'étape, selon le stade du ménage"
     if slug.startswith("etape_") and slug.removeprefix("etape_") in {s.value for s in Stage}:
         return f"Étape « {Stage(slug.removeprefix('etape_')).label} »"
     return _NAMES.get(slug, slug.replace("_", " ").capitalize())
@@ -73,6 +105,13 @@ def _unknown(request: Request, canal: str, modele: str) -> HTMLResponse | None:
 
 def _author(user: WebUser) -> str:
     return f"{user.display_name} ({user.partner_name})"
+
+
+@router.get("/modeles/apercu-direct.js")
+def live_preview_js() -> Response:
+    """The editor's live preview, as a file of this site: the pages' security policy allows no inline script."""
+    return Response(_LIVE_PREVIEW_JS, media_type="text/javascript; charset=utf-8",
+                    headers={"Cache-Control": "max-age=3600"})
 
 
 @router.get("/modeles", response_class=HTMLResponse)

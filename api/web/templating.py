@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from api.web.security import CSRF_FIELD, csrf_token
 from campaigns.locale.labels import plural
+from campaigns.platform.communes import commune_label
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 SERVICE_NAME = "chaîne"
@@ -38,6 +39,8 @@ _environment = Environment(
 )
 # {{ n|pluriel("dossier", "dossiers") }} -> « 1 dossier », « 2 dossiers »: never « dossier(s) ».
 _environment.filters["pluriel"] = plural
+# {{ task.menage.commune|commune(task.menage.code_postal) }} -> « Saint-Étienne » for « ST ETIENNE », 42000.
+_environment.filters["commune"] = commune_label
 templates = Jinja2Templates(env=_environment, context_processors=[_page_context])
 
 

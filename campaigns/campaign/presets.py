@@ -19,6 +19,16 @@ from campaigns.platform.resources import presets_dir
 PRESETS_DIR = presets_dir() / "campagnes"
 
 
+# The documents the presets were drawn from (docs/domain.md, "Sources"), as a user reads them.
+SOURCE_DOCUMENTS = {
+    "000": "le rapport de la mission expérimentale de prévention des expulsions de l'ADIL 44 (2020-2021)",
+    "001": "le circuit de traitement des commandements de payer de la Vendée (2021-2023)",
+    "002": "la charte de prévention des expulsions locatives de Loire-Atlantique (2019, annexes de 2023)",
+    "003": "la charte de prévention des expulsions de la Seine-Saint-Denis (2022)",
+    "004": "le retour d'expérience de l'équipe mobile de prévention des expulsions de l'Essonne",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Preset:
     """`id` is the file name; `owner_kind`/`operator_kind` say who usually runs it (a suggestion only)."""
@@ -30,6 +40,18 @@ class Preset:
     owner_kind: PartnerKind
     operator_kind: PartnerKind | None
     campaign: dict[str, Any]
+
+    @property
+    def source_note(self) -> str:
+        """« D'après la charte de prévention des expulsions locatives de Loire-Atlantique (2019, annexes de 2023). »:
+        the documents named in words, without their line numbers or the project's own notes (kept in `sources`)."""
+        codes = [code for code in SOURCE_DOCUMENTS if any(part.strip().startswith(code)
+                                                            for part in self.sources.split(";"))]
+        if not codes:
+            return ""
+        names = [SOURCE_DOCUMENTS[code] for code in codes]
+        joined = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]
+        return f"D'après {joined}."
 
     def spec(self, *, name: str, owner: str, delegate: str | None = None) -> CampaignSpec:
         """The preset as a draft of `owner`'s, named `name`."""

@@ -17,7 +17,7 @@ from campaigns.delivery.set_aside import set_aside_dispatch
 from campaigns.delivery.sms_events import is_opted_out
 from campaigns.links.tokens import LinkPolicy
 from campaigns.locale.clock import DEFAULT_SENDING_DAYS, next_sending_time, print_slot
-from campaigns.messages.composing import Composed, NoChannelError, compose, ensure_reachable
+from campaigns.messages.composing import Composed, ConditionNotMetError, NoChannelError, compose, ensure_reachable
 from campaigns.messages.rendering import TemplateNotFoundError
 from campaigns.messages.versions import record_composed
 from campaigns.models import (
@@ -197,6 +197,11 @@ def deliver(
     return outcomes.save(session_factory, dispatch_id, write)
 
 
+def _unreachable(exc: NoChannelError) -> str:
+    """A step's condition not met is not missing contact details (issue 19: both read « coordonnées manquantes »)."""
+    return (Reason.CONDITION_NOT_MET if isinstance(exc, ConditionNotMetError) else Reason.NO_CHANNEL).value
+
+
 def _start(
     session: Session, dispatch: Dispatch, channels: Mapping[str, Channel], *, now: datetime,
     rules: CoordinationRules, print_cutoff: time | None, links: LinkPolicy | None = None,
@@ -226,8 +231,8 @@ def _start(
         return None
     try:
         case = ensure_reachable(session, dispatch)
-    except NoChannelError:
-        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
+    except NoChannelError as exc:
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, _unreachable(exc), now)
         return None
     if dispatch.channel == ChannelKind.SMS and is_opted_out(session, case.telephone):
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.OPTED_OUT.value, now)
@@ -249,8 +254,8 @@ def _start(
         return None
     try:
         composed: Composed = compose(session, dispatch, now=now, links=links)
-    except NoChannelError:
-        outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.NO_CHANNEL.value, now)
+    except NoChannelError as exc:
+        outcomes.finish(dispatch, DispatchStatus.SKIPPED, _unreachable(exc), now)
         return None
     except TemplateNotFoundError as exc:
         outcomes.finish(dispatch, DispatchStatus.PERMANENT_FAILURE, "template_missing", now)

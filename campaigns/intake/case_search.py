@@ -11,6 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from campaigns.models import Case
+from campaigns.platform.communes import commune_label
 from campaigns.platform.dialect import any_of
 from campaigns.platform.paging import matches
 
@@ -25,7 +26,8 @@ def display_name(first_name: str | None, last_name: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CaseLabel:
-    """What a list shows of a case and what a search compares: reference, names (holder and co-holder), commune."""
+    """What a list shows of a case and what a search compares: reference, names (holder and co-holder), commune
+    (named as the code officiel géographique does, campaigns.platform.communes)."""
 
     case_id: int
     household_id: int
@@ -42,7 +44,8 @@ class CaseLabel:
 
 def _labels(session: Session, query: _LabelColumns) -> list[CaseLabel]:
     return [CaseLabel(case_id, household_id, partner_id, reference, display_name(first, last),
-                      display_name(co_first, co_last) if co_first or co_last else "", commune, postcode or "")
+                      display_name(co_first, co_last) if co_first or co_last else "",
+                      commune_label(commune, postcode), postcode or "")
             for case_id, household_id, partner_id, reference, first, last, co_first, co_last, commune, postcode
             in session.execute(query)]
 

@@ -22,6 +22,7 @@ from campaigns.intake.case_views import case_view
 from campaigns.models import Case, CaseChange, Dispatch, DispatchStatus, Response
 from campaigns.models.stages import Stage
 from campaigns.planning.authority import own_campaigns
+from campaigns.platform.communes import commune_label
 from campaigns.platform.dialect import any_of
 from campaigns.platform.paging import PAGE_SIZE, Paged, page_number, search_terms, slice_page
 
@@ -110,7 +111,8 @@ def _rows(session: Session, partner_id: int, case_ids: Sequence[int]) -> list[Ow
         rows.append(OwnHousehold(
             case_id=case.id, household_id=case.household_id, reference=case.reference,
             name=display_name(case.prenom, case.nom),
-            commune=case.commune, stage=case.stage, stage_date=case.date_stade, closed=case.stage == Stage.CLOTURE,
+            commune=commune_label(case.commune, case.code_postal), stage=case.stage, stage_date=case.date_stade,
+            closed=case.stage == Stage.CLOTURE,
             sent=sent[case.household_id], last_sent=last_sent.get(case.household_id),
             to_come=to_come[case.household_id],
             responses=len(own), last_response=max(own, default=None)))

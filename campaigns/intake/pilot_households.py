@@ -18,6 +18,7 @@ from campaigns.intake.case_search import display_name, household_case_labels, ma
 from campaigns.intake.landlord_households import SENT
 from campaigns.models import Campaign, Case, CaseChange, Dispatch, Household, HumanTask, Partner, Response, TaskStatus
 from campaigns.models.stages import Stage
+from campaigns.platform.communes import commune_label
 from campaigns.platform.dialect import any_of
 from campaigns.platform.paging import PAGE_SIZE, Paged, page_number, search_terms
 
@@ -131,7 +132,8 @@ def household_record(session: Session, household_id: int) -> dict[str, Any] | No
     return {
         "id": household.id, "stage": household.stage,
         "cases": [{"partner": names[c.partner_id], "reference": c.reference, "name": display_name(c.prenom, c.nom),
-                   "commune": c.commune, "postcode": c.code_postal, "stage": c.stage, "stage_date": c.date_stade,
+                   "commune": commune_label(c.commune, c.code_postal), "postcode": c.code_postal, "stage": c.stage,
+                   "stage_date": c.date_stade,
                    "hearing": c.date_audience, "closed": c.stage == Stage.CLOTURE} for c in cases],
         "events": events,
     }

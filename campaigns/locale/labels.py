@@ -78,6 +78,7 @@ CONTACT_REASONS = {
     "max_attempts": "trop d'essais en échec", "campaign_ended": "campagne terminée",
     "campaign_paused": "campagne en pause", "campaign_edited": "étape retirée par une modification",
     "template_missing": "modèle introuvable", "print_cutoff": "attend le lot d'impression du jour",
+    "condition_not_met": "condition de l'étape non remplie", "experiment_arm": "étape d'un autre bras de l'expérience",
 }
 
 TASK_KINDS = {

@@ -45,6 +45,10 @@ class NoChannelError(Exception):
     """The household cannot be reached on this step's channel (no mobile, no e-mail, no address)."""
 
 
+class ConditionNotMetError(NoChannelError):
+    """The channel reaches the household, but a condition of the step is not met (reason `condition_not_met`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Composed:
     """The message; for a rendered one, the variant asked (language, FALC), and the structures a notice to the
@@ -141,8 +145,9 @@ def address_lines(case: Case) -> tuple[str, ...]:
 
 
 def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
-    """Raises NoChannelError when the step cannot reach the household (reason `no_channel`)."""
-    needs = set(conditions)
+    """Raises NoChannelError when the step's channel cannot reach the household (reason `no_channel`), else
+    ConditionNotMetError when one of the step's own conditions is not met (reason `condition_not_met`)."""
+    needs: set[str] = set()
     if channel == ChannelKind.SMS:
         needs.add("has_mobile")
     elif channel == ChannelKind.EMAIL:
@@ -164,6 +169,9 @@ def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
     missing = sorted(n for n in needs if n in available and not available[n])
     if missing:
         raise NoChannelError(", ".join(missing))
+    unmet = sorted(c for c in conditions if c in available and not available[c])
+    if unmet:
+        raise ConditionNotMetError(", ".join(unmet))
 
 
 def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkPolicy | None = None) -> Composed:

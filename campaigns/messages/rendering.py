@@ -64,6 +64,11 @@ def templates_dir() -> Path:
     return message_templates_dir()
 
 
+def _shown(value: object) -> object:
+    """A value printed in a message: an absent one (None) prints nothing, never the word « None »."""
+    return "" if value is None else value
+
+
 @lru_cache(maxsize=8)
 def _environment(root: str) -> Environment:
     # One Environment per folder: Jinja caches compiled templates on it, and tests may point elsewhere.
@@ -77,6 +82,7 @@ def _environment(root: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        finalize=_shown,
     )
     env.filters["montant"] = format_montant
     env.filters["date_fr"] = format_date_fr
@@ -87,7 +93,7 @@ def _environment(root: str) -> Environment:
 def sandbox(html: bool) -> SandboxedEnvironment:
     """Templates written by users run in Jinja2's sandbox: no attribute of Python's internals, no file access."""
     env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=html, trim_blocks=True, lstrip_blocks=True,
-                               keep_trailing_newline=False)
+                               keep_trailing_newline=False, finalize=_shown)
     env.filters["montant"] = format_montant
     env.filters["date_fr"] = format_date_fr
     return env

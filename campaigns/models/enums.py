@@ -61,6 +61,8 @@ class Reason(StrEnum):
     CAMPAIGN_EDITED = "campaign_edited"
     # A step the household's experiment arm does not have (campaigns.planning.experiments).
     EXPERIMENT_ARM = "experiment_arm"
+    # The household is reachable, but a condition of the step is not met (« n'a pas de téléphone » and it has one).
+    CONDITION_NOT_MET = "condition_not_met"
 
 
 class TaskStatus(StrEnum):

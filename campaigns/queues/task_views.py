@@ -30,6 +30,7 @@ from campaigns.models import (
     Worker,
 )
 from campaigns.models.stages import Stage
+from campaigns.platform.communes import commune_label
 from campaigns.queues.routing import end_of_day
 
 _SENT = (DispatchStatus.SENDING.value, DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)
@@ -276,7 +277,8 @@ def round_stops(session: Session, *, partner_id: int, worker: Worker, day: date)
         address = ", ".join(p for p in (menage.get("adresse"), menage.get("complement_adresse")) if p)
         bailleur = detail["bailleur"]
         stops.append(RoundStop(
-            task_id=task.id, commune=menage.get("commune") or "", address=address or "adresse inconnue",
+            task_id=task.id, commune=commune_label(menage.get("commune"), menage.get("code_postal")),
+            address=address or "adresse inconnue",
             name=f"{menage.get('prenom') or ''} {(menage.get('nom') or '').upper()}".strip(),
             phone=menage.get("telephone"), stage=detail["stade_libelle"],
             hearing=date.fromisoformat(menage["date_audience"]) if menage.get("date_audience") else None,

@@ -72,6 +72,28 @@ def _svg(key: str, size: tuple[int, int], title: str, description: str, body: st
             f"<desc id=\"{key}-desc\">{escape(description)}</desc>{body}</svg>")
 
 
+LINE_H = 14  # a wrapped label's extra line
+
+
+def wrap_label(label: str, width: int) -> list[str]:
+    """A label in lines of at most `width` characters, cut between words (a longer word keeps its own line): the
+    charts print every label whole, never cut with an ellipsis."""
+    lines: list[str] = []
+    for word in label.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
+
+
+def _label_svg(x: float, y: float, lines: list[str]) -> str:
+    """Right-aligned label lines, the first one on `y`."""
+    spans = "".join(f"<tspan x=\"{x}\" dy=\"{0 if i == 0 else LINE_H}\">{escape(line)}</tspan>"
+                    for i, line in enumerate(lines))
+    return f"<text x=\"{x}\" y=\"{y}\" text-anchor=\"end\">{spans}</text>"
+
+
 def _rate_text(label: str, value: Cell, low: Cell, high: Cell, households: Cell) -> str:
     if not isinstance(value, float):
         if isinstance(households, str):
@@ -85,17 +107,18 @@ def _rate_text(label: str, value: Cell, low: Cell, high: Cell, households: Cell)
 def rate_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell, Cell, Cell]]) -> str:
     """Horizontal bars of rates (label, rate, low, high, households) with their 95% interval as a whisker."""
     label_w, plot_w, row_h, top = 230, 420, 26, 24
-    height = top + row_h * len(rows) + 10
+    labels = [wrap_label(row[0], 34) for row in rows]
+    offsets = [top + row_h * i + LINE_H * sum(len(lines) - 1 for lines in labels[:i]) for i in range(len(rows))]
+    height = top + row_h * len(rows) + LINE_H * sum(len(lines) - 1 for lines in labels) + 10
     parts = []
     for tick in range(0, 101, 25):
         x = label_w + plot_w * tick / 100
         parts.append(f"<line x1=\"{x}\" y1=\"{top - 6}\" x2=\"{x}\" y2=\"{height - 8}\" stroke=\"#ddd\"/>"
                      f"<text x=\"{x}\" y=\"{top - 10}\" text-anchor=\"middle\">{tick}\u202f%</text>")
     for i, (label, value, low, high, households) in enumerate(rows):
-        y = top + i * row_h
-        short = label if len(label) <= 34 else label[:33] + "…"
+        y = offsets[i]
         row = [f"<title>{escape(_rate_text(label, value, low, high, households))}</title>",
-               f"<text x=\"{label_w - 8}\" y=\"{y + 16}\" text-anchor=\"end\">{escape(short)}</text>"]
+               _label_svg(label_w - 8, y + 16, labels[i])]
         if not isinstance(value, float):
             shown = f"{households} ménages" if isinstance(households, str) else f"{HIDDEN} réponses"
             row.append(f"<text x=\"{label_w + 4}\" y=\"{y + 16}\">{escape(shown)} : taux masqué</text>")
@@ -170,11 +193,12 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]], unit: tu
     values = [v for _label, v, _n in rows if isinstance(v, int | float)]
     scale = max(values, default=1.0) or 1.0
     label_w, plot_w, row_h = 330, 330, 24
+    labels = [wrap_label(row[0], 50) for row in rows]
+    extra = [len(lines) - 1 for lines in labels]
     parts = []
     texts = []
     for i, (label, value, households) in enumerate(rows):
-        y = 6 + i * row_h
-        short = label if len(label) <= 50 else label[:49] + "…"
+        y = 6 + i * row_h + LINE_H * sum(extra[:i])
         if isinstance(value, int | float):
             noun = unit[0] if abs(float(value)) < 2 else unit[1]
             text = f"{label} : {fr_number(float(value), 2)} {noun}, {_households(households)}"
@@ -185,10 +209,10 @@ def bar_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]], unit: tu
             text = f"{label} : {_households(households)}, valeur masquée"
             bar = f"<text x=\"{label_w + 4}\" y=\"{y + 15}\">{escape(_households(households))} : masqué</text>"
         texts.append(text)
-        parts.append(f"<g><title>{escape(text)}</title><text x=\"{label_w - 8}\" y=\"{y + 15}\" "
-                     f"text-anchor=\"end\">{escape(short)}</text>{bar}</g>")
+        parts.append(f"<g><title>{escape(text)}</title>{_label_svg(label_w - 8, y + 15, labels[i])}{bar}</g>")
     description = "; ".join(texts) or "Aucune donnée pour la période."
-    return _svg(key, (label_w + plot_w + 130, 12 + row_h * max(len(rows), 1)), title, description, "".join(parts))
+    height = 12 + row_h * max(len(rows), 1) + LINE_H * sum(extra)
+    return _svg(key, (label_w + plot_w + 130, height), title, description, "".join(parts))
 
 
 def _counted(value: Cell, noun: tuple[str, str]) -> str:
@@ -208,14 +232,16 @@ def paired_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]],
     counts = [v for _s, a, b in rows for v in (a, b) if isinstance(v, int)]
     scale = max(counts, default=1) or 1
     label_w, plot_w, row_h = 260, 380, 40
+    labels = [wrap_label(row[0], 38) for row in rows]
+    extra = [max(0, len(lines) - 2) for lines in labels]  # a row holds two lines of label
     parts = []
     texts = []
     for i, (label, whole, part) in enumerate(rows):
-        y = 6 + i * row_h
+        y = 6 + i * row_h + LINE_H * sum(extra[:i])
         text = f"{label} : {_counted(whole, nouns[0])}, {_counted(part, nouns[1])}"
         texts.append(text)
         row = [f"<title>{escape(text)}</title>",
-               f"<text x=\"{label_w - 8}\" y=\"{y + 20}\" text-anchor=\"end\">{escape(label)}</text>"]
+               _label_svg(label_w - 8, y + (20 if len(labels[i]) == 1 else 14), labels[i])]
         for j, (value, colour, noun) in enumerate(((whole, "#6a6af4", nouns[0]), (part, "#000091", nouns[1]))):
             yy = y + 4 + j * 16
             shown = escape(_counted(value, noun))
@@ -227,7 +253,8 @@ def paired_chart(key: str, title: str, rows: list[tuple[str, Cell, Cell]],
                 row.append(f"<text x=\"{label_w + 4}\" y=\"{yy + 11}\">{shown}</text>")
         parts.append(f"<g>{''.join(row)}</g>")
     description = "; ".join(texts) or "Aucune donnée pour la période."
-    return _svg(key, (label_w + plot_w + 170, 12 + row_h * max(len(rows), 1)), title, description, "".join(parts))
+    height = 12 + row_h * max(len(rows), 1) + LINE_H * sum(extra)
+    return _svg(key, (label_w + plot_w + 170, height), title, description, "".join(parts))
 
 
 def _rate_rows(table: Table, *labels: str) -> list[tuple[str, Cell, Cell, Cell, Cell]]:

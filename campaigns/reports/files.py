@@ -1,5 +1,9 @@
 """The evaluation report as files: CSV (one line per figure) and XLSX (one sheet per table).
 
+Each file names what it holds before any figure: the period, the reader's scope and the filters applied (the
+evaluation page passes its own, so a file says exactly what the page showed): CSV lines of the section
+« Période et filtres de l'export », the XLSX's first sheet « Lisez-moi ».
+
 Spreadsheet formula injection: a text cell starting with = + - @, a tab or a carriage return would be read as a
 formula by Excel or LibreOffice; it is prefixed with an apostrophe. Numbers are written as numbers (XLSX) or
 formatted by this module (CSV), never from user text.
@@ -10,10 +14,13 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
+from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from campaigns.locale.formats import format_date_fr
 from campaigns.reports.cells import Cell, Column, Table
 from campaigns.reports.tables import CURVE_DAYS, Report
 
@@ -43,11 +50,27 @@ def _csv_cell(value: Cell, column: Column) -> str:
     return neutralise(value)
 
 
-def report_csv(report: Report) -> str:
-    """Tidy CSV, `;`-separated with a BOM (Excel in French): section, line, indicator, value."""
+FILTERS_SECTION = "Période et filtres de l'export"
+Filters = Sequence[tuple[str, str]]
+
+
+def export_settings(report: Report, filters: Filters = ()) -> list[tuple[str, str]]:
+    """What the file holds, as (name, value) lines: the period in words, the reader's scope, then `filters`
+    (a filter's name and the choice shown on screen, « tous » included); the scope alone when none is given."""
+    start, end = (date.fromisoformat(day) for day in report.period)
+    lines = [("période", f"du {format_date_fr(start)} au {format_date_fr(end)}"),
+             ("début", report.period[0]), ("fin (incluse)", report.period[1])]
+    return [*lines, *(filters or [("périmètre", report.scope)]), ("produit le", report.generated_at)]
+
+
+def report_csv(report: Report, filters: Filters = ()) -> str:
+    """Tidy CSV, `;`-separated with a BOM (Excel in French): section, line, indicator, value; the period and the
+    filters come first, in the section `FILTERS_SECTION`."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(["section", "ligne", "indicateur", "valeur"])
+    for name, setting in export_settings(report, filters):
+        writer.writerow([FILTERS_SECTION, "", neutralise(name), neutralise(setting)])
     for table in report.tables:
         labels = [i for i, c in enumerate(table.columns) if c.kind == "text"]
         for row in table.rows:
@@ -75,14 +98,20 @@ def _sheet_title(table: Table, used: set[str]) -> str:
     return title
 
 
-def report_xlsx(report: Report) -> bytes:
+def report_xlsx(report: Report, filters: Filters = ()) -> bytes:
+    """One sheet per table after « Lisez-moi », which names the period and the filters (`export_settings`)."""
     workbook = Workbook()
     about = workbook.active
     assert about is not None
     about.title = "Lisez-moi"
-    for line in (report.title, f"Périmètre : {report.scope}", f"Produit le {report.generated_at}", "",
-                 report.method):
-        about.append([neutralise(line)])
+    about.append([neutralise(report.title)])
+    about.append([])
+    about.append([FILTERS_SECTION])
+    about["A3"].font = Font(bold=True)
+    for name, setting in export_settings(report, filters):
+        about.append([neutralise(name), neutralise(setting)])
+    about.append([])
+    about.append([neutralise(report.method)])
     used = {"lisez-moi"}
     for table in report.tables:
         sheet = workbook.create_sheet(_sheet_title(table, used))

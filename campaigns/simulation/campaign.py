@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.locale.clock import local_date
-from campaigns.messages.composing import NoChannelError, check_reachable, is_mobile
+from campaigns.messages.composing import ConditionNotMetError, NoChannelError, check_reachable, is_mobile
 from campaigns.models import Campaign, CampaignStep, Case, ChannelKind, Household, Partner
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.planning.current_stays import coverage, current_stays
@@ -27,6 +27,7 @@ REASON_LABELS = {
     "duplicate": "supprimés (un autre partenaire écrit au ménage dans la fenêtre de coordination)",
     "cap_reached": "plafond atteint",
     "no_channel": "coordonnées manquantes (pas d'adresse, de mobile, de téléphone ou d'e-mail)",
+    "condition_not_met": "condition de l'étape non remplie",
 }
 
 
@@ -101,13 +102,16 @@ def _households(session: Session, campaign: Campaign) -> list[_Household]:
     return out
 
 
-def _reachable(step: CampaignStep, case: Case) -> bool:
+def _unreachable(step: CampaignStep, case: Case) -> str | None:
+    """Why the step would not go (`no_channel`, `condition_not_met`), None when it would."""
     # A response cannot be foreseen: the dry run counts the worst case, nobody answers.
     try:
         check_reachable(step.channel, case, [c for c in step.conditions if c != "no_response"])
+    except ConditionNotMetError:
+        return "condition_not_met"
     except NoChannelError:
-        return False
-    return True
+        return "no_channel"
+    return None
 
 
 def dry_run(session: Session, campaign: Campaign, *, start: datetime, weeks: int,
@@ -129,8 +133,8 @@ def dry_run(session: Session, campaign: Campaign, *, start: datetime, weeks: int
             if due > end:
                 continue
             report.planned[step.channel] += 1
-            if not _reachable(step, household.case):
-                report.suppressed[(step.channel, "no_channel")] += 1
+            if (unreachable := _unreachable(step, household.case)) is not None:
+                report.suppressed[(step.channel, unreachable)] += 1
                 continue
             when: datetime | None = due
             if step.channel == ChannelKind.COURRIER:
@@ -161,7 +165,7 @@ def _letters(campaign: Campaign, rivals: list[Campaign], household: _Household, 
     letters: list[VirtualLetter] = []
     for other in [campaign, *rivals]:
         for step, due in zip(other.steps, dues[other.id], strict=True):
-            if step.channel != ChannelKind.COURRIER or due > end or not _reachable(step, household.case):
+            if step.channel != ChannelKind.COURRIER or due > end or _unreachable(step, household.case) is not None:
                 continue
             letter = VirtualLetter(other.id, other.priority, step.regulatory, other.coordination, other.over_cap, due)
             letters.append(letter)
