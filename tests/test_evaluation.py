@@ -140,7 +140,8 @@ def test_adil44_costs_curves_and_indicators(pg_runtime: Runtime, clock: Clock) -
     assert sections["synthese"]["lignes"][0]["menages"] == 108
     assert sections["synthese"]["lignes"][0]["repondants"] == 67
     channels = {r["valeur"]: (r["menages"], r["repondants"]) for r in sections["taux_canal"]["lignes"]}
-    assert channels == {"courrier": (108, 22), "appel": (86, 32), "visite à domicile": (54, 13)}
+    assert channels == {"courrier": (108, 22), "appel": (86, 32), "visite à domicile": (54, 13),
+                        "lien de réponse": (108, 0)}  # every letter carried the answer link; nobody used it
     parcs = {r["valeur"]: (r["menages"], r["repondants"], r["taux"]) for r in sections["taux_parc"]["lignes"]}
     assert parcs == {"parc privé": (46, 28, pytest.approx(28 / 46)), "parc social": (62, 39, pytest.approx(39 / 62))}
     # 108 letters at 1.20 €, 86 calls at 6 €, 97 visits at 25 €: 3 070,60 € for 67 responses.
@@ -213,7 +214,7 @@ def test_scenario_10_bailleurs_small_cells_and_no_personal_data(runtime: Runtime
     answer = client.get("/api/v1/evaluation", headers=built["ddets"], params=PERIOD)
     sections = answer.json()["sections"]
     channels = {r["valeur"]: (r["menages"], r["repondants"]) for r in sections["taux_canal"]["lignes"]}
-    assert channels == {"courrier": (67, 23), "SMS": (44, 22)}
+    assert channels == {"courrier": (67, 23), "SMS": (44, 22), "lien de réponse": (67, 0)}
     by_bailleur = {r["valeur"]: (r["menages"], r["repondants"], r["taux"]) for r in sections["taux_bailleur"]["lignes"]}
     assert by_bailleur["ICF Habitat"] == ("< 5", "< 5", "< 5")
     assert by_bailleur["SILENE"] == ("< 5", "< 5", "< 5")

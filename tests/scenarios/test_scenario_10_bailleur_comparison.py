@@ -97,8 +97,9 @@ def test_scenario_10_bailleurs_small_cells_exports_and_own_row(tmp_path: Path, c
         pilot = "DDETS de Loire-Atlantique"
         sections = s.get(pilot, "/api/v1/evaluation", **PERIOD)["sections"]
         by_channel = {r["valeur"]: (r["menages"], r["repondants"]) for r in sections["taux_canal"]["lignes"]}
-        # 62 letters, 23 answers credited to them; 39 SMS to the others, 22 answers.
-        assert by_channel == {"courrier": (62, 23), "SMS": (39, 22)}, by_channel
+        # 62 letters, 23 answers credited to them; 39 SMS to the others, 22 answers; each letter carried the
+        # answer link (its own channel, issue 21), which nobody used here.
+        assert by_channel == {"courrier": (62, 23), "SMS": (39, 22), "lien de réponse": (62, 0)}, by_channel
         by_bailleur = {r["valeur"]: (r["menages"], r["repondants"], r["taux"])
                        for r in sections["taux_bailleur"]["lignes"]}
         assert sorted(by_bailleur) == sorted(BAILLEURS)
