@@ -28,6 +28,18 @@ SCREENSHOTS = Path(os.environ.get("CHAINE_TEST_ARTEFACTS") or Path(__file__).res
 EMAIL = "gestion@habitat44.fr"
 
 
+def signed_in_page(chromium: Browser, base_url: str, email: str) -> Page:
+    """A desktop-sized page of a new context, signed in as `email` (tests.test_web_auth.PASSWORD), on the home page.
+    bypass_csp: axe-core is injected by the test; the pages themselves keep their strict policy."""
+    page = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True).new_page()
+    page.goto(f"{base_url}/connexion")
+    page.get_by_label("Adresse électronique").fill(email)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{base_url}/")
+    return page
+
+
 def axe_violations(page: Page) -> list[str]:
     """Every axe-core violation of any level (WCAG A/AA, best practices) on the page as it is shown."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
@@ -61,14 +73,7 @@ def test_bailleur_pushes_a_csv_and_reads_its_rejected_rows(server: str, browser:
     upload = tmp_path / "impayes.csv"
     upload.write_bytes(_csv(rows))
 
-    # bypass_csp: axe-core is injected by the test; the pages themselves keep their strict policy.
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.goto(f"{server}/connexion")
-    page.get_by_label("Adresse électronique").fill(EMAIL)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{server}/")
+    page = signed_in_page(browser, server, EMAIL)
     page.get_by_role("link", name="Mes imports").first.click()
     page.wait_for_url(f"{server}/mes-imports")
     assert axe_violations(page) == []
@@ -103,7 +108,7 @@ def test_bailleur_pushes_a_csv_and_reads_its_rejected_rows(server: str, browser:
     assert table.evaluate("e => e.tabIndex") == 0
     assert axe_violations(page) == []
     keep_screenshot(page, "bailleur-rejets-360")
-    context.close()
+    page.context.close()
 
 
 @pytest.mark.skipif(not AXE.is_file(), reason="axe-core absent: npm install in web/")
@@ -115,13 +120,7 @@ def test_bailleur_searches_its_households_and_reads_one(server: str, browser: Br
                         timeout=60)
     assert pushed.status_code == 200 and pushed.json()["rejetes"] == 0, pushed.text
 
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.goto(f"{server}/connexion")
-    page.get_by_label("Adresse électronique").fill(EMAIL)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{server}/")
+    page = signed_in_page(browser, server, EMAIL)
     page.get_by_role("link", name="Mes ménages").first.click()
     page.wait_for_url(f"{server}/mes-menages")
     assert "Ménages 1 à 25 sur 27." in page.locator("main").inner_text()
@@ -149,4 +148,4 @@ def test_bailleur_searches_its_households_and_reads_one(server: str, browser: Br
     assert page.get_by_role("link", name="Page suivante").is_visible()
     assert axe_violations(page) == []
     keep_screenshot(page, "bailleur-menages-360")
-    context.close()
+    page.context.close()

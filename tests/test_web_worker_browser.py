@@ -18,8 +18,7 @@ from campaigns.queues.reservations import OUTCOME_LABELS, outcomes_for
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock
 from tests.queue_factories import structure_with_call, task_rows
-from tests.test_web_auth import PASSWORD
-from tests.test_web_landlord_browser import AXE, axe_violations, keep_screenshot, nothing_cut
+from tests.test_web_landlord_browser import AXE, axe_violations, keep_screenshot, nothing_cut, signed_in_page
 from tests.test_web_tasks import account
 from tests.test_web_tasks_browser import _last_working_morning, browser, server  # noqa: F401 - fixtures
 
@@ -44,14 +43,7 @@ def test_worker_takes_a_call_records_the_outcome_and_plans_the_rendez_vous(
     account(pg_runtime, EMAIL)
     [task] = task_rows(pg_runtime)
 
-    # bypass_csp: axe-core is injected by the test; the pages themselves keep their strict policy.
-    context = browser.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900}, bypass_csp=True)
-    page = context.new_page()
-    page.goto(f"{server}/connexion")
-    page.get_by_label("Adresse électronique").fill(EMAIL)
-    page.locator("#password").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    page.wait_for_url(f"{server}/")
+    page = signed_in_page(browser, server, EMAIL)
     page.get_by_role("link", name="Mes tâches").first.click()
     page.wait_for_url(f"{server}/mes-taches")
     for heading in ("Tâches que vous tenez (0)", "Tâches à prendre (1)", "Tâches tenues par votre équipe (0)"):
@@ -109,4 +101,4 @@ def test_worker_takes_a_call_records_the_outcome_and_plans_the_rendez_vous(
         page.goto(url)
         nothing_cut(page)
         _checked(page, tmp_path, "mobile-" + url.rsplit("/", 1)[1])
-    context.close()
+    page.context.close()
