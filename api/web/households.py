@@ -16,7 +16,7 @@ from api.deps import RuntimeDep
 from api.web.auditing import WebAuditDep
 from api.web.campaign_access import CampaignUser, PilotDep
 from api.web.error_pages import error_page
-from api.web.list_forms import ListRequest, read_list
+from api.web.list_forms import ListRequest, stage_list
 from api.web.templating import render
 from api.web.timeline_labels import stage_choices, timeline_rows
 from api.web.worker_access import WorkerDep
@@ -25,11 +25,6 @@ from campaigns.queues.household_view import worker_household
 
 router = APIRouter(include_in_schema=False)
 
-STAGE_MESSAGE = {"stade": "Stade inconnu : choisissez un stade de la liste."}
-
-
-def _asked(stade: str, *, search: str = "", page: str = "1") -> ListRequest:
-    return read_list(search=search, page=page, filters={"stade": (stade, stage_choices())}, messages=STAGE_MESSAGE)
 
 
 def _list(request: Request, user: CampaignUser, runtime: RuntimeDep, audit: WebAuditDep,
@@ -47,14 +42,14 @@ def _list(request: Request, user: CampaignUser, runtime: RuntimeDep, audit: WebA
 @router.get("/menages", response_class=HTMLResponse)
 def households_page(request: Request, user: PilotDep, runtime: RuntimeDep, audit: WebAuditDep,  # noqa: PLR0917
                     stade: str = "", page: str = "1") -> Response:
-    return _list(request, user, runtime, audit, _asked(stade, page=page))
+    return _list(request, user, runtime, audit, stage_list(stade, page=page))
 
 
 @router.post("/menages", response_class=HTMLResponse)
 def households_search(request: Request, user: PilotDep, runtime: RuntimeDep,  # noqa: PLR0917 - form fields
                       audit: WebAuditDep, recherche: Annotated[str, Form()] = "",
                       stade: Annotated[str, Form()] = "", page: Annotated[str, Form()] = "1") -> Response:
-    return _list(request, user, runtime, audit, _asked(stade, search=recherche, page=page))
+    return _list(request, user, runtime, audit, stage_list(stade, search=recherche, page=page))
 
 
 @router.get("/menages/{household_id:int}", response_class=HTMLResponse)

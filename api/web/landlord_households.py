@@ -18,7 +18,7 @@ from api.web.auditing import WebAuditDep
 from api.web.auth import WebUser
 from api.web.error_pages import error_page
 from api.web.landlord_pages import LandlordDep
-from api.web.list_forms import ListRequest, read_list
+from api.web.list_forms import ListRequest, stage_list
 from api.web.templating import render
 from api.web.timeline_labels import stage_choices, timeline_rows
 from campaigns.intake.case_search import display_name
@@ -28,11 +28,6 @@ from campaigns.models.stages import Stage
 
 router = APIRouter(include_in_schema=False)
 
-STAGE_MESSAGE = {"stade": "Stade inconnu : choisissez un stade de la liste."}
-
-
-def _asked(stade: str, *, search: str = "", page: str = "1") -> ListRequest:
-    return read_list(search=search, page=page, filters={"stade": (stade, stage_choices())}, messages=STAGE_MESSAGE)
 
 
 def _list(request: Request, user: WebUser, runtime: RuntimeDep, audit: WebAuditDep, asked: ListRequest) -> Response:
@@ -50,14 +45,14 @@ def _list(request: Request, user: WebUser, runtime: RuntimeDep, audit: WebAuditD
 @router.get("/mes-menages", response_class=HTMLResponse)
 def households_page(request: Request, user: LandlordDep, runtime: RuntimeDep,  # noqa: PLR0917 - query fields
                     audit: WebAuditDep, stade: str = "", page: str = "1") -> Response:
-    return _list(request, user, runtime, audit, _asked(stade, page=page))
+    return _list(request, user, runtime, audit, stage_list(stade, page=page))
 
 
 @router.post("/mes-menages", response_class=HTMLResponse)
 def households_search(request: Request, user: LandlordDep, runtime: RuntimeDep,  # noqa: PLR0917 - form fields
                       audit: WebAuditDep, recherche: Annotated[str, Form()] = "",
                       stade: Annotated[str, Form()] = "", page: Annotated[str, Form()] = "1") -> Response:
-    return _list(request, user, runtime, audit, _asked(stade, search=recherche, page=page))
+    return _list(request, user, runtime, audit, stage_list(stade, search=recherche, page=page))
 
 
 def _case_summary(case: Case) -> dict[str, Any]:

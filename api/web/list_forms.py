@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from api.web.timeline_labels import stage_choices
 from campaigns.platform.paging import QUERY_MAX_LENGTH
 
 MAX_PAGE = 1_000_000
@@ -47,3 +48,11 @@ def read_list(*, search: str = "", page: str = "1", filters: Mapping[str, tuple[
     page = page.strip()
     number = int(page) if page.isascii() and page.isdigit() and len(page) <= len(str(MAX_PAGE)) else 1
     return ListRequest(search=search, page=min(max(number, 1), MAX_PAGE), filters=chosen, errors=errors)
+
+
+STAGE_MESSAGE = {"stade": "Stade inconnu : choisissez un stade de la liste."}
+
+
+def stage_list(stade: str, *, search: str = "", page: str = "1") -> ListRequest:
+    """A households list filtered by stage (the pilots' « Ménages », the bailleur's « Mes ménages »)."""
+    return read_list(search=search, page=page, filters={"stade": (stade, stage_choices())}, messages=STAGE_MESSAGE)
