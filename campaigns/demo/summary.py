@@ -75,7 +75,7 @@ def summary(session: Session, data_dir: Path, *, days: int, start: datetime, dde
     lines += [
         "",
         "Pour explorer l'API sur ces données :",
-        f"  CHAINE_DATA_DIR={data_dir} chaine run   puis http://127.0.0.1:8000/docs",
+        f"  CHAINE_DATA_DIR={data_dir} chaine serveur   puis http://127.0.0.1:8000/docs",
         "Clé d'API de la DDETS (en-tête « Authorization: Bearer … ») :",
         ddets_key,
     ]
