@@ -45,16 +45,23 @@ class CaseSource:
 
 def authoritative_cases(sources: Iterable[CaseSource]) -> set[int]:
     """The cases whose word moves their household: the State's and the Département's, and each household's
-    landlord case (its oldest open bailleur case)."""
-    chosen: set[int] = set()
-    landlord: dict[int, int] = {}
+    landlord case: its oldest open bailleur case, provided that case was brought before any case of the State or the
+    Département (case numbers are given in order). A bailleur that pushes a household the State already knows is
+    not thereby its landlord: the State's word moves that household (docs/security.md, rule 6)."""
+    sources = list(sources)
+    first_pilot: dict[int, int] = {}
     for source in sources:
         if source.kind in PROCEDURE_KINDS:
-            chosen.add(source.case_id)
-        elif source.kind in LANDLORD_KINDS and source.stage != Stage.CLOTURE.value:
+            current = first_pilot.get(source.household_id)
+            first_pilot[source.household_id] = source.case_id if current is None else min(current, source.case_id)
+    chosen = {source.case_id for source in sources if source.kind in PROCEDURE_KINDS}
+    landlord: dict[int, int] = {}
+    for source in sources:
+        if source.kind in LANDLORD_KINDS and source.stage != Stage.CLOTURE.value:
             current = landlord.get(source.household_id)
             landlord[source.household_id] = source.case_id if current is None else min(current, source.case_id)
-    return chosen | set(landlord.values())
+    return chosen | {case_id for household_id, case_id in landlord.items()
+                     if case_id < first_pilot.get(household_id, case_id + 1)}
 
 
 def case_sources(session: Session, household_ids: Collection[int]) -> list[CaseSource]:

@@ -95,3 +95,40 @@ def test_a_second_landlord_never_takes_over_the_first_ones_household(world: Worl
     assert _household(world).stage == "assignation"
     world.push(world.landlord, [landlord_row(stade="cloture", date_stade="25/11/2026", motif_cloture="relogé")])
     assert _household(world).stage == "jugement"
+
+
+def test_a_stranger_bailleur_after_the_state_moves_its_own_case_only(world: World) -> None:
+    """A household only the State knows (its EXPLOC copy of the assignation) has no landlord case yet. A bailleur
+    that pushes the same person afterwards, with a name and a birth date, is not thereby the household's landlord:
+    its later stage, place and hearing date move its own case only."""
+    _campaigns(world)
+    world.push(world.state, [landlord_row("E-1")])
+    world.runtime.tick()
+    before = _contacts(world)
+    assert before[("Courriers de l'État", "assignation", 0)] == ("planned", None)
+    entry = _household(world).current_entry_id
+
+    world.push(world.stranger, [stranger_row(
+        "B-1", KNOWN, stade="octroi_force_publique", date_stade="24/11/2026", parc="prive",
+        date_audience="01/12/2026")])
+    household = _household(world)
+    assert household.stage == "assignation" and household.current_entry_id == entry
+    world.runtime.tick()
+    assert _contacts(world) == before
+    assert world.view(world.stranger, "B-1")["stade"] == "octroi_force_publique"
+    with world.runtime.session_factory() as session:
+        tasks = session.scalars(select(HumanTask).where(HumanTask.household_id == household.id)).all()
+        assert all(task.stage == "assignation" for task in tasks)
+
+    # The State's own word still moves the household.
+    world.push(world.state, [landlord_row("E-1", stade="jugement", date_stade="25/11/2026")])
+    assert _household(world).stage == "jugement"
+
+
+def test_a_landlord_that_brought_the_household_before_the_state_keeps_its_word(world: World) -> None:
+    """The bailleur that knew the household first (it signalled the impayé before any act reached the State) is its
+    landlord: its later stage moves the household alongside the State's."""
+    world.push(world.landlord, [landlord_row("A-1", stade="commandement_de_payer", date_stade="01/09/2026")])
+    world.push(world.state, [landlord_row("E-1", stade="commandement_de_payer", date_stade="05/09/2026")])
+    world.push(world.landlord, [landlord_row("A-1", stade="assignation", date_stade="02/10/2026")])
+    assert _household(world).stage == "assignation"
