@@ -82,6 +82,7 @@ class SignalementRow:
     mandataire_telephone: str | None = None
     referent_connu: str | None = None
     injoignable: bool = False
+    bailleur: str | None = None  # the landlord a State's or Département's row names
 
 
 class _InvalidError(Exception):
@@ -342,6 +343,7 @@ _PARSERS: tuple[tuple[str, _Parser], ...] = (
     ("mesure_protection", _fact(facts.parse_measure)), ("mandataire_nom", _TEXT_200),
     ("mandataire_adresse", _TEXT_200), ("mandataire_code_postal", _postcode), ("mandataire_commune", _TEXT_100),
     ("mandataire_telephone", _phone), ("referent_connu", _TEXT_200), ("injoignable", _FALC),
+    ("bailleur", _TEXT_200),
 )
 FIELDS: tuple[str, ...] = tuple(name for name, _ in _PARSERS)
 

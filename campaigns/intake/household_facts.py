@@ -28,7 +28,7 @@ MAX_CHILD_AGE = 25
 FACT_FIELDS: tuple[str, ...] = (
     "enfants_a_charge", "ages_enfants", "aide_logement", "versement_aide_logement",
     "mesure_protection", "mandataire_nom", "mandataire_adresse", "mandataire_code_postal", "mandataire_commune",
-    "mandataire_telephone", "referent_connu", "injoignable",
+    "mandataire_telephone", "referent_connu", "injoignable", "bailleur",
 )
 # Contact details of the mandataire: without a measure they mean nothing (and are refused).
 MANDATAIRE_FIELDS: tuple[str, ...] = (

@@ -135,6 +135,9 @@ class Case(Base):
     mandataire_telephone: Mapped[str | None] = mapped_column(EncryptedText("mandataire_telephone"), nullable=True)
     # The structure the partner knows already follows the household (rule 0 of the attribution).
     referent_connu: Mapped[str | None] = mapped_column(EncryptedText("referent_connu"), nullable=True)
+    # The household's landlord as the State or the Département knows it from the procedure's acts (a pilot's case
+    # only counts): a bailleur that comes after them moves the household when named here (docs/security.md, rule 6).
+    bailleur: Mapped[str | None] = mapped_column(EncryptedText("bailleur"), nullable=True)
     # The partner marks the household as known to be unreachable: accepted without a channel, a search task opens.
     injoignable: Mapped[bool] = mapped_column(Boolean, default=False)
     # A letter came back NPAI: this address is not used again until the partner pushes another one.

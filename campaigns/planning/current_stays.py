@@ -21,7 +21,7 @@ from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import OwnStock, own_stock
 from campaigns.planning.sequences import plan_enrollment, step_due_times
-from campaigns.planning.stage_authority import authoritative_cases, case_sources
+from campaigns.planning.stage_authority import case_sources, ruling_cases
 from campaigns.platform.dialect import any_of, bulk_insert, insert_returning_ids
 
 
@@ -42,7 +42,7 @@ def freshest_cases(session: Session, household_ids: Iterable[int]) -> dict[int, 
     ids = sorted(set(household_ids))
     if not ids:
         return {}
-    ruling = authoritative_cases(case_sources(session, ids))
+    ruling = ruling_cases(session, case_sources(session, ids))
     freshest: dict[int, Case] = {}
     for case in session.scalars(select(Case).where(any_of(session, Case.household_id, ids))):
         known = freshest.get(case.household_id)

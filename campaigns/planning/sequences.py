@@ -31,7 +31,7 @@ from campaigns.planning.authority import Evidence, own_campaigns, stop_pending
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
-from campaigns.planning.stage_authority import CaseSource, authoritative_cases
+from campaigns.planning.stage_authority import CaseSource, ruling_cases
 from campaigns.platform.dialect import any_of, bulk_insert, bulk_update, insert_returning_ids, lock_rows
 from campaigns.platform.errors import NotFoundError
 
@@ -96,7 +96,7 @@ def apply_household_stages(session: Session, household_ids: Collection[int], *, 
         .where(any_of(session, Case.household_id, list(household_ids)))
         .order_by(Case.date_stade, Case.updated_at, Case.id)  # of one day, the latest update is the freshest
     ).all()
-    ruling = authoritative_cases(CaseSource(r[0], r[1], r[2], r[3]) for r in rows)
+    ruling = ruling_cases(session, [CaseSource(r[0], r[1], r[2], r[3]) for r in rows])
     reports, places = reported_households(
         (household_id, Stage(stage), date_stade, Place(commune, code_postal, parc, allocataire), case_id in ruling)
         for case_id, household_id, _kind, stage, date_stade, commune, code_postal, parc, allocataire in rows

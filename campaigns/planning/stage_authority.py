@@ -25,6 +25,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.text import normalise_text
 from campaigns.models import Case, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.platform.dialect import any_of
@@ -43,25 +44,65 @@ class CaseSource:
     stage: str
 
 
-def authoritative_cases(sources: Iterable[CaseSource]) -> set[int]:
+def authoritative_cases(sources: Iterable[CaseSource], named: Collection[int] = ()) -> set[int]:
     """The cases whose word moves their household: the State's and the Département's, and each household's
-    landlord case: its oldest open bailleur case, provided that case was brought before any case of the State or the
-    Département (case numbers are given in order). A bailleur that pushes a household the State already knows is
-    not thereby its landlord: the State's word moves that household (docs/security.md, rule 6)."""
+    landlord case: its oldest open bailleur case among those brought before any case of the State or the
+    Département (case numbers are given in order) and those a pilot's case names as the landlord (`named`,
+    `named_landlords`). A bailleur that pushes a household the State already knows, unnamed, is not thereby its
+    landlord: the State's word moves that household (docs/security.md, rule 6)."""
     sources = list(sources)
-    first_pilot: dict[int, int] = {}
-    for source in sources:
-        if source.kind in PROCEDURE_KINDS:
-            current = first_pilot.get(source.household_id)
-            first_pilot[source.household_id] = source.case_id if current is None else min(current, source.case_id)
+    first_pilot = _first_pilot_cases(sources)
     chosen = {source.case_id for source in sources if source.kind in PROCEDURE_KINDS}
     landlord: dict[int, int] = {}
     for source in sources:
-        if source.kind in LANDLORD_KINDS and source.stage != Stage.CLOTURE.value:
-            current = landlord.get(source.household_id)
-            landlord[source.household_id] = source.case_id if current is None else min(current, source.case_id)
-    return chosen | {case_id for household_id, case_id in landlord.items()
-                     if case_id < first_pilot.get(household_id, case_id + 1)}
+        if source.kind not in LANDLORD_KINDS or source.stage == Stage.CLOTURE.value:
+            continue
+        if source.case_id > first_pilot.get(source.household_id, source.case_id) and source.case_id not in named:
+            continue
+        current = landlord.get(source.household_id)
+        landlord[source.household_id] = source.case_id if current is None else min(current, source.case_id)
+    return chosen | set(landlord.values())
+
+
+def _first_pilot_cases(sources: Iterable[CaseSource]) -> dict[int, int]:
+    first: dict[int, int] = {}
+    for source in sources:
+        if source.kind in PROCEDURE_KINDS:
+            current = first.get(source.household_id)
+            first[source.household_id] = source.case_id if current is None else min(current, source.case_id)
+    return first
+
+
+def named_landlords(session: Session, sources: Iterable[CaseSource]) -> set[int]:
+    """The open bailleur cases that came after a pilot's case and that one of the household's pilot cases names as
+    the landlord (column `bailleur`: the bailleur as the State knows it from the procedure's acts, compared with the
+    partner's name, accents, case and punctuation aside)."""
+    sources = list(sources)
+    first_pilot = _first_pilot_cases(sources)
+    late = {source.case_id: source.household_id for source in sources
+            if source.kind in LANDLORD_KINDS and source.stage != Stage.CLOTURE.value
+            and source.case_id > first_pilot.get(source.household_id, source.case_id)}
+    if not late:
+        return set()
+    households = set(late.values())
+    pilots = [source.case_id for source in sources
+              if source.kind in PROCEDURE_KINDS and source.household_id in households]
+    names: dict[int, set[str]] = {}
+    for household_id, landlord in session.execute(
+            select(Case.household_id, Case.bailleur).where(any_of(session, Case.id, pilots))):
+        if landlord:
+            names.setdefault(household_id, set()).add(normalise_text(landlord))
+    if not names:
+        return set()
+    partners = session.execute(select(Case.id, Partner.name).join(Partner, Partner.id == Case.partner_id)
+                               .where(any_of(session, Case.id, list(late))))
+    return {case_id for case_id, name in partners if normalise_text(name) in names.get(late[case_id], set())}
+
+
+def ruling_cases(session: Session, sources: Iterable[CaseSource]) -> set[int]:
+    """`authoritative_cases`, with the landlords the pilots' cases name read from the database."""
+    sources = list(sources)
+    return authoritative_cases(sources, named_landlords(session, sources))
 
 
 def case_sources(session: Session, household_ids: Collection[int]) -> list[CaseSource]:
@@ -85,7 +126,7 @@ def hearing_dates(session: Session, household_ids: Collection[int]) -> dict[int,
         .join(Partner, Partner.id == Case.partner_id)
         .where(any_of(session, Case.household_id, list(household_ids)), Case.stage != Stage.CLOTURE.value)
     ).all()
-    chosen = authoritative_cases(CaseSource(r[0], r[1], r[2], r[3]) for r in rows)
+    chosen = ruling_cases(session, [CaseSource(r[0], r[1], r[2], r[3]) for r in rows])
     found: dict[int, tuple[bool, date]] = {}
     for case_id, household_id, _kind, _stage, hearing in rows:
         if hearing is None:

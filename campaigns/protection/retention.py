@@ -38,6 +38,7 @@ PURGED_VALUES: dict[str, object] = {
     "date_premier_impaye": None, "numero_allocataire": None,
     "ages_enfants": None, "mesure_protection": None, "mandataire_nom": None, "mandataire_adresse": None,
     "mandataire_code_postal": None, "mandataire_commune": None, "mandataire_telephone": None, "referent_connu": None,
+    "bailleur": None,
     # The hash of the erased row would outlive it; a partner pushing the case again rewrites it.
     "content_hash": "",
 }

@@ -132,3 +132,17 @@ def test_a_landlord_that_brought_the_household_before_the_state_keeps_its_word(w
     world.push(world.state, [landlord_row("E-1", stade="commandement_de_payer", date_stade="05/09/2026")])
     world.push(world.landlord, [landlord_row("A-1", stade="assignation", date_stade="02/10/2026")])
     assert _household(world).stage == "assignation"
+
+
+def test_the_landlord_the_state_names_moves_the_household_and_no_other_bailleur_does(world: World) -> None:
+    """The State knows the landlord from the procedure's acts (it is the plaintiff of the assignation): its row names
+    it (`bailleur`), and that bailleur's later word moves the household though it came after the State. A stranger
+    bailleur, unnamed, still moves its own case only; naming is the pilots' word, a bailleur cannot name itself."""
+    world.push(world.state, [landlord_row("E-1", stade="commandement_de_payer", date_stade="05/09/2026",
+                                          bailleur="HABITAT 44")])
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, stade="jugement", date_stade="24/11/2026",
+                                             bailleur="Harmonie Habitat")])
+    assert _household(world).stage == "commandement_de_payer"
+    world.push(world.landlord, [landlord_row("A-1", stade="assignation", date_stade="02/10/2026")])
+    assert _household(world).stage == "assignation"
+    assert world.view(world.stranger, "B-1")["stade"] == "jugement"
