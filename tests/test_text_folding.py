@@ -10,10 +10,10 @@ from datetime import date
 from campaigns.delivery.print_batches import partner_slug
 from campaigns.intake.csv_files import _column_name
 from campaigns.intake.fields import _stage
-from campaigns.linkage.addresses import normalise_commune, normalise_street
 from campaigns.linkage.blocking import PersonRecord, hashed_keys
-from campaigns.linkage.names import fold, name_tokens
-from campaigns.locale.text import normalise_text
+from campaigns.linkage.names import name_tokens
+from campaigns.locale.addresses import normalise_commune, normalise_street
+from campaigns.locale.text import fold, normalise_text
 from campaigns.messages.requirements import fold as requirement_fold
 from campaigns.models.stages import Stage
 from channels.sms_twilio import is_stop_keyword

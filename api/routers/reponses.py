@@ -16,7 +16,7 @@ from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
 from api.int_bounds import BodyMoment
 from campaigns.delivery.returns import record_npai
-from campaigns.linkage.addresses import address_key
+from campaigns.locale.addresses import address_key
 from campaigns.locale.clock import PARIS
 from campaigns.models import Case, Dispatch, HumanTask, Partner
 from campaigns.planning.authority import EVIDENCE_LABELS, PARTNER_EVIDENCE, Evidence

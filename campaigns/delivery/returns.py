@@ -28,7 +28,7 @@ from campaigns.models.stages import Stage
 from campaigns.platform.dialect import insert_ignoring_conflicts
 from campaigns.platform.errors import NotFoundError, ValidationError
 
-# How an address is normalised (campaigns.linkage.addresses.address_key, passed in by the caller: planning sits
+# How an address is normalised (campaigns.locale.addresses.address_key, passed in by the caller: planning sits
 # below linkage).
 AddressKey = Callable[[str | None, str | None], str | None]
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
+from campaigns.facts.landlord_answers import counted_landlord_answers
 from campaigns.locale.clock import PARIS
 from campaigns.messages.addressees import LANDLORD_TEMPLATES
 from campaigns.models import (
@@ -29,13 +30,13 @@ from campaigns.models import (
     DispatchStatus,
     ExperimentAssignment,
     HumanTask,
-    LandlordAnswer,
     LinkAnswer,
     Partner,
     PartnerKind,
     Response,
     StageEntry,
 )
+from campaigns.models.authority import CaseSource, ruling_cases
 from campaigns.models.stages import Stage
 from campaigns.platform.dialect import any_of
 
@@ -146,18 +147,25 @@ class Profile:
 
 
 def household_profiles(session: Session, household_ids: Collection[int]) -> dict[int, Profile]:
-    """The freshest case gives the park and the place; the freshest case of a bailleur partner, the bailleur."""
+    """From the household's cases with authority over it (campaigns.models.authority; all its cases when none
+    has): the freshest gives the park and the place, the freshest bailleur case the bailleur. A partner that pushed
+    a name and a birth date neither moves the household into its own evaluation nor out of its landlord's
+    (docs/security.md, rule 1)."""
     freshest: dict[int, tuple[tuple[date, datetime], str | None, str | None]] = {}
     bailleur: dict[int, tuple[tuple[date, datetime], int]] = {}
     if not household_ids:
         return {}
     rows = session.execute(
         select(Case.household_id, Case.partner_id, Partner.kind, Case.date_stade, Case.updated_at, Case.parc,
-               Case.code_postal)
+               Case.code_postal, Case.id, Case.stage)
         .join(Partner, Partner.id == Case.partner_id)
         .where(any_of(session, Case.household_id, list(household_ids)))
-    )
-    for household_id, partner_id, kind, date_stade, updated_at, parc, code_postal in rows:
+    ).all()
+    ruling = ruling_cases(session, [CaseSource(r[7], r[0], r[2], r[8]) for r in rows])
+    ruled = {r[0] for r in rows if r[7] in ruling}
+    for household_id, partner_id, kind, date_stade, updated_at, parc, code_postal, case_id, _stage in rows:
+        if household_id in ruled and case_id not in ruling:
+            continue
         rank = (date_stade, updated_at)
         if household_id not in freshest or rank >= freshest[household_id][0]:
             freshest[household_id] = (rank, parc, departement(code_postal))
@@ -233,12 +241,7 @@ def load_stays(session: Session, stay_ids: Collection[int]) -> list[Stay]:
                 asked_falc if rendered else None, bool(fallback) if rendered else None, dispatch_id in linked))
             if template in LANDLORD_TEMPLATES:
                 to_landlord.add(dispatch_id)
-    landlord_answers: dict[tuple[int, str | None], list[datetime]] = {}
-    for household_id, stage, responded_at in session.execute(
-        select(LandlordAnswer.household_id, LandlordAnswer.stage, LandlordAnswer.responded_at).where(
-            any_of(session, LandlordAnswer.household_id, households))
-    ):
-        landlord_answers.setdefault((household_id, stage), []).append(responded_at)
+    landlord_answers = counted_landlord_answers(session, households)
     responses: dict[int, list[datetime]] = {stay_id: [] for stay_id in entries}
     diagnosed: set[int] = set()
     for response_stay, responded_at, nature in session.execute(

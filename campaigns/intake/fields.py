@@ -106,6 +106,11 @@ _MOTIF_REFUSED = "motif de clôture accepté seulement quand le stade est « clo
 _NO_CHANNEL = ("aucun moyen de contact : il manque {} (une adresse postale avec son code postal, un téléphone ou "
                "un e-mail) ; si le ménage est connu injoignable, indiquez injoignable=oui")
 
+_INVISIBLE_ONLY = "valeur vide : seulement des espaces ou des caractères invisibles"
+_NO_LETTER = "aucune lettre : un prénom ou un nom s'écrit en lettres"
+# Format characters that print nothing (soft hyphen, zero-width spaces and joiners, direction marks and overrides,
+# byte order mark): dropped from every text, so that a value made of them only is seen as empty.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _DATE_FR = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 _DATE_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _SPACES = " \u00a0\u202f"
@@ -152,9 +157,26 @@ def _text(max_length: int) -> _Parser:
 
     def parse(value: object) -> str:
         text = _as_text(value)
+        if not text.isascii():  # invisible characters (zero-width, direction overrides) are dropped
+            text = _INVISIBLE.sub("", text).strip()
+            if not text:
+                raise _InvalidError(_INVISIBLE_ONLY)
         if len(text) > max_length:
             raise _InvalidError(too_long)
         return text
+
+    return parse
+
+
+def _name(max_length: int) -> _Parser:
+    """A first name or a co-holder's name: text with at least one letter (« 12 », « -1 » or a date is not a name)."""
+    text = _text(max_length)
+
+    def parse(value: object) -> str:
+        name = str(text(value))
+        if not any(char.isalpha() for char in name):
+            raise _InvalidError(_NO_LETTER)
+        return name
 
     return parse
 
@@ -326,14 +348,14 @@ def _fact(parse: Callable[[object], object]) -> _Parser:
     return parse_fact
 
 
-_TEXT_100, _TEXT_200 = _text(100), _text(200)
+_TEXT_100, _TEXT_200, _NAME_100 = _text(100), _text(200), _name(100)
 _PARC = _choice(_PARCS, "parc inconnu « {} » : valeurs possibles social, prive")
 _ALLOCATAIRE = _choice(_ALLOCATAIRE_CODES, "valeur « {} » non reconnue : oui, non ou inconnu attendu")
 _FALC = _choice(_BOOLEANS, "valeur « {} » non reconnue : oui ou non attendu")
 _PARSERS: tuple[tuple[str, _Parser], ...] = (
     ("reference", _TEXT_100), ("stade", _stage), ("date_stade", _date), ("parc", _PARC),
-    ("nom", _TEXT_100), ("prenom", _TEXT_100), ("date_naissance", _birth_date),
-    ("nom_cotitulaire", _TEXT_100), ("prenom_cotitulaire", _TEXT_100), ("date_naissance_cotitulaire", _birth_date),
+    ("nom", _TEXT_100), ("prenom", _NAME_100), ("date_naissance", _birth_date),
+    ("nom_cotitulaire", _NAME_100), ("prenom_cotitulaire", _NAME_100), ("date_naissance_cotitulaire", _birth_date),
     ("adresse", _TEXT_200), ("complement_adresse", _TEXT_200), ("code_postal", _postcode), ("commune", _TEXT_100),
     ("telephone", _phone), ("email", _email), ("montant_dette", _amount), ("loyer_mensuel", _amount),
     ("date_premier_impaye", _date), ("allocataire", _ALLOCATAIRE), ("numero_allocataire", _text(20)),

@@ -8,7 +8,17 @@ from typing import Literal
 
 import phonenumbers
 
-from campaigns.linkage.addresses import (
+from campaigns.linkage.names import (
+    CACHE_ENTRIES,
+    PARTICLES,
+    NameParts,
+    name_keys,
+    name_tokens,
+    normalise_name,
+    split_full_name,
+    split_usage_names,
+)
+from campaigns.locale.addresses import (
     STREET_TYPES,
     CommuneParts,
     StreetParts,
@@ -20,17 +30,7 @@ from campaigns.linkage.addresses import (
     postcode_department,
     postcode_typo,
 )
-from campaigns.linkage.names import (
-    CACHE_ENTRIES,
-    PARTICLES,
-    NameParts,
-    fold,
-    name_keys,
-    name_tokens,
-    normalise_name,
-    split_full_name,
-    split_usage_names,
-)
+from campaigns.locale.text import fold
 
 __all__ = [
     "PARTICLES",

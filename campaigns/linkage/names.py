@@ -6,17 +6,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from campaigns.locale.text import ascii_fold
+from campaigns.locale.text import NORMALISATION_CACHE_ENTRIES, fold
 
-# Apostrophe and dash look-alikes first (NFKD keeps them non-ASCII), ligatures that NFKD does not decompose.
-_PRE_FOLD = str.maketrans(
-    {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "‐": "-", "‑": "-", "–": "-", "—": "-", "Œ": "OE", "Æ": "AE"}
-)
-# Entries per normalisation cache. Hits matter most when a partner's rows meet the candidates already stored (their
-# names are normalised again): bench/intake.py ran at 2,700 rows/s with 32,768 entries, 3,100 with 131,072. Full
-# with unique names, the name and phone caches together hold ~140 MB at this size (~280 MB at 131,072, the size
-# before 2026-12-08, which took a million-row import past its 500 MB budget: docs/benchmarks.md).
-CACHE_ENTRIES = 65_536
+CACHE_ENTRIES = NORMALISATION_CACHE_ENTRIES
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 # An elided letter before a name: d'/l' are particles, other letters are part of the name (N'Diaye, M'Bappé, O'Brien).
 _ELISION = re.compile(r"\b([A-Z])'\s*(?=[A-Z])")
@@ -35,12 +27,6 @@ _USAGE_MARKERS = frozenset({"EPOUSE", "EPSE", "EP", "VEUVE", "VVE", "DIVORCEE", 
 
 
 @lru_cache(maxsize=CACHE_ENTRIES)
-def fold(value: str) -> str:
-    """Upper case without accents, apostrophes and dashes made ASCII: 'Hélène d’Œuf' -> "HELENE D'OEUF".
-
-    Characters without a Latin decomposition are dropped: the sources hold Latin-script names only.
-    """
-    return ascii_fold(value.upper().translate(_PRE_FOLD))
 
 
 def _glue_elision(match: re.Match[str]) -> str:

@@ -41,3 +41,22 @@ def normalise_text(value: str | None) -> str:
     if not value:
         return ""
     return _NON_ALNUM.sub(" ", strip_accents(value).upper()).strip()
+
+
+# Apostrophe and dash look-alikes first (NFKD keeps them non-ASCII), ligatures that NFKD does not decompose.
+_PRE_FOLD = str.maketrans(
+    {"’": "'", "‘": "'", "ʼ": "'", "`": "'", "´": "'", "‐": "-", "‑": "-", "–": "-", "—": "-", "Œ": "OE", "Æ": "AE"}
+)
+# Entries per normalisation cache. Hits matter most when a partner's rows meet the candidates already stored (their
+# names are normalised again): bench/intake.py ran at 2,700 rows/s with 32,768 entries, 3,100 with 131,072. Full
+# with unique names, the name and phone caches together hold ~140 MB at this size (~280 MB at 131,072, the size
+# before 2026-12-08, which took a million-row import past its 500 MB budget: docs/benchmarks.md).
+NORMALISATION_CACHE_ENTRIES = 65_536
+
+
+def fold(value: str) -> str:
+    """Upper case without accents, apostrophes and dashes made ASCII: 'Hélène d’Œuf' -> "HELENE D'OEUF".
+
+    Characters without a Latin decomposition are dropped: the sources hold Latin-script names only.
+    """
+    return ascii_fold(value.upper().translate(_PRE_FOLD))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.messages.address_block import Addressee, PostalAddress, address_block, parse_postal_lines
 from campaigns.models import STRUCTURE_NOTICES, Case, LinkAnswer, Partner, PartnerKind
+from campaigns.models.authority import case_sources, ruling_cases
 from campaigns.platform.ports import Recipient
 
 # Templates written to the landlord of the household (docs/campaigns.md).
@@ -101,10 +102,14 @@ def mandataire_recipient(case: Case) -> Recipient | None:
 
 
 def landlord_of(session: Session, household_id: int) -> Partner | None:
-    """The landlord that pushed a case for this household (the freshest case), if any."""
+    """The household's landlord: the partner of its bailleur case with authority over it (docs/security.md, rule 6:
+    the first bailleur, or one the State vouches for). A bailleur that pushed a name and a birth date never
+    receives the State's request for observations about the household."""
+    ruling = ruling_cases(session, case_sources(session, [household_id]))
     return session.scalars(
         select(Partner).join(Case, Case.partner_id == Partner.id)
-        .where(Case.household_id == household_id, Partner.kind.in_(LANDLORD_KINDS))
+        .where(Case.household_id == household_id, Partner.kind.in_(LANDLORD_KINDS),
+               Case.id.in_(sorted(ruling)))
         .order_by(Case.date_stade.desc(), Case.id.desc()).limit(1)
     ).first()
 

@@ -1,6 +1,6 @@
 """The ORM tables (one module per area; import them from here), the stored enumerations and the procedure stages.
 
-May import: campaigns.crypto (encrypted column types), campaigns.platform.
+May import: campaigns.crypto (encrypted column types), campaigns.platform, campaigns.locale (text folding).
 """
 
 from campaigns.models.answers import AnswerLink, LinkAnswer

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.models import Campaign, Case, Dispatch, Enrollment, Household, Response
+from campaigns.models.authority import case_sources, ruling_cases
 from campaigns.models.stages import Stage
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import OwnStock, own_stock
 from campaigns.planning.sequences import plan_enrollment, step_due_times
-from campaigns.planning.stage_authority import case_sources, ruling_cases
 from campaigns.platform.dialect import any_of, bulk_insert, insert_returning_ids
 
 

@@ -26,12 +26,12 @@ from campaigns.models import (
     StageEntry,
     TaskStatus,
 )
+from campaigns.models.authority import CaseSource, ruling_cases
 from campaigns.models.stages import ReportedStage, Stage, household_stage
 from campaigns.planning.authority import Evidence, own_campaigns, stop_pending
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
-from campaigns.planning.stage_authority import CaseSource, ruling_cases
 from campaigns.platform.dialect import any_of, bulk_insert, bulk_update, insert_returning_ids, lock_rows
 from campaigns.platform.errors import NotFoundError
 

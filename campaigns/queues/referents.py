@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from campaigns.locale.clock import local_date
 from campaigns.locale.text import normalise_text
 from campaigns.models import Case, Household, Partner, PartnerKind, StageEntry
+from campaigns.models.authority import case_sources, ruling_cases
 from campaigns.models.stages import Stage
 from campaigns.platform.dialect import any_of
 from campaigns.platform.errors import NotFoundError, ValidationError
@@ -129,8 +130,12 @@ def attribute_referents(
     ids = sorted(set(household_ids))
     households = {h.id: h for h in session.scalars(select(Household).where(any_of(session, Household.id, ids)))}
     cases: dict[int, list[Case]] = {}
-    for case in session.scalars(select(Case).where(any_of(session, Case.household_id, ids))):
+    for case in session.scalars(select(Case).where(any_of(session, Case.household_id, ids)).order_by(Case.id)):
         cases.setdefault(case.household_id, []).append(case)
+    # The profile and a reported referent come from the cases with authority over the household (a partner that
+    # pushes a name and a birth date never routes it, nor names itself its referent: docs/security.md, rule 5).
+    ruling = ruling_cases(session, case_sources(session, ids))
+    cases = {household_id: [c for c in found if c.id in ruling] or found for household_id, found in cases.items()}
     partners = list(session.scalars(select(Partner).order_by(Partner.id)))
     names = {p.id: p.name for p in partners}
     structures = [p for p in partners if p.kind in STRUCTURE_KINDS]

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaigns.accounts.staff import get_worker, has_supervisors
-from campaigns.linkage.addresses import address_key
+from campaigns.locale.addresses import address_key
 from campaigns.locale.clock import local_date
 from campaigns.locale.labels import TASK_OUTCOMES
 from campaigns.models import (

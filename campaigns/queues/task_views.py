@@ -29,6 +29,7 @@ from campaigns.models import (
     TaskStatus,
     Worker,
 )
+from campaigns.models.authority import trusted_cases
 from campaigns.models.stages import Stage
 from campaigns.platform.communes import commune_label
 from campaigns.queues.routing import end_of_day
@@ -163,8 +164,8 @@ def _to_call(session: Session, household_id: int, case: Case | None, *, landlord
     household = None if case is None or case.telephone_invalide or not case.telephone else case.telephone
     numbers: list[dict[str, str]] = []
     shown: dict[str, Any] = {}
-    protected = None if landlord else protected_case(
-        session.scalars(select(Case).where(Case.household_id == household_id)))
+    protected = None if landlord else protected_case(trusted_cases(
+        session, list(session.scalars(select(Case).where(Case.household_id == household_id).order_by(Case.id)))))
     if protected is not None:
         shown["mandataire"] = {"mesure": protected.mesure_protection, "nom": protected.mandataire_nom,
                                "telephone": protected.mandataire_telephone}

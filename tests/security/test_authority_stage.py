@@ -143,6 +143,21 @@ def test_the_landlord_the_state_names_moves_the_household_and_no_other_bailleur_
     world.push(world.stranger, [stranger_row("B-1", KNOWN, stade="jugement", date_stade="24/11/2026",
                                              bailleur="Harmonie Habitat")])
     assert _household(world).stage == "commandement_de_payer"
-    world.push(world.landlord, [landlord_row("A-1", stade="assignation", date_stade="02/10/2026")])
+    # Named, the landlord needs not give the State's address (here one of its own dwellings, written otherwise).
+    world.push(world.landlord, [landlord_row("A-1", stade="assignation", date_stade="02/10/2026",
+                                             adresse="3 allée des Ormes")])
     assert _household(world).stage == "assignation"
     assert world.view(world.stranger, "B-1")["stade"] == "jugement"
+
+
+def test_a_landlord_at_the_dwelling_the_state_gives_moves_the_household(world: World) -> None:
+    """Unnamed, the landlord that comes after the State is vouched for by the dwelling: it gives the address the
+    State's row gives (written its own way). A stranger with a name and a birth date gives another address."""
+    world.push(world.state, [landlord_row("E-1", stade="commandement_de_payer", date_stade="05/09/2026",
+                                          adresse="12, r. des Lilas")])
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, stade="jugement", date_stade="24/11/2026",
+                                             adresse="1 place du Piège", code_postal="44100")])
+    assert _household(world).stage == "commandement_de_payer"
+    world.push(world.landlord, [landlord_row("A-1", stade="assignation", date_stade="02/10/2026",
+                                             adresse="12 rue des Lilas")])
+    assert _household(world).stage == "assignation"

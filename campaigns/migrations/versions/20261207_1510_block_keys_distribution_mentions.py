@@ -1,6 +1,6 @@
 """blocking keys computed again: BP/CS/TSA mentions and a host ("chez M. Dupont", "c/o") left out of addresses
 
-campaigns.linkage.addresses now drops the special distribution mentions of the postal norm (BP, CS, TSA and their
+campaigns.locale.addresses now drops the special distribution mentions of the postal norm (BP, CS, TSA and their
 number) from the address and the commune, and the host's name from an address or complement, so the address keys
 of such cases change. Every case's keys are computed again by the application's scheme
 (campaigns.linkage.blocking.stored_keys), so they match what new pushes probe.

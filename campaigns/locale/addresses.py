@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from campaigns.linkage.names import CACHE_ENTRIES, fold
+from campaigns.locale.text import NORMALISATION_CACHE_ENTRIES as CACHE_ENTRIES
+from campaigns.locale.text import fold
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 # d'/l' carry no meaning in a street name ("rue d'Alsace" = "rue Alsace") and would pass for a number suffix.
