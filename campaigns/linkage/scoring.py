@@ -31,6 +31,7 @@ _OTHER_PAIR = {"titulaires": (1, 1), "titulaire/cotitulaire": (1, 0), "cotitulai
                "cotitulaires": (0, 0)}
 _RANK: dict[Decision, int] = {"non_match": 0, "review": 1, "match": 2}
 _AGREEING_NAMES = frozenset({"exact", "close"})
+_AGREEING_OR_MISSING = frozenset({"exact", "close", None})
 _COUPLE_FIRST = frozenset({"exact", "close", "partial"})
 _COUPLE = "couple"  # the weight of the couple's other person, in `Comparison.detail`
 _RELATED_FIRST = frozenset({"exact", "close", "partial", "similar"})
@@ -201,7 +202,8 @@ def _caps(best: PersonLevels, levels: dict[str, str], *, couple: bool = False) -
         caps.append(("non_match", "homonyme dans une autre commune, sans contact commun"))
     # Without a birth date, a shared contact stands for it when both names agree: a phone, an e-mail or a CAF
     # file is one household's, so two people of the same names sharing one are that household's person.
-    names = best.nom.level in _AGREEING_NAMES and best.prenom.level in _AGREEING_NAMES
+    # A first name missing on a side is neutral: the surname then stands for the names.
+    names = best.nom.level in _AGREEING_NAMES and best.prenom.level in _AGREEING_OR_MISSING
     corroborated = levels.get("numero_allocataire") == "same" or (
         (levels.get("adresse") == "same" or names) + sum(levels.get(f) in _SAME for f in ("telephone", "email")) >= 2)
     if best.dates in ("one_missing", "both_missing") and not corroborated and levels.get("lieu") != "logement":
@@ -229,6 +231,8 @@ def _explain(vector: Vector, weights: dict[str, float], reasons: list[str], prob
         elif name == "date_naissance" and best.year_gap >= FATHER_SON_YEARS:
             text += f" ({best.year_gap} ans d'écart)"
         parts.append(f"{text} {_number(weight)}")
+    if best.prenom.level is None:
+        parts.append("prénom absent (neutre)")
     if best.dates in ("one_missing", "both_missing"):
         parts.append("date de naissance absente (neutre)")
     if best.inverted:
