@@ -187,7 +187,8 @@ def _caps(best: PersonLevels, levels: dict[str, str], *, couple: bool = False) -
     if best.year_gap >= FATHER_SON_YEARS:
         # Same name, two generations (father/son, mother/daughter): never merged automatically, even when the
         # years differ by one digit only (1955/1985).
-        related = best.prenom.level in _RELATED_FIRST
+        # A first name missing on a side cannot tell the generations apart: a human decides, as for related ones.
+        related = best.prenom.level in _RELATED_FIRST or best.prenom.level is None
         caps.append(("review" if related else "non_match", f"{best.year_gap} ans d'écart de naissance"))
     elif best.dates in ("different", "same_year"):
         caps.append(("review", "dates de naissance incompatibles"))
