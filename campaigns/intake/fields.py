@@ -327,7 +327,9 @@ _TEXT_100, _TEXT_200 = _text(100), _text(200)
 def _first_name(value: object) -> str:
     """A first name; « X », « INCONNU », « NC »... are what is written when it is not known (dropped, `DROPPABLE`):
     kept, they would agree with every other such row in the linkage."""
-    text = _TEXT_100(value)
+    text = _as_text(value)
+    if len(text) > 100:
+        raise _InvalidError("texte trop long : 100 caractères au plus")
     if is_placeholder_surname(text):
         raise _InvalidError(_FIRST_NAME_PLACEHOLDER)
     return text
