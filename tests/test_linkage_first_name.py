@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from sqlalchemy import select
+import pytest
+from alembic import command
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
 
 from campaigns.intake.jobs import push_items
 from campaigns.linkage.matching import household_comparison
 from campaigns.linkage.scoring import MATCH_THRESHOLD, PersonRecord, compare
 from campaigns.models import Case, LinkReview, Partner
+from campaigns.runtime.migrate import alembic_config
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import signalement
@@ -83,3 +87,32 @@ def test_pushed_row_without_first_name_joins_its_household(runtime: Runtime) -> 
         assert (cases["B-1"].prenom, cases["C-1"].prenom) == ("Aïcha", None)
         assert cases["B-1"].household_id == cases["C-1"].household_id
         assert session.scalar(select(LinkReview.id).limit(1)) is None
+
+
+def _migrate(runtime: Runtime, revision: str, *, down: bool = False) -> None:
+    config = alembic_config(runtime.engine.url.render_as_string(hide_password=False))
+    with runtime.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        (command.downgrade if down else command.upgrade)(config, revision)
+
+
+def test_migration_makes_the_first_name_optional_and_its_downgrade_fills_it_encrypted(runtime: Runtime) -> None:
+    """d4f7b2e9a6c1: `cases.prenom` nullable; back down, the rows without one get the empty text, encrypted (the
+    column stays ciphertext: docs/security.md C7)."""
+    partner, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    with runtime.session_factory.begin() as session:
+        push_items(session, partner=session.get_one(Partner, partner),
+                   items=[signalement("R-1"), signalement("R-2", nom="Dupont", prenom=None)], now=runtime.clock())
+    _migrate(runtime, "c3e8a1f5d7b2", down=True)
+    with runtime.engine.connect() as connection:
+        stored = connection.execute(text("SELECT reference, prenom FROM cases ORDER BY reference")).all()
+        assert all(value is not None and b"Dupont" not in bytes(value) for _, value in stored)
+        with pytest.raises(IntegrityError):
+            connection.execute(text("UPDATE cases SET prenom = NULL"))
+    with runtime.session_factory() as session:
+        assert dict(session.execute(select(Case.reference, Case.prenom)).all()) == {"R-1": "Aïcha", "R-2": ""}
+    _migrate(runtime, "head")
+    with runtime.session_factory.begin() as session:
+        session.scalars(select(Case).where(Case.reference == "R-2")).one().prenom = None  # NULL allowed again
+    with runtime.session_factory() as session:
+        assert session.scalar(select(Case.prenom).where(Case.reference == "R-2")) is None
