@@ -91,15 +91,14 @@ def run_chaine(name: str, dataset: Dataset, *, processes: int, clients: int, bat
     url = _fresh_database(database)
     keys = setup_partners(url, dataset.partners)
     owner = keys["DDETS"]  # an owner's key reads the grouping and the review list (docs/api.md)
-    bodies = [(keys[partner], orjson.dumps(rows[start:start + batch]))
+    bodies = [(partner, keys[partner], orjson.dumps(rows[start:start + batch]))
               for start in range(0, max(len(v) for v in dataset.rows.values()), batch)
               for partner, rows in dataset.rows.items() if rows[start:start + batch]]
     port = _free_port()
     env = os.environ | {"CHAINE_DATABASE_URL": url, "CHAINE_DATA_DIR": "/tmp/chaine-bench"}
     api = subprocess.Popen(api_command(port, processes), cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
-    rejected: Counter[str] = Counter()  # refused values by field (a row may have several)
-    rejected_rows: set[str] = set()
+    reported: list[dict[str, Any]] = []  # refused values and warnings (a value dropped, the row kept)
     try:
         for _ in range(600):
             if api.poll() is not None:
@@ -110,19 +109,18 @@ def run_chaine(name: str, dataset: Dataset, *, processes: int, clients: int, bat
             except httpx.HTTPError:
                 time.sleep(0.1)
 
-        def push(item: tuple[str, bytes]) -> list[dict[str, Any]]:
+        def push(item: tuple[str, str, bytes]) -> list[dict[str, Any]]:
+            partner, key, body = item
             with httpx.Client(timeout=900) as client:
-                answer = client.post(f"{base}/api/v1/signalements", content=item[1], headers={
-                    "Authorization": f"Bearer {item[0]}", "Content-Type": "application/json"})
+                answer = client.post(f"{base}/api/v1/signalements", content=body, headers={
+                    "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
             answer.raise_for_status()
-            report = answer.json()
-            return list(report.get("rejets", [])) if report.get("rejetes") else []
+            return [{**r, "partenaire": partner} for r in answer.json().get("rejets", [])]
 
         started = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             for rejections in pool.map(push, bodies):
-                rejected.update(r.get("champ", "?") for r in rejections)
-                rejected_rows.update(str(r.get("reference")) for r in rejections)
+                reported += rejections
         elapsed = time.perf_counter() - started
         with httpx.Client(timeout=600, headers={"Authorization": f"Bearer {owner}"}) as client:
             grouping = client.get(f"{base}/api/v1/admin/menages.csv")
@@ -147,6 +145,16 @@ def run_chaine(name: str, dataset: Dataset, *, processes: int, clients: int, bat
                      f"{len(rows_waiting)} rows in pending pairs counted in the database")
         waiting = {("case", str(case)) for case in rows_waiting}
     total = dataset.size
+    # The report lists the refused rows' values and the kept rows' warnings alike: a row is refused when it is not
+    # in the grouping.
+    refused = [(r["partenaire"], str(r.get("reference"))) not in predicted for r in reported]
+    rejected = Counter(str(r.get("champ", "?")) for r, no in zip(reported, refused, strict=True) if no)
+    rejected_rows = {(r["partenaire"], str(r.get("reference"))) for r, no in zip(reported, refused, strict=True)
+                     if no}
+    warned = Counter(str(r.get("champ", "?")) for r, no in zip(reported, refused, strict=True) if not no)
+    if warned:
+        notes.append(f"{name}: rows kept with a warning (a value dropped or absent), by field: "
+                     f"{', '.join(f'{k} {v}' for k, v in warned.most_common())}")
     if rejected:
         notes.append(f"{name}: {len(rejected_rows)} rows rejected by the API (refused values by field: "
                      f"{', '.join(f'{k} {v}' for k, v in rejected.most_common())}); scored as missed")

@@ -122,3 +122,21 @@ def test_a_line_repeating_the_name_is_dropped() -> None:
     block = address_block(Addressee("Diallo", "Mamadou"), PostalAddress(
         street="4 rue Basse", postcode="44000", commune="Nantes", complements=("Mamadou DIALLO",)))
     assert block == ("Mamadou DIALLO", "4 rue Basse", "44000 NANTES")
+
+
+def test_holder_without_first_name_is_addressed_by_civility_and_family_name() -> None:
+    """Issue 17: the first name is optional at intake. A civility when known ("Mme DUPONT", "M. DUPONT"), else the
+    usual "M. ou Mme DUPONT": never the bare family name, "None" or a double space."""
+    assert address_block(Addressee("Dupont", "", "Madame"), NANTES)[0] == "Mme DUPONT"
+    assert address_block(Addressee("Dupont", "", "Monsieur"), NANTES)[0] == "M. DUPONT"
+    assert address_block(Addressee("Dupont"), NANTES) == ("M. ou Mme DUPONT", "12 rue des Lilas", "44000 NANTES")
+    assert address_block(Addressee("Dupont", "  "), NANTES)[0] == "M. ou Mme DUPONT"
+    # With a co-holder of the same name, each person is written whole ("M. ou Mme et Paul DUPONT" would not read).
+    couple = address_block(Addressee("Dupont"), NANTES, co_holder=Addressee("Dupont", "Paul"))
+    assert couple[0] == "M. ou Mme DUPONT et Paul DUPONT"
+    # A family name too long with "M. ou Mme" is written alone rather than cut.
+    long_name = address_block(Addressee("de La Rochefoucauld-Montmorency"), NANTES)
+    assert long_name[0] == "DE LA ROCHEFOUCAULD-MONTMORENCY"
+    for block in (couple, long_name):
+        _check(block)
+        assert not any("None" in line or "  " in line for line in block)

@@ -136,8 +136,15 @@ def test_missing_required_column():
 
 def test_missing_required_columns_listed_in_column_order():
     with pytest.raises(CsvFileError) as raised:
-        read_csv(b"commune;stade;nom\nNantes;impaye;Dupont\n")
-    assert str(raised.value) == "colonnes obligatoires absentes : reference, prenom"
+        read_csv(b"commune;nom\nNantes;Dupont\n")
+    assert str(raised.value) == "colonnes obligatoires absentes : reference, stade"
+
+
+def test_file_without_first_name_column_read():
+    """The first name is optional (issue 17): a file without its column ("NOM Prénom" in one field) is read."""
+    content = read_csv(b"reference;stade;nom;commune\nR1;impaye;DUPONT Marie;Nantes\n")
+    assert list(content.rows) == [(2, {"reference": "R1", "stade": "impaye", "nom": "DUPONT Marie",
+                                       "commune": "Nantes"})]
 
 
 def test_duplicate_column():

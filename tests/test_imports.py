@@ -85,7 +85,8 @@ def test_broken_files_fail_clearly_and_keep_earlier_data(runtime: Runtime, clien
     empty = _post_csv(client, headers, b"")
     assert empty["statut"] == "failed" and "vide" in empty["erreur"]
     missing = _post_csv(client, headers, b"reference;stade;nom\nR-1;impaye;Martin\n")
-    assert missing["statut"] == "failed" and "prenom" in missing["erreur"] and "commune" in missing["erreur"]
+    # The first name is optional (issue 17): only the commune's column is missing here.
+    assert missing["statut"] == "failed" and missing["erreur"] == "colonne obligatoire absente : commune"
     header_only = _post_csv(client, headers, ";".join(HEADER).encode() + b"\n")
     assert (header_only["statut"], header_only["lignes_traitees"]) == ("done", 0)
     undecodable = _post_csv(client, headers, b"reference;stade;prenom;commune\nR-9;impaye;\x81\x8d;Nantes\n")
@@ -93,6 +94,56 @@ def test_broken_files_fail_clearly_and_keep_earlier_data(runtime: Runtime, clien
     assert _case_count(runtime) == 1
     view = client.get("/api/v1/signalements/R-1", headers=headers).json()
     assert view["stade"] == "commandement_de_payer"
+
+
+FIRST_NAME_WARNING = "prénom absent : la ligne est gardée sans prénom"
+
+
+def _first_names(runtime: Runtime) -> dict[str, str | None]:
+    with runtime.session_factory() as session:
+        return {reference: first for reference, first in session.execute(select(Case.reference, Case.prenom))}
+
+
+def test_csv_row_without_first_name_is_kept_with_a_warning(runtime: Runtime, client: TestClient) -> None:
+    """Issue 17: a row without prénom (or « X ») is kept, the first name stored empty (NULL), and the report names
+    its line and field in French, as for an unreadable phone; the surname stays required."""
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    rows = [signalement("R-1", nom="Martin"), signalement("R-2", nom="Dupont", prenom=None),
+            signalement("R-3", nom="Durand", prenom="X"), signalement("R-4", nom="INCONNU", prenom=None)]
+    report = _post_csv(client, headers, _csv(rows))
+    assert (report["crees"], report["rejetes"], report["lignes_traitees"]) == (3, 1, 4)
+    assert [(r["ligne"], r["reference"], r["champ"], r["motif"]) for r in report["rejets"]] == [
+        (3, "R-2", "prenom", FIRST_NAME_WARNING),
+        (4, "R-3", "prenom", "valeur de remplissage (X, INCONNU, NC…) et non un prénom : valeur ignorée, la ligne "
+                             "est gardée sans ce champ"),
+        (5, "R-4", "nom", "nom de famille absent : une valeur de remplissage (X, INCONNU, NC…) n'est pas un nom"),
+    ]
+    lines = client.get(report["rejets_csv"], headers=headers).text.lstrip("\ufeff").splitlines()
+    assert lines[1] == f"3;R-2;prenom;{FIRST_NAME_WARNING}"
+    assert _first_names(runtime) == {"R-1": "Aïcha", "R-2": None, "R-3": None}
+    # A file with a surname column and no first-name column is read, every row kept with the warning.
+    no_column = _post_csv(client, headers, b"reference;stade;nom;adresse;code_postal;commune\n"
+                                           b"R-5;impaye;Leroy;3 rue Haute;44000;Nantes\n")
+    assert (no_column["statut"], no_column["crees"], no_column["rejetes"]) == ("done", 1, 0)
+    assert [(r["ligne"], r["champ"], r["motif"]) for r in no_column["rejets"]] == [(2, "prenom", FIRST_NAME_WARNING)]
+
+
+def test_json_row_without_first_name_is_kept_with_a_warning(runtime: Runtime, client: TestClient) -> None:
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    answer = client.post("/api/v1/signalements", headers=headers, json=[
+        signalement("R-1"), signalement("R-2", nom="Dupont", prenom=None), signalement("R-3", nom="Roux", prenom=""),
+        signalement("R-4", nom="Petit", prenom="   "), signalement("R-5", nom="NC", prenom=None)])
+    report = answer.json()
+    assert (report["crees"], report["rejetes"]) == (4, 1)
+    assert [(r["ligne"], r["reference"], r["champ"], r["motif"]) for r in report["rejets"] if r["champ"] == "prenom"] \
+        == [(2, "R-2", "prenom", FIRST_NAME_WARNING), (3, "R-3", "prenom", FIRST_NAME_WARNING),
+            (4, "R-4", "prenom", FIRST_NAME_WARNING)]
+    assert [(r["ligne"], r["champ"]) for r in report["rejets"] if r["champ"] != "prenom"] == [(5, "nom")]
+    assert _first_names(runtime) == {"R-1": "Aïcha", "R-2": None, "R-3": None, "R-4": None}
+    # Pushed again unchanged: nothing changes (the absent first name hashes as before).
+    again = client.post("/api/v1/signalements", headers=headers, json=[
+        signalement("R-2", nom="Dupont", prenom=None)]).json()
+    assert (again["crees"], again["mis_a_jour"], again["inchanges"]) == (0, 0, 1)
 
 
 def test_json_bad_input_is_refused_row_by_row(runtime: Runtime, client: TestClient) -> None:

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from campaigns.intake.fields import FIELDS, REQUIRED, RowError, SignalementRow, parse_row
+from campaigns.intake.fields import FIELDS, FIRST_NAME_MISSING, REQUIRED, RowError, SignalementRow, parse_row
 from campaigns.intake.household_facts import FACT_FIELDS
 from campaigns.models.stages import Stage
 
@@ -52,7 +52,7 @@ def test_fields_in_documented_order_and_required_set():
     assert FIELDS[-3 - len(FACT_FIELDS):-len(FACT_FIELDS)] == ("langue", "falc", "motif_cloture")
     assert FIELDS[-len(FACT_FIELDS):] == FACT_FIELDS
     assert len(FIELDS) == 25 + len(FACT_FIELDS)
-    assert sorted(REQUIRED) == ["commune", "nom", "prenom", "reference", "stade"]
+    assert sorted(REQUIRED) == ["commune", "nom", "reference", "stade"]  # the first name is optional (issue 17)
     assert list(FIELDS) == [name for name in SignalementRow.__dataclass_fields__ if name != "row_number"]
 
 
@@ -105,25 +105,25 @@ def test_unknown_keys_ignored():
 
 
 def test_missing_required_fields_all_reported_in_column_order():
-    row, errors = parse_row({"nom": "Dupont", "prenom": "  "}, 12, today=TODAY)
+    row, errors = parse_row({"prenom": "Marie"}, 12, today=TODAY)
     assert row is None
     assert errors == [
         RowError(12, "reference", "champ obligatoire manquant"),
         RowError(12, "stade", "champ obligatoire manquant"),
-        RowError(12, "prenom", "champ obligatoire manquant"),
+        RowError(12, "nom", "champ obligatoire manquant"),
         RowError(12, "commune", "champ obligatoire manquant"),
     ]
 
 
 def test_every_error_of_a_row_collected():
     raw = _raw(
-        stade="xyz", date_stade="31/02/2024", prenom=None, code_postal="440", telephone="12",
+        stade="xyz", date_stade="31/02/2024", nom=None, code_postal="440", telephone="12",
         email="pas-un-email", montant_dette="-5", falc="peut-être", langue="français",
     )
     row, errors = parse_row(raw, 4, today=TODAY)
     assert row is None
     assert [e.field for e in errors] == [
-        "stade", "date_stade", "prenom", "code_postal", "telephone", "email", "montant_dette", "langue",
+        "stade", "date_stade", "nom", "code_postal", "telephone", "email", "montant_dette", "langue",
         "falc",
     ]
     assert {e.row_number for e in errors} == {4}
@@ -131,6 +131,46 @@ def test_every_error_of_a_row_collected():
 
 def test_invalid_required_value_not_also_reported_missing():
     assert _error("stade", "inconnu").startswith("stade inconnu")
+
+
+# --- the first name, optional (issue 17) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [None, "", "   ", "\t"])
+def test_row_without_first_name_kept_with_a_warning(value):
+    """Partners' files and FEBRL have rows without a given name: the row is kept, the first name absent (NULL), and
+    the report says so on its line (the way a dropped phone is reported)."""
+    raw = _raw(prenom=value)
+    if value is None:
+        del raw["prenom"]
+    row, warnings = parse_row(raw, 9, today=TODAY)
+    assert row is not None and row.prenom is None and row.nom == "Martin"
+    assert warnings == [RowError(9, "prenom", "prénom absent : la ligne est gardée sans prénom", warning=True)]
+    assert warnings[0].reason == FIRST_NAME_MISSING
+
+
+@pytest.mark.parametrize("value", ["X", "xx", "INCONNU", "Inconnue", "NC", "N/A", "?", "-"])
+def test_placeholder_first_name_dropped_with_a_warning(value):
+    """« X », « INCONNU »... are what is written for an unknown first name: kept, they would agree with every other
+    such row in the linkage."""
+    assert _dropped("prenom", value) == "valeur de remplissage (X, INCONNU, NC…) et non un prénom"
+
+
+def test_unreadable_first_name_dropped_not_the_row():
+    assert _dropped("prenom", "é" * 101) == "texte trop long : 100 caractères au plus"
+    assert _dropped("prenom", ["Marie"]) == "texte attendu (pas un nombre décimal, un booléen ni une liste)"
+
+
+@pytest.mark.parametrize("value", ["X", "INCONNU", "NC", " "])
+def test_surname_still_required_without_first_name(value):
+    row, errors = parse_row(_raw(nom=value, prenom=None), 5, today=TODAY)
+    assert row is None
+    assert [(e.field, e.warning) for e in errors] == [("nom", False)]
+
+
+def test_refused_row_does_not_say_it_is_kept_for_its_missing_first_name():
+    row, errors = parse_row(_raw(prenom=None, stade="xyz"), 5, today=TODAY)
+    assert row is None and [e.field for e in errors] == ["stade"]
 
 
 # --- stade and motif_cloture ----------------------------------------------------------------------------
@@ -431,7 +471,7 @@ def test_bad_langue(value):
 
 @pytest.mark.parametrize(
     ("field", "limit"),
-    [("reference", 100), ("nom", 100), ("prenom", 100), ("nom_cotitulaire", 100), ("prenom_cotitulaire", 100),
+    [("reference", 100), ("nom", 100), ("nom_cotitulaire", 100), ("prenom_cotitulaire", 100),
      ("commune", 100), ("adresse", 200), ("complement_adresse", 200), ("numero_allocataire", 20)],
 )
 def test_text_max_lengths(field, limit):

@@ -380,3 +380,24 @@ def test_other_fonts_still_go_through_fpdf2() -> None:
     assert "Œuvre déjà vue" in _text(data)
     names = sorted(str(font["/BaseFont"]).lstrip("/").split("+")[-1] for font in _fonts(data))
     assert names == ["DejaVuSansBook", "Helvetica"]
+
+
+def test_letter_to_a_household_without_first_name(tmp_path: Path) -> None:
+    """Issue 17: a case pushed without a first name (stored NULL) gets a letter addressed "M. ou Mme DUPONT", read
+    back from the PDF with pdftotext: never "None", nor a double space in the address block."""
+    from campaigns.messages.addressees import household_recipient
+    from campaigns.models import Case
+
+    case = Case(nom="Dupont", prenom=None, adresse="14 rue des Olivettes", complement_adresse="Appartement 12",
+                code_postal="44000", commune="Nantes", adresse_invalide=False)
+    recipient = household_recipient(case)
+    assert (recipient.display_name, recipient.address_lines) == (
+        "M. ou Mme DUPONT", ("Appartement 12", "14 rue des Olivettes", "44000 NANTES"))
+    path = tmp_path / "lettre.pdf"
+    path.write_bytes(_letter(recipient=recipient))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    block = lines.index("M. ou Mme DUPONT")
+    assert lines[block + 1:block + 4] == ["Appartement 12", "14 rue des Olivettes", "44000 NANTES"]
+    assert "None" not in text
+    assert not any("  " in line for line in lines[block:block + 4])

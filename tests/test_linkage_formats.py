@@ -163,9 +163,10 @@ def test_row_without_prenom_reads_it_from_nom_with_a_warning(nom, surname, first
 
 
 @pytest.mark.parametrize("nom", ["DUPONT JEAN", "Dupont", "DUPONT"])
-def test_row_without_prenom_still_refused_when_nom_cannot_be_split(nom):
-    row, errors = parse_row(_raw(nom=nom, prenom=" "), 1, today=date(2026, 12, 1))
-    assert row is None and [e.field for e in errors if not e.warning] == ["prenom"]
+def test_row_without_prenom_kept_without_one_when_nom_cannot_be_split(nom):
+    row, warnings = parse_row(_raw(nom=nom, prenom=" "), 1, today=date(2026, 12, 1))
+    assert row is not None and (row.nom, row.prenom) == (nom, None)
+    assert [(w.field, w.reason) for w in warnings] == [("prenom", "prénom absent : la ligne est gardée sans prénom")]
 
 
 def test_row_with_prenom_keeps_its_fields():

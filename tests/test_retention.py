@@ -18,7 +18,7 @@ from channels.outbox_retention import erase_artefacts, erase_print_runs
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
 
-PERSONAL = [name for name in PURGED_VALUES if name not in ("prenom", "content_hash")]
+PERSONAL = [name for name in PURGED_VALUES if name != "content_hash"]
 
 
 def _case(runtime: Runtime, reference: str) -> Case:
@@ -113,7 +113,7 @@ def test_closed_households_are_purged_after_their_period_and_the_figures_stay(
     assert result.files == 1 and not letters["R-1"].exists() and letters["R-2"].exists() and letters["R-3"].exists()
 
     purged, kept, open_case = _case(runtime, "R-1"), _case(runtime, "R-3"), _case(runtime, "R-2")
-    assert all(getattr(purged, name) is None for name in PERSONAL) and purged.prenom == ""
+    assert all(getattr(purged, name) is None for name in PERSONAL)  # the first name too (optional, issue 17)
     assert (purged.stage, purged.reference, purged.commune, purged.code_postal, purged.motif_cloture) == (
         "cloture", "R-1", "Nantes", "44000", "dette soldée")
     assert purged.purged_at == clock.now and purged.updated_at < clock.now

@@ -16,7 +16,7 @@ from campaigns.platform.dialect import any_of
 from campaigns.platform.paging import matches
 
 # case id, household, partner, reference, first and last names, the co-holder's, commune, postcode
-_LabelColumns = Select[int, int, int, str, str, str | None, str | None, str | None, str, str | None]
+_LabelColumns = Select[int, int, int, str, str | None, str | None, str | None, str | None, str, str | None]
 
 
 def display_name(first_name: str | None, last_name: str | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -11,16 +12,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from campaigns.intake import household_facts as facts
-from campaigns.intake.bounds import AMOUNT_CEILING, AMOUNT_OUT_OF_BOUNDS, bound_errors
+from campaigns.intake.bounds import AMOUNT_CEILING, AMOUNT_OUT_OF_BOUNDS, bound_errors, is_placeholder_surname
 from campaigns.linkage.names import split_full_name
 from campaigns.locale.formats import read_date_fr
 from campaigns.locale.text import ascii_fold
 from campaigns.models.stages import Stage
 
 # FIELDS, all the column names in the partners' documented order, is defined with the parsers below.
-REQUIRED: frozenset[str] = frozenset({"reference", "stade", "nom", "prenom", "commune"})
+REQUIRED: frozenset[str] = frozenset({"reference", "stade", "nom", "commune"})
 # Columns a CSV file must have. A file without a surname column is still read: each of its rows is then refused
-# for its missing surname, with its line (a surname is required on every row, docs/security.md).
+# for its missing surname, with its line (a surname is required on every row, docs/security.md). The first name is
+# optional (partners' files and FEBRL have rows without one): a row without it is kept with a warning
+# (`FIRST_NAME_MISSING`), a file without its column too ("NOM Prénom" in one field, campaigns.linkage.names).
 REQUIRED_COLUMNS: frozenset[str] = REQUIRED - {"nom"}
 
 
@@ -36,9 +39,13 @@ class RowError:
 
 # Identifying fields a row can do without: an unreadable value is dropped with a warning, the row is kept (a birth
 # date out of its bounds, campaigns/intake/bounds.py, still refuses the row: it was read, and is wrong).
-DROPPABLE: frozenset[str] = frozenset({"telephone", "email", "date_naissance", "date_naissance_cotitulaire",
+DROPPABLE: frozenset[str] = frozenset({"prenom", "telephone", "email", "date_naissance", "date_naissance_cotitulaire",
                                        "mandataire_telephone"})
 _DROPPED = " : valeur ignorée, la ligne est gardée sans ce champ"
+# A row without a first name is kept: it is linked on the other fields (a missing first name is neutral,
+# campaigns/linkage/levels.py) and its letters are addressed to the surname (campaigns/messages/address_block.py).
+FIRST_NAME_MISSING = "prénom absent : la ligne est gardée sans prénom"
+_FIRST_NAME_PLACEHOLDER = "valeur de remplissage (X, INCONNU, NC…) et non un prénom"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,7 +56,7 @@ class SignalementRow:
     date_stade: date | None
     parc: str | None
     nom: str | None
-    prenom: str
+    prenom: str | None
     date_naissance: date | None
     nom_cotitulaire: str | None
     prenom_cotitulaire: str | None
@@ -338,6 +345,22 @@ def _language(value: object) -> str:
     return text
 
 
+_TEXT_100, _TEXT_200, _NAME_100 = _text(100), _text(200), _name(100)
+
+
+# First names repeat (a few thousand make most rows): the check (~6 µs, a Unicode decomposition) is cached.
+_placeholder_first_name = functools.lru_cache(maxsize=8_192)(is_placeholder_surname)
+
+
+def _first_name(value: object) -> str:
+    """A first name; « X », « INCONNU », « NC »... are what is written when it is not known (dropped, `DROPPABLE`):
+    kept, they would agree with every other such row in the linkage."""
+    text = str(_TEXT_100(value))  # invisible characters dropped; too long or invisible only: refused
+    if _placeholder_first_name(text):
+        raise _InvalidError(_FIRST_NAME_PLACEHOLDER)
+    return text
+
+
 def _fact(parse: Callable[[object], object]) -> _Parser:
     def parse_fact(value: object) -> object:
         try:
@@ -348,13 +371,12 @@ def _fact(parse: Callable[[object], object]) -> _Parser:
     return parse_fact
 
 
-_TEXT_100, _TEXT_200, _NAME_100 = _text(100), _text(200), _name(100)
 _PARC = _choice(_PARCS, "parc inconnu « {} » : valeurs possibles social, prive")
 _ALLOCATAIRE = _choice(_ALLOCATAIRE_CODES, "valeur « {} » non reconnue : oui, non ou inconnu attendu")
 _FALC = _choice(_BOOLEANS, "valeur « {} » non reconnue : oui ou non attendu")
 _PARSERS: tuple[tuple[str, _Parser], ...] = (
     ("reference", _TEXT_100), ("stade", _stage), ("date_stade", _date), ("parc", _PARC),
-    ("nom", _TEXT_100), ("prenom", _NAME_100), ("date_naissance", _birth_date),
+    ("nom", _TEXT_100), ("prenom", _first_name), ("date_naissance", _birth_date),
     ("nom_cotitulaire", _NAME_100), ("prenom_cotitulaire", _NAME_100), ("date_naissance_cotitulaire", _birth_date),
     ("adresse", _TEXT_200), ("complement_adresse", _TEXT_200), ("code_postal", _postcode), ("commune", _TEXT_100),
     ("telephone", _phone), ("email", _email), ("montant_dette", _amount), ("loyer_mensuel", _amount),
@@ -444,6 +466,8 @@ def parse_row(
         errors += warnings  # a refused row lists every unreadable value, the droppable ones too
         errors.sort(key=lambda e: _POSITIONS[e.field])  # Column order, whatever the check that found them.
         return None, errors
+    if row.prenom is None and not any(w.field == "prenom" for w in warnings):
+        warnings.append(RowError(row_number, "prenom", FIRST_NAME_MISSING, warning=True))
     if row.langue is None:
         _SET["langue"](row, "fr")
     if row.falc is None:

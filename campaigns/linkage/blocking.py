@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
 from functools import lru_cache
-from typing import Any
 
 from campaigns.crypto.cipher import Keyring
 from campaigns.linkage import identity
@@ -100,7 +99,7 @@ def _phone(value: str | None) -> tuple[str | None, bool]:
 class PersonRecord:
     """The identifying fields of one pushed row: the titulaire, an optional co-titulaire and their household."""
 
-    prenom: str
+    prenom: str | None = None  # optional: a missing first name is neutral (campaigns/linkage/levels.py)
     nom: str | None = None
     date_naissance: date | None = None
     nom_cotitulaire: str | None = None
@@ -122,9 +121,7 @@ class PersonRecord:
     @classmethod
     def from_row(cls, row: object) -> PersonRecord:
         """From an intake `SignalementRow` or any object with the same attribute names (missing ones are None)."""
-        values: dict[str, Any] = {name: getattr(row, name, None) for name in RECORD_FIELDS}
-        values["prenom"] = values["prenom"] or ""
-        return cls(**values)
+        return cls(**{name: getattr(row, name, None) for name in RECORD_FIELDS})
 
     def _features(self) -> RecordFeatures:
         # A surname field may hold the first name too ("NOM Prénom"): identity.split_full_name takes it out.

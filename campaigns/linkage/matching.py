@@ -18,6 +18,8 @@ MAX_PROPOSALS_PER_ROW = 3
 _SAME_CONTACT = frozenset({"same", "same_mobile", "same_landline"})
 _AGREEING = frozenset({"exact", "close"})
 _AGREEING_FIRST = frozenset({"exact", "close", "partial"})
+# A first name missing on a side is neutral: the rules below then decide on the surname and the other fields.
+_FIRST_OR_MISSING = _AGREEING_FIRST | {"missing"}
 
 
 def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | None = None) -> Comparison:
@@ -49,7 +51,7 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
     if flat in ("other_flat", "other_building"):
         if contact or result.decision == "non_match":
             return result
-        if levels.get("date_naissance") == "equal" and levels.get("prenom") in _AGREEING_FIRST:
+        if levels.get("date_naissance") == "equal" and levels.get("prenom") in _FIRST_OR_MISSING:
             return replace(result, decision="review", note=f"{result.note} ; à vérifier : autre "
                            "logement de l'immeuble, sans contact commun")
         return replace(result, decision="non_match", note=f"{result.note} ; autre logement de l'immeuble, "
@@ -63,8 +65,9 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
                   else "même logement et même nom, autre personne (conjoint, parent)")
     else:
         shared = (dwelling is not None and levels.get("date_naissance") in ("one_missing", "both_missing")
-                  and levels.get("nom") in _AGREEING and levels.get("prenom") in _AGREEING_FIRST)
-        reason = "mêmes nom et prénom au même logement, date de naissance absente"
+                  and levels.get("nom") in _AGREEING and levels.get("prenom") in _FIRST_OR_MISSING)
+        reason = ("même nom au même logement, prénom et date de naissance absents" if levels.get("prenom") == "missing"
+                  else "mêmes nom et prénom au même logement, date de naissance absente")
     if not shared:
         return result
     return replace(result, decision="match", note=f"{result.note} ; même ménage : {reason}")

@@ -31,6 +31,7 @@ _OTHER_PAIR = {"titulaires": (1, 1), "titulaire/cotitulaire": (1, 0), "cotitulai
                "cotitulaires": (0, 0)}
 _RANK: dict[Decision, int] = {"non_match": 0, "review": 1, "match": 2}
 _AGREEING_NAMES = frozenset({"exact", "close"})
+_AGREEING_OR_MISSING = frozenset({"exact", "close", None})
 _COUPLE_FIRST = frozenset({"exact", "close", "partial"})
 _COUPLE = "couple"  # the weight of the couple's other person, in `Comparison.detail`
 _RELATED_FIRST = frozenset({"exact", "close", "partial", "similar"})
@@ -186,7 +187,8 @@ def _caps(best: PersonLevels, levels: dict[str, str], *, couple: bool = False) -
     if best.year_gap >= FATHER_SON_YEARS:
         # Same name, two generations (father/son, mother/daughter): never merged automatically, even when the
         # years differ by one digit only (1955/1985).
-        related = best.prenom.level in _RELATED_FIRST
+        # A first name missing on a side cannot tell the generations apart: a human decides, as for related ones.
+        related = best.prenom.level in _RELATED_FIRST or best.prenom.level is None
         caps.append(("review" if related else "non_match", f"{best.year_gap} ans d'écart de naissance"))
     elif best.dates in ("different", "same_year"):
         caps.append(("review", "dates de naissance incompatibles"))
@@ -201,7 +203,8 @@ def _caps(best: PersonLevels, levels: dict[str, str], *, couple: bool = False) -
         caps.append(("non_match", "homonyme dans une autre commune, sans contact commun"))
     # Without a birth date, a shared contact stands for it when both names agree: a phone, an e-mail or a CAF
     # file is one household's, so two people of the same names sharing one are that household's person.
-    names = best.nom.level in _AGREEING_NAMES and best.prenom.level in _AGREEING_NAMES
+    # A first name missing on a side is neutral: the surname then stands for the names.
+    names = best.nom.level in _AGREEING_NAMES and best.prenom.level in _AGREEING_OR_MISSING
     corroborated = levels.get("numero_allocataire") == "same" or (
         (levels.get("adresse") == "same" or names) + sum(levels.get(f) in _SAME for f in ("telephone", "email")) >= 2)
     if best.dates in ("one_missing", "both_missing") and not corroborated and levels.get("lieu") != "logement":
@@ -229,6 +232,8 @@ def _explain(vector: Vector, weights: dict[str, float], reasons: list[str], prob
         elif name == "date_naissance" and best.year_gap >= FATHER_SON_YEARS:
             text += f" ({best.year_gap} ans d'écart)"
         parts.append(f"{text} {_number(weight)}")
+    if best.prenom.level is None:
+        parts.append("prénom absent (neutre)")
     if best.dates in ("one_missing", "both_missing"):
         parts.append("date de naissance absente (neutre)")
     if best.inverted:

@@ -94,9 +94,7 @@ def load_records(
     )
     found = {}
     for case_id, household_id, *values in rows:
-        fields = dict(zip(RECORD_FIELDS, values, strict=True))
-        fields["prenom"] = fields["prenom"] or ""
-        found[case_id] = (household_id, PersonRecord(**fields))
+        found[case_id] = (household_id, PersonRecord(**dict(zip(RECORD_FIELDS, values, strict=True))))
     return found
 
 

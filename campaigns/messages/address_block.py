@@ -23,11 +23,12 @@ from dataclasses import dataclass
 
 from campaigns.locale.text import strip_accents
 
-__all__ = ["MAX_LINES", "MAX_LINE_LENGTH", "Addressee", "PostalAddress", "address_block", "parse_postal_lines",
-           "postcode_line"]
+__all__ = ["MAX_LINES", "MAX_LINE_LENGTH", "UNKNOWN_CIVILITY", "Addressee", "PostalAddress", "address_block",
+           "parse_postal_lines", "person_line", "postcode_line"]
 
 MAX_LINES = 6
 MAX_LINE_LENGTH = 38
+UNKNOWN_CIVILITY = "M. ou Mme"
 
 _CIVILITIES = {"madame": "Mme", "mme": "Mme", "monsieur": "M.", "m.": "M.", "m": "M.", "mademoiselle": "Mme",
                "mlle": "Mme"}
@@ -88,7 +89,16 @@ def _initials(first_name: str) -> str:
 def _person(person: Addressee, *, initials: bool = False, with_last_name: bool = True) -> str:
     first = _initials(person.first_name) if initials else _clean(person.first_name)
     last = _clean(person.last_name).upper() if with_last_name else ""
-    return _clean(" ".join(part for part in (_civility(person.civility), first, last) if part))
+    return _clean(" ".join(part for part in (_title(person), first, last) if part))
+
+
+def _title(person: Addressee) -> str:
+    """The civility; for a person known by the family name only (no first name, no civility: the first name is
+    optional at intake), "M. ou Mme", as French mail writes an unknown civility: never the bare « DUPONT »."""
+    civility = _civility(person.civility)
+    if civility or _clean(person.first_name) or not _clean(person.last_name):
+        return civility
+    return UNKNOWN_CIVILITY
 
 
 def _fit_words(text: str) -> str:
@@ -125,7 +135,9 @@ def _cut_name(text: str) -> str:
 def _person_forms(person: Addressee) -> list[str]:
     """The ways to write a person, longest first: full, first names as initials, civility and family name."""
     forms = [_person(person), _person(person, initials=True),
-             _clean(" ".join(part for part in (_civility(person.civility), _clean(person.last_name).upper()) if part))]
+             _clean(" ".join(part for part in (_title(person), _clean(person.last_name).upper()) if part))]
+    if _title(person) == UNKNOWN_CIVILITY:  # a long family name alone rather than cut
+        forms.append(_clean(person.last_name).upper())
     return list(dict.fromkeys(form for form in forms if form))
 
 
@@ -134,12 +146,19 @@ def _fitted(person: Addressee) -> str:
                 _cut_name(_person_forms(person)[-1]))
 
 
+def person_line(person: Addressee) -> str:
+    """A person's name as the block's first line writes it alone ("Aïcha BENALI", "M. ou Mme BENALI")."""
+    return _fitted(person)
+
+
 def _name_lines(holder: Addressee, co_holder: Addressee | None, *, room: int) -> list[str]:
     """The holder (and co-holder) on one line, or on two if `room` allows and one does not fit."""
     if co_holder is None:
         return [_fitted(holder)]
-    if _clean(co_holder.last_name).upper() == _clean(holder.last_name).upper():
-        # "Mamadou et Awa DIALLO": one family name for both.
+    same_name = _clean(co_holder.last_name).upper() == _clean(holder.last_name).upper()
+    if same_name and _clean(holder.first_name) and _clean(co_holder.first_name):
+        # "Mamadou et Awa DIALLO": one family name for both (each with a first name: "M. ou Mme et Awa DIALLO"
+        # would not read).
         for initials in (False, True):
             first = _person(holder, initials=initials, with_last_name=False)
             joined = f"{first} et {_person(co_holder, initials=initials)}"

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.messages.address_block import Addressee, PostalAddress, address_block, parse_postal_lines
+from campaigns.messages.address_block import Addressee, PostalAddress, address_block, parse_postal_lines, person_line
 from campaigns.models import STRUCTURE_NOTICES, Case, LinkAnswer, Partner, PartnerKind
 from campaigns.models.authority import case_sources, ruling_cases
 from campaigns.platform.ports import Recipient
@@ -61,8 +61,8 @@ def household_block(case: Case, moved_to: PostalAddress | None = None) -> tuple[
 def household_recipient(case: Case, moved_to: PostalAddress | None = None) -> Recipient:
     """The first line of the block is the name (printed once), the others the postal lines."""
     block = household_block(case, moved_to)
-    holder = " ".join(part for part in (case.prenom, (case.nom or "").upper()) if part)
-    return Recipient(display_name=block[0] if block else holder, address_lines=block[1:],
+    holder = block[0] if block else person_line(Addressee(last_name=case.nom or "", first_name=case.prenom or ""))
+    return Recipient(display_name=holder, address_lines=block[1:],
                      phone=case.telephone, email=case.email)
 
 

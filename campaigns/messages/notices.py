@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.locale.formats import format_phone_fr
 from campaigns.locale.text import normalise_text
+from campaigns.messages.address_block import Addressee, person_line
 from campaigns.messages.addressees import household_block, partner_recipient, protected_case
 from campaigns.models import Case, Household, NoticeRecipient, Partner, PartnerKind
 from campaigns.platform.ports import Recipient
@@ -95,7 +96,7 @@ def mandataire_line(cases: Sequence[Case]) -> str | None:
 def household_summary(case: Case, cases: Sequence[Case]) -> dict[str, object]:
     """The template variables of a notice: who the household is, where it lives, how to reach it."""
     block = household_block(case)
-    name = block[0] if block else " ".join(p for p in (case.prenom, (case.nom or "").upper()) if p)
+    name = block[0] if block else person_line(Addressee(last_name=case.nom or "", first_name=case.prenom or ""))
     usable_phone = case.telephone if case.telephone and not case.telephone_invalide else None
     return {
         "menage": name,

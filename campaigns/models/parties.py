@@ -94,7 +94,7 @@ class Case(Base):
     # never compared in SQL: linkage finds candidates through hashed blocking keys (`block_keys`), then decrypts
     # the candidates' fields to compare them (campaigns/linkage/store.py).
     nom: Mapped[str | None] = mapped_column(EncryptedText("nom"), nullable=True)
-    prenom: Mapped[str] = mapped_column(EncryptedText("prenom"))
+    prenom: Mapped[str | None] = mapped_column(EncryptedText("prenom"), nullable=True)  # optional (issue 17)
     date_naissance: Mapped[date | None] = mapped_column(EncryptedDate("date_naissance"), nullable=True)
     nom_cotitulaire: Mapped[str | None] = mapped_column(EncryptedText("nom_cotitulaire"), nullable=True)
     prenom_cotitulaire: Mapped[str | None] = mapped_column(EncryptedText("prenom_cotitulaire"), nullable=True)

@@ -32,7 +32,7 @@ BATCH = 1_000
 # What a purged case keeps: its ids, partner reference, stage and dates, commune and postcode, park, allocataire
 # flag, language and closure reason (the evaluation's dimensions). Everything else about the persons goes.
 PURGED_VALUES: dict[str, object] = {
-    "nom": None, "prenom": "", "date_naissance": None, "nom_cotitulaire": None, "prenom_cotitulaire": None,
+    "nom": None, "prenom": None, "date_naissance": None, "nom_cotitulaire": None, "prenom_cotitulaire": None,
     "date_naissance_cotitulaire": None, "adresse": None, "complement_adresse": None, "telephone": None,
     "telephone_index": None, "email": None, "montant_dette": None, "loyer_mensuel": None,
     "date_premier_impaye": None, "numero_allocataire": None,

@@ -160,12 +160,25 @@ def test_a_caf_records_the_landlords_answer_on_a_household_it_merely_pushed(red:
     assert answer.status_code in (403, 422), answer.text
 
 
-@pytest.mark.parametrize("field", ["prenom", "commune", "reference"])
+@pytest.mark.parametrize("field", ["commune", "reference"])
 def test_an_invisible_value_in_a_required_field_is_a_row_error(red: Red, field: str) -> None:
     row = signalement("R-1", nom="Moreau", prenom="Lucie", date_naissance="02/02/1990") | {field: "\u202e\u200b"}
     answer = red.client.post("/api/v1/signalements", headers=red.keys["Harmonie Habitat"], json=[row])
     assert answer.status_code == 200, answer.text
     assert answer.json()["rejetes"] == 1, answer.json()
+
+
+def test_an_invisible_first_name_is_dropped_with_a_warning(red: Red) -> None:
+    """The first name is optional (a row without one is kept, issue 17): made of invisible characters only, it is
+    dropped with its warning, never stored as a name that prints nothing."""
+    row = signalement("R-1", nom="Moreau", prenom="\u202e\u200b", date_naissance="02/02/1990")
+    answer = red.client.post("/api/v1/signalements", headers=red.keys["Harmonie Habitat"], json=[row])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["rejetes"] == 0 and answer.json()["crees"] == 1, answer.json()
+    warnings = [r for r in answer.json()["rejets"] if r["champ"] == "prenom"]
+    assert warnings and "invisibles" in warnings[0]["motif"], answer.json()
+    with red.runtime.session_factory() as session:
+        assert session.scalars(select(Case.prenom)).one() is None
 
 
 def test_the_attribution_report_writes_one_case_in_the_singular(red: Red) -> None:
