@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
+from campaigns.locale.labels import plural
 from campaigns.platform.errors import ValidationError
 from campaigns.platform.resources import presets_dir
 
@@ -282,7 +283,7 @@ class BatchResult:
         news = [str(self.new_by_kind.get(k, 0)) for k in kinds] + ["—"]
         width = max(len(label) for label in [*labels, "Référent"]) + 2
         lines = [
-            f"Répartition des attributions ({len(self.attributions)} dossiers)",
+            f"Répartition des attributions ({plural(len(self.attributions), 'dossier', 'dossiers')})",
             f"{'Référent':<{width}}{'Total':>7}{'%':>7}{'dont nouvelles attributions':>30}",
         ]
         for label, count, share, new in zip(labels, counts, _percentages(counts), news, strict=True):
