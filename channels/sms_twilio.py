@@ -145,7 +145,7 @@ class TwilioSmsChannel:
                 raise RetryableChannelError("provider_unreachable") from None
             raise OutcomeUnknownChannelError("provider_timeout") from None
         sid = str(created.sid)
-        log.info("twilio accepted %s (%s, %d segment(s))", sid, info.encoding, info.segments)
+        log.info("twilio accepted %s (%s, segments=%d)", sid, info.encoding, info.segments)
         return SendResult(status="sending", provider_ref=sid)
 
 

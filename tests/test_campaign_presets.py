@@ -21,7 +21,7 @@ def test_every_preset_validates_as_a_starting_point(sqlite_runtime: Runtime) -> 
     for kind, partner in OWNERS.items():
         new_partner(sqlite_runtime, partner, kind)
     assert {p.id for p in presets()} == {"adil44_aller_vers", "vendee_cdp", "essonne_empex", "bailleur_relance",
-                                         "etat_courriers_par_stade", "chaine_dsf"}
+                                         "etat_courriers_par_stade", "chaine_dsf", "drihl_93_commandement"}
     with sqlite_runtime.session_factory() as session:
         for preset in presets():
             operator = OWNERS[preset.operator_kind.value] if preset.operator_kind else None
@@ -42,7 +42,7 @@ def test_a_draft_from_a_preset_and_the_preview_of_its_messages(client: TestClien
     _, ddets = new_partner(runtime, "DDETS 44", "etat")
     new_partner(runtime, "ADIL 44", "adil")
     presets_list = client.get("/api/v1/campagnes/modeles", headers=ddets).json()["modeles"]
-    assert len(presets_list) == 6 and all(p["titre"] and p["sources"] for p in presets_list)
+    assert len(presets_list) == 7 and all(p["titre"] and p["sources"] for p in presets_list)
     created = client.post("/api/v1/campagnes/modeles/adil44_aller_vers", headers=ddets,
                           json={"nom": "ADIL 44 — aller-vers 2027", "operateur": "ADIL 44"})
     assert created.status_code == 201 and created.json()["statut"] == "brouillon"

@@ -61,7 +61,7 @@ def test_cli_on_postgres_partners_campaigns_import_tick_export(pg_env: dict[str,
         "R-1;commandement_de_payer;Benali;Aïcha;12 rue des Lilas;44000;Nantes;1 234,56\n"
         "R-2;commandement_de_payer;Martin;Paul;3 bd Victor Hugo;44000;Nantes;abc\n".encode("cp1252"))
     imported = _run(["import", str(data), "--partner", "Habitat 44"], pg_env).stdout
-    assert "1 créées" in imported and "1 rejetées" in imported and "ligne 3, champ « montant_dette »" in imported
+    assert "1 créée," in imported and "1 rejetée." in imported and "ligne 3, champ « montant_dette »" in imported
     # The import planned the letter at the real clock; a week later it is due whatever the hour now.
     week_later = (datetime.now(UTC) + timedelta(days=7)).isoformat()
     assert "1 contact traité" in _run(["tick", "--now", week_later], pg_env).stdout

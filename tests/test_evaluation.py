@@ -109,14 +109,14 @@ def test_adil44_contact_modes_by_parc(runtime: Runtime, client: TestClient, cloc
     assert answer.status_code == 200, answer.text
     rows = answer.json()["sections"]["modes_de_contact"]["lignes"]
     shown = {(r["parc"], r["mode"]): (r["menages"], r["part"]) for r in rows}
-    # 19/28 = 67.9 % and 17/39 = 43.6 % (req. 29); small cells hidden, and one more so the total does not give them.
+    # 19/28 = 67.9 % and 17/39 = 43.6 % (req. 29). The small cells are hidden, and only the fewest others so that
+    # no subtraction gives them back (docs/security.md E5): the social park's 8, or its row would give its 1 back.
+    # The cells the source publishes at 5 or more (19, 5, 17, 13) stay visible.
     assert shown[("parc privé", "étape 2 · appel")] == (19, pytest.approx(0.6786, abs=1e-4))
-    assert shown[("parc privé", "étape 1 · courrier")] == ("secret", "< 5")
+    assert shown[("parc privé", "étape 1 · courrier")] == (5, pytest.approx(5 / 28, abs=1e-4))
     assert shown[("parc privé", "étape 3 · visite à domicile")] == ("< 5", "< 5")
     assert shown[("parc privé", "étape 4 · visite à domicile")] == ("< 5", "< 5")
-    # The letter's responders of both parks are published (taux_etape: 22), so the social park's 17 is hidden too:
-    # 22 − 17 would give the private park's hidden 5 back (docs/security.md E5).
-    assert shown[("parc social", "étape 1 · courrier")] == ("secret", "< 5")
+    assert shown[("parc social", "étape 1 · courrier")] == (17, pytest.approx(0.4359, abs=1e-4))
     assert shown[("parc social", "étape 2 · appel")] == (13, pytest.approx(0.3333, abs=1e-4))
     assert shown[("parc social", "étape 3 · visite à domicile")] == ("secret", "< 5")
     assert shown[("parc social", "étape 4 · visite à domicile")] == ("< 5", "< 5")

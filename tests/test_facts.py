@@ -23,7 +23,6 @@ from campaigns.facts.stays import Stay, StayContact, departement
 from campaigns.facts.store import payload, stay_of, store_stays
 from campaigns.models import DailyFact, DailyReach, Dispatch, HumanTask, Response
 from campaigns.reports.files import neutralise, report_csv, report_xlsx
-from campaigns.reports.suppression import hidden_margin
 from campaigns.reports.tables import build_report, protect
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
@@ -145,9 +144,6 @@ def test_secondary_suppression() -> None:
     assert protect([13, 17, 8, 1]) == [13, 17, "secret", "< 5"]  # a single hidden cell is hidden again
     assert protect([20, 3, 4]) == [20, "< 5", "< 5"]  # 3 + 4 ≥ 5: enough
     assert protect([0, 12, 30]) == [0, 12, 30]
-    # The columns' totals of a grid, published elsewhere and adding up to a published whole.
-    assert hidden_margin([22, 32, 11, 2]) == [False, False, True, True]
-    assert hidden_margin([22, 32, 11, 0]) == [False, False, False, False]
 
 
 @pytest.mark.parametrize("text", ["=1+2", "+33 6", "-2", "@SUM(A1)", "\tx", "\rx"])

@@ -17,7 +17,7 @@ from campaigns.accounts.partners import find_partner_by_name
 from campaigns.campaign.communes import commune_postcodes
 from campaigns.campaign.config import CampaignSpec
 from campaigns.campaign.issues import CampaignIssue, step_field
-from campaigns.locale.labels import CHANNELS, language_name
+from campaigns.locale.labels import CHANNELS, language_name, plural
 from campaigns.locale.text import normalise_text
 from campaigns.messages.rendering import CHANNEL_DIRS, fallback_candidates, list_templates
 from campaigns.models import STRUCTURE_NOTICES, Campaign, CampaignStatus, ChannelKind, Partner
@@ -94,7 +94,8 @@ def _step(spec: CampaignSpec, index: int, available: set[tuple[str, str, str, bo
         days = days_after_entry(spec, index)
         if days > HEARING_MIN_DAYS:
             issues.append(CampaignIssue(step_field(index, "delay_days"), (
-                f"au stade de l'assignation, cette étape part {days} jours après l'entrée du ménage dans le stade ; "
+                f"au stade de l'assignation, cette étape part {plural(days, 'jour', 'jours')} après l'entrée du ménage "
+                "dans le stade ; "
                 f"or l'audience peut avoir lieu dès deux mois ({HEARING_MIN_DAYS} jours) après l'assignation : "
                 "elle arriverait après l'audience. Raccourcissez le délai ou retirez le stade de l'assignation")))
     return issues

@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from campaigns.crypto.cipher import DataKeyError
 from campaigns.crypto.keys import KEYS_FILE, load_keyring
+from campaigns.locale.labels import plural
 from campaigns.platform.db import make_engine
 from campaigns.platform.resources import dsfr_dir, font_dir, message_templates_dir
 from campaigns.platform.settings import Settings, get_settings
@@ -77,7 +78,7 @@ def check_templates() -> Check:
         return Check("modèles", False, f"{problems} problème{'s' if problems > 1 else ''} (FALC ou contenu "
                                        "obligatoire) : le détail est dans « chaine modeles verifier »")
     variants = len(report.rows)
-    return Check("modèles", True, f"{variants} variante{'s' if variants > 1 else ''} conformes (FALC, contenu "
+    return Check("modèles", True, f"{plural(variants, 'variante conforme', 'variantes conformes')} (FALC, contenu "
                                   "obligatoire)")
 
 

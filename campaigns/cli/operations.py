@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +15,13 @@ from campaigns.cli.progress import showing
 from campaigns.locale.labels import plural
 from campaigns.platform.errors import NotFoundError, ValidationError
 
+
+def import_summary(report: dict[str, Any]) -> str:
+    """« Import n°3 : terminé, 300 lignes, 1 créée, 0 mise à jour, 288 inchangées, 11 rejetées. »"""
+    return (f"Import n°{report['id']} : {report['statut']}, {plural(report['lignes_traitees'], 'ligne', 'lignes')}, "
+            f"{plural(report['crees'], 'créée', 'créées')}, {plural(report['mis_a_jour'], 'mise', 'mises')} à jour, "
+            f"{plural(report['inchanges'], 'inchangée', 'inchangées')}, "
+            f"{plural(report['rejetes'], 'rejetée', 'rejetées')}.")
 
 def campaigns_load(path: Path) -> None:
     """Charge (crée ou remplace) les campagnes d'un fichier YAML."""
@@ -94,9 +101,7 @@ def import_command(
         runtime.submit_import(job_id, background=False)
     with runtime.session_factory.begin() as session:
         report = import_report(session, session.get_one(ImportJob, job_id), rejections_url=None)
-    typer.echo(f"Import n°{report['id']} : {report['statut']}, {report['lignes_traitees']} lignes, "
-               f"{report['crees']} créées, {report['mis_a_jour']} mises à jour, {report['inchanges']} inchangées, "
-               f"{report['rejetes']} rejetées.")
+    typer.echo(import_summary(report))
     if report["erreur"]:
         typer.echo(f"Erreur : {report['erreur']}")
     if report["colonnes_inconnues"]:

@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.labels import plural
 from campaigns.models import Case, Dispatch, Household, HumanTask, Partner, Response
 
 _MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
@@ -44,9 +45,10 @@ def summary(session: Session, data_dir: Path, *, days: int, start: datetime, dde
         select(Dispatch.household_id, Dispatch.channel).where(Dispatch.status == "delivered")).all())
     end = start + timedelta(days=days - 1)
     lines = [
-        f"Démonstration chaîne — Loire-Atlantique, {days} jours simulés (du {_day(start)} au {_day(end)})",
+        f"Démonstration chaîne — Loire-Atlantique, {plural(days, 'jour simulé', 'jours simulés')} "
+        f"(du {_day(start)} au {_day(end)})",
         "",
-        f"Ménages : {households}, à partir de {cases} signalements "
+        f"Ménages : {households}, à partir de {plural(cases, 'signalement', 'signalements')} "
         f"({cases - households} reçus de deux partenaires et rapprochés)",
         f"Courriers envoyés : {sent['courrier']} (PDF dans {data_dir / 'outbox' / 'courrier'})",
         f"SMS envoyés : {sent['sms']} ; e-mails : {sent['email']}",

@@ -21,6 +21,7 @@ from campaigns.linkage.blocking import PersonRecord, hashed_keys
 from campaigns.linkage.parameters import Parameters, defaults
 from campaigns.linkage.scoring import compare
 from campaigns.linkage.training import train
+from campaigns.locale.labels import plural
 from campaigns.models import Case, LinkageParameterSet
 
 _cache: dict[str, Parameters] = {}
@@ -109,7 +110,8 @@ def train_on_base(session: Session, *, version: str, limit: int, seed: int) -> P
     sample = sample_pairs(session, limit=limit)
     return train(sample.records, version=version, seed=seed, pairs=sample.pairs, searched=sample.searched,
                  population=sample.population, start=active_parameters(session),
-                 note=f"base : {sample.searched} dossiers échantillonnés sur {sample.population}")
+                 note=f"base : {plural(sample.searched, 'dossier échantillonné', 'dossiers échantillonnés')} sur "
+                      f"{sample.population}")
 
 
 def changed_links(sample: Sample, current: Parameters, candidate: Parameters) -> Counter[str]:

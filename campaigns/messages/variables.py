@@ -66,6 +66,7 @@ def message_context(dispatch: Dispatch, owner: Partner, case: Case, recipient: R
         "stade_libelle": Stage(dispatch.stage).label,
         "commune": case.commune,
         "montant_dette": case.montant_dette,
+        "parc": case.parc,
         "date_audience": case.date_audience,
         "date_envoi": local_date(now),
         "reference": case.reference,

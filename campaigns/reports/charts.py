@@ -143,7 +143,8 @@ def _curve_text(curve: CurveView) -> str:
         return f"{curve.label} : {_households(curve.households)}, courbe masquée ({HIDDEN})"
     shares = dict(curve.points)
     marks = ", ".join(f"{percent(shares[d])} à {d} jours" for d in CURVE_MARKS if d in shares)
-    median = (f"médiane {fr_number(float(curve.median_days), 0)} jours"
+    median = (f"médiane {fr_number(float(curve.median_days), 0)} jour"
+              f"{'s' if round(float(curve.median_days)) >= 2 else ''}"
               if isinstance(curve.median_days, int | float) else "médiane non atteinte")
     return f"{curve.label} : {marks} ; {median} ; {_households(curve.households)}"
 

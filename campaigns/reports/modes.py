@@ -6,18 +6,31 @@ from __future__ import annotations
 from campaigns.evaluation.period import Evaluation
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, suppress_small
 from campaigns.reports.cells import SECRET, Cell, Column, Table, share_cell
-from campaigns.reports.suppression import hidden_margin, protect_grid, rate_from
+from campaigns.reports.suppression import GridCells, protect_grid, rate_from
 
 __all__ = ["hide_step_totals", "modes_table"]
 
 
-def hide_step_totals(evaluation: Evaluation, cells: dict[str, dict[str, list[Cell]]]) -> None:
-    """The responders of each step (taux_etape) are the columns of the park × step grid and add up to all the
-    responders: a step total the grid's margin hides is shown "secret" there (campaigns.reports.suppression)."""
+def _grid(evaluation: Evaluation, parcs: dict[str, list[Cell]]) -> tuple[list[str], list[int], GridCells]:
+    """The steps, their responders as taux_etape publishes them (the grid's columns' sums where it has no line),
+    and the park × step grid protected with these totals (which add up to all the responders) and the parks'
+    responders as taux_parc shows them (`parcs`: its cells by park)."""
     tables = evaluation.sections.modes
     steps = list(dict.fromkeys(label for table in tables for label, _n in table.modes))
-    totals = [sum(dict(table.modes).get(step, 0) for table in tables) for step in steps]
-    hidden = {step for step, total, mask in zip(steps, totals, hidden_margin(totals), strict=True)
+    grid = [[dict(table.modes).get(step, 0) for step in steps] for table in tables]
+    published = {row.label: row.rate.successes for row in evaluation.rates.get("etape", [])}
+    totals = [published.get(step, sum(line[j] for line in grid)) for j, step in enumerate(steps)]
+    by_label = {r.label: parcs.get(r.value) for r in evaluation.rates.get("parc", [])}
+    shown = [by_label.get(table.parc) for table in tables]
+    hidden = [cells is not None and not isinstance(cells[1], int) for cells in shown]
+    return steps, totals, protect_grid(grid, column_totals=totals, hidden_rows=hidden)
+
+
+def hide_step_totals(evaluation: Evaluation, cells: dict[str, dict[str, list[Cell]]]) -> None:
+    """The responders of each step (taux_etape) are the columns of the park × step grid and add up to all the
+    responders: a step total the grid's protection hides is shown "secret" there (campaigns.reports.suppression)."""
+    steps, totals, grid = _grid(evaluation, cells.get("parc", {}))
+    hidden = {step for step, total, mask in zip(steps, totals, grid.columns, strict=True)
               if mask and total >= SMALL_CELL_THRESHOLD}
     for row in evaluation.rates.get("etape", []):
         if row.label in hidden and row.value in cells.get("etape", {}):
@@ -28,12 +41,10 @@ def hide_step_totals(evaluation: Evaluation, cells: dict[str, dict[str, list[Cel
 def modes_table(evaluation: Evaluation, parcs: dict[str, list[Cell]]) -> Table:
     """Parks × steps: a line adds up to the park's responders (taux_parc), a column to the step's (taux_etape)."""
     tables = evaluation.sections.modes
-    steps = list(dict.fromkeys(label for table in tables for label, _n in table.modes))
-    counts = [dict(table.modes) for table in tables]
-    grid = protect_grid([[mode.get(step, 0) for step in steps] for mode in counts])
+    steps, _totals, grid = _grid(evaluation, parcs)
     by_label = {r.label: parcs.get(r.value) for r in evaluation.rates["parc"]}
     rows: list[list[Cell]] = []
-    for table, line in zip(tables, grid, strict=True):
+    for table, line in zip(tables, grid.cells, strict=True):
         shown = by_label.get(table.parc)
         total = shown[1] if shown is not None else suppress_small(table.responders)
         cells = dict(zip(steps, line, strict=True))

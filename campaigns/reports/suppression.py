@@ -3,20 +3,22 @@ E5).
 
 Primary suppression: a count of 1 to 4 households is shown "< 5". Secondary suppression: wherever published
 figures add up to a published total (a line and its total, a table split by park, bailleur, stage or territory and
-the whole, a grid whose rows and columns add up to published figures), the hidden cells of each such line are
-never a single cell nor sum to fewer than 5: the next smallest cells are hidden too ("secret"). A rate is shown
-only when both its count and its numerator are, since the rate and one of them give the other back. A figure that
-two tables publish is suppressed once, here, and shown the same in both.
-"""
+the whole), the hidden cells of each such line are never a single cell nor sum to fewer than 5: the next smallest
+cells are hidden too ("secret"). A grid whose rows and columns both add up to published figures (the park × step
+contact modes) hides only the fewest other cells needed so that no combination of its sums fixes a hidden one
+(campaigns.reports.linear). A rate is shown only when both its count and its numerator are, since the rate and one
+of them give the other back. A figure that two tables publish is suppressed once, here, and shown the same in both."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from campaigns.platform.statistics import SMALL_CELL_THRESHOLD, Rate, suppress_small
 from campaigns.reports.cells import HIDDEN, SECRET, Cell
+from campaigns.reports.linear import minimal_hidden
 
-__all__ = ["all_partners_cells", "extend_hidden", "hidden_margin", "partition_cells", "protect", "protect_grid",
+__all__ = ["GridCells", "all_partners_cells", "extend_hidden", "partition_cells", "protect", "protect_grid",
            "rate_from"]
 
 
@@ -46,34 +48,51 @@ def protect(counts: Sequence[int], threshold: int = SMALL_CELL_THRESHOLD) -> lis
     return _cells(counts, hidden, threshold)
 
 
-def protect_grid(grid: Sequence[Sequence[int]], threshold: int = SMALL_CELL_THRESHOLD) -> list[list[Cell]]:
-    """Suppression of a grid whose rows and columns both add up to published totals: rows then columns are
-    protected again until neither hides anything more."""
-    hidden = [[0 < c < threshold for c in row] for row in grid]
+@dataclass(frozen=True, slots=True)
+class GridCells:
+    """A protected grid: its cells, and which of its columns' totals (published elsewhere) to hide too."""
+
+    cells: list[list[Cell]]
+    columns: list[bool]
+
+
+def protect_grid(grid: Sequence[Sequence[int]], threshold: int = SMALL_CELL_THRESHOLD,
+                 column_totals: Sequence[int] | None = None, hidden_rows: Sequence[bool] = ()) -> GridCells:
+    """Suppression of a grid whose rows add up to published totals (the rows' own), whose columns add up to totals
+    published elsewhere (`column_totals` as published, by default the columns' sums) and which add up to the
+    published whole: the small cells, and then the fewest other cells and column totals (campaigns.reports.linear)
+    so that no subtraction gives any back. A row total or the whole under `threshold` is hidden where it is
+    published, as is a row total `hidden_rows` says is hidden there: it is an unknown here too. The rows' totals
+    against the whole are the parks' table's own protection (partition_cells)."""
     columns = max((len(row) for row in grid), default=0)
-    changed = True
-    while changed:
-        changed = False
-        for row, mask in zip(grid, hidden, strict=True):
-            changed |= extend_hidden(row, mask, threshold)
-        for j in range(columns):
-            column = [row[j] for row in grid]
-            mask = [m[j] for m in hidden]
-            if extend_hidden(column, mask, threshold):
-                changed = True
-                for m, h in zip(hidden, mask, strict=True):
-                    m[j] = h
-    return [_cells(row, mask, threshold) for row, mask in zip(grid, hidden, strict=True)]
-
-
-def hidden_margin(totals: Sequence[int], threshold: int = SMALL_CELL_THRESHOLD) -> list[bool]:
-    """Which totals of a grid's columns to hide where another table publishes them and they add up to a published
-    whole (the steps' responders and all the responders): the small ones, and the next smallest so that none is
-    alone nor the hidden ones under `threshold` together. A small column whose cells are all hidden already would
-    otherwise come back as the whole minus the other columns."""
-    hidden = [0 < t < threshold for t in totals]
-    extend_hidden(totals, hidden, threshold)
-    return hidden
+    counts = [[row[j] if j < len(row) else 0 for j in range(columns)] for row in grid]
+    values = [c for row in counts for c in row]
+    if column_totals is None:
+        column_totals = [sum(row[j] for row in counts) for j in range(columns)]
+    values += column_totals
+    column_cell = len(counts) * columns
+    equations: list[list[tuple[int, int]]] = [
+        [(1, i * columns + j) for i in range(len(counts))] + [(-1, column_cell + j)] for j in range(columns)]
+    whole = sum(sum(row) for row in counts)
+    unknown: list[int] = []
+    for i, row in enumerate(counts):
+        equation = [(1, i * columns + j) for j in range(columns)]
+        if 0 < sum(row) < threshold or (i < len(hidden_rows) and hidden_rows[i]):  # hidden where it is published
+            unknown.append(len(values))
+            equation.append((-1, len(values)))
+            values.append(sum(row))
+        equations.append(equation)
+    margin = [(1, column_cell + j) for j in range(columns)]
+    if 0 < whole < threshold:
+        unknown.append(len(values))
+        margin.append((-1, len(values)))
+        values.append(whole)
+    equations.append(margin)
+    primary = {k for k, v in enumerate(values) if 0 < v < threshold} | set(unknown)
+    hidden = minimal_hidden(values, equations, primary)
+    cells = [_cells(row, [i * columns + j in hidden for j in range(columns)], threshold)
+             for i, row in enumerate(counts)]
+    return GridCells(cells, [column_cell + j in hidden for j in range(columns)])
 
 
 def rate_from(successes: Cell, n: Cell, value: Rate) -> list[Cell]:

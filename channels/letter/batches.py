@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pypdf import PdfReader, PdfWriter
 
+from campaigns.locale.labels import plural
 from campaigns.platform.cells import neutralise_cell
 from channels.files import atomic_write
 
@@ -71,7 +72,8 @@ def assemble_batch(letters: Sequence[BatchLetter], out_dir: Path, *, partner_slu
         count = len(reader.pages)
         if count == 0 or (letter.pages is not None and letter.pages != count):
             raise ValueError(
-                f"courrier {letter.dispatch_id} ({letter.pdf_path}) : {count} page(s), {letter.pages} attendue(s)"
+                f"courrier {letter.dispatch_id} ({letter.pdf_path}) : {plural(count, 'page', 'pages')}, "
+                f"{plural(letter.pages or 0, 'page attendue', 'pages attendues')}"
             )
         first_page = len(writer.pages) + 1
         writer.append(reader)

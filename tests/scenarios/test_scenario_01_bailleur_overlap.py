@@ -126,7 +126,7 @@ def test_scenario_1_bailleur_push_overlapping_the_departement(tmp_path: Path, cl
         path = tmp_path / "habitat44-impayes.csv"
         path.write_bytes(lines.csv())
         printed = s.cli("importer", str(path), "--partner", HABITAT)
-        assert "300 lignes, 0 créées, 0 mises à jour, 288 inchangées, 12 rejetées." in printed
+        assert "300 lignes, 0 créée, 0 mise à jour, 288 inchangées, 12 rejetées." in printed
         for reference, why in lines.rejected.items():
             assert f"ligne {lines.line(reference)}, champ « {why.field} » : {why.reason}" in printed
 
