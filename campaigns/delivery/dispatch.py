@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 CLOCK_SLACK = timedelta(minutes=5)
 # A paused campaign's due rows wait this long before they are looked at again (resuming makes them due at once).
 PAUSE_RECHECK = timedelta(hours=1)
+# Contacts per Celery task (`chaine.deliver_batch`): fewer broker round trips for the tick and the workers, while
+# each contact is still claimed, locked and recorded on its own.
+DELIVER_PER_TASK = 10
 KEPT_AFTER_RESPONSE = frozenset({APPOINTMENT_REMINDER, *STRUCTURE_NOTICES})
 
 
@@ -312,22 +315,44 @@ def _apply_verdict(dispatch: Dispatch, verdict: Verdict, *, now: datetime) -> No
     dispatch.merged_into_id = verdict.merged_into_id
 
 
+def deliver_each(dispatch_ids: Sequence[int], deliver_one: Callable[[int], str]) -> list[str]:
+    """Delivers a batch one contact after the other; returns their statuses. A contact whose delivery raises (the
+    database unreachable: deliver() sets aside everything else) does not stop the others: it stays `queued` and the
+    lease hands it out again. The first such error is raised once the others are done (the task is counted as
+    failed). Each contact keeps its own row lock and transactions, so a crash mid-batch loses none and sends none
+    twice: those not reached are still `queued`, the one in flight `sending` (looked up after the lease)."""
+    statuses: list[str] = []
+    failure: Exception | None = None
+    for dispatch_id in dispatch_ids:
+        try:
+            statuses.append(deliver_one(dispatch_id))
+        except Exception as exc:
+            log.error("dispatch %s: not delivered in its batch (%s)", dispatch_id, type(exc).__name__, exc_info=exc)
+            statuses.append("error")
+            failure = failure or exc
+    if failure is not None:
+        raise failure
+    return statuses
+
+
 def tick(
     session_factory: sessionmaker[Session],
     *,
     now: datetime,
     batch_size: int,
     lease: timedelta,
-    enqueue: Callable[[int], object],
+    enqueue: Callable[[list[int]], object],
+    per_task: int = DELIVER_PER_TASK,
     max_batches: int = 1_000,
 ) -> int:
-    """Claims due rows batch by batch and hands each id to `enqueue` after the claim has committed."""
+    """Claims due rows batch by batch and hands them, `per_task` ids at a time, to `enqueue` after the claim has
+    committed."""
     total = 0
     for _ in range(max_batches):
         with session_factory.begin() as session:
             ids = claim_due(session, now=now, limit=batch_size, lease=lease)
-        for dispatch_id in ids:
-            enqueue(dispatch_id)
+        for start in range(0, len(ids), per_task):
+            enqueue(ids[start:start + per_task])
         total += len(ids)
         if len(ids) < batch_size:
             break
