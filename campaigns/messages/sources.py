@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.models import Case, Household, Partner, PartnerKind
+from campaigns.platform.memo import memoised
 
 PILOT_KINDS = frozenset({PartnerKind.ETAT.value, PartnerKind.DEPARTEMENT.value})
 LANDLORD_KINDS = frozenset({PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value})
@@ -28,7 +29,9 @@ LANDLORD_KINDS = frozenset({PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILL
 def letter_cases(session: Session, household_id: int, owner_id: int) -> list[Case]:
     """The cases a campaign of `owner_id` may take an address, a number or a language from (rules above)."""
     cases = list(session.scalars(select(Case).where(Case.household_id == household_id).order_by(Case.id)))
-    kind = session.scalar(select(Partner.kind).where(Partner.id == owner_id))
+    # A partner's kind never changes: read once per batch of deliveries (campaigns/platform/memo.py).
+    kind = memoised(("partner_kind", owner_id),
+                    lambda: session.scalar(select(Partner.kind).where(Partner.id == owner_id)))
     if kind in PILOT_KINDS:
         return cases
     referent = session.scalar(select(Household.referent_partner_id).where(Household.id == household_id))

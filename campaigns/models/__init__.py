@@ -22,6 +22,9 @@ from campaigns.models.linkage import BlockKey, HouseholdMerge, LinkageParameterS
 from campaigns.models.notices import STRUCTURE_NOTICES, NoticeKind, NoticeRecipient
 from campaigns.models.parties import ApiKey, Case, CaseChange, Household, HouseholdKey, Partner, StageEntry
 from campaigns.models.planning import (
+    CLAIMABLE_DUE,
+    CLAIMED_QUEUED,
+    CLAIMED_SENDING,
     Campaign,
     CampaignStep,
     Dispatch,
@@ -46,6 +49,9 @@ from campaigns.models.templates import StoredTemplate
 from campaigns.models.users import User, UserRole, WebSession
 
 __all__ = [
+    "CLAIMABLE_DUE",
+    "CLAIMED_QUEUED",
+    "CLAIMED_SENDING",
     "APPOINTMENT_REMINDER",
     "KEPT_ON_RESPONSE",
     "STRUCTURE_NOTICES",

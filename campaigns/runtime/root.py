@@ -22,6 +22,7 @@ from campaigns.locale.clock import PARIS, local_date
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.platform.db import make_engine, make_session_factory
 from campaigns.platform.logs import bound
+from campaigns.platform.memo import batch_memo
 from campaigns.platform.ports import Channel
 from campaigns.platform.settings import Settings, get_settings
 from campaigns.queues import reservations as queues
@@ -100,7 +101,8 @@ class Runtime:
     def deliver_batch(self, dispatch_ids: Sequence[int], *, now: datetime | None = None) -> list[str]:
         """Several claimed contacts, one after the other, each in its own transactions and, unless `now` is given,
         at its own time (`chaine.deliver_batch`; campaigns.delivery.dispatch.deliver_each)."""
-        return dispatching.deliver_each(dispatch_ids, lambda dispatch_id: self.deliver(dispatch_id, now=now))
+        with batch_memo():  # what cannot change within the batch is read once (campaigns/platform/memo.py)
+            return dispatching.deliver_each(dispatch_ids, lambda dispatch_id: self.deliver(dispatch_id, now=now))
 
     @property
     def link_policy(self) -> LinkPolicy:
