@@ -69,7 +69,7 @@ def _lease(runtime: Runtime) -> timedelta:
 
 def _statuses(runtime: Runtime) -> dict[int, str]:
     with runtime.session_factory() as session:
-        return dict(session.execute(select(Dispatch.id, Dispatch.status)).tuples().all())
+        return {row.id: row.status for row in session.execute(select(Dispatch.id, Dispatch.status))}
 
 
 def test_a_batch_delivers_each_contact_once_even_when_handed_out_twice(planned: Runtime) -> None:
@@ -82,12 +82,12 @@ def test_a_batch_delivers_each_contact_once_even_when_handed_out_twice(planned: 
     assert len(journal) == BATCH and max(journal.values()) == 1
 
 
-def test_the_tick_hands_out_batches_of_ten(planned: Runtime) -> None:
+def test_the_tick_cuts_each_claim_in_tasks(planned: Runtime) -> None:
     batches: list[list[int]] = []
     count = dispatching.tick(planned.session_factory, now=planned.clock(), batch_size=7, lease=_lease(planned),
-                             enqueue=batches.append, per_task=4)
-    # Two claims of 7 and 3 rows, each cut in tasks of at most 4 contacts.
-    assert count == BATCH and [len(b) for b in batches] == [4, 3, 3]
+                             enqueue=batches.append, per_task=3, spread=2)
+    # Two claims of 7 and 3 rows, each cut in at least 2 tasks of at most 3 contacts.
+    assert count == BATCH and [len(b) for b in batches] == [3, 3, 1, 2, 1]
     assert sorted(i for b in batches for i in b) == sorted(_statuses(planned))
     assert set(_statuses(planned).values()) == {"queued"}
 

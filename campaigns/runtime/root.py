@@ -178,7 +178,7 @@ class Runtime:
         self.close_print_batches(now=moment)
         # Workers' deliveries reach the evaluation facts at the next tick.
         self.refresh_facts(now=moment)
-        # One connection to the broker for the whole tick: 10,000 due contacts are 1,000 messages sent in a row.
+        # One connection to the broker for the whole tick: 10,000 due contacts are 200 messages sent in a row.
         with self.celery.producer_or_acquire() as producer:
             return dispatching.tick(
                 self.session_factory, now=moment, batch_size=self.settings.tick_batch_size,
