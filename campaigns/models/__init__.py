@@ -49,10 +49,10 @@ from campaigns.models.templates import StoredTemplate
 from campaigns.models.users import User, UserRole, WebSession
 
 __all__ = [
+    "APPOINTMENT_REMINDER",
     "CLAIMABLE_DUE",
     "CLAIMED_QUEUED",
     "CLAIMED_SENDING",
-    "APPOINTMENT_REMINDER",
     "KEPT_ON_RESPONSE",
     "STRUCTURE_NOTICES",
     "AnswerLink",
