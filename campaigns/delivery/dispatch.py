@@ -257,7 +257,7 @@ def _start(
         _apply_verdict(dispatch, verdict, now=now)
         return None
     try:
-        composed: Composed = compose(session, dispatch, now=now, links=links)
+        composed: Composed = compose(session, dispatch, now=now, links=links, case=case)
     except NoChannelError as exc:
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, _unreachable(exc), now)
         return None
