@@ -106,8 +106,12 @@ def _timed(parts: dict[str, float], name: str, call: Callable[..., Any]) -> Call
 
 
 def _tick(runtime: Runtime, now: datetime) -> dict[str, Any]:
-    from campaigns.delivery import dispatch as dispatching
     from campaigns.queues import reservations
+
+    try:  # where the tick finds claim_due (campaigns/delivery/dispatch.py before the claim had its own module)
+        from campaigns.delivery import claims as dispatching
+    except ImportError:
+        from campaigns.delivery import dispatch as dispatching  # type: ignore[no-redef]
 
     parts: dict[str, float] = {}
     statements = [0]

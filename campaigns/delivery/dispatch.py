@@ -1,17 +1,18 @@
-"""claim_due() hands out due rows (FOR UPDATE SKIP LOCKED); deliver() is the one path to a provider."""
+"""deliver() is the one path to a provider; the tick's claim of due rows is in claims.py."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import case, select, text, update
+from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.delivery import outcomes
+from campaigns.delivery.claims import DELIVER_PER_TASK, SPREAD_PER_CLAIM, ClaimCursor, claim_due, deliver_each, tick
 from campaigns.delivery.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
 from campaigns.delivery.set_aside import set_aside_dispatch
 from campaigns.delivery.sms_events import is_opted_out
@@ -22,9 +23,6 @@ from campaigns.messages.rendering import TemplateNotFoundError
 from campaigns.messages.versions import record_composed
 from campaigns.models import (
     APPOINTMENT_REMINDER,
-    CLAIMABLE_DUE,
-    CLAIMED_QUEUED,
-    CLAIMED_SENDING,
     STRUCTURE_NOTICES,
     Campaign,
     CampaignStatus,
@@ -41,52 +39,15 @@ from campaigns.platform.ports import Channel, OutboundMessage, ReconcilableChann
 
 log = logging.getLogger(__name__)
 
+# The tick's side (claims.py) is re-exported: its callers know it as this module's.
+__all__ = ["CLOCK_SLACK", "DELIVER_PER_TASK", "KEPT_AFTER_RESPONSE", "PAUSE_RECHECK", "RETRY_BASE", "SPREAD_PER_CLAIM",
+           "ClaimCursor", "claim_due", "deliver", "deliver_each", "sending_opening", "tick"]
+
 # Provider clocks are not ours: the look-up of an in-doubt message starts a little before our attempt.
 CLOCK_SLACK = timedelta(minutes=5)
 # A paused campaign's due rows wait this long before they are looked at again (resuming makes them due at once).
 PAUSE_RECHECK = timedelta(hours=1)
-# Contacts per Celery task (`chaine.deliver_batch`): each claimed batch is cut in at least SPREAD_PER_CLAIM tasks
-# (that many worker processes can share it) of at most DELIVER_PER_TASK contacts. Publishing a Celery message costs
-# the tick about a millisecond of CPU: 10,000 due contacts are 200 messages, not 10,000. Each contact is still
-# claimed, locked, sent and recorded on its own.
-DELIVER_PER_TASK = 50
-SPREAD_PER_CLAIM = 10
 KEPT_AFTER_RESPONSE = frozenset({APPOINTMENT_REMINDER, *STRUCTURE_NOTICES})
-
-
-def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
-    """Marks up to `limit` due rows `queued` and returns their ids; concurrent claimers skip locked rows.
-
-    Rows `queued` (or `sending` with no provider answer) for longer than `lease` belong to a worker that
-    vanished: they are handed out again first; a `sending` one is marked `outcome_unknown` (see deliver()). Then
-    the due rows, oldest first. One query per kind of row, each on its partial index (campaigns/models/planning.py):
-    with a million households enrolled, the due ones are found without reading those planned for later.
-    """
-    stale = now - lease
-    claims = ((CLAIMED_QUEUED, Dispatch.claimed_at, Dispatch.claimed_at < stale),
-              (CLAIMED_SENDING, Dispatch.claimed_at, Dispatch.claimed_at < stale),
-              (CLAIMABLE_DUE, Dispatch.due_at, Dispatch.due_at <= now))
-    ids: list[int] = []
-    for predicate, order, condition in claims:
-        if len(ids) >= limit:
-            break
-        ids += session.scalars(
-            select(Dispatch.id).where(text(predicate), condition).order_by(order, Dispatch.id)
-            .limit(limit - len(ids)).with_for_update(skip_locked=True)
-        ).all()
-    if ids:
-        session.execute(
-            update(Dispatch)
-            .where(Dispatch.id.in_(ids))
-            .values(
-                status=DispatchStatus.QUEUED.value,
-                claimed_at=now,
-                # A stale `sending` row's worker died during the provider call: the message may be out.
-                reason=case((Dispatch.status == DispatchStatus.SENDING, OUTCOME_UNKNOWN), else_=Dispatch.reason),
-            ),
-            execution_options={"synchronize_session": False},
-        )
-    return ids
 
 
 def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason] | None:
@@ -314,49 +275,3 @@ def _apply_verdict(dispatch: Dispatch, verdict: Verdict, *, now: datetime) -> No
     status = DispatchStatus.SKIPPED if verdict.action == "skip" else DispatchStatus.CANCELLED
     outcomes.finish(dispatch, status, reason, now)
     dispatch.merged_into_id = verdict.merged_into_id
-
-
-def deliver_each(dispatch_ids: Sequence[int], deliver_one: Callable[[int], str]) -> list[str]:
-    """Delivers a batch one contact after the other; returns their statuses. A contact whose delivery raises (the
-    database unreachable: deliver() sets aside everything else) does not stop the others: it stays `queued` and the
-    lease hands it out again. The first such error is raised once the others are done (the task is counted as
-    failed). Each contact keeps its own row lock and transactions, so a crash mid-batch loses none and sends none
-    twice: those not reached are still `queued`, the one in flight `sending` (looked up after the lease)."""
-    statuses: list[str] = []
-    failure: Exception | None = None
-    for dispatch_id in dispatch_ids:
-        try:
-            statuses.append(deliver_one(dispatch_id))
-        except Exception as exc:
-            log.error("dispatch %s: not delivered in its batch (%s)", dispatch_id, type(exc).__name__, exc_info=exc)
-            statuses.append("error")
-            failure = failure or exc
-    if failure is not None:
-        raise failure
-    return statuses
-
-
-def tick(
-    session_factory: sessionmaker[Session],
-    *,
-    now: datetime,
-    batch_size: int,
-    lease: timedelta,
-    enqueue: Callable[[list[int]], object],
-    per_task: int = DELIVER_PER_TASK,
-    spread: int = SPREAD_PER_CLAIM,
-    max_batches: int = 1_000,
-) -> int:
-    """Claims due rows batch by batch and hands each batch, after the claim has committed, to `enqueue` in at least
-    `spread` parts (fewer when it has fewer rows) of at most `per_task` ids."""
-    total = 0
-    for _ in range(max_batches):
-        with session_factory.begin() as session:
-            ids = claim_due(session, now=now, limit=batch_size, lease=lease)
-        size = min(per_task, max(1, -(-len(ids) // spread)))
-        for start in range(0, len(ids), size):
-            enqueue(ids[start:start + size])
-        total += len(ids)
-        if len(ids) < batch_size:
-            break
-    return total
