@@ -64,7 +64,7 @@ def test_concurrent_ticks_on_postgres_never_deliver_a_row_twice(pg_runtime: Runt
         barrier.wait()
         counts.append(dispatching.tick(
             pg_runtime.session_factory, now=pg_runtime.clock(), batch_size=20, lease=dispatching.RETRY_BASE,
-            enqueue=pg_runtime.deliver))
+            enqueue=pg_runtime.deliver_batch))
 
     threads = [threading.Thread(target=run_tick) for _ in range(2)]
     for thread in threads:

@@ -1,17 +1,18 @@
-"""claim_due() hands out due rows (FOR UPDATE SKIP LOCKED); deliver() is the one path to a provider."""
+"""deliver() is the one path to a provider; the tick's claim of due rows is in claims.py."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import and_, case, or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.delivery import outcomes
+from campaigns.delivery.claims import DELIVER_PER_TASK, SPREAD_PER_CLAIM, ClaimCursor, claim_due, deliver_each, tick
 from campaigns.delivery.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
 from campaigns.delivery.set_aside import set_aside_dispatch
 from campaigns.delivery.sms_events import is_opted_out
@@ -38,54 +39,15 @@ from campaigns.platform.ports import Channel, OutboundMessage, ReconcilableChann
 
 log = logging.getLogger(__name__)
 
+# The tick's side (claims.py) is re-exported: its callers know it as this module's.
+__all__ = ["CLOCK_SLACK", "DELIVER_PER_TASK", "KEPT_AFTER_RESPONSE", "PAUSE_RECHECK", "RETRY_BASE", "SPREAD_PER_CLAIM",
+           "ClaimCursor", "claim_due", "deliver", "deliver_each", "sending_opening", "tick"]
+
 # Provider clocks are not ours: the look-up of an in-doubt message starts a little before our attempt.
 CLOCK_SLACK = timedelta(minutes=5)
 # A paused campaign's due rows wait this long before they are looked at again (resuming makes them due at once).
 PAUSE_RECHECK = timedelta(hours=1)
 KEPT_AFTER_RESPONSE = frozenset({APPOINTMENT_REMINDER, *STRUCTURE_NOTICES})
-
-
-def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta) -> list[int]:
-    """Marks up to `limit` due rows `queued` and returns their ids; concurrent claimers skip locked rows.
-
-    Rows `queued` (or `sending` with no provider answer) for longer than `lease` belong to a worker that
-    vanished: they are handed out again; a `sending` one is marked `outcome_unknown` (see deliver()).
-    """
-    stale = now - lease
-    stmt = (
-        select(Dispatch.id)
-        .where(
-            or_(
-                and_(
-                    Dispatch.status.in_([DispatchStatus.PLANNED, DispatchStatus.TEMPORARY_FAILURE]),
-                    Dispatch.due_at <= now,
-                ),
-                and_(Dispatch.status == DispatchStatus.QUEUED, Dispatch.claimed_at < stale),
-                and_(
-                    Dispatch.status == DispatchStatus.SENDING,
-                    Dispatch.provider_ref.is_(None),
-                    Dispatch.claimed_at < stale,
-                ),
-            )
-        )
-        .order_by(Dispatch.due_at, Dispatch.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    ids = list(session.scalars(stmt).all())
-    if ids:
-        session.execute(
-            update(Dispatch)
-            .where(Dispatch.id.in_(ids))
-            .values(
-                status=DispatchStatus.QUEUED.value,
-                claimed_at=now,
-                # A stale `sending` row's worker died during the provider call: the message may be out.
-                reason=case((Dispatch.status == DispatchStatus.SENDING, OUTCOME_UNKNOWN), else_=Dispatch.reason),
-            ),
-            execution_options={"synchronize_session": False},
-        )
-    return ids
 
 
 def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason] | None:
@@ -95,6 +57,9 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
         reason = Reason.CLOSED if household.stage == "cloture" else Reason.STAGE_CHANGED
         return DispatchStatus.CANCELLED, reason
     campaign = session.get_one(Campaign, dispatch.campaign_id)
+    # Held for the session's life: its identity map keeps objects weakly, and coordination and composing ask for the
+    # campaign again (one SELECT instead of five).
+    session.info.setdefault("pinned", []).extend((household, campaign))
     # An appointment's reminder follows an answer (the rendez-vous is one), and the social services are told of the
     # stage whether or not the household answered: a response stops neither.
     responded = None if dispatch.template in KEPT_AFTER_RESPONSE else session.scalar(
@@ -253,7 +218,7 @@ def _start(
         _apply_verdict(dispatch, verdict, now=now)
         return None
     try:
-        composed: Composed = compose(session, dispatch, now=now, links=links)
+        composed: Composed = compose(session, dispatch, now=now, links=links, case=case)
     except NoChannelError as exc:
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, _unreachable(exc), now)
         return None
@@ -310,25 +275,3 @@ def _apply_verdict(dispatch: Dispatch, verdict: Verdict, *, now: datetime) -> No
     status = DispatchStatus.SKIPPED if verdict.action == "skip" else DispatchStatus.CANCELLED
     outcomes.finish(dispatch, status, reason, now)
     dispatch.merged_into_id = verdict.merged_into_id
-
-
-def tick(
-    session_factory: sessionmaker[Session],
-    *,
-    now: datetime,
-    batch_size: int,
-    lease: timedelta,
-    enqueue: Callable[[int], object],
-    max_batches: int = 1_000,
-) -> int:
-    """Claims due rows batch by batch and hands each id to `enqueue` after the claim has committed."""
-    total = 0
-    for _ in range(max_batches):
-        with session_factory.begin() as session:
-            ids = claim_due(session, now=now, limit=batch_size, lease=lease)
-        for dispatch_id in ids:
-            enqueue(dispatch_id)
-        total += len(ids)
-        if len(ids) < batch_size:
-            break
-    return total

@@ -174,12 +174,14 @@ def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
         raise ConditionNotMetError(", ".join(unmet))
 
 
-def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkPolicy | None = None) -> Composed:
+def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkPolicy | None = None,
+            case: Case | None = None) -> Composed:
     """The message of a dispatch. With `links`, a letter, SMS or e-mail to the household carries its own answer
-    link (template variable `lien_reponse`, metadata `link_url` for the letter's QR code; docs/web.md)."""
+    link (template variable `lien_reponse`, metadata `link_url` for the letter's QR code; docs/web.md). `case`: its
+    reference case when the caller has just read it (ensure_reachable, same transaction)."""
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     owner = session.get_one(Partner, campaign.owner_partner_id)
-    case = reference_case(session, dispatch, owner.id)
+    case = reference_case(session, dispatch, owner.id) if case is None else case
     addressee = _addressee(session, dispatch, case)
     recipient = addressee.recipient
     metadata = {

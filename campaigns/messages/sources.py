@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.models import Case, Household, Partner, PartnerKind
 from campaigns.models.authority import trusted_cases
+from campaigns.platform.memo import memoised
 
 PILOT_KINDS = frozenset({PartnerKind.ETAT.value, PartnerKind.DEPARTEMENT.value})
 LANDLORD_KINDS = frozenset({PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value})
@@ -33,7 +34,9 @@ LANDLORD_KINDS = frozenset({PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILL
 def letter_cases(session: Session, household_id: int, owner_id: int) -> list[Case]:
     """The cases a campaign of `owner_id` may take an address, a number or a language from (rules above)."""
     cases = list(session.scalars(select(Case).where(Case.household_id == household_id).order_by(Case.id)))
-    kind = session.scalar(select(Partner.kind).where(Partner.id == owner_id))
+    # A partner's kind never changes: read once per batch of deliveries (campaigns/platform/memo.py).
+    kind = memoised(("partner_kind", owner_id),
+                    lambda: session.scalar(select(Partner.kind).where(Partner.id == owner_id)))
     own = [case for case in cases if case.partner_id == owner_id]
     referent = session.scalar(select(Household.referent_partner_id).where(Household.id == household_id))
     if kind in PILOT_KINDS or referent == owner_id:

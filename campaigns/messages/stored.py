@@ -27,6 +27,7 @@ from campaigns.messages.previews import sample_context
 from campaigns.messages.requirements import REQUIRED_CHANNELS, REQUIREMENTS, check_rendered
 from campaigns.models import StoredTemplate
 from campaigns.models.stages import OPEN_STAGES, Stage
+from campaigns.platform.memo import memoised
 
 MAX_SOURCE = 50_000
 # What the editor calls each part of a variant.
@@ -113,7 +114,14 @@ def current_sources(session: Session, owner_id: int, variant: Variant) -> dict[s
 
 def published_variants(session: Session, owner_id: int, channel: str, slug: str
                        ) -> dict[tuple[str, bool], dict[str, str]]:
-    """The latest published version of each variant of an owner's template, for rendering.render(stored=...)."""
+    """The latest published version of each variant of an owner's template, for rendering.render(stored=...);
+    read once per batch of deliveries (campaigns/platform/memo.py)."""
+    return memoised(("published_variants", owner_id, channel, slug),
+                    lambda: _published_variants(session, owner_id, channel, slug))
+
+
+def _published_variants(session: Session, owner_id: int, channel: str, slug: str
+                        ) -> dict[tuple[str, bool], dict[str, str]]:
     latest = (select(StoredTemplate.locale, StoredTemplate.falc, func.max(StoredTemplate.version).label("version"))
               .where(StoredTemplate.owner_partner_id == owner_id, StoredTemplate.channel == channel,
                      StoredTemplate.slug == slug, StoredTemplate.version.is_not(None))

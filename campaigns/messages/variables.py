@@ -13,6 +13,7 @@ from campaigns.locale.formats import format_date_fr
 from campaigns.locale.truce import next_truce_end
 from campaigns.models import Appointment, Case, Dispatch, Partner, PartnerKind
 from campaigns.models.stages import Stage
+from campaigns.platform.memo import memoised
 from campaigns.platform.ports import Recipient
 
 
@@ -37,8 +38,10 @@ def household_contacts(session: Session, case: Case) -> dict[str, str | None]:
         .limit(1)
     ).first()
     return {
-        "adil": line(first(PartnerKind.ADIL)),
-        "services_sociaux": line(first(PartnerKind.DEPARTEMENT, PartnerKind.CCAS)),
+        # The same for every household: read once per batch of deliveries (campaigns/platform/memo.py).
+        "adil": memoised(("contact_line", "adil"), lambda: line(first(PartnerKind.ADIL))),
+        "services_sociaux": memoised(("contact_line", "services_sociaux"),
+                                     lambda: line(first(PartnerKind.DEPARTEMENT, PartnerKind.CCAS))),
         "bailleur": line(bailleur),
     }
 

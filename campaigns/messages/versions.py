@@ -15,6 +15,7 @@ from campaigns.messages.notices import record_recipients
 from campaigns.messages.rendering import Rendered
 from campaigns.models import ChannelKind, Dispatch, TemplateVersion
 from campaigns.platform.dialect import insert_ignoring_conflicts
+from campaigns.platform.memo import memoised
 
 
 def content_hash(sources: dict[str, str]) -> str:
@@ -27,7 +28,9 @@ def record_version(session: Session, *, channel: str, slug: str, rendered: Rende
     key = (TemplateVersion.channel == channel, TemplateVersion.slug == slug,
            TemplateVersion.locale == rendered.locale, TemplateVersion.falc == rendered.falc,
            TemplateVersion.content_hash == digest)
-    found = session.scalar(select(TemplateVersion.id).where(*key))
+    # A version found stored is committed and never changes: its id is read once per batch of deliveries.
+    found = memoised(("template_version", channel, slug, rendered.locale, rendered.falc, digest),
+                     lambda: session.scalar(select(TemplateVersion.id).where(*key)), keep_none=False)
     if found is not None:
         return found
     session.execute(

@@ -22,6 +22,9 @@ from campaigns.models.linkage import BlockKey, HouseholdMerge, LinkageParameterS
 from campaigns.models.notices import STRUCTURE_NOTICES, NoticeKind, NoticeRecipient
 from campaigns.models.parties import ApiKey, Case, CaseChange, Household, HouseholdKey, Partner, StageEntry
 from campaigns.models.planning import (
+    CLAIMABLE_DUE,
+    CLAIMED_QUEUED,
+    CLAIMED_SENDING,
     Campaign,
     CampaignStep,
     Dispatch,
@@ -47,6 +50,9 @@ from campaigns.models.users import User, UserRole, WebSession
 
 __all__ = [
     "APPOINTMENT_REMINDER",
+    "CLAIMABLE_DUE",
+    "CLAIMED_QUEUED",
+    "CLAIMED_SENDING",
     "KEPT_ON_RESPONSE",
     "STRUCTURE_NOTICES",
     "AnswerLink",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -100,11 +101,28 @@ class Enrollment(Base):
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# What the tick claims (campaigns/delivery/dispatch.py: claim_due), one partial index each, written as literals so
+# that PostgreSQL matches the claim's queries to them in a prepared statement's generic plan too: rows due (a few
+# among the millions planned for later), and rows whose worker vanished, `queued` or `sending` with no answer.
+CLAIMABLE_DUE = "status IN ('planned', 'temporary_failure')"
+CLAIMED_QUEUED = "status = 'queued'"
+CLAIMED_SENDING = "status = 'sending' AND provider_ref IS NULL"
+
+
+def _partial(name: str, predicate: str, *columns: str) -> Index:
+    return Index(name, *columns, postgresql_where=text(predicate), sqlite_where=text(predicate))
+
+
 class Dispatch(Base):
     """A planned contact. `dedup_key` makes planning the same step twice impossible."""
 
     __tablename__ = "dispatches"
-    __table_args__ = (Index("ix_dispatches_status_due_at", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_dispatches_status_due_at", "status", "due_at"),
+        _partial("ix_dispatches_claimable_due", CLAIMABLE_DUE, "due_at", "id"),
+        _partial("ix_dispatches_claimed_queued", CLAIMED_QUEUED, "claimed_at"),
+        _partial("ix_dispatches_claimed_sending", CLAIMED_SENDING, "claimed_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dedup_key: Mapped[str] = mapped_column(String(100), unique=True)

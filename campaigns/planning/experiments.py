@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from campaigns.models import Campaign, ChannelKind, Dispatch, Experiment, ExperimentAssignment
 from campaigns.platform.dialect import any_of, bulk_insert_ignoring_conflicts
 from campaigns.platform.errors import ValidationError
+from campaigns.platform.memo import memoised
 
 TEMPLATE_NAME = re.compile(r"[a-z0-9_]+(\{stade\}[a-z0-9_]*)?")
 MESSAGE_CHANNELS = (ChannelKind.COURRIER, ChannelKind.SMS, ChannelKind.EMAIL)
@@ -204,6 +205,12 @@ def apply_arm(rows: list[dict[str, object]], plan: ArmPlan | None) -> list[dict[
 def follow_arm(session: Session, dispatch: Dispatch) -> bool:
     """At send time, the household's recorded arm has the last word: False when the step is not one of its arm's
     (the row is skipped), else the row takes the arm's template. Rows planned by `apply_arm` already agree."""
+    # Most campaigns run no experiment: asked once per batch of deliveries (campaigns/platform/memo.py).
+    running = memoised(("running_experiment", dispatch.campaign_id), lambda: session.scalar(
+        select(Experiment.id).where(Experiment.campaign_id == dispatch.campaign_id, Experiment.ended_at.is_(None))
+        .limit(1)) is not None)
+    if not running:
+        return True
     found = session.execute(
         select(Experiment.steps, ExperimentAssignment.arm)
         .join(ExperimentAssignment, ExperimentAssignment.experiment_id == Experiment.id)

@@ -160,6 +160,11 @@ def open_due_dsf_chains(session: Session, *, now: datetime, limit: int = 500) ->
     """Opens the DSF chain of households now at the assignation stage in a campaign with a `dsf` step, and
     completes it once a hearing date is known. Run by the tick, so a response or a skipped step never leaves a
     household without its DSF."""
+    # Checked first: without an active campaign holding a DSF step, the tick reads none of the enrollments (a
+    # million households enrolled: 2 s of the tick, bench/tick.py).
+    if session.scalar(select(CampaignStep.id).join(Campaign, Campaign.id == CampaignStep.campaign_id)
+                      .where(CampaignStep.dsf.is_(True), Campaign.active.is_(True)).limit(1)) is None:
+        return 0
     has_dsf_step = exists().where(CampaignStep.campaign_id == Enrollment.campaign_id, CampaignStep.dsf.is_(True))
     has_hearing = exists().where(Case.household_id == Enrollment.household_id, Case.date_audience.is_not(None))
     enrollment_ids = session.scalars(

@@ -11,9 +11,15 @@ def tick_task() -> int:
     return get_runtime().tick()
 
 
+# One contact a task: what the tick sent before `chaine.deliver_batch`; kept for the messages of an older tick.
 @celery_app.task(name="chaine.deliver")  # type: ignore[untyped-decorator]
 def deliver_task(dispatch_id: int) -> str:
     return get_runtime().deliver(dispatch_id)
+
+
+@celery_app.task(name="chaine.deliver_batch")  # type: ignore[untyped-decorator]
+def deliver_batch_task(dispatch_ids: list[int]) -> list[str]:
+    return get_runtime().deliver_batch(dispatch_ids)
 
 
 @celery_app.task(name="chaine.run_import")  # type: ignore[untyped-decorator]

@@ -1,0 +1,156 @@
+"""`chaine.deliver_batch`: several claimed contacts a task, each still locked, sent and recorded on its own, so a
+failure or a crash in the middle of a batch loses none and sends none twice."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from campaigns.delivery import dispatch as dispatching
+from campaigns.models import Dispatch, Partner
+from campaigns.platform.memo import batch_memo, memoised
+from campaigns.platform.ports import OutboundMessage, SendResult
+from campaigns.runtime.root import Runtime
+from channels.outbox import OutboxChannel
+from tests.conftest import Clock, new_partner
+from tests.factories import campaign, signalement
+from tests.test_workers import _journal
+
+BATCH = 10
+
+
+class WorkerKilled(BaseException):
+    """Stands for SIGKILL: nothing after it runs in the worker, no except clause catches it."""
+
+
+class DyingOutbox(OutboxChannel):
+    """Writes the first messages, then the worker dies during the call for the `fatal`-th one."""
+
+    def __init__(self, runtime: Runtime, fatal: int) -> None:
+        super().__init__(runtime.settings.resolved_outbox_dir, "sms")
+        self.calls, self.fatal = 0, fatal
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        self.calls += 1
+        if self.calls == self.fatal:
+            raise WorkerKilled
+        return super().send(message)
+
+
+@pytest.fixture
+def planned(pg_runtime: Runtime) -> Iterator[Runtime]:
+    """BATCH households, each with one SMS due now (outbox)."""
+    new_partner(pg_runtime, "DDETS 44", "etat")
+    partner_id, _ = new_partner(pg_runtime, "Habitat 44", "bailleur_social")
+    campaign(pg_runtime, owner="DDETS 44", steps=[{"channel": "sms", "template": "relance"}],
+             sending_hours={"days": list(range(7)), "start": "00:00", "end": "23:59"})
+    from campaigns.intake.jobs import push_items
+
+    rows = [signalement(f"R-{i}", nom=f"Nom{i}", numero_allocataire=str(100_000 + i), adresse=f"{i} rue Neuve",
+                        telephone=f"06{i:08d}") for i in range(BATCH)]
+    with pg_runtime.session_factory.begin() as session:
+        push_items(session, partner=session.get_one(Partner, partner_id), items=rows, now=pg_runtime.clock())
+    yield pg_runtime
+
+
+def _claim(runtime: Runtime) -> list[int]:
+    with runtime.session_factory.begin() as session:
+        return dispatching.claim_due(session, now=runtime.clock(), limit=100, lease=_lease(runtime))
+
+
+def _lease(runtime: Runtime) -> timedelta:
+    return timedelta(seconds=runtime.settings.claim_lease_seconds)
+
+
+def _statuses(runtime: Runtime) -> dict[int, str]:
+    with runtime.session_factory() as session:
+        return {row.id: row.status for row in session.execute(select(Dispatch.id, Dispatch.status))}
+
+
+def test_a_batch_delivers_each_contact_once_even_when_handed_out_twice(planned: Runtime) -> None:
+    ids = _claim(planned)
+    assert len(ids) == BATCH
+    assert planned.deliver_batch(ids) == ["delivered"] * BATCH
+    # The broker gives the message again (a worker lost after the batch, before its acknowledgement).
+    assert planned.deliver_batch(ids) == ["delivered"] * BATCH
+    journal = _journal(planned.settings.resolved_outbox_dir)
+    assert len(journal) == BATCH and max(journal.values()) == 1
+
+
+def test_the_tick_cuts_each_claim_in_tasks(planned: Runtime) -> None:
+    batches: list[list[int]] = []
+    count = dispatching.tick(planned.session_factory, now=planned.clock(), batch_size=7, lease=_lease(planned),
+                             enqueue=batches.append, per_task=3, spread=2)
+    # Two claims of 7 and 3 rows, each cut in at least 2 tasks of at most 3 contacts.
+    assert count == BATCH and [len(b) for b in batches] == [3, 3, 1, 2, 1]
+    assert sorted(i for b in batches for i in b) == sorted(_statuses(planned))
+    assert set(_statuses(planned).values()) == {"queued"}
+
+
+def test_a_contact_that_fails_does_not_lose_the_others(planned: Runtime, monkeypatch: pytest.MonkeyPatch,
+                                                       clock: Clock) -> None:
+    ids = _claim(planned)
+    broken = ids[3]
+    real_start = dispatching._start
+
+    def start(session, dispatch, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if dispatch.id == broken:
+            raise OperationalError("SELECT", {}, Exception("server closed the connection unexpectedly"))
+        return real_start(session, dispatch, *args, **kwargs)
+
+    monkeypatch.setattr(dispatching, "_start", start)
+    with pytest.raises(OperationalError):  # the task is counted as failed, after the others were delivered
+        planned.deliver_batch(ids)
+    statuses = _statuses(planned)
+    assert statuses[broken] == "queued"
+    assert Counter(statuses.values()) == Counter({"delivered": BATCH - 1, "queued": 1})
+    monkeypatch.setattr(dispatching, "_start", real_start)
+    # The database back, the lease over: the contact left behind is claimed again and sent, once.
+    assert _claim(planned) == []
+    clock.advance(seconds=planned.settings.claim_lease_seconds + 1)
+    assert _claim(planned) == [broken]
+    planned.deliver_batch([broken])
+    journal = _journal(planned.settings.resolved_outbox_dir)
+    assert len(journal) == BATCH and max(journal.values()) == 1
+
+
+def test_a_worker_killed_mid_batch_leaves_the_unsent_to_be_claimed_again(planned: Runtime, clock: Clock) -> None:
+    ids = _claim(planned)
+    planned.channels["sms"] = DyingOutbox(planned, fatal=4)
+    with pytest.raises(WorkerKilled):
+        planned.deliver_batch(ids)
+    statuses = _statuses(planned)
+    # Three sent, the fourth in flight when the process died, the rest never reached.
+    assert [statuses[i] for i in ids] == ["delivered"] * 3 + ["sending"] + ["queued"] * (BATCH - 4)
+    del planned.channels  # the next worker builds its own channels
+    clock.advance(seconds=planned.settings.claim_lease_seconds + 1)
+    again = _claim(planned)
+    assert sorted(again) == sorted(ids[3:])
+    with planned.session_factory() as session:
+        in_flight = session.get_one(Dispatch, ids[3])
+        assert in_flight.reason == "outcome_unknown"  # looked up (the outbox is idempotent on its key), not resent
+    planned.deliver_batch(again)
+    assert set(_statuses(planned).values()) == {"delivered"}
+    journal = _journal(planned.settings.resolved_outbox_dir)
+    assert len(journal) == BATCH and max(journal.values()) == 1
+
+
+def test_memoised_look_ups_last_one_batch() -> None:
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert memoised("k", compute) == 1 and memoised("k", compute) == 2  # outside a batch: always computed
+    with batch_memo():
+        assert memoised("k", compute) == 3 and memoised("k", compute) == 3
+        assert memoised("none", lambda: None, keep_none=False) is None
+        assert memoised("none", lambda: 7, keep_none=False) == 7
+    with batch_memo():
+        assert memoised("k", compute) == 4  # a new batch reads again
