@@ -57,7 +57,7 @@ def _respond(session: Session, link: AnswerLink, nature: Nature, *, now: datetim
     response, _ = record_response(
         session, household_id=link.household_id, partner=partner, channel=CHANNEL, nature=nature.value,
         responded_at=now, now=now, case_id=case.id if case.partner_id == partner.id else None,
-        evidence=Evidence.HOUSEHOLD_ACTION)
+        evidence=Evidence.HOUSEHOLD_ACTION, stay=(link.stage, link.stage_entry_id))
     row = LinkAnswer(link_id=link.id, household_id=link.household_id, kind=nature.value,
                      status=str(answer.pop("status", "enregistre")), response_id=response.id, code_attempts=0,
                      created_at=now, updated_at=now, **answer)

@@ -25,12 +25,16 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.models import Case, Partner, PartnerKind
+from campaigns.models import Campaign, Case, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.platform.dialect import any_of
 
 PROCEDURE_KINDS = frozenset({PartnerKind.ETAT.value, PartnerKind.DEPARTEMENT.value})
 LANDLORD_KINDS = frozenset({PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value})
+# Whose campaigns run on their own case's stage stays, not on the household's (docs/security.md, rule 7): a bailleur's
+# campaign reaches its own tenants only, so it always has a case of its own to follow, and whether that case has
+# authority over the household (rule 6) must not show in its contacts.
+OWN_STAY_KINDS = LANDLORD_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,12 @@ def authoritative_cases(sources: Iterable[CaseSource]) -> set[int]:
             current = landlord.get(source.household_id)
             landlord[source.household_id] = source.case_id if current is None else min(current, source.case_id)
     return chosen | set(landlord.values())
+
+
+def own_stay_campaigns(session: Session) -> set[int]:
+    """The campaigns that run on their owner's own case stays (campaigns.planning.own_stays)."""
+    return set(session.scalars(select(Campaign.id).join(Partner, Partner.id == Campaign.owner_partner_id)
+                               .where(Partner.kind.in_(OWN_STAY_KINDS))))
 
 
 def case_sources(session: Session, household_ids: Collection[int]) -> list[CaseSource]:
