@@ -305,7 +305,7 @@ def record_response(
 ) -> tuple[Response, int]:
     """Records a response and stops what it may (docs/security.md, rule 2): the pending steps of the recording
     partner's own campaigns at the response's stage; with `evidence` that the household answered, every partner's
-    pending steps of that stage. Regulatory letters and DSF tasks always stay. Returns the
+    pending steps (of every current stay). Regulatory letters and DSF tasks always stay. Returns the
     response and how many of the partner's own contacts stopped (the only count it may be told).
 
     The response is at `stay` ((stage, stage entry): the stay of the SMS answered) if given, else at the stay of the
@@ -337,6 +337,8 @@ def record_response(
         cancelled = stop_pending(session, household_id=household_id, reason=Reason.RESPONDED, now=now,
                                  stage=stage, campaign_ids=own_campaigns(session, partner.id))
         if evidence is not None:
-            stop_pending(session, household_id=household_id, reason=Reason.RESPONDED, now=now, stage=stage)
+            # The household answered: every partner's relances stop, at whatever stay they are planned (the
+            # household's, a bailleur's own case's: docs/security.md, rule 7).
+            stop_pending(session, household_id=household_id, reason=Reason.RESPONDED, now=now)
     session.flush()
     return response, cancelled
