@@ -69,9 +69,8 @@ def move_case_stays(session: Session, household_ids: Collection[int], *, now: da
     # A stay another open case of the same partner still holds at its stage keeps its contacts.
     held = {(partner_id, stay) for case_id, partner_id, _stage, stay, _stay_stage in rows
             if case_id not in moving_set and stay is not None}
-    for case in moving:
-        if case.stay_entry_id is not None and (case.partner_id, case.stay_entry_id) not in held:
-            _leave(session, case, now=now)
+    _leave(session, [case for case in moving if case.stay_entry_id is not None
+                     and (case.partner_id, case.stay_entry_id) not in held], now=now)
     households = {h.id: (h.stage, h.current_entry_id) for h in session.execute(
         select(Household.id, Household.stage, Household.current_entry_id)
         .where(any_of(session, Household.id, sorted({c.household_id for c in moving}))))}
@@ -90,30 +89,32 @@ def move_case_stays(session: Session, household_ids: Collection[int], *, now: da
     return len(moving)
 
 
-def _leave(session: Session, case: Case, *, now: datetime) -> None:
-    """The case leaves its stay: its partner's contacts of that stay stop; a stay of its own ends."""
-    assert case.stay_entry_id is not None
-    reason = Reason.CLOSED if case.stage == CLOSED else Reason.STAGE_CHANGED
-    campaigns = select(Campaign.id).where(Campaign.owner_partner_id == case.partner_id)
-    leaving = select(Dispatch.id).where(Dispatch.household_id == case.household_id,
-                                        Dispatch.stage_entry_id == case.stay_entry_id,
-                                        Dispatch.campaign_id.in_(campaigns))
-    session.execute(
-        update(HumanTask).where(HumanTask.household_id == case.household_id, HumanTask.dispatch_id.in_(leaving),
-                                HumanTask.status.in_(PENDING_TASK))
-        .values(status=TaskStatus.CANCELLED.value, reason=reason.value, updated_at=now),
-        execution_options={"synchronize_session": False})
-    session.execute(
-        update(Dispatch).where(Dispatch.household_id == case.household_id,
-                               Dispatch.stage_entry_id == case.stay_entry_id, Dispatch.campaign_id.in_(campaigns),
-                               Dispatch.status.in_(PENDING_DISPATCH))
-        .values(status=DispatchStatus.CANCELLED.value, reason=reason.value, finished_at=now),
-        execution_options={"synchronize_session": False})
-    session.execute(
-        update(StageEntry).where(StageEntry.id == case.stay_entry_id, StageEntry.case_id == case.id,
-                                 StageEntry.left_at.is_(None))
-        .values(left_at=now, left_reason=reason.value),
-        execution_options={"synchronize_session": False})
+def _leave(session: Session, cases: list[Case], *, now: datetime) -> None:
+    """The cases leave their stays: their partners' contacts of those stays stop; the stays of their own end."""
+    groups: dict[tuple[int, Reason], list[Case]] = {}
+    for case in cases:
+        reason = Reason.CLOSED if case.stage == CLOSED else Reason.STAGE_CHANGED
+        groups.setdefault((case.partner_id, reason), []).append(case)
+    for (partner_id, reason), leaving in groups.items():
+        entries = sorted({case.stay_entry_id for case in leaving if case.stay_entry_id is not None})
+        campaigns = select(Campaign.id).where(Campaign.owner_partner_id == partner_id)
+        stopped = select(Dispatch.id).where(any_of(session, Dispatch.stage_entry_id, entries),
+                                            Dispatch.campaign_id.in_(campaigns))
+        session.execute(
+            update(HumanTask).where(HumanTask.dispatch_id.in_(stopped), HumanTask.status.in_(PENDING_TASK))
+            .values(status=TaskStatus.CANCELLED.value, reason=reason.value, updated_at=now),
+            execution_options={"synchronize_session": False})
+        session.execute(
+            update(Dispatch).where(any_of(session, Dispatch.stage_entry_id, entries),
+                                   Dispatch.campaign_id.in_(campaigns), Dispatch.status.in_(PENDING_DISPATCH))
+            .values(status=DispatchStatus.CANCELLED.value, reason=reason.value, finished_at=now),
+            execution_options={"synchronize_session": False})
+        session.execute(
+            update(StageEntry).where(any_of(session, StageEntry.id, entries),
+                                     any_of(session, StageEntry.case_id, sorted(case.id for case in leaving)),
+                                     StageEntry.left_at.is_(None))
+            .values(left_at=now, left_reason=reason.value),
+            execution_options={"synchronize_session": False})
 
 
 def _enroll(session: Session, cases: list[Case], *, now: datetime) -> int:
