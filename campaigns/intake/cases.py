@@ -273,9 +273,8 @@ def _create_cases(
         values.update(partner_id=partner.id, household_id=household_id(reference), content_hash=digest,
                       created_at=now, updated_at=now)
         stay = stays.get(values["household_id"])
-        if stay is not None and stay[1] == values["stage"]:
-            values["stay_entry_id"] = stay[0]
-        elif stay is not None and values["stage"] != Stage.CLOTURE:
+        values["stay_entry_id"] = stay[0] if stay is not None and stay[1] == values["stage"] else None
+        if stay is not None and stay[1] != values["stage"] and values["stage"] != Stage.CLOTURE:
             linked.touched.add(values["household_id"])
         case_rows.append(values)
     case_ids = insert_returning_ids(session, Case, case_rows)
