@@ -183,4 +183,5 @@ class StageEntry(Base):
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     left_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), nullable=True)
+    # No foreign key (a plain column drops on SQLite without rebuilding a table others reference).
+    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -27,12 +27,9 @@ _BAILLEUR_CASES = ("stage <> 'cloture' AND partner_id IN (SELECT id FROM partner
 
 
 def upgrade() -> None:
-    # Nullable columns without a default: PostgreSQL adds them without rewriting the table.
-    with op.batch_alter_table('cases') as batch_op:
-        batch_op.add_column(sa.Column('stay_entry_id', sa.Integer(), nullable=True))
-    with op.batch_alter_table('stage_entries') as batch_op:
-        batch_op.add_column(sa.Column('case_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_stage_entries_case_id_cases'), 'cases', ['case_id'], ['id'])
+    # Nullable columns without a default or a key: added (and dropped) in place on both backends, no table rebuilt.
+    op.add_column('cases', sa.Column('stay_entry_id', sa.Integer(), nullable=True))
+    op.add_column('stage_entries', sa.Column('case_id', sa.Integer(), nullable=True))
     op.execute(
         "UPDATE cases SET stay_entry_id = (SELECT h.current_entry_id FROM households h "
         "WHERE h.id = cases.household_id AND h.stage = cases.stage) WHERE " + _BAILLEUR_CASES)
@@ -45,8 +42,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('stage_entries') as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_stage_entries_case_id_cases'), type_='foreignkey')
-        batch_op.drop_column('case_id')
-    with op.batch_alter_table('cases') as batch_op:
-        batch_op.drop_column('stay_entry_id')
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35 and later): rebuilding `cases` would break the keys referencing it.
+    op.execute('ALTER TABLE stage_entries DROP COLUMN case_id')
+    op.execute('ALTER TABLE cases DROP COLUMN stay_entry_id')
