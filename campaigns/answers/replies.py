@@ -26,7 +26,7 @@ from campaigns.locale.clock import departement_of
 from campaigns.messages.address_block import parse_postal_lines
 from campaigns.models import AnswerLink, Case, Household, HumanTask, LinkAnswer, Partner, TaskKind, TaskStatus
 from campaigns.planning.authority import Evidence
-from campaigns.planning.sequences import record_response
+from campaigns.planning.responses import record_response
 from campaigns.platform.errors import ValidationError
 from campaigns.platform.ports import Channel, OutboundMessage, Recipient
 from campaigns.queues.referents import STRUCTURE_KINDS

@@ -25,7 +25,8 @@ from campaigns.models import (
 )
 from campaigns.planning.authority import Evidence
 from campaigns.planning.own_stays import stay_is_current
-from campaigns.planning.sequences import PENDING_DISPATCH, record_response
+from campaigns.planning.responses import record_response
+from campaigns.planning.sequences import PENDING_DISPATCH
 from campaigns.platform.dialect import insert_ignoring_conflicts
 
 _FINAL = (DispatchStatus.DELIVERED, DispatchStatus.PERMANENT_FAILURE, DispatchStatus.SKIPPED,
