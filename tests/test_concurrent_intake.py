@@ -284,8 +284,9 @@ def test_six_partners_pushing_the_same_households_at_once_group_them_exactly(pg_
     with runtime.session_factory() as session:
         found = {reference: household for reference, household in session.execute(
             select(Case.reference, Case.household_id))}
+        # The households' own stays (a bailleur's case at another stage has its own: docs/security.md, rule 7).
         open_entries = session.execute(select(StageEntry.household_id, StageEntry.id)
-                                       .where(StageEntry.left_at.is_(None))).all()
+                                       .where(StageEntry.left_at.is_(None), StageEntry.case_id.is_(None))).all()
         current = {household: entry for household, entry in session.execute(
             select(Household.id, Household.current_entry_id))}
         planned = session.execute(select(Dispatch.household_id, Dispatch.stage_entry_id)

@@ -8,7 +8,7 @@ import pypdf
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from campaigns.models import Dispatch, HumanTask
+from campaigns.models import Case, Dispatch, HumanTask
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
@@ -161,3 +161,40 @@ def test_npai_invalidates_the_address_for_every_campaign(runtime: Runtime, clien
     client.post("/api/v1/signalements", headers=bailleur, json=[signalement("R-1", adresse="4 rue Neuve")])
     view = client.get("/api/v1/signalements/D-1", headers=dept).json()
     assert [c["statut"] for c in view["contacts"]] == ["returned", "skipped", "skipped"]
+
+
+
+def test_a_bailleurs_own_stay_coordinates_with_the_others_at_its_stage_only(runtime: Runtime,
+                                                                            client: TestClient) -> None:
+    """A second bailleur's campaign runs on its own case's stay (docs/security.md, rule 7): its letter folds into
+    the State's when both are at the same stage, though their stays differ; at another stage both go."""
+    _, state = new_partner(runtime, "DDETS 44", "etat")
+    _, landlord = new_partner(runtime, "Habitat 44", "bailleur_social")
+    _, harmonie = new_partner(runtime, "Harmonie Habitat", "bailleur_social")
+    state_id = campaign(runtime, owner="DDETS 44", name="État", priority=10, stages=["jugement"], steps=_letter())
+    harmonie_id = campaign(runtime, owner="Harmonie Habitat", name="Harmonie", priority=50,
+                           stages=["commandement_de_payer", "jugement"], steps=_letter("mise_a_disposition"))
+    other = {"nom": "Durand", "prenom": "Odile", "date_naissance": "07/07/1977", "adresse": "3 rue des Ormes",
+             "telephone": "06 98 76 54 32", "numero_allocataire": None}
+    # Her landlord has the first tenant at the assignation stage; Harmonie says jugement (its own stay), then the
+    # State moves her household to jugement: two stays at one stage.
+    client.post("/api/v1/signalements", headers=landlord, json=[signalement("R-1", stade="assignation")])
+    client.post("/api/v1/signalements", headers=harmonie, json=[signalement("H-1", stade="jugement")])
+    client.post("/api/v1/signalements", headers=state, json=[signalement("E-1", stade="jugement")])
+    # The second tenant: the State at jugement, Harmonie at the commandement de payer.
+    client.post("/api/v1/signalements", headers=state, json=[signalement("E-2", stade="jugement", **other)])
+    client.post("/api/v1/signalements", headers=harmonie, json=[signalement("H-2", **other)])
+    with runtime.session_factory() as session:
+        households = {c.reference: c.household_id for c in session.scalars(select(Case))}
+        stays = {(d.household_id, d.campaign_id): (d.stage, d.stage_entry_id)
+                 for d in session.scalars(select(Dispatch))}
+    first, second = households["R-1"], households["E-2"]
+    assert households["H-1"] == households["E-1"] == first and households["H-2"] == second
+    assert stays[(first, state_id)][0] == stays[(first, harmonie_id)][0] == "jugement"
+    assert stays[(first, state_id)][1] != stays[(first, harmonie_id)][1]
+    assert stays[(second, harmonie_id)][0] == "commandement_de_payer"
+    assert runtime.tick() == 4
+    with runtime.session_factory() as session:
+        result = {(d.household_id, d.campaign_id): (d.status, d.reason) for d in session.scalars(select(Dispatch))}
+    assert result == {(first, state_id): ("delivered", None), (first, harmonie_id): ("cancelled", "duplicate"),
+                      (second, state_id): ("delivered", None), (second, harmonie_id): ("delivered", None)}

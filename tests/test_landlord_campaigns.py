@@ -61,7 +61,7 @@ def test_a_bailleur_joining_a_known_household_in_its_stage_gets_its_campaign(run
                                                                               client: TestClient) -> None:
     """The State pushed the tenant first: the bailleur's case joins that household at the same stage (no stage
     move) and its running campaign enrolls it, as on an empty base. A case reporting an earlier stage than the
-    household's enrolls nothing: its contacts would show the bailleur the stage others reported."""
+    household's is enrolled at its own stage, as on an empty base too (docs/security.md, rule 7: own stays)."""
     _, ddets = new_partner(runtime, "DDETS 44", "etat")
     _, habitat = new_partner(runtime, "Habitat 44", "bailleur_social")
     campaign(runtime, owner="DDETS 44", name="Appels de l'État", steps=[{"channel": "appel"}])
@@ -72,12 +72,12 @@ def test_a_bailleur_joining_a_known_household_in_its_stage_gets_its_campaign(run
     bailleur_rows = [person("benali", "HAB-1", numero_allocataire=None), person("durandeau", "HAB-2")]
     assert client.post("/api/v1/signalements", headers=habitat, json=bailleur_rows).json()["crees"] == 2
     assert _households(runtime, "HAB-1") == _households(runtime, "ETA-1")
-    assert _reached(runtime, "Relance Habitat") == _households(runtime, "HAB-1")
+    assert _reached(runtime, "Relance Habitat") == _households(runtime, "HAB-1") | _households(runtime, "HAB-2")
     views = {ref: client.get(f"/api/v1/signalements/{ref}", headers=habitat).json() for ref in ("HAB-1", "HAB-2")}
-    assert [(c["campagne"], c["canal"], c["stade"]) for c in views["HAB-1"]["contacts"]] == [
-        ("Relance Habitat", "appel", "commandement_de_payer")]
-    assert views["HAB-2"]["contacts"] == []
-    # Pushed again, unchanged: nothing more is planned (the State's call and the bailleur's, one household).
+    for ref in ("HAB-1", "HAB-2"):
+        assert [(c["campagne"], c["canal"], c["stade"]) for c in views[ref]["contacts"]] == [
+            ("Relance Habitat", "appel", "commandement_de_payer")]
+    # Pushed again, unchanged: nothing more is planned (the State's call and the bailleur's two).
     client.post("/api/v1/signalements", headers=habitat, json=bailleur_rows)
     with runtime.session_factory() as session:
-        assert len(session.scalars(select(Dispatch)).all()) == 2
+        assert len(session.scalars(select(Dispatch)).all()) == 3

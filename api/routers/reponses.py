@@ -21,7 +21,7 @@ from campaigns.locale.clock import PARIS
 from campaigns.models import Case, Dispatch, HumanTask, Partner
 from campaigns.planning.authority import EVIDENCE_LABELS, PARTNER_EVIDENCE, Evidence
 from campaigns.planning.landlord_answers import record_landlord_answer
-from campaigns.planning.sequences import record_response
+from campaigns.planning.responses import record_response
 
 router = APIRouter(prefix="/api/v1", tags=["reponses"])
 

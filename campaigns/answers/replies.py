@@ -26,7 +26,7 @@ from campaigns.locale.clock import departement_of
 from campaigns.messages.address_block import parse_postal_lines
 from campaigns.models import AnswerLink, Case, Household, HumanTask, LinkAnswer, Partner, TaskKind, TaskStatus
 from campaigns.planning.authority import Evidence
-from campaigns.planning.sequences import record_response
+from campaigns.planning.responses import record_response
 from campaigns.platform.errors import ValidationError
 from campaigns.platform.ports import Channel, OutboundMessage, Recipient
 from campaigns.queues.referents import STRUCTURE_KINDS
@@ -57,7 +57,7 @@ def _respond(session: Session, link: AnswerLink, nature: Nature, *, now: datetim
     response, _ = record_response(
         session, household_id=link.household_id, partner=partner, channel=CHANNEL, nature=nature.value,
         responded_at=now, now=now, case_id=case.id if case.partner_id == partner.id else None,
-        evidence=Evidence.HOUSEHOLD_ACTION)
+        evidence=Evidence.HOUSEHOLD_ACTION, stay=(link.stage, link.stage_entry_id))
     row = LinkAnswer(link_id=link.id, household_id=link.household_id, kind=nature.value,
                      status=str(answer.pop("status", "enregistre")), response_id=response.id, code_attempts=0,
                      created_at=now, updated_at=now, **answer)

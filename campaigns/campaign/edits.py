@@ -15,9 +15,10 @@ from campaigns.campaign.issues import CampaignInvalidError
 from campaigns.campaign.lifecycle import Actor, log_change, release_held
 from campaigns.campaign.validation import check_campaign
 from campaigns.locale.clock import next_window
-from campaigns.models import Campaign, CampaignStatus, Dispatch, DispatchStatus, Enrollment, Household, Reason, Response
+from campaigns.models import Campaign, CampaignStatus, Dispatch, DispatchStatus, Enrollment, Reason, Response
 from campaigns.models.stages import Stage
 from campaigns.planning.experiments import apply_arm, assign_arms
+from campaigns.planning.own_stays import current_enrollment
 from campaigns.planning.sequences import plan_enrollment
 from campaigns.platform.errors import ValidationError
 
@@ -119,8 +120,8 @@ def replan_pending(session: Session, campaign: Campaign, *, now: datetime) -> di
     answered = select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None))
     enrollments = session.scalars(
         select(Enrollment)
-        .join(Household, Household.current_entry_id == Enrollment.stage_entry_id)
-        .where(Enrollment.campaign_id == campaign.id, Enrollment.stage_entry_id.not_in(answered))
+        .where(Enrollment.campaign_id == campaign.id, current_enrollment(session, campaign),
+               Enrollment.stage_entry_id.not_in(answered))
         .order_by(Enrollment.id)
     ).all()
     counts = {"modifies": 0, "ajoutes": 0, "annules": 0}

@@ -35,6 +35,7 @@ from campaigns.models import (
 )
 from campaigns.planning.coordination import CoordinationRules, Verdict, coordinate
 from campaigns.planning.experiments import follow_arm
+from campaigns.planning.own_stays import stay_is_current
 from campaigns.platform.ports import Channel, OutboundMessage, ReconcilableChannel, SendResult
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,11 @@ KEPT_AFTER_RESPONSE = frozenset({APPOINTMENT_REMINDER, *STRUCTURE_NOTICES})
 def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason] | None:
     """Re-checks at send time what may have changed since planning."""
     household = session.get_one(Household, dispatch.household_id)
-    if household.current_entry_id != dispatch.stage_entry_id:
+    campaign = session.get_one(Campaign, dispatch.campaign_id)
+    # The household's stay, or a bailleur's own case's (docs/security.md, rule 7).
+    if not stay_is_current(session, campaign, household, dispatch.stage_entry_id):
         reason = Reason.CLOSED if household.stage == "cloture" else Reason.STAGE_CHANGED
         return DispatchStatus.CANCELLED, reason
-    campaign = session.get_one(Campaign, dispatch.campaign_id)
     # Held for the session's life: its identity map keeps objects weakly, and coordination and composing ask for the
     # campaign again (one SELECT instead of five).
     session.info.setdefault("pinned", []).extend((household, campaign))

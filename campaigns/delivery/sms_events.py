@@ -24,7 +24,9 @@ from campaigns.models import (
     TwilioCallback,
 )
 from campaigns.planning.authority import Evidence
-from campaigns.planning.sequences import PENDING_DISPATCH, record_response
+from campaigns.planning.own_stays import stay_is_current
+from campaigns.planning.responses import record_response
+from campaigns.planning.sequences import PENDING_DISPATCH
 from campaigns.platform.dialect import insert_ignoring_conflicts
 
 _FINAL = (DispatchStatus.DELIVERED, DispatchStatus.PERMANENT_FAILURE, DispatchStatus.SKIPPED,
@@ -108,7 +110,7 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
     for household_id in households:
         # The reply answers the last SMS sent to the household before it arrived; its sender records it.
         answered = session.execute(
-            select(Dispatch.stage, Dispatch.stage_entry_id, Partner)
+            select(Dispatch.stage, Dispatch.stage_entry_id, Partner, Campaign)
             .join(Campaign, Dispatch.campaign_id == Campaign.id)
             .join(Partner, Campaign.owner_partner_id == Partner.id)
             .where(Dispatch.household_id == household_id, Dispatch.channel == ChannelKind.SMS,
@@ -118,11 +120,12 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
         ).first()
         if answered is None:
             continue
-        stage, entry_id, sender = answered
+        stage, entry_id, sender, campaign = answered
         household = session.get(Household, household_id)
-        if household is not None and household.current_entry_id == entry_id:
+        # The SMS's stay: the household's, or the stay of its sender's own case (docs/security.md, rule 7).
+        if household is not None and stay_is_current(session, campaign, household, entry_id):
             record_response(session, household_id=household_id, partner=sender, channel="sms", nature="sms",
-                            responded_at=now, now=now, evidence=Evidence.SMS_REPLY)
+                            responded_at=now, now=now, evidence=Evidence.SMS_REPLY, stay=(stage, entry_id))
         else:
             # The household has moved on since that SMS: the answer is kept for its own stage and stops nothing of
             # the stage open now.

@@ -17,7 +17,7 @@ from campaigns.intake.jobs import push_items
 from campaigns.locale.clock import PARIS
 from campaigns.models import Case, Dispatch, Partner
 from campaigns.planning.authority import Evidence
-from campaigns.planning.sequences import record_response
+from campaigns.planning.responses import record_response
 from campaigns.platform.resources import presets_dir
 from campaigns.platform.settings import get_settings
 from campaigns.runtime import migrate

@@ -24,7 +24,9 @@ from campaigns.models import Case, CaseChange, Household, Partner
 from campaigns.models.stages import Stage
 from campaigns.planning.authority import close_own_contacts
 from campaigns.planning.current_stays import enroll_joined
+from campaigns.planning.own_stays import move_case_stays
 from campaigns.planning.sequences import apply_household_stages
+from campaigns.planning.stage_authority import OWN_STAY_KINDS
 from campaigns.platform.dialect import any_of, insert_returning_ids
 from campaigns.queues.contact_search import open_contact_searches
 
@@ -155,7 +157,7 @@ def link_and_plan(
                 linked.joined.setdefault(household, set()).add(row.stade.value)
     if relinked:
         counts.reviews += _relink_updated(session, relinked, relinked_keys, now=now, linked=linked)
-    linked.touched = touched
+    linked.touched |= touched
     linked.partner_id = partner.id
     linked.unreachable = {row.reference for row in rows if row.injoignable}
     return linked
@@ -171,6 +173,7 @@ def settle(session: Session, linked: LinkedBatch, *, now: datetime) -> IngestCou
     never waits for blocks held by one that waits for that household.
     """
     linked.counts.stage_moves += apply_household_stages(session, linked.touched, now=now)  # locks them first
+    move_case_stays(session, linked.touched, now=now)
     enroll_joined(session, linked.joined, now=now)
     if linked.touched:
         session.execute(update(Household).where(any_of(session, Household.id, list(linked.touched)))
@@ -260,11 +263,19 @@ def _create_cases(
     def household_id(reference: int) -> int:
         return reference if reference > 0 else new_ids[-reference - 1]
 
+    # A bailleur's case in a new household at its stage runs its campaigns on the household's stay (rule 7);
+    # any other of its new cases gets its stay once the households are settled (own_stays.move_case_stays).
+    stays = {household: (entry, new.stage.value) for (household, entry), new in zip(ids, households, strict=True)
+             } if partner.kind in OWN_STAY_KINDS else {}
     case_rows: list[dict[str, Any]] = []
     for (row, digest), reference in zip(new_rows, links.households, strict=True):
         values = _case_values(row, date_stade=row.date_stade or today)
         values.update(partner_id=partner.id, household_id=household_id(reference), content_hash=digest,
                       created_at=now, updated_at=now)
+        stay = stays.get(values["household_id"])
+        values["stay_entry_id"] = stay[0] if stay is not None and stay[1] == values["stage"] else None
+        if stay is not None and stay[1] != values["stage"] and values["stage"] != Stage.CLOTURE:
+            linked.touched.add(values["household_id"])
         case_rows.append(values)
     case_ids = insert_returning_ids(session, Case, case_rows)
     enroll_households(session, households, ids, now=now)

@@ -70,4 +70,5 @@ def enroll_households(
     session: Session, households: Sequence[NewHousehold], ids: Sequence[tuple[int, int]], *, now: datetime
 ) -> None:
     """Their campaigns, once their cases are stored (a landlord's campaign covers its own cases only)."""
-    enroll(session, [(h, new.stage, e, new.place) for (h, e), new in zip(ids, households, strict=True)], now=now)
+    enroll(session, [(h, new.stage, e, new.place) for (h, e), new in zip(ids, households, strict=True)], now=now,
+           own_stays=True)

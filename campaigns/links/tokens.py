@@ -100,7 +100,9 @@ def find_link(session: Session, token: str, *, now: datetime) -> AnswerLink | No
         return None
     current_entry = session.scalar(select(Household.current_entry_id).where(Household.id == link.household_id))
     case = session.get(Case, link.case_id)
-    if current_entry != link.stage_entry_id or case is None or case.stage == Stage.CLOTURE or case.purged_at:
+    # The stay the letter was sent for is over: the household's, or the stay of a bailleur's own case (rule 7).
+    if case is None or link.stage_entry_id not in (current_entry, case.stay_entry_id) or case.stage == Stage.CLOTURE \
+            or case.purged_at:
         return None
     return link
 

@@ -149,6 +149,10 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Personal data erased after the retention period (campaigns/protection/retention.py); ids, stage and dates stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A bailleur's case: the stage stay its partner's campaigns run on (docs/security.md, rule 7, own stays): the
+    # household's stay when the case entered its stage at the household's stage, else a stay of its own
+    # (`StageEntry.case_id`). None for other partners' cases, and for a closed case.
+    stay_entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 @event.listens_for(Case.telephone, "set")
@@ -171,7 +175,8 @@ class CaseChange(Base):
 
 
 class StageEntry(Base):
-    """A household's stay in one stage; sequences are planned per entry."""
+    """A household's stay in one stage; sequences are planned per entry. With `case_id`, the stay of one bailleur's
+    case at a stage the household is not at (its own campaigns run on it: docs/security.md, rule 7)."""
 
     __tablename__ = "stage_entries"
 
@@ -181,3 +186,5 @@ class StageEntry(Base):
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     left_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # No foreign key (a plain column drops on SQLite without rebuilding a table others reference).
+    case_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -69,8 +69,10 @@ def coordinate(session: Session, dispatch: Dispatch, *, now: datetime, rules: Co
                 Dispatch.sent_at >= now - rules.window,
                 # The window coordinates partners; a campaign's own next letter is its sequence, not a pile-up.
                 Dispatch.campaign_id != dispatch.campaign_id,
-                # One letter per household *per stage*: a new stage is news the household must get.
-                Dispatch.stage_entry_id == dispatch.stage_entry_id,
+                # One letter per household *per stage*: a new stage is news the household must get. By stage, not
+                # stay: a bailleur's campaign at its own case's stay coordinates with the others at that stage, and
+                # with none at another (docs/security.md, rule 7).
+                Dispatch.stage == dispatch.stage,
                 TO_HOUSEHOLD,
             )
             .order_by(Dispatch.sent_at.desc())
@@ -89,6 +91,7 @@ def coordinate(session: Session, dispatch: Dispatch, *, now: datetime, rules: Co
             Dispatch.due_at <= now + rules.window,
             Dispatch.id != dispatch.id,
             Dispatch.campaign_id != dispatch.campaign_id,
+            Dispatch.stage == dispatch.stage,
             TO_HOUSEHOLD,
         )
     ).all()

@@ -15,13 +15,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.models import Campaign, Case, Dispatch, Enrollment, Household, Response
+from campaigns.models import Campaign, Case, Dispatch, Enrollment, Household, Partner, Response
 from campaigns.models.authority import case_sources, ruling_cases
 from campaigns.models.stages import Stage
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import OwnStock, own_stock
 from campaigns.planning.sequences import plan_enrollment, step_due_times
+from campaigns.planning.stage_authority import OWN_STAY_KINDS, own_stay_campaigns
 from campaigns.platform.dialect import any_of, bulk_insert, insert_returning_ids
 
 
@@ -55,9 +56,12 @@ def freshest_cases(session: Session, household_ids: Iterable[int]) -> dict[int, 
 def current_stays(session: Session, campaign: Campaign, *, household_ids: Collection[int] | None = None,
                   enrolled: bool = False, answered: bool = False) -> list[CurrentStay]:
     """The households (among `household_ids`, else all) in a stage the campaign covers, in its territory and
-    segment (read on the freshest case) and, for a bailleur's campaign, among its own tenants. Left out: the
-    households this campaign already enrolled for their current stay (unless `enrolled`), and those that answered
-    at it (unless `answered`)."""
+    segment (read on the freshest case). A bailleur's campaign has its own tenants' cases in their own stays
+    instead (docs/security.md, rule 7). Left out: the stays this campaign already enrolled (unless `enrolled`), and
+    those answered at (unless `answered`)."""
+    if session.scalar(select(Partner.kind).where(Partner.id == campaign.owner_partner_id)) in OWN_STAY_KINDS:
+        return _own_current_stays(session, campaign, household_ids=household_ids, enrolled=enrolled,
+                                  answered=answered)
     query = select(Household.id, Household.stage, Household.current_entry_id).where(
         Household.stage.in_(campaign.stages), Household.merged_into_id.is_(None),
         Household.current_entry_id.is_not(None)).order_by(Household.id)
@@ -83,6 +87,37 @@ def current_stays(session: Session, campaign: Campaign, *, household_ids: Collec
         and covers_segment(campaign, parc=cases[household_id].parc, allocataire=cases[household_id].allocataire)
         and stock.covers(campaign.id, household_id)
     ]
+
+
+def own_stays_of(campaign: Campaign, cases: Collection[Case]) -> list[CurrentStay]:
+    """The current stays of these cases (its owner's, open, in a stay) that the campaign covers: stage, territory
+    and segment as each case says; one per stay."""
+    stays: dict[int, CurrentStay] = {}
+    for case in sorted(cases, key=lambda c: c.id):
+        if (case.stay_entry_id is not None and case.stage != Stage.CLOTURE and case.stage in campaign.stages
+                and case.partner_id == campaign.owner_partner_id and case.stay_entry_id not in stays
+                and covers_territory(campaign, commune=case.commune, code_postal=case.code_postal)
+                and covers_segment(campaign, parc=case.parc, allocataire=case.allocataire)):
+            stays[case.stay_entry_id] = CurrentStay(case.household_id, Stage(case.stage), case.stay_entry_id, case)
+    return list(stays.values())
+
+
+def _own_current_stays(session: Session, campaign: Campaign, *, household_ids: Collection[int] | None,
+                       enrolled: bool, answered: bool) -> list[CurrentStay]:
+    query = select(Case).join(Household, Household.id == Case.household_id).where(
+        Case.partner_id == campaign.owner_partner_id, Case.stay_entry_id.is_not(None),
+        Case.stage.in_(campaign.stages), Household.merged_into_id.is_(None))
+    if household_ids is not None:
+        if not household_ids:
+            return []
+        query = query.where(any_of(session, Case.household_id, sorted(household_ids)))
+    if not enrolled:
+        query = query.where(Case.stay_entry_id.not_in(
+            select(Enrollment.stage_entry_id).where(Enrollment.campaign_id == campaign.id)))
+    if not answered:
+        query = query.where(Case.stay_entry_id.not_in(
+            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None))))
+    return sorted(own_stays_of(campaign, session.scalars(query).all()), key=lambda s: (s.household_id, s.entry_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +186,9 @@ def enroll_joined(session: Session, joined: Mapping[int, Collection[str]], *, no
     if not agreeing:
         return 0
     at = {stages[household] for household in agreeing}
+    own = own_stay_campaigns(session)  # a bailleur's case enters its own campaigns by its own stay (own_stays)
     campaigns = [c for c in session.scalars(select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id))
-                 if at.intersection(c.stages)]
+                 if at.intersection(c.stages) and c.id not in own]
     return sum(enroll_stays(session, campaign,
                             current_stays(session, campaign, household_ids=agreeing, answered=True), now=now)
                for campaign in campaigns)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.locale.clock import next_window
@@ -22,18 +22,16 @@ from campaigns.models import (
     HumanTask,
     Partner,
     Reason,
-    Response,
     StageEntry,
     TaskStatus,
 )
 from campaigns.models.authority import CaseSource, ruling_cases
 from campaigns.models.stages import ReportedStage, Stage, household_stage
-from campaigns.planning.authority import Evidence, own_campaigns, stop_pending
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
+from campaigns.planning.stage_authority import own_stay_campaigns
 from campaigns.platform.dialect import any_of, bulk_insert, bulk_update, insert_returning_ids, lock_rows
-from campaigns.platform.errors import NotFoundError
 
 PENDING_DISPATCH = (DispatchStatus.PLANNED, DispatchStatus.QUEUED)
 PENDING_TASK = (TaskStatus.PENDING, TaskStatus.RESERVED, TaskStatus.IN_PROGRESS)
@@ -85,7 +83,9 @@ def apply_household_stages(session: Session, household_ids: Collection[int], *, 
     """Recomputes the stage of these households from their cases; moves, cancels and enrolls. Returns moves.
 
     The households are locked first: their cases and stage are read after any concurrent move commits. Only the
-    cases with authority over a household move it (campaigns.planning.stage_authority).
+    cases with authority over a household move it (campaigns.planning.stage_authority). The bailleurs' campaigns
+    run on their own cases' stays, which the household's moves leave alone: the caller moves those next
+    (campaigns.planning.own_stays.move_case_stays).
     """
     if not household_ids:
         return 0
@@ -130,7 +130,8 @@ def apply_household_stages(session: Session, household_ids: Collection[int], *, 
             for (h, s), e in zip(moves, entry_ids, strict=True)
         ],
     )
-    enroll(session, [(h.id, s, e, places[h.id]) for (h, s), e in zip(moves, entry_ids, strict=True)], now=now)
+    enroll(session, [(h.id, s, e, places[h.id]) for (h, s), e in zip(moves, entry_ids, strict=True)], now=now,
+           own_stays=False)
     return len(moves)
 
 
@@ -144,6 +145,9 @@ def _backwards(current: str | None, new: Stage) -> bool:
 def _leave_stages(
     session: Session, households: list[_HouseholdState], *, now: datetime, closing: set[int]
 ) -> None:
+    # A bailleur's campaign leaves a stay when its own case does (docs/security.md, rule 7); a household closes
+    # only once every case has closed, each closure having stopped its own campaigns already.
+    spared = own_stay_campaigns(session)
     for reason, ids in (
         (Reason.CLOSED, [h.id for h in households if h.id in closing]),
         (Reason.STAGE_CHANGED, [h.id for h in households if h.id not in closing]),
@@ -157,13 +161,16 @@ def _leave_stages(
                 .where(any_of(session, StageEntry.id, entry_ids))
                 .values(left_at=now, left_reason=reason.value)
             )
-        cancel_pending(session, household_ids=ids, reason=reason, now=now)
+        cancel_pending(session, household_ids=ids, reason=reason, now=now,
+                       spared=spared if reason is Reason.STAGE_CHANGED else ())
 
 
 def cancel_pending(
-    session: Session, *, household_ids: Iterable[int], reason: Reason, now: datetime, stage: str | None = None
+    session: Session, *, household_ids: Iterable[int], reason: Reason, now: datetime, stage: str | None = None,
+    spared: Collection[int] = (),
 ) -> int:
-    """Cancels the planned contacts and open tasks of these households (of one stage, if given)."""
+    """Cancels the planned contacts and open tasks of these households (of one stage, if given), but those of the
+    `spared` campaigns."""
     ids = list(household_ids)
     dispatch_filter: list[ColumnElement[bool]] = [
         any_of(session, Dispatch.household_id, ids), Dispatch.status.in_(PENDING_DISPATCH)]
@@ -175,6 +182,11 @@ def cancel_pending(
     if reason is Reason.RESPONDED:
         # The DSF deadlines run whether or not the tenant answers (queue_routing, docs/domain.md §6).
         task_filter.append(HumanTask.kind.not_in(KEPT_ON_RESPONSE))
+    if spared:
+        dispatch_filter.append(Dispatch.campaign_id.not_in(sorted(spared)))
+        task_filter.append(or_(HumanTask.dispatch_id.is_(None), HumanTask.dispatch_id.not_in(
+            select(Dispatch.id).where(any_of(session, Dispatch.household_id, ids),
+                                      Dispatch.campaign_id.in_(sorted(spared))))))
     result = session.execute(
         update(Dispatch)
         .where(*dispatch_filter)
@@ -191,11 +203,15 @@ def cancel_pending(
 
 
 def enroll(
-    session: Session, entries: list[tuple[int, Stage, int, Place]], *, now: datetime
+    session: Session, entries: list[tuple[int, Stage, int, Place]], *, now: datetime, own_stays: bool
 ) -> None:
     """Enrolls households that just entered a stage ((household, stage, stage entry, place)) in the active
-    campaigns covering it, and plans their steps."""
+    campaigns covering it, and plans their steps. The bailleurs' campaigns (they run on their own cases' stays)
+    only with `own_stays`: for new households, whose stay is that of their bailleur's cases at its stage."""
     campaigns = session.scalars(select(Campaign).where(Campaign.active.is_(True))).all()
+    if not own_stays:
+        own = own_stay_campaigns(session)
+        campaigns = [campaign for campaign in campaigns if campaign.id not in own]
     by_stage: dict[str, list[Campaign]] = {}
     for campaign in campaigns:
         for stage in campaign.stages:
@@ -271,43 +287,3 @@ def plan_enrollment(
         )
     return rows
 
-
-def record_response(
-    session: Session,
-    *,
-    household_id: int,
-    partner: Partner,
-    channel: str,
-    nature: str,
-    responded_at: datetime,
-    now: datetime,
-    case_id: int | None = None,
-    evidence: Evidence | None,
-) -> tuple[Response, int]:
-    """Records a response at the household's current stage, and stops what it may (docs/security.md, rule 2):
-    the pending steps of the recording partner's own campaigns; with `evidence` that the household answered,
-    every partner's. Regulatory letters and DSF tasks always stay. Returns the response and how many of the
-    partner's own contacts stopped (the only count it may be told)."""
-    household = session.get(Household, household_id)
-    if household is None:
-        raise NotFoundError("ménage inconnu")
-    response = Response(
-        household_id=household_id,
-        case_id=case_id,
-        partner_id=partner.id,
-        stage=household.stage,
-        stage_entry_id=household.current_entry_id,
-        channel=channel,
-        nature=nature,
-        responded_at=responded_at,
-        created_at=now,
-    )
-    session.add(response)
-    cancelled = 0
-    if household.stage is not None:
-        cancelled = stop_pending(session, household_id=household_id, reason=Reason.RESPONDED, now=now,
-                                 stage=household.stage, campaign_ids=own_campaigns(session, partner.id))
-        if evidence is not None:
-            stop_pending(session, household_id=household_id, reason=Reason.RESPONDED, now=now, stage=household.stage)
-    session.flush()
-    return response, cancelled

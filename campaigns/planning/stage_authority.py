@@ -26,10 +26,21 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.models import Case, Partner
-from campaigns.models.authority import CaseSource, ruling_cases
+from campaigns.models import Campaign, Case, Partner
+from campaigns.models.authority import LANDLORD_KINDS, CaseSource, ruling_cases
 from campaigns.models.stages import Stage
 from campaigns.platform.dialect import any_of
+
+# Whose campaigns run on their own case's stage stays, not on the household's (docs/security.md, rule 7): a bailleur's
+# campaign reaches its own tenants only, so it always has a case of its own to follow, and whether that case has
+# authority over the household (rule 6) must not show in its contacts.
+OWN_STAY_KINDS = LANDLORD_KINDS
+
+
+def own_stay_campaigns(session: Session) -> set[int]:
+    """The campaigns that run on their owner's own case stays (campaigns.planning.own_stays)."""
+    return set(session.scalars(select(Campaign.id).join(Partner, Partner.id == Campaign.owner_partner_id)
+                               .where(Partner.kind.in_(OWN_STAY_KINDS))))
 
 
 def hearing_dates(session: Session, household_ids: Collection[int]) -> dict[int, date]:

@@ -174,7 +174,9 @@ def attribute_referents(
 
 def households_at_stage(session: Session, stage: Stage, *, since: datetime | None = None) -> list[int]:
     """Households at `stage` now, and those closed after reaching it (counted as not processed), not merged away."""
-    entered = select(StageEntry.id).where(StageEntry.household_id == Household.id, StageEntry.stage == stage.value)
+    # The household's own stays only: a bailleur's case's stay of its own is not the household's (security.md, rule 7).
+    entered = select(StageEntry.id).where(StageEntry.household_id == Household.id, StageEntry.stage == stage.value,
+                                          StageEntry.case_id.is_(None))
     if since is not None:
         entered = entered.where(StageEntry.entered_at >= since)
     stmt = select(Household.id).where(

@@ -27,7 +27,7 @@ from campaigns.models import (
     Worker,
 )
 from campaigns.planning.authority import Evidence
-from campaigns.planning.sequences import record_response
+from campaigns.planning.responses import record_response
 from campaigns.platform.errors import NotFoundError, ValidationError
 from campaigns.queues.appointments import AppointmentRequest, check_request, record_appointment
 from campaigns.queues.joint_visits import JointVisit, check_joint

@@ -1,7 +1,7 @@
 """Red-team attacks by a stranger partner with a valid key (issue 16, docs/security.md), through the HTTP API only.
 
-Each test is one finding: it fails while the attack works (marked xfail(strict=True) until the code holds it, so that
-the branch stays green and the mark has to go when the fix lands)."""
+Each test is one finding of an independent review: it failed while the attack worked, and passes now that the code
+holds it."""
 
 from __future__ import annotations
 
@@ -206,9 +206,6 @@ def test_the_strangers_case_view_and_queues_stay_those_of_an_unknown_person(red:
         assert (shared.status_code, shared.content) == (alone.status_code, alone.content), path
 
 
-@pytest.mark.xfail(strict=True, reason="finding 6 (documented known limit, confirmed): a stranger bailleur's own "
-                   "campaign follows the household's stage, so its case view, dry-run and supervision tell a shared "
-                   "household (no contact, « coordonnées manquantes ») from an unknown one (its e-mail sent) (rule 1)")
 def test_a_strangers_own_campaign_shows_whether_the_household_is_shared(red: Red) -> None:
     ids = {}
     for name in ("Harmonie Habitat", "Petit Logis"):
