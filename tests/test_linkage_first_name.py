@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from alembic import command
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
@@ -14,7 +13,7 @@ from campaigns.intake.jobs import push_items
 from campaigns.linkage.matching import household_comparison
 from campaigns.linkage.scoring import MATCH_THRESHOLD, PersonRecord, compare
 from campaigns.models import Case, LinkReview, Partner
-from campaigns.runtime.migrate import alembic_config
+from campaigns.runtime import migrate
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import signalement
@@ -90,10 +89,7 @@ def test_pushed_row_without_first_name_joins_its_household(runtime: Runtime) -> 
 
 
 def _migrate(runtime: Runtime, revision: str, *, down: bool = False) -> None:
-    config = alembic_config(runtime.engine.url.render_as_string(hide_password=False))
-    with runtime.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
+    migrate.run(runtime.engine, revision, down=down)
 
 
 def test_migration_makes_the_first_name_optional_and_its_downgrade_fills_it_encrypted(runtime: Runtime) -> None:

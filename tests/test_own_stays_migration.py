@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from alembic import command
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from campaigns.runtime.migrate import alembic_config
+from campaigns.runtime import migrate
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
 from tests.factories import signalement
@@ -15,10 +14,7 @@ BEFORE = "c3e8a1f5d7b2"
 
 
 def _migrate(runtime: Runtime, revision: str, *, down: bool = False) -> None:
-    config = alembic_config(runtime.engine.url.render_as_string(hide_password=False))
-    with runtime.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.downgrade if down else command.upgrade)(config, revision)
+    migrate.run(runtime.engine, revision, down=down)
 
 
 def test_the_migration_gives_the_bailleurs_open_cases_their_stays(runtime: Runtime, client: TestClient) -> None:

@@ -35,10 +35,29 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
+    run(engine, "head")
+
+
+def run(engine: Engine, revision: str, *, down: bool = False) -> None:
+    """Upgrades (or downgrades) to `revision` in one transaction. On SQLite, where changing a column copies its
+    table to a new one and drops the old, foreign keys are off during the migration (as SQLite's documentation
+    asks for such changes) and checked whole before the commit."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                (command.downgrade if down else command.upgrade)(config, revision)
+                if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise StartupError("La migration laisserait des références cassées : rien n'a été changé.")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 MIGRATE_COMMAND = "chaine migrer"

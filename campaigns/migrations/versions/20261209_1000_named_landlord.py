@@ -26,5 +26,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('cases') as batch_op:
+    # Not recreated: on SQLite a copy-and-move of `cases` would drop a table others refer to (foreign keys are on);
+    # SQLite 3.35+ drops the column in place.
+    with op.batch_alter_table('cases', recreate='never') as batch_op:
         batch_op.drop_column('bailleur')
