@@ -33,11 +33,10 @@ from campaigns.models import (
 )
 from campaigns.models.stages import Stage
 from campaigns.planning.current_stays import enroll_stays, own_stays_of
+from campaigns.planning.sequences import PENDING_DISPATCH, PENDING_TASK
 from campaigns.planning.stage_authority import OWN_STAY_KINDS
 from campaigns.platform.dialect import any_of, insert_returning_ids
 
-PENDING_DISPATCH = (DispatchStatus.PLANNED, DispatchStatus.QUEUED)
-PENDING_TASK = (TaskStatus.PENDING, TaskStatus.RESERVED, TaskStatus.IN_PROGRESS)
 CLOSED = Stage.CLOTURE.value
 
 
