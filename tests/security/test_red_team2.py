@@ -3,13 +3,17 @@ works (xfail strict). Do not fix here: each test names the rule it breaks."""
 
 from __future__ import annotations
 
+import email
+from email import policy
+
 import pytest
 from sqlalchemy import select
 
 from campaigns.intake.csv_files import CsvFileError, read_csv
-from campaigns.models import Case
+from campaigns.models import Campaign, Case, Dispatch
 from campaigns.models.authority import case_sources, ruling_cases
-from tests.security.authority_world import KNOWN, World, landlord_row, stranger_row, world
+from tests.answer_world import LINK_RE, csrf
+from tests.security.authority_world import KNOWN, STRANGER, World, landlord_row, stranger_row, world
 
 __all__ = ["world"]
 
@@ -40,3 +44,44 @@ def test_a_doubly_encoded_utf8_file_is_not_stored_garbled() -> None:
     except CsvFileError:
         return
     assert [row["nom"] for _, row in content.rows] == ["Lefèvre"]
+
+
+def _links_in_outbox_mail(world: World) -> list[str]:
+    tokens: list[str] = []
+    for path in world.runtime.settings.resolved_outbox_dir.rglob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        for part in message.walk():
+            if part.get_content_type().startswith("text/"):
+                tokens += LINK_RE.findall(str(part.get_content()))  # type: ignore[attr-defined]
+    return tokens
+
+
+@pytest.mark.xfail(strict=True, reason="rule 2: the answer link of a stranger's own e-mail, sent to the stranger's own "
+                   "mailbox for the person and checked with the stranger's own reference, records a household action "
+                   "(Evidence.HOUSEHOLD_ACTION) that cancels the State's next letter (reason responded)")
+def test_a_stranger_cannot_answer_as_the_household_through_its_own_emails_link(world: World) -> None:
+    world.campaign(name="Courriers de l'État", owner="DDETS 44", stages=["assignation"], steps=[
+        {"channel": "courrier", "template": "information_etat"},
+        {"channel": "courrier", "template": "information_etat", "delay_days": 10}], active=True)
+    world.campaign(name="Relances de Harmonie", owner=STRANGER, stages=["assignation"], steps=[
+        {"channel": "email", "template": "etape_{stade}"}], active=True)
+    world.push(world.state, [landlord_row("E-1")])
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    # The stranger's row: the tenant's name and birth date, the stage of the procedure, and its own mailbox.
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, stade="assignation", date_stade="02/10/2026")])
+    world.runtime.tick()
+    [token, *_] = _links_in_outbox_mail(world)
+    page = world.client.get(f"/r/{token}")
+    token_csrf = csrf(page.text)
+    checked = world.client.post(f"/r/{token}", data={"csrf_token": token_csrf, "reponse": "B-1"},
+                                follow_redirects=False)
+    assert checked.status_code == 303, checked.text
+    assert world.client.post(f"/r/{token}/recu", data={"csrf_token": token_csrf}).status_code == 200
+    world.clock.advance(days=11)
+    world.runtime.tick()
+    with world.runtime.session_factory() as session:
+        status, reason = session.execute(
+            select(Dispatch.status, Dispatch.reason).join(Campaign, Campaign.id == Dispatch.campaign_id)
+            .where(Campaign.name == "Courriers de l'État", Dispatch.step_position == 1)).one()
+    assert (status, reason) != ("cancelled", "responded")
