@@ -85,3 +85,29 @@ def test_a_stranger_cannot_answer_as_the_household_through_its_own_emails_link(w
             select(Dispatch.status, Dispatch.reason).join(Campaign, Campaign.id == Dispatch.campaign_id)
             .where(Campaign.name == "Courriers de l'État", Dispatch.step_position == 1)).one()
     assert (status, reason) != ("cancelled", "responded")
+
+
+@pytest.mark.xfail(strict=True, reason="rule 2: a stranger's plain response (POST /api/v1/reponses, no motif_menage) "
+                   "at the household's stage cancels the State's regulatory letter when it falls due "
+                   "(campaigns/delivery/dispatch._guard cancels any step of a stay with a response, regulatory or not)")
+def test_a_strangers_plain_response_never_cancels_the_states_regulatory_letter(world: World) -> None:
+    world.campaign(name="Courriers de l'État", owner="DDETS 44", stages=["assignation"], steps=[
+        {"channel": "courrier", "template": "information_etat"},
+        {"channel": "courrier", "template": "information_etat", "delay_days": 10, "regulatory": True}], active=True)
+    world.push(world.state, [landlord_row("E-1")])
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    # The stranger guesses the procedure's stage (there are a handful) and answers for its own reference.
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, stade="assignation", date_stade="02/10/2026")])
+    world.runtime.tick()
+    answered = world.client.post("/api/v1/reponses", headers=world.stranger,
+                                 json={"reference": "B-1", "canal": "appel", "nature": "appel_entrant"})
+    assert answered.status_code == 201, answered.text
+    for _ in range(4):
+        world.clock.advance(days=4)
+        world.runtime.tick()
+    with world.runtime.session_factory() as session:
+        status, reason = session.execute(
+            select(Dispatch.status, Dispatch.reason).join(Campaign, Campaign.id == Dispatch.campaign_id)
+            .where(Campaign.name == "Courriers de l'État", Dispatch.regulatory.is_(True))).one()
+    assert (status, reason) == ("delivered", None)
