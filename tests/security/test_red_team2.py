@@ -111,3 +111,39 @@ def test_a_strangers_plain_response_never_cancels_the_states_regulatory_letter(w
             select(Dispatch.status, Dispatch.reason).join(Campaign, Campaign.id == Dispatch.campaign_id)
             .where(Campaign.name == "Courriers de l'État", Dispatch.regulatory.is_(True))).one()
     assert (status, reason) == ("delivered", None)
+
+
+@pytest.mark.xfail(strict=True, reason="rules 4 and 5: a stranger proposes an address through the answer link of its "
+                   "own e-mail, is the structure that checks it (no referent: the link's partner), accepts it "
+                   "(POST /api/v1/adresses-proposees/{id}/accepter), and the State's regulatory letter goes there")
+def test_a_stranger_cannot_redirect_the_states_letter_through_an_address_it_proposes_and_accepts(
+        world: World) -> None:
+    world.campaign(name="Courriers de l'État", owner="DDETS 44", stages=["assignation"], steps=[
+        {"channel": "courrier", "template": "information_etat"},
+        {"channel": "courrier", "template": "information_etat", "delay_days": 10, "regulatory": True}], active=True)
+    # The stranger's own relances at its own case's stage (rule 7), by e-mail to its own mailbox for the person.
+    world.campaign(name="Relances de Harmonie", owner=STRANGER, stages=["impaye"], steps=[
+        {"channel": "email", "template": "etape_{stade}"}], active=True)
+    world.push(world.state, [landlord_row("E-1")])
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    world.push(world.stranger, [stranger_row("B-1", KNOWN)])
+    world.runtime.tick()
+    [token, *_] = _links_in_outbox_mail(world)
+    token_csrf = csrf(world.client.get(f"/r/{token}").text)
+    assert world.client.post(f"/r/{token}", data={"csrf_token": token_csrf, "reponse": "B-1"},
+                             follow_redirects=False).status_code == 303
+    proposed = world.client.post(f"/r/{token}/adresse", data={
+        "csrf_token": token_csrf, "adresse": "Boîte 7\n5 quai de la Fosse\n44000 Nantes"})
+    assert proposed.status_code == 200, proposed.text
+    [proposal] = world.client.get("/api/v1/adresses-proposees", headers=world.stranger).json()["adresses"]
+    accepted = world.client.post(f"/api/v1/adresses-proposees/{proposal['id']}/accepter", headers=world.stranger)
+    assert accepted.status_code == 200, accepted.text
+    for _ in range(4):
+        world.clock.advance(days=4)
+        world.runtime.tick()
+    with world.runtime.session_factory() as session:
+        sent_to = session.scalar(
+            select(Dispatch.sent_adresse).join(Campaign, Campaign.id == Dispatch.campaign_id)
+            .where(Campaign.name == "Courriers de l'État", Dispatch.regulatory.is_(True)))
+    assert sent_to == "12 rue des Lilas"
