@@ -52,7 +52,7 @@ def _links_in_outbox_mail(world: World) -> list[str]:
         message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
         for part in message.walk():
             if part.get_content_type().startswith("text/"):
-                tokens += LINK_RE.findall(str(part.get_content()))  # type: ignore[attr-defined]
+                tokens += LINK_RE.findall(str(part.get_content()))
     return tokens
 
 
