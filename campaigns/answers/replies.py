@@ -25,6 +25,7 @@ from campaigns.delivery.sms_events import record_inbound
 from campaigns.locale.clock import departement_of
 from campaigns.messages.address_block import parse_postal_lines
 from campaigns.models import AnswerLink, Case, Household, HumanTask, LinkAnswer, Partner, TaskKind, TaskStatus
+from campaigns.models.authority import trusted_cases
 from campaigns.planning.authority import Evidence
 from campaigns.planning.responses import record_response
 from campaigns.platform.errors import ValidationError
@@ -53,11 +54,16 @@ class Nature(StrEnum):
 def _respond(session: Session, link: AnswerLink, nature: Nature, *, now: datetime, **answer: object) -> LinkAnswer:
     partner = session.get_one(Partner, link.partner_id)
     case = session.get_one(Case, link.case_id)
+    # The household's own action stops everyone's steps only through a link written with a case with authority
+    # over it: a partner that pushed a name and a birth date with its own e-mail, and answers its own link, stops
+    # its own campaigns' steps only (docs/security.md, rule 2).
+    household_cases = list(session.scalars(select(Case).where(Case.household_id == link.household_id)))
+    trusted = case.id in {c.id for c in trusted_cases(session, household_cases)}
     # The response goes on the case only when it is the link partner's own (rule 1: never on another's case).
     response, _ = record_response(
         session, household_id=link.household_id, partner=partner, channel=CHANNEL, nature=nature.value,
         responded_at=now, now=now, case_id=case.id if case.partner_id == partner.id else None,
-        evidence=Evidence.HOUSEHOLD_ACTION, stay=(link.stage, link.stage_entry_id))
+        evidence=Evidence.HOUSEHOLD_ACTION if trusted else None, stay=(link.stage, link.stage_entry_id))
     row = LinkAnswer(link_id=link.id, household_id=link.household_id, kind=nature.value,
                      status=str(answer.pop("status", "enregistre")), response_id=response.id, code_attempts=0,
                      created_at=now, updated_at=now, **answer)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.messages.address_block import Addressee, PostalAddress, address_block, parse_postal_lines, person_line
-from campaigns.models import STRUCTURE_NOTICES, Case, LinkAnswer, Partner, PartnerKind
-from campaigns.models.authority import case_sources, ruling_cases
+from campaigns.models import STRUCTURE_NOTICES, AnswerLink, Case, LinkAnswer, Partner, PartnerKind
+from campaigns.models.authority import case_sources, ruling_cases, trusted_cases
 from campaigns.platform.ports import Recipient
 
 # Templates written to the landlord of the household (docs/campaigns.md).
@@ -77,6 +77,14 @@ def accepted_move(session: Session, case: Case, owner_id: int) -> PostalAddress 
         LinkAnswer.status == "acceptee", LinkAnswer.reviewed_at >= case.updated_at)
     if kind in (PartnerKind.BAILLEUR_SOCIAL, PartnerKind.BAILLEUR_PRIVE):
         query = query.where(LinkAnswer.reviewer_partner_id == owner_id)
+    else:
+        # Another's acceptance counts only for a link written with a case with authority over the household: a
+        # partner that pushed a name and a birth date, mailed its own link to itself and accepted its own proposal
+        # never moves a pilot's letters (docs/security.md, rules 4 and 5).
+        household_cases = list(session.scalars(select(Case).where(Case.household_id == case.household_id)))
+        trusted = sorted(c.id for c in trusted_cases(session, household_cases))
+        query = query.join(AnswerLink, AnswerLink.id == LinkAnswer.link_id).where(
+            or_(LinkAnswer.reviewer_partner_id == owner_id, AnswerLink.case_id.in_(trusted)))
     accepted = session.scalars(query.order_by(LinkAnswer.reviewed_at.desc(), LinkAnswer.id.desc()).limit(1)).first()
     return parse_postal_lines((accepted.detail or "").splitlines()) if accepted is not None else None
 

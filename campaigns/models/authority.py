@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.locale.addresses import address_key
+from campaigns.locale.addresses import address_key, complement_tokens, extract_complement
 from campaigns.locale.text import normalise_text
 from campaigns.models.enums import PartnerKind
 from campaigns.models.parties import Case, Partner
@@ -81,25 +81,36 @@ def named_landlords(session: Session, sources: Iterable[CaseSource]) -> set[int]
     pilots = [source.case_id for source in sources
               if source.kind in PROCEDURE_KINDS and source.household_id in households]
     names: dict[int, set[str]] = {}
-    dwellings: dict[int, set[str]] = {}
-    for household_id, landlord, adresse, code_postal, invalid in session.execute(
-            select(Case.household_id, Case.bailleur, Case.adresse, Case.code_postal, Case.adresse_invalide)
-            .where(any_of(session, Case.id, pilots))):
+    dwellings: dict[int, list[tuple[str, frozenset[str]]]] = {}
+    for household_id, landlord, adresse, complement, code_postal, invalid in session.execute(
+            select(Case.household_id, Case.bailleur, Case.adresse, Case.complement_adresse, Case.code_postal,
+                   Case.adresse_invalide).where(any_of(session, Case.id, pilots))):
         if landlord:
             names.setdefault(household_id, set()).add(normalise_text(landlord))
-        if (key := address_key(adresse, code_postal)) is not None and not invalid:
-            dwellings.setdefault(household_id, set()).add(key)
+        if (dwelling := _dwelling(adresse, complement, code_postal)) is not None and not invalid:
+            dwellings.setdefault(household_id, []).append(dwelling)
     if not names and not dwellings:
         return set()
     vouched: set[int] = set()
-    for case_id, name, adresse, code_postal in session.execute(
-            select(Case.id, Partner.name, Case.adresse, Case.code_postal).join(Partner, Partner.id == Case.partner_id)
-            .where(any_of(session, Case.id, list(late)))):
+    for case_id, name, adresse, complement, code_postal in session.execute(
+            select(Case.id, Partner.name, Case.adresse, Case.complement_adresse, Case.code_postal)
+            .join(Partner, Partner.id == Case.partner_id).where(any_of(session, Case.id, list(late)))):
         household_id = late[case_id]
-        if normalise_text(name) in names.get(household_id, set()) or (
-                address_key(adresse, code_postal) in dwellings.get(household_id, set())):
+        given = _dwelling(adresse, complement, code_postal)
+        if normalise_text(name) in names.get(household_id, set()) or (given is not None and any(
+                given[0] == key and (not flat or given[1] == flat) for key, flat in dwellings.get(household_id, []))):
             vouched.add(case_id)
     return vouched
+
+
+def _dwelling(adresse: str | None, complement: str | None, code_postal: str | None
+              ) -> tuple[str, frozenset[str]] | None:
+    """The address as normalised and the flat, building, floor the partner gave (in the address or beside it): a
+    pilot's case that names the flat vouches only for a bailleur giving that flat, not the building alone."""
+    key = address_key(adresse, code_postal)
+    if key is None:
+        return None
+    return key, extract_complement(adresse)[1] | complement_tokens(complement)
 
 
 def ruling_cases(session: Session, sources: Iterable[CaseSource]) -> set[int]:

@@ -52,6 +52,7 @@ def record_response(
         nature=nature,
         responded_at=responded_at,
         created_at=now,
+        evidence=None if evidence is None else evidence.value,
     )
     session.add(response)
     cancelled = 0

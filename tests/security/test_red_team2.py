@@ -1,5 +1,5 @@
-"""Second red-team review (issue 16, docs/security.md): attacks that still work, each written to fail while it
-works (xfail strict). Do not fix here: each test names the rule it breaks."""
+"""Second red-team review (issue 16, docs/security.md): each test failed while its attack worked and passes now
+that the code holds it; the one still marked xfail (strict) is a finding not fixed yet."""
 
 from __future__ import annotations
 
@@ -18,9 +18,6 @@ from tests.security.authority_world import KNOWN, STRANGER, World, landlord_row,
 __all__ = ["world"]
 
 
-@pytest.mark.xfail(strict=True, reason="rule 6: address_key drops the flat and building (« apt 3 », « bât B »): a "
-                   "bailleur that knows only the building's street address (not the flat the State gives) is "
-                   "vouched for as the household's landlord")
 def test_a_stranger_giving_only_the_building_is_not_vouched_as_landlord(world: World) -> None:
     world.push(world.state, [landlord_row("E-1", adresse="12 rue des Lilas, apt 3")])
     world.runtime.tick()
@@ -56,9 +53,6 @@ def _links_in_outbox_mail(world: World) -> list[str]:
     return tokens
 
 
-@pytest.mark.xfail(strict=True, reason="rule 2: the answer link of a stranger's own e-mail, sent to the stranger's own "
-                   "mailbox for the person and checked with the stranger's own reference, records a household action "
-                   "(Evidence.HOUSEHOLD_ACTION) that cancels the State's next letter (reason responded)")
 def test_a_stranger_cannot_answer_as_the_household_through_its_own_emails_link(world: World) -> None:
     world.campaign(name="Courriers de l'État", owner="DDETS 44", stages=["assignation"], steps=[
         {"channel": "courrier", "template": "information_etat"},
@@ -87,9 +81,6 @@ def test_a_stranger_cannot_answer_as_the_household_through_its_own_emails_link(w
     assert (status, reason) != ("cancelled", "responded")
 
 
-@pytest.mark.xfail(strict=True, reason="rule 2: a stranger's plain response (POST /api/v1/reponses, no motif_menage) "
-                   "at the household's stage cancels the State's regulatory letter when it falls due "
-                   "(campaigns/delivery/dispatch._guard cancels any step of a stay with a response, regulatory or not)")
 def test_a_strangers_plain_response_never_cancels_the_states_regulatory_letter(world: World) -> None:
     world.campaign(name="Courriers de l'État", owner="DDETS 44", stages=["assignation"], steps=[
         {"channel": "courrier", "template": "information_etat"},
@@ -113,9 +104,6 @@ def test_a_strangers_plain_response_never_cancels_the_states_regulatory_letter(w
     assert (status, reason) == ("delivered", None)
 
 
-@pytest.mark.xfail(strict=True, reason="rules 4 and 5: a stranger proposes an address through the answer link of its "
-                   "own e-mail, is the structure that checks it (no referent: the link's partner), accepts it "
-                   "(POST /api/v1/adresses-proposees/{id}/accepter), and the State's regulatory letter goes there")
 def test_a_stranger_cannot_redirect_the_states_letter_through_an_address_it_proposes_and_accepts(
         world: World) -> None:
     world.campaign(name="Courriers de l'État", owner="DDETS 44", stages=["assignation"], steps=[
