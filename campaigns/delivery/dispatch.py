@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,12 +64,9 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
     session.info.setdefault("pinned", []).extend((household, campaign))
     # An appointment's reminder follows an answer (the rendez-vous is one), and the social services are told of the
     # stage whether or not the household answered: a response stops neither. A regulatory letter is never stopped
-    # by a response; another partner's response stops this step only with evidence that the household answered
-    # (docs/security.md, rule 2).
-    own = [p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None]
+    # by a response (docs/security.md, rule 2).
     responded = None if dispatch.template in KEPT_AFTER_RESPONSE or dispatch.regulatory else session.scalar(
-        select(Response.id).where(Response.stage_entry_id == dispatch.stage_entry_id,
-                                  or_(Response.evidence.is_not(None), Response.partner_id.in_(own))).limit(1)
+        select(Response.id).where(Response.stage_entry_id == dispatch.stage_entry_id).limit(1)
     )
     if responded is not None:
         return DispatchStatus.CANCELLED, Reason.RESPONDED
