@@ -23,12 +23,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.models import Case, Household, Partner, PartnerKind
-from campaigns.models.authority import trusted_cases
+from campaigns.models import Case, Household, Partner
+from campaigns.models.authority import LANDLORD_KINDS, PROCEDURE_KINDS, trusted_cases
 from campaigns.platform.memo import memoised
-
-PILOT_KINDS = frozenset({PartnerKind.ETAT.value, PartnerKind.DEPARTEMENT.value})
-LANDLORD_KINDS = frozenset({PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value})
 
 
 def letter_cases(session: Session, household_id: int, owner_id: int) -> list[Case]:
@@ -39,7 +36,7 @@ def letter_cases(session: Session, household_id: int, owner_id: int) -> list[Cas
                     lambda: session.scalar(select(Partner.kind).where(Partner.id == owner_id)))
     own = [case for case in cases if case.partner_id == owner_id]
     referent = session.scalar(select(Household.referent_partner_id).where(Household.id == household_id))
-    if kind in PILOT_KINDS or referent == owner_id:
+    if kind in PROCEDURE_KINDS or referent == owner_id:
         return _returned_fallback(cases, {case.id for case in trusted_cases(session, cases)} | {c.id for c in own})
     if own or kind in LANDLORD_KINDS:
         return own
