@@ -1,0 +1,110 @@
+"""Third red-team review (issue 16, docs/security.md): a stranger partner with a valid key, knowing a household's
+name and birth date (and sometimes its phone or address), attacks through the HTTP API and the pages only.
+
+Each test marked xfail (strict) is a finding that works today: the test asserts the secure behaviour. The others are
+attacks tried and held, kept as regression guards."""
+
+from __future__ import annotations
+
+import email
+import re
+from email import policy
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from campaigns.models import Campaign, Dispatch
+from tests.answer_world import LINK_RE, csrf
+from tests.security.authority_world import (
+    KNOWN,
+    STATE,
+    STRANGER,
+    UNKNOWN,
+    World,
+    admin_partner,
+    landlord_row,
+    stranger_row,
+    world,
+)
+
+__all__ = ["world"]
+
+TWIN = "Petit Logis"
+CONTACT_RE = re.compile(r'<li><strong lang="fr">([^<]+)</strong> : ([^.]+)\.')  # a second stranger bailleur, whose rows are about a person nobody knows (the empty base)
+
+
+def _links(world: World, mailbox: str) -> list[str]:
+    """The answer links in the e-mails sent to `mailbox` (the stranger's own address for the person)."""
+    tokens: list[str] = []
+    for path in sorted(world.runtime.settings.resolved_outbox_dir.rglob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if mailbox not in str(message.get("To", "")):
+            continue
+        for part in message.walk():
+            if part.get_content_type().startswith("text/"):
+                tokens += LINK_RE.findall(str(part.get_content()))
+    return tokens
+
+
+def _own_email_campaign(world: World, owner: str) -> None:
+    world.campaign(name=f"Relances de {owner}", owner=owner, stages=["impaye"],
+                   steps=[{"channel": "email", "template": "etape_{stade}"}], active=True)
+
+
+def _open_link(client: TestClient, token: str, reference: str) -> str:
+    """Passes the light check with the partner's own reference (printed on its own e-mail); the CSRF token."""
+    page = client.get(f"/r/{token}")
+    assert page.status_code == 200, page.text
+    token_csrf = csrf(page.text)
+    done = client.post(f"/r/{token}", data={"csrf_token": token_csrf, "reponse": reference}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    return token_csrf
+
+
+def _contacts(page: str) -> list[tuple[str, str]]:
+    """The page's « Vos contacts » list, but the ADIL's and the CCAPEX's (the same for every household)."""
+    return [(name, role) for name, role in CONTACT_RE.findall(page) if "accompagne" in role]
+
+
+def _attributed_household(world: World) -> dict[str, str]:
+    """The State's case on the tenant, whose referent (the CCAS) the pilot records (rule 0 of the attribution);
+    returns the twin stranger's key."""
+    ccas = admin_partner(world.client, world.state, "CCAS de Nantes", "ccas")
+    assert ccas
+    world.push(world.state, [landlord_row("E-1")])
+    recorded = world.client.post("/api/v1/attributions/referents-connus", headers=world.state,
+                                 json={"referents": [{"reference": "E-1", "structure": "CCAS de Nantes"}]})
+    assert recorded.status_code == 200, recorded.text
+    return admin_partner(world.client, world.state, TWIN, "bailleur_social")
+
+
+def _both_strangers_mailed(world: World, twin: dict[str, str]) -> tuple[str, str]:
+    """Each stranger's own relance e-mail, to its own mailbox for the person: (shared link, empty-base link)."""
+    _own_email_campaign(world, STRANGER)
+    _own_email_campaign(world, TWIN)
+    world.push(world.stranger, [stranger_row("B-1", KNOWN)])
+    world.push(twin, [stranger_row("B-1", UNKNOWN)])
+    world.runtime.tick()
+    [shared, *_] = _links(world, KNOWN["email"])
+    [alone, *_] = _links(world, UNKNOWN["email"])
+    return shared, alone
+
+
+@pytest.mark.xfail(strict=True, reason="rule 1 / scenario 8: the answer page of the stranger's own link names the "
+                   "household's referent structure (campaigns/answers/page.py:page_view reads "
+                   "household.referent_partner_id), on an empty base the stranger itself")
+def test_a_strangers_own_answer_link_names_the_households_referent(world: World) -> None:
+    twin = _attributed_household(world)
+    shared, alone = _both_strangers_mailed(world, twin)
+    browser = TestClient(world.client.app)
+    _open_link(browser, shared, "B-1")
+    page = browser.get(f"/r/{shared}").text
+    twin_browser = TestClient(world.client.app)
+    _open_link(twin_browser, alone, "B-1")
+    twin_page = twin_browser.get(f"/r/{alone}").text
+    # On an empty base, the stranger's own link names the stranger as the structure that follows the household.
+    assert _contacts(twin_page) == [(TWIN, "La structure qui vous accompagne")], _contacts(twin_page)
+    # Today: the stranger's page names « CCAS de Nantes » (the household's referent, with its phone and address).
+    assert _contacts(page) == [(STRANGER, "La structure qui vous accompagne")], _contacts(page)
