@@ -108,3 +108,37 @@ def test_a_strangers_own_answer_link_names_the_households_referent(world: World)
     assert _contacts(twin_page) == [(TWIN, "La structure qui vous accompagne")], _contacts(twin_page)
     # Today: the stranger's page names « CCAS de Nantes » (the household's referent, with its phone and address).
     assert _contacts(page) == [(STRANGER, "La structure qui vous accompagne")], _contacts(page)
+
+
+SLOT_RE = re.compile(r'name="creneau" value="([^"]+)"')
+
+
+def _through_the_link(client: TestClient, token: str) -> None:
+    """The stranger, as « the household » of its own link: asks to be called back and proposes an address."""
+    token_csrf = _open_link(client, token, "B-1")
+    [slot, *_] = SLOT_RE.findall(client.get(f"/r/{token}").text)
+    called = client.post(f"/r/{token}/rappel", data={"csrf_token": token_csrf, "creneau": slot})
+    assert called.status_code == 200, called.text
+    proposed = client.post(f"/r/{token}/adresse", data={
+        "csrf_token": token_csrf, "adresse": "5 quai de la Fosse\n44000 Nantes"})
+    assert proposed.status_code == 200, proposed.text
+
+
+@pytest.mark.xfail(strict=True, reason="rule 1/2: the call-back and the address proposed through the stranger's own "
+                   "link go to the household's referent (campaigns/answers/replies.py:referent_queue): the stranger's "
+                   "queue and proposals stay empty (on an empty base they hold them) and the CCAS gets a task")
+def test_a_strangers_own_link_routes_its_callback_and_address_to_the_households_referent(world: World) -> None:
+    twin = _attributed_household(world)
+    shared, alone = _both_strangers_mailed(world, twin)
+    _through_the_link(TestClient(world.client.app), shared)
+    _through_the_link(TestClient(world.client.app), alone)
+    world.clock.advance(days=7)
+
+    def seen(key: dict[str, str]) -> list[Any]:
+        tasks = world.client.get("/api/v1/taches", headers=key, params={"statut": "toutes", "a_venir": "true"})
+        proposals = world.client.get("/api/v1/adresses-proposees", headers=key)
+        assert tasks.status_code == proposals.status_code == 200, (tasks.text, proposals.text)
+        return [[t["type"] for t in tasks.json()["taches"]], [p["adresse_proposee"] for p in proposals.json()["adresses"]]]
+
+    # On an empty base: [["appel"], [["5 quai de la Fosse", "44000 Nantes"]]]; today the shared one is [[], []].
+    assert seen(world.stranger) == seen(twin)
