@@ -142,3 +142,31 @@ def test_a_strangers_own_link_routes_its_callback_and_address_to_the_households_
 
     # On an empty base: [["appel"], [["5 quai de la Fosse", "44000 Nantes"]]]; today the shared one is [[], []].
     assert seen(world.stranger) == seen(twin)
+
+
+@pytest.mark.xfail(strict=True, reason="rule 2: « Je ne veux plus de SMS » on the stranger's own link opts the phone "
+                   "number of its row out of every campaign and cancels the State's pending SMS to the household "
+                   "(campaigns/answers/replies.py:stop_sms → sms_events.record_inbound(is_stop=True))")
+def test_a_strangers_own_link_opts_the_households_phone_out_of_the_states_sms(world: World) -> None:
+    world.campaign(name="Courriers de l'État", owner=STATE, stages=["commandement_de_payer"], steps=[
+        {"channel": "courrier", "template": "information_etat", "regulatory": True},
+        {"channel": "sms", "template": "relance", "delay_days": 3}], active=True)
+    _own_email_campaign(world, STRANGER)
+    # The landlord's tenant and her phone (06 12 34 56 78); the State's letter goes now, its SMS in three days.
+    world.push(world.landlord, [landlord_row(stade="commandement_de_payer", date_stade="20/11/2026")])
+    world.runtime.tick()
+    # The stranger knows her name, birth date and phone number; its own row gives its own mailbox as well.
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, telephone="06 12 34 56 78")])
+    world.runtime.tick()
+    [token, *_] = _links(world, KNOWN["email"])
+    browser = TestClient(world.client.app)
+    token_csrf = _open_link(browser, token, "B-1")
+    assert browser.post(f"/r/{token}/sms", data={"csrf_token": token_csrf}).status_code == 200
+    world.clock.advance(days=4)
+    world.runtime.tick()
+    with world.runtime.session_factory() as session:
+        status, reason = session.execute(
+            select(Dispatch.status, Dispatch.reason).join(Campaign, Campaign.id == Dispatch.campaign_id)
+            .where(Campaign.name == "Courriers de l'État", Dispatch.channel == "sms")).one()
+    # Today: ("cancelled", "opted_out"): the household never asked anything.
+    assert (status, reason) == ("delivered", None)
