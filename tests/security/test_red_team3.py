@@ -150,9 +150,9 @@ def test_a_strangers_own_link_routes_its_callback_and_address_to_the_households_
 def test_a_strangers_own_link_opts_the_households_phone_out_of_the_states_sms(world: World) -> None:
     world.campaign(name="Courriers de l'État", owner=STATE, stages=["commandement_de_payer"], steps=[
         {"channel": "courrier", "template": "information_etat", "regulatory": True},
-        {"channel": "sms", "template": "relance", "delay_days": 3}], active=True)
+        {"channel": "sms", "template": "relance", "delay_days": 1}], active=True)
     _own_email_campaign(world, STRANGER)
-    # The landlord's tenant and her phone (06 12 34 56 78); the State's letter goes now, its SMS in three days.
+    # The landlord's tenant and her phone (06 12 34 56 78); the State's letter goes now, its SMS tomorrow.
     world.push(world.landlord, [landlord_row(stade="commandement_de_payer", date_stade="20/11/2026")])
     world.runtime.tick()
     # The stranger knows her name, birth date and phone number; its own row gives its own mailbox as well.
@@ -162,7 +162,7 @@ def test_a_strangers_own_link_opts_the_households_phone_out_of_the_states_sms(wo
     browser = TestClient(world.client.app)
     token_csrf = _open_link(browser, token, "B-1")
     assert browser.post(f"/r/{token}/sms", data={"csrf_token": token_csrf}).status_code == 200
-    world.clock.advance(days=4)
+    world.clock.advance(days=1, hours=1)
     world.runtime.tick()
     with world.runtime.session_factory() as session:
         status, reason = session.execute(
