@@ -170,3 +170,40 @@ def test_a_strangers_own_link_opts_the_households_phone_out_of_the_states_sms(wo
             .where(Campaign.name == "Courriers de l'État", Dispatch.channel == "sms")).one()
     # Today: ("cancelled", "opted_out"): the household never asked anything.
     assert (status, reason) == ("delivered", None)
+
+
+def _own_letter_campaign(world: World, owner: str) -> None:
+    world.campaign(name=f"Courriers de {owner}", owner=owner, stages=["impaye"],
+                   steps=[{"channel": "courrier", "template": "etape_{stade}"}], active=True)
+
+
+def _own_letter_id(world: World, key: dict[str, str], reference: str) -> int:
+    """The id of the partner's own letter, as its case view lists it (the field POST /api/v1/npai asks for)."""
+    [letter] = [c for c in world.view(key, reference)["contacts"] if c["canal"] == "courrier"]
+    assert letter["statut"] == "delivered", letter
+    return int(letter["id"])
+
+
+@pytest.mark.xfail(strict=True, reason="rule 2/5: a partner without authority over the household reports its own "
+                   "letter to the household's address returned (NPAI): the address becomes invalid in the landlord's "
+                   "case too and the State's regulatory letter finds no address (campaigns/delivery/returns.py:"
+                   "record_npai invalidates every case holding it, whoever reports)")
+def test_a_strangers_false_npai_stops_the_states_regulatory_letter(world: World) -> None:
+    world.campaign(name="Courriers de l'État", owner=STATE, stages=["commandement_de_payer"], steps=[
+        {"channel": "courrier", "template": "information_etat", "delay_days": 10, "regulatory": True}], active=True)
+    _own_letter_campaign(world, STRANGER)
+    world.push(world.landlord, [landlord_row(stade="commandement_de_payer", date_stade="20/11/2026")])
+    # The stranger knows her name, birth date and address: its own letter really goes to her door.
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="12 rue des Lilas")])
+    world.runtime.tick()
+    returned = world.client.post("/api/v1/npai", headers=world.stranger,
+                                 json={"courrier_id": _own_letter_id(world, world.stranger, "B-1")})
+    assert returned.status_code == 201, returned.text
+    world.clock.advance(days=12, hours=1)
+    world.runtime.tick()
+    with world.runtime.session_factory() as session:
+        sent = session.execute(
+            select(Dispatch.status, Dispatch.reason, Dispatch.sent_adresse)
+            .join(Campaign, Campaign.id == Dispatch.campaign_id).where(Campaign.name == "Courriers de l'État")).one()
+    # Today: ("skipped", "no_channel", None): one word of a partner nobody vouched for, and the State is silent.
+    assert tuple(sent) == ("delivered", None, "12 rue des Lilas")
