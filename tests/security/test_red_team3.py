@@ -207,3 +207,55 @@ def test_a_strangers_false_npai_stops_the_states_regulatory_letter(world: World)
             .join(Campaign, Campaign.id == Dispatch.campaign_id).where(Campaign.name == "Courriers de l'État")).one()
     # Today: ("skipped", "no_channel", None): one word of a partner nobody vouched for, and the State is silent.
     assert tuple(sent) == ("delivered", None, "12 rue des Lilas")
+
+
+@pytest.mark.xfail(strict=True, reason="rule 1: the locate task a stranger's NPAI creates in its own queue carries the "
+                   "household's coordinated stage (the landlord's « assignation »), on an empty base its own case's "
+                   "« impayé » (campaigns/delivery/returns.py:record_npai uses household.stage)")
+def test_the_locate_task_of_a_strangers_npai_shows_the_households_stage(world: World) -> None:
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    _own_letter_campaign(world, STRANGER)
+    _own_letter_campaign(world, TWIN)
+    world.push(world.landlord, [landlord_row()])  # at « assignation », 12 rue des Lilas
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="7 rue du Port")])
+    world.runtime.tick()
+
+    def seen(key: dict[str, str]) -> list[Any]:
+        returned = world.client.post("/api/v1/npai", headers=key,
+                                     json={"courrier_id": _own_letter_id(world, key, "B-1")})
+        assert returned.status_code == 201, returned.text
+        body = returned.json()
+        task = world.client.get(f"/api/v1/taches/{body['tache_recherche']}", headers=key)
+        assert task.status_code == 200, task.text
+        return [body["adresses_invalidees"], body["prochaine_adresse"], task.json()["type"], task.json()["stade"],
+                task.json()["priorite"]]
+
+    # Today: [..., "recherche", "assignation", <the hearing's priority>] against [..., "recherche", "impaye", ...].
+    assert seen(world.stranger) == seen(twin)
+
+
+@pytest.mark.xfail(strict=True, reason="rule 1/3: after a stranger closed its own case, its NPAI still creates a "
+                   "locate task when another partner keeps the household open, none on an empty base "
+                   "(campaigns/delivery/returns.py:record_npai reads household.stage, not the case's)")
+def test_a_strangers_npai_after_its_closure_tells_whether_others_keep_the_household_open(world: World) -> None:
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    _own_letter_campaign(world, STRANGER)
+    _own_letter_campaign(world, TWIN)
+    world.push(world.landlord, [landlord_row()])
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="7 rue du Port")])
+    world.runtime.tick()
+    letters = {"shared": _own_letter_id(world, world.stranger, "B-1"), "alone": _own_letter_id(world, twin, "B-1")}
+    world.clock.advance(days=1)
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port", stade="cloture",
+                                             date_stade="25/11/2026", motif_cloture="dette soldée")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="7 rue du Port", stade="cloture",
+                                   date_stade="25/11/2026", motif_cloture="dette soldée")])
+    world.runtime.tick()
+    shared = world.client.post("/api/v1/npai", headers=world.stranger, json={"courrier_id": letters["shared"]})
+    alone = world.client.post("/api/v1/npai", headers=twin, json={"courrier_id": letters["alone"]})
+    assert shared.status_code == alone.status_code == 201, (shared.text, alone.text)
+    # Today: a locate task id for the shared household (the landlord's case is open), None on an empty base.
+    assert alone.json()["tache_recherche"] is None
+    assert shared.json()["tache_recherche"] is None
