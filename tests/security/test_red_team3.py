@@ -259,3 +259,39 @@ def test_a_strangers_npai_after_its_closure_tells_whether_others_keep_the_househ
     # Today: a locate task id for the shared household (the landlord's case is open), None on an empty base.
     assert alone.json()["tache_recherche"] is None
     assert shared.json()["tache_recherche"] is None
+
+
+FRESH = ({"nom": "Girard", "prenom": "Paul", "date_naissance": "01/01/1960", "email": "p.girard@harmonie.example"},
+         {"nom": "Roux", "prenom": "Marc", "date_naissance": "02/02/1962", "email": "m.roux@petit.example"})
+
+
+@pytest.mark.xfail(strict=True, reason="rule 1: the addresses proposed through a partner's links carry the household's "
+                   "internal id (`menage_id`, campaigns/answers/proposals.py:Proposal.as_json): a shared household's "
+                   "id is older than those created by the same push, which tells the stranger it was known before")
+def test_a_proposals_household_number_tells_whether_the_household_was_known_before(world: World) -> None:
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    _own_email_campaign(world, STRANGER)
+    _own_email_campaign(world, TWIN)
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    # One push each: a person nobody knows first (B-0), then the target (B-1).
+    world.push(world.stranger, [stranger_row("B-0", FRESH[0]), stranger_row("B-1", KNOWN)])
+    world.push(twin, [stranger_row("B-0", FRESH[1]), stranger_row("B-1", UNKNOWN)])
+    world.runtime.tick()
+
+    def household_order(key: dict[str, str], people: tuple[dict[str, str], dict[str, str]]) -> list[Any]:
+        for number, who in enumerate(people):
+            [token, *_] = _links(world, who["email"])
+            browser = TestClient(world.client.app)
+            token_csrf = _open_link(browser, token, f"B-{number}")
+            proposed = browser.post(f"/r/{token}/adresse", data={
+                "csrf_token": token_csrf, "adresse": f"{number + 1} quai de la Fosse\n44000 Nantes"})
+            assert proposed.status_code == 200, proposed.text
+        listed = world.client.get("/api/v1/adresses-proposees", headers=key)
+        assert listed.status_code == 200, listed.text
+        by_row = {p["adresse_proposee"][0]: p.get("menage_id") for p in listed.json()["adresses"]}
+        numbers = [by_row["1 quai de la Fosse"], by_row["2 quai de la Fosse"]]
+        return [None, None] if None in numbers else sorted(range(2), key=numbers.__getitem__)
+
+    # On an empty base the target's household is created after B-0's: [0, 1]. Today the shared one gives [1, 0].
+    assert household_order(world.stranger, (FRESH[0], KNOWN)) == household_order(twin, (FRESH[1], UNKNOWN))
