@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from campaigns.models import Campaign, Dispatch
+from campaigns.models import Campaign, Case, Dispatch, Response
 from tests.answer_world import LINK_RE, csrf
 from tests.security.authority_world import (
     KNOWN,
@@ -295,3 +295,74 @@ def test_a_proposals_household_number_tells_whether_the_household_was_known_befo
 
     # On an empty base the target's household is created after B-0's: [0, 1]. Today the shared one gives [1, 0].
     assert household_order(world.stranger, (FRESH[0], KNOWN)) == household_order(twin, (FRESH[1], UNKNOWN))
+
+
+# Attacks tried and held: kept as regression guards.
+
+PILOT_ROUTES = [
+    ("POST", "/api/v1/rapprochements/1/accepter", None), ("POST", "/api/v1/rapprochements/1/rejeter", None),
+    ("POST", "/api/v1/fusions/1/annuler", None), ("GET", "/api/v1/admin/menages.csv", None),
+    ("POST", "/api/v1/admin/partenaires", {"nom": "Faux pilote", "type": "etat"}),
+    ("POST", "/api/v1/admin/partenaires/1/cles", None), ("GET", "/api/v1/journal", None),
+    ("POST", "/api/v1/attributions", {"stade": "commandement_de_payer"}),
+    ("POST", "/api/v1/attributions/referents-connus",
+     {"referents": [{"reference": "B-1", "structure": STRANGER}]}),
+    ("PUT", "/api/v1/campagnes", {"name": "Piège", "owner": STATE, "stages": ["impaye"],
+                                   "steps": [{"channel": "courrier", "template": "information_etat"}]}),
+    ("POST", "/api/v1/campagnes/1/pause", None), ("POST", "/api/v1/campagnes/1/terminer", None),
+    ("POST", "/api/v1/modeles/courrier/information_etat/publier", None),
+]
+
+
+def test_a_partner_key_is_refused_on_every_pilots_coordination_route(world: World) -> None:
+    world.campaign(name="Courriers de l'État", owner=STATE, stages=["assignation"],
+                   steps=[{"channel": "courrier", "template": "information_etat"}], active=True)
+    world.push(world.landlord, [landlord_row()])
+    world.push(world.stranger, [stranger_row("B-1", KNOWN)])
+    for method, path, body in PILOT_ROUTES:
+        answer = world.client.request(method, path, headers=world.stranger, json=body)
+        assert answer.status_code == 403, (method, path, answer.text)
+    campaigns = world.client.get("/api/v1/campagnes", headers=world.state).json()
+    assert [c["statut"] for c in campaigns["campagnes"]] == ["active"], campaigns
+
+
+def test_another_partners_letter_case_and_reference_answer_as_missing_ones(world: World) -> None:
+    world.campaign(name="Courriers de l'État", owner=STATE, stages=["assignation"],
+                   steps=[{"channel": "courrier", "template": "information_etat"}], active=True)
+    world.push(world.landlord, [landlord_row()])
+    world.push(world.stranger, [stranger_row("B-1", KNOWN)])
+    world.runtime.tick()
+    with world.runtime.session_factory() as session:
+        [state_letter] = session.scalars(select(Dispatch.id)).all()
+    tries = [
+        ("POST", "/api/v1/npai", {"courrier_id": state_letter}, {"courrier_id": state_letter + 1000}),
+        ("GET", "/api/v1/signalements/A-1", None, None),
+        ("POST", "/api/v1/reponses", {"reference": "A-1", "canal": "appel", "nature": "appel_entrant"},
+         {"reference": "Z-404", "canal": "appel", "nature": "appel_entrant"}),
+    ]
+    for method, path, body, missing in tries:
+        theirs = world.client.request(method, path, headers=world.stranger, json=body)
+        nobody = world.client.request(method, path.replace("A-1", "Z-404"), headers=world.stranger, json=missing)
+        assert theirs.status_code == 404, (path, theirs.text)
+        assert (theirs.status_code, theirs.content) == (nobody.status_code, nobody.content), path
+    with world.runtime.session_factory() as session:
+        assert session.scalars(select(Dispatch.status)).all() == ["delivered"]
+
+
+def test_extra_fields_never_move_a_row_or_a_response_to_another_partner_or_household(world: World) -> None:
+    world.push(world.landlord, [landlord_row()])
+    with world.runtime.session_factory() as session:
+        landlord_case = session.scalars(select(Case).where(Case.reference == "A-1")).one()
+        target = {"household_id": landlord_case.household_id, "menage_id": landlord_case.household_id,
+                  "partner_id": landlord_case.partner_id, "partenaire_id": landlord_case.partner_id,
+                  "case_id": landlord_case.id}
+    pushed = world.push(world.stranger, [stranger_row("B-1", UNKNOWN, **target)])
+    assert pushed["crees"] == 1, pushed
+    answered = world.client.post("/api/v1/reponses", headers=world.stranger, json={
+        "reference": "B-1", "canal": "appel", "nature": "appel_entrant", "evidence": "sms_reply", **target})
+    assert answered.status_code == 422, answered.text
+    with world.runtime.session_factory() as session:
+        mine = session.scalars(select(Case).where(Case.reference == "B-1")).one()
+        assert mine.household_id != landlord_case.household_id
+        assert mine.partner_id != landlord_case.partner_id
+        assert session.scalars(select(Response)).all() == []
