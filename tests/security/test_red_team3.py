@@ -31,8 +31,9 @@ from tests.security.authority_world import (
 
 __all__ = ["world"]
 
+# A second stranger bailleur, whose rows are about a person nobody knows (the empty base).
 TWIN = "Petit Logis"
-CONTACT_RE = re.compile(r'<li><strong lang="fr">([^<]+)</strong> : ([^.]+)\.')  # a second stranger bailleur, whose rows are about a person nobody knows (the empty base)
+CONTACT_RE = re.compile(r'<li><strong lang="fr">([^<]+)</strong> : ([^.]+)\.')
 
 
 def _links(world: World, mailbox: str) -> list[str]:
@@ -138,7 +139,8 @@ def test_a_strangers_own_link_routes_its_callback_and_address_to_the_households_
         tasks = world.client.get("/api/v1/taches", headers=key, params={"statut": "toutes", "a_venir": "true"})
         proposals = world.client.get("/api/v1/adresses-proposees", headers=key)
         assert tasks.status_code == proposals.status_code == 200, (tasks.text, proposals.text)
-        return [[t["type"] for t in tasks.json()["taches"]], [p["adresse_proposee"] for p in proposals.json()["adresses"]]]
+        return [[t["type"] for t in tasks.json()["taches"]],
+                [p["adresse_proposee"] for p in proposals.json()["adresses"]]]
 
     # On an empty base: [["appel"], [["5 quai de la Fosse", "44000 Nantes"]]]; today the shared one is [[], []].
     assert seen(world.stranger) == seen(twin)
