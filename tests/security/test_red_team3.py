@@ -368,3 +368,26 @@ def test_extra_fields_never_move_a_row_or_a_response_to_another_partner_or_house
         assert mine.household_id != landlord_case.household_id
         assert mine.partner_id != landlord_case.partner_id
         assert session.scalars(select(Response)).all() == []
+
+
+@pytest.mark.xfail(strict=True, reason="rule 1: the call-back task a stranger's own link puts in its own queue is "
+                   "ranked by the household's hearing date (campaigns/answers/replies.py:request_callback → "
+                   "routing.task_priority(hearing_date(household))), and `priorite` is that date's ordinal × 10: "
+                   "the stranger reads the hearing date the landlord reported")
+def test_a_callback_tasks_priority_gives_away_the_hearing_date_others_reported(world: World) -> None:
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    world.push(world.landlord, [landlord_row()])  # assignation, hearing on 15/01/2027
+    shared, alone = _both_strangers_mailed(world, twin)
+    _through_the_link(TestClient(world.client.app), shared)
+    _through_the_link(TestClient(world.client.app), alone)
+    world.clock.advance(days=7)
+
+    def queue(key: dict[str, str]) -> list[Any]:
+        tasks = world.client.get("/api/v1/taches", headers=key, params={"statut": "toutes", "a_venir": "true"})
+        assert tasks.status_code == 200, tasks.text
+        return [(t["type"], t["stade"], t["priorite"], t["echeance"]) for t in tasks.json()["taches"]]
+
+    mine, twins = queue(world.stranger), queue(twin)
+    assert len(mine) == len(twins) == 1, (mine, twins)
+    # Today: 7_399_969 (date.fromordinal(739_996) = 15/01/2027, the hearing) against 99_999_999 on an empty base.
+    assert mine == twins
