@@ -391,3 +391,22 @@ def test_a_callback_tasks_priority_gives_away_the_hearing_date_others_reported(w
     assert len(mine) == len(twins) == 1, (mine, twins)
     # Today: 7_399_969 (date.fromordinal(739_996) = 15/01/2027, the hearing) against 99_999_999 on an empty base.
     assert mine == twins
+
+
+@pytest.mark.xfail(strict=True, reason="rule 1: a row pushed with `injoignable=oui` opens a search task in the "
+                   "stranger's own queue with the household's coordinated stage and a priority made of the hearing "
+                   "date (campaigns/queues/contact_search.py:open_contact_searches reads household.stage and "
+                   "hearing_date(household)); no campaign needed, the key alone reads both")
+def test_an_unreachable_row_opens_a_search_task_showing_the_households_stage_and_hearing(world: World) -> None:
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    world.push(world.landlord, [landlord_row()])  # assignation, hearing on 15/01/2027
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, injoignable="oui")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, injoignable="oui")])
+
+    def queue(key: dict[str, str]) -> list[Any]:
+        tasks = world.client.get("/api/v1/taches", headers=key, params={"statut": "toutes", "a_venir": "true"})
+        assert tasks.status_code == 200, tasks.text
+        return [(t["type"], t["stade"], t["priorite"]) for t in tasks.json()["taches"]]
+
+    # Today: [("recherche", "assignation", 7_399_967)] against [("recherche", "impaye", 99_999_999)].
+    assert queue(world.stranger) == queue(twin)
