@@ -26,7 +26,21 @@ def make_celery(broker_url: str, *, tick_seconds: float = TICK_SECONDS) -> Celer
         task_ignore_result=True,
         task_default_queue=QUEUE_DEFAULT,
         task_routes={"chaine.deliver": {"queue": QUEUE_DISPATCH}, "chaine.deliver_batch": {"queue": QUEUE_DISPATCH}},
+        # Broker outages (docs/operations.md): a worker keeps retrying the broker for as long as it is down
+        # (Celery's default gives up after 100 attempts, some 50 minutes, and the worker stops consuming for
+        # good); a task running when Redis dies runs to its end (its message cannot be acknowledged any more:
+        # `deliver` and `run_import` are idempotent and their rows are leased in the database, so a redelivery or
+        # a loss of the message costs nothing). Celery 6 would cancel it instead: kept as it is, explicitly.
+        broker_connection_retry=True,
         broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+        # A broker gone without closing its TCP connections (failover, a NAT or firewall timeout) is noticed:
+        # connecting waits 5 s, a blocking command 30 s, idle connections are probed (keepalive) and checked
+        # every 25 s. Commands are not retried on a timeout (`retry_on_timeout`): a publish replayed after a
+        # timeout could queue a message twice.
+        broker_transport_options={"socket_connect_timeout": 5, "socket_timeout": 30, "socket_keepalive": True,
+                                  "health_check_interval": 25},
         timezone="Europe/Paris",
         beat_schedule={"tick": {"task": "chaine.tick", "schedule": tick_seconds},
                        # Retention purge of closed households' personal data (idempotent).
