@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from campaigns.linkage import store as linkage_store
 from campaigns.linkage.blocking import BlockingKeys, KeyKind
 from campaigns.linkage.parameters import Parameters
-from campaigns.linkage.scoring import FATHER_SON_YEARS, Comparison, PersonRecord, compare
+from campaigns.linkage.scoring import Comparison, PersonRecord, compare
 from campaigns.linkage.versions import active_parameters
 
 MAX_PROPOSALS_PER_ROW = 3
@@ -74,13 +74,6 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
         reason = ("même contact, autre personne (conjoint, cotitulaire)" if contact
                   else "même logement et même nom, autre personne (conjoint, parent)" if dwelling == "same_flat"
                   else "même adresse, même nom et même date de naissance, autre prénom")
-    elif levels.get("date_naissance") in ("different", "same_year"):
-        # The same names at one address with birth dates apart by less than a generation: a date written wrong,
-        # or a relative of the same names living there; one household either way.
-        gap = result.detail[0].person.year_gap if result.detail else FATHER_SON_YEARS
-        shared = (surname and levels.get("prenom") in _AGREEING and gap < FATHER_SON_YEARS
-                  and levels.get("appariement") == "titulaires")
-        reason = "mêmes nom et prénom à la même adresse, dates de naissance différentes"
     else:
         shared = (dwelling is not None and levels.get("date_naissance") in ("one_missing", "both_missing")
                   and surname and levels.get("prenom") in _FIRST_OR_MISSING)
