@@ -230,6 +230,8 @@ def test_same_surname_and_birth_date_at_one_address_is_one_household() -> None:
     # Another birth date, or another address: not this rule.
     assert household_comparison(lina, replace(jade, date_naissance=date(1990, 2, 1))).decision != "match"
     assert household_comparison(lina, replace(jade, adresse="4 rue Colas")).decision != "match"
+    # A flat named on one side only: maybe a twin in another flat of the building; reviewed.
+    assert household_comparison(lina, replace(jade, complement_adresse="appt 4")).decision == "review"
 
 
 @pytest.mark.parametrize(("spelt", "linked"), [("Gaillrad", True), ("GAILLARD CEDEX", True), ("Gail lard", True),

@@ -51,25 +51,29 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
     if flat in ("other_flat", "other_building"):
         if contact or result.decision == "non_match":
             return result
-        if levels.get("date_naissance") == "equal" and levels.get("prenom") in _FIRST_OR_MISSING:
+        if (levels.get("date_naissance") == "equal" and levels.get("prenom") in _FIRST_OR_MISSING
+                and not _conflicting_contact(levels)):
             return replace(result, decision="review", note=f"{result.note} ; à vérifier : autre "
                            "logement de l'immeuble, sans contact commun")
         return replace(result, decision="non_match", note=f"{result.note} ; autre logement de l'immeuble, "
-                       "sans contact commun ni date de naissance égale")
+                       "sans contact commun, avec une date de naissance différente ou un contact différent")
     if result.decision == "match":
         if (levels.get("lieu") == "immeuble" and not contact and _flat_on_one_side(a, b)
                 and not (result.detail and "couple" in result.detail[1])):
             # One side names a flat, the other none, nothing shared: the same person, or a namesake relative in
             # another flat of the building; a human decides.
+            if _conflicting_contact(levels):
+                return replace(result, decision="non_match", note=f"{result.note} ; logement indiqué d'un seul "
+                               "côté, et un contact différent")
             return replace(result, decision="review", note=f"{result.note} ; à vérifier : logement indiqué d'un "
                            "seul côté, sans contact commun")
         return result
     dwelling = _same_dwelling(a.features.complement, b.features.complement)
     surname = levels.get("nom") in _AGREEING
     if levels.get("prenom") == "different":
-        # The same surname and birth date at one address (no flat telling them apart): twins, or one person whose
-        # first name was written wrong; one household either way.
-        twins = surname and levels.get("date_naissance") == "equal"
+        # The same surname and birth date at one address (no flat telling them apart, nor named on one side
+        # only): twins, or one person whose first name was written wrong; one household either way.
+        twins = surname and levels.get("date_naissance") == "equal" and not _flat_on_one_side(a, b)
         shared = contact or (surname and (dwelling == "same_flat" or twins))
         reason = ("même contact, autre personne (conjoint, cotitulaire)" if contact
                   else "même logement et même nom, autre personne (conjoint, parent)" if dwelling == "same_flat"
@@ -82,6 +86,11 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
     if not shared:
         return result
     return replace(result, decision="match", note=f"{result.note} ; même ménage : {reason}")
+
+
+def _conflicting_contact(levels: dict[str, str]) -> bool:
+    """Both sides give a phone, an e-mail or a CAF number (of one CAF), and they differ."""
+    return "different" in (levels.get("telephone"), levels.get("email"), levels.get("numero_allocataire"))
 
 
 def _flat_on_one_side(a: PersonRecord, b: PersonRecord) -> bool:
