@@ -206,18 +206,20 @@ BUILDING = {"adresse": "82 chemin Lopez", "code_postal": "74596", "commune": "Ga
 
 
 def test_flat_named_on_one_side_only_without_a_contact_is_reviewed() -> None:
-    # Éric Gaspard at appt 100 and an Éric Gaspard of the same birth date at the same address, no flat given, other
-    # phones: the same man, or a namesake relative two floors down; a human decides.
+    # Éric Gaspard at appt 100 and an Éric Gaspard of the same birth date at the same address, no flat given, no
+    # phone: the same man, or a namesake relative two floors down; a human decides.
     upstairs = _person(nom="Gaspard", prenom="Éric", date_naissance=date(1976, 10, 11), **BUILDING,
                        complement_adresse="apt 100", telephone="03 37 48 71 37")
-    unknown = replace(upstairs, complement_adresse=None, telephone="04 42 45 35 61")
+    unknown = replace(upstairs, complement_adresse=None, telephone=None)
     result = household_comparison(upstairs, unknown)
     assert result.decision == "review"
     assert "logement indiqué d'un seul côté" in result.explanation
+    # Another phone on top of it: another household.
+    assert household_comparison(upstairs, replace(unknown, telephone="04 42 45 35 61")).decision == "non_match"
     # A shared phone, or the flat on both sides (or on neither), keeps the link.
     assert household_comparison(upstairs, replace(unknown, telephone="03 37 48 71 37")).decision == "match"
     assert household_comparison(upstairs, replace(unknown, complement_adresse="Appartement 100")).decision == "match"
-    assert household_comparison(replace(upstairs, complement_adresse=None), unknown).decision == "match"
+    assert household_comparison(replace(upstairs, complement_adresse=None, telephone=None), unknown).decision == "match"
 
 
 def test_same_surname_and_birth_date_at_one_address_is_one_household() -> None:
