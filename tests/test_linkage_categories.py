@@ -198,3 +198,48 @@ def test_unreadable_birth_dates_are_still_dropped_with_a_warning(typed: str, rea
 def test_other_dates_keep_their_two_formats() -> None:
     row, errors = parse_row(signalement(date_stade="5 mars 2024"), 1, today=date(2026, 12, 1))
     assert row is None and errors[0].field == "date_stade"
+
+
+# --- flat named on one side only, twins at one address, communes mistyped (issue 17) -----------------------------
+
+BUILDING = {"adresse": "82 chemin Lopez", "code_postal": "74596", "commune": "Gaillard"}
+
+
+def test_flat_named_on_one_side_only_without_a_contact_is_reviewed() -> None:
+    # Éric Gaspard at appt 100 and an Éric Gaspard of the same birth date at the same address, no flat given, no
+    # phone: the same man, or a namesake relative two floors down; a human decides.
+    upstairs = _person(nom="Gaspard", prenom="Éric", date_naissance=date(1976, 10, 11), **BUILDING,
+                       complement_adresse="apt 100", telephone="03 37 48 71 37")
+    unknown = replace(upstairs, complement_adresse=None, telephone=None)
+    result = household_comparison(upstairs, unknown)
+    assert result.decision == "review"
+    assert "logement indiqué d'un seul côté" in result.explanation
+    # Another phone on top of it: another household.
+    assert household_comparison(upstairs, replace(unknown, telephone="04 42 45 35 61")).decision == "non_match"
+    # A shared phone, or the flat on both sides (or on neither), keeps the link.
+    assert household_comparison(upstairs, replace(unknown, telephone="03 37 48 71 37")).decision == "match"
+    assert household_comparison(upstairs, replace(unknown, complement_adresse="Appartement 100")).decision == "match"
+    assert household_comparison(replace(upstairs, complement_adresse=None, telephone=None), unknown).decision == "match"
+
+
+def test_same_surname_and_birth_date_at_one_address_is_one_household() -> None:
+    # Twins at one address, or one person whose first name was written wrong: one household.
+    lina = _person(nom="Stephenson", prenom="Lina", **BUILDING, complement_adresse="Résidence Nazareth")
+    jade = replace(lina, prenom="Jade", complement_adresse=None)
+    result = household_comparison(lina, jade)
+    assert result.decision == "match"
+    assert "même nom et même date de naissance, autre prénom" in result.explanation
+    # Another birth date, or another address: not this rule.
+    assert household_comparison(lina, replace(jade, date_naissance=date(1990, 2, 1))).decision != "match"
+    assert household_comparison(lina, replace(jade, adresse="4 rue Colas")).decision != "match"
+    # A flat named on one side only: maybe a twin in another flat of the building; reviewed.
+    assert household_comparison(lina, replace(jade, complement_adresse="appt 4")).decision == "review"
+
+
+@pytest.mark.parametrize(("spelt", "linked"), [("Gaillrad", True), ("GAILLARD CEDEX", True), ("Gail lard", True),
+                                               ("Bonneville", False)])
+def test_a_commune_mistyped_is_the_same_commune(spelt: str, linked: bool) -> None:
+    # The postcode mistyped too (two digits swapped): one keying error in each is one place, not a move.
+    luce = _person(**BUILDING)
+    other = replace(luce, commune=spelt, code_postal="74569")
+    assert (household_comparison(luce, other).agreements["lieu"] not in ("departement", "ailleurs")) is linked

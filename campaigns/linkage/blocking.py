@@ -263,18 +263,20 @@ def stored_keys(record: PersonRecord) -> Iterator[tuple[str, int]]:
     for person in f.people:
         first_prefix = person.prenom.prefixes[0] if person.prenom else ""
         surnames = list(zip(person.nom.forms, person.nom.prefixes, strict=True)) if person.nom else [("", "")]
+        names = {first_prefix, *(prefix for form, prefix in surnames if form)} - {""}
         for day, swapped in _birth_days(person):
             kind = _STORED_ONLY if swapped else _PROBE
-            for _form, prefix in surnames:
-                # Two phonetic letters of each name, unordered (inverted fields): at a million households, birth
-                # date + initials gathered ~5 strangers a block and made the cost per row grow with the base.
-                yield f"naissance2|{day}|{'|'.join(sorted((first_prefix[:2], prefix[:2])))}", kind
+            for prefix in names:
+                # Birth date + the phonetic prefix of one name at a time, whichever field holds it (inverted
+                # fields): a typo in the other name, or that name missing, still meets the record. At a million
+                # households a date gathers ~70 people; a four-letter prefix leaves one or two strangers a block.
+                yield f"naissance1|{day}|{prefix}", kind
             if address and not swapped:  # a swapped date and a typo in both initials: too rare to store
                 yield f"naissance_adresse|{day}|{address}", kind
         if address:
             # One name at a time: a typo in the other name (or in both birth-date initials, or no birth date at
             # all) still meets the record at its address.
-            for prefix in {first_prefix, *(prefix for form, prefix in surnames if form)} - {""}:
+            for prefix in names:
                 yield f"foyer1|{address}|{prefix}", _PROBE
     for key in _household_keys(f):
         yield key, _PROBE

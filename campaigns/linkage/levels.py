@@ -185,8 +185,10 @@ def place_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str | None, bool]
     if a.postcode and a.postcode == b.postcode:
         locality = True
     elif a.commune and b.commune:
-        locality = a.commune == b.commune
-        typo = locality and identity.postcode_typo(a.postcode, b.postcode)
+        typo = identity.postcode_typo(a.postcode, b.postcode)
+        locality = a.commune == b.commune or (
+            (typo or a.department == b.department) and same_commune_spelling(a.commune, b.commune))
+        typo = locality and typo
     elif a.postcode and b.postcode:
         locality = False
     if locality is None:
@@ -202,6 +204,18 @@ def place_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str | None, bool]
     if not (sa.number and sa.number == sb.number and sa.suffix == sb.suffix) and not _same_locality(sa, sb):
         return "rue", typo
     return _flat_level(a.complement, b.complement), typo
+
+
+def same_commune_spelling(a: str, b: str) -> bool:
+    """One commune name spelt two ways: spaces or hyphens aside ("MALVERN EAST"/"MALVERNEAST"), or one keying error
+    (a letter changed, left out, doubled, two swapped) in a name of five letters or more ("PARRAMATTA"/"PARRAMAXTA").
+    The caller requires the same département or postcodes one typo apart: two communes of one département are
+    rarely one keying error apart ("SAINT-DENIS"/"SAINT-DENIS-DE-..." are further), and never both at once."""
+    glued_a, glued_b = a.replace(" ", ""), b.replace(" ", "")
+    if glued_a == glued_b:
+        return True
+    return (min(len(glued_a), len(glued_b)) >= 5 and glued_a.translate(_LETTERS_OUT) == glued_b.translate(_LETTERS_OUT)
+            and OSA.distance(glued_a, glued_b, score_cutoff=1) <= 1)
 
 
 # Places addressed by their name, without a house number: a lieu-dit, a hamlet, a domaine, a lotissement...

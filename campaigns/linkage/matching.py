@@ -51,26 +51,51 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
     if flat in ("other_flat", "other_building"):
         if contact or result.decision == "non_match":
             return result
-        if levels.get("date_naissance") == "equal" and levels.get("prenom") in _FIRST_OR_MISSING:
+        if (levels.get("date_naissance") == "equal" and levels.get("prenom") in _FIRST_OR_MISSING
+                and not _conflicting_contact(levels)):
             return replace(result, decision="review", note=f"{result.note} ; à vérifier : autre "
                            "logement de l'immeuble, sans contact commun")
         return replace(result, decision="non_match", note=f"{result.note} ; autre logement de l'immeuble, "
-                       "sans contact commun ni date de naissance égale")
+                       "sans contact commun, avec une date de naissance différente ou un contact différent")
     if result.decision == "match":
+        if (levels.get("lieu") == "immeuble" and not contact and _flat_on_one_side(a, b)
+                and not (result.detail and "couple" in result.detail[1])):
+            # One side names a flat, the other none, nothing shared: the same person, or a namesake relative in
+            # another flat of the building; a human decides.
+            if _conflicting_contact(levels):
+                return replace(result, decision="non_match", note=f"{result.note} ; logement indiqué d'un seul "
+                               "côté, et un contact différent")
+            return replace(result, decision="review", note=f"{result.note} ; à vérifier : logement indiqué d'un "
+                           "seul côté, sans contact commun")
         return result
     dwelling = _same_dwelling(a.features.complement, b.features.complement)
+    surname = levels.get("nom") in _AGREEING
     if levels.get("prenom") == "different":
-        shared = contact or (dwelling == "same_flat" and levels.get("nom") in _AGREEING)
+        # The same surname and birth date at one address (no flat telling them apart, nor named on one side
+        # only): twins, or one person whose first name was written wrong; one household either way.
+        twins = surname and levels.get("date_naissance") == "equal" and not _flat_on_one_side(a, b)
+        shared = contact or (surname and (dwelling == "same_flat" or twins))
         reason = ("même contact, autre personne (conjoint, cotitulaire)" if contact
-                  else "même logement et même nom, autre personne (conjoint, parent)")
+                  else "même logement et même nom, autre personne (conjoint, parent)" if dwelling == "same_flat"
+                  else "même adresse, même nom et même date de naissance, autre prénom")
     else:
         shared = (dwelling is not None and levels.get("date_naissance") in ("one_missing", "both_missing")
-                  and levels.get("nom") in _AGREEING and levels.get("prenom") in _FIRST_OR_MISSING)
+                  and surname and levels.get("prenom") in _FIRST_OR_MISSING)
         reason = ("même nom au même logement, prénom et date de naissance absents" if levels.get("prenom") == "missing"
                   else "mêmes nom et prénom au même logement, date de naissance absente")
     if not shared:
         return result
     return replace(result, decision="match", note=f"{result.note} ; même ménage : {reason}")
+
+
+def _conflicting_contact(levels: dict[str, str]) -> bool:
+    """Both sides give a phone, an e-mail or a CAF number (of one CAF), and they differ."""
+    return "different" in (levels.get("telephone"), levels.get("email"), levels.get("numero_allocataire"))
+
+
+def _flat_on_one_side(a: PersonRecord, b: PersonRecord) -> bool:
+    flats = [any(t.startswith("APPT") for t in r.features.complement) for r in (a, b)]
+    return flats[0] != flats[1]
 
 
 def _same_dwelling(a: frozenset[str], b: frozenset[str]) -> str | None:
@@ -112,6 +137,8 @@ class BatchLinks:
     compared: int = 0
     hot_keys: int = 0
     seen: dict[int, set[int]] = field(default_factory=dict)  # row index -> the stored cases it was compared with
+    # Household pairs already proposed by a row of the batch: one review decides for the two households.
+    proposed: set[frozenset[int]] = field(default_factory=set)
 
 
 _Scored = tuple[int, Comparison]  # (case reference, comparison)
@@ -241,7 +268,9 @@ def _decide(
     proposals = 0
     for household, (case_ref, comparison) in ranked:
         # Several matching households are not merged silently: the others go to review, like uncertain pairs.
-        if proposals == MAX_PROPOSALS_PER_ROW or frozenset((chosen, household)) in declined:
+        pair = frozenset((chosen, household))
+        if proposals == MAX_PROPOSALS_PER_ROW or pair in declined or pair in links.proposed:
             continue
+        links.proposed.add(pair)
         links.proposals.append(Proposal(i, household, case_ref, comparison.score, comparison.explanation))
         proposals += 1
