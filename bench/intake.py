@@ -123,8 +123,10 @@ def main() -> None:
                         help="bailleurs sharing the first 85%% of the rows, pushing at the same time")
     parser.add_argument("--api-processes", type=int, default=os.cpu_count() or 1,
                         help="uvicorn worker processes (default: one per core)")
+    parser.add_argument("--database", default="chaine_bench",
+                        help="PostgreSQL database to create afresh (another name lets two benches run at once)")
     args = parser.parse_args()
-    url = _fresh_database("chaine_bench")
+    url = _fresh_database(args.database)
     bailleur_keys, key_b = _setup(url, args.bailleurs)
     second = int(args.rows * 0.15)
     households = household_rows(args.rows - second)
@@ -140,7 +142,7 @@ def main() -> None:
         batches.append((key_b, orjson.dumps([{k: v for k, v in r.items() if v is not None}
                                              for r in repeats[start:start + args.batch]])))
     port = _free_port()
-    env = os.environ | {"CHAINE_DATABASE_URL": url, "CHAINE_DATA_DIR": "/tmp/chaine-bench"}
+    env = os.environ | {"CHAINE_DATABASE_URL": url, "CHAINE_DATA_DIR": f"/tmp/{args.database}"}
     api = subprocess.Popen(api_command(port, args.api_processes), cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:

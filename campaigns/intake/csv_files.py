@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 
 from campaigns.intake.fields import FIELDS, REQUIRED_COLUMNS
+from campaigns.intake.mojibake import REPAIRED_KEY, repair_row, repaired
 from campaigns.locale.text import strip_accents
 
 if TYPE_CHECKING:
@@ -233,6 +234,8 @@ def read_csv(data: FileSource, *, encoding: str | None = None) -> CsvContent:
     Rows are dicts over the named columns (missing trailing fields are ""); blank lines, including lines
     of separators only, are skipped. A row with a non-empty value beyond the header or under an unnamed
     header cell gets EXTRA_KEY set to "1" (trailing empty fields, as spreadsheets write, are tolerated).
+    Values encoded twice (« LefÃ¨vre ») are repaired, and the row names them under REPAIRED_KEY
+    (campaigns/intake/mojibake.py).
     """
     pieces = pieces_of(data)
     encoding = encoding or _encoding(pieces)
@@ -254,7 +257,7 @@ def read_csv(data: FileSource, *, encoding: str | None = None) -> CsvContent:
         header = next(reader)
     except csv.Error as exc:
         raise CsvFileError(f"en-tête du fichier illisible : {_csv_problem(exc)}") from None
-    names = [_column_name(cell) for cell in header]
+    names = [_column_name(repaired(cell) or cell) for cell in header]
     columns = tuple(name for name in names if name)
     if not set(columns) & set(FIELDS):
         raise CsvFileError(
@@ -299,6 +302,8 @@ def _rows(reader: Reader, names: list[str], skipped: int) -> Iterator[tuple[int,
         if len(record) < width:
             record += [""] * (width - len(record))
         row = {name: record[position] for position, name in named}
+        if not "".join(row.values()).isascii() and (fixed := repair_row(row)):
+            row[REPAIRED_KEY] = ",".join(fixed)  # reported as row warnings (campaigns/intake/mojibake.py)
         if "".join(record[width:]).strip() or any(record[position].strip() for position in unnamed):
             row[EXTRA_KEY] = "1"
         yield start, row

@@ -17,6 +17,7 @@ from campaigns.intake.batches import ingest
 from campaigns.intake.cases import serialise_partner_pushes
 from campaigns.intake.csv_files import CsvFileError, Pieces, read_csv
 from campaigns.intake.fields import FIELDS, RowError, SignalementRow, parse_row
+from campaigns.intake.mojibake import REPAIRED, repair_mapping
 from campaigns.intake.reference_lines import ReferenceLines
 from campaigns.intake.stored_files import UploadSpool, drop_file, file_pieces, spool_bytes, store_file
 from campaigns.locale.clock import local_date
@@ -80,7 +81,8 @@ def _validate(
         if raw.get(EXTRA_FIELDS_MARK):
             outcome.errors.append(RowError(row_number, "", "la ligne contient plus de colonnes que l'en-tête"))
             continue
-        parsed, errors = parse_row(raw, row_number, today=today, require_channel=True)
+        fixed, repaired = repair_mapping(raw)
+        parsed, errors = parse_row(fixed, row_number, today=today, require_channel=True)
         if parsed is not None and (first := seen.line_of(parsed.reference)) is not None:
             errors = [RowError(row_number, "reference", f"référence « {parsed.reference} » déjà présente "
                                f"ligne {first} : une ligne par dossier")]
@@ -90,6 +92,7 @@ def _validate(
             continue
         seen.add(parsed.reference, row_number)
         outcome.valid.append(parsed)
+        outcome.warnings += [RowError(row_number, name, REPAIRED, warning=True) for name in repaired if name in FIELDS]
         outcome.warnings.extend(errors)  # a kept row's errors are warnings (campaigns/intake/fields.py DROPPABLE)
     return outcome
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from datetime import date
-from functools import partial
 from typing import Any
 
 import orjson
@@ -67,12 +66,15 @@ def _processors(session: Session, table: Table, columns: Sequence[str]) -> dict[
     for name in columns:
         column_type = table.c[name].type
         if isinstance(column_type, TypeDecorator) and not isinstance(column_type, UTCDateTime):
-            found[name] = partial(_bind_one, column_type.process_bind_param, dialect=dialect)
+            found[name] = _bound(column_type.process_bind_param, dialect)
     return found
 
 
-def _bind_one(convert: Any, value: Any, *, dialect: Any) -> Any:
-    return convert(value, dialect)
+def _bound(convert: Any, dialect: Any) -> Any:
+    """`convert(value, dialect)` as a function of the value (one call a value on intake's hot path)."""
+    def process(value: Any) -> Any:
+        return convert(value, dialect)
+    return process
 
 
 def bulk_insert(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
@@ -94,17 +96,27 @@ def bulk_insert(session: Session, model: type[Base], rows: Sequence[dict[str, An
         for c in table.columns
         if c.name not in rows[0] and isinstance(c.default, ScalarElementColumnDefault)
     }
-    columns = [*rows[0].keys(), *defaults]
-    json_columns = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    given = list(rows[0].keys())
+    columns = [*given, *defaults]
     processors = _processors(session, table, columns)
+    # Each column's conversion by position, built once: rows are lists from here on (no dict per row).
+    conversions = [(position, processors[c]) for position, c in enumerate(columns) if c in processors]
+    conversions += [(position, _json_text) for position, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
     quoted = ", ".join(f'"{c}"' for c in columns)
     raw = session.connection().connection.driver_connection
     with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:  # type: ignore[union-attr]
+        write_row = copy.write_row
         for row in rows:
-            values = {**defaults, **row}
-            for name, process in processors.items():
-                values[name] = process(values[name])
-            copy.write_row([orjson.dumps(values[c]).decode() if c in json_columns else values[c] for c in columns])
+            values = [row[c] for c in given]
+            if defaults:
+                values += [row.get(c, default) for c, default in defaults.items()]
+            for position, process in conversions:
+                values[position] = process(values[position])
+            write_row(values)
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
 
 
 def insert_returning_ids(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> list[int]:

@@ -1,12 +1,11 @@
 """Second red-team review (issue 16, docs/security.md): each test failed while its attack worked and passes now
-that the code holds it; the one still marked xfail (strict) is a finding not fixed yet."""
+that the code holds it."""
 
 from __future__ import annotations
 
 import email
 from email import policy
 
-import pytest
 from sqlalchemy import select
 
 from campaigns.intake.csv_files import CsvFileError, read_csv
@@ -31,8 +30,6 @@ def test_a_stranger_giving_only_the_building_is_not_vouched_as_landlord(world: W
     assert stranger_case.id not in ruling
 
 
-@pytest.mark.xfail(strict=True, reason="bad values: a UTF-8 file whose accents were already garbled once "
-                   "(UTF-8 read as Windows-1252 and saved again) is accepted and its names stored as « LefÃ¨vre »")
 def test_a_doubly_encoded_utf8_file_is_not_stored_garbled() -> None:
     text = "reference;stade;nom;prenom;commune\nR-1;impaye;Lefèvre;Hélène;Nantes\n"
     data = text.encode().decode("cp1252").encode()
