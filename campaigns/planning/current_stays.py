@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from campaigns.models import Campaign, Case, Dispatch, Enrollment, Household, Partner, Response
 from campaigns.models.authority import case_sources, ruling_cases
 from campaigns.models.stages import Stage
+from campaigns.planning.authority import stops_campaign
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import OwnStock, own_stock
@@ -74,7 +75,7 @@ def current_stays(session: Session, campaign: Campaign, *, household_ids: Collec
             select(Enrollment.stage_entry_id).where(Enrollment.campaign_id == campaign.id)))
     if not answered:
         query = query.where(Household.current_entry_id.not_in(
-            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None))))
+            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None), stops_campaign(campaign))))
     rows = session.execute(query).all()
     cases = freshest_cases(session, [row.id for row in rows])
     stock = own_stock(session, [campaign], cases)
@@ -116,7 +117,7 @@ def _own_current_stays(session: Session, campaign: Campaign, *, household_ids: C
             select(Enrollment.stage_entry_id).where(Enrollment.campaign_id == campaign.id)))
     if not answered:
         query = query.where(Case.stay_entry_id.not_in(
-            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None))))
+            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None), stops_campaign(campaign))))
     return sorted(own_stays_of(campaign, session.scalars(query).all()), key=lambda s: (s.household_id, s.entry_id))
 
 
