@@ -33,8 +33,8 @@ from campaigns.models import (
     Reason,
     Response,
 )
-from campaigns.planning.coordination import CoordinationRules, Verdict, coordinate
 from campaigns.planning.authority import stops_campaign
+from campaigns.planning.coordination import CoordinationRules, Verdict, coordinate
 from campaigns.planning.experiments import follow_arm
 from campaigns.planning.own_stays import stay_is_current
 from campaigns.platform.ports import Channel, OutboundMessage, ReconcilableChannel, SendResult
