@@ -180,12 +180,14 @@ def test_a_structures_campaign_still_reaches_a_household_of_its_territory_where_
     _structure(world)
     _structure_campaign(world)
     world.push(world.state, [landlord_row("E-1", stade="commandement_de_payer", date_stade="20/11/2026")])
-    with world.runtime.session_factory() as session:
-        planned = session.execute(select(Dispatch.stage, Dispatch.status).join(Campaign).where(
-            Campaign.name == OWN)).all()
-    assert planned == [("commandement_de_payer", "planned")] * 2
+    assert _own_contacts(world) == [("commandement_de_payer", "planned", None)] * 2
     world.push(world.state, [landlord_row("E-1", stade="jugement", date_stade="26/11/2026")])
+    assert _own_contacts(world) == [("commandement_de_payer", "cancelled", "stage_changed")] * 2 + [
+        ("jugement", "planned", None)] * 2
+
+
+def _own_contacts(world: World) -> list[tuple[str, str, str | None]]:
     with world.runtime.session_factory() as session:
-        moved = sorted(session.execute(select(Dispatch.stage, Dispatch.status, Dispatch.reason).join(Campaign).where(
-            Campaign.name == OWN)).all())
-    assert moved == [("commandement_de_payer", "cancelled", "stage_changed")] * 2 + [("jugement", "planned", None)] * 2
+        return sorted((stage, status, reason) for stage, status, reason in session.execute(
+            select(Dispatch.stage, Dispatch.status, Dispatch.reason)
+            .join(Campaign, Campaign.id == Dispatch.campaign_id).where(Campaign.name == OWN)))
