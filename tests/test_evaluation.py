@@ -214,7 +214,10 @@ def test_scenario_10_bailleurs_small_cells_and_no_personal_data(runtime: Runtime
     answer = client.get("/api/v1/evaluation", headers=built["ddets"], params=PERIOD)
     sections = answer.json()["sections"]
     channels = {r["valeur"]: (r["menages"], r["repondants"]) for r in sections["taux_canal"]["lignes"]}
-    assert channels == {"courrier": (67, 23), "SMS": (44, 22), "lien de réponse": (67, 0)}
+    # The 23 households that phoned their bailleur did so in the bailleur's word only (no attributed reason, rule 2
+    # of docs/security.md): that stops the bailleur's own campaigns (it has none here), not the State's SMS, which
+    # therefore goes to all 67 households when it falls due; the 22 answers recorded after it are credited to it.
+    assert channels == {"courrier": (67, 23), "SMS": (67, 22), "lien de réponse": (67, 0)}
     by_bailleur = {r["valeur"]: (r["menages"], r["repondants"], r["taux"]) for r in sections["taux_bailleur"]["lignes"]}
     assert by_bailleur["ICF Habitat"] == ("< 5", "< 5", "< 5")
     assert by_bailleur["SILENE"] == ("< 5", "< 5", "< 5")

@@ -229,8 +229,8 @@ class Response(Base):
     nature: Mapped[str] = mapped_column(String(40))
     responded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # Why it stopped every partner's steps when recorded (campaigns.planning.authority.Evidence); None: the
-    # partner's own word, which stopped its own campaigns' steps only (docs/security.md, rule 2).
+    # Why it stops every partner's steps (campaigns.planning.authority.Evidence); None: the partner's own word,
+    # which stops its own campaigns' steps only, also when they fall due later (docs/security.md, rule 2).
     evidence: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 

@@ -1,8 +1,9 @@
 """why a response stops every partner's steps (docs/security.md, rule 2)
 
 `responses.evidence`: the household answered through a channel the service operates, or a partner's attributed
-reason; None for a partner's own word (which stops its own campaigns' steps only when it is recorded). Existing
-rows stay None. Kept so that what stopped a step can be told afterwards (docs/security.md, rule 2, known limits).
+reason; None for a partner's own word, which stops its own campaigns' steps only, even when they fall due later
+(docs/security.md, rule 2). Existing rows stay None: a response recorded before stops, at send time, the steps of its
+own partner only.
 
 Revision ID: b7e3c1f9a2d4
 Revises: d4b8e2f6a1c3
