@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -21,6 +23,23 @@ from campaigns.platform.ports import OutboundMessage, PermanentChannelError, Ret
 log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
+
+# A connection is used again for the next message of the same thread while it has been idle less than this and has
+# carried fewer than MESSAGES_PER_CONNECTION messages: a batch of e-mails costs one connection and greeting instead of
+# one per message (docs/benchmarks.md). Relays close idle connections after a minute or more; an older one is closed
+# and a fresh one opened, so a message is never handed to a connection the relay may already have dropped.
+REUSE_IDLE_SECONDS = 10.0
+MESSAGES_PER_CONNECTION = 50
+
+
+class _Connection:
+    """This thread's event loop and its open SMTP connection (none between uses from async code)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.smtp: aiosmtplib.SMTP | None = None
+        self.last_used = 0.0
+        self.sent = 0
 
 
 class SmtpEmailChannel:
@@ -54,6 +73,7 @@ class SmtpEmailChannel:
         self.timeout = timeout
         self._domain = domain
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._local = threading.local()
 
     def send(self, message: OutboundMessage) -> SendResult:
         if message.channel != "email":
@@ -66,7 +86,7 @@ class SmtpEmailChannel:
         mail = self._build(message, to_email)
         message_id = str(mail["Message-ID"])
         try:
-            _run_sync(lambda: self._deliver(mail, to_email))
+            self._send_mail(mail, to_email)
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = [refusal.code for refusal in exc.recipients]
             raise _response_error(codes[0] if codes else 550) from None
@@ -102,6 +122,42 @@ class SmtpEmailChannel:
             mail.add_alternative(message.html_body, subtype="html")
         return mail
 
+    def _send_mail(self, mail: EmailMessage, to_email: str) -> None:
+        """Sends on this thread's open connection (opened when there is none fit for use); any error closes it, so
+        the next message starts on a fresh one. From async code: a connection of its own, as before."""
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            _run_sync(lambda: self._deliver(mail, to_email))
+            return
+        connection: _Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = _Connection()
+        connection.loop.run_until_complete(self._deliver_reusing(connection, mail, to_email))
+
+    async def _deliver_reusing(self, connection: _Connection, mail: EmailMessage, to_email: str) -> None:
+        smtp = connection.smtp
+        if smtp is not None and (not smtp.is_connected or connection.sent >= MESSAGES_PER_CONNECTION
+                                 or time.monotonic() - connection.last_used > REUSE_IDLE_SECONDS):
+            await _close(smtp)
+            smtp = connection.smtp = None
+        try:
+            if smtp is None:
+                smtp = aiosmtplib.SMTP(hostname=self.host, port=self.port, username=self.username,
+                                       password=self._password, start_tls=self.start_tls, timeout=self.timeout)
+                connection.smtp, connection.sent = smtp, 0
+                await smtp.connect()
+            await smtp.send_message(mail, sender=self.from_address, recipients=[to_email])
+        except BaseException:
+            connection.smtp = None
+            if smtp is not None:
+                smtp.close()  # dropped, not QUIT: the relay may be the one failing
+            raise
+        connection.sent += 1
+        connection.last_used = time.monotonic()
+
     async def _deliver(self, mail: EmailMessage, to_email: str) -> None:
         await aiosmtplib.send(
             mail,
@@ -114,6 +170,15 @@ class SmtpEmailChannel:
             start_tls=self.start_tls,
             timeout=self.timeout,
         )
+
+
+async def _close(smtp: aiosmtplib.SMTP) -> None:
+    """QUIT when the connection still answers, else just drop it."""
+    try:
+        if smtp.is_connected:
+            await smtp.quit()
+    except (aiosmtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _response_error(code: int) -> RetryableChannelError | PermanentChannelError:

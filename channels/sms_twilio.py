@@ -8,9 +8,11 @@ import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import phonenumbers
+import requests
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
@@ -172,11 +174,35 @@ class TwilioSmsChannel:
         return None
 
 
+class _EnvironmentOnceSession(requests.Session):
+    """A requests session that reads the environment's proxy and CA-bundle settings once per site instead of once
+    per SMS (`get_environ_proxies` parses the proxy variables and the no-proxy list at each call: a few ms of CPU
+    per message, docs/benchmarks.md). A process's environment does not change while it runs."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settings: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        if stream is not None or verify is not None or cert is not None or not isinstance(url, str):
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())))
+        found = self._settings.get(key)
+        if found is None:
+            found = self._settings[key] = super().merge_environment_settings(url, proxies, None, None, None)
+        return {**found, "proxies": dict(found["proxies"])}
+
+
 class _HeaderKeepingHttpClient(TwilioHttpClient):  # type: ignore[misc]
     """Keeps each thread's last response headers: Twilio's exceptions drop them, and a 429 says when to retry."""
 
     def __init__(self, timeout: float) -> None:
         super().__init__(timeout=timeout)
+        session = _EnvironmentOnceSession()
+        # Twilio's connection pool, without retries (a silent retry after a read timeout could send twice).
+        session.adapters = cast(requests.Session, vars(self)["session"]).adapters
+        self.session = session
         self._local = threading.local()
 
     def request(self, *args: Any, **kwargs: Any) -> Any:

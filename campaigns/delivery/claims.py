@@ -4,6 +4,8 @@ claims batch by batch and hands the ids out in Celery tasks, deliver_each() runs
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -94,6 +96,35 @@ def deliver_each(dispatch_ids: Sequence[int], deliver_one: Callable[[int], str])
     return statuses
 
 
+class _Behind:
+    """Hands each claimed batch to `enqueue` from one background thread, in order, while the tick claims the next
+    batch: with 10,000 due the 200 broker round trips no longer wait for the 20 claims, nor these for them. An error
+    of `enqueue` (the broker down) stops the claims at the next batch and is raised by close(); the batches claimed
+    and not handed out stay `queued`, handed out again after the lease, as when the tick process dies."""
+
+    def __init__(self, enqueue: Callable[[list[int]], object]) -> None:
+        self._enqueue = enqueue
+        self._batches: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, name="chaine-tick-hand-out", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (ids := self._batches.get()) is not None:
+            if self.error is None:
+                try:
+                    self._enqueue(ids)
+                except Exception as exc:
+                    self.error = exc
+
+    def __call__(self, ids: list[int]) -> None:
+        self._batches.put(ids)
+
+    def close(self) -> None:
+        self._batches.put(None)
+        self._thread.join()
+
+
 def tick(
     session_factory: sessionmaker[Session],
     *,
@@ -104,18 +135,30 @@ def tick(
     per_task: int = DELIVER_PER_TASK,
     spread: int = SPREAD_PER_CLAIM,
     max_batches: int = 1_000,
+    behind: bool = False,
 ) -> int:
     """Claims due rows batch by batch and hands each batch, after the claim has committed, to `enqueue` in at least
-    `spread` parts (fewer when it has fewer rows) of at most `per_task` ids."""
+    `spread` parts (fewer when it has fewer rows) of at most `per_task` ids; with `behind`, from a background thread
+    while the next batch is claimed (`_Behind`: for a broker, not for deliveries run in this process)."""
     total = 0
     cursor = ClaimCursor()
-    for _ in range(max_batches):
-        with session_factory.begin() as session:
-            ids = claim_due(session, now=now, limit=batch_size, lease=lease, cursor=cursor)
-        size = min(per_task, max(1, -(-len(ids) // spread)))
-        for start in range(0, len(ids), size):
-            enqueue(ids[start:start + size])
-        total += len(ids)
-        if len(ids) < batch_size:
-            break
+    publisher = _Behind(enqueue) if behind else None
+    hand_out = publisher or enqueue
+    try:
+        for _ in range(max_batches):
+            if publisher is not None and publisher.error is not None:
+                break
+            with session_factory.begin() as session:
+                ids = claim_due(session, now=now, limit=batch_size, lease=lease, cursor=cursor)
+            size = min(per_task, max(1, -(-len(ids) // spread)))
+            for start in range(0, len(ids), size):
+                hand_out(ids[start:start + size])
+            total += len(ids)
+            if len(ids) < batch_size:
+                break
+    finally:
+        if publisher is not None:
+            publisher.close()
+    if publisher is not None and publisher.error is not None:
+        raise publisher.error
     return total

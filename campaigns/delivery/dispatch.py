@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -50,6 +50,16 @@ CLOCK_SLACK = timedelta(minutes=5)
 # A paused campaign's due rows wait this long before they are looked at again (resuming makes them due at once).
 PAUSE_RECHECK = timedelta(hours=1)
 KEPT_AFTER_RESPONSE = frozenset({APPOINTMENT_REMINDER, *STRUCTURE_NOTICES})
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _hold(session: Session, instance: object) -> None:
+    """Keeps every row a send-time transaction loads for the transaction's life (`_start`): the session's identity
+    map holds objects weakly, so the household, campaign, owner and cases that the guards, coordination and
+    composing each ask for were read again several times per contact (docs/operations.md, delivery profile)."""
+    held = session.info.get("held")
+    if held is not None:
+        held.append(instance)
 
 
 def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason] | None:
@@ -127,6 +137,7 @@ def deliver(
     """
     try:
         with session_factory.begin() as session:
+            session.info["held"] = []  # rows read once per contact (_hold)
             dispatch = session.scalar(select(Dispatch).where(Dispatch.id == dispatch_id).with_for_update())
             if dispatch is None:
                 return "missing"

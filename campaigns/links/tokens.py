@@ -19,12 +19,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.crypto.columns import keyring_for
 from campaigns.models import AnswerLink, Case, Household
 from campaigns.models.stages import Stage
+from campaigns.platform.dialect import insert_ignoring_conflicts
 
 TOKEN_BYTES = 16  # 128 bits
 # token_urlsafe(16) is 22 characters of the URL-safe base64 alphabet: anything else is refused before any query.
@@ -76,18 +77,17 @@ def issue_link(session: Session, target: LinkTarget, *, now: datetime, lifetime:
     """The link of one message; returns the token (never stored in clear). The same contact row always gets the
     same token, and its link row is written once."""
     if target.dispatch_id is None:
-        token = secrets.token_urlsafe(TOKEN_BYTES)
+        token, statement = secrets.token_urlsafe(TOKEN_BYTES), insert(AnswerLink)
     else:
+        # One statement: a contact's link row already written (a retried send) is kept as it is.
         token = _contact_token(session, target.dispatch_id)
-        if session.scalar(select(AnswerLink.id).where(AnswerLink.token_hash == token_hash(token))) is not None:
-            return token
-    session.add(AnswerLink(
+        statement = insert_ignoring_conflicts(session, AnswerLink.__table__, ["token_hash"])
+    session.execute(statement.values(
         token_hash=token_hash(token), household_id=target.household_id, case_id=target.case_id,
         partner_id=target.partner_id, campaign_id=target.campaign_id, dispatch_id=target.dispatch_id,
         channel=target.channel, stage=target.stage, stage_entry_id=target.stage_entry_id, created_at=now,
         expires_at=now + lifetime, failed_checks=0,
     ))
-    session.flush()
     return token
 
 

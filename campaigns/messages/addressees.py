@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from campaigns.messages.address_block import Addressee, PostalAddress, address_block, parse_postal_lines, person_line
 from campaigns.models import STRUCTURE_NOTICES, AnswerLink, Case, LinkAnswer, Partner, PartnerKind
 from campaigns.models.authority import case_sources, ruling_cases, trusted_cases
+from campaigns.platform.memo import memoised
 from campaigns.platform.ports import Recipient
 
 # Templates written to the landlord of the household (docs/campaigns.md).
@@ -71,7 +72,8 @@ def accepted_move(session: Session, case: Case, owner_id: int) -> PostalAddress 
     last pushed (campaigns/answers/proposals.py), when the campaign owner may use it: a pilot's or a structure's
     campaign (it reads every case of the household anyway, `letter_cases`), a landlord's only when it checked the
     address itself (docs/security.md, rule 4). None otherwise."""
-    kind = session.scalar(select(Partner.kind).where(Partner.id == owner_id))
+    kind = memoised(("partner_kind", owner_id),  # never changes: once per batch (campaigns/platform/memo.py)
+                    lambda: session.scalar(select(Partner.kind).where(Partner.id == owner_id)))
     query = select(LinkAnswer).where(
         LinkAnswer.household_id == case.household_id, LinkAnswer.kind == "adresse",
         LinkAnswer.status == "acceptee", LinkAnswer.reviewed_at >= case.updated_at)

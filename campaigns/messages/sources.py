@@ -35,7 +35,9 @@ def letter_cases(session: Session, household_id: int, owner_id: int) -> list[Cas
     kind = memoised(("partner_kind", owner_id),
                     lambda: session.scalar(select(Partner.kind).where(Partner.id == owner_id)))
     own = [case for case in cases if case.partner_id == owner_id]
-    referent = session.scalar(select(Household.referent_partner_id).where(Household.id == household_id))
+    # The household row the send-time guard already holds in this session (campaigns/delivery/dispatch.py).
+    household = session.get(Household, household_id)
+    referent = household.referent_partner_id if household is not None else None
     if kind in PROCEDURE_KINDS or referent == owner_id:
         return _returned_fallback(cases, {case.id for case in trusted_cases(session, cases)} | {c.id for c in own})
     if own or kind in LANDLORD_KINDS:

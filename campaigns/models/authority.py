@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from campaigns.models.enums import PartnerKind
 from campaigns.models.parties import Case, Partner
 from campaigns.models.stages import Stage
 from campaigns.platform.dialect import any_of
+from campaigns.platform.memo import peek, remember
 
 PROCEDURE_KINDS = frozenset({PartnerKind.ETAT.value, PartnerKind.DEPARTEMENT.value})
 LANDLORD_KINDS = frozenset({PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value})
@@ -138,7 +140,16 @@ def trusted_cases(session: Session, cases: list[Case]) -> list[Case]:
 
 
 def _kinds(session: Session, cases: list[Case]) -> list[str]:
-    partners = {case.partner_id for case in cases}
-    rows = session.execute(select(Partner.id, Partner.kind).where(any_of(session, Partner.id, list(partners))))
-    kinds = {partner_id: kind for partner_id, kind in rows}
+    """The kind of each case's partner. A partner's kind never changes: within a batch of deliveries it is read
+    once per partner (campaigns/platform/memo.py), not once per contact."""
+    kinds: dict[int, str] = {}
+    for partner_id in {case.partner_id for case in cases}:
+        known = peek(("partner_kind", partner_id))
+        if known is not None:
+            kinds[partner_id] = cast(str, known)
+    missing = sorted({case.partner_id for case in cases} - kinds.keys())
+    if missing:
+        rows = session.execute(select(Partner.id, Partner.kind).where(any_of(session, Partner.id, missing)))
+        for partner_id, kind in rows:
+            kinds[partner_id] = remember(("partner_kind", partner_id), kind)
     return [kinds[case.partner_id] for case in cases]

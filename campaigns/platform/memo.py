@@ -45,3 +45,17 @@ def memoised(key: Hashable, compute: Callable[[], _T], *, keep_none: bool = True
     if value is not None or keep_none:
         memo[key] = value
     return value
+
+
+def peek(key: Hashable) -> object | None:
+    """What `memoised(key, ...)` holds in the current batch, or None (outside a batch, or not read yet)."""
+    memo = _memo.get()
+    return None if memo is None else memo.get(key)
+
+
+def remember(key: Hashable, value: _T) -> _T:
+    """Keeps `value` as `memoised(key, ...)` would have read it (a look-up made for several keys at once)."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[key] = value
+    return value

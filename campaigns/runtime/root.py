@@ -185,6 +185,8 @@ class Runtime:
                 lease=timedelta(seconds=self.settings.claim_lease_seconds),
                 enqueue=lambda ids: self.celery.send_task(
                     "chaine.deliver_batch", args=[ids], queue=QUEUE_DISPATCH, producer=producer),
+                # The producer is used by the hand-out thread alone while the claims go on (claims._Behind).
+                behind=True,
             )
 
     def purge_expired(self, *, now: datetime, progress: Callable[[int], None] | None = None) -> PurgeResult:

@@ -6,17 +6,18 @@ can show through the window, whatever the sender block's height: the letter's da
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlsplit
 
 import segno
 from fpdf import FPDF
 from fpdf.enums import Align, XPos, YPos
+from PIL import Image
 
 LEFT_MM = 20.0
 # Up to 2 mm before the window (90 mm from the left edge of the sheet; the address itself starts at 95 mm).
 COLUMN_W_MM = 68.0
 QR_MM = 26.0
+QR_SCALE = 10  # pixels a module
 # Under the sender block, never higher than the top of the window: it reads as part of the letter's heading.
 MIN_TOP_MM = 45.0
 PT_MM = 25.4 / 72
@@ -28,11 +29,13 @@ CAPTIONS = {
 }
 
 
-def qr_png(url: str) -> bytes:
-    """The QR code of `url` as a PNG (error correction M, a quiet zone of 4 modules as the standard asks)."""
-    buffer = io.BytesIO()
-    segno.make_qr(url, error="m").save(buffer, kind="png", scale=10, border=4)
-    return buffer.getvalue()
+def qr_image(url: str) -> Image.Image:
+    """The QR code of `url` as a black-and-white image, 10 pixels a module with a quiet zone of 4 modules: the same
+    pixels as segno's PNG, built in C (Pillow) rather than encoded and decoded again in Python for each letter."""
+    rows = [bytes(0 if dark else 255 for dark in row) for row in segno.make_qr(url, error="m").matrix_iter(border=4)]
+    size = len(rows)
+    modules = Image.frombytes("L", (size, size), b"".join(rows)).convert("1")
+    return modules.resize((size * QR_SCALE, size * QR_SCALE), Image.Resampling.NEAREST)
 
 
 def url_lines(url: str) -> list[str]:
@@ -45,7 +48,7 @@ def url_lines(url: str) -> list[str]:
 def draw_answer_code(pdf: FPDF, url: str, *, top: float, locale: str, font_pt: float, family: str) -> float:
     """Draws the code and the link from `top` (at least MIN_TOP_MM); returns the bottom of what was drawn."""
     y = max(top, MIN_TOP_MM)
-    pdf.image(io.BytesIO(qr_png(url)), x=LEFT_MM, y=y, w=QR_MM, h=QR_MM)
+    pdf.image(qr_image(url), x=LEFT_MM, y=y, w=QR_MM, h=QR_MM)
     caption = CAPTIONS.get(locale.split("-", maxsplit=1)[0].lower(), CAPTIONS["fr"])
     line_h = font_pt * PT_MM * 1.3
     text_x = LEFT_MM + QR_MM + 2
