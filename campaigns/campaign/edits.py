@@ -17,6 +17,7 @@ from campaigns.campaign.validation import check_campaign
 from campaigns.locale.clock import next_window
 from campaigns.models import Campaign, CampaignStatus, Dispatch, DispatchStatus, Enrollment, Reason, Response
 from campaigns.models.stages import Stage
+from campaigns.planning.authority import stops_campaign
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stays import current_enrollment
 from campaigns.planning.sequences import plan_enrollment
@@ -117,7 +118,8 @@ def replan_pending(session: Session, campaign: Campaign, *, now: datetime) -> di
     """Applies the campaign's current steps to its households still in the stage they were enrolled at and who
     have not answered: contacts not yet sent take the new step (channel, template, conditions, due time), new
     steps are planned, removed ones are cancelled (reason `campaign_edited`). Sent contacts stay as they were."""
-    answered = select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None))
+    # Answered: a response that stops this campaign's steps (docs/security.md, rule 2).
+    answered = select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None), stops_campaign(campaign))
     enrollments = session.scalars(
         select(Enrollment)
         .where(Enrollment.campaign_id == campaign.id, current_enrollment(session, campaign),

@@ -33,6 +33,7 @@ from campaigns.models import (
     Reason,
     Response,
 )
+from campaigns.planning.authority import stops_campaign
 from campaigns.planning.coordination import CoordinationRules, Verdict, coordinate
 from campaigns.planning.experiments import follow_arm
 from campaigns.planning.own_stays import stay_is_current
@@ -64,9 +65,11 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
     session.info.setdefault("pinned", []).extend((household, campaign))
     # An appointment's reminder follows an answer (the rendez-vous is one), and the social services are told of the
     # stage whether or not the household answered: a response stops neither. A regulatory letter is never stopped
-    # by a response (docs/security.md, rule 2).
+    # by a response; another partner's response stops this step only with evidence that the household answered
+    # (docs/security.md, rule 2).
     responded = None if dispatch.template in KEPT_AFTER_RESPONSE or dispatch.regulatory else session.scalar(
-        select(Response.id).where(Response.stage_entry_id == dispatch.stage_entry_id).limit(1)
+        select(Response.id).where(Response.stage_entry_id == dispatch.stage_entry_id, stops_campaign(campaign))
+        .limit(1)
     )
     if responded is not None:
         return DispatchStatus.CANCELLED, Reason.RESPONDED

@@ -263,7 +263,7 @@ def _create_cases(
     def household_id(reference: int) -> int:
         return reference if reference > 0 else new_ids[-reference - 1]
 
-    # A bailleur's case in a new household at its stage runs its campaigns on the household's stay (rule 7);
+    # A case (of a partner but the pilots) in a new household at its stage runs its campaigns on the household's stay;
     # any other of its new cases gets its stay once the households are settled (own_stays.move_case_stays).
     stays = {household: (entry, new.stage.value) for (household, entry), new in zip(ids, households, strict=True)
              } if partner.kind in OWN_STAY_KINDS else {}

@@ -149,9 +149,9 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Personal data erased after the retention period (campaigns/protection/retention.py); ids, stage and dates stay.
     purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # A bailleur's case: the stage stay its partner's campaigns run on (docs/security.md, rule 7, own stays): the
-    # household's stay when the case entered its stage at the household's stage, else a stay of its own
-    # (`StageEntry.case_id`). None for other partners' cases, and for a closed case.
+    # A case of a partner but the pilots: the stage stay its partner's campaigns run on (docs/security.md, rule 7,
+    # own stays): the household's stay when the case entered its stage at the household's stage, else a stay of its
+    # own (`StageEntry.case_id`). None for the pilots' cases, and for a closed case.
     stay_entry_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
@@ -175,7 +175,7 @@ class CaseChange(Base):
 
 
 class StageEntry(Base):
-    """A household's stay in one stage; sequences are planned per entry. With `case_id`, the stay of one bailleur's
+    """A household's stay in one stage; sequences are planned per entry. With `case_id`, the stay of one partner's
     case at a stage the household is not at (its own campaigns run on it: docs/security.md, rule 7)."""
 
     __tablename__ = "stage_entries"

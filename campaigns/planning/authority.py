@@ -30,6 +30,7 @@ from campaigns.models import (
     DispatchStatus,
     HumanTask,
     Reason,
+    Response,
     TaskStatus,
 )
 from campaigns.platform.dialect import any_of
@@ -70,6 +71,14 @@ def own_campaigns(session: Session, partner_id: int) -> list[int]:
     """The campaigns a partner owns or runs by delegation: the only contacts its own acts may stop."""
     return list(session.scalars(select(Campaign.id).where(
         or_(Campaign.owner_partner_id == partner_id, Campaign.delegate_partner_id == partner_id))))
+
+
+def stops_campaign(campaign: Campaign) -> ColumnElement[bool]:
+    """A condition on `Response`: the response stops this campaign's steps of its stay, when it is recorded and when
+    they fall due (docs/security.md, rule 2): evidence that the household answered, or the word of the partner that
+    owns or runs the campaign. Another partner's plain response stops nothing of it."""
+    own = [p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None]
+    return or_(Response.evidence.is_not(None), Response.partner_id.in_(own))
 
 
 def stop_pending(

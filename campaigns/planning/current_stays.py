@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session
 from campaigns.models import Campaign, Case, Dispatch, Enrollment, Household, Partner, Response
 from campaigns.models.authority import case_sources, ruling_cases
 from campaigns.models.stages import Stage
+from campaigns.planning.authority import stops_campaign
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import OwnStock, own_stock
 from campaigns.planning.sequences import plan_enrollment, step_due_times
-from campaigns.planning.stage_authority import OWN_STAY_KINDS, own_stay_campaigns
+from campaigns.planning.stage_authority import OWN_STAY_KINDS, STRUCTURE_KINDS, has_own_case
 from campaigns.platform.dialect import any_of, bulk_insert, insert_returning_ids
 
 
@@ -54,17 +55,31 @@ def freshest_cases(session: Session, household_ids: Iterable[int]) -> dict[int, 
 
 
 def current_stays(session: Session, campaign: Campaign, *, household_ids: Collection[int] | None = None,
-                  enrolled: bool = False, answered: bool = False) -> list[CurrentStay]:
+                  enrolled: bool = False, answered: bool = False, own_cases: bool = True) -> list[CurrentStay]:
     """The households (among `household_ids`, else all) in a stage the campaign covers, in its territory and
-    segment (read on the freshest case). A bailleur's campaign has its own tenants' cases in their own stays
-    instead (docs/security.md, rule 7). Left out: the stays this campaign already enrolled (unless `enrolled`), and
-    those answered at (unless `answered`)."""
-    if session.scalar(select(Partner.kind).where(Partner.id == campaign.owner_partner_id)) in OWN_STAY_KINDS:
-        return _own_current_stays(session, campaign, household_ids=household_ids, enrolled=enrolled,
-                                  answered=answered)
+    segment (read on the freshest case). A campaign of a partner but the pilots has its owner's cases in their own
+    stays instead where it has a case (docs/security.md, rule 7; not with `own_cases` False), and a structure's
+    (the CAF, a CCAS, the ADIL, an association) the households of its territory where it has none. Left out: the
+    stays this campaign already enrolled (unless `enrolled`), and those answered at (unless `answered`)."""
+    kind = session.scalar(select(Partner.kind).where(Partner.id == campaign.owner_partner_id))
+    if kind not in OWN_STAY_KINDS:
+        return _household_stays(session, campaign, household_ids=household_ids, enrolled=enrolled,
+                                answered=answered)
+    own = _own_current_stays(session, campaign, household_ids=household_ids, enrolled=enrolled,
+                             answered=answered) if own_cases else []
+    caseless = _household_stays(session, campaign, household_ids=household_ids, enrolled=enrolled,
+                                answered=answered, caseless=True) if kind in STRUCTURE_KINDS else []
+    return sorted([*own, *caseless], key=lambda s: (s.household_id, s.entry_id))
+
+
+def _household_stays(session: Session, campaign: Campaign, *, household_ids: Collection[int] | None,
+                     enrolled: bool, answered: bool, caseless: bool = False) -> list[CurrentStay]:
+    """The households in their own current stays (with `caseless`: those where the campaign's owner has no case)."""
     query = select(Household.id, Household.stage, Household.current_entry_id).where(
         Household.stage.in_(campaign.stages), Household.merged_into_id.is_(None),
         Household.current_entry_id.is_not(None)).order_by(Household.id)
+    if caseless:
+        query = query.where(~has_own_case(Household.id, campaign.owner_partner_id))
     if household_ids is not None:
         if not household_ids:
             return []
@@ -74,7 +89,7 @@ def current_stays(session: Session, campaign: Campaign, *, household_ids: Collec
             select(Enrollment.stage_entry_id).where(Enrollment.campaign_id == campaign.id)))
     if not answered:
         query = query.where(Household.current_entry_id.not_in(
-            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None))))
+            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None), stops_campaign(campaign))))
     rows = session.execute(query).all()
     cases = freshest_cases(session, [row.id for row in rows])
     stock = own_stock(session, [campaign], cases)
@@ -116,7 +131,7 @@ def _own_current_stays(session: Session, campaign: Campaign, *, household_ids: C
             select(Enrollment.stage_entry_id).where(Enrollment.campaign_id == campaign.id)))
     if not answered:
         query = query.where(Case.stay_entry_id.not_in(
-            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None))))
+            select(Response.stage_entry_id).where(Response.stage_entry_id.is_not(None), stops_campaign(campaign))))
     return sorted(own_stays_of(campaign, session.scalars(query).all()), key=lambda s: (s.household_id, s.entry_id))
 
 
@@ -186,9 +201,10 @@ def enroll_joined(session: Session, joined: Mapping[int, Collection[str]], *, no
     if not agreeing:
         return 0
     at = {stages[household] for household in agreeing}
-    own = own_stay_campaigns(session)  # a bailleur's case enters its own campaigns by its own stay (own_stays)
+    # A partner's case enters its own campaigns by its own stay (own_stays.move_case_stays): here only the
+    # households where a campaign's owner has no case (a structure reaching a household of its territory).
     campaigns = [c for c in session.scalars(select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id))
-                 if at.intersection(c.stages) and c.id not in own]
-    return sum(enroll_stays(session, campaign,
-                            current_stays(session, campaign, household_ids=agreeing, answered=True), now=now)
+                 if at.intersection(c.stages)]
+    return sum(enroll_stays(session, campaign, current_stays(session, campaign, household_ids=agreeing,
+                                                             answered=True, own_cases=False), now=now)
                for campaign in campaigns)

@@ -1,8 +1,10 @@
-"""Own stays (docs/security.md, rule 7): a bailleur's campaigns run on the stage its own case reports, and since when,
-not on the household's coordinated stage (rule 6). Its contacts are then those it would get on an empty base,
-whatever others report and whoever has authority over the household.
+"""Own stays (docs/security.md, rule 7): the campaigns of every partner but the pilots (a bailleur, the CAF, a CCAS,
+the ADIL, an association) run on the stage its own case reports, and since when, not on the household's coordinated
+stage (rule 6). Its contacts are then those it would get on an empty base, whatever others report and whoever has
+authority over the household. A structure's campaign reaching a household of its territory where its owner has no
+case follows the household's stay (rule 5).
 
-A bailleur's case has a stay (`Case.stay_entry_id`): the household's current stay when the case enters its stage at
+Such a partner's case has a stay (`Case.stay_entry_id`): the household's current stay when the case enters its stage at
 the household's own stage (the usual case: its letters then coordinate with every campaign of that stay, one letter
 per household and stage), else a stay of its own (`StageEntry.case_id`). The case leaving its stage cancels its
 partner's contacts of the stay it leaves (reason `stage_changed`, `closed` for a closure) and enrolls it in its
@@ -15,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, exists, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.models import (
@@ -34,7 +36,7 @@ from campaigns.models import (
 from campaigns.models.stages import Stage
 from campaigns.planning.current_stays import enroll_stays, own_stays_of
 from campaigns.planning.sequences import PENDING_DISPATCH, PENDING_TASK
-from campaigns.planning.stage_authority import OWN_STAY_KINDS
+from campaigns.planning.stage_authority import OWN_STAY_KINDS, STRUCTURE_KINDS, has_own_case
 from campaigns.platform.dialect import any_of, insert_returning_ids
 
 CLOSED = Stage.CLOTURE.value
@@ -137,14 +139,23 @@ def _enroll(session: Session, cases: list[Case], *, now: datetime) -> int:
 
 
 def runs_on_own_stays(session: Session, campaign: Campaign) -> bool:
-    """Whether the campaign runs on its owner's case stays (its owner is a bailleur)."""
-    return session.get_one(Partner, campaign.owner_partner_id).kind in OWN_STAY_KINDS
+    """Whether the campaign runs on its owner's case stays where it has a case (its owner is no pilot)."""
+    return _owner_kind(session, campaign) in OWN_STAY_KINDS
+
+
+def _owner_kind(session: Session, campaign: Campaign) -> str:
+    return session.get_one(Partner, campaign.owner_partner_id).kind
 
 
 def stay_is_current(session: Session, campaign: Campaign, household: Household, entry_id: int) -> bool:
-    """Whether the campaign's contacts of this stay may still go: for a bailleur's campaign, an open case of its
-    owner in the household is in this stay; for any other, it is the household's current stay."""
-    if not runs_on_own_stays(session, campaign):
+    """Whether the campaign's contacts of this stay may still go: for a pilot's campaign, it is the household's
+    current stay; for any other partner's, an open case of its owner in the household is in this stay, or, for a
+    structure's campaign where its owner has no case at all (a household of its territory), it is the household's
+    current stay."""
+    kind = _owner_kind(session, campaign)
+    if kind not in OWN_STAY_KINDS:
+        return household.current_entry_id == entry_id
+    if kind in STRUCTURE_KINDS and not session.scalar(select(has_own_case(household.id, campaign.owner_partner_id))):
         return household.current_entry_id == entry_id
     return bool(session.scalar(select(exists().where(
         Case.household_id == household.id, Case.partner_id == campaign.owner_partner_id,
@@ -153,9 +164,14 @@ def stay_is_current(session: Session, campaign: Campaign, household: Household, 
 
 def current_enrollment(session: Session, campaign: Campaign) -> ColumnElement[bool]:
     """A condition on `Enrollment`: its stay is current for the campaign (as `stay_is_current` says)."""
-    if runs_on_own_stays(session, campaign):
-        return exists().where(Case.household_id == Enrollment.household_id,
+    kind = _owner_kind(session, campaign)
+    household_stay = exists().where(Household.id == Enrollment.household_id,
+                                    Household.current_entry_id == Enrollment.stage_entry_id)
+    if kind not in OWN_STAY_KINDS:
+        return household_stay
+    own_stay = exists().where(Case.household_id == Enrollment.household_id,
                               Case.partner_id == campaign.owner_partner_id,
                               Case.stay_entry_id == Enrollment.stage_entry_id, Case.stage != CLOSED)
-    return exists().where(Household.id == Enrollment.household_id,
-                          Household.current_entry_id == Enrollment.stage_entry_id)
+    if kind in STRUCTURE_KINDS:
+        return or_(own_stay, and_(~has_own_case(Enrollment.household_id, campaign.owner_partner_id), household_stay))
+    return own_stay

@@ -31,7 +31,7 @@ def record_response(
     response and how many of the partner's own contacts stopped (the only count it may be told).
 
     The response is at `stay` ((stage, stage entry): the stay of the SMS answered) if given, else at the stay of the
-    bailleur's own case (rule 7), else at the household's current stay."""
+    partner's own case (rule 7: every partner but the pilots), else at the household's current stay."""
     household = session.get(Household, household_id)
     if household is None:
         raise NotFoundError("ménage inconnu")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.locale.clock import next_window
@@ -30,7 +30,7 @@ from campaigns.models.stages import ReportedStage, Stage, household_stage
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import own_stock
-from campaigns.planning.stage_authority import own_stay_campaigns
+from campaigns.planning.stage_authority import cased_pairs, own_stay_campaigns
 from campaigns.platform.dialect import any_of, bulk_insert, bulk_update, insert_returning_ids, lock_rows
 
 PENDING_DISPATCH = (DispatchStatus.PLANNED, DispatchStatus.QUEUED)
@@ -83,9 +83,9 @@ def apply_household_stages(session: Session, household_ids: Collection[int], *, 
     """Recomputes the stage of these households from their cases; moves, cancels and enrolls. Returns moves.
 
     The households are locked first: their cases and stage are read after any concurrent move commits. Only the
-    cases with authority over a household move it (campaigns.planning.stage_authority). The bailleurs' campaigns
-    run on their own cases' stays, which the household's moves leave alone: the caller moves those next
-    (campaigns.planning.own_stays.move_case_stays).
+    cases with authority over a household move it (campaigns.planning.stage_authority). The campaigns of every
+    partner but the pilots run on their own cases' stays where they have a case, which the household's moves leave
+    alone: the caller moves those next (campaigns.planning.own_stays.move_case_stays).
     """
     if not household_ids:
         return 0
@@ -145,8 +145,9 @@ def _backwards(current: str | None, new: Stage) -> bool:
 def _leave_stages(
     session: Session, households: list[_HouseholdState], *, now: datetime, closing: set[int]
 ) -> None:
-    # A bailleur's campaign leaves a stay when its own case does (docs/security.md, rule 7); a household closes
-    # only once every case has closed, each closure having stopped its own campaigns already.
+    # A campaign of a partner but the pilots leaves its own case's stay when that case does (docs/security.md,
+    # rule 7); a household closes only once every case has closed, each closure having stopped its own campaigns
+    # already.
     spared = own_stay_campaigns(session)
     for reason, ids in (
         (Reason.CLOSED, [h.id for h in households if h.id in closing]),
@@ -170,7 +171,7 @@ def cancel_pending(
     spared: Collection[int] = (),
 ) -> int:
     """Cancels the planned contacts and open tasks of these households (of one stage, if given), but those of the
-    `spared` campaigns."""
+    `spared` campaigns in the households where their owner has a case."""
     ids = list(household_ids)
     dispatch_filter: list[ColumnElement[bool]] = [
         any_of(session, Dispatch.household_id, ids), Dispatch.status.in_(PENDING_DISPATCH)]
@@ -183,10 +184,13 @@ def cancel_pending(
         # The DSF deadlines run whether or not the tenant answers (queue_routing, docs/domain.md §6).
         task_filter.append(HumanTask.kind.not_in(KEPT_ON_RESPONSE))
     if spared:
-        dispatch_filter.append(Dispatch.campaign_id.not_in(sorted(spared)))
+        # Spared where the campaign's owner has a case in the household (its own case's stay, rule 7).
+        sparing = and_(Dispatch.campaign_id.in_(sorted(spared)), exists().where(
+            Campaign.id == Dispatch.campaign_id, Case.household_id == Dispatch.household_id,
+            Case.partner_id == Campaign.owner_partner_id))
+        dispatch_filter.append(~sparing)
         task_filter.append(or_(HumanTask.dispatch_id.is_(None), HumanTask.dispatch_id.not_in(
-            select(Dispatch.id).where(any_of(session, Dispatch.household_id, ids),
-                                      Dispatch.campaign_id.in_(sorted(spared))))))
+            select(Dispatch.id).where(any_of(session, Dispatch.household_id, ids), sparing))))
     result = session.execute(
         update(Dispatch)
         .where(*dispatch_filter)
@@ -206,12 +210,13 @@ def enroll(
     session: Session, entries: list[tuple[int, Stage, int, Place]], *, now: datetime, own_stays: bool
 ) -> None:
     """Enrolls households that just entered a stage ((household, stage, stage entry, place)) in the active
-    campaigns covering it, and plans their steps. The bailleurs' campaigns (they run on their own cases' stays)
-    only with `own_stays`: for new households, whose stay is that of their bailleur's cases at its stage."""
+    campaigns covering it, and plans their steps. Where their owner has a case, the campaigns of every partner but
+    the pilots (they run on their own cases' stays) only with `own_stays`: for new households, whose stay is that
+    of their partners' cases at its stage."""
     campaigns = session.scalars(select(Campaign).where(Campaign.active.is_(True))).all()
-    if not own_stays:
-        own = own_stay_campaigns(session)
-        campaigns = [campaign for campaign in campaigns if campaign.id not in own]
+    # Where its owner has a case, a campaign of a partner but the pilots runs on that case's stays (own_stays).
+    own = own_stay_campaigns(session) if not own_stays else set()
+    cased = cased_pairs(session, [entry[0] for entry in entries]) if own else set()
     by_stage: dict[str, list[Campaign]] = {}
     for campaign in campaigns:
         for stage in campaign.stages:
@@ -224,6 +229,7 @@ def enroll(
         if covers_territory(campaign, commune=place.commune, code_postal=place.code_postal)
         and covers_segment(campaign, parc=place.parc, allocataire=place.allocataire)
         and stock.covers(campaign.id, household_id)
+        and (campaign.id not in own or (campaign.owner_partner_id, household_id) not in cased)
     ]
     if not pairs:
         return

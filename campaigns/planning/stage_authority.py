@@ -23,24 +23,46 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, SQLColumnExpression, exists, select
 from sqlalchemy.orm import Session
 
 from campaigns.models import Campaign, Case, Partner
-from campaigns.models.authority import LANDLORD_KINDS, CaseSource, ruling_cases
+from campaigns.models.authority import LANDLORD_KINDS, PROCEDURE_KINDS, CaseSource, ruling_cases
+from campaigns.models.enums import PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.platform.dialect import any_of
 
-# Whose campaigns run on their own case's stage stays, not on the household's (docs/security.md, rule 7): a bailleur's
-# campaign reaches its own tenants only, so it always has a case of its own to follow, and whether that case has
-# authority over the household (rule 6) must not show in its contacts.
-OWN_STAY_KINDS = LANDLORD_KINDS
+# Whose campaigns run on their own case's stage stays, not on the household's (docs/security.md, rule 7): every partner
+# but the pilots (the State and the Département, whose word moves the household: rule 6). Whether another partner
+# knows the household, and at which stage, must not show in the contacts of a bailleur's, the CAF's, a CCAS', the
+# ADIL's or an association's campaign on a household where it has a case of its own. A structure's campaign reaching
+# a household of its territory where it has no case follows the household's stay (rule 5: there is no case of its
+# own to follow, nor a case view to read); a bailleur's reaches its own tenants only (campaigns.planning.own_stock).
+OWN_STAY_KINDS = frozenset(kind.value for kind in PartnerKind) - PROCEDURE_KINDS
+# Of those, whose campaigns reach households where they have no case (a bailleur's reaches its own tenants only).
+STRUCTURE_KINDS = OWN_STAY_KINDS - LANDLORD_KINDS
 
 
 def own_stay_campaigns(session: Session) -> set[int]:
-    """The campaigns that run on their owner's own case stays (campaigns.planning.own_stays)."""
+    """The campaigns that run on their owner's own case stays where it has a case (campaigns.planning.own_stays)."""
     return set(session.scalars(select(Campaign.id).join(Partner, Partner.id == Campaign.owner_partner_id)
                                .where(Partner.kind.in_(OWN_STAY_KINDS))))
+
+
+def has_own_case(
+    household_id: SQLColumnExpression[int] | int, partner_id: SQLColumnExpression[int] | int
+) -> ColumnElement[bool]:
+    """Whether the partner has a case (open or closed) in the household: its campaigns then run on that case's stays
+    there, never on the household's (docs/security.md, rule 7)."""
+    return exists().where(Case.household_id == household_id, Case.partner_id == partner_id)
+
+
+def cased_pairs(session: Session, household_ids: Collection[int]) -> set[tuple[int, int]]:
+    """(partner, household) of every case of these households: where a partner's campaigns follow its own case."""
+    if not household_ids:
+        return set()
+    return {(partner_id, household_id) for partner_id, household_id in session.execute(
+        select(Case.partner_id, Case.household_id).where(any_of(session, Case.household_id, sorted(household_ids))))}
 
 
 def hearing_dates(session: Session, household_ids: Collection[int]) -> dict[int, date]:
