@@ -29,6 +29,7 @@ from campaigns.models.stages import Stage
 from campaigns.planning.dsf_chain import dsf_deadlines
 from campaigns.planning.stage_authority import hearing_dates
 from campaigns.platform.dialect import insert_ignoring_conflicts, is_postgres
+from campaigns.queues.standing import visible_hearing
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +107,11 @@ def open_dispatch_task(session: Session, *, dispatch_id: int, kind: str, now: da
         return
     household = session.get_one(Household, dispatch.household_id)
     announced = (step.announced if step is not None else True) if kind == TaskKind.VISITE else None
+    queue = queue_partner(household, campaign_queue(campaign))
+    # Ranked by the hearing date the queue's partner may know (a bailleur's own campaign: its own case's).
     row = _row(
-        household.id, queue_partner(household, campaign_queue(campaign)), kind, dispatch.stage,
-        hearing=hearing_date(session, household.id), due_at=now, sla_due_at=sla_deadline(kind, now), now=now,
+        household.id, queue, kind, dispatch.stage,
+        hearing=visible_hearing(session, household.id, queue), due_at=now, sla_due_at=sla_deadline(kind, now), now=now,
         dispatch_id=dispatch.id, announced=announced,
     )
     session.execute(insert_ignoring_conflicts(session, HumanTask, ["dispatch_id"]), [row])

@@ -93,9 +93,6 @@ def _both_strangers_mailed(world: World, twin: dict[str, str]) -> tuple[str, str
     return shared, alone
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1 / scenario 8: the answer page of the stranger's own link names the "
-                   "household's referent structure (campaigns/answers/page.py:page_view reads "
-                   "household.referent_partner_id), on an empty base the stranger itself")
 def test_a_strangers_own_answer_link_names_the_households_referent(world: World) -> None:
     twin = _attributed_household(world)
     shared, alone = _both_strangers_mailed(world, twin)
@@ -125,9 +122,6 @@ def _through_the_link(client: TestClient, token: str) -> None:
     assert proposed.status_code == 200, proposed.text
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1/2: the call-back and the address proposed through the stranger's own "
-                   "link go to the household's referent (campaigns/answers/replies.py:referent_queue): the stranger's "
-                   "queue and proposals stay empty (on an empty base they hold them) and the CCAS gets a task")
 def test_a_strangers_own_link_routes_its_callback_and_address_to_the_households_referent(world: World) -> None:
     twin = _attributed_household(world)
     shared, alone = _both_strangers_mailed(world, twin)
@@ -370,10 +364,6 @@ def test_extra_fields_never_move_a_row_or_a_response_to_another_partner_or_house
         assert session.scalars(select(Response)).all() == []
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1: the call-back task a stranger's own link puts in its own queue is "
-                   "ranked by the household's hearing date (campaigns/answers/replies.py:request_callback → "
-                   "routing.task_priority(hearing_date(household))), and `priorite` is that date's ordinal × 10: "
-                   "the stranger reads the hearing date the landlord reported")
 def test_a_callback_tasks_priority_gives_away_the_hearing_date_others_reported(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     world.push(world.landlord, [landlord_row()])  # assignation, hearing on 15/01/2027
@@ -393,10 +383,6 @@ def test_a_callback_tasks_priority_gives_away_the_hearing_date_others_reported(w
     assert mine == twins
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1: a row pushed with `injoignable=oui` opens a search task in the "
-                   "stranger's own queue with the household's coordinated stage and a priority made of the hearing "
-                   "date (campaigns/queues/contact_search.py:open_contact_searches reads household.stage and "
-                   "hearing_date(household)); no campaign needed, the key alone reads both")
 def test_an_unreachable_row_opens_a_search_task_showing_the_households_stage_and_hearing(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     world.push(world.landlord, [landlord_row()])  # assignation, hearing on 15/01/2027
