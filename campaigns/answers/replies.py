@@ -28,11 +28,11 @@ from campaigns.models import AnswerLink, Case, Household, HumanTask, LinkAnswer,
 from campaigns.models.authority import trusted_cases
 from campaigns.planning.authority import Evidence
 from campaigns.planning.responses import record_response
+from campaigns.planning.standing import visible_hearing
 from campaigns.platform.errors import ValidationError
 from campaigns.platform.ports import Channel, OutboundMessage, Recipient
 from campaigns.queues.referents import STRUCTURE_KINDS
 from campaigns.queues.routing import task_priority
-from campaigns.queues.standing import visible_hearing
 
 CHANNEL = "lien"
 CODE_LIFETIME = timedelta(minutes=15)
@@ -120,7 +120,7 @@ def request_callback(session: Session, link: AnswerLink, slot: Slot, *, now: dat
     response, which cancels the stage's other pending tasks."""
     answer = _respond(session, link, Nature.RAPPEL, now=now, slot_start=slot.start)
     queue = referent_queue(session, link)
-    # Ranked by the hearing date the queue's partner may know (campaigns/queues/standing.py): the priority shows.
+    # Ranked by the hearing date the queue's partner may know (campaigns/planning/standing.py): the priority shows.
     task = HumanTask(
         household_id=link.household_id, queue_partner_id=queue, kind=TaskKind.APPEL.value,
         stage=link.stage, status=TaskStatus.PENDING.value, dedup_key=f"lien-{answer.id}",

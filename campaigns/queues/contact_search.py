@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from campaigns.models import Case, Household, HumanTask, TaskKind, TaskStatus
 from campaigns.models.stages import Stage
+from campaigns.planning.standing import standing, visible_hearing, visible_stage
 from campaigns.platform.dialect import insert_ignoring_conflicts
 from campaigns.queues.routing import sla_deadline, task_priority
-from campaigns.queues.standing import standing, visible_hearing, visible_stage
 
 
 def open_contact_searches(session: Session, case_ids: Iterable[int], *, now: datetime) -> int:

@@ -180,10 +180,6 @@ def _own_letter_id(world: World, key: dict[str, str], reference: str) -> int:
     return int(letter["id"])
 
 
-@pytest.mark.xfail(strict=True, reason="rule 2/5: a partner without authority over the household reports its own "
-                   "letter to the household's address returned (NPAI): the address becomes invalid in the landlord's "
-                   "case too and the State's regulatory letter finds no address (campaigns/delivery/returns.py:"
-                   "record_npai invalidates every case holding it, whoever reports)")
 def test_a_strangers_false_npai_stops_the_states_regulatory_letter(world: World) -> None:
     world.campaign(name="Courriers de l'État", owner=STATE, stages=["commandement_de_payer"], steps=[
         {"channel": "courrier", "template": "information_etat", "delay_days": 10, "regulatory": True}], active=True)
@@ -205,9 +201,6 @@ def test_a_strangers_false_npai_stops_the_states_regulatory_letter(world: World)
     assert tuple(sent) == ("delivered", None, "12 rue des Lilas")
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1: the locate task a stranger's NPAI creates in its own queue carries the "
-                   "household's coordinated stage (the landlord's « assignation »), on an empty base its own case's "
-                   "« impayé » (campaigns/delivery/returns.py:record_npai uses household.stage)")
 def test_the_locate_task_of_a_strangers_npai_shows_the_households_stage(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     _own_letter_campaign(world, STRANGER)
@@ -231,9 +224,6 @@ def test_the_locate_task_of_a_strangers_npai_shows_the_households_stage(world: W
     assert seen(world.stranger) == seen(twin)
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1/3: after a stranger closed its own case, its NPAI still creates a "
-                   "locate task when another partner keeps the household open, none on an empty base "
-                   "(campaigns/delivery/returns.py:record_npai reads household.stage, not the case's)")
 def test_a_strangers_npai_after_its_closure_tells_whether_others_keep_the_household_open(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     _own_letter_campaign(world, STRANGER)

@@ -12,8 +12,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from campaigns.models import Case, Household
-from campaigns.models.authority import case_sources, ruling_cases
+from campaigns.models import Case, Household, Partner
+from campaigns.models.authority import PROCEDURE_KINDS, case_sources, ruling_cases
 from campaigns.models.stages import Stage
 from campaigns.planning.stage_authority import hearing_dates
 
@@ -61,3 +61,21 @@ def visible_hearing(session: Session, household_id: int, partner_id: int) -> dat
     dates = [case.date_audience for case in place.own
              if case.date_audience is not None and case.stage != Stage.CLOTURE.value]
     return min(dates) if dates else None
+
+
+def vouches_for_household(session: Session, household: Household, partner_id: int) -> bool:
+    """Whether the partner's word about the household's dwelling (a returned letter, a worker's « parti ») counts
+    for every case: a pilot's, the household's referent's, or a partner with a case with authority over it
+    (docs/security.md, rule 4). Anyone else's invalidates its own cases' addresses only."""
+    if household.referent_partner_id == partner_id:
+        return True
+    kind = session.scalar(select(Partner.kind).where(Partner.id == partner_id))
+    return kind in PROCEDURE_KINDS or standing(session, household.id, partner_id).authority
+
+
+def dwelling_cases(session: Session, household: Household, partner_id: int) -> list[Case]:
+    """The cases whose valid address a partner's word about the dwelling may invalidate (`vouches_for_household`)."""
+    query = select(Case).where(Case.household_id == household.id, Case.adresse_invalide.is_(False))
+    if not vouches_for_household(session, household, partner_id):
+        query = query.where(Case.partner_id == partner_id)
+    return list(session.scalars(query))
