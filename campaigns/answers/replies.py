@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from campaigns.accounts import audit
 from campaigns.answers.slots import Slot, callback_slots, find_slot, structure_hours
 from campaigns.answers.texts import FR, TEXTS
+from campaigns.delivery.link_opt_outs import SANS_SMS, cancel_partner_sms
 from campaigns.delivery.sms_events import record_inbound
 from campaigns.locale.clock import departement_of
 from campaigns.messages.address_block import parse_postal_lines
@@ -49,7 +50,7 @@ class Nature(StrEnum):
     TELEPHONE = "telephone"
     ADRESSE = "adresse"
     ACCOMPAGNE = "accompagne"
-    SANS_SMS = "sans_sms"
+    SANS_SMS = SANS_SMS
 
 
 def _respond(session: Session, link: AnswerLink, nature: Nature, *, now: datetime, **answer: object) -> LinkAnswer:
@@ -214,8 +215,12 @@ def already_followed(session: Session, link: AnswerLink, partner_id: int, *, now
 
 
 def stop_sms(session: Session, link: AnswerLink, *, now: datetime) -> LinkAnswer:
-    """« Je ne veux plus de SMS »: the case's number is opted out of every campaign, as a STOP reply would."""
+    """« Je ne veux plus de SMS »: through a link written with a case with authority over the household, the case's
+    number is opted out of every campaign, as a STOP reply would; through any other, the household is opted out of
+    the link partner's own campaigns' SMS only (campaigns/delivery/link_opt_outs.py, docs/security.md rule 2)."""
     case = session.get_one(Case, link.case_id)
-    if case.telephone:
+    if not link_is_trusted(session, link):
+        cancel_partner_sms(session, household_id=link.household_id, partner_id=link.partner_id, now=now)
+    elif case.telephone:
         record_inbound(session, phone=case.telephone, is_stop=True, now=now)
     return _respond(session, link, Nature.SANS_SMS, now=now)

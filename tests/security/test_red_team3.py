@@ -11,7 +11,6 @@ import re
 from email import policy
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -140,9 +139,6 @@ def test_a_strangers_own_link_routes_its_callback_and_address_to_the_households_
     assert seen(world.stranger) == seen(twin)
 
 
-@pytest.mark.xfail(strict=True, reason="rule 2: « Je ne veux plus de SMS » on the stranger's own link opts the phone "
-                   "number of its row out of every campaign and cancels the State's pending SMS to the household "
-                   "(campaigns/answers/replies.py:stop_sms → sms_events.record_inbound(is_stop=True))")
 def test_a_strangers_own_link_opts_the_households_phone_out_of_the_states_sms(world: World) -> None:
     world.campaign(name="Courriers de l'État", owner=STATE, stages=["commandement_de_payer"], steps=[
         {"channel": "courrier", "template": "information_etat", "regulatory": True},
@@ -251,9 +247,6 @@ FRESH = ({"nom": "Girard", "prenom": "Paul", "date_naissance": "01/01/1960", "em
          {"nom": "Roux", "prenom": "Marc", "date_naissance": "02/02/1962", "email": "m.roux@petit.example"})
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1: the addresses proposed through a partner's links carry the household's "
-                   "internal id (`menage_id`, campaigns/answers/proposals.py:Proposal.as_json): a shared household's "
-                   "id is older than those created by the same push, which tells the stranger it was known before")
 def test_a_proposals_household_number_tells_whether_the_household_was_known_before(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     _own_email_campaign(world, STRANGER)
