@@ -65,12 +65,13 @@ def visible_hearing(session: Session, household_id: int, partner_id: int) -> dat
 
 def vouches_for_household(session: Session, household: Household, partner_id: int) -> bool:
     """Whether the partner's word about the household's dwelling (a returned letter, a worker's « parti ») counts
-    for every case: a pilot's, the household's referent's, or a partner with a case with authority over it
-    (docs/security.md, rule 4). Anyone else's invalidates its own cases' addresses only."""
+    for every case: a pilot's, the household's referent's, a partner with a case with authority over it, or one
+    without any case there (a structure's campaign reaching its territory writes with every case, rule 5). A partner
+    whose cases there have no authority invalidates its own cases' addresses only (docs/security.md, rule 4)."""
     if household.referent_partner_id == partner_id:
         return True
     kind = session.scalar(select(Partner.kind).where(Partner.id == partner_id))
-    return kind in PROCEDURE_KINDS or standing(session, household.id, partner_id).authority
+    return kind in PROCEDURE_KINDS or standing(session, household.id, partner_id).household_view
 
 
 def dwelling_cases(session: Session, household: Household, partner_id: int) -> list[Case]:
