@@ -83,10 +83,15 @@ def get_supervision(campaign_id: int, caller: CallerDep, runtime: RuntimeDep,
     now = runtime.clock()
     with runtime.session_factory() as session:
         campaign = get_visible_campaign(session, campaign_id, partner_id=caller.partner_id)
-        report = supervise(session, campaign, day=jour or local_date(now), now=now,
-                           with_imports=is_pilot(session, caller.partner_id))
+        pilot = is_pilot(session, caller.partner_id)
+        report = supervise(session, campaign, day=jour or local_date(now), now=now, with_imports=pilot)
         hide_other_structures(session, report, viewer_partner_id=caller.partner_id)
-        return report.as_dict()
+        body: dict[str, Any] = report.as_dict()
+        if not pilot:
+            # The household's internal number is the pilots' (their export): its order tells a partner whether a
+            # household was known before it pushed it (docs/security.md, rule 1). `contact` names its own letter.
+            body["echecs"] = [{k: v for k, v in failure.items() if k != "menage"} for failure in body["echecs"]]
+        return body
 
 
 @router.get("/{campaign_id}/historique", summary="Qui a modifié quoi, et quand")

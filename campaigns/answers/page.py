@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.answers.next_steps import NEXT_STEPS
+from campaigns.answers.replies import referent_queue
 from campaigns.answers.texts import TEXTS, variant_of
 from campaigns.messages.composing import wanted_variant
-from campaigns.models import AnswerLink, Campaign, Case, Household, Partner, PartnerKind
+from campaigns.models import AnswerLink, Campaign, Case, Partner, PartnerKind
 from campaigns.models.stages import Stage
 
 
@@ -57,11 +58,12 @@ def page_view(session: Session, link: AnswerLink) -> PageView:
     variant = page_variant(session, link)
     texts = TEXTS[variant]
     sender = session.get_one(Partner, link.partner_id)
-    household = session.get_one(Household, link.household_id)
-    referent = session.get(Partner, household.referent_partner_id) if household.referent_partner_id else None
+    # The household's referent only through a link written with a case with authority over it: a partner's own
+    # link to its own mailbox names that partner, as on an empty base (docs/security.md, rule 1).
+    follows = session.get_one(Partner, referent_queue(session, link))
     found = [
         _contact(texts["role_adil"], _first(session, PartnerKind.ADIL)),
-        _contact(texts["role_referent"], referent or sender),
+        _contact(texts["role_referent"], follows),
         _contact(texts["role_ccapex"], _first(session, PartnerKind.ETAT)),
     ]
     return PageView(sender=sender.name, stage_label=Stage(link.stage).label,

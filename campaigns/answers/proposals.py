@@ -45,9 +45,12 @@ class Proposal:
     # The household as the structure sees it on its tasks: name and the address its letters use now.
     name: str | None
     current: tuple[str, ...]
+    # The reviewer's own case number in the household, if it has one: never the household's internal id, whose
+    # order tells whether the household was known before (docs/security.md, rule 1).
+    reference: str | None = None
 
     def as_json(self) -> dict[str, object]:
-        return {"id": self.id, "menage_id": self.household_id, "adresse_proposee": list(self.proposed),
+        return {"id": self.id, "reference": self.reference, "adresse_proposee": list(self.proposed),
                 "statut": self.status, "statut_libelle": REVIEW_LABELS[Review(self.status)],
                 "proposee_le": self.created_at.isoformat(),
                 "verifiee_le": self.reviewed_at.isoformat() if self.reviewed_at else None,
@@ -63,7 +66,8 @@ def _view(session: Session, row: LinkAnswer, partner_id: int) -> Proposal:
         current = tuple(line for line in (case.adresse, case.complement_adresse,
                                           f"{case.code_postal or ''} {case.commune or ''}".strip()) if line)
     return Proposal(row.id, row.household_id, tuple((row.detail or "").splitlines()), row.status, row.created_at,
-                    row.reviewed_at, name or None, current)
+                    row.reviewed_at, name or None, current,
+                    case.reference if case is not None and case.partner_id == partner_id else None)
 
 
 def list_proposals(session: Session, *, partner_id: int, status: Review | None = Review.PENDING) -> list[Proposal]:

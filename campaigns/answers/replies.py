@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from campaigns.accounts import audit
 from campaigns.answers.slots import Slot, callback_slots, find_slot, structure_hours
 from campaigns.answers.texts import FR, TEXTS
+from campaigns.delivery.link_opt_outs import SANS_SMS, cancel_partner_sms
 from campaigns.delivery.sms_events import record_inbound
 from campaigns.locale.clock import departement_of
 from campaigns.messages.address_block import parse_postal_lines
@@ -28,10 +29,11 @@ from campaigns.models import AnswerLink, Case, Household, HumanTask, LinkAnswer,
 from campaigns.models.authority import trusted_cases
 from campaigns.planning.authority import Evidence
 from campaigns.planning.responses import record_response
+from campaigns.planning.standing import visible_hearing
 from campaigns.platform.errors import ValidationError
 from campaigns.platform.ports import Channel, OutboundMessage, Recipient
 from campaigns.queues.referents import STRUCTURE_KINDS
-from campaigns.queues.routing import hearing_date, task_priority
+from campaigns.queues.routing import task_priority
 
 CHANNEL = "lien"
 CODE_LIFETIME = timedelta(minutes=15)
@@ -48,7 +50,7 @@ class Nature(StrEnum):
     TELEPHONE = "telephone"
     ADRESSE = "adresse"
     ACCOMPAGNE = "accompagne"
-    SANS_SMS = "sans_sms"
+    SANS_SMS = SANS_SMS
 
 
 def _respond(session: Session, link: AnswerLink, nature: Nature, *, now: datetime, **answer: object) -> LinkAnswer:
@@ -57,8 +59,7 @@ def _respond(session: Session, link: AnswerLink, nature: Nature, *, now: datetim
     # The household's own action stops everyone's steps only through a link written with a case with authority
     # over it: a partner that pushed a name and a birth date with its own e-mail, and answers its own link, stops
     # its own campaigns' steps only (docs/security.md, rule 2).
-    household_cases = list(session.scalars(select(Case).where(Case.household_id == link.household_id)))
-    trusted = case.id in {c.id for c in trusted_cases(session, household_cases)}
+    trusted = link_is_trusted(session, link)
     # The response goes on the case only when it is the link partner's own (rule 1: never on another's case).
     response, _ = record_response(
         session, household_id=link.household_id, partner=partner, channel=CHANNEL, nature=nature.value,
@@ -75,15 +76,26 @@ def _respond(session: Session, link: AnswerLink, nature: Nature, *, now: datetim
     return row
 
 
+def link_is_trusted(session: Session, link: AnswerLink) -> bool:
+    """Whether the link was written with a case with authority over the household (campaigns.models.authority): only
+    then is an answer through it the household's own action, routed to the household's referent and shown with it
+    (docs/security.md, rules 1 and 2)."""
+    household_cases = list(session.scalars(select(Case).where(Case.household_id == link.household_id)))
+    return link.case_id in {c.id for c in trusted_cases(session, household_cases)}
+
+
 def acknowledge(session: Session, link: AnswerLink, *, now: datetime) -> LinkAnswer:
     """« J'ai bien reçu ce courrier »."""
     return _respond(session, link, Nature.RECU, now=now)
 
 
 def referent_queue(session: Session, link: AnswerLink) -> int:
-    """The structure that follows the household (its referent), else the partner whose message carried the link."""
+    """The structure that follows the household (its referent) when the link was written with a case with
+    authority over it, else the partner whose message carried the link: a partner that mails its own link to its
+    own mailbox gets what it would on an empty base (docs/security.md, rule 1)."""
     household = session.get_one(Household, link.household_id)
-    return household.referent_partner_id or link.partner_id
+    referent = household.referent_partner_id if link_is_trusted(session, link) else None
+    return referent or link.partner_id
 
 
 def _territory(session: Session, link: AnswerLink) -> str | None:
@@ -108,10 +120,12 @@ def request_callback(session: Session, link: AnswerLink, slot: Slot, *, now: dat
     (`callback_from`, `callback_until`), shown from the slot's start and due by its end. Created after the
     response, which cancels the stage's other pending tasks."""
     answer = _respond(session, link, Nature.RAPPEL, now=now, slot_start=slot.start)
+    queue = referent_queue(session, link)
+    # Ranked by the hearing date the queue's partner may know (campaigns/planning/standing.py): the priority shows.
     task = HumanTask(
-        household_id=link.household_id, queue_partner_id=referent_queue(session, link), kind=TaskKind.APPEL.value,
+        household_id=link.household_id, queue_partner_id=queue, kind=TaskKind.APPEL.value,
         stage=link.stage, status=TaskStatus.PENDING.value, dedup_key=f"lien-{answer.id}",
-        priority=task_priority(hearing_date(session, link.household_id), link.stage), version=1,
+        priority=task_priority(visible_hearing(session, link.household_id, queue), link.stage), version=1,
         note=f"Rappel demandé par le ménage, créneau du {slot.label}.", due_at=slot.start, sla_due_at=slot.end,
         callback_from=slot.start, callback_until=slot.end, created_at=now, updated_at=now)
     session.add(task)
@@ -201,8 +215,12 @@ def already_followed(session: Session, link: AnswerLink, partner_id: int, *, now
 
 
 def stop_sms(session: Session, link: AnswerLink, *, now: datetime) -> LinkAnswer:
-    """« Je ne veux plus de SMS »: the case's number is opted out of every campaign, as a STOP reply would."""
+    """« Je ne veux plus de SMS »: through a link written with a case with authority over the household, the case's
+    number is opted out of every campaign, as a STOP reply would; through any other, the household is opted out of
+    the link partner's own campaigns' SMS only (campaigns/delivery/link_opt_outs.py, docs/security.md rule 2)."""
     case = session.get_one(Case, link.case_id)
-    if case.telephone:
+    if not link_is_trusted(session, link):
+        cancel_partner_sms(session, household_id=link.household_id, partner_id=link.partner_id, now=now)
+    elif case.telephone:
         record_inbound(session, phone=case.telephone, is_stop=True, now=now)
     return _respond(session, link, Nature.SANS_SMS, now=now)

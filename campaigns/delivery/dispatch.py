@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.delivery import outcomes
 from campaigns.delivery.claims import DELIVER_PER_TASK, SPREAD_PER_CLAIM, ClaimCursor, claim_due, deliver_each, tick
+from campaigns.delivery.link_opt_outs import opted_out_of_campaign
 from campaigns.delivery.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
 from campaigns.delivery.set_aside import set_aside_dispatch
 from campaigns.delivery.sms_events import is_opted_out
@@ -216,7 +217,8 @@ def _start(
     except NoChannelError as exc:
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, _unreachable(exc), now)
         return None
-    if dispatch.channel == ChannelKind.SMS and is_opted_out(session, case.telephone):
+    if dispatch.channel == ChannelKind.SMS and (is_opted_out(session, case.telephone)
+                                                or opted_out_of_campaign(session, dispatch)):
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.OPTED_OUT.value, now)
         return None
     if dispatch.channel in (ChannelKind.SMS, ChannelKind.EMAIL):

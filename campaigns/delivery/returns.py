@@ -1,5 +1,6 @@
-"""Returned mail (NPAI): the address the letter carried is invalid for the household, whoever reported it, and no
-other address is touched (docs/security.md, rule 4); someone goes looking for the household. A letter written to
+"""Returned mail (NPAI): the address the letter carried is invalid for the household when a partner that vouches for
+it reported it (a pilot, the referent, a case with authority), for the reporter's own cases otherwise, and no other
+address is touched (docs/security.md, rule 4); someone goes looking for the household. A letter written to
 the household's landlord that comes back says nothing of the household's address: it is only marked returned."""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from campaigns.models import (
     TaskStatus,
 )
 from campaigns.models.stages import Stage
+from campaigns.planning.standing import dwelling_cases, visible_stage
 from campaigns.platform.dialect import insert_ignoring_conflicts
 from campaigns.platform.errors import NotFoundError, ValidationError
 
@@ -69,7 +71,8 @@ def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: dat
     """Only the campaign owner (who receives the envelope back) can record it; the same return twice is a no-op.
 
     The letter went to the address recorded when it was sent (`Dispatch.sent_adresse`): that address, as
-    normalised, becomes invalid in every case of the household that still holds it, and no other; the report names
+    normalised, becomes invalid in every case of the household that still holds it (the reporter's own cases only
+    when it does not vouch for the household, campaigns.planning.standing), and no other; the report names
     it and the next address the campaign's letters will use (among the cases campaigns.messages.sources lets the
     owner's letters use)."""
     dispatch = session.get(Dispatch, dispatch_id, with_for_update=True)
@@ -91,12 +94,14 @@ def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: dat
         # they are and nobody goes looking for the household; the owner corrects the landlord's address.
         return ReturnOutcome(dispatch.id, 0, None, None, None, to_landlord=True)
     returned, invalidated = None, 0
+    household = session.get_one(Household, dispatch.household_id)
     sent = sent_address(session, dispatch, owner) if first_return else None
     if sent is not None:
         returned = postal_line(*sent)
         key = address_key(sent[0], sent[1])
-        for case in session.scalars(select(Case).where(Case.household_id == dispatch.household_id,
-                                                       Case.adresse_invalide.is_(False))):
+        # Every case holding it only on the word of a partner that vouches for the household (a pilot, its
+        # referent, a case with authority); anyone else's return invalidates its own cases' address (rule 4).
+        for case in dwelling_cases(session, household, owner):
             if key is not None and address_key(case.adresse, case.code_postal) == key:
                 # Not `updated_at`: another partner's case view must not show that someone returned a letter.
                 case.adresse_invalide = True
@@ -104,14 +109,15 @@ def record_npai(session: Session, *, dispatch_id: int, partner_id: int, now: dat
         session.flush()
     following = best_case(letter_cases(session, dispatch.household_id, owner), owner)
     next_address = case_line(following) if following is not None and not following.adresse_invalide else None
-    household = session.get_one(Household, dispatch.household_id)
     task_id = None
-    if household.stage is not None and household.stage != Stage.CLOTURE:
-        # An open case: a worker of the owner's queue looks for the household (locate task).
+    stage = visible_stage(session, household, owner)
+    if stage is not None and stage != Stage.CLOTURE:
+        # An open case: a worker of the owner's queue looks for the household (locate task), at the stage the
+        # owner may know (its own cases' unless it vouches for the household: rule 1).
         session.execute(
             insert_ignoring_conflicts(session, HumanTask, ["dispatch_id"]),
             [{"dispatch_id": dispatch.id, "household_id": dispatch.household_id,
-              "queue_partner_id": owner, "kind": "recherche", "stage": household.stage,
+              "queue_partner_id": owner, "kind": "recherche", "stage": stage,
               "status": TaskStatus.PENDING.value, "due_at": now, "created_at": now, "updated_at": now}],
         )
         task_id = session.scalar(select(HumanTask.id).where(HumanTask.dispatch_id == dispatch.id))

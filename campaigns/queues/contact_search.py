@@ -1,6 +1,7 @@
 """A household pushed as known to be unreachable (`injoignable=oui`, docs/api.md): accepted without a channel, and
-someone is asked to find its contact details (a `recherche` task in the referent's queue, else the pushing
-partner's)."""
+someone is asked to find its contact details (a `recherche` task in the referent's queue when the pushing partner's
+case has authority over the household, else the pushing partner's, with the stage and hearing date that partner may
+know: docs/security.md, rule 1)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from sqlalchemy.orm import Session
 
 from campaigns.models import Case, Household, HumanTask, TaskKind, TaskStatus
 from campaigns.models.stages import Stage
+from campaigns.planning.standing import standing, visible_hearing, visible_stage
 from campaigns.platform.dialect import insert_ignoring_conflicts
-from campaigns.queues.routing import hearing_date, sla_deadline, task_priority
+from campaigns.queues.routing import sla_deadline, task_priority
 
 
 def open_contact_searches(session: Session, case_ids: Iterable[int], *, now: datetime) -> int:
@@ -22,13 +24,16 @@ def open_contact_searches(session: Session, case_ids: Iterable[int], *, now: dat
     for case_id in sorted(set(case_ids)):
         case = session.get_one(Case, case_id)
         household = session.get_one(Household, case.household_id)
-        if household.stage is None or household.stage == Stage.CLOTURE:
+        place = standing(session, household.id, case.partner_id)
+        stage = visible_stage(session, household, case.partner_id)
+        if stage is None or stage == Stage.CLOTURE:
             continue
-        hearing = hearing_date(session, household.id)
+        queue = (household.referent_partner_id if place.authority else None) or case.partner_id
         rows.append({
-            "household_id": household.id, "queue_partner_id": household.referent_partner_id or case.partner_id,
-            "kind": TaskKind.RECHERCHE.value, "stage": household.stage, "status": TaskStatus.PENDING.value,
-            "priority": task_priority(hearing, household.stage), "version": 1, "due_at": now,
+            "household_id": household.id, "queue_partner_id": queue,
+            "kind": TaskKind.RECHERCHE.value, "stage": stage, "status": TaskStatus.PENDING.value,
+            "priority": task_priority(visible_hearing(session, household.id, queue), stage), "version": 1,
+            "due_at": now,
             "sla_due_at": sla_deadline(TaskKind.RECHERCHE, now), "created_at": now, "updated_at": now,
             "dedup_key": f"injoignable-c{case.id}",
         })

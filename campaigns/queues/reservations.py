@@ -18,6 +18,7 @@ from campaigns.locale.labels import TASK_OUTCOMES
 from campaigns.models import (
     KEPT_ON_RESPONSE,
     Case,
+    Household,
     HumanTask,
     Partner,
     TaskEscalation,
@@ -28,6 +29,7 @@ from campaigns.models import (
 )
 from campaigns.planning.authority import Evidence
 from campaigns.planning.responses import record_response
+from campaigns.planning.standing import dwelling_cases
 from campaigns.platform.errors import NotFoundError, ValidationError
 from campaigns.queues.appointments import AppointmentRequest, check_request, record_appointment
 from campaigns.queues.joint_visits import JointVisit, check_joint
@@ -239,15 +241,16 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
 
 
 def _invalidate_shown_address(session: Session, task: HumanTask) -> int:
-    """Marks invalid, in every case of the household, the address the task's worker was shown; returns 1 if it
-    was valid somewhere, else 0."""
+    """Marks invalid, in every case of the household (in the queue partner's own cases when it does not vouch for
+    the household), the address the task's worker was shown; returns 1 if it was valid somewhere, else 0."""
     case = shown_case(session, task)
     key = address_key(case.adresse, case.code_postal) if case is not None and not case.adresse_invalide else None
     if key is None:
         return 0
     found = 0
-    for other in session.scalars(select(Case).where(Case.household_id == task.household_id,
-                                                    Case.adresse_invalide.is_(False))):
+    # Every case holding it only when the task's queue vouches for the household (docs/security.md, rule 4).
+    household = session.get_one(Household, task.household_id)
+    for other in dwelling_cases(session, household, task.queue_partner_id):
         if address_key(other.adresse, other.code_postal) == key:
             other.adresse_invalide = True  # not `updated_at`, as above
             found = 1

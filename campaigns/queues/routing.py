@@ -28,6 +28,7 @@ from campaigns.models import (
 from campaigns.models.stages import Stage
 from campaigns.planning.dsf_chain import dsf_deadlines
 from campaigns.planning.stage_authority import hearing_dates
+from campaigns.planning.standing import visible_hearing, visible_stage
 from campaigns.platform.dialect import insert_ignoring_conflicts, is_postgres
 
 log = logging.getLogger(__name__)
@@ -106,9 +107,11 @@ def open_dispatch_task(session: Session, *, dispatch_id: int, kind: str, now: da
         return
     household = session.get_one(Household, dispatch.household_id)
     announced = (step.announced if step is not None else True) if kind == TaskKind.VISITE else None
+    queue = queue_partner(household, campaign_queue(campaign))
+    # Ranked by the hearing date the queue's partner may know (a bailleur's own campaign: its own case's).
     row = _row(
-        household.id, queue_partner(household, campaign_queue(campaign)), kind, dispatch.stage,
-        hearing=hearing_date(session, household.id), due_at=now, sla_due_at=sla_deadline(kind, now), now=now,
+        household.id, queue, kind, dispatch.stage,
+        hearing=visible_hearing(session, household.id, queue), due_at=now, sla_due_at=sla_deadline(kind, now), now=now,
         dispatch_id=dispatch.id, announced=announced,
     )
     session.execute(insert_ignoring_conflicts(session, HumanTask, ["dispatch_id"]), [row])
@@ -204,12 +207,14 @@ def open_due_dsf_chains(session: Session, *, now: datetime, limit: int = 500) ->
 def open_locate_task(session: Session, *, task: HumanTask, now: datetime) -> int | None:
     """The household has left (outcome `parti`): if its procedure is still open, someone looks for it."""
     household = session.get_one(Household, task.household_id)
-    if household.stage is None or household.stage == Stage.CLOTURE:
+    # The stage and hearing date the task's queue may know (campaigns.planning.standing, docs/security.md rule 1).
+    stage = visible_stage(session, household, task.queue_partner_id)
+    if stage is None or stage == Stage.CLOTURE:
         return None
     key = f"recherche-t{task.id}"
     row = _row(
-        household.id, task.queue_partner_id, TaskKind.RECHERCHE.value, household.stage,
-        hearing=hearing_date(session, household.id), due_at=now,
+        household.id, task.queue_partner_id, TaskKind.RECHERCHE.value, stage,
+        hearing=visible_hearing(session, household.id, task.queue_partner_id), due_at=now,
         sla_due_at=sla_deadline(TaskKind.RECHERCHE, now), now=now, dedup_key=key,
     )
     session.execute(insert_ignoring_conflicts(session, HumanTask, ["dedup_key"]), [row])

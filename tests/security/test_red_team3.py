@@ -11,7 +11,6 @@ import re
 from email import policy
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -93,9 +92,6 @@ def _both_strangers_mailed(world: World, twin: dict[str, str]) -> tuple[str, str
     return shared, alone
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1 / scenario 8: the answer page of the stranger's own link names the "
-                   "household's referent structure (campaigns/answers/page.py:page_view reads "
-                   "household.referent_partner_id), on an empty base the stranger itself")
 def test_a_strangers_own_answer_link_names_the_households_referent(world: World) -> None:
     twin = _attributed_household(world)
     shared, alone = _both_strangers_mailed(world, twin)
@@ -125,9 +121,6 @@ def _through_the_link(client: TestClient, token: str) -> None:
     assert proposed.status_code == 200, proposed.text
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1/2: the call-back and the address proposed through the stranger's own "
-                   "link go to the household's referent (campaigns/answers/replies.py:referent_queue): the stranger's "
-                   "queue and proposals stay empty (on an empty base they hold them) and the CCAS gets a task")
 def test_a_strangers_own_link_routes_its_callback_and_address_to_the_households_referent(world: World) -> None:
     twin = _attributed_household(world)
     shared, alone = _both_strangers_mailed(world, twin)
@@ -146,9 +139,6 @@ def test_a_strangers_own_link_routes_its_callback_and_address_to_the_households_
     assert seen(world.stranger) == seen(twin)
 
 
-@pytest.mark.xfail(strict=True, reason="rule 2: « Je ne veux plus de SMS » on the stranger's own link opts the phone "
-                   "number of its row out of every campaign and cancels the State's pending SMS to the household "
-                   "(campaigns/answers/replies.py:stop_sms → sms_events.record_inbound(is_stop=True))")
 def test_a_strangers_own_link_opts_the_households_phone_out_of_the_states_sms(world: World) -> None:
     world.campaign(name="Courriers de l'État", owner=STATE, stages=["commandement_de_payer"], steps=[
         {"channel": "courrier", "template": "information_etat", "regulatory": True},
@@ -186,10 +176,6 @@ def _own_letter_id(world: World, key: dict[str, str], reference: str) -> int:
     return int(letter["id"])
 
 
-@pytest.mark.xfail(strict=True, reason="rule 2/5: a partner without authority over the household reports its own "
-                   "letter to the household's address returned (NPAI): the address becomes invalid in the landlord's "
-                   "case too and the State's regulatory letter finds no address (campaigns/delivery/returns.py:"
-                   "record_npai invalidates every case holding it, whoever reports)")
 def test_a_strangers_false_npai_stops_the_states_regulatory_letter(world: World) -> None:
     world.campaign(name="Courriers de l'État", owner=STATE, stages=["commandement_de_payer"], steps=[
         {"channel": "courrier", "template": "information_etat", "delay_days": 10, "regulatory": True}], active=True)
@@ -211,9 +197,6 @@ def test_a_strangers_false_npai_stops_the_states_regulatory_letter(world: World)
     assert tuple(sent) == ("delivered", None, "12 rue des Lilas")
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1: the locate task a stranger's NPAI creates in its own queue carries the "
-                   "household's coordinated stage (the landlord's « assignation »), on an empty base its own case's "
-                   "« impayé » (campaigns/delivery/returns.py:record_npai uses household.stage)")
 def test_the_locate_task_of_a_strangers_npai_shows_the_households_stage(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     _own_letter_campaign(world, STRANGER)
@@ -237,9 +220,6 @@ def test_the_locate_task_of_a_strangers_npai_shows_the_households_stage(world: W
     assert seen(world.stranger) == seen(twin)
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1/3: after a stranger closed its own case, its NPAI still creates a "
-                   "locate task when another partner keeps the household open, none on an empty base "
-                   "(campaigns/delivery/returns.py:record_npai reads household.stage, not the case's)")
 def test_a_strangers_npai_after_its_closure_tells_whether_others_keep_the_household_open(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     _own_letter_campaign(world, STRANGER)
@@ -267,9 +247,6 @@ FRESH = ({"nom": "Girard", "prenom": "Paul", "date_naissance": "01/01/1960", "em
          {"nom": "Roux", "prenom": "Marc", "date_naissance": "02/02/1962", "email": "m.roux@petit.example"})
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1: the addresses proposed through a partner's links carry the household's "
-                   "internal id (`menage_id`, campaigns/answers/proposals.py:Proposal.as_json): a shared household's "
-                   "id is older than those created by the same push, which tells the stranger it was known before")
 def test_a_proposals_household_number_tells_whether_the_household_was_known_before(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     _own_email_campaign(world, STRANGER)
@@ -370,10 +347,6 @@ def test_extra_fields_never_move_a_row_or_a_response_to_another_partner_or_house
         assert session.scalars(select(Response)).all() == []
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1: the call-back task a stranger's own link puts in its own queue is "
-                   "ranked by the household's hearing date (campaigns/answers/replies.py:request_callback → "
-                   "routing.task_priority(hearing_date(household))), and `priorite` is that date's ordinal × 10: "
-                   "the stranger reads the hearing date the landlord reported")
 def test_a_callback_tasks_priority_gives_away_the_hearing_date_others_reported(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     world.push(world.landlord, [landlord_row()])  # assignation, hearing on 15/01/2027
@@ -393,10 +366,6 @@ def test_a_callback_tasks_priority_gives_away_the_hearing_date_others_reported(w
     assert mine == twins
 
 
-@pytest.mark.xfail(strict=True, reason="rule 1: a row pushed with `injoignable=oui` opens a search task in the "
-                   "stranger's own queue with the household's coordinated stage and a priority made of the hearing "
-                   "date (campaigns/queues/contact_search.py:open_contact_searches reads household.stage and "
-                   "hearing_date(household)); no campaign needed, the key alone reads both")
 def test_an_unreachable_row_opens_a_search_task_showing_the_households_stage_and_hearing(world: World) -> None:
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     world.push(world.landlord, [landlord_row()])  # assignation, hearing on 15/01/2027

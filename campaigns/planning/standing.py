@@ -1,0 +1,82 @@
+"""What a partner may know of a shared household when the service opens a task in its queue or acts on its word
+(docs/security.md, rules 1, 4 and 6): the household's coordinated stage and hearing date when one of its cases
+has authority over the household (or when it has no case there: a pilot, the referent, a structure's campaign
+reaching its territory, which write with the household's best data), else only what its own cases say. A task's
+stage and priority (the hearing date's ordinal) are then those it would get on an empty base."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from campaigns.models import Case, Household, Partner
+from campaigns.models.authority import PROCEDURE_KINDS, case_sources, ruling_cases
+from campaigns.models.stages import Stage
+from campaigns.planning.stage_authority import hearing_dates
+
+_RANK = {stage.value: stage.rank for stage in Stage}
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A partner's place in one household: its own cases there, and whether one of them has authority over it."""
+
+    own: tuple[Case, ...]
+    authority: bool
+
+    @property
+    def household_view(self) -> bool:
+        """Whether the partner may read the household's coordinated stage and hearing date."""
+        return self.authority or not self.own
+
+
+def standing(session: Session, household_id: int, partner_id: int) -> Standing:
+    own = tuple(session.scalars(select(Case).where(Case.household_id == household_id, Case.partner_id == partner_id)
+                                .order_by(Case.id)))
+    if not own:
+        return Standing(own, False)
+    ruling = ruling_cases(session, case_sources(session, [household_id]))
+    return Standing(own, any(case.id in ruling for case in own))
+
+
+def visible_stage(session: Session, household: Household, partner_id: int) -> str | None:
+    """The stage a task for this partner shows: the household's, or its own open cases' most advanced (`cloture`
+    when all its cases are closed)."""
+    place = standing(session, household.id, partner_id)
+    if place.household_view:
+        return household.stage
+    stages = [case.stage for case in place.own if case.stage != Stage.CLOTURE.value]
+    return max(stages, key=lambda stage: _RANK.get(stage, 0)) if stages else Stage.CLOTURE.value
+
+
+def visible_hearing(session: Session, household_id: int, partner_id: int) -> date | None:
+    """The hearing date a task in this partner's queue is ranked by: the household's, or its own open cases'
+    earliest."""
+    place = standing(session, household_id, partner_id)
+    if place.household_view:
+        return hearing_dates(session, [household_id]).get(household_id)
+    dates = [case.date_audience for case in place.own
+             if case.date_audience is not None and case.stage != Stage.CLOTURE.value]
+    return min(dates) if dates else None
+
+
+def vouches_for_household(session: Session, household: Household, partner_id: int) -> bool:
+    """Whether the partner's word about the household's dwelling (a returned letter, a worker's « parti ») counts
+    for every case: a pilot's, the household's referent's, a partner with a case with authority over it, or one
+    without any case there (a structure's campaign reaching its territory writes with every case, rule 5). A partner
+    whose cases there have no authority invalidates its own cases' addresses only (docs/security.md, rule 4)."""
+    if household.referent_partner_id == partner_id:
+        return True
+    kind = session.scalar(select(Partner.kind).where(Partner.id == partner_id))
+    return kind in PROCEDURE_KINDS or standing(session, household.id, partner_id).household_view
+
+
+def dwelling_cases(session: Session, household: Household, partner_id: int) -> list[Case]:
+    """The cases whose valid address a partner's word about the dwelling may invalidate (`vouches_for_household`)."""
+    query = select(Case).where(Case.household_id == household.id, Case.adresse_invalide.is_(False))
+    if not vouches_for_household(session, household, partner_id):
+        query = query.where(Case.partner_id == partner_id)
+    return list(session.scalars(query))
