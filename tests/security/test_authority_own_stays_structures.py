@@ -11,25 +11,28 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from campaigns.models import Campaign, Case, Dispatch, Household
-from tests.security.authority_world import KNOWN, UNKNOWN, World, admin_partner, landlord_row, stranger_row, world
+from campaigns.models import Campaign, Dispatch
+from tests.security.authority_world import World, admin_partner, landlord_row, world
+from tests.security.own_stays_world import (
+    contacts,
+    households,
+    push_twins,
+    report,
+    same_views,
+    shared_household,
+    state_campaign,
+    state_contacts,
+)
 
 __all__ = ["world"]
 
 STRUCTURE = "Structure 44"
 OWN = "Relances de la structure"
-STATE_LETTERS = "Courriers de l'État"
 
 
 def _structure(world: World, kind: str = "caf") -> dict[str, str]:
     """The structure, with its own valid key, created through the admin API."""
     return admin_partner(world.client, world.state, STRUCTURE, kind)
-
-
-def _state_campaign(world: World) -> None:
-    world.campaign(name=STATE_LETTERS, owner="DDETS 44", stages=["assignation", "jugement"], steps=[
-        {"channel": "courrier", "template": "information_etat", "delay_days": 3},
-        {"channel": "courrier", "template": "information_etat", "delay_days": 40, "regulatory": True}])
 
 
 def _structure_campaign(world: World, **spec: Any) -> None:
@@ -39,139 +42,90 @@ def _structure_campaign(world: World, **spec: Any) -> None:
         {"channel": "email", "template": "relance", "delay_days": 5}], **spec)
 
 
-def _shared_household(world: World) -> None:
-    """The State has the tenant at the assignation stage, and so does her landlord; the State writes to her."""
-    world.push(world.state, [landlord_row("E-1")])
-    world.push(world.landlord, [landlord_row()])
-    world.runtime.tick()
-
-
-def _push_twins(world: World, structure: dict[str, str], **row: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The structure's row about the tenant, and the same row about a person nobody else knows."""
-    shared = world.push(structure, [stranger_row("B-1", KNOWN, **row)])
-    alone = world.push(structure, [stranger_row("B-2", UNKNOWN, **row)])
-    return shared, alone
-
-
-def _report(body: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in body.items() if key not in ("id", "rejets_csv")}
-
-
-def _same_views(world: World, structure: dict[str, str]) -> dict[str, Any]:
-    """The structure's view of its case about the tenant, checked equal to its view of the unknown person's (but the
-    reference and its contacts' ids); returned."""
-    def comparable(view: dict[str, Any]) -> dict[str, Any]:
-        return {**{k: v for k, v in view.items() if k != "reference"},
-                "contacts": [{k: v for k, v in c.items() if k != "id"} for c in view["contacts"]]}
-
-    shared, alone = world.view(structure, "B-1"), world.view(structure, "B-2")
-    assert comparable(shared) == comparable(alone), (shared, alone)
-    return shared
-
-
-def _contacts(view: dict[str, Any]) -> list[tuple[str, int, str, str | None]]:
-    return [(c["stade"], c["etape"], c["statut"], c["motif"]) for c in view["contacts"]]
-
-
-def _state_contacts(world: World) -> dict[tuple[str, int], tuple[str, str | None]]:
-    with world.runtime.session_factory() as session:
-        rows = session.execute(select(Dispatch.stage, Dispatch.step_position, Dispatch.status, Dispatch.reason)
-                               .join(Campaign, Campaign.id == Dispatch.campaign_id)
-                               .where(Campaign.name == STATE_LETTERS))
-        return {(stage, step): (status, reason) for stage, step, status, reason in rows}
-
-
-def _households(world: World) -> dict[str, tuple[int, str | None]]:
-    with world.runtime.session_factory() as session:
-        return {reference: (household_id, stage) for reference, household_id, stage in session.execute(
-            select(Case.reference, Case.household_id, Household.stage)
-            .join(Household, Household.id == Case.household_id))}
-
-
 @pytest.mark.parametrize("kind", ["caf", "association"])
 def test_a_structures_campaign_runs_on_its_own_case_as_on_an_empty_base(world: World, kind: str) -> None:
     structure = _structure(world, kind)
-    _state_campaign(world)
+    state_campaign(world)
     _structure_campaign(world)
-    _shared_household(world)
-    shared, alone = _push_twins(world, structure, stade="commandement_de_payer")
-    households = _households(world)
+    shared_household(world)
+    shared, alone = push_twins(world, structure, stade="commandement_de_payer")
+    known = households(world)
     # The attack works as a link: the structure's case joined the tenant's household, at the assignation stage.
-    assert households["B-1"] == households["A-1"] == households["E-1"] != households["B-2"]
-    assert households["B-1"][1] == "assignation"
-    assert _report(shared) == _report(alone)
-    view = _same_views(world, structure)
-    assert _contacts(view) == [("commandement_de_payer", 1, "planned", None), ("commandement_de_payer", 2, "planned",
+    assert known["B-1"] == known["A-1"] == known["E-1"] != known["B-2"]
+    assert known["B-1"][1] == "assignation"
+    assert report(shared) == report(alone)
+    view = same_views(world, structure)
+    assert contacts(view) == [("commandement_de_payer", 1, "planned", None), ("commandement_de_payer", 2, "planned",
                                                                                None)]
     world.runtime.tick()
-    assert [c["statut"] for c in _same_views(world, structure)["contacts"]] == ["delivered", "planned"]
+    assert [c["statut"] for c in same_views(world, structure)["contacts"]] == ["delivered", "planned"]
 
     # The State moves the household: the State's contacts of the stage it leaves stop, the structure's do not, and
     # its campaign is not enrolled for the household's new stage (its own case did not move).
     world.push(world.state, [landlord_row("E-1", stade="jugement", date_stade="26/11/2026")])
-    assert _households(world)["B-1"][1] == "jugement"
-    assert _state_contacts(world)[("assignation", 0)] == ("cancelled", "stage_changed")
-    assert _state_contacts(world)[("jugement", 0)] == ("planned", None)
-    assert _contacts(_same_views(world, structure)) == [("commandement_de_payer", 1, "delivered", None),
+    assert households(world)["B-1"][1] == "jugement"
+    assert state_contacts(world)[("assignation", 0)] == ("cancelled", "stage_changed")
+    assert state_contacts(world)[("jugement", 0)] == ("planned", None)
+    assert contacts(same_views(world, structure)) == [("commandement_de_payer", 1, "delivered", None),
                                                         ("commandement_de_payer", 2, "planned", None)]
     world.clock.advance(days=6)
     world.runtime.tick()
-    assert [c["statut"] for c in _same_views(world, structure)["contacts"]] == ["delivered", "delivered"]
+    assert [c["statut"] for c in same_views(world, structure)["contacts"]] == ["delivered", "delivered"]
 
     # Its own case moves: its campaign follows it, as it would on an empty base.
-    _push_twins(world, structure, stade="jugement", date_stade="01/12/2026")
-    assert [(c["stade"], c["statut"]) for c in _same_views(world, structure)["contacts"]] == [
+    push_twins(world, structure, stade="jugement", date_stade="01/12/2026")
+    assert [(c["stade"], c["statut"]) for c in same_views(world, structure)["contacts"]] == [
         ("commandement_de_payer", "delivered"), ("commandement_de_payer", "delivered"), ("jugement", "planned"),
         ("jugement", "planned")]
     world.runtime.tick()
-    assert [c["statut"] for c in _same_views(world, structure)["contacts"]] == [
+    assert [c["statut"] for c in same_views(world, structure)["contacts"]] == [
         "delivered", "delivered", "delivered", "planned"]
 
 
 def test_a_structures_response_stops_its_own_stay_as_on_an_empty_base(world: World) -> None:
     structure = _structure(world)
-    _state_campaign(world)
+    state_campaign(world)
     _structure_campaign(world)
-    _shared_household(world)
+    shared_household(world)
     # The structure claims a later stage than the household's (which its word does not move, rule 6).
-    _push_twins(world, structure, stade="jugement", date_stade="24/11/2026")
-    assert _households(world)["B-1"][1] == "assignation"
-    assert _contacts(_same_views(world, structure)) == [("jugement", 1, "planned", None),
+    push_twins(world, structure, stade="jugement", date_stade="24/11/2026")
+    assert households(world)["B-1"][1] == "assignation"
+    assert contacts(same_views(world, structure)) == [("jugement", 1, "planned", None),
                                                         ("jugement", 2, "planned", None)]
     answers = [world.client.post("/api/v1/reponses", headers=structure, json={
         "reference": reference, "canal": "appel", "nature": "appel_entrant"}) for reference in ("B-1", "B-2")]
     assert [a.status_code for a in answers] == [201, 201]
     assert [{k: v for k, v in a.json().items() if k != "id"} for a in answers] == [
         {"partie": "menage", "stade": "jugement", "contacts_annules": 2}] * 2
-    view = _same_views(world, structure)
-    assert _contacts(view) == [("jugement", 1, "cancelled", "responded"), ("jugement", 2, "cancelled", "responded")]
+    view = same_views(world, structure)
+    assert contacts(view) == [("jugement", 1, "cancelled", "responded"), ("jugement", 2, "cancelled", "responded")]
     assert view["reponse_recue_au_stade_actuel"] is True
     # Its own contacts only: the State's letters of the household's stage go on.
-    assert _state_contacts(world)[("assignation", 0)] == ("planned", None)
+    assert state_contacts(world)[("assignation", 0)] == ("planned", None)
     world.clock.advance(days=4)
     world.runtime.tick()
-    assert _state_contacts(world)[("assignation", 0)][0] != "cancelled"
-    _same_views(world, structure)
+    assert state_contacts(world)[("assignation", 0)][0] != "cancelled"
+    same_views(world, structure)
 
 
 def test_a_structures_campaign_started_later_enrolls_its_own_cases_stays(world: World) -> None:
     """Activation enrolls a structure's cases in their own stays, as it enrolls them on an empty base."""
     structure = _structure(world)
-    _state_campaign(world)
-    _shared_household(world)
-    _push_twins(world, structure, stade="commandement_de_payer")
-    assert _same_views(world, structure)["contacts"] == []
+    state_campaign(world)
+    shared_household(world)
+    push_twins(world, structure, stade="commandement_de_payer")
+    assert same_views(world, structure)["contacts"] == []
     _structure_campaign(world, active=False)
     with world.runtime.session_factory() as session:
         campaign_id = session.scalars(select(Campaign.id).where(Campaign.name == OWN)).one()
     activated = world.client.post(f"/api/v1/campagnes/{campaign_id}/activer", headers=world.state)
     assert activated.status_code == 200, activated.text
     assert activated.json()["menages_inscrits"] == 2
-    assert _contacts(_same_views(world, structure)) == [("commandement_de_payer", 1, "planned", None),
+    assert contacts(same_views(world, structure)) == [("commandement_de_payer", 1, "planned", None),
                                                         ("commandement_de_payer", 2, "planned", None)]
     # The State moving the household leaves them alone.
     world.push(world.state, [landlord_row("E-1", stade="jugement", date_stade="26/11/2026")])
-    assert [c["statut"] for c in _same_views(world, structure)["contacts"]] == ["planned", "planned"]
+    assert [c["statut"] for c in same_views(world, structure)["contacts"]] == ["planned", "planned"]
 
 
 def test_a_structures_campaign_still_reaches_a_household_of_its_territory_where_it_has_no_case(world: World) -> None:
