@@ -3,6 +3,8 @@ pilots get their stays, on both backends."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
@@ -12,7 +14,7 @@ from tests.conftest import new_partner
 from tests.factories import signalement
 
 BEFORE = "c3e8a1f5d7b2"
-STRUCTURES_BEFORE = "b7e3c1f9a2d4"
+STRUCTURES_BEFORE = "c5a9e3d7f1b2"
 
 
 def _migrate(runtime: Runtime, revision: str, *, down: bool = False) -> None:
@@ -31,18 +33,7 @@ def test_the_migration_gives_the_bailleurs_open_cases_their_stays(runtime: Runti
         answer = client.post("/api/v1/signalements", headers=headers, json=[row])
         assert answer.status_code == 200 and answer.json()["rejetes"] == 0, answer.text
     _migrate(runtime, BEFORE, down=True)
-    with runtime.engine.begin() as connection:
-        # Rows as the previous version left them: no stay of a case.
-        connection.execute(text("DELETE FROM stage_entries WHERE id NOT IN (SELECT current_entry_id FROM households "
-                                "WHERE current_entry_id IS NOT NULL) AND id NOT IN (SELECT stage_entry_id FROM "
-                                "enrollments) AND id NOT IN (SELECT stage_entry_id FROM dispatches)"))
-    _migrate(runtime, "head")
-    with runtime.engine.connect() as connection:
-        cases = {reference: (stay, current) for reference, stay, current in connection.execute(text(
-            "SELECT c.reference, c.stay_entry_id, h.current_entry_id FROM cases c "
-            "JOIN households h ON h.id = c.household_id"))}
-        own = connection.execute(text("SELECT e.stage, c.reference FROM stage_entries e "
-                                      "JOIN cases c ON c.id = e.case_id")).all()
+    cases, own = _upgrade_without_case_stays(runtime)
     assert cases["A-1"][0] == cases["A-1"][1] is not None  # at the household's stage: its stay
     assert cases["E-1"][0] is None and cases["B-2"][0] is None  # the State's case; a closed case
     assert [tuple(row) for row in own] == [("jugement", "B-1")]  # at another stage: a stay of its own
@@ -65,8 +56,17 @@ def test_the_migration_gives_the_structures_open_cases_their_stays(runtime: Runt
     _migrate(runtime, STRUCTURES_BEFORE, down=True)
     with runtime.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM cases WHERE stay_entry_id IS NOT NULL")).scalar() == 0
+    cases, own = _upgrade_without_case_stays(runtime)
+    assert cases["C-1"][0] == cases["C-1"][1] is not None  # at the household's stage: its stay
+    assert cases["E-1"][0] is None and cases["S-2"][0] is None  # the State's case; a closed case
+    assert [tuple(row) for row in own] == [("jugement", "S-1")]  # at another stage: a stay of its own
+    assert cases["S-1"][0] not in (None, cases["S-1"][1])
+
+
+def _upgrade_without_case_stays(runtime: Runtime) -> tuple[dict[str, tuple[Any, Any]], list[Any]]:
+    """Drops the stays the cases had (rows as the previous version left them), migrates to head and returns each
+    case's stay and its household's current stay, and the stays of a case of its own."""
     with runtime.engine.begin() as connection:
-        # Rows as the previous version left them: no stay of a structure's case.
         connection.execute(text("DELETE FROM stage_entries WHERE id NOT IN (SELECT current_entry_id FROM households "
                                 "WHERE current_entry_id IS NOT NULL) AND id NOT IN (SELECT stage_entry_id FROM "
                                 "enrollments) AND id NOT IN (SELECT stage_entry_id FROM dispatches)"))
@@ -75,9 +75,6 @@ def test_the_migration_gives_the_structures_open_cases_their_stays(runtime: Runt
         cases = {reference: (stay, current) for reference, stay, current in connection.execute(text(
             "SELECT c.reference, c.stay_entry_id, h.current_entry_id FROM cases c "
             "JOIN households h ON h.id = c.household_id"))}
-        own = connection.execute(text("SELECT e.stage, c.reference FROM stage_entries e "
-                                      "JOIN cases c ON c.id = e.case_id")).all()
-    assert cases["C-1"][0] == cases["C-1"][1] is not None  # at the household's stage: its stay
-    assert cases["E-1"][0] is None and cases["S-2"][0] is None  # the State's case; a closed case
-    assert [tuple(row) for row in own] == [("jugement", "S-1")]  # at another stage: a stay of its own
-    assert cases["S-1"][0] not in (None, cases["S-1"][1])
+        own = list(connection.execute(text("SELECT e.stage, c.reference FROM stage_entries e "
+                                           "JOIN cases c ON c.id = e.case_id")).all())
+    return cases, own
