@@ -11,7 +11,16 @@ from sqlalchemy import select
 
 from api.app import create_app
 from api.routers import rapprochements
-from campaigns.models import Dispatch, Enrollment, Household, HouseholdMerge, LinkReview, Response, StageEntry
+from campaigns.models import (
+    AnswerLink,
+    Dispatch,
+    Enrollment,
+    Household,
+    HouseholdMerge,
+    LinkReview,
+    Response,
+    StageEntry,
+)
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
 from tests.factories import campaign, signalement
@@ -60,6 +69,7 @@ def _state(runtime: Runtime) -> dict[str, Any]:
                 select(StageEntry.id, StageEntry.household_id, StageEntry.stage, StageEntry.left_at,
                        StageEntry.left_reason)).all()),
             "enrollments": sorted(session.execute(select(Enrollment.id, Enrollment.household_id)).all()),
+            "links": sorted(session.execute(select(AnswerLink.id, AnswerLink.household_id)).all()),
         }
 
 
@@ -106,6 +116,8 @@ def test_accept_merges_and_undo_restores_both_households(runtime: Runtime, api: 
     merged = _state(runtime)
     assert {h for _, h, *_ in merged["dispatches"]} == {kept}
     assert {h for _, h, _ in merged["responses"]} == {kept}
+    # The letters' answer links follow the household (an opt-out through a link keeps its effect after a merge).
+    assert len(merged["links"]) == 2 and {h for _, h in merged["links"]} == {kept}
     absorbed = [h for h in merged["households"] if h[3] == kept]
     assert len(absorbed) == 1 and absorbed[0][1:3] == (None, None)
     # The CAF household's pending SMS and call were duplicates of the kept household's (already answered).

@@ -137,6 +137,7 @@ def test_campaign_pages_from_preset_to_supervision(client: TestClient, runtime: 
         f"/campagnes/{campaign_id}").text
     runtime.tick()
     supervision = client.get(f"/campagnes/{campaign_id}/supervision").text
+    assert '<th scope="col">Ménage</th>' in supervision  # the pilot sees the household's number
     assert "Supervision du 25/11/2026" in supervision and "1 ménage inscrit" in supervision
     assert re.search(r"<td>courrier</td><td>0</td><td>0</td><td>0</td><td>1</td>", supervision)
     assert re.search(r"Import n° \d+ de Habitat 44 \(25/11/2026 à 10 h 30\) : 1 ligne, 0 rejetée",
@@ -179,7 +180,9 @@ def test_operators_of_other_partners_see_their_campaigns_only(client: TestClient
     listing = client.get("/campagnes").text
     assert "Déléguée" in listing and "Courriers réglementaires" not in listing and "Créer une campagne" not in listing
     assert client.get(f"/campagnes/{other}").status_code == 404
-    assert client.get(f"/campagnes/{delegated}/supervision").status_code == 200
+    supervision = client.get(f"/campagnes/{delegated}/supervision")
+    # The failures table gives the household's internal number to the pilots only (docs/security.md, rule 1).
+    assert supervision.status_code == 200 and '<th scope="col">Ménage</th>' not in supervision.text
     assert client.get(f"/campagnes/{delegated}/modifier").status_code == 403
     assert client.get("/campagnes/nouvelle").status_code == 403
     assert client.get("/administration").status_code == 403

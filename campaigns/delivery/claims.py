@@ -96,6 +96,9 @@ def deliver_each(dispatch_ids: Sequence[int], deliver_one: Callable[[int], str])
     return statuses
 
 
+_BEHIND_PARTS = 64
+
+
 class _Behind:
     """Hands each claimed batch to `enqueue` from one background thread, in order, while the tick claims the next
     batch: with 10,000 due the 200 broker round trips no longer wait for the 20 claims, nor these for them. An error
@@ -104,7 +107,9 @@ class _Behind:
 
     def __init__(self, enqueue: Callable[[list[int]], object]) -> None:
         self._enqueue = enqueue
-        self._batches: queue.SimpleQueue[list[int] | None] = queue.SimpleQueue()
+        # Bounded: when the broker is slow the claims wait for it, instead of marking rows `queued` that nothing
+        # hands out before the lease ends.
+        self._batches: queue.Queue[list[int] | None] = queue.Queue(maxsize=_BEHIND_PARTS)
         self.error: Exception | None = None
         self._thread = threading.Thread(target=self._run, name="chaine-tick-hand-out", daemon=True)
         self._thread.start()

@@ -131,7 +131,7 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
             # the stage open now.
             session.add(Response(household_id=household_id, partner_id=sender.id, stage=stage,
                                  stage_entry_id=entry_id, channel="sms", nature="sms", responded_at=now,
-                                 created_at=now))
+                                 created_at=now, evidence=Evidence.SMS_REPLY.value))
             session.flush()
         count += 1
     return InboundOutcome(acknowledge_stop=False, responses=count, households=tuple(households))

@@ -186,8 +186,9 @@ def place_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str | None, bool]
         locality = True
     elif a.commune and b.commune:
         typo = identity.postcode_typo(a.postcode, b.postcode)
-        locality = a.commune == b.commune or (
-            (typo or a.department == b.department) and same_commune_spelling(a.commune, b.commune))
+        # One keystroke apart is one commune only within a département both rows give (or with a postcode typo).
+        nearby = typo or (bool(a.department) and a.department == b.department)
+        locality = a.commune == b.commune or (nearby and same_commune_spelling(a.commune, b.commune))
         typo = locality and typo
     elif a.postcode and b.postcode:
         locality = False

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from campaigns.models import (
+    AnswerLink,
     Case,
     Dispatch,
     DispatchStatus,
@@ -17,6 +18,7 @@ from campaigns.models import (
     Household,
     HouseholdMerge,
     HumanTask,
+    LinkAnswer,
     LinkReview,
     Reason,
     Response,
@@ -32,6 +34,8 @@ from campaigns.platform.errors import NotFoundError
 MOVED_TABLES: tuple[tuple[str, type[Base]], ...] = (
     ("cases", Case), ("dispatches", Dispatch), ("responses", Response), ("human_tasks", HumanTask),
     ("stage_entries", StageEntry), ("enrollments", Enrollment),
+    # A link's answers follow the household: an opt-out through a partner's link keeps its effect after a merge.
+    ("answer_links", AnswerLink), ("link_answers", LinkAnswer),
 )
 
 
@@ -107,7 +111,7 @@ def _restore(session: Session, snapshot: dict[str, list[Any]], *, reasons: Seque
 
 def _move(session: Session, ids: dict[str, list[int]], *, from_id: int, into_id: int) -> None:
     for name, model in MOVED_TABLES:
-        if ids[name]:
+        if ids.get(name):  # a merge recorded before a table was added to the list moved none of its rows
             table: Any = model
             session.execute(
                 update(model).where(any_of(session, table.id, ids[name]), table.household_id == from_id)

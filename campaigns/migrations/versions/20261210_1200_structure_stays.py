@@ -34,7 +34,7 @@ def upgrade() -> None:
         "INSERT INTO stage_entries (household_id, stage, entered_at, case_id) "
         "SELECT household_id, stage, updated_at, id FROM cases WHERE stay_entry_id IS NULL AND " + _OPEN_CASES)
     op.execute(
-        "UPDATE cases SET stay_entry_id = (SELECT e.id FROM stage_entries e WHERE e.case_id = cases.id) "
+        "UPDATE cases SET stay_entry_id = (SELECT MAX(e.id) FROM stage_entries e WHERE e.case_id = cases.id) "
         "WHERE stay_entry_id IS NULL AND " + _OPEN_CASES)
 
 
