@@ -77,8 +77,11 @@ def build_adil44(runtime: Runtime, client: TestClient, clock: Clock) -> dict[str
     def answer(mode: str, canal: str, nature: str) -> None:
         for reference, headers, planned in households:
             if planned == mode:
+                # The pushers record the household's answers to the ADIL's steps with an attributed reason (rule 2 of
+                # docs/security.md): that evidence stops the ADIL's next steps, as a worker's outcome would.
                 reply = client.post("/api/v1/reponses", headers=headers,
-                                    json={"reference": reference, "canal": canal, "nature": nature})
+                                    json={"reference": reference, "canal": canal, "nature": nature,
+                                          "motif_menage": "accompagnement_engage"})
                 assert reply.status_code == 201, reply.text
 
     runtime.tick()  # the letters

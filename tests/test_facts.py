@@ -45,7 +45,9 @@ def test_refresh_is_idempotent_and_matches_a_full_rebuild(runtime: Runtime, clie
                                                             clock: Clock) -> None:
     build_scenario_10(runtime, client, clock)
     incremental = _facts(runtime)
-    assert sum(r[-2] for r in incremental[0]) == 67 + 44  # contacts: the letters, then the SMS
+    # Contacts: the letters, then the State's SMS to every household (the bailleurs' plain answers stop none of
+    # them, rule 2 of docs/security.md; tests/test_evaluation.py, scenario 10).
+    assert sum(r[-2] for r in incremental[0]) == 67 + 67
     runtime.tick()
     assert _facts(runtime) == incremental
     with runtime.session_factory.begin() as session:
@@ -68,7 +70,7 @@ def test_evaluation_survives_the_purge_of_the_events(runtime: Runtime, client: T
                 "indicateurs_charte", "couts_canal", "entonnoir"):
         assert after["sections"][key] == before["sections"][key], key
     assert after["courbes_de_reponse"] == before["courbes_de_reponse"]  # the delays are kept in the facts too
-    assert {c["canal"]: c["menages"] for c in before["courbes_de_reponse"]} == {"courrier": 67, "SMS": 44}
+    assert {c["canal"]: c["menages"] for c in before["courbes_de_reponse"]} == {"courrier": 67, "SMS": 67}
 
 
 def test_credit_matches_attribution() -> None:

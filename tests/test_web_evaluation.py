@@ -98,8 +98,9 @@ def test_small_cells_hidden_in_tables_charts_and_exports(pg_runtime: Runtime, pg
     curves = {row[0]: row[1:3] for row in _table(html, "Part des ménages ayant répondu selon le délai depuis le "
                                                        "premier contact")}
     # Letters: 23 answered 2 days after, 22 more after the SMS (7 days and 2 hours: 8 whole days), so half had
-    # answered by day 8; SMS: 22 of 44 within the day, exactly half, so no median (S(t) never falls below 0.5).
-    assert curves == {"courrier": ["67", "8"], "SMS": ["44", ""]}
+    # answered by day 8; SMS: sent to all 67 (the bailleurs' plain answers stop none of the State's SMS, rule 2 of
+    # docs/security.md), 22 answered within the day, fewer than half, so no median (S(t) never falls below 0.5).
+    assert curves == {"courrier": ["67", "8"], "SMS": ["67", ""]}
     csv_text = pg_client.get("/evaluation/export.csv", params=PERIOD)
     assert csv_text.headers["content-disposition"] == 'attachment; filename="evaluation_2026-11-01_2026-12-31.csv"'
     assert "Taux de réponse par bailleur;SILENE;taux de réponse;< 5" in csv_text.text
