@@ -38,9 +38,11 @@ def test_letters_are_printed_in_one_batch_per_partner_after_the_cut_off(pg_runti
             rows = session.scalars(select(Dispatch).order_by(Dispatch.id)).all()
             assert {(d.status, d.reason) for d in rows} == {("planned", "print_cutoff")}
             assert {d.due_at for d in rows} == {datetime(2026, 11, 25, 15, 0, tzinfo=UTC)}  # 16:00 in Paris
-        # Before the cut-off a response still stops the letter.
-        client.post("/api/v1/reponses", headers=bailleur, json={"reference": "R-2", "canal": "appel",
-                                                                "nature": "appel_entrant"})
+        # Before the cut-off a response still stops the letter: the bailleur's word with an attributed reason (a
+        # plain call note stops only the bailleur's own steps, docs/security.md rule 2).
+        answer = client.post("/api/v1/reponses", headers=bailleur, json={
+            "reference": "R-2", "canal": "appel", "nature": "appel_entrant", "motif_menage": "plan_apurement_signe"})
+        assert answer.status_code in (200, 201), answer.text
         runtime.tick(now=datetime(2026, 11, 25, 15, 5, tzinfo=UTC))
     outbox = runtime.settings.resolved_outbox_dir
     batch = outbox / "lots" / "2026-11-25" / "ddets-44.pdf"

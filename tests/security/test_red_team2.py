@@ -22,10 +22,19 @@ def test_a_stranger_giving_only_the_building_is_not_vouched_as_landlord(world: W
     world.runtime.tick()
     world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="12 rue des Lilas bât B", code_postal="44000")])
     world.runtime.tick()
+    # A flat on one side only and nothing shared: the pair waits for a human (issue 17); the pilot, unaware of the
+    # attack, accepts it through the API, so the stranger's case is in the household all the same.
+    pending = world.client.get("/api/v1/rapprochements", headers=world.state)
+    assert pending.status_code == 200, pending.text
+    reviews = pending.json()["rapprochements"]
+    assert len(reviews) == 1
+    accepted = world.client.post(f"/api/v1/rapprochements/{reviews[0]['id']}/accepter", headers=world.state)
+    assert accepted.status_code == 200, accepted.text
+    world.runtime.tick()
     with world.runtime.session_factory() as session:
         stranger_case = session.scalars(select(Case).where(Case.reference == "B-1")).one()
         state_case = session.scalars(select(Case).where(Case.reference == "E-1")).one()
-        assert stranger_case.household_id == state_case.household_id  # linked by name and birth date
+        assert stranger_case.household_id == state_case.household_id  # one household after the pilot's merge
         ruling = ruling_cases(session, case_sources(session, [stranger_case.household_id]))
     assert stranger_case.id not in ruling
 
