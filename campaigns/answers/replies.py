@@ -125,7 +125,8 @@ def request_callback(session: Session, link: AnswerLink, slot: Slot, *, now: dat
     task = HumanTask(
         household_id=link.household_id, queue_partner_id=queue, kind=TaskKind.APPEL.value,
         stage=link.stage, status=TaskStatus.PENDING.value, dedup_key=f"lien-{answer.id}",
-        priority=task_priority(visible_hearing(session, link.household_id, queue), link.stage), version=1,
+        priority=task_priority(visible_hearing(session, session.get_one(Household, link.household_id), queue),
+                               link.stage), version=1,
         note=f"Rappel demandé par le ménage, créneau du {slot.label}.", due_at=slot.start, sla_due_at=slot.end,
         callback_from=slot.start, callback_until=slot.end, created_at=now, updated_at=now)
     session.add(task)

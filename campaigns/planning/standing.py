@@ -22,42 +22,48 @@ _RANK = {stage.value: stage.rank for stage in Stage}
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """A partner's place in one household: its own cases there, and whether one of them has authority over it."""
+    """A partner's place in one household: its own cases there, whether one of them has authority over it, and
+    whether the partner is trusted with the household whatever its cases (a pilot, the household's referent)."""
 
     own: tuple[Case, ...]
     authority: bool
+    trusted: bool = False
 
     @property
     def household_view(self) -> bool:
-        """Whether the partner may read the household's coordinated stage and hearing date."""
-        return self.authority or not self.own
+        """Whether the partner may read the household's coordinated stage and hearing date, and vouch for its
+        dwelling."""
+        return self.authority or self.trusted or not self.own
 
 
-def standing(session: Session, household_id: int, partner_id: int) -> Standing:
-    own = tuple(session.scalars(select(Case).where(Case.household_id == household_id, Case.partner_id == partner_id)
+def standing(session: Session, household: Household, partner_id: int) -> Standing:
+    own = tuple(session.scalars(select(Case).where(Case.household_id == household.id, Case.partner_id == partner_id)
                                 .order_by(Case.id)))
     if not own:
         return Standing(own, False)
-    ruling = ruling_cases(session, case_sources(session, [household_id]))
-    return Standing(own, any(case.id in ruling for case in own))
+    trusted = household.referent_partner_id == partner_id or session.scalar(
+        select(Partner.kind).where(Partner.id == partner_id)) in PROCEDURE_KINDS
+    ruling = ruling_cases(session, case_sources(session, [household.id]))
+    return Standing(own, any(case.id in ruling for case in own), trusted)
 
 
-def visible_stage(session: Session, household: Household, partner_id: int) -> str | None:
+def visible_stage(session: Session, household: Household, partner_id: int, place: Standing | None = None) -> str | None:
     """The stage a task for this partner shows: the household's, or its own open cases' most advanced (`cloture`
     when all its cases are closed)."""
-    place = standing(session, household.id, partner_id)
+    place = place or standing(session, household, partner_id)
     if place.household_view:
         return household.stage
     stages = [case.stage for case in place.own if case.stage != Stage.CLOTURE.value]
     return max(stages, key=lambda stage: _RANK.get(stage, 0)) if stages else Stage.CLOTURE.value
 
 
-def visible_hearing(session: Session, household_id: int, partner_id: int) -> date | None:
+def visible_hearing(session: Session, household: Household, partner_id: int,
+                    place: Standing | None = None) -> date | None:
     """The hearing date a task in this partner's queue is ranked by: the household's, or its own open cases'
     earliest."""
-    place = standing(session, household_id, partner_id)
+    place = place or standing(session, household, partner_id)
     if place.household_view:
-        return hearing_dates(session, [household_id]).get(household_id)
+        return hearing_dates(session, [household.id]).get(household.id)
     dates = [case.date_audience for case in place.own
              if case.date_audience is not None and case.stage != Stage.CLOTURE.value]
     return min(dates) if dates else None
@@ -68,10 +74,7 @@ def vouches_for_household(session: Session, household: Household, partner_id: in
     for every case: a pilot's, the household's referent's, a partner with a case with authority over it, or one
     without any case there (a structure's campaign reaching its territory writes with every case, rule 5). A partner
     whose cases there have no authority invalidates its own cases' addresses only (docs/security.md, rule 4)."""
-    if household.referent_partner_id == partner_id:
-        return True
-    kind = session.scalar(select(Partner.kind).where(Partner.id == partner_id))
-    return kind in PROCEDURE_KINDS or standing(session, household.id, partner_id).household_view
+    return standing(session, household, partner_id).household_view
 
 
 def dwelling_cases(session: Session, household: Household, partner_id: int) -> list[Case]:

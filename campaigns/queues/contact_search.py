@@ -24,15 +24,16 @@ def open_contact_searches(session: Session, case_ids: Iterable[int], *, now: dat
     for case_id in sorted(set(case_ids)):
         case = session.get_one(Case, case_id)
         household = session.get_one(Household, case.household_id)
-        place = standing(session, household.id, case.partner_id)
-        stage = visible_stage(session, household, case.partner_id)
+        place = standing(session, household, case.partner_id)
+        stage = visible_stage(session, household, case.partner_id, place)
         if stage is None or stage == Stage.CLOTURE:
             continue
-        queue = (household.referent_partner_id if place.authority else None) or case.partner_id
+        queue = (household.referent_partner_id if place.authority or place.trusted else None) or case.partner_id
+        hearing = visible_hearing(session, household, queue, place if queue == case.partner_id else None)
         rows.append({
             "household_id": household.id, "queue_partner_id": queue,
             "kind": TaskKind.RECHERCHE.value, "stage": stage, "status": TaskStatus.PENDING.value,
-            "priority": task_priority(visible_hearing(session, household.id, queue), stage), "version": 1,
+            "priority": task_priority(hearing, stage), "version": 1,
             "due_at": now,
             "sla_due_at": sla_deadline(TaskKind.RECHERCHE, now), "created_at": now, "updated_at": now,
             "dedup_key": f"injoignable-c{case.id}",

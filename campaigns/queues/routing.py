@@ -111,7 +111,7 @@ def open_dispatch_task(session: Session, *, dispatch_id: int, kind: str, now: da
     # Ranked by the hearing date the queue's partner may know (a bailleur's own campaign: its own case's).
     row = _row(
         household.id, queue, kind, dispatch.stage,
-        hearing=visible_hearing(session, household.id, queue), due_at=now, sla_due_at=sla_deadline(kind, now), now=now,
+        hearing=visible_hearing(session, household, queue), due_at=now, sla_due_at=sla_deadline(kind, now), now=now,
         dispatch_id=dispatch.id, announced=announced,
     )
     session.execute(insert_ignoring_conflicts(session, HumanTask, ["dispatch_id"]), [row])
@@ -214,7 +214,7 @@ def open_locate_task(session: Session, *, task: HumanTask, now: datetime) -> int
     key = f"recherche-t{task.id}"
     row = _row(
         household.id, task.queue_partner_id, TaskKind.RECHERCHE.value, stage,
-        hearing=visible_hearing(session, household.id, task.queue_partner_id), due_at=now,
+        hearing=visible_hearing(session, household, task.queue_partner_id), due_at=now,
         sla_due_at=sla_deadline(TaskKind.RECHERCHE, now), now=now, dedup_key=key,
     )
     session.execute(insert_ignoring_conflicts(session, HumanTask, ["dedup_key"]), [row])
