@@ -28,7 +28,7 @@ from campaigns.models import (
 from campaigns.models.stages import Stage
 from campaigns.planning.dsf_chain import dsf_deadlines
 from campaigns.planning.stage_authority import hearing_dates
-from campaigns.planning.standing import visible_hearing, visible_stage
+from campaigns.planning.standing import standing, visible_hearing, visible_stage
 from campaigns.platform.dialect import insert_ignoring_conflicts, is_postgres
 
 log = logging.getLogger(__name__)
@@ -107,11 +107,19 @@ def open_dispatch_task(session: Session, *, dispatch_id: int, kind: str, now: da
         return
     household = session.get_one(Household, dispatch.household_id)
     announced = (step.announced if step is not None else True) if kind == TaskKind.VISITE else None
-    queue = queue_partner(household, campaign_queue(campaign))
-    # Ranked by the hearing date the queue's partner may know (a bailleur's own campaign: its own case's).
+    # The referent follows the household for the campaigns of a partner trusted with it (docs/security.md, rules 1
+    # and 2); a partner whose cases there have no authority keeps its tasks in its own (or its operator's) queue,
+    # ranked by its own cases' hearing date: its campaign is no lever over the referent's queue.
+    owner = standing(session, household, campaign.owner_partner_id)
+    if owner.household_view:
+        queue = queue_partner(household, campaign_queue(campaign))
+        hearing = visible_hearing(session, household, queue)
+    else:
+        queue = campaign_queue(campaign)
+        hearing = visible_hearing(session, household, campaign.owner_partner_id, owner)
     row = _row(
         household.id, queue, kind, dispatch.stage,
-        hearing=visible_hearing(session, household, queue), due_at=now, sla_due_at=sla_deadline(kind, now), now=now,
+        hearing=hearing, due_at=now, sla_due_at=sla_deadline(kind, now), now=now,
         dispatch_id=dispatch.id, announced=announced,
     )
     session.execute(insert_ignoring_conflicts(session, HumanTask, ["dispatch_id"]), [row])
