@@ -1,0 +1,148 @@
+"""Fourth red-team review (issue 16, docs/security.md): a stranger partner with a valid key knowing a household's
+name and birth date, a pilot, an evaluator, attack through the HTTP API, the pages and the CLI only.
+
+Each test marked xfail (strict) is a finding that works today on main: the test performs the attack and asserts the
+safe behaviour, so it fails now and passes once the finding is fixed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from campaigns.models import Campaign, Dispatch
+from tests.security.authority_world import (
+    KNOWN,
+    STATE,
+    STRANGER,
+    UNKNOWN,
+    World,
+    admin_partner,
+    landlord_row,
+    stranger_row,
+    world,
+)
+
+__all__ = ["world"]
+
+# A second stranger bailleur, whose rows are about a person nobody knows (the empty base).
+TWIN = "Petit Logis"
+STATE_LETTERS = "Courriers de l'État"
+
+
+def _state_letter_then_sms(world: World) -> None:
+    """The State's regulatory letter at « commandement de payer », then its SMS the next day."""
+    world.campaign(name=STATE_LETTERS, owner=STATE, stages=["commandement_de_payer"], steps=[
+        {"channel": "courrier", "template": "information_etat", "regulatory": True},
+        {"channel": "sms", "template": "relance", "delay_days": 1}], active=True)
+
+
+def _state_contacts(world: World) -> dict[str, tuple[str, str | None]]:
+    with world.runtime.session_factory() as session:
+        rows = session.execute(select(Dispatch.channel, Dispatch.status, Dispatch.reason)
+                               .join(Campaign, Campaign.id == Dispatch.campaign_id)
+                               .where(Campaign.name == STATE_LETTERS)).all()
+    return {channel: (status, reason) for channel, status, reason in rows}
+
+
+def _queue(world: World, key: dict[str, str]) -> list[dict[str, Any]]:
+    tasks = world.client.get("/api/v1/taches", headers=key, params={"statut": "toutes", "a_venir": "true"})
+    assert tasks.status_code == 200, tasks.text
+    found: list[dict[str, Any]] = tasks.json()["taches"]
+    return found
+
+
+@pytest.mark.xfail(strict=True, reason="a response on a task the stranger opened on its own word counts as a "
+                                       "worker's outcome and stops the State's SMS")
+def test_a_response_on_a_task_opened_on_the_strangers_own_word_stops_the_states_sms(world: World) -> None:
+    """Severity: high. Rule 2 (no action on others' behalf).
+
+    Attack: a second bailleur knowing the tenant's name and birth date pushes a row about her marked
+    `injoignable=oui` (no channel needed): the service opens a « recherche » task in the stranger's own queue, on
+    the stranger's word alone. The stranger then records a plain response (no `motif_menage`) on that task
+    (`POST /api/v1/reponses {"tache_id": ...}`): `api/routers/reponses.post_response` turns any response on a task
+    of the caller's queue into `Evidence.WORKER_OUTCOME`, so every partner's pending steps of every stay stop: the
+    State's SMS is cancelled (`responded`) and never goes. The same works with a call-back task the stranger asks
+    for through its own (untrusted) answer link, and with `POST /api/v1/taches/{id}/terminer` and an answering
+    outcome (`campaigns/queues/reservations._apply`).
+
+    What changes: the State's and the landlord's relances of the household stop on the word of a partner that
+    neither reached the household through a channel the service operates nor gave the attributed, audited reason
+    rule 2 asks for (the audit log has no « arrêt pour tout le ménage » line). Safe: the State's SMS goes."""
+    _state_letter_then_sms(world)
+    world.push(world.landlord, [landlord_row(stade="commandement_de_payer", date_stade="20/11/2026")])
+    world.runtime.tick()
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, injoignable="oui")])
+    [task] = _queue(world, world.stranger)
+    assert task["type"] == "recherche", task
+    answered = world.client.post("/api/v1/reponses", headers=world.stranger, json={
+        "tache_id": task["id"], "canal": "appel", "nature": "appel_entrant"})
+    assert answered.status_code == 201, answered.text
+    world.clock.advance(days=1, hours=1)
+    world.runtime.tick()
+    # Today: {"courrier": ("delivered", None), "sms": ("cancelled", "responded")}.
+    assert _state_contacts(world) == {"courrier": ("delivered", None), "sms": ("delivered", None)}
+
+
+def _own_two_step_campaign(world: World, owner: str) -> None:
+    world.campaign(name=f"Relances de {owner}", owner=owner, stages=["impaye"], active=True, steps=[
+        {"channel": "email", "template": "etape_{stade}"},
+        {"channel": "email", "template": "etape_{stade}", "delay_days": 10}])
+
+
+@pytest.mark.xfail(strict=True, reason="a pilot's merge cancels the merged-in partner's own campaign steps "
+                                       "(duplicate): its case view tells that someone else knows the household")
+def test_a_merge_cancels_the_strangers_own_steps_and_tells_it_the_household_is_known(world: World) -> None:
+    """Severity: medium. Rule 1 (no oracle) and rule 7 (own stays).
+
+    Attack: the stranger pushes the tenant with only the building of the State's address (« 12 rue des Lilas
+    bât B » against the State's « 12 rue des Lilas, apt 3 »): the pair waits for review (issue 17) and the pilot,
+    doing its job, accepts it (`POST /api/v1/rapprochements/{id}/accepter`). `campaigns/linkage/merges.
+    merge_households` cancels every pending contact of the absorbed household as `duplicate`, including the
+    stranger's own campaign's next step, which runs on its own case's stay (rule 7) and should go on as on an
+    empty base; it is never planned again.
+
+    What leaks: the stranger's case view (`GET /api/v1/signalements/B-1`) shows its step 2 « cancelled,
+    duplicate » where a twin bailleur pushing a person nobody knows sees it « planned »: the merge tells the
+    stranger that another partner knows the household. What changes: a partner's (or the true landlord's) own
+    relances stop for good after a review is accepted. Safe: both views the same."""
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    _own_two_step_campaign(world, STRANGER)
+    _own_two_step_campaign(world, TWIN)
+    world.push(world.state, [landlord_row("E-1", adresse="12 rue des Lilas, apt 3")])
+    world.runtime.tick()
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="12 rue des Lilas bât B", code_postal="44000")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="12 rue des Lilas bât B", code_postal="44000")])
+    world.runtime.tick()
+    pending = world.client.get("/api/v1/rapprochements", headers=world.state)
+    assert pending.status_code == 200, pending.text
+    [review] = pending.json()["rapprochements"]
+    accepted = world.client.post(f"/api/v1/rapprochements/{review['id']}/accepter", headers=world.state)
+    assert accepted.status_code == 200, accepted.text
+    world.runtime.tick()
+
+    def contacts(key: dict[str, str]) -> list[tuple[str, int, str, str | None]]:
+        return [(c["stade"], c["etape"], c["statut"], c["motif"]) for c in world.view(key, "B-1")["contacts"]]
+
+    alone = contacts(twin)
+    assert alone == [("impaye", 1, "delivered", None), ("impaye", 2, "planned", None)], alone
+    # Today: [..., ("impaye", 2, "cancelled", "duplicate")].
+    assert contacts(world.stranger) == alone
+
+
+@pytest.mark.xfail(strict=True, reason="a date YAML cannot build in the attribution rules answers 500")
+@pytest.mark.parametrize("field", ["regles", "territoire"])
+def test_an_impossible_date_in_the_attribution_yaml_is_a_422(world: World, field: str) -> None:
+    """Severity: low. Bad values: « no input gives a 500 » (issue 16, Bad values and faults).
+
+    Attack: a pilot key (or an operator's mistake) posts attribution rules or a territory whose YAML holds
+    `2026-02-30` (`POST /api/v1/attributions {"regles": "2026-02-30"}`): `yaml.safe_load` builds dates and raises
+    `ValueError` (« day is out of range for month »), which `campaigns/queues/rules._read_yaml` does not catch
+    (only `yaml.YAMLError`): the API answers a bare 500 instead of a French 422. Same in
+    `campaigns/campaign/config.parse_campaigns_yaml` (the CLI's campaign files)."""
+    client = TestClient(world.client.app, raise_server_exceptions=False)
+    answer = client.post("/api/v1/attributions", headers=world.state, json={field: "2026-02-30"})
+    # Today: 500 « Internal Server Error ».
+    assert answer.status_code == 422, answer.text
