@@ -146,3 +146,53 @@ def test_an_impossible_date_in_the_attribution_yaml_is_a_422(world: World, field
     answer = client.post("/api/v1/attributions", headers=world.state, json={field: "2026-02-30"})
     # Today: 500 « Internal Server Error ».
     assert answer.status_code == 422, answer.text
+
+
+def _call_campaign(world: World, owner: str) -> None:
+    world.campaign(name=f"Appels de {owner}", owner=owner, stages=["impaye"], active=True, steps=[
+        {"channel": "email", "template": "etape_{stade}"}, {"channel": "appel", "delay_days": 1}])
+
+
+@pytest.mark.xfail(strict=True, reason="a stranger's own call step goes to the household's referent: its queue, "
+                                       "report and supervision tell that the household has one")
+def test_a_strangers_own_call_step_tells_it_the_household_has_a_referent(world: World) -> None:
+    """Severity: medium. Rule 1 (no oracle); the known limit « a bailleur's own campaign in a household attributed
+    to a referent » says the bailleur does not see the task, so « a lever, not a window »: it is a window too.
+
+    Attack: the stranger runs its own campaign with a call step (an e-mail, then a call the next day) and pushes the
+    tenant (name, birth date, its own e-mail and phone for her). The household is attributed to the CCAS (the
+    pilot recorded its known referent). `campaigns/queues/routing.queue_partner` sends the call task to the
+    referent's queue instead of the campaign's owner. A twin bailleur doing the same about a person nobody knows
+    gets the task in its own queue.
+
+    What leaks: the stranger's `GET /api/v1/taches` is empty where the twin's lists its call, `GET
+    /api/v1/taches/bilan` counts 0 households against 1, and its campaign's supervision (`files`) has no queue
+    where the twin's has its own: the household is known to the pilots, attributed to a structure. Safe: the same
+    answers for both (the call in the stranger's own queue, or in no one's for both)."""
+    ccas = admin_partner(world.client, world.state, "CCAS de Nantes", "ccas")
+    assert ccas
+    world.push(world.state, [landlord_row("E-1")])
+    recorded = world.client.post("/api/v1/attributions/referents-connus", headers=world.state,
+                                 json={"referents": [{"reference": "E-1", "structure": "CCAS de Nantes"}]})
+    assert recorded.status_code == 200, recorded.text
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    _call_campaign(world, STRANGER)
+    _call_campaign(world, TWIN)
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, telephone="06 11 11 11 11")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, telephone="06 22 22 22 22")])
+    world.runtime.tick()
+    world.clock.advance(days=1, hours=2)
+    world.runtime.tick()
+
+    def seen(key: dict[str, str], name: str) -> list[Any]:
+        [campaign] = world.client.get("/api/v1/campagnes", headers=key).json()["campagnes"]
+        followed = world.client.get(f"/api/v1/campagnes/{campaign['id']}/supervision", headers=key)
+        report = world.client.get("/api/v1/taches/bilan", headers=key)
+        assert followed.status_code == report.status_code == 200, (followed.text, report.text)
+        queues = [{**q, "structure": q["structure"].replace(name, "X")} for q in followed.json()["files"]]
+        return [[(t["type"], t["stade"]) for t in _queue(world, key)], report.json(), queues]
+
+    alone = seen(twin, TWIN)
+    assert alone[0] == [("appel", "impaye")], alone
+    # Today: [[], {"menages": 0, ...}, []] against [[("appel", "impaye")], {"menages": 1, ...}, [{"structure": ...}]].
+    assert seen(world.stranger, STRANGER) == alone
