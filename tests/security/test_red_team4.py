@@ -24,12 +24,14 @@ from tests.security.authority_world import (
     stranger_row,
     world,
 )
+from tests.test_evaluation import person
 
 __all__ = ["world"]
 
 # A second stranger bailleur, whose rows are about a person nobody knows (the empty base).
 TWIN = "Petit Logis"
 STATE_LETTERS = "Courriers de l'État"
+PERIOD = {"debut": "2026-09-01", "fin": "2026-12-31"}
 
 
 def _state_letter_then_sms(world: World) -> None:
@@ -196,3 +198,50 @@ def test_a_strangers_own_call_step_tells_it_the_household_has_a_referent(world: 
     assert alone[0] == [("appel", "impaye")], alone
     # Today: [[], {"menages": 0, ...}, []] against [[("appel", "impaye")], {"menages": 1, ...}, [{"structure": ...}]].
     assert seen(world.stranger, STRANGER) == alone
+
+
+def _own_email_campaign(world: World, owner: str) -> None:
+    world.campaign(name=f"Relances de {owner}", owner=owner, stages=["impaye"], active=True,
+                   steps=[{"channel": "email", "template": "etape_{stade}"}])
+
+
+@pytest.mark.xfail(strict=True, reason="a stranger's own evaluation leaves out the household it wrote to when "
+                                       "another partner knew it first")
+def test_a_strangers_own_campaign_evaluation_counts_one_household_less_when_it_is_shared(world: World) -> None:
+    """Severity: high. Rule 1 (no oracle) and E2 (a bailleur's evaluation: its households, by its own contacts and
+    the pilots').
+
+    Attack: the stranger runs its own e-mail campaign and pushes the tenant (name, birth date, its own e-mail for
+    her) among five made-up households (padding, so that no cell is small); a twin bailleur does the same with a
+    person nobody knows. Both e-mails go. `GET /api/v1/evaluation` (bailleur key) reads its stays through
+    `campaigns/facts/stays.household_profiles` / `campaigns/evaluation/restricted.reader_stays`, which keep only the
+    households whose landlord (rule 6) the reader is: the twin is its tenant's landlord (first bailleur), the
+    stranger is not (the landlord came first), so the household its own campaign wrote to is dropped.
+
+    What leaks: « ensemble des ménages contactés » is 5 for the stranger and 6 for the twin (and the other sections
+    alike): one exact figure tells the stranger that another bailleur (or the State) knew its target first. The fix
+    of red team 1's finding (a stranger's evaluation showing others' contacts) holds only for a stranger without a
+    campaign of its own. Safe: the same synthesis for both (6: the households its own campaign reached)."""
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    _own_email_campaign(world, STRANGER)
+    _own_email_campaign(world, TWIN)
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    world.push(world.stranger, [stranger_row("B-1", KNOWN), *[
+        person(100 + i, stade="impaye", date_stade="20/11/2026", email=f"p{i}@harmonie.example") for i in range(5)]])
+    world.push(twin, [stranger_row("B-1", UNKNOWN), *[
+        person(200 + i, stade="impaye", date_stade="20/11/2026", email=f"q{i}@petit.example") for i in range(5)]])
+    world.runtime.tick()
+    world.clock.advance(days=2)
+    world.runtime.tick()
+
+    def contacted(key: dict[str, str]) -> Any:
+        answer = world.client.get("/api/v1/evaluation", headers=key, params=PERIOD)
+        assert answer.status_code == 200, answer.text
+        [own, *_] = answer.json()["sections"]["synthese"]["lignes"]
+        assert own["valeur"] == "ensemble des ménages contactés", own
+        return own["menages"]
+
+    assert contacted(twin) == 6
+    # Today: 5 (the household it wrote to is left out: its landlord came first).
+    assert contacted(world.stranger) == 6
