@@ -245,3 +245,39 @@ def test_a_strangers_own_campaign_evaluation_counts_one_household_less_when_it_i
     assert contacted(twin) == 6
     # Today: 5 (the household it wrote to is left out: its landlord came first).
     assert contacted(world.stranger) == 6
+
+
+@pytest.mark.xfail(strict=True, reason="a stranger's « faux numéro » invalidates the household's number in every "
+                                       "case: the State's SMS is skipped, and the count tells who else gave it")
+def test_a_strangers_wrong_number_outcome_stops_the_states_sms(world: World) -> None:
+    """Severity: high. Rule 2 (no action on others' behalf), rule 4's per-source principle applied to phones, and
+    rule 1 (the answer's count).
+
+    Attack: the stranger knows the tenant's name, birth date and phone. Its own campaign has a call step; it pushes
+    the tenant with that phone, so the call opens in its own queue. Its worker (`POST /api/v1/agents`) closes the
+    task « faux_numero » (`POST /api/v1/taches/{id}/terminer`). `campaigns/queues/reservations._apply` marks the
+    number invalid in every case of the household that holds it, with no vouching check (the « parti » and NPAI
+    paths have one since red team 3: `standing.vouches_for_household`, `dwelling_cases`).
+
+    What changes: the landlord's case's phone is marked invalid, the State's SMS to the household is skipped
+    (`no_channel`), and so would every other partner's. What leaks: `telephones_invalides` answers 2 (its case and
+    the landlord's), where a twin on an empty base reads 1: the stranger learns that another partner gave the same
+    number. Safe: its own case's number only (1), and the State's SMS goes."""
+    _state_letter_then_sms(world)
+    world.campaign(name="Appels", owner=STRANGER, stages=["impaye"], active=True, steps=[{"channel": "appel"}])
+    world.push(world.landlord, [landlord_row(stade="commandement_de_payer", date_stade="20/11/2026")])
+    world.runtime.tick()
+    # The landlord's tenant's phone is 06 12 34 56 78 (tests.factories.signalement); the stranger knows it too.
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, telephone="06 12 34 56 78")])
+    world.runtime.tick()
+    [task] = _queue(world, world.stranger)
+    assert task["type"] == "appel", task
+    agent = world.client.post("/api/v1/agents", headers=world.stranger, json={"nom": "Zoé B."})
+    assert agent.status_code == 201, agent.text
+    done = world.client.post(f"/api/v1/taches/{task['id']}/terminer", headers=world.stranger,
+                             json={"agent_id": agent.json()["id"], "resultat": "faux_numero"})
+    assert done.status_code == 200, done.text
+    world.clock.advance(days=5, hours=1)
+    world.runtime.tick()
+    # Today: 2 numbers invalidated, and the State's SMS ("skipped", "no_channel").
+    assert (done.json()["telephones_invalides"], _state_contacts(world)["sms"]) == (1, ("delivered", None))
