@@ -25,6 +25,7 @@ from tests.security.authority_world import (
     world,
 )
 from tests.test_evaluation import person
+from tests.test_web_auth import log_in, new_user
 
 __all__ = ["world"]
 
@@ -281,3 +282,52 @@ def test_a_strangers_wrong_number_outcome_stops_the_states_sms(world: World) -> 
     world.runtime.tick()
     # Today: 2 numbers invalidated, and the State's SMS ("skipped", "no_channel").
     assert (done.json()["telephones_invalides"], _state_contacts(world)["sms"]) == (1, ("delivered", None))
+
+
+@pytest.mark.xfail(strict=True, reason="a closed case's purge waits for the longest retention of every campaign "
+                                       "of the household: « Mes ménages » tells that the State wrote to it")
+def test_the_purge_date_of_a_strangers_closed_case_tells_that_the_state_wrote_to_the_household(world: World) -> None:
+    """Severity: low. Rule 1 (no oracle) and rule 3 (closure and purge per case).
+
+    Attack: the stranger's own campaign keeps data 30 days (`retention_days`); it pushes the tenant, its e-mail goes,
+    and it closes its case the next day. A twin bailleur does the same about a person nobody knows. The State's
+    campaign, which keeps 1,000 days, wrote to the tenant's household. `campaigns/protection/retention.
+    expired_cases` waits, for a closed case in a household still open, for the longest retention of the
+    household's campaigns (any owner's): the twin's case is purged after 30 days, the stranger's after 1,000.
+
+    What leaks: a month later, the twin's « Mes ménages » page no longer lists its closed case while the
+    stranger's still does (`campaigns/intake/landlord_households`: purged cases are left out): the case outlives
+    the stranger's own retention only because another partner's campaign wrote to the household. What changes:
+    the stranger's personal data is kept beyond the period its own campaign declares. Safe: both pages the same
+    (each closed case purged after its own partner's campaigns' retention)."""
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    world.campaign(name=STATE_LETTERS, owner=STATE, stages=["assignation"], active=True, retention_days=1000,
+                   steps=[{"channel": "courrier", "template": "information_etat"}])
+    for owner in (STRANGER, TWIN):
+        world.campaign(name=f"Relances de {owner}", owner=owner, stages=["impaye"], active=True, retention_days=30,
+                       steps=[{"channel": "email", "template": "etape_{stade}"}])
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    world.push(world.stranger, [stranger_row("B-1", KNOWN)])
+    world.push(twin, [stranger_row("B-1", UNKNOWN)])
+    world.runtime.tick()
+    world.clock.advance(days=1)
+    closure = {"stade": "cloture", "date_stade": "25/11/2026", "motif_cloture": "dette soldée"}
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, **closure)])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, **closure)])
+    world.runtime.tick()
+    world.clock.advance(days=31)
+    world.runtime.tick()  # embedded mode: the retention purge runs with the tick
+
+    def listed(partner: str) -> bool:
+        email = f"bailleur@{partner.replace(' ', '-').lower()}.example"
+        new_user(world.runtime, email=email, role="bailleur", partner=partner)
+        browser = TestClient(world.client.app)
+        log_in(browser, email)
+        page = browser.get("/mes-menages")
+        assert page.status_code == 200, page.text
+        return "Référence B-1" in page.text
+
+    assert not listed(TWIN)
+    # Today: True (the stranger's closed case waits for the State's 1,000 days).
+    assert not listed(STRANGER)
