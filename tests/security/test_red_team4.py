@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from twilio.request_validator import RequestValidator
 
 from campaigns.models import Campaign, Dispatch
 from tests.security.authority_world import (
@@ -24,10 +25,14 @@ from tests.security.authority_world import (
     stranger_row,
     world,
 )
+from tests.security.test_authority_evidence import BASE, TOKEN, _sent, sms_world
+from tests.security.test_authority_evidence import _campaigns as _state_and_landlord_sms
+from tests.security.test_authority_evidence import _contacts as _all_contacts
+from tests.security.test_authority_evidence import _days as _ticked_days
 from tests.test_evaluation import person
 from tests.test_web_auth import log_in, new_user
 
-__all__ = ["world"]
+__all__ = ["sms_world", "world"]
 
 # A second stranger bailleur, whose rows are about a person nobody knows (the empty base).
 TWIN = "Petit Logis"
@@ -331,3 +336,46 @@ def test_the_purge_date_of_a_strangers_closed_case_tells_that_the_state_wrote_to
     assert not listed(TWIN)
     # Today: True (the stranger's closed case waits for the State's 1,000 days).
     assert not listed(STRANGER)
+
+
+STRANGERS_OWN_PHONE = "+33699887766"  # a mobile of the stranger's own office, given in its row as the tenant's
+
+
+def _text_from(world: World, phone: str, body: str) -> None:
+    """An SMS to the service's number from `phone`, as Twilio delivers it (signed webhook)."""
+    form = {"From": phone, "Body": body, "MessageSid": "SM" + "4" * 32}
+    signature = RequestValidator(TOKEN).compute_signature(BASE + "/api/v1/twilio/entrant", form)
+    answer = world.client.post("/api/v1/twilio/entrant", data=form, headers={"X-Twilio-Signature": signature})
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.xfail(strict=True, reason="an SMS from a number only the stranger gave counts as the household's reply "
+                                       "and stops every partner's relances")
+@pytest.mark.parametrize("body", ["Bonjour, c'est noté", "STOP"])
+def test_a_text_from_the_strangers_own_number_stops_everyones_relances(sms_world: World, body: str) -> None:
+    """Severity: critical. Rule 2 (no action on others' behalf: which evidence counts).
+
+    Attack: the State texted the tenant (her number, +33 6 12 34 56 78, given by the State and her landlord); its
+    letter and the landlord's SMS are planned for the next days. The stranger pushes a row with the tenant's name
+    and birth date and, as her phone, a mobile of its own office; then texts the service's number from that mobile
+    (a real SMS: Twilio signs the webhook). `campaigns/delivery/sms_events.record_inbound` finds the household by
+    any case holding the number and takes the text as the household's answer to the last SMS sent to the household
+    (the State's, to another number): `Evidence.SMS_REPLY`, so every partner's pending steps stop. A « STOP » from
+    that mobile cancels every pending SMS of the household, whichever number they go to (`opted_out`).
+
+    What changes: the State's letter and the landlord's SMS are cancelled (`responded`), or the landlord's SMS
+    (`opted_out`), on a stranger's word, with no attributed reason and nothing in the audit log; the evaluation
+    counts the State's SMS as answered. Safe: a reply from a number that only a partner without authority gave
+    stops that partner's own steps at most, a STOP opts out that number only; the others' contacts go."""
+    world = sms_world
+    _state_and_landlord_sms(world)
+    world.push(world.state, [landlord_row("E-1")])
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    _ticked_days(world, 1)  # the State's SMS goes to the tenant's number
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, telephone="06 99 88 77 66")])
+    _text_from(world, STRANGERS_OWN_PHONE, body)
+    _ticked_days(world, 5)
+    after = _all_contacts(world)
+    # Today: ("cancelled", "responded") for both (a reply), or the landlord's SMS ("cancelled", "opted_out") (STOP).
+    assert _sent(after[(STATE_LETTERS, 1)]) and _sent(after[("Relances du bailleur", 0)]), after
