@@ -379,3 +379,48 @@ def test_a_text_from_the_strangers_own_number_stops_everyones_relances(sms_world
     after = _all_contacts(world)
     # Today: ("cancelled", "responded") for both (a reply), or the landlord's SMS ("cancelled", "opted_out") (STOP).
     assert _sent(after[(STATE_LETTERS, 1)]) and _sent(after[("Relances du bailleur", 0)]), after
+
+
+def _own_letter_campaign(world: World, owner: str) -> None:
+    world.campaign(name=f"Courriers de {owner}", owner=owner, stages=["impaye"], active=True,
+                   steps=[{"channel": "courrier", "template": "etape_{stade}"}])
+
+
+@pytest.mark.xfail(strict=True, reason="two rows of the stranger are joined through another partner's co-tenant: "
+                                       "its case views and supervision tell who lives with whom")
+def test_two_strangers_rows_joined_through_the_landlords_co_tenant_tell_it_who_lives_together(world: World) -> None:
+    """Severity: high. Rule 1 (no oracle: identity, i.e. co-tenants, and whether another partner knows them).
+
+    Attack: the stranger suspects that Karim Benali (born 01/02/1980) lives with Aïcha Benali. It pushes two rows,
+    one about each (names, birth dates, its own addresses for them), and runs its own letter campaign. Only the
+    landlord's case names Karim as Aïcha's co-tenant: linkage joins the stranger's second row to the household
+    through it. A twin bailleur pushing two people nobody knows, under the same pattern, gets two households.
+
+    What leaks: the stranger's case view of B-1 lists two letters of its campaign (its own letter to Karim is « in
+    the household »), so does B-2's, and its campaign's supervision counts 1 household (`menages`) where the twin
+    reads one letter per case and 2 households: the landlord's co-tenant data is read back, and with it the fact
+    that another partner knows the household. Safe: the same views and count for both (a case view lists the
+    contacts written with the case, or the household's grouping through others' data never shows)."""
+    twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
+    _own_letter_campaign(world, STRANGER)
+    _own_letter_campaign(world, TWIN)
+    world.push(world.landlord, [landlord_row(nom_cotitulaire="Benali", prenom_cotitulaire="Karim",
+                                             date_naissance_cotitulaire="01/02/1980")])
+    world.runtime.tick()
+    karim = {"nom": "Benali", "prenom": "Karim", "date_naissance": "01/02/1980", "email": "k.benali@harmonie.example"}
+    paul = {"nom": "Lefebvre", "prenom": "Paul", "date_naissance": "01/02/1980", "email": "p.lefebvre@petit.example"}
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port"),
+                                stranger_row("B-2", karim, adresse="5 rue du Port")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="3 rue du Port"),
+                      stranger_row("B-2", paul, adresse="5 rue du Port")])
+    world.runtime.tick()
+
+    def seen(key: dict[str, str]) -> list[int]:
+        [campaign] = world.client.get("/api/v1/campagnes", headers=key).json()["campagnes"]
+        followed = world.client.get(f"/api/v1/campagnes/{campaign['id']}/supervision", headers=key)
+        assert followed.status_code == 200, followed.text
+        return [followed.json()["menages"], *(len(world.view(key, ref)["contacts"]) for ref in ("B-1", "B-2"))]
+
+    assert seen(twin) == [2, 1, 1]
+    # Today: [1, 2, 2].
+    assert seen(world.stranger) == [2, 1, 1]
