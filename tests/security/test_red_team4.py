@@ -6,6 +6,7 @@ safe behaviour, so it fails now and passes once the finding is fixed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -424,3 +425,54 @@ def test_two_strangers_rows_joined_through_the_landlords_co_tenant_tell_it_who_l
     assert seen(twin) == [2, 1, 1]
     # Today: [1, 2, 2].
     assert seen(world.stranger) == [2, 1, 1]
+
+
+def _comparable_task(detail: dict[str, Any], who: dict[str, str]) -> dict[str, Any]:
+    """A task's detail, but its id and the person's own name (what the partner pushed itself)."""
+    text = json.dumps({k: v for k, v in detail.items() if k != "id"}, ensure_ascii=False, sort_keys=True)
+    for value in (who["prenom"], who["nom"]):
+        text = text.replace(value, "*")
+    found: dict[str, Any] = json.loads(text)
+    return found
+
+
+@pytest.mark.xfail(strict=True, reason="a structure's task opened on its own word shows the whole household: "
+                                       "phone, address, hearing, curator, debt, landlord and the State's letters")
+@pytest.mark.parametrize("kind", ["caf", "association"])
+def test_a_structures_search_task_on_its_own_word_shows_what_everyone_else_knows(world: World, kind: str) -> None:
+    """Severity: critical. Rule 1 (no oracle), rule 5 (whose data a worker is shown).
+
+    Attack: a structure with a valid key (the CAF, an association) knows only a tenant's name and birth date. It
+    pushes a row about her marked `injoignable=oui` (no channel needed): the service opens a « recherche » task in
+    its own queue, on its word alone (rule 1 lists these tasks). `GET /api/v1/taches/{id}` answers with
+    `campaigns/queues/task_views.task_detail`, which restricts what a bailleur's queue reads (`landlord_queue`) but
+    not a structure's: `contact_case` picks the household's best case, `_to_call` the curator of the trusted cases,
+    and the task lists the household's landlord and every partner's letters.
+
+    What leaks: the tenant's phone and address, the hearing date, the curatelle and its mandataire (name and
+    phone), the debt, the landlord's name, and that the State wrote to her, all given by the State and the
+    landlord, none by the attacker; a twin structure asking about a person nobody knows reads only what it pushed.
+    The same sheet feeds the web task page and the visit round PDF (`round_stops`). Safe: a task opened on the
+    partner's own word shows what it pushed and what the service did in its name (as for a bailleur's queue)."""
+    world.campaign(name=STATE_LETTERS, owner=STATE, stages=["assignation"], active=True,
+                   steps=[{"channel": "courrier", "template": "information_etat"}])
+    world.push(world.state, [landlord_row("E-1", mesure_protection="curatelle", mandataire_nom="UDAF 44",
+                                          mandataire_adresse="1 rue Arsène Leloup", mandataire_code_postal="44000",
+                                          mandataire_commune="Nantes", mandataire_telephone="02 40 00 00 00")])
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    structure = admin_partner(world.client, world.state, f"{kind} de Nantes", kind)
+    twin = admin_partner(world.client, world.state, f"{kind} de Rezé", kind)
+    world.push(structure, [stranger_row("C-1", KNOWN, injoignable="oui")])
+    world.push(twin, [stranger_row("C-1", UNKNOWN, injoignable="oui")])
+
+    def sheet(key: dict[str, str], who: dict[str, str]) -> dict[str, Any]:
+        [task] = _queue(world, key)
+        detail = world.client.get(f"/api/v1/taches/{task['id']}", headers=key)
+        assert detail.status_code == 200, detail.text
+        return _comparable_task(detail.json(), who)
+
+    alone = sheet(twin, UNKNOWN)
+    assert (alone["bailleur"], alone["envois"], alone["menage"]["telephone"]) == (None, [], None), alone
+    # Today: the household's phone, address, hearing, curator, debt, landlord and the State's letter.
+    assert sheet(structure, KNOWN) == alone
