@@ -476,3 +476,44 @@ def test_a_structures_search_task_on_its_own_word_shows_what_everyone_else_knows
     assert (alone["bailleur"], alone["envois"], alone["menage"]["telephone"]) == (None, [], None), alone
     # Today: the household's phone, address, hearing, curator, debt, landlord and the State's letter.
     assert sheet(structure, KNOWN) == alone
+
+
+@pytest.mark.xfail(strict=True, reason="an appointment on a task opened on the stranger's word has the State's "
+                                       "campaign text the tenant's real phone with the stranger's free text")
+def test_an_appointment_on_the_strangers_own_task_has_the_state_text_the_tenant(world: World) -> None:
+    """Severity: high. Rule 2 (no action on others' behalf) and rule 5 (whose data a campaign writes with).
+
+    Attack: the stranger knows the tenant's name and birth date, not her phone. It pushes a row marked
+    `injoignable=oui` (a « recherche » task opens in its own queue), then closes the task « rendez_vous_fixe » with
+    an appointment whose place is free text (`lieu`, 200 characters: « Appelez le 08 99 00 00 00 :
+    https://paiement.example »). `campaigns/queues/appointments._plan_reminder` attaches the SMS reminder to the
+    household's enrollment at its current stage, i.e. the State's campaign, which writes with the cases with
+    authority: the reminder goes the day before, in the State's campaign, to the tenant's phone given by the State
+    and the landlord, naming the stranger and carrying its text.
+
+    What changes: the service texts someone else's tenant, from a pilot's campaign, with a partner's arbitrary
+    text (a phishing lure); the number stays unknown to the attacker but the message is the State's. What leaks:
+    `rendez_vous.rappel_sms` is planned where a twin on an empty base reads null (the household is enrolled by
+    someone else's campaign). Safe: no reminder in another partner's campaign; none to a number the stranger never
+    gave."""
+    world.campaign(name=STATE_LETTERS, owner=STATE, stages=["assignation"], active=True,
+                   steps=[{"channel": "courrier", "template": "information_etat"}])
+    world.push(world.state, [landlord_row("E-1")])
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, injoignable="oui")])
+    [task] = _queue(world, world.stranger)
+    agent = world.client.post("/api/v1/agents", headers=world.stranger, json={"nom": "Zoé B."})
+    assert agent.status_code == 201, agent.text
+    done = world.client.post(f"/api/v1/taches/{task['id']}/terminer", headers=world.stranger, json={
+        "agent_id": agent.json()["id"], "resultat": "rendez_vous_fixe", "rendez_vous": {
+            "date": "2026-12-01", "heure": "10:00", "lieu": "Appelez le 08 99 00 00 00 : https://paiement.example"}})
+    assert done.status_code == 200, done.text
+    for _ in range(6):
+        world.clock.advance(days=1)
+        world.runtime.tick()
+    with world.runtime.session_factory() as session:
+        reminders = session.execute(select(Campaign.name, Dispatch.status).join(
+            Campaign, Campaign.id == Dispatch.campaign_id).where(Dispatch.template == "rappel_rendez_vous")).all()
+    # Today: {"id": ..., "statut": "planned", ...} and [("Courriers de l'État", "delivered")] (to +33 6 12 34 56 78).
+    assert (done.json()["rendez_vous"]["rappel_sms"], reminders) == (None, [])
