@@ -1,5 +1,6 @@
 """Fourth red-team review (issue 16, docs/security.md): a stranger partner with a valid key knowing a household's
-name and birth date, a pilot, an evaluator, attack through the HTTP API, the pages and the CLI only.
+name and birth date (a second bailleur, the CAF, an association), and a pilot's key, attack through the HTTP API, the
+signed Twilio webhook and the pages only.
 
 Each test marked xfail (strict) is a finding that works today on main: the test performs the attack and asserts the
 safe behaviour, so it fails now and passes once the finding is fixed."""
