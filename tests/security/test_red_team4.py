@@ -164,8 +164,6 @@ def _call_campaign(world: World, owner: str) -> None:
         {"channel": "email", "template": "etape_{stade}"}, {"channel": "appel", "delay_days": 1}])
 
 
-@pytest.mark.xfail(strict=True, reason="a stranger's own call step goes to the household's referent: its queue, "
-                                       "report and supervision tell that the household has one")
 def test_a_strangers_own_call_step_tells_it_the_household_has_a_referent(world: World) -> None:
     """Severity: medium. Rule 1 (no oracle); the known limit « a bailleur's own campaign in a household attributed
     to a referent » says the bailleur does not see the task, so « a lever, not a window »: it is a window too.
