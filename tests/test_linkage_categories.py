@@ -239,7 +239,24 @@ def test_same_surname_and_birth_date_at_one_address_is_one_household() -> None:
 @pytest.mark.parametrize(("spelt", "linked"), [("Gaillrad", True), ("GAILLARD CEDEX", True), ("Gail lard", True),
                                                ("Bonneville", False)])
 def test_a_commune_mistyped_is_the_same_commune(spelt: str, linked: bool) -> None:
-    # The postcode mistyped too (two digits swapped): one keying error in each is one place, not a move.
+    # The postcode mistyped too (two digits swapped): one keying error in each is one place, not a move. (Another
+    # street here: the same number and street would make one address of it, test below.)
     luce = _person(**BUILDING)
-    other = replace(luce, commune=spelt, code_postal="74569")
+    other = replace(luce, commune=spelt, code_postal="74569", adresse="5 rue des Écoles")
     assert (household_comparison(luce, other).agreements["lieu"] not in ("departement", "ailleurs")) is linked
+
+
+def test_the_same_number_and_street_in_another_commune_is_one_address() -> None:
+    # Commune and postcode both keyed wrong beyond one keystroke, the number and street agreeing (the street
+    # glued, or a letter slipped): the same address, the namesake rule does not apply (issue 17).
+    luce = _person(nom="Humphreys", prenom="Erin", date_naissance=date(1967, 5, 19), adresse="11 rue de l'Endeavour",
+                   complement_adresse=None, code_postal="74873", commune="Umina")
+    for street in ("11 rue de l'Endeavour", "11 rue Endeavuor", "11 rue Endeavour-Lac"):
+        other = replace(luce, adresse=street, code_postal="74874", commune="Élanora")
+        result = household_comparison(luce, other)
+        assert result.agreements["lieu"] == "immeuble" and result.decision == "match", street
+        assert "commune ou code postal différents" in result.explanation
+    # Another number, or another département: the namesake rule stands.
+    assert household_comparison(luce, replace(luce, adresse="12 rue de l'Endeavour", code_postal="74874",
+                                              commune="Élanora")).decision == "non_match"
+    assert household_comparison(luce, replace(luce, code_postal="38000", commune="Grenoble")).decision == "non_match"
