@@ -53,6 +53,18 @@ def test_strangers_in_one_flat_sharing_a_phone_are_one_household() -> None:
     assert household_comparison(luce, eric).decision == "match"
 
 
+def test_other_first_names_at_another_number_of_the_street_are_two_households() -> None:
+    # Same surname and birth date, another first name, two doors down, nothing shared: another person who does
+    # not live there (a twin next door), so another household; was left for review. A shared phone still links.
+    thibault = _person(nom="Piron", prenom="Thibault", date_naissance=date(1965, 11, 14), complement_adresse=None)
+    next_door = replace(thibault, prenom="Maxence", adresse="35 chemin Timothée Valette")
+    assert household_comparison(thibault, next_door).agreements["lieu"] == "rue"
+    assert household_comparison(thibault, next_door).decision == "non_match"
+    phone = "06 11 22 33 44"
+    shared = household_comparison(replace(thibault, telephone=phone), replace(next_door, telephone=phone))
+    assert shared.decision != "non_match"
+
+
 # --- namesakes in another flat of the building -------------------------------------------------------------------
 
 def test_namesake_in_another_flat_is_reviewed_not_linked() -> None:
