@@ -199,7 +199,7 @@ def place_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str | None, str |
         typo = locality and typo
     elif a.postcode and b.postcode:
         locality = False
-        nearby = identity.postcode_typo(a.postcode, b.postcode) or a.department == b.department
+        nearby = identity.postcode_typo(a.postcode, b.postcode) or (bool(a.department) and a.department == b.department)
     if locality is None:
         return None, None
     sa, sb = a.street, b.street
