@@ -120,9 +120,16 @@ def test_father_and_son_with_different_first_names_is_non_match():
     assert result.decision == "non_match"
 
 
-def test_different_birth_dates_within_a_generation_go_to_review():
+def test_different_birth_dates_within_a_generation_are_weighed():
+    # Was a review whatever the rest said (a fixed cap): the learned weight of a birth date that differs now
+    # decides with the other fields (issue 17). The same names, flat and phone: a date keyed wrong, one household.
     result = compare(KARIM, replace(KARIM, date_naissance=date(1987, 7, 21)))
-    assert result.decision == "review"
+    assert result.decision == "match"
+    assert "dates de naissance différentes -" in result.explanation
+    # The same names and another birth date at another number of the street, nothing shared: a review at most.
+    elsewhere = replace(KARIM, date_naissance=date(1987, 7, 21), adresse="40 rue de la Paix", telephone=None,
+                        complement_adresse=None)
+    assert compare(KARIM, elsewhere).decision != "match"
 
 
 def test_twins_with_different_first_names_are_not_merged():

@@ -53,6 +53,18 @@ def test_strangers_in_one_flat_sharing_a_phone_are_one_household() -> None:
     assert household_comparison(luce, eric).decision == "match"
 
 
+def test_other_first_names_at_another_number_of_the_street_are_two_households() -> None:
+    # Same surname and birth date, another first name, two doors down, nothing shared: another person who does
+    # not live there (a twin next door), so another household; was left for review. A shared phone still links.
+    thibault = _person(nom="Piron", prenom="Thibault", date_naissance=date(1965, 11, 14), complement_adresse=None)
+    next_door = replace(thibault, prenom="Maxence", adresse="35 chemin Timothée Valette")
+    assert household_comparison(thibault, next_door).agreements["lieu"] == "rue"
+    assert household_comparison(thibault, next_door).decision == "non_match"
+    phone = "06 11 22 33 44"
+    shared = household_comparison(replace(thibault, telephone=phone), replace(next_door, telephone=phone))
+    assert shared.decision != "non_match"
+
+
 # --- namesakes in another flat of the building -------------------------------------------------------------------
 
 def test_namesake_in_another_flat_is_reviewed_not_linked() -> None:
@@ -239,7 +251,24 @@ def test_same_surname_and_birth_date_at_one_address_is_one_household() -> None:
 @pytest.mark.parametrize(("spelt", "linked"), [("Gaillrad", True), ("GAILLARD CEDEX", True), ("Gail lard", True),
                                                ("Bonneville", False)])
 def test_a_commune_mistyped_is_the_same_commune(spelt: str, linked: bool) -> None:
-    # The postcode mistyped too (two digits swapped): one keying error in each is one place, not a move.
+    # The postcode mistyped too (two digits swapped): one keying error in each is one place, not a move. (Another
+    # street here: the same number and street would make one address of it, test below.)
     luce = _person(**BUILDING)
-    other = replace(luce, commune=spelt, code_postal="74569")
+    other = replace(luce, commune=spelt, code_postal="74569", adresse="5 rue des Écoles")
     assert (household_comparison(luce, other).agreements["lieu"] not in ("departement", "ailleurs")) is linked
+
+
+def test_the_same_number_and_street_in_another_commune_is_one_address() -> None:
+    # Commune and postcode both keyed wrong beyond one keystroke, the number and street agreeing (the street
+    # glued, or a letter slipped): the same address, the namesake rule does not apply (issue 17).
+    luce = _person(nom="Humphreys", prenom="Erin", date_naissance=date(1967, 5, 19), adresse="11 rue de l'Endeavour",
+                   complement_adresse=None, code_postal="74873", commune="Umina")
+    for street in ("11 rue de l'Endeavour", "11 rue Endeavuor", "11 rue Endeavour-Lac"):
+        other = replace(luce, adresse=street, code_postal="74874", commune="Élanora")
+        result = household_comparison(luce, other)
+        assert result.agreements["lieu"] == "immeuble" and result.decision == "match", street
+        assert "commune ou code postal différents" in result.explanation
+    # Another number, or another département: the namesake rule stands.
+    assert household_comparison(luce, replace(luce, adresse="12 rue de l'Endeavour", code_postal="74874",
+                                              commune="Élanora")).decision == "non_match"
+    assert household_comparison(luce, replace(luce, code_postal="38000", commune="Grenoble")).decision == "non_match"

@@ -159,11 +159,11 @@ def person_levels(a: PersonFeatures, b: PersonFeatures) -> tuple[PersonLevels, P
 def household_levels(a: RecordFeatures, b: RecordFeatures) -> dict[str, str]:
     """Levels of the household fields that both records give (place, phone, e-mail, CAF number)."""
     levels: dict[str, str] = {}
-    place, typo = place_level(a, b)
+    place, locality = place_level(a, b)
     if place is not None:
         levels["lieu"] = place
-    if typo:
-        levels["code_postal"] = "typo"  # explained, not weighed: the commune decided
+    if locality:
+        levels["code_postal"] = locality  # explained, not weighed: the commune, or the address, decided
     if a.phone and b.phone:
         levels["telephone"] = ("same_mobile" if a.mobile else "same_landline") if a.phone == b.phone else "different"
     if a.email and b.email:
@@ -177,11 +177,18 @@ def household_levels(a: RecordFeatures, b: RecordFeatures) -> dict[str, str]:
     return levels
 
 
-def place_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str | None, bool]:
-    """(place level, postcode typo). The locality is the postcode, else the commune (CEDEX, communes déléguées,
-    a city's several postcodes); a one-digit postcode difference in one commune is a typo."""
+def place_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str | None, str | None]:
+    """(place level, "typo" for a postcode typo in one commune, "adresse" for one address in two localities).
+
+    The locality is the postcode, else the commune (CEDEX, communes déléguées, a city's several postcodes); a
+    one-digit postcode difference in one commune is a typo. A house number and street that agree in another
+    locality of the département (or with a postcode one typo apart) are the same address with its commune or
+    postcode keyed wrong: two people of one name and birth date at the same number of the same street in two
+    communes is no coincidence (issue 17, "Namesakes": another field supports the link), and strangers there
+    are told apart by their names."""
     typo = False
     locality: bool | None = None
+    nearby = False
     if a.postcode and a.postcode == b.postcode:
         locality = True
     elif a.commune and b.commune:
@@ -192,19 +199,39 @@ def place_level(a: RecordFeatures, b: RecordFeatures) -> tuple[str | None, bool]
         typo = locality and typo
     elif a.postcode and b.postcode:
         locality = False
+        nearby = identity.postcode_typo(a.postcode, b.postcode) or (bool(a.department) and a.department == b.department)
     if locality is None:
-        return None, False
-    if not locality:
-        same_department = bool(a.department) and a.department == b.department
-        return ("departement" if same_department else "ailleurs"), False
+        return None, None
     sa, sb = a.street, b.street
+    if not locality:
+        if nearby and sa is not None and sb is not None and _same_number(sa, sb) and same_street(sa, sb):
+            return _flat_level(a.complement, b.complement), "adresse"
+        same_department = bool(a.department) and a.department == b.department
+        return ("departement" if same_department else "ailleurs"), None
+    note = "typo" if typo else None
     if sa is None or sb is None:
-        return "commune_seule", typo
-    if sa.street_name != sb.street_name and token_set_ratio(sa.street_name, sb.street_name) < 90:
-        return "commune", typo
-    if not (sa.number and sa.number == sb.number and sa.suffix == sb.suffix) and not _same_locality(sa, sb):
-        return "rue", typo
-    return _flat_level(a.complement, b.complement), typo
+        return "commune_seule", note
+    if not same_street(sa, sb):
+        return "commune", note
+    if not _same_number(sa, sb) and not _same_locality(sa, sb):
+        return "rue", note
+    return _flat_level(a.complement, b.complement), note
+
+
+def _same_number(a: StreetParts, b: StreetParts) -> bool:
+    return bool(a.number) and a.number == b.number and a.suffix == b.suffix
+
+
+def same_street(a: StreetParts, b: StreetParts) -> bool:
+    """One street: the same words in any order or one of them more ("AVENUE JEAN JAURES"/"JEAN JAURES"), or the
+    name glued and keyed with a slip ("RUMKERLACE"/"RUMKER PLACE", "ANDREA PALCE"/"ANDREA PLACE": one error in
+    eight letters, two in sixteen, as `close` names are read)."""
+    if a.street_name == b.street_name or token_set_ratio(a.street_name, b.street_name) >= 90:
+        return True
+    glued_a, glued_b = a.street_name.replace(" ", ""), b.street_name.replace(" ", "")
+    longest = max(len(glued_a), len(glued_b))
+    return (min(len(glued_a), len(glued_b)) >= 6 and glued_a.translate(_LETTERS_OUT) == glued_b.translate(_LETTERS_OUT)
+            and OSA.distance(glued_a, glued_b, score_cutoff=longest // 8) <= longest // 8)
 
 
 def same_commune_spelling(a: str, b: str) -> bool:

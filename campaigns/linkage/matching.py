@@ -43,8 +43,9 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
                or levels.get("numero_allocataire") == "same")
     if levels.get("adresse") != "same":
         if (result.decision == "review" and levels.get("prenom") == "different" and not contact
-                and levels.get("adresse") in ("different", "same_commune")):
-            # Two people (other first names) who do not live together are not one household.
+                and levels.get("adresse") in ("different", "same_commune", "same_street")):
+            # Two people (other first names) who do not live together are not one household: in another
+            # commune, another street, or at another number of the street.
             return replace(result, decision="non_match")
         return result
     flat = levels.get("complement")

@@ -3,7 +3,8 @@
 The levels come from campaigns/linkage/levels.py, their weights from the active parameters
 (campaigns/linkage/parameters.py: m and u estimated by campaigns/linkage/training.py). A few product rules then
 bound the decision whatever the score (`_caps`): two generations of one name, namesakes in another commune with
-no shared contact, first names that differ, a missing birth date without the flat or a contact to back it.
+no shared contact, first names that differ, a missing birth date without the flat or a contact to back it. Birth
+dates less than a generation apart are weighed, not bounded.
 """
 
 from __future__ import annotations
@@ -190,8 +191,8 @@ def _caps(best: PersonLevels, levels: dict[str, str], *, couple: bool = False) -
         # A first name missing on a side cannot tell the generations apart: a human decides, as for related ones.
         related = best.prenom.level in _RELATED_FIRST or best.prenom.level is None
         caps.append(("review" if related else "non_match", f"{best.year_gap} ans d'écart de naissance"))
-    elif best.dates in ("different", "same_year"):
-        caps.append(("review", "dates de naissance incompatibles"))
+    # Birth dates that differ by less than a generation are weighed, not capped: their learned weight (a date
+    # keyed wrong is common, two people of the same names at one address rare) decides with the other fields.
     if best.prenom.level in ("different", "initial"):
         caps.append(("review", "prénoms différents : même ménage possible, pas la même personne"))
     contact = levels.get("numero_allocataire") == "same" or any(
@@ -242,5 +243,7 @@ def _explain(vector: Vector, weights: dict[str, float], reasons: list[str], prob
         parts.append(f"même ménage par le cotitulaire ({vector.pairing})")
     if vector.household.get("code_postal") == "typo":
         parts.append("code postal à un chiffre près")
+    elif vector.household.get("code_postal") == "adresse":
+        parts.append("même numéro et même rue, commune ou code postal différents (saisie)")
     parts.append(f"probabilité {probability:.3f}".replace(".", ","))
     return ", ".join(parts + reasons)
