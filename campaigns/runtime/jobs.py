@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from celery import Celery
 
+from campaigns.runtime.broker_transport import install as install_broker_transport
+
 QUEUE_DEFAULT = "chaine.default"
 QUEUE_DISPATCH = "chaine.dispatch"
 QUEUES = (QUEUE_DEFAULT, QUEUE_DISPATCH)
@@ -17,6 +19,7 @@ PURGE_SECONDS = 6 * 3600.0
 
 
 def make_celery(broker_url: str, *, tick_seconds: float = TICK_SECONDS) -> Celery:
+    install_broker_transport()  # kombu's Redis transport, repaired for connection losses (broker_transport.py)
     app = Celery("chaine", broker=broker_url or "memory://", include=["campaigns.workers.tasks"])
     app.conf.update(
         # A task is acknowledged after it ran, and given back if its worker dies: deliver() is idempotent.
