@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.delivery import dispatch as dispatching
-from campaigns.delivery import outcomes
+from campaigns.delivery import outcomes, task_reads
 from campaigns.delivery.claims import deliver_each
 from campaigns.delivery.dispatch import _Attempt, deliver
 from campaigns.delivery.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
@@ -131,10 +131,18 @@ def _start_all(dispatch_ids: Sequence[int], *, now: datetime, settings: BatchSet
                 started.alone.append(row.id)
             else:
                 queued.append(row)
+        task_reads.read_task(session, queued)
+        previous: int | None = None
         for dispatch in sorted(queued, key=lambda row: (row.household_id, row.id)):
-            with bound(contact_id=dispatch.id):
+            if dispatch.household_id == previous:
+                # What the checks wrote on this household's rows (a `sending` mark, a rival letter cancelled) is
+                # what its next contact's coordination reads; the other households' rows wait for the commit, where
+                # the task's marks go in one executemany instead of one UPDATE each.
+                session.flush()
+            previous = dispatch.household_id
+            with bound(contact_id=dispatch.id), session.no_autoflush:
                 attempt = dispatching._start(session, dispatch, settings.channels, now=now, rules=settings.rules,
-                                 print_cutoff=settings.print_cutoff, links=settings.links)
+                                             print_cutoff=settings.print_cutoff, links=settings.links)
             if attempt is None:
                 started.statuses[dispatch.id] = dispatch.status
             else:
