@@ -105,7 +105,7 @@ def _due(runtime: Runtime) -> Counter[str]:
             select(Dispatch.status, func.count()).group_by(Dispatch.status)).all()))
 
 
-def profile(runtime: Runtime, contacts: int, *, cprofile: bool, batch: int) -> dict[str, Any]:
+def profile(runtime: Runtime, contacts: int, *, cprofile: bool, batch: int, dump: str | None = None) -> dict[str, Any]:
     """Claims `contacts` due rows and delivers them here, as a worker does: statements and CPU per contact."""
     with runtime.session_factory.begin() as session:
         ids = dispatching.claim_due(session, now=runtime.clock(), limit=contacts,
@@ -148,6 +148,8 @@ def profile(runtime: Runtime, contacts: int, *, cprofile: bool, batch: int) -> d
     wall = time.perf_counter() - started
     event.remove(runtime.engine, "before_cursor_execute", count)
     if profiler is not None:
+        if dump:
+            profiler.dump_stats(dump)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
     figures: dict[str, Any] = {"contacts": len(ids), "wall_s": round(wall, 2), "per_task": size}
     for kind in sorted(cpu):
@@ -226,6 +228,7 @@ def main() -> None:
     parser.add_argument("--mix", default="70/20/10", help="SMS/e-mail/letters, in percent")
     parser.add_argument("--profile", type=int, default=600, help="contacts delivered in process first (0: none)")
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--cprofile-out", help="with --cprofile: also write the pstats file there")
     parser.add_argument("--batch", type=int, default=10, help="contacts a task in the profile (batch task only)")
     parser.add_argument("--database", default="chaine_bench_delivery")
     parser.add_argument("--latency", type=float, default=0.0, help="the Twilio stand-in's answer time (s)")
@@ -247,7 +250,8 @@ def main() -> None:
             results: dict[str, Any] = {"mix": args.mix}
             if args.profile:
                 _plan(runtime, args.profile, mix)
-                results["profile"] = profile(runtime, args.profile, cprofile=args.cprofile, batch=args.batch)
+                results["profile"] = profile(runtime, args.profile, cprofile=args.cprofile, batch=args.batch,
+                                             dump=args.cprofile_out)
                 print(json.dumps(results["profile"], ensure_ascii=False), flush=True)
                 # The profiled contacts are out of the way of the throughput run.
                 with runtime.session_factory.begin() as session:

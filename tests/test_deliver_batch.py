@@ -249,3 +249,33 @@ def test_an_outcome_is_written_only_on_the_attempt_still_sending(planned: Runtim
     assert statuses.count("delivered") == BATCH - 1
     with planned.session_factory() as session:
         assert session.get_one(Dispatch, ids[2]).provider_ref == "SM-other"
+
+
+def test_the_sms_cap_counts_the_task_s_own_marks(pg_runtime: Runtime) -> None:
+    """Two partners' SMS to the same households in one task, one SMS a day allowed: the first goes, the second waits
+    for the cap (coordination's rule, counted from the task's one read of the households' recent SMS)."""
+    open_hours = {"days": list(range(7)), "start": "00:00", "end": "23:59"}
+    new_partner(pg_runtime, "DDETS 44", "etat")
+    partner_id, _ = new_partner(pg_runtime, "Habitat 44", "bailleur_social")
+    campaign(pg_runtime, owner="DDETS 44", name="État", steps=[{"channel": "sms", "template": "relance"}],
+             sending_hours=open_hours)
+    campaign(pg_runtime, owner="Habitat 44", name="Bailleur", steps=[{"channel": "sms", "template": "relance"}],
+             sending_hours=open_hours)
+    from campaigns.intake.jobs import push_items
+
+    rows = [signalement(f"R-{i}", nom=f"Nom{i}", numero_allocataire=str(100_000 + i), adresse=f"{i} rue Neuve",
+                        telephone=f"06{i:08d}") for i in range(3)]
+    with pg_runtime.session_factory.begin() as session:
+        push_items(session, partner=session.get_one(Partner, partner_id), items=rows, now=pg_runtime.clock())
+    ids = _claim(pg_runtime)
+    assert len(ids) == 6
+    statuses = pg_runtime.deliver_batch(ids)
+    assert Counter(statuses) == Counter({"delivered": 3, "planned": 3})
+    with pg_runtime.session_factory() as session:
+        rows_by_household: dict[int, list[Dispatch]] = {}
+        for row in session.scalars(select(Dispatch).order_by(Dispatch.id)):
+            rows_by_household.setdefault(row.household_id, []).append(row)
+    for first, second in rows_by_household.values():
+        assert first.status == "delivered" and first.sent_at == pg_runtime.clock()
+        assert (second.status, second.reason, second.attempts) == ("planned", "cap_reached", 0)
+        assert second.due_at > pg_runtime.clock() + timedelta(hours=24)

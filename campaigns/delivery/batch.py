@@ -131,7 +131,7 @@ def _start_all(dispatch_ids: Sequence[int], *, now: datetime, settings: BatchSet
                 started.alone.append(row.id)
             else:
                 queued.append(row)
-        task_reads.read_task(session, queued)
+        task_reads.read_task(session, queued, now=now)
         previous: int | None = None
         for dispatch in sorted(queued, key=lambda row: (row.household_id, row.id)):
             if dispatch.household_id == previous:

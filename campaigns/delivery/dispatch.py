@@ -248,7 +248,10 @@ def _start(
         if slot is not None:
             dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "print_cutoff", slot
             return None
-    verdict = coordinate(session, dispatch, now=now, rules=rules)
+    reads = task_reads.of(session)  # a task's SMS caps are read with its other contacts' (batch.py)
+    verdict = reads.sms_verdict(dispatch, session.get_one(Campaign, dispatch.campaign_id), rules) if reads else None
+    if verdict is None:
+        verdict = coordinate(session, dispatch, now=now, rules=rules)
     if verdict.action != "send":
         _apply_verdict(dispatch, verdict, now=now)
         return None
@@ -272,6 +275,8 @@ def _start(
     # The lease of a `sending` row runs from the start of the call (claim_due): it outlasts the adapters'
     # timeouts, so a slow call is never looked up before the provider could have it.
     dispatch.sent_at = dispatch.claimed_at = now
+    if reads is not None:
+        reads.marked(dispatch, now)
     return _Attempt(channel, composed.message, dispatch.attempts)
 
 
