@@ -44,20 +44,24 @@ class DyingOutbox(OutboxChannel):
         return super().send(message)
 
 
-@pytest.fixture
-def planned(pg_runtime: Runtime) -> Iterator[Runtime]:
+def _plan(runtime: Runtime) -> Runtime:
     """BATCH households, each with one SMS due now (outbox)."""
-    new_partner(pg_runtime, "DDETS 44", "etat")
-    partner_id, _ = new_partner(pg_runtime, "Habitat 44", "bailleur_social")
-    campaign(pg_runtime, owner="DDETS 44", steps=[{"channel": "sms", "template": "relance"}],
+    new_partner(runtime, "DDETS 44", "etat")
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    campaign(runtime, owner="DDETS 44", steps=[{"channel": "sms", "template": "relance"}],
              sending_hours={"days": list(range(7)), "start": "00:00", "end": "23:59"})
     from campaigns.intake.jobs import push_items
 
     rows = [signalement(f"R-{i}", nom=f"Nom{i}", numero_allocataire=str(100_000 + i), adresse=f"{i} rue Neuve",
                         telephone=f"06{i:08d}") for i in range(BATCH)]
-    with pg_runtime.session_factory.begin() as session:
-        push_items(session, partner=session.get_one(Partner, partner_id), items=rows, now=pg_runtime.clock())
-    yield pg_runtime
+    with runtime.session_factory.begin() as session:
+        push_items(session, partner=session.get_one(Partner, partner_id), items=rows, now=runtime.clock())
+    return runtime
+
+
+@pytest.fixture
+def planned(pg_runtime: Runtime) -> Iterator[Runtime]:
+    yield _plan(pg_runtime)
 
 
 def _claim(runtime: Runtime) -> list[int]:
@@ -205,7 +209,11 @@ def test_in_a_batch_the_contacts_a_check_stops_end_and_the_others_go(planned: Ru
     assert len(journal) == BATCH - 2 and max(journal.values()) == 1
 
 
-def test_a_provider_error_on_one_contact_leaves_the_others_outcomes_right(planned: Runtime) -> None:
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_a_provider_error_on_one_contact_leaves_the_others_outcomes_right(dialect: str,
+                                                                         request: pytest.FixtureRequest) -> None:
+    # SQLite (embedded mode) writes the outcomes one statement a row, PostgreSQL one UPDATE … FROM (VALUES …).
+    planned = _plan(request.getfixturevalue("pg_runtime" if dialect == "postgresql" else "sqlite_runtime"))
     ids = _claim(planned)
     planned.channels["sms"] = FailingOutbox(planned, refused=ids[0], unavailable=ids[5])
     statuses = planned.deliver_batch(ids)
