@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, func, select, update  # noqa: E402
+from sqlalchemy import and_, case, event, func, select, update  # noqa: E402
 
 from bench.intake import _cpu_seconds, _free_port, _fresh_database  # noqa: E402
 from campaigns.accounts.partners import add_partner  # noqa: E402
@@ -55,7 +55,9 @@ SID, TOKEN = "AC" + "b" * 32, "bench-token"
 STAGES = {"sms": ("impaye", "relance"), "email": ("commandement_de_payer", "relance"),
           "courrier": ("assignation", "information_etat")}
 OPEN_HOURS = {"days": list(range(7)), "start": "00:00", "end": "23:59"}
-SETTLED = ("delivered", "sending", "permanent_failure", "skipped", "cancelled", "temporary_failure")
+# A row `sending` is settled once the provider took it (an SMS waits for its receipt with its provider reference); a
+# `sending` row without one is still in a worker's hands (a task marks its contacts `sending` before its calls).
+SETTLED = ("delivered", "sent", "permanent_failure", "skipped", "cancelled", "temporary_failure")
 
 
 def _settings(url: str, broker: str, data_dir: Path, smtp_port: int, standin: TwilioStandIn) -> Settings:
@@ -93,15 +95,21 @@ def _plan(runtime: Runtime, contacts: int, mix: dict[str, int], *, start: int = 
         with runtime.session_factory.begin() as session:
             push_items(session, partner=session.scalars(select(Partner).where(Partner.name == "Habitat 44")).one(),
                        items=rows[offset:offset + 2_000], now=now)
+    # Planning puts a first contact in office hours (9:00 the next working day when pushed in the evening): due now
+    # here, whatever the hour the bench runs at.
+    with runtime.session_factory.begin() as session:
+        session.execute(update(Dispatch).where(Dispatch.status == "planned").values(due_at=now))
 
 
 def _due(runtime: Runtime) -> Counter[str]:
+    """Rows by status, a `sending` row the provider took counted as `sent`."""
+    status = case((and_(Dispatch.status == "sending", Dispatch.provider_ref.is_not(None)), "sent"),
+                  else_=Dispatch.status)
     with runtime.session_factory() as session:
-        return Counter(dict(session.execute(
-            select(Dispatch.status, func.count()).group_by(Dispatch.status)).all()))
+        return Counter(dict(session.execute(select(status, func.count()).group_by(status)).all()))
 
 
-def profile(runtime: Runtime, contacts: int, *, cprofile: bool, batch: int) -> dict[str, Any]:
+def profile(runtime: Runtime, contacts: int, *, cprofile: bool, batch: int, dump: str | None = None) -> dict[str, Any]:
     """Claims `contacts` due rows and delivers them here, as a worker does: statements and CPU per contact."""
     with runtime.session_factory.begin() as session:
         ids = dispatching.claim_due(session, now=runtime.clock(), limit=contacts,
@@ -132,7 +140,7 @@ def profile(runtime: Runtime, contacts: int, *, cprofile: bool, batch: int) -> d
         if profiler is not None and kind in warm:
             profiler.enable()
         if batched:
-            runtime.deliver_batch(chunk)  # type: ignore[attr-defined]
+            runtime.deliver_batch(chunk)
         else:
             runtime.deliver(chunk[0])
         if profiler is not None:
@@ -144,6 +152,8 @@ def profile(runtime: Runtime, contacts: int, *, cprofile: bool, batch: int) -> d
     wall = time.perf_counter() - started
     event.remove(runtime.engine, "before_cursor_execute", count)
     if profiler is not None:
+        if dump:
+            profiler.dump_stats(dump)
         pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
     figures: dict[str, Any] = {"contacts": len(ids), "wall_s": round(wall, 2), "per_task": size}
     for kind in sorted(cpu):
@@ -222,6 +232,7 @@ def main() -> None:
     parser.add_argument("--mix", default="70/20/10", help="SMS/e-mail/letters, in percent")
     parser.add_argument("--profile", type=int, default=600, help="contacts delivered in process first (0: none)")
     parser.add_argument("--cprofile", action="store_true")
+    parser.add_argument("--cprofile-out", help="with --cprofile: also write the pstats file there")
     parser.add_argument("--batch", type=int, default=10, help="contacts a task in the profile (batch task only)")
     parser.add_argument("--database", default="chaine_bench_delivery")
     parser.add_argument("--latency", type=float, default=0.0, help="the Twilio stand-in's answer time (s)")
@@ -243,7 +254,8 @@ def main() -> None:
             results: dict[str, Any] = {"mix": args.mix}
             if args.profile:
                 _plan(runtime, args.profile, mix)
-                results["profile"] = profile(runtime, args.profile, cprofile=args.cprofile, batch=args.batch)
+                results["profile"] = profile(runtime, args.profile, cprofile=args.cprofile, batch=args.batch,
+                                             dump=args.cprofile_out)
                 print(json.dumps(results["profile"], ensure_ascii=False), flush=True)
                 # The profiled contacts are out of the way of the throughput run.
                 with runtime.session_factory.begin() as session:

@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 
 # Contacts per Celery task (`chaine.deliver_batch`): each claimed batch is cut in at least SPREAD_PER_CLAIM tasks
 # (that many worker processes can share it) of at most DELIVER_PER_TASK contacts. Publishing a Celery message costs
-# the tick about a millisecond of CPU: 10,000 due contacts are 200 messages, not 10,000. Each contact is still
-# claimed, locked, sent and recorded on its own.
+# the tick about a millisecond of CPU: 10,000 due contacts are 200 messages, not 10,000. A task's contacts are checked
+# and marked `sending` together, then sent one by one, their outcomes written together (campaigns/delivery/batch.py).
 DELIVER_PER_TASK = 50
 SPREAD_PER_CLAIM = 10
 
@@ -77,7 +77,8 @@ def claim_due(session: Session, *, now: datetime, limit: int, lease: timedelta,
 
 
 def deliver_each(dispatch_ids: Sequence[int], deliver_one: Callable[[int], str]) -> list[str]:
-    """Delivers a batch one contact after the other; returns their statuses. A contact whose delivery raises (the
+    """Delivers a batch one contact after the other (a task whose set-based checks failed, campaigns/delivery/batch.py);
+    returns their statuses. A contact whose delivery raises (the
     database unreachable: deliver() sets aside everything else) does not stop the others: it stays `queued` and the
     lease hands it out again. The first such error is raised once the others are done (the task is counted as
     failed). Each contact keeps its own row lock and transactions, so a crash mid-batch loses none and sends none

@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from campaigns.delivery import outcomes
+from campaigns.delivery import outcomes, task_reads
 from campaigns.delivery.claims import DELIVER_PER_TASK, SPREAD_PER_CLAIM, ClaimCursor, claim_due, deliver_each, tick
 from campaigns.delivery.link_opt_outs import opted_out_of_campaign
 from campaigns.delivery.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
@@ -78,11 +78,8 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
     # stage whether or not the household answered: a response stops neither. A regulatory letter is never stopped
     # by a response; another partner's response stops this step only with evidence that the household answered
     # (docs/security.md, rule 2).
-    responded = None if dispatch.template in KEPT_AFTER_RESPONSE or dispatch.regulatory else session.scalar(
-        select(Response.id).where(Response.stage_entry_id == dispatch.stage_entry_id, stops_campaign(campaign))
-        .limit(1)
-    )
-    if responded is not None:
+    if dispatch.template not in KEPT_AFTER_RESPONSE and not dispatch.regulatory and _responded(session, dispatch,
+                                                                                             campaign):
         return DispatchStatus.CANCELLED, Reason.RESPONDED
     if campaign.status == CampaignStatus.EN_PAUSE:
         # Kept, not cancelled: the step goes when the campaign resumes (campaign_lifecycle.resume).
@@ -90,6 +87,26 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
     if not campaign.active:
         return DispatchStatus.CANCELLED, Reason.CAMPAIGN_ENDED
     return None
+
+
+def _responded(session: Session, dispatch: Dispatch, campaign: Campaign) -> bool:
+    reads = task_reads.of(session)
+    if reads is not None:  # read with the task's other contacts (campaigns/delivery/batch.py)
+        return reads.responded(dispatch, campaign)
+    return session.scalar(select(Response.id).where(
+        Response.stage_entry_id == dispatch.stage_entry_id, stops_campaign(campaign)).limit(1)) is not None
+
+
+def _opted_out(session: Session, dispatch: Dispatch, phone: str | None) -> bool:
+    """An SMS's number answered STOP, or the household refused the campaign's SMS through a partner's link."""
+    reads = task_reads.of(session)
+    stopped = reads.opted_out(phone) if reads is not None and phone is not None else None
+    if stopped is None:
+        stopped = is_opted_out(session, phone)
+    if stopped:
+        return True
+    refused = reads.refused_sms(dispatch, session.get_one(Campaign, dispatch.campaign_id)) if reads else None
+    return opted_out_of_campaign(session, dispatch) if refused is None else refused
 
 
 def sending_opening(campaign: Campaign, now: datetime) -> datetime:
@@ -217,8 +234,7 @@ def _start(
     except NoChannelError as exc:
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, _unreachable(exc), now)
         return None
-    if dispatch.channel == ChannelKind.SMS and (is_opted_out(session, case.telephone)
-                                                or opted_out_of_campaign(session, dispatch)):
+    if dispatch.channel == ChannelKind.SMS and _opted_out(session, dispatch, case.telephone):
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.OPTED_OUT.value, now)
         return None
     if dispatch.channel in (ChannelKind.SMS, ChannelKind.EMAIL):
@@ -232,10 +248,17 @@ def _start(
         if slot is not None:
             dispatch.status, dispatch.reason, dispatch.due_at = DispatchStatus.PLANNED.value, "print_cutoff", slot
             return None
-    verdict = coordinate(session, dispatch, now=now, rules=rules)
+    reads = task_reads.of(session)  # a task's SMS caps are read with its other contacts' (batch.py)
+    verdict = reads.sms_verdict(dispatch, session.get_one(Campaign, dispatch.campaign_id), rules) if reads else None
+    if verdict is None:
+        verdict = coordinate(session, dispatch, now=now, rules=rules)
     if verdict.action != "send":
         _apply_verdict(dispatch, verdict, now=now)
         return None
+    if dispatch.channel == ChannelKind.COURRIER:
+        # The rivals folded into this letter are what composing reads (their partners' blocks); a task's checks run
+        # without autoflush (campaigns/delivery/batch.py).
+        session.flush()
     try:
         composed: Composed = compose(session, dispatch, now=now, links=links, case=case)
     except NoChannelError as exc:
@@ -252,6 +275,8 @@ def _start(
     # The lease of a `sending` row runs from the start of the call (claim_due): it outlasts the adapters'
     # timeouts, so a slow call is never looked up before the provider could have it.
     dispatch.sent_at = dispatch.claimed_at = now
+    if reads is not None:
+        reads.marked(dispatch, now)
     return _Attempt(channel, composed.message, dispatch.attempts)
 
 

@@ -6,6 +6,7 @@ sending two partners' letters at the same moment still agree on which one goes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -16,6 +17,7 @@ from campaigns.locale.clock import next_window
 from campaigns.messages.addressees import PARTNER_LETTERS, is_partner_letter
 from campaigns.models import Campaign, ChannelKind, Dispatch, DispatchStatus, Household, Reason
 
+SMS_PERIOD = timedelta(hours=24)
 SENT = (DispatchStatus.SENDING, DispatchStatus.DELIVERED, DispatchStatus.RETURNED)
 WAITING = (DispatchStatus.PLANNED, DispatchStatus.QUEUED, DispatchStatus.TEMPORARY_FAILURE)
 
@@ -58,7 +60,7 @@ def coordinate(session: Session, dispatch: Dispatch, *, now: datetime, rules: Co
     session.execute(select(Household.id).where(Household.id == dispatch.household_id).with_for_update())
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     if dispatch.channel == ChannelKind.SMS:
-        return _cap(session, dispatch, campaign, now=now, period=timedelta(hours=24), cap=rules.sms_per_24_hours)
+        return _cap(session, dispatch, campaign, now=now, period=SMS_PERIOD, cap=rules.sms_per_24_hours)
     if not dispatch.regulatory:
         recent = session.scalar(
             select(Dispatch.id)
@@ -128,13 +130,18 @@ def _cap(
         )
         .order_by(Dispatch.sent_at)
     ).scalars().all()
+    return capped([moment for moment in sent if moment is not None], campaign, period=period, cap=cap)
+
+
+def capped(sent: Sequence[datetime], campaign: Campaign, *, period: timedelta, cap: int) -> Verdict:
+    """The cap's verdict given the household's counted sends within the period, oldest first (`_cap`; a task's
+    SMS read them set-based, campaigns/delivery/task_reads.py)."""
     if len(sent) < cap:
         return SEND
     if campaign.over_cap == "skip":
         return Verdict("skip", Reason.CAP_REACHED)
     # The earliest moment one of the counted sends leaves the rolling period.
     oldest = sent[len(sent) - cap]
-    assert oldest is not None
     return Verdict("defer", Reason.CAP_REACHED, defer_until=next_window(oldest + period + timedelta(minutes=1)))
 
 

@@ -22,7 +22,6 @@ from campaigns.locale.clock import PARIS, local_date
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.platform.db import make_engine, make_session_factory
 from campaigns.platform.logs import bound
-from campaigns.platform.memo import batch_memo
 from campaigns.platform.ports import Channel
 from campaigns.platform.settings import Settings, get_settings
 from campaigns.queues import reservations as queues
@@ -99,10 +98,15 @@ class Runtime:
             )
 
     def deliver_batch(self, dispatch_ids: Sequence[int], *, now: datetime | None = None) -> list[str]:
-        """Several claimed contacts, one after the other, each in its own transactions and, unless `now` is given,
-        at its own time (`chaine.deliver_batch`; campaigns.delivery.dispatch.deliver_each)."""
-        with batch_memo():  # what cannot change within the batch is read once (campaigns/platform/memo.py)
-            return dispatching.deliver_each(dispatch_ids, lambda dispatch_id: self.deliver(dispatch_id, now=now))
+        """Several claimed contacts, checked and marked `sending` together, sent one after the other, their outcomes
+        written together (`chaine.deliver_batch`; campaigns.delivery.batch), at `now` or, unless given, the clock's
+        time."""
+        from campaigns.delivery.batch import BatchSettings, deliver_batch
+
+        return deliver_batch(dispatch_ids, now=now, clock=self.clock, settings=BatchSettings(
+            session_factory=self.session_factory, channels=self.channels, max_attempts=self.settings.max_attempts,
+            rules=self.coordination_rules, print_cutoff=self._print_cutoff,
+            retry_base=timedelta(seconds=self.settings.retry_base_seconds), links=self.link_policy))
 
     @property
     def link_policy(self) -> LinkPolicy:
