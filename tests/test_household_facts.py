@@ -108,7 +108,7 @@ class _Reads(dict[str, object]):
         super().__init__(values)
         self.read: set[str] = set()
 
-    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+    def get(self, key: str, default: object = None) -> object:
         self.read.add(key)
         return super().get(key, default)
 
