@@ -346,7 +346,7 @@ def push_all(url: str, lists: dict[str, list[dict[str, Any]]], keys: dict[str, s
     api = subprocess.Popen(api_command(port, processes), cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):  # up to a minute: a loaded machine starts the API processes slowly
             try:
                 httpx.get(f"{base}/api/v1/sante", timeout=1)
                 break

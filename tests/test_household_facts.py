@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from campaigns.intake import fields
+from campaigns.intake import household_facts as facts
 from campaigns.intake.fields import parse_row
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
@@ -97,3 +99,29 @@ def test_an_unreachable_household_is_accepted_with_a_search_task(sqlite_runtime:
         assert [t["type"] for t in tasks] == ["recherche"]
         client.post("/api/v1/signalements", headers=headers, json=[rows[0] | {"montant_dette": "900"}])
         assert len(client.get("/api/v1/taches", headers=headers).json()["taches"]) == 1  # one search per case
+
+
+class _Reads(dict[str, object]):
+    """The values, recording every column a check asks for."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        super().__init__(values)
+        self.read: set[str] = set()
+
+    def get(self, key: str, default: object = None) -> object:
+        self.read.add(key)
+        return super().get(key, default)
+
+
+@pytest.mark.parametrize("given", [
+    {}, {"mesure_protection": "tutelle"}, {"mesure_protection": "aucune", "mandataire_nom": "UDAF"},
+    {"enfants_a_charge": 2, "ages_enfants": "4"}, {"versement_aide_logement": "bailleur"},
+    {"adresse": "3 rue du Port", "code_postal": "44000"}, {"telephone": "+33612345678"},
+])
+def test_the_checks_across_columns_read_only_the_columns_parse_row_gives_them(given: dict[str, object]) -> None:
+    # parse_row copies only these columns for the checks (a third of a row's): a check reading another one would
+    # silently see nothing.
+    values = _Reads({name: given.get(name) for name in fields._CHECKED_ACROSS})
+    facts.cross_checks(values)
+    facts.missing_channels(values)
+    assert values.read and values.read <= set(fields._CHECKED_ACROSS)

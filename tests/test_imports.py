@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -220,3 +221,26 @@ def test_references_kept_are_still_found_once_frozen_into_arrays() -> None:
         seen.add(reference, line)
     assert [seen.line_of(r) for r in ("R-1", "R-3", "R-4", "R-5", "R-6")] == [2, 4, 5, 6, None]
     assert len(seen) == 5
+
+
+def test_columns_no_row_of_a_push_gives_are_stored_empty_or_with_their_default(runtime: Runtime,
+                                                                                client: TestClient) -> None:
+    # A push's new cases are inserted with the columns some row gives (and those with a default): the others are
+    # left out of the insert, and read back empty, as when they were written as NULL.
+    _, headers = new_partner(runtime, "Habitat 44", "bailleur_social")
+    rows = [signalement("R-1", nom="Durand", email="durand@exemple.fr"),
+            signalement("R-2", nom="Morel", prenom="Luc", telephone=None, loyer_mensuel=None, parc=None,
+                        adresse="3 rue du Port", referent_connu="Mme Roux, CCAS")]
+    answer = client.post("/api/v1/signalements", headers=headers, json=rows)
+    assert answer.status_code == 200 and answer.json()["crees"] == 2, answer.text
+    with runtime.session_factory() as session:
+        cases = {case.reference: case for case in session.scalars(select(Case))}
+    first, second = cases["R-1"], cases["R-2"]
+    assert (first.email, second.email) == ("durand@exemple.fr", None)
+    assert (first.referent_connu, second.referent_connu) == (None, "Mme Roux, CCAS")
+    assert (first.telephone, second.telephone, first.parc, second.parc) == ("+33612345678", None, "social", None)
+    for case in (first, second):
+        # No row gave these: empty, or their column's default.
+        assert (case.mandataire_nom, case.bailleur, case.date_audience, case.ages_enfants) == (None, None, None, None)
+        assert (case.langue, case.falc, case.injoignable) == ("fr", False, False)
+        assert case.nom in ("Durand", "Morel") and case.date_naissance == date(1985, 3, 12)

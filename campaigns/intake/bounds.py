@@ -33,6 +33,8 @@ _PLACEHOLDER_LETTERS = frozenset({
     "INCONNU", "INCONNUE", "NC", "ND", "NR", "NEANT", "NONRENSEIGNE", "NONCOMMUNIQUE", "NONCONNU", "SANSNOM",
     "ACOMPLETER", "ARENSEIGNER", "NOMINCONNU", "ANONYME", "UNKNOWN", "NULL", "NONE",
 })
+_DIGITS = "0123456789"
+_ASCII_NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
 # "N/A" and its spellings; "Na" alone is a real surname and stays accepted.
 _PLACEHOLDER_SPELLINGS = frozenset({"N/A", "N.A", "N.A.", "#N/A"})
 
@@ -65,9 +67,14 @@ def closure_date_error(value: date, *, today: date) -> str | None:
 
 def is_placeholder_surname(text: str) -> bool:
     """« X », « XX », « INCONNU », « NC », « N/A », « ? »: what is written when the surname is not known."""
-    if "".join(text.upper().split()) in _PLACEHOLDER_SPELLINGS:
+    upper = text.upper()
+    if "".join(upper.split()) in _PLACEHOLDER_SPELLINGS:
         return True
-    decomposed = unicodedata.normalize("NFKD", text.upper())
+    if upper.isascii():
+        # Every row's surname: ASCII has no decomposition, its letters are A-Z and its alphanumerics A-Z and 0-9.
+        word = upper.translate(_ASCII_NOT_ALNUM)
+        return not word.strip(_DIGITS) or not word.strip("X") or word in _PLACEHOLDER_LETTERS
+    decomposed = unicodedata.normalize("NFKD", upper)
     letters = "".join(c for c in decomposed if c.isalpha())
     word = "".join(c for c in decomposed if c.isalnum())  # "Nom1" (a test file's name) is not the word "NOM"
     return not letters or set(word) == {"X"} or word in _PLACEHOLDER_LETTERS

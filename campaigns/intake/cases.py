@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import select, update
@@ -45,20 +46,39 @@ class IngestCounts:
 
 
 _BASE_FIELDS = tuple(name for name in _ROW_FIELDS if name not in FACT_FIELDS)
+# Each row's values in one call (a C attribute getter): the hash and the case's columns read every field of every row.
+_BASE_VALUES, _FACT_VALUES = attrgetter(*_BASE_FIELDS), attrgetter(*FACT_FIELDS)
+_ROW_VALUES = attrgetter(*_ROW_FIELDS)
+# Row fields whose case column is nullable with no default: when no row of a batch gives one, the column is left
+# out of the batch's insert (NULL all the same), sparing a conversion (often a decryption type's) of each None.
+_OMITTABLE = frozenset(
+    name for name in _ROW_FIELDS
+    if (column := Case.__table__.c["stage" if name == "stade" else name]).nullable
+    and column.default is None and column.server_default is None)
 
 
 def _content_hash(row: SignalementRow) -> str:
     """The household facts count only when given, so the rows pushed before they existed keep their hash."""
-    canonical = "\x1f".join("" if (v := getattr(row, name)) is None else str(v) for name in _BASE_FIELDS)
-    canonical += "".join(f"\x1e{name}={v}" for name in FACT_FIELDS if (v := getattr(row, name)) not in (None, False))
+    canonical = "\x1f".join(["" if v is None else str(v) for v in _BASE_VALUES(row)])
+    canonical += "".join([f"\x1e{name}={v}" for name, v in zip(FACT_FIELDS, _FACT_VALUES(row), strict=True)
+                          if v not in (None, False)])
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _case_values(row: SignalementRow, *, date_stade: date) -> dict[str, Any]:
-    values = {name: getattr(row, name) for name in _ROW_FIELDS}
+def _case_values(row: SignalementRow, *, date_stade: date, fields: tuple[str, ...] = _ROW_FIELDS,
+                 values_of: Callable[[SignalementRow], tuple[Any, ...]] = _ROW_VALUES) -> dict[str, Any]:
+    """The case columns of a row: every field, or `fields` as read by `values_of` (their `attrgetter`)."""
+    values = dict(zip(fields, values_of(row), strict=True))
     values["stage"] = values.pop("stade").value
     values["date_stade"] = date_stade
     return values
+
+
+def _insert_fields(rows: Sequence[SignalementRow]) -> tuple[str, ...]:
+    """The row fields the new cases of a batch are inserted with: those some row gives, and the others that have a
+    default (an omitted column would take it)."""
+    return tuple(name for name in _ROW_FIELDS
+                 if name not in _OMITTABLE or any(getattr(row, name) is not None for row in rows))
 
 
 @dataclass(slots=True)
@@ -268,8 +288,10 @@ def _create_cases(
     stays = {household: (entry, new.stage.value) for (household, entry), new in zip(ids, households, strict=True)
              } if partner.kind in OWN_STAY_KINDS else {}
     case_rows: list[dict[str, Any]] = []
+    given = _insert_fields([row for row, _ in new_rows])
+    values_of = attrgetter(*given)
     for (row, digest), reference in zip(new_rows, links.households, strict=True):
-        values = _case_values(row, date_stade=row.date_stade or today)
+        values = _case_values(row, date_stade=row.date_stade or today, fields=given, values_of=values_of)
         values.update(partner_id=partner.id, household_id=household_id(reference), content_hash=digest,
                       created_at=now, updated_at=now)
         stay = stays.get(values["household_id"])

@@ -402,6 +402,10 @@ _SET = {f.name: getattr(SignalementRow, f.name).__set__ for f in dataclasses.fie
 _SETTERS = tuple((name, parse, _SET[name], name in REQUIRED) for name, parse in _PARSERS)
 
 
+# The columns the checks across fields read (`facts.cross_checks`, `facts.missing_channels`): a row's other values
+# are not copied for them (a third of the columns, on every row).
+_CHECKED_ACROSS = tuple(dict.fromkeys((*facts.FACT_FIELDS, *facts.CHANNEL_FIELDS)))
+
 _FIRST_NAME_READ = "prénom absent : lu dans le champ nom, écrit « NOM Prénom » (nom en capitales)"
 
 
@@ -483,7 +487,7 @@ def parse_row(
 def _fact_errors(row: Any, row_number: int, *, check_channels: bool) -> list[RowError]:
     """Checks across the household facts, then the channels: a row nobody can reach is refused, naming what is
     missing, unless the partner marks the household as known to be unreachable (`injoignable=oui`)."""
-    values = {name: (None if (v := getattr(row, name)) is _INVALID else v) for name in FIELDS}
+    values = {name: (None if (v := getattr(row, name)) is _INVALID else v) for name in _CHECKED_ACROSS}
     errors = [RowError(row_number, name, reason) for name, reason in facts.cross_checks(values)]
     invalid = {name for name in facts.CHANNEL_FIELDS if getattr(row, name) is _INVALID}
     missing = facts.missing_channels(values)

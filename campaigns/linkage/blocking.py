@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import IntEnum
 from functools import lru_cache
+from operator import attrgetter
 
 from campaigns.crypto.cipher import Keyring
 from campaigns.linkage import identity
@@ -37,12 +38,13 @@ def surname_forms(value: str | None) -> NameForms | None:
     candidates = parts.candidates
     if not candidates:
         return None
-    keys = frozenset().union(*(identity.name_keys(c) for c in candidates))
-    forms = tuple(dict.fromkeys(identity.normalise_name(c).replace(" ", "") for c in candidates))
-    tokens = frozenset(t for c in candidates for t in identity.normalise_name(c).split())
-    return NameForms(keys, forms, tokens, tuple(_phonetic_prefix(form) for form in forms),
-                     frozenset(phonetic_key(form) for form in forms), frozenset(form[:1] for form in forms),
-                     tuple(identity.normalise_name(candidates[0]).split()))
+    keys = frozenset().union(*[identity.name_keys(c) for c in candidates])
+    normalised = [identity.normalise_name(c).split() for c in candidates]
+    forms = tuple(dict.fromkeys(["".join(words) for words in normalised]))
+    tokens = frozenset([t for words in normalised for t in words])
+    return NameForms(keys, forms, tokens, tuple([_phonetic_prefix(form) for form in forms]),
+                     frozenset([phonetic_key(form) for form in forms]), frozenset([form[:1] for form in forms]),
+                     tuple(normalised[0]))
 
 
 @lru_cache(maxsize=8_192)
@@ -121,7 +123,11 @@ class PersonRecord:
     @classmethod
     def from_row(cls, row: object) -> PersonRecord:
         """From an intake `SignalementRow` or any object with the same attribute names (missing ones are None)."""
-        return cls(**{name: getattr(row, name, None) for name in RECORD_FIELDS})
+        try:
+            values = _RECORD_VALUES(row)  # a SignalementRow or a Case: every field, in one C call
+        except AttributeError:
+            values = tuple(getattr(row, name, None) for name in RECORD_FIELDS)
+        return cls(**dict(zip(RECORD_FIELDS, values, strict=True)))
 
     def _features(self) -> RecordFeatures:
         # A surname field may hold the first name too ("NOM Prénom"): identity.split_full_name takes it out.
@@ -151,6 +157,7 @@ class PersonRecord:
 
 # The identifying fields, as named on a SignalementRow and a Case.
 RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(PersonRecord) if f.init)
+_RECORD_VALUES = attrgetter(*RECORD_FIELDS)
 _SILENT_H = re.compile(r"(?<![CS])H")
 _SOUNDS = str.maketrans("YWKQ", "IVCC")
 

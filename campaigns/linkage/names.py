@@ -26,9 +26,6 @@ _BIRTH_MARKERS = frozenset({"NEE", "NE"})
 _USAGE_MARKERS = frozenset({"EPOUSE", "EPSE", "EP", "VEUVE", "VVE", "DIVORCEE", "DIVORCE", "DIV"})
 
 
-@lru_cache(maxsize=CACHE_ENTRIES)
-
-
 def _glue_elision(match: re.Match[str]) -> str:
     letter = match[1]
     return f"{letter} " if letter in "DL" else letter

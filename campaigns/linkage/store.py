@@ -30,6 +30,7 @@ _LOCK_NAMESPACE = 0x6C6B  # first argument of pg_advisory_xact_lock(int, int): "
 _RECORD_COLUMNS = tuple(getattr(Case, name) for name in RECORD_FIELDS)
 # Reviews whose pair must not be proposed again: waiting, refused, or accepted and then undone.
 CLOSED_TO_PROPOSALS = ("pending", "rejected", "undone")
+_PROBE = KeyKind.PROBE.value  # a plain int: compared for every key of every row
 
 
 def lock_blocks(session: Session, key_hashes: Iterable[int]) -> None:
@@ -52,7 +53,7 @@ def find_candidates(session: Session, keys: Sequence[BlockingKeys]) -> Candidate
     found = Candidates()
     if not keys:
         return found
-    probed = {key for row_keys in keys for key, kind in row_keys.items() if kind == KeyKind.PROBE}
+    probed = {key for row_keys in keys for key, kind in row_keys.items() if kind == _PROBE}
     members = capped_members(session, BlockKey.key_hash, BlockKey.case_id, probed, BLOCK_CAP + 1)
     hot = {key for key, cases in members.items() if len(cases) > BLOCK_CAP}
     for index, row_keys in enumerate(keys):
@@ -65,7 +66,7 @@ def find_candidates(session: Session, keys: Sequence[BlockingKeys]) -> Candidate
 
 def shared_keys(row_keys: BlockingKeys, members: Mapping[int, Sequence[int]], hot: Container[int]) -> set[int]:
     """The members of this row's probed blocks, huge blocks left out."""
-    return {member for key, kind in row_keys.items() if kind == KeyKind.PROBE and key not in hot
+    return {member for key, kind in row_keys.items() if kind == _PROBE and key not in hot
             for member in members.get(key, ())}
 
 

@@ -5,6 +5,7 @@ the line, the field and the reason; the good rows of the same push are kept; not
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from api.app import create_app
+from campaigns.intake import bounds
 from campaigns.intake.fields import parse_row
 from campaigns.models import Case
 from campaigns.runtime.root import Runtime
@@ -161,3 +163,24 @@ def test_extreme_json_numbers_and_nesting_are_answered(client: TestClient, heade
     answer = client.post("/api/v1/signalements", content=raw, headers=headers | {"Content-Type": "application/json"})
     assert answer.status_code in (200, 400, 422), answer.text
     assert isinstance(answer.json()["detail" if answer.status_code != 200 else "rejets"], list | str)
+
+
+@pytest.mark.parametrize("surname", ["X", "x x", "XX2", "X1", "NC", "N C", "nc.", "Nom1", "12", "123 456", "-",
+                                     "ß", "ẞ", "ﬁ", "İ", "ı", "Ⅻ", "Xénia", "N/A", "#n/a", "Ng", "XÉ", "×", "Ｘ"])
+def test_an_ascii_surname_is_judged_as_by_its_unicode_letters(surname: str) -> None:
+    # Every row's surname is checked; ASCII ones take a shortcut (no decomposition), which must agree with the
+    # general rule: letters after NFKD, "X" repeated, or a placeholder word.
+    assert bounds.is_placeholder_surname(surname) is _placeholder_by_the_general_rule(surname)
+
+
+@given(st.text(alphabet="aXx019 -./?#NCnc\tÉéßİﬁ", max_size=6))
+@settings(max_examples=500, deadline=None)
+def test_any_short_text_is_judged_as_by_its_unicode_letters(surname: str) -> None:
+    assert bounds.is_placeholder_surname(surname) is _placeholder_by_the_general_rule(surname)
+
+
+def _placeholder_by_the_general_rule(surname: str) -> bool:
+    decomposed = unicodedata.normalize("NFKD", surname.upper())
+    word = "".join(c for c in decomposed if c.isalnum())
+    return ("".join(surname.upper().split()) in bounds._PLACEHOLDER_SPELLINGS
+            or not any(c.isalpha() for c in decomposed) or set(word) == {"X"} or word in bounds._PLACEHOLDER_LETTERS)
