@@ -436,8 +436,6 @@ def _comparable_task(detail: dict[str, Any], who: dict[str, str]) -> dict[str, A
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="a structure's task opened on its own word shows the whole household: "
-                                       "phone, address, hearing, curator, debt, landlord and the State's letters")
 @pytest.mark.parametrize("kind", ["caf", "association"])
 def test_a_structures_search_task_on_its_own_word_shows_what_everyone_else_knows(world: World, kind: str) -> None:
     """Severity: critical. Rule 1 (no oracle), rule 5 (whose data a worker is shown).
