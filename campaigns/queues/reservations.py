@@ -29,7 +29,7 @@ from campaigns.models import (
 )
 from campaigns.planning.authority import Evidence
 from campaigns.planning.responses import record_response
-from campaigns.planning.standing import dwelling_cases
+from campaigns.planning.standing import dwelling_cases, trusted_with
 from campaigns.platform.errors import NotFoundError, ValidationError
 from campaigns.queues.appointments import AppointmentRequest, check_request, record_appointment
 from campaigns.queues.joint_visits import JointVisit, check_joint
@@ -211,9 +211,12 @@ def complete(
 def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, now: datetime) -> Completion:
     if outcome in RESPONSE_OUTCOMES:
         channel = "visite" if task.kind in _VISIT_KINDS or outcome == TaskOutcome.VISITE_REALISEE else "appel"
+        # Evidence for everyone when the queue is trusted with the household; else the partner's own response.
+        trusted = trusted_with(session, task.household_id, task.queue_partner_id)
         _, cancelled = record_response(
             session, household_id=task.household_id, partner=session.get_one(Partner, task.queue_partner_id),
-            channel=channel, nature=outcome.value, responded_at=now, now=now, evidence=Evidence.WORKER_OUTCOME,
+            channel=channel, nature=outcome.value, responded_at=now, now=now,
+            evidence=Evidence.WORKER_OUTCOME if trusted else None,
         )
         return Completion(task, cancelled_contacts=cancelled)
     if outcome == TaskOutcome.FAUX_NUMERO:

@@ -65,8 +65,6 @@ def _queue(world: World, key: dict[str, str]) -> list[dict[str, Any]]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="a response on a task the stranger opened on its own word counts as a "
-                                       "worker's outcome and stops the State's SMS")
 def test_a_response_on_a_task_opened_on_the_strangers_own_word_stops_the_states_sms(world: World) -> None:
     """Severity: high. Rule 2 (no action on others' behalf).
 
