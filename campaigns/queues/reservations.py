@@ -220,16 +220,18 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
         )
         return Completion(task, cancelled_contacts=cancelled)
     if outcome == TaskOutcome.FAUX_NUMERO:
-        # The number the worker was shown is wrong wherever a partner gave it; another number stays usable. Not
+        # The number the worker was shown is wrong wherever a partner gave it when the queue vouches for the
+        # household, in its own cases otherwise (as for « parti », rule 4); another number stays usable. Not
         # `updated_at`: another partner's case view must not show that a worker called.
         case = shown_case(session, task)
         if case is None or not case.telephone:
             return Completion(task)
+        holding = update(Case).where(Case.household_id == task.household_id, Case.telephone_index == case.telephone,
+                                     Case.telephone_invalide.is_(False))
+        if not trusted_with(session, task.household_id, task.queue_partner_id):
+            holding = holding.where(Case.partner_id == task.queue_partner_id)
         count = session.execute(
-            update(Case)
-            .where(Case.household_id == task.household_id, Case.telephone_index == case.telephone,
-                   Case.telephone_invalide.is_(False))
-            .values(telephone_invalide=True),
+            holding.values(telephone_invalide=True),
             execution_options={"synchronize_session": False},
         ).rowcount  # type: ignore[attr-defined]
         return Completion(task, phone_invalidated=int(count))

@@ -252,8 +252,6 @@ def test_a_strangers_own_campaign_evaluation_counts_one_household_less_when_it_i
     assert contacted(world.stranger) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="a stranger's « faux numéro » invalidates the household's number in every "
-                                       "case: the State's SMS is skipped, and the count tells who else gave it")
 def test_a_strangers_wrong_number_outcome_stops_the_states_sms(world: World) -> None:
     """Severity: high. Rule 2 (no action on others' behalf), rule 4's per-source principle applied to phones, and
     rule 1 (the answer's count).
