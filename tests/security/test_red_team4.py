@@ -346,8 +346,6 @@ def _text_from(world: World, phone: str, body: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="an SMS from a number only the stranger gave counts as the household's reply "
-                                       "and stops every partner's relances")
 @pytest.mark.parametrize("body", ["Bonjour, c'est noté", "STOP"])
 def test_a_text_from_the_strangers_own_number_stops_everyones_relances(sms_world: World, body: str) -> None:
     """Severity: critical. Rule 2 (no action on others' behalf: which evidence counts).
