@@ -470,8 +470,6 @@ def test_a_structures_search_task_on_its_own_word_shows_what_everyone_else_knows
     assert sheet(structure, KNOWN) == alone
 
 
-@pytest.mark.xfail(strict=True, reason="an appointment on a task opened on the stranger's word has the State's "
-                                       "campaign text the tenant's real phone with the stranger's free text")
 def test_an_appointment_on_the_strangers_own_task_has_the_state_text_the_tenant(world: World) -> None:
     """Severity: high. Rule 2 (no action on others' behalf) and rule 5 (whose data a campaign writes with).
 
