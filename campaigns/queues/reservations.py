@@ -153,6 +153,9 @@ class Completion:
     phone_invalidated: int = 0
     addresses_invalidated: int = 0
     locate_task_id: int | None = None
+    # Whether the outcome counted for every partner (a queue trusted with the household), or for the queue
+    # partner's own campaigns and cases only.
+    household_wide: bool = True
 
 
 def outcomes_for(kind: str) -> list[TaskOutcome]:
@@ -218,7 +221,7 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
             channel=channel, nature=outcome.value, responded_at=now, now=now,
             evidence=Evidence.WORKER_OUTCOME if trusted else None,
         )
-        return Completion(task, cancelled_contacts=cancelled)
+        return Completion(task, cancelled_contacts=cancelled, household_wide=trusted)
     if outcome == TaskOutcome.FAUX_NUMERO:
         # The number the worker was shown is wrong wherever a partner gave it when the queue vouches for the
         # household, in its own cases otherwise (as for « parti », rule 4); another number stays usable. Not
@@ -228,20 +231,22 @@ def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, no
             return Completion(task)
         holding = update(Case).where(Case.household_id == task.household_id, Case.telephone_index == case.telephone,
                                      Case.telephone_invalide.is_(False))
-        if not trusted_with(session, task.household_id, task.queue_partner_id):
+        trusted = trusted_with(session, task.household_id, task.queue_partner_id)
+        if not trusted:
             holding = holding.where(Case.partner_id == task.queue_partner_id)
         count = session.execute(
             holding.values(telephone_invalide=True),
             execution_options={"synchronize_session": False},
         ).rowcount  # type: ignore[attr-defined]
-        return Completion(task, phone_invalidated=int(count))
+        return Completion(task, phone_invalidated=int(count), household_wide=trusted)
     if outcome in _ADDRESS_GONE:
         # The worker found the household gone from the dwelling it was shown: that address, as normalised, is wrong
         # wherever a partner gave it (as for a letter returned NPAI, campaigns/delivery/returns.py); another
         # partner's different address is evidence of another dwelling and stays (docs/security.md, rule 4).
         count = _invalidate_shown_address(session, task)
         locate = open_locate_task(session, task=task, now=now)
-        return Completion(task, addresses_invalidated=int(count), locate_task_id=locate)
+        return Completion(task, addresses_invalidated=int(count), locate_task_id=locate,
+                          household_wide=trusted_with(session, task.household_id, task.queue_partner_id))
     return Completion(task)
 
 
