@@ -22,6 +22,7 @@ from campaigns.models import Case, Dispatch, HumanTask, Partner
 from campaigns.planning.authority import EVIDENCE_LABELS, PARTNER_EVIDENCE, Evidence
 from campaigns.planning.landlord_answers import record_landlord_answer
 from campaigns.planning.responses import record_response
+from campaigns.planning.standing import trusted_with
 
 router = APIRouter(prefix="/api/v1", tags=["reponses"])
 
@@ -110,8 +111,11 @@ def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep, a
             task = session.get(HumanTask, payload.tache_id)
             if task is None or task.queue_partner_id != caller.partner_id:
                 raise HTTPException(status_code=404, detail="tâche introuvable")
-            # A call or visit the service put in this partner's queue reached the household.
-            household_id, stage, evidence = task.household_id, task.stage, evidence or Evidence.WORKER_OUTCOME
+            # A call or visit the service put in this partner's queue reached the household: evidence for everyone
+            # when the queue is trusted with the household, else the partner's own response (rule 2).
+            household_id, stage = task.household_id, task.stage
+            if evidence is None and trusted_with(session, household_id, caller.partner_id):
+                evidence = Evidence.WORKER_OUTCOME
         partner = session.get_one(Partner, caller.partner_id)
         if payload.partie == "bailleur":
             answer = record_landlord_answer(

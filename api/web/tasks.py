@@ -256,15 +256,22 @@ def _appointment_line(request: AppointmentRequest | None) -> str | None:
 
 def _completion_notice(done: queues.Completion) -> str:
     parts = [f"Tâche terminée : « {outcome_label(done.task.outcome)} »." if done.task.outcome else "Tâche terminée."]
+    # A queue not trusted with the household acts on its own campaigns and cases only (docs/security.md, rule 2).
+    everyone = done.household_wide
     if done.cancelled_contacts == 1:
-        parts.append("Le ménage a répondu : le contact encore prévu à ce stade est annulé, pour tous les partenaires.")
+        parts.append("Le ménage a répondu : le contact encore prévu à ce stade est annulé, pour tous les partenaires."
+                     if everyone else "Le ménage a répondu : le contact encore prévu à ce stade par vos campagnes "
+                     "est annulé.")
     elif done.cancelled_contacts > 1:
         parts.append(f"Le ménage a répondu : les {done.cancelled_contacts} contacts encore prévus à ce stade sont "
-                     "annulés, pour tous les partenaires.")
+                     "annulés, pour tous les partenaires." if everyone else f"Le ménage a répondu : les "
+                     f"{done.cancelled_contacts} contacts encore prévus à ce stade par vos campagnes sont annulés.")
     if done.phone_invalidated:
-        parts.append("Le numéro de téléphone est marqué comme faux pour toutes les campagnes.")
+        parts.append("Le numéro de téléphone est marqué comme faux pour toutes les campagnes." if everyone
+                     else "Le numéro de téléphone est marqué comme faux dans vos dossiers.")
     if done.addresses_invalidated:
-        parts.append("L'adresse est marquée comme invalide pour toutes les campagnes.")
+        parts.append("L'adresse est marquée comme invalide pour toutes les campagnes." if everyone
+                     else "L'adresse est marquée comme invalide dans vos dossiers.")
     if done.locate_task_id is not None:
         parts.append(f"Une tâche de recherche du ménage est ouverte (n° {done.locate_task_id}).")
     return " ".join(parts)

@@ -23,6 +23,7 @@ from campaigns.models import (
     SmsOptOut,
     TwilioCallback,
 )
+from campaigns.models.authority import trusted_cases
 from campaigns.planning.authority import Evidence
 from campaigns.planning.own_stays import stay_is_current
 from campaigns.planning.responses import record_response
@@ -87,20 +88,34 @@ class InboundOutcome:
     households: tuple[int, ...] = ()  # found by the phone's blind index (for the audit log)
 
 
+def _holders(session: Session, household_id: int, phone: str) -> tuple[bool, list[int]]:
+    """Whether a case the household trusts (`trusted_cases`: with authority over it, or every case when none has)
+    holds the number, and the partners whose cases hold it."""
+    cases = list(session.scalars(select(Case).where(Case.household_id == household_id).order_by(Case.id)))
+    holding = set(session.scalars(select(Case.id).where(Case.household_id == household_id,
+                                                        Case.telephone_index == phone)))
+    trusted = any(case.id in holding for case in trusted_cases(session, cases))
+    return trusted, sorted({case.partner_id for case in cases if case.id in holding})
+
+
 def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime) -> InboundOutcome:
     """A STOP opts the number out of every campaign (acknowledged once); any other reply is a response to the last
-    SMS sent to the household before it arrived, at that SMS's stage (docs/security.md, Twilio rules)."""
+    SMS sent to the household before it arrived, at that SMS's stage (docs/security.md, Twilio rules). Both speak
+    for the household only from a number a case it trusts holds: from a number only other partners gave, a reply
+    is their own response (it stops their own campaigns' steps, rule 2) and a STOP opts that number out only."""
     households = sorted(set(session.scalars(select(Case.household_id).where(Case.telephone_index == phone))))
+    holders = {household_id: _holders(session, household_id, phone) for household_id in households}
     if is_stop:
         inserted = session.execute(
             insert_ignoring_conflicts(session, SmsOptOut, ["phone_hash"])
             .values(phone_hash=phone_hash(session, phone), created_at=now)
             .returning(SmsOptOut.phone_hash)
         ).first()
-        if households:
+        speaking = [household_id for household_id in households if holders[household_id][0]]
+        if speaking:
             session.execute(
                 update(Dispatch)
-                .where(Dispatch.household_id.in_(households), Dispatch.channel == ChannelKind.SMS,
+                .where(Dispatch.household_id.in_(speaking), Dispatch.channel == ChannelKind.SMS,
                        Dispatch.status.in_(PENDING_DISPATCH))
                 .values(status=DispatchStatus.CANCELLED.value, reason=Reason.OPTED_OUT.value, finished_at=now),
                 execution_options={"synchronize_session": False},
@@ -108,6 +123,14 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
         return InboundOutcome(acknowledge_stop=inserted is not None, responses=0, households=tuple(households))
     count = 0
     for household_id in households:
+        trusted, partners = holders[household_id]
+        if not trusted:
+            # Not the household's number as far as it is known: the word of the partners that gave it.
+            for partner_id in partners:
+                record_response(session, household_id=household_id, partner=session.get_one(Partner, partner_id),
+                                channel="sms", nature="sms", responded_at=now, now=now, evidence=None)
+            count += 1
+            continue
         # The reply answers the last SMS sent to the household before it arrived; its sender records it.
         answered = session.execute(
             select(Dispatch.stage, Dispatch.stage_entry_id, Partner, Campaign)

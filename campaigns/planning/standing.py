@@ -77,6 +77,14 @@ def vouches_for_household(session: Session, household: Household, partner_id: in
     return standing(session, household, partner_id).household_view
 
 
+def trusted_with(session: Session, household_id: int, partner_id: int) -> bool:
+    """Whether what the partner's queue records about the household (a call or visit outcome, a wrong number)
+    counts for everyone: `standing(...).household_view`. A partner whose cases there have no authority (a task
+    opened on its own word) records its own response only (docs/security.md, rule 2)."""
+    household = session.get(Household, household_id)
+    return household is not None and standing(session, household, partner_id).household_view
+
+
 def dwelling_cases(session: Session, household: Household, partner_id: int) -> list[Case]:
     """The cases whose valid address a partner's word about the dwelling may invalidate (`vouches_for_household`)."""
     query = select(Case).where(Case.household_id == household.id, Case.adresse_invalide.is_(False))

@@ -23,6 +23,8 @@ from campaigns.models import (
     Household,
     HumanTask,
 )
+from campaigns.planning.authority import own_campaigns
+from campaigns.planning.standing import trusted_with
 from campaigns.platform.errors import ValidationError
 
 # The reminder goes the day before the appointment, from this hour (then within the campaign's sending hours).
@@ -52,10 +54,21 @@ def check_request(request: AppointmentRequest, *, now: datetime) -> None:
 
 
 def _enrollment(session: Session, task: HumanTask) -> Enrollment | None:
-    """The enrollment the reminder belongs to: the task's own step's, or the household's at its current stage."""
+    """The enrollment the reminder belongs to: the task's own step's, or the household's at its current stage.
+    A queue not trusted with the household (`standing.household_view`: a task opened on its own word) reminds
+    under its own campaigns only (owned or run by delegation, which write with its own cases' number), never
+    under another partner's, or not at all (docs/security.md, rules 2 and 5)."""
+    own = None if trusted_with(session, task.household_id, task.queue_partner_id) else own_campaigns(
+        session, task.queue_partner_id)
     if task.dispatch_id is not None:
         origin = session.get_one(Dispatch, task.dispatch_id)
-        return session.get_one(Enrollment, origin.enrollment_id)
+        enrollment = session.get_one(Enrollment, origin.enrollment_id)
+        return enrollment if own is None or enrollment.campaign_id in own else None
+    if own is not None:
+        return session.scalars(
+            select(Enrollment).where(Enrollment.household_id == task.household_id, Enrollment.campaign_id.in_(own))
+            .order_by(Enrollment.id.desc()).limit(1)
+        ).first()
     household = session.get_one(Household, task.household_id)
     return session.scalars(
         select(Enrollment).where(Enrollment.household_id == task.household_id,

@@ -29,7 +29,7 @@ from campaigns.models import (
 )
 from campaigns.planning.authority import Evidence
 from campaigns.planning.responses import record_response
-from campaigns.planning.standing import dwelling_cases
+from campaigns.planning.standing import dwelling_cases, trusted_with
 from campaigns.platform.errors import NotFoundError, ValidationError
 from campaigns.queues.appointments import AppointmentRequest, check_request, record_appointment
 from campaigns.queues.joint_visits import JointVisit, check_joint
@@ -153,6 +153,9 @@ class Completion:
     phone_invalidated: int = 0
     addresses_invalidated: int = 0
     locate_task_id: int | None = None
+    # Whether the outcome counted for every partner (a queue trusted with the household), or for the queue
+    # partner's own campaigns and cases only.
+    household_wide: bool = True
 
 
 def outcomes_for(kind: str) -> list[TaskOutcome]:
@@ -211,32 +214,39 @@ def complete(
 def _apply(session: Session, task: HumanTask, outcome: TaskOutcome | None, *, now: datetime) -> Completion:
     if outcome in RESPONSE_OUTCOMES:
         channel = "visite" if task.kind in _VISIT_KINDS or outcome == TaskOutcome.VISITE_REALISEE else "appel"
+        # Evidence for everyone when the queue is trusted with the household; else the partner's own response.
+        trusted = trusted_with(session, task.household_id, task.queue_partner_id)
         _, cancelled = record_response(
             session, household_id=task.household_id, partner=session.get_one(Partner, task.queue_partner_id),
-            channel=channel, nature=outcome.value, responded_at=now, now=now, evidence=Evidence.WORKER_OUTCOME,
+            channel=channel, nature=outcome.value, responded_at=now, now=now,
+            evidence=Evidence.WORKER_OUTCOME if trusted else None,
         )
-        return Completion(task, cancelled_contacts=cancelled)
+        return Completion(task, cancelled_contacts=cancelled, household_wide=trusted)
     if outcome == TaskOutcome.FAUX_NUMERO:
-        # The number the worker was shown is wrong wherever a partner gave it; another number stays usable. Not
+        # The number the worker was shown is wrong wherever a partner gave it when the queue vouches for the
+        # household, in its own cases otherwise (as for « parti », rule 4); another number stays usable. Not
         # `updated_at`: another partner's case view must not show that a worker called.
         case = shown_case(session, task)
         if case is None or not case.telephone:
             return Completion(task)
+        holding = update(Case).where(Case.household_id == task.household_id, Case.telephone_index == case.telephone,
+                                     Case.telephone_invalide.is_(False))
+        trusted = trusted_with(session, task.household_id, task.queue_partner_id)
+        if not trusted:
+            holding = holding.where(Case.partner_id == task.queue_partner_id)
         count = session.execute(
-            update(Case)
-            .where(Case.household_id == task.household_id, Case.telephone_index == case.telephone,
-                   Case.telephone_invalide.is_(False))
-            .values(telephone_invalide=True),
+            holding.values(telephone_invalide=True),
             execution_options={"synchronize_session": False},
         ).rowcount  # type: ignore[attr-defined]
-        return Completion(task, phone_invalidated=int(count))
+        return Completion(task, phone_invalidated=int(count), household_wide=trusted)
     if outcome in _ADDRESS_GONE:
         # The worker found the household gone from the dwelling it was shown: that address, as normalised, is wrong
         # wherever a partner gave it (as for a letter returned NPAI, campaigns/delivery/returns.py); another
         # partner's different address is evidence of another dwelling and stays (docs/security.md, rule 4).
         count = _invalidate_shown_address(session, task)
         locate = open_locate_task(session, task=task, now=now)
-        return Completion(task, addresses_invalidated=int(count), locate_task_id=locate)
+        return Completion(task, addresses_invalidated=int(count), locate_task_id=locate,
+                          household_wide=trusted_with(session, task.household_id, task.queue_partner_id))
     return Completion(task)
 
 

@@ -20,6 +20,7 @@ from campaigns.models import (
     Case,
     Dispatch,
     DispatchStatus,
+    Household,
     HumanTask,
     Partner,
     PartnerKind,
@@ -31,6 +32,7 @@ from campaigns.models import (
 )
 from campaigns.models.authority import trusted_cases
 from campaigns.models.stages import Stage
+from campaigns.planning.standing import standing
 from campaigns.platform.communes import commune_label
 from campaigns.queues.routing import end_of_day
 
@@ -44,6 +46,16 @@ def landlord_queue(session: Session, partner_id: int) -> bool:
     another partner's copy of its tenant, other senders' letters or the social services' tasks
     (docs/domain.md §10.2)."""
     return session.scalar(select(Partner.kind).where(Partner.id == partner_id)) in _BAILLEURS
+
+
+def own_view(session: Session, household_id: int, partner_id: int) -> bool:
+    """Whether a queue reads its own cases, letters, responses and tasks only: a bailleur's always
+    (`landlord_queue`), any other partner's when it is not trusted with the household (`standing.household_view`:
+    a task opened on its own word shows what it would show on an empty base, docs/security.md rules 1 and 5)."""
+    if landlord_queue(session, partner_id):
+        return True
+    household = session.get(Household, household_id)
+    return household is not None and not standing(session, household, partner_id).household_view
 
 
 def contact_case(session: Session, household_id: int, *, partner_id: int | None = None) -> Case | None:
@@ -151,21 +163,27 @@ def list_tasks(session: Session, *, partner_id: int, filters: TaskFilters, now: 
         stmt.order_by(HumanTask.priority, func.coalesce(HumanTask.sla_due_at, HumanTask.due_at), HumanTask.id)
         .limit(filters.limit)
     ).all()
-    own = partner_id if landlord_queue(session, partner_id) else None
-    cases = {h: contact_case(session, h, partner_id=own) for h in {t.household_id for t in tasks}}
+    restricted = {h: own_view(session, h, partner_id) for h in {t.household_id for t in tasks}}
+    landlord = landlord_queue(session, partner_id)
+    cases = {h: contact_case(session, h, partner_id=partner_id if own else None) for h, own in restricted.items()}
     return [{**task_summary(t), "menage": _household(cases[t.household_id]),
-             **_to_call(session, t.household_id, cases[t.household_id], landlord=own is not None)} for t in tasks]
+             **_to_call(session, t.household_id, cases[t.household_id], landlord=landlord,
+                        own=partner_id if restricted[t.household_id] else None)} for t in tasks]
 
 
-def _to_call(session: Session, household_id: int, case: Case | None, *, landlord: bool) -> dict[str, Any]:
+def _to_call(session: Session, household_id: int, case: Case | None, *, landlord: bool,
+             own: int | None = None) -> dict[str, Any]:
     """Whom a worker calls, in order (`a_appeler`): the mandataire first when the household is under curatelle,
     tutelle or habilitation familiale (docs/domain.md §10.2, scenario 11), then the household. The measure and the
-    mandataire are shown to the social services' queues only, never to a bailleur's (docs/security.md)."""
+    mandataire are shown to the social services' queues only, never to a bailleur's, and from the queue's own
+    cases (`own`) when it is not trusted with the household (docs/security.md)."""
     household = None if case is None or case.telephone_invalide or not case.telephone else case.telephone
     numbers: list[dict[str, str]] = []
     shown: dict[str, Any] = {}
-    protected = None if landlord else protected_case(trusted_cases(
-        session, list(session.scalars(select(Case).where(Case.household_id == household_id).order_by(Case.id)))))
+    cases = select(Case).where(Case.household_id == household_id).order_by(Case.id)
+    if own is not None:
+        cases = cases.where(Case.partner_id == own)
+    protected = None if landlord else protected_case(trusted_cases(session, list(session.scalars(cases))))
     if protected is not None:
         shown["mandataire"] = {"mesure": protected.mesure_protection, "nom": protected.mandataire_nom,
                                "telephone": protected.mandataire_telephone}
@@ -180,16 +198,17 @@ def _to_call(session: Session, household_id: int, case: Case | None, *, landlord
 
 def shown_case(session: Session, task: HumanTask) -> Case | None:
     """The case whose contact details the task's worker is shown."""
-    own = task.queue_partner_id if landlord_queue(session, task.queue_partner_id) else None
+    own = task.queue_partner_id if own_view(session, task.household_id, task.queue_partner_id) else None
     return contact_case(session, task.household_id, partner_id=own)
 
 
 def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
     """One task with what the worker needs: contact, stage, hearing, debt, bailleur contact, what was sent and
-    answered. Other structures' tasks show their outcome, never their notes; a bailleur's queue shows its own
-    cases, letters, responses and tasks only (landlord_queue)."""
+    answered. Other structures' tasks show their outcome, never their notes; a bailleur's queue, or a queue not
+    trusted with the household, shows its own cases, letters, responses and tasks only (`own_view`)."""
     queue = task.queue_partner_id
-    case = shown_case(session, task)
+    restricted = own_view(session, task.household_id, queue)
+    case = contact_case(session, task.household_id, partner_id=queue if restricted else None)
     bailleurs = select(Partner).join(Case, Case.partner_id == Partner.id).where(
         Case.household_id == task.household_id, Partner.kind.in_(_BAILLEURS))
     sent = (select(Dispatch, Partner.name)
@@ -198,7 +217,7 @@ def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
             .where(Dispatch.household_id == task.household_id, Dispatch.status.in_(_SENT)))
     responses = select(Response).where(Response.household_id == task.household_id)
     others = select(HumanTask).where(HumanTask.household_id == task.household_id, HumanTask.id != task.id)
-    if landlord_queue(session, queue):
+    if restricted:
         bailleurs = bailleurs.where(Partner.id == queue)
         sent = sent.where(Campaign.owner_partner_id == queue)
         responses = responses.where(Response.partner_id == queue)
@@ -213,7 +232,8 @@ def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
         "note": task.note,
         "stade_libelle": stage.label if stage else task.stage,
         "menage": _household(case),
-        **_to_call(session, task.household_id, case, landlord=landlord_queue(session, queue)),
+        **_to_call(session, task.household_id, case, landlord=landlord_queue(session, queue),
+                   own=queue if restricted else None),
         "montant_dette": str(case.montant_dette) if case and case.montant_dette is not None else None,
         "bailleur": {"nom": bailleur.name, "telephone": bailleur.contact_phone} if bailleur else None,
         "envois": [

@@ -65,8 +65,6 @@ def _queue(world: World, key: dict[str, str]) -> list[dict[str, Any]]:
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="a response on a task the stranger opened on its own word counts as a "
-                                       "worker's outcome and stops the State's SMS")
 def test_a_response_on_a_task_opened_on_the_strangers_own_word_stops_the_states_sms(world: World) -> None:
     """Severity: high. Rule 2 (no action on others' behalf).
 
@@ -254,8 +252,6 @@ def test_a_strangers_own_campaign_evaluation_counts_one_household_less_when_it_i
     assert contacted(world.stranger) == 6
 
 
-@pytest.mark.xfail(strict=True, reason="a stranger's « faux numéro » invalidates the household's number in every "
-                                       "case: the State's SMS is skipped, and the count tells who else gave it")
 def test_a_strangers_wrong_number_outcome_stops_the_states_sms(world: World) -> None:
     """Severity: high. Rule 2 (no action on others' behalf), rule 4's per-source principle applied to phones, and
     rule 1 (the answer's count).
@@ -350,8 +346,6 @@ def _text_from(world: World, phone: str, body: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="an SMS from a number only the stranger gave counts as the household's reply "
-                                       "and stops every partner's relances")
 @pytest.mark.parametrize("body", ["Bonjour, c'est noté", "STOP"])
 def test_a_text_from_the_strangers_own_number_stops_everyones_relances(sms_world: World, body: str) -> None:
     """Severity: critical. Rule 2 (no action on others' behalf: which evidence counts).
@@ -436,8 +430,6 @@ def _comparable_task(detail: dict[str, Any], who: dict[str, str]) -> dict[str, A
     return found
 
 
-@pytest.mark.xfail(strict=True, reason="a structure's task opened on its own word shows the whole household: "
-                                       "phone, address, hearing, curator, debt, landlord and the State's letters")
 @pytest.mark.parametrize("kind", ["caf", "association"])
 def test_a_structures_search_task_on_its_own_word_shows_what_everyone_else_knows(world: World, kind: str) -> None:
     """Severity: critical. Rule 1 (no oracle), rule 5 (whose data a worker is shown).
@@ -478,8 +470,6 @@ def test_a_structures_search_task_on_its_own_word_shows_what_everyone_else_knows
     assert sheet(structure, KNOWN) == alone
 
 
-@pytest.mark.xfail(strict=True, reason="an appointment on a task opened on the stranger's word has the State's "
-                                       "campaign text the tenant's real phone with the stranger's free text")
 def test_an_appointment_on_the_strangers_own_task_has_the_state_text_the_tenant(world: World) -> None:
     """Severity: high. Rule 2 (no action on others' behalf) and rule 5 (whose data a campaign writes with).
 
