@@ -103,8 +103,6 @@ def _own_two_step_campaign(world: World, owner: str) -> None:
         {"channel": "email", "template": "etape_{stade}", "delay_days": 10}])
 
 
-@pytest.mark.xfail(strict=True, reason="a pilot's merge cancels the merged-in partner's own campaign steps "
-                                       "(duplicate): its case view tells that someone else knows the household")
 def test_a_merge_cancels_the_strangers_own_steps_and_tells_it_the_household_is_known(world: World) -> None:
     """Severity: medium. Rule 1 (no oracle) and rule 7 (own stays).
 
