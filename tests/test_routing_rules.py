@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from campaigns.campaign.config import parse_campaigns_yaml
 from campaigns.platform.errors import ValidationError
 from campaigns.queues.rules import (
     EXISTING_RULE_ID,
@@ -157,11 +158,20 @@ def test_invalid_rule_sets_are_refused_in_french(rules: tuple[dict[str, Any], ..
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("rules: [a, : b", "YAML illisible"), ("rules: []", "liste « rules » non vide"), ("42", "liste « rules »")],
+    [("rules: [a, : b", "YAML illisible"), ("rules: []", "liste « rules » non vide"), ("42", "liste « rules »"),
+     ("rules:\n  - id: a\n    depuis: 2026-02-30\n",
+      "règles, champ « depuis », ligne 3, colonne 13 : date impossible « 2026-02-30 »")],
 )
 def test_unreadable_documents(text: str, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         load_rules(text)
+
+
+def test_an_impossible_date_in_campaign_files_or_a_territory_is_a_french_error() -> None:
+    with pytest.raises(ValidationError, match="campagnes, champ « debut », ligne 2, colonne 12 : date impossible"):
+        parse_campaigns_yaml("campaigns:\n  - debut: 2026-02-30\n")
+    with pytest.raises(ValidationError, match="territoire, ligne 1, colonne 1 : date impossible « 2026-13-01 »"):
+        load_territory("2026-13-01")
 
 
 def test_rule_0_cannot_be_removed_in_code_either() -> None:

@@ -15,10 +15,11 @@ from api.referent_secrecy import hide_other_structures
 from campaigns.campaign.access import get_visible_campaign, is_pilot
 from campaigns.campaign.lifecycle import ACTION_LABELS
 from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
-from campaigns.campaign.supervision import supervise
+from campaigns.campaign.supervision import cases_reached, supervise
 from campaigns.locale.clock import PARIS, local_date
 from campaigns.models import CampaignChange
 from campaigns.models.stages import Stage
+from campaigns.planning.authority import own_campaigns
 from campaigns.simulation.campaign import dry_run
 
 router = APIRouter(prefix="/api/v1/campagnes", tags=["campagnes"])
@@ -84,8 +85,13 @@ def get_supervision(campaign_id: int, caller: CallerDep, runtime: RuntimeDep,
     with runtime.session_factory() as session:
         campaign = get_visible_campaign(session, campaign_id, partner_id=caller.partner_id)
         pilot = is_pilot(session, caller.partner_id)
-        report = supervise(session, campaign, day=jour or local_date(now), now=now, with_imports=pilot)
+        # Service-wide alerts are the pilots'; a partner's, about its own campaigns' contacts (rule 1).
+        report = supervise(session, campaign, day=jour or local_date(now), now=now, with_imports=pilot,
+                           alert_campaigns=None if pilot else own_campaigns(session, caller.partner_id))
         hide_other_structures(session, report, viewer_partner_id=caller.partner_id)
+        if not pilot:
+            # Its own cases reached, not the households the service grouped them in (docs/security.md, rule 1).
+            report.households = cases_reached(session, campaign)
         body: dict[str, Any] = report.as_dict()
         if not pilot:
             # The household's internal number is the pilots' (their export): its order tells a partner whether a

@@ -17,11 +17,12 @@ from api.web.campaigns import campaign_not_found, summary
 from api.web.templating import render
 from campaigns.campaign.access import get_visible_campaign
 from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
-from campaigns.campaign.supervision import REASON_LABELS, STATUS_LABELS, supervise
+from campaigns.campaign.supervision import REASON_LABELS, STATUS_LABELS, cases_reached, supervise
 from campaigns.campaign.validation import CHANNEL_LABELS
 from campaigns.locale.clock import PARIS, local_date
 from campaigns.locale.labels import CONTACT_STATUSES_PLURAL
 from campaigns.models.stages import OPEN_STAGES, Stage
+from campaigns.planning.authority import own_campaigns
 from campaigns.platform.errors import NotFoundError
 from campaigns.simulation.campaign import CHANNELS, dry_run
 from campaigns.simulation.campaign import REASON_LABELS as DRY_RUN_REASONS
@@ -102,8 +103,13 @@ def supervision_page(request: Request, campaign_id: int, user: CampaignUserDep, 
             campaign = get_visible_campaign(session, campaign_id, partner_id=user.partner_id)
         except NotFoundError:
             return campaign_not_found(request)
-        report = supervise(session, campaign, day=day, now=now, with_imports=user.pilot)
+        # As the API answers it (docs/security.md, rule 1): for a partner, its own campaigns' alerts and its own
+        # cases reached, never the service's alerts nor the households its rows were grouped in.
+        report = supervise(session, campaign, day=day, now=now, with_imports=user.pilot,
+                           alert_campaigns=None if user.pilot else own_campaigns(session, user.partner_id))
         hide_other_structures(session, report, viewer_partner_id=user.partner_id)
+        if not user.pilot:
+            report.households = cases_reached(session, campaign)
         context = {"user": user, "campaign": summary(session, campaign), "report": report, "errors": errors,
                    "day": day, "channel_labels": CHANNEL_LABELS, "status_labels": STATUS_LABELS,
                    "status_plurals": CONTACT_STATUSES_PLURAL, "reason_labels": REASON_LABELS}

@@ -30,6 +30,7 @@ from campaigns.campaign.validation import check_campaign
 from campaigns.locale.labels import plural
 from campaigns.locale.text import normalise_text
 from campaigns.models import Campaign, CampaignChange, CampaignStatus, Partner
+from campaigns.planning.authority import own_campaigns
 from campaigns.platform.errors import NotFoundError, ValidationError
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +57,9 @@ def summary(session: Session, campaign: Campaign) -> dict[str, Any]:
 def campaigns_list(request: Request, user: CampaignUserDep, runtime: RuntimeDep) -> HTMLResponse:
     with runtime.session_factory() as session:
         rows = [summary(session, c) for c in visible_campaigns(session, partner_id=user.partner_id)]
-        found = alerts(session, now=runtime.clock())
+        # Service-wide alerts are the pilots'; a partner's, about its own campaigns' contacts (rule 1).
+        found = alerts(session, now=runtime.clock(),
+                       campaign_ids=None if user.pilot else own_campaigns(session, user.partner_id))
     return render(request, "campagnes/liste.html", {"user": user, "campaigns": rows, "alerts": found,
                                                      "notice": pop_flash(request)})
 

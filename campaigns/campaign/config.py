@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from campaigns.models import Campaign, CampaignStep, ChannelKind, Partner
 from campaigns.models.stages import OPEN_STAGES, Stage
 from campaigns.planning.experiments import ExperimentSpec, StepArms, check_steps, experiment_spec, store_experiment
 from campaigns.platform.errors import ValidationError
+from campaigns.platform.yaml_text import read_yaml
 
 Condition = Literal["no_response", "has_phone", "has_mobile", "has_email", "has_address", "no_phone"]
 
@@ -171,10 +171,8 @@ def _french_errors(exc: PydanticValidationError, where: str) -> str:
 
 
 def parse_campaigns_yaml(text: str) -> list[CampaignSpec]:
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"YAML illisible : {exc}") from None
+    # A date YAML cannot build (« 2026-02-30 ») is a French error naming its field too, never a crash.
+    document = read_yaml(text, source="campagnes")
     items: Any = document.get("campaigns") if isinstance(document, dict) else document
     if not isinstance(items, list) or not items:
         raise ValidationError("le fichier doit contenir une liste « campaigns » non vide")

@@ -4,6 +4,7 @@ structures that hold its calls and visits (depth, overdue tasks), the day's impo
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -15,6 +16,7 @@ from campaigns.locale.clock import PARIS
 from campaigns.locale.labels import CONTACT_REASONS, CONTACT_STATUSES
 from campaigns.models import (
     Campaign,
+    Case,
     Dispatch,
     DispatchStatus,
     Enrollment,
@@ -22,6 +24,7 @@ from campaigns.models import (
     ImportJob,
     ImportRejection,
     Partner,
+    StageEntry,
     TaskKind,
     TaskStatus,
 )
@@ -114,10 +117,32 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=PARIS)
 
 
-def supervise(session: Session, campaign: Campaign, *, day: date, now: datetime, with_imports: bool) -> Supervision:
+def cases_reached(session: Session, campaign: Campaign) -> int:
+    """The households the campaign reached as its owner's own cases tell them, for a partner's (not a pilot's)
+    supervision: never the service's grouping of its rows through others' data (docs/security.md, rule 1). Each of
+    the owner's cases whose stay the campaign enrolled (its own stay, or the household's where the owner has a case),
+    and once a household where it has none (a structure's campaign reaching its territory)."""
+    rows = session.execute(
+        select(Enrollment.household_id, StageEntry.case_id).join(StageEntry, StageEntry.id == Enrollment.stage_entry_id)
+        .where(Enrollment.campaign_id == campaign.id).distinct()).all()
+    reached: set[tuple[str, int]] = {("case", case_id) for _household, case_id in rows if case_id is not None}
+    households = sorted({household for household, case_id in rows if case_id is None})
+    owned: dict[int, set[int]] = defaultdict(set)
+    for start in range(0, len(households), 1000):
+        for case_id, household in session.execute(select(Case.id, Case.household_id).where(
+                Case.partner_id == campaign.owner_partner_id, Case.household_id.in_(households[start:start + 1000]))):
+            owned[household].add(case_id)
+    for household in households:
+        reached |= {("case", case_id) for case_id in owned[household]} or {("household", household)}
+    return len(reached)
+
+
+def supervise(session: Session, campaign: Campaign, *, day: date, now: datetime, with_imports: bool,
+              alert_campaigns: Collection[int] | None = None) -> Supervision:
     """`with_imports`: the imports of every partner that day (for the pilots; a delegated operator does not see
-    other partners' imports)."""
-    report = Supervision(day, alerts=alerts(session, now=now))
+    other partners' imports). `alert_campaigns`: the alerts about these campaigns' contacts only (a partner's own
+    campaigns), else the service's (the pilots')."""
+    report = Supervision(day, alerts=alerts(session, now=now, campaign_ids=alert_campaigns))
     start, end = day_bounds(day)
     report.households = session.scalar(
         select(func.count(func.distinct(Enrollment.household_id))).where(Enrollment.campaign_id == campaign.id)) or 0

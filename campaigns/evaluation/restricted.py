@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.evaluation.sums import CubeSum, FactSums, Period, ReachSum, Scope, load_closures, load_fact_sums
 from campaigns.facts.build import accumulate
-from campaigns.facts.stays import Stay
+from campaigns.facts.stays import Stay, own_case_profiles
 from campaigns.facts.store import ASKED_KEY, CUBE_KEY, REACH_KEY, stay_of
-from campaigns.models import Campaign, Experiment, FactStay
+from campaigns.models import Campaign, Case, Experiment, FactStay
+from campaigns.platform.dialect import any_of
 from campaigns.platform.statistics import Rate, rate
 
 DelayRow = tuple[date, date, str, int]  # first day, last day, channel|delay, stays (as time_to_response reads them)
@@ -29,15 +30,35 @@ _CUBE = {name: CUBE_KEY.index(name) for name in CUBE_KEY}
 
 
 def reader_stays(session: Session, scope: Scope) -> list[Stay]:
-    """The stays of the scope, with only the contacts (and experiment draws) the reader may count."""
+    """The stays of the scope, with only the contacts (and experiment draws) the reader may count. A bailleur reading
+    its own view also counts, with its own profile, the stays of households where it has a case and another is the
+    landlord (rule 6) that its own campaigns reached, on their own contacts only: the household it wrote to counts
+    the same whether or not it is shared (docs/security.md, rule 1 and E2)."""
     query = select(FactStay.stay_id, FactStay.household_id, FactStay.payload)
+    own_households: set[int] = set()
     if scope.bailleur_id is not None:
-        query = query.where(FactStay.payload["bailleur"].as_integer() == scope.bailleur_id)
+        landlord = FactStay.payload["bailleur"].as_integer() == scope.bailleur_id
+        if scope.bailleur_reader:
+            own_households = set(session.scalars(
+                select(Case.household_id).where(Case.partner_id == scope.bailleur_id).distinct()))
+            query = query.where(or_(landlord, any_of(session, FactStay.household_id, sorted(own_households))))
+        else:
+            query = query.where(landlord)
     owned = set(session.scalars(select(Experiment.id).join(Campaign, Campaign.id == Experiment.campaign_id)
                                 .where(Campaign.owner_partner_id.in_(sorted(scope.contacts_of)))))
+    rows = session.execute(query).all()
+    profiles = own_case_profiles(session, scope.bailleur_id, own_households) if scope.bailleur_id is not None else {}
     stays = []
-    for stay_id, household_id, data in session.execute(query):
+    for stay_id, household_id, data in rows:
         stay = stay_of(stay_id, household_id, data)
+        own_contacts_only = scope.bailleur_id is not None and stay.bailleur_id != scope.bailleur_id
+        if own_contacts_only:
+            if household_id not in profiles:
+                continue
+            profile = profiles[household_id]
+            stay = replace(stay, bailleur_id=scope.bailleur_id, parc=profile.parc, territory=profile.territory,
+                           contacts=tuple(c for c in stay.contacts if c.owner_id == scope.bailleur_id),
+                           experiments=(), landlord_letter=None, landlord_answers=())
         if (scope.parc is not None and stay.parc != scope.parc) or (scope.stage is not None
                                                                     and stay.stage != scope.stage):
             continue

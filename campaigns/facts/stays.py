@@ -177,6 +177,24 @@ def household_profiles(session: Session, household_ids: Collection[int]) -> dict
     }
 
 
+def own_case_profiles(session: Session, partner_id: int, household_ids: Collection[int]) -> dict[int, Profile]:
+    """A partner's own profile of these households: from its freshest case in each (it is the bailleur when it is
+    one), as the household's profile reads on a base where nobody else knows it (docs/security.md, rule 1)."""
+    profiles: dict[int, tuple[tuple[date, datetime, int], Profile]] = {}
+    if not household_ids:
+        return {}
+    rows = session.execute(
+        select(Case.household_id, Partner.kind, Case.date_stade, Case.updated_at, Case.id, Case.parc, Case.code_postal)
+        .join(Partner, Partner.id == Case.partner_id)
+        .where(Case.partner_id == partner_id, any_of(session, Case.household_id, sorted(household_ids))))
+    for household_id, kind, date_stade, updated_at, case_id, parc, code_postal in rows:
+        rank = (date_stade, updated_at, case_id)
+        if household_id not in profiles or rank > profiles[household_id][0]:
+            bailleur = partner_id if kind in BAILLEUR_KINDS else None
+            profiles[household_id] = (rank, Profile(bailleur, parc, departement(code_postal)))
+    return {household_id: profile for household_id, (_rank, profile) in profiles.items()}
+
+
 def stays_contacted_on(session: Session, days: Collection[date]) -> set[int]:
     """Stays with at least one contact, or drawn into an experiment arm, on one of these days."""
     if not days:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from campaigns.models import Campaign, Case, CaseChange, Dispatch, Response, TemplateVersion
+from campaigns.models import Campaign, Case, CaseChange, Dispatch, Response, StageEntry, TemplateVersion
 from campaigns.planning.authority import case_stage_since, own_campaigns
 from campaigns.platform.dialect import any_of
 
@@ -29,6 +29,22 @@ def _stage_at(session: Session, case: Case, responses: Sequence[Response]) -> di
     return stages
 
 
+def _written_with(session: Session, case: Case, viewer_partner_id: int) -> ColumnElement[bool]:
+    """Which of the household's contacts are this case's. With another case of the viewer in the household (its
+    rows grouped, perhaps through another partner's data: a co-tenant, docs/security.md rule 1), those planned on
+    this case's own stays, and of the household's stays those sent with this case or, not sent, planned on its
+    current stay: what the case would show alone in its household. Alone, every contact of its campaigns there."""
+    shared = session.scalar(select(exists().where(Case.household_id == case.household_id,
+                                                  Case.partner_id == viewer_partner_id, Case.id != case.id)))
+    if not shared:
+        return true()
+    own_stay = exists().where(StageEntry.id == Dispatch.stage_entry_id, StageEntry.case_id == case.id)
+    household_stay = exists().where(StageEntry.id == Dispatch.stage_entry_id, StageEntry.case_id.is_(None))
+    unsent_on_its_stay = and_(Dispatch.sent_case_id.is_(None), Dispatch.stage_entry_id == case.stay_entry_id) \
+        if case.stay_entry_id is not None else false()
+    return or_(own_stay, and_(household_stay, or_(Dispatch.sent_case_id == case.id, unsent_on_its_stay)))
+
+
 def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[str, Any]:
     """Contacts are shown only for campaigns the viewer owns or runs (a bailleur must not learn which other
     institutions write to its tenant, docs/domain.md §7); responses only those it recorded itself. Same
@@ -38,7 +54,8 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
         select(Dispatch, Campaign.name, TemplateVersion.content_hash)
         .join(Campaign, Campaign.id == Dispatch.campaign_id)
         .outerjoin(TemplateVersion, TemplateVersion.id == Dispatch.template_version_id)
-        .where(Dispatch.household_id == case.household_id, any_of(session, Dispatch.campaign_id, campaigns))
+        .where(Dispatch.household_id == case.household_id, any_of(session, Dispatch.campaign_id, campaigns),
+               _written_with(session, case, viewer_partner_id))
         .order_by(Dispatch.due_at, Dispatch.id)
     )] if campaigns else []
     responses = session.scalars(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.models import (
     AnswerLink,
+    Campaign,
     Case,
     Dispatch,
     DispatchStatus,
@@ -20,12 +21,15 @@ from campaigns.models import (
     HumanTask,
     LinkAnswer,
     LinkReview,
+    Partner,
     Reason,
     Response,
     StageEntry,
     TaskStatus,
 )
+from campaigns.models.stages import Stage
 from campaigns.planning.sequences import PENDING_DISPATCH, PENDING_TASK, apply_household_stages
+from campaigns.planning.stage_authority import OWN_STAY_KINDS
 from campaigns.platform.db import Base
 from campaigns.platform.dialect import any_of
 from campaigns.platform.errors import NotFoundError
@@ -60,13 +64,29 @@ def _locked_pair(session: Session, first: int, second: int) -> tuple[Household, 
     return rows[first], rows[second]
 
 
-def _pending_snapshot(session: Session, household_id: int, entry_id: int | None = None) -> dict[str, list[Any]]:
-    """The household's pending contacts with what an undo needs to put them back as they were."""
+def _own_case_contacts(household_id: int) -> Any:
+    """The household's contacts of a campaign that runs on its owner's own case's stay there (docs/security.md,
+    rule 7: a partner but the pilots with an open case holding the contact's stay). They go on with the case."""
+    return select(Dispatch.id).join(Campaign, Campaign.id == Dispatch.campaign_id).join(
+        Partner, Partner.id == Campaign.owner_partner_id).join(
+        Case, (Case.household_id == household_id) & (Case.partner_id == Campaign.owner_partner_id)
+        & (Case.stay_entry_id == Dispatch.stage_entry_id) & (Case.stage != Stage.CLOTURE.value)).where(
+        Dispatch.household_id == household_id, Partner.kind.in_(OWN_STAY_KINDS))
+
+
+def _pending_snapshot(session: Session, household_id: int, entry_id: int | None = None, *,
+                      keep_own_stays: bool = False) -> dict[str, list[Any]]:
+    """The household's pending contacts with what an undo needs to put them back as they were (with
+    `keep_own_stays`, but those of its partners' own case stays)."""
     dispatch_filter = [Dispatch.household_id == household_id, Dispatch.status.in_(PENDING_DISPATCH)]
     task_filter = [HumanTask.household_id == household_id, HumanTask.status.in_(PENDING_TASK)]
     if entry_id is not None:
         dispatch_filter.append(Dispatch.stage_entry_id == entry_id)
         task_filter.append(HumanTask.dispatch_id.in_(select(Dispatch.id).where(Dispatch.stage_entry_id == entry_id)))
+    if keep_own_stays:
+        own = _own_case_contacts(household_id)
+        dispatch_filter.append(Dispatch.id.not_in(own))
+        task_filter.append(HumanTask.dispatch_id.is_(None) | HumanTask.dispatch_id.not_in(own))
     dispatches = session.execute(
         select(Dispatch.id, Dispatch.status, Dispatch.reason, Dispatch.finished_at).where(*dispatch_filter))
     tasks = session.execute(
@@ -124,8 +144,9 @@ def merge_households(
 ) -> HouseholdMerge:
     """Moves every row of household `from_id` into `into_id` and records it all in a HouseholdMerge.
 
-    `from`'s pending contacts are cancelled as duplicates (`into` goes on with its own), its open stage stay is
-    closed, and `into`'s stage is recomputed from all the cases (it may move forward and plan new contacts).
+    `from`'s pending contacts are cancelled as duplicates (`into` goes on with its own), but those of a campaign
+    running on its owner's own case's stay (rule 7: they go on with the case, as on an empty base); its open stage
+    stay is closed, and `into`'s stage is recomputed from all the cases (it may move forward and plan new contacts).
     """
     if from_id == into_id:
         raise MergeConflictError("un ménage ne peut pas être fusionné avec lui-même")
@@ -136,7 +157,7 @@ def merge_households(
         name: list(session.scalars(select(model.id).where(model.household_id == from_id)))  # type: ignore[attr-defined]
         for name, model in MOVED_TABLES
     }
-    cancelled = _pending_snapshot(session, from_id)
+    cancelled = _pending_snapshot(session, from_id, keep_own_stays=True)
     _cancel(session, cancelled, reason=Reason.DUPLICATE, now=now)
     closed_entry = None
     if source.current_entry_id is not None:

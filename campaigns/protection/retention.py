@@ -108,25 +108,27 @@ def purge_households(session: Session, household_ids: Sequence[int], *, now: dat
 def expired_cases(session: Session, *, now: datetime, default_days: int) -> list[tuple[int, int]]:
     """(case, household) of cases closed by their partner longer than their retention period ago, in households
     still open because of other partners' cases (docs/security.md, rule 3): a partner's closure is its own, and so
-    is its purge. The period is the longest of the household's campaigns, counted from the case's last update."""
+    is its purge. The period is the longest of its own partner's campaigns (`default_days` for a campaign without one,
+    or a partner without campaigns), counted from the case's last update: never another partner's (rule 1: its purge
+    date would tell that someone else wrote to the household)."""
     periods = [days for days in session.scalars(select(Campaign.retention_days).distinct()) if days is not None]
     shortest = min([default_days, *periods])
     closed = session.execute(
-        select(Case.id, Case.household_id, Case.updated_at).join(Household, Household.id == Case.household_id)
+        select(Case.id, Case.household_id, Case.partner_id, Case.updated_at)
+        .join(Household, Household.id == Case.household_id)
         .where(Case.stage == Stage.CLOTURE.value, Case.purged_at.is_(None),
                Case.updated_at <= now - timedelta(days=shortest), Household.stage != Stage.CLOTURE.value)
         .order_by(Case.id)
     ).all()
     if not closed:
         return []
-    longest: dict[int, int] = {household: days for household, days in session.execute(
-        select(Enrollment.household_id, func.max(func.coalesce(Campaign.retention_days, default_days)))
-        .join(Campaign, Campaign.id == Enrollment.campaign_id)
-        .where(any_of(session, Enrollment.household_id, sorted({h for _, h, _ in closed})))
-        .group_by(Enrollment.household_id)
+    longest: dict[int, int] = {partner: days for partner, days in session.execute(
+        select(Campaign.owner_partner_id, func.max(func.coalesce(Campaign.retention_days, default_days)))
+        .where(any_of(session, Campaign.owner_partner_id, sorted({p for _, _, p, _ in closed})))
+        .group_by(Campaign.owner_partner_id)
     )}
-    return [(case, household) for case, household, closed_at in closed
-            if closed_at <= now - timedelta(days=longest.get(household, default_days))]
+    return [(case, household) for case, household, partner, closed_at in closed
+            if closed_at <= now - timedelta(days=longest.get(partner, default_days))]
 
 
 def purge_cases(session: Session, cases: Sequence[tuple[int, int]], *, now: datetime, actor: Actor) -> int:

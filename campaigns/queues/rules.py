@@ -8,13 +8,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from campaigns.locale.labels import plural
 from campaigns.platform.errors import ValidationError
 from campaigns.platform.resources import presets_dir
+from campaigns.platform.yaml_text import read_yaml
 
 EXISTING_RULE_ID = "referent_existant"
 UNTREATED_RULE_ID = "non_traite"
@@ -177,16 +177,14 @@ def _french_message(error: Any) -> str:
     return template.format(**error.get("ctx", {})).replace("' or '", "' ou '")
 
 
-def _read_yaml(text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"YAML illisible : {exc}") from None
+def _read_yaml(text: str, *, source: str) -> Any:
+    # A date YAML cannot build (« 2026-02-30 ») is a French error naming its field too, never a 500.
+    return read_yaml(text, source=source)
 
 
 def load_rules(text: str) -> RuleSet:
     """Reads `rules:` (or a bare list) from YAML; any error names the rule and the field, in French."""
-    document = _read_yaml(text)
+    document = _read_yaml(text, source="règles")
     items: Any = document.get("rules") if isinstance(document, dict) else document
     if not isinstance(items, list) or not items:
         raise ValidationError("le fichier doit contenir une liste « rules » non vide")
@@ -209,7 +207,7 @@ def load_default_rules() -> RuleSet:
 def load_territory(text: str) -> dict[str, dict[str, str]]:
     """`territoire:` maps a commune INSEE code, or a département code for département-wide structures, to
     {kind: structure code}."""
-    document = _read_yaml(text)
+    document = _read_yaml(text, source="territoire")
     items: Any = document.get("territoire") if isinstance(document, dict) else None
     if not isinstance(items, dict) or not items:
         raise ValidationError("le fichier doit contenir un dictionnaire « territoire » non vide")

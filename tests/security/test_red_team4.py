@@ -101,8 +101,6 @@ def _own_two_step_campaign(world: World, owner: str) -> None:
         {"channel": "email", "template": "etape_{stade}", "delay_days": 10}])
 
 
-@pytest.mark.xfail(strict=True, reason="a pilot's merge cancels the merged-in partner's own campaign steps "
-                                       "(duplicate): its case view tells that someone else knows the household")
 def test_a_merge_cancels_the_strangers_own_steps_and_tells_it_the_household_is_known(world: World) -> None:
     """Severity: medium. Rule 1 (no oracle) and rule 7 (own stays).
 
@@ -141,7 +139,6 @@ def test_a_merge_cancels_the_strangers_own_steps_and_tells_it_the_household_is_k
     assert contacts(world.stranger) == alone
 
 
-@pytest.mark.xfail(strict=True, reason="a date YAML cannot build in the attribution rules answers 500")
 @pytest.mark.parametrize("field", ["regles", "territoire"])
 def test_an_impossible_date_in_the_attribution_yaml_is_a_422(world: World, field: str) -> None:
     """Severity: low. Bad values: « no input gives a 500 » (issue 16, Bad values and faults).
@@ -210,8 +207,6 @@ def _own_email_campaign(world: World, owner: str) -> None:
                    steps=[{"channel": "email", "template": "etape_{stade}"}])
 
 
-@pytest.mark.xfail(strict=True, reason="a stranger's own evaluation leaves out the household it wrote to when "
-                                       "another partner knew it first")
 def test_a_strangers_own_campaign_evaluation_counts_one_household_less_when_it_is_shared(world: World) -> None:
     """Severity: high. Rule 1 (no oracle) and E2 (a bailleur's evaluation: its households, by its own contacts and
     the pilots').
@@ -286,8 +281,6 @@ def test_a_strangers_wrong_number_outcome_stops_the_states_sms(world: World) -> 
     assert (done.json()["telephones_invalides"], _state_contacts(world)["sms"]) == (1, ("delivered", None))
 
 
-@pytest.mark.xfail(strict=True, reason="a closed case's purge waits for the longest retention of every campaign "
-                                       "of the household: « Mes ménages » tells that the State wrote to it")
 def test_the_purge_date_of_a_strangers_closed_case_tells_that_the_state_wrote_to_the_household(world: World) -> None:
     """Severity: low. Rule 1 (no oracle) and rule 3 (closure and purge per case).
 
@@ -381,8 +374,6 @@ def _own_letter_campaign(world: World, owner: str) -> None:
                    steps=[{"channel": "courrier", "template": "etape_{stade}"}])
 
 
-@pytest.mark.xfail(strict=True, reason="two rows of the stranger are joined through another partner's co-tenant: "
-                                       "its case views and supervision tell who lives with whom")
 def test_two_strangers_rows_joined_through_the_landlords_co_tenant_tell_it_who_lives_together(world: World) -> None:
     """Severity: high. Rule 1 (no oracle: identity, i.e. co-tenants, and whether another partner knows them).
 
@@ -509,8 +500,6 @@ def test_an_appointment_on_the_strangers_own_task_has_the_state_text_the_tenant(
     assert (done.json()["rendez_vous"]["rappel_sms"], reminders) == (None, [])
 
 
-@pytest.mark.xfail(strict=True, reason="a partner's campaign supervision carries the service-wide alerts: the "
-                                       "set-aside households' internal numbers and their first error")
 def test_a_partners_own_campaign_supervision_lists_other_households_numbers(world: World) -> None:
     """Severity: low. Rule 1 (the household's internal number is the pilots': its order tells whether a household
     was known before a partner pushed it, docs/security.md and red team 3).
