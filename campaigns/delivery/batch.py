@@ -7,7 +7,8 @@ Each contact keeps its state machine (`queued` → `sending` → an outcome) and
    need, runs every guard of `dispatch._start` on each contact (in household order: the household locks of the
    coordination are taken in one order by every task), marks those that go `sending` and commits, before any
    provider call. A contact the checks end or hold back is recorded in the same transaction.
-2. The provider calls, one after the other, outside any transaction.
+2. The provider calls, one after the other, outside any transaction; while they go on, the contacts not called yet
+   have their claim renewed every quarter of the lease, so that none is handed out again before its own call.
 3. One transaction writes their answers (`outcomes.save_many`: an `UPDATE … FROM (VALUES …)`), each only while the
    row is still `sending` for this attempt.
 
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from campaigns.delivery import dispatch as dispatching
@@ -66,6 +67,9 @@ class BatchSettings:
     print_cutoff: time | None = None
     retry_base: timedelta = RETRY_BASE
     links: LinkPolicy | None = None
+    # The claim lease of the tick: a task's contacts marked `sending` have their lease renewed while their calls go
+    # on, so that none is handed out again before its own call (None: never renewed).
+    lease: timedelta | None = None
 
 
 def deliver_batch(dispatch_ids: Sequence[int], *, now: datetime | None, clock: Callable[[], datetime],
@@ -89,7 +93,17 @@ def deliver_batch(dispatch_ids: Sequence[int], *, now: datetime | None, clock: C
         with batch_memo():
             return deliver_each(dispatch_ids, one)
     answers: list[tuple[int, int, dict[str, Any]]] = []
-    for dispatch_id, attempt in started.attempts.items():
+    waiting = list(started.attempts)
+    renewed = now or clock()
+    for position, (dispatch_id, attempt) in enumerate(started.attempts.items()):
+        current = now or clock()
+        if settings.lease is not None and current - renewed > settings.lease / 4:
+            # Slow calls: the contacts not called yet keep their lease (a contact handed out again before its own
+            # call would be sent by two workers). If the renewal fails, none of them is called now: they are in
+            # doubt after the lease, looked up, and sent once.
+            if not _renew_lease(settings.session_factory, waiting[position:], at=current):
+                break
+            renewed = current
         outcome: SendResult | Exception
         with bound(contact_id=dispatch_id):
             try:
@@ -113,6 +127,20 @@ def deliver_batch(dispatch_ids: Sequence[int], *, now: datetime | None, clock: C
     if failure is not None:
         raise failure
     return [started.statuses.get(dispatch_id, "missing") for dispatch_id in dispatch_ids]
+
+
+def _renew_lease(session_factory: sessionmaker[Session], dispatch_ids: Sequence[int], *, at: datetime) -> bool:
+    """Moves the claim of the task's contacts still waiting for their call to `at`; False if the database failed."""
+    try:
+        with session_factory.begin() as session:
+            session.execute(
+                update(Dispatch).where(any_of(session, Dispatch.id, sorted(dispatch_ids)),
+                                       Dispatch.status == DispatchStatus.SENDING, Dispatch.provider_ref.is_(None))
+                .values(claimed_at=at), execution_options={"synchronize_session": False})
+    except Exception as exc:
+        log.warning("the lease of %s contacts could not be renewed (%s)", len(dispatch_ids), type(exc).__name__)
+        return False
+    return True
 
 
 def _start_all(dispatch_ids: Sequence[int], *, now: datetime, settings: BatchSettings) -> _Started:
@@ -140,6 +168,11 @@ def _start_all(dispatch_ids: Sequence[int], *, now: datetime, settings: BatchSet
                 # the task's marks go in one executemany instead of one UPDATE each.
                 session.flush()
             previous = dispatch.household_id
+            if dispatch.status != DispatchStatus.QUEUED:
+                # Settled by an earlier contact's checks in this task (a rival letter merged into it): as deliver()
+                # would find it, it is not checked again (its merge and status stay).
+                started.statuses[dispatch.id] = dispatch.status
+                continue
             with bound(contact_id=dispatch.id), session.no_autoflush:
                 attempt = dispatching._start(session, dispatch, settings.channels, now=now, rules=settings.rules,
                                              print_cutoff=settings.print_cutoff, links=settings.links)

@@ -105,8 +105,8 @@ def _opted_out(session: Session, dispatch: Dispatch, phone: str | None) -> bool:
         stopped = is_opted_out(session, phone)
     if stopped:
         return True
-    refused = reads.refused_sms(dispatch, session.get_one(Campaign, dispatch.campaign_id)) if reads else None
-    return opted_out_of_campaign(session, dispatch) if refused is None else refused
+    refused = reads.refused_sms(dispatch, session.get_one(Campaign, dispatch.campaign_id), phone) if reads else None
+    return opted_out_of_campaign(session, dispatch, phone) if refused is None else refused
 
 
 def sending_opening(campaign: Campaign, now: datetime) -> datetime:

@@ -1,8 +1,9 @@
 """« Je ne veux plus de SMS » through a link written with a case without authority over the household
 (docs/security.md, rule 2): the household's own action only when the link is trusted (then the number is opted out
 of every campaign, as a STOP reply, campaigns/delivery/sms_events.py); otherwise it opts the household out of the
-SMS of the link partner's own campaigns (owned or run by delegation) only. No table of its own: the answer itself
-(`link_answers`, kind `sans_sms`, on a link of that partner) is the record."""
+SMS of the link partner's own campaigns (owned or run by delegation) only, for the household and for the number
+the link's case held. No table of its own: the answer itself (`link_answers`, kind `sans_sms`, on a link of that
+partner) is the record."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
-from campaigns.models import AnswerLink, Campaign, ChannelKind, Dispatch, DispatchStatus, LinkAnswer, Reason
+from campaigns.models import AnswerLink, Campaign, Case, ChannelKind, Dispatch, DispatchStatus, LinkAnswer, Reason
 from campaigns.planning.sequences import PENDING_DISPATCH
 
 # `link_answers.kind` of the answer (campaigns/answers/replies.py, Nature.SANS_SMS).
@@ -34,12 +35,17 @@ def cancel_partner_sms(session: Session, *, household_id: int, partner_id: int, 
     )
 
 
-def opted_out_of_campaign(session: Session, dispatch: Dispatch) -> bool:
-    """Whether the household asked, through a link of the campaign's owner or operator, for no more SMS."""
+def opted_out_of_campaign(session: Session, dispatch: Dispatch, phone: str | None = None) -> bool:
+    """Whether the household, or whoever holds the number texted (`phone`), asked through a link of the campaign's
+    owner or operator for no more SMS: a later case of that partner in another household with the same number is
+    spared too."""
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     partners = [p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None]
+    whose = LinkAnswer.household_id == dispatch.household_id
+    if phone:
+        whose = or_(whose, Case.telephone_index == phone)
     found = session.scalar(
         select(LinkAnswer.id).join(AnswerLink, AnswerLink.id == LinkAnswer.link_id)
-        .where(LinkAnswer.kind == SANS_SMS, LinkAnswer.household_id == dispatch.household_id,
-               AnswerLink.partner_id.in_(partners)).limit(1))
+        .join(Case, Case.id == AnswerLink.case_id)
+        .where(LinkAnswer.kind == SANS_SMS, AnswerLink.partner_id.in_(partners), whose).limit(1))
     return found is not None

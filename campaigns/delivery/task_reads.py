@@ -50,6 +50,8 @@ class TaskReads:
     phones_opted_out: set[str] = field(default_factory=set)
     # (household, partner of the link) of every « plus de SMS » answer of the task's households.
     sms_refusals: set[tuple[int, int]] = field(default_factory=set)
+    # (number, partner of the link) of every « plus de SMS » answer through a link whose case held a number read.
+    number_refusals: set[tuple[str, int]] = field(default_factory=set)
     sms_households: set[int] = field(default_factory=set)
     # Per household of the task's SMS (locked): when its SMS counted by the cap were sent within the period, oldest
     # first, the task's own `sending` marks added as they are made.
@@ -68,12 +70,13 @@ class TaskReads:
             return None
         return phone in self.phones_opted_out
 
-    def refused_sms(self, dispatch: Dispatch, campaign: Campaign) -> bool | None:
-        """`link_opt_outs.opted_out_of_campaign` on the rows read here; None for a household not read."""
-        if dispatch.household_id not in self.sms_households:
+    def refused_sms(self, dispatch: Dispatch, campaign: Campaign, phone: str | None = None) -> bool | None:
+        """`link_opt_outs.opted_out_of_campaign` on the rows read here; None for a household or number not read."""
+        if dispatch.household_id not in self.sms_households or (phone and phone not in self.phones_checked):
             return None
-        partners = (campaign.owner_partner_id, campaign.delegate_partner_id)
-        return any((dispatch.household_id, p) in self.sms_refusals for p in partners if p is not None)
+        partners = [p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None]
+        return any((dispatch.household_id, p) in self.sms_refusals or (phone, p) in self.number_refusals
+                   for p in partners)
 
 
     def sms_verdict(self, dispatch: Dispatch, campaign: Campaign, rules: CoordinationRules) -> Verdict | None:
@@ -139,6 +142,14 @@ def read_task(session: Session, dispatches: Sequence[Dispatch], *, now: datetime
     reads.sms_refusals = {(household_id, partner_id) for household_id, partner_id in session.execute(
         select(LinkAnswer.household_id, AnswerLink.partner_id).join(AnswerLink, AnswerLink.id == LinkAnswer.link_id)
         .where(LinkAnswer.kind == SANS_SMS, any_of(session, LinkAnswer.household_id, sorted(sms_households))))}
+    if phones:
+        # The links' cases holding one of the numbers (queried with the plain numbers, read back as their HMAC).
+        indexes = {phone_hash(session, phone): phone for phone in phones}
+        reads.number_refusals = {(indexes[index], partner_id) for index, partner_id in session.execute(
+            select(Case.telephone_index, AnswerLink.partner_id)
+            .join(AnswerLink, AnswerLink.case_id == Case.id).join(LinkAnswer, LinkAnswer.link_id == AnswerLink.id)
+            .where(LinkAnswer.kind == SANS_SMS, any_of(session, Case.telephone_index, phones)))
+            if index in indexes}
     # As coordination._cap counts them, for every SMS of these households at once.
     sent: dict[int, list[datetime]] = {household_id: [] for household_id in sms_households}
     for household_id, sent_at in session.execute(

@@ -106,7 +106,8 @@ class Runtime:
         return deliver_batch(dispatch_ids, now=now, clock=self.clock, settings=BatchSettings(
             session_factory=self.session_factory, channels=self.channels, max_attempts=self.settings.max_attempts,
             rules=self.coordination_rules, print_cutoff=self._print_cutoff,
-            retry_base=timedelta(seconds=self.settings.retry_base_seconds), links=self.link_policy))
+            retry_base=timedelta(seconds=self.settings.retry_base_seconds), links=self.link_policy,
+            lease=timedelta(seconds=self.settings.claim_lease_seconds)))
 
     @property
     def link_policy(self) -> LinkPolicy:
