@@ -125,11 +125,20 @@ def record_inbound(session: Session, *, phone: str, is_stop: bool, now: datetime
     for household_id in households:
         trusted, partners = holders[household_id]
         if not trusted:
-            # Not the household's number as far as it is known: the word of the partners that gave it.
-            for partner_id in partners:
+            # Not the household's number as far as it is known: the word of the partners that gave it, each of
+            # which texted the household (as a reply answers an SMS sent; a stray text stops nothing).
+            texted: set[int] = set()
+            for owner, delegate in session.execute(
+                    select(Campaign.owner_partner_id, Campaign.delegate_partner_id).distinct()
+                    .join(Dispatch, Dispatch.campaign_id == Campaign.id)
+                    .where(Dispatch.household_id == household_id, Dispatch.channel == ChannelKind.SMS,
+                           Dispatch.sent_at.is_not(None), Dispatch.sent_at <= now)):
+                texted.update(p for p in (owner, delegate) if p is not None)
+            speakers = [partner_id for partner_id in partners if partner_id in texted]
+            for partner_id in speakers:
                 record_response(session, household_id=household_id, partner=session.get_one(Partner, partner_id),
                                 channel="sms", nature="sms", responded_at=now, now=now, evidence=None)
-            count += 1
+            count += 1 if speakers else 0
             continue
         # The reply answers the last SMS sent to the household before it arrived; its sender records it.
         answered = session.execute(

@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 from twilio.request_validator import RequestValidator
 
-from campaigns.models import Campaign, Case, Dispatch
+from campaigns.models import Campaign, Case, Dispatch, Response
 from tests.security.authority_world import (
     KNOWN,
     STATE,
@@ -526,3 +526,20 @@ def test_a_partners_own_campaign_supervision_lists_other_households_numbers(worl
     messages = " ".join(alert["message"] for alert in followed.json()["alertes"])
     # Today: « 1 ménage écarté du traitement automatique (n° 1) : une valeur enregistrée ne peut pas être traitée … ».
     assert "n° " not in messages, messages
+
+
+def test_a_stray_text_from_a_strangers_number_records_nothing_when_it_never_texted(sms_world: World) -> None:
+    """Found by review after the fix above: a text from a number only the stranger gave was recorded as the
+    stranger's response even though none of its campaigns had texted the household (a reply answers an SMS sent)."""
+    world = sms_world
+    _state_and_landlord_sms(world)
+    world.push(world.state, [landlord_row("E-1")])
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    _ticked_days(world, 1)
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, telephone="06 99 88 77 66")])
+    _text_from(world, STRANGERS_OWN_PHONE, "Bonjour")
+    with world.runtime.session_factory() as session:
+        stranger = session.scalars(select(Case).where(Case.reference == "B-1")).one()
+        responses = session.scalars(select(Response).where(Response.partner_id == stranger.partner_id)).all()
+    assert responses == []
