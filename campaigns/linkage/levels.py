@@ -74,12 +74,13 @@ def name_level(a: NameForms | None, b: NameForms | None, *, first: bool = False)
         return NameLevel(None, 0.0, "")
     shared = a.keys & b.keys
     if shared:
-        return NameLevel("exact", 1.0, min(shared, key=len))
+        # Shortest, then alphabetical: never the order of a set (the same score in every process).
+        return NameLevel("exact", 1.0, min(shared, key=lambda key: (len(key), key)))
     best, best_x, close = 0.0, "", False
     for x in a.forms:
         for y in b.forms:
             similarity = JaroWinkler.similarity(x, y)
-            if similarity > best:
+            if similarity > best or (similarity == best and best_x and x < best_x):
                 best, best_x = similarity, x
             # Digits number homonyms ("MARTIN 2"): other digits, another person.
             # One keying error (a letter changed, left out, doubled or two swapped) is close wherever it falls:
@@ -90,7 +91,7 @@ def name_level(a: NameForms | None, b: NameForms | None, *, first: bool = False)
     if close:
         return NameLevel("close", best, best_x)
     if a.tokens < b.tokens or b.tokens < a.tokens:
-        return NameLevel("partial", best, min(a.tokens & b.tokens, key=len, default=""))
+        return NameLevel("partial", best, min(a.tokens & b.tokens, key=lambda token: (len(token), token), default=""))
     if first and (abbreviates(a.words, b.words) or abbreviates(b.words, a.words)):
         return NameLevel("partial", best, "")
     if best >= 0.88:

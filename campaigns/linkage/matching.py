@@ -208,13 +208,13 @@ def late_reviews(
             if comparison.decision == "non_match" or household in proposed.get(i, ()):
                 continue
             row_best = best.setdefault(i, {})
-            if household not in row_best or comparison.score > row_best[household][1].score:
+            if household not in row_best or _better(case, comparison, row_best[household]):
                 row_best[household] = (case, comparison)
     households = {household for row_best in best.values() for household in row_best}
     declined = linkage_store.declined_pairs(session, households) if households else set()
     reviews: list[dict[str, Any]] = []
     for i, row_best in best.items():
-        ranked = sorted(row_best.items(), key=lambda item: (item[1][1].decision != "match", -item[1][1].score))
+        ranked = sorted(row_best.items(), key=_rank)
         room = MAX_PROPOSALS_PER_ROW - len(proposed.get(i, ()))
         for household, (case, comparison) in ranked:
             if room > 0 and frozenset((owners[i][1], household)) not in declined:
@@ -223,6 +223,18 @@ def late_reviews(
                                 "explanation": comparison.explanation})
                 room -= 1
     return reviews
+
+
+def _better(case_ref: int, comparison: Comparison, held: _Scored) -> bool:
+    """Whether this case compares better than the one held for its household; at equal scores the lower case
+    number, so that the choice never follows the order of a set (decisions the same in every process)."""
+    return (comparison.score, -case_ref) > (held[1].score, -held[0])
+
+
+def _rank(item: tuple[int, _Scored]) -> tuple[bool, float, int]:
+    """Matches first, then by score; at equal scores the lower household number (the same in every process)."""
+    household, (_, comparison) = item
+    return comparison.decision != "match", -comparison.score, household
 
 
 def _batch_candidates(i: int, row_keys: BlockingKeys, index: dict[int, int | list[int]]) -> set[int]:
@@ -254,9 +266,9 @@ def _decide(
         if comparison.decision == "non_match":
             continue
         household = known[case_ref][0] if case_ref > 0 else links.households[-case_ref - 1]
-        if household != own and (household not in best or comparison.score > best[household][1].score):
+        if household != own and (household not in best or _better(case_ref, comparison, best[household])):
             best[household] = (case_ref, comparison)
-    ranked = sorted(best.items(), key=lambda item: (item[1][1].decision != "match", -item[1][1].score))
+    ranked = sorted(best.items(), key=_rank)
     if own is not None:
         chosen = own
     elif ranked and ranked[0][1][1].decision == "match":

@@ -74,7 +74,7 @@ def _agreement(values: Iterable[Hashable]) -> float:
 
 
 def _name(value: Any) -> str:
-    return min(value.keys, key=len) if value else ""
+    return min(value.keys, key=lambda key: (len(key), key)) if value else ""
 
 
 def _building(f: RecordFeatures) -> str:
