@@ -89,12 +89,15 @@ class InboundOutcome:
 
 
 def _holders(session: Session, household_id: int, phone: str) -> tuple[bool, list[int]]:
-    """Whether a case the household trusts (`trusted_cases`: with authority over it, or every case when none has)
-    holds the number, and the partners whose cases hold it."""
+    """Whether a case the household trusts (`trusted_cases`: with authority over it, or every case when none has;
+    or a case of the household's referent, trusted with it as for its tasks: `planning/standing.py`) holds the
+    number, and the partners whose cases hold it."""
     cases = list(session.scalars(select(Case).where(Case.household_id == household_id).order_by(Case.id)))
     holding = set(session.scalars(select(Case.id).where(Case.household_id == household_id,
                                                         Case.telephone_index == phone)))
-    trusted = any(case.id in holding for case in trusted_cases(session, cases))
+    referent = session.scalar(select(Household.referent_partner_id).where(Household.id == household_id))
+    trusted = any(case.id in holding for case in trusted_cases(session, cases)) or any(
+        case.id in holding and case.partner_id == referent for case in cases if referent is not None)
     return trusted, sorted({case.partner_id for case in cases if case.id in holding})
 
 

@@ -543,3 +543,26 @@ def test_a_stray_text_from_a_strangers_number_records_nothing_when_it_never_text
         stranger = session.scalars(select(Case).where(Case.reference == "B-1")).one()
         responses = session.scalars(select(Response).where(Response.partner_id == stranger.partner_id)).all()
     assert responses == []
+
+
+def test_a_text_from_the_referents_number_is_the_households_reply(sms_world: World) -> None:
+    """The household's referent is trusted with it (planning/standing.py): a reply from the number the referent
+    gave is the household's own answer to the State's SMS and stops everyone's relances (not the regulatory letter),
+    as one from the number the State gave would."""
+    world = sms_world
+    ccas = admin_partner(world.client, world.state, "CCAS de Nantes", "ccas")
+    _state_and_landlord_sms(world)
+    world.push(world.state, [landlord_row("E-1")])
+    world.push(world.landlord, [landlord_row()])
+    recorded = world.client.post("/api/v1/attributions/referents-connus", headers=world.state,
+                                 json={"referents": [{"reference": "E-1", "structure": "CCAS de Nantes"}]})
+    assert recorded.status_code == 200, recorded.text
+    world.push(ccas, [stranger_row("C-1", KNOWN, telephone="06 99 88 77 66")])
+    world.runtime.tick()
+    _ticked_days(world, 1)  # the State's SMS goes to the tenant's number
+    _text_from(world, STRANGERS_OWN_PHONE, "Bonjour, je rappelle demain")
+    _ticked_days(world, 5)
+    after = _all_contacts(world)
+    assert after[(STATE_LETTERS, 1)] == ("cancelled", "responded"), after
+    assert after[("Relances du bailleur", 0)] == ("cancelled", "responded"), after
+    assert after[(STATE_LETTERS, 2)] == ("planned", None), after  # the regulatory letter is never stopped
