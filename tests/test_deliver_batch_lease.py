@@ -25,6 +25,7 @@ class SlowOutbox(OutboxChannel):
         self.runtime, self.clock = runtime, clock
         self.handed_out_before_their_call: set[str] = set()
         self.started: set[str] = set()
+        self.handed_out: set[str] = set()
         self.keys: dict[int, str] = {}
 
     def send(self, message: OutboundMessage) -> SendResult:
@@ -33,6 +34,7 @@ class SlowOutbox(OutboxChannel):
             again = dispatching.claim_due(session, now=self.clock(), limit=100,
                                           lease=timedelta(seconds=self.runtime.settings.claim_lease_seconds))
         self.handed_out_before_their_call |= {str(i) for i in again} - self.started
+        self.handed_out |= {str(i) for i in again}
         with self.runtime.session_factory() as session:
             self.started.add(str(session.scalar(select(Dispatch.id).where(
                 Dispatch.dedup_key == message.idempotency_key))))
@@ -48,3 +50,5 @@ def test_no_contact_is_handed_out_again_before_its_provider_call(planned: Runtim
     assert len(channel.started) == len(ids)
     # Every contact claimed again while this worker had not yet called the provider for it is a double send.
     assert not channel.handed_out_before_their_call
+    # Nor one called and not yet recorded (its answer is written with the task's at the end).
+    assert not channel.handed_out

@@ -7,8 +7,8 @@ Each contact keeps its state machine (`queued` → `sending` → an outcome) and
    need, runs every guard of `dispatch._start` on each contact (in household order: the household locks of the
    coordination are taken in one order by every task), marks those that go `sending` and commits, before any
    provider call. A contact the checks end or hold back is recorded in the same transaction.
-2. The provider calls, one after the other, outside any transaction; while they go on, the contacts not called yet
-   have their claim renewed every quarter of the lease, so that none is handed out again before its own call.
+2. The provider calls, one after the other, outside any transaction; while they go on, the task's contacts not
+   answered yet have their claim renewed every quarter of the lease, so that none is handed out again meanwhile.
 3. One transaction writes their answers (`outcomes.save_many`: an `UPDATE … FROM (VALUES …)`), each only while the
    row is still `sending` for this attempt.
 
@@ -95,13 +95,14 @@ def deliver_batch(dispatch_ids: Sequence[int], *, now: datetime | None, clock: C
     answers: list[tuple[int, int, dict[str, Any]]] = []
     waiting = list(started.attempts)
     renewed = now or clock()
-    for position, (dispatch_id, attempt) in enumerate(started.attempts.items()):
+    for dispatch_id, attempt in started.attempts.items():
         current = now or clock()
         if settings.lease is not None and current - renewed > settings.lease / 4:
-            # Slow calls: the contacts not called yet keep their lease (a contact handed out again before its own
-            # call would be sent by two workers). If the renewal fails, none of them is called now: they are in
-            # doubt after the lease, looked up, and sent once.
-            if not _renew_lease(settings.session_factory, waiting[position:], at=current):
+            # Slow calls: the task's contacts keep their lease until their answers are written at the end (one
+            # handed out again before its own call, or called and not yet recorded, could be sent by two workers).
+            # If the renewal fails, none of the rest is called now: they are in doubt after the lease, looked up,
+            # and sent once.
+            if not _renew_lease(settings.session_factory, waiting, at=current):
                 break
             renewed = current
         outcome: SendResult | Exception
@@ -130,7 +131,8 @@ def deliver_batch(dispatch_ids: Sequence[int], *, now: datetime | None, clock: C
 
 
 def _renew_lease(session_factory: sessionmaker[Session], dispatch_ids: Sequence[int], *, at: datetime) -> bool:
-    """Moves the claim of the task's contacts still waiting for their call to `at`; False if the database failed."""
+    """Moves the claim of the task's contacts not answered yet (`sending`, no provider reference) to `at`; False if
+    the database failed."""
     try:
         with session_factory.begin() as session:
             session.execute(
