@@ -69,25 +69,20 @@ def visible_hearing(session: Session, household: Household, partner_id: int,
     return min(dates) if dates else None
 
 
-def vouches_for_household(session: Session, household: Household, partner_id: int) -> bool:
-    """Whether the partner's word about the household's dwelling (a returned letter, a worker's « parti ») counts
-    for every case: a pilot's, the household's referent's, a partner with a case with authority over it, or one
-    without any case there (a structure's campaign reaching its territory writes with every case, rule 5). A partner
-    whose cases there have no authority invalidates its own cases' addresses only (docs/security.md, rule 4)."""
-    return standing(session, household, partner_id).household_view
-
-
 def trusted_with(session: Session, household_id: int, partner_id: int) -> bool:
-    """Whether what the partner's queue records about the household (a call or visit outcome, a wrong number)
-    counts for everyone: `standing(...).household_view`. A partner whose cases there have no authority (a task
-    opened on its own word) records its own response only (docs/security.md, rule 2)."""
+    """Whether the partner's word about the household counts for everyone (`standing(...).household_view`): a
+    call or visit outcome or a wrong number recorded in its queue, a returned letter or a worker's « parti » about
+    the dwelling. True for a pilot, the household's referent, a partner with a case with authority over it, or one
+    without any case there (a structure's campaign reaching its territory writes with every case, rule 5). A partner
+    whose cases there have no authority (a task opened on its own word) records its own response only and
+    invalidates its own cases' addresses only (docs/security.md, rules 2 and 4)."""
     household = session.get(Household, household_id)
     return household is not None and standing(session, household, partner_id).household_view
 
 
 def dwelling_cases(session: Session, household: Household, partner_id: int) -> list[Case]:
-    """The cases whose valid address a partner's word about the dwelling may invalidate (`vouches_for_household`)."""
+    """The cases whose valid address a partner's word about the dwelling may invalidate (`trusted_with`)."""
     query = select(Case).where(Case.household_id == household.id, Case.adresse_invalide.is_(False))
-    if not vouches_for_household(session, household, partner_id):
+    if not standing(session, household, partner_id).household_view:
         query = query.where(Case.partner_id == partner_id)
     return list(session.scalars(query))

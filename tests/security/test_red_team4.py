@@ -255,7 +255,7 @@ def test_a_strangers_wrong_number_outcome_stops_the_states_sms(world: World) -> 
     the tenant with that phone, so the call opens in its own queue. Its worker (`POST /api/v1/agents`) closes the
     task « faux_numero » (`POST /api/v1/taches/{id}/terminer`). `campaigns/queues/reservations._apply` marks the
     number invalid in every case of the household that holds it, with no vouching check (the « parti » and NPAI
-    paths have one since red team 3: `standing.vouches_for_household`, `dwelling_cases`).
+    paths have one since red team 3: `standing.trusted_with`, `dwelling_cases`).
 
     What changes: the landlord's case's phone is marked invalid, the State's SMS to the household is skipped
     (`no_channel`), and so would every other partner's. What leaks: `telephones_invalides` answers 2 (its case and
