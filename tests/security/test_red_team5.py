@@ -1,0 +1,96 @@
+"""Fifth red-team review (issue 16, docs/security.md): a stranger partner with a valid key knowing a household's
+name and birth date (a second bailleur, the CAF), attacking through the HTTP API only.
+
+Each test marked xfail (strict) is a finding that works today: the test performs the attack and asserts the safe
+behaviour, so it fails now and passes once the finding is fixed. Twin rows: the stranger pushes the same row about
+the tenant others know (KNOWN) and about a person nobody knows (UNKNOWN); on an empty base both contribute the same
+figures, so any report splitting them 1/1 tells the stranger which one is known elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.factories import signalement
+from tests.security.authority_world import KNOWN, STRANGER, UNKNOWN, World, admin_partner, stranger_row, world
+
+__all__ = ["world"]
+
+REFERENT = "CCAS de Nantes"
+
+
+def _own_campaign_id(world: World, key: dict[str, str], name: str) -> int:
+    listed = world.client.get("/api/v1/campagnes", headers=key)
+    assert listed.status_code == 200, listed.text
+    [found] = [c["id"] for c in listed.json()["campagnes"] if c["name"] == name]
+    return int(found)
+
+
+def _dry_run(world: World, key: dict[str, str], name: str, **params: Any) -> dict[str, Any]:
+    campaign_id = _own_campaign_id(world, key, name)
+    answer = world.client.get(f"/api/v1/campagnes/{campaign_id}/simulation", headers=key, params=params)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+def _state_knows_with_hearing(world: World) -> None:
+    """The State's case about the tenant: assigned, hearing on 15 January 2027."""
+    world.push(world.state, [signalement("E-1", stade="assignation", date_stade="02/10/2026",
+                                         date_audience="15/01/2027")])
+
+
+@pytest.mark.xfail(strict=True, reason="the dry run of a partner's own campaign counts contacts after the hearing "
+                   "date other partners reported (campaigns/simulation/campaign._households: min(date_audience) "
+                   "over every case of the household)")
+def test_a_strangers_own_dry_run_tells_the_hearing_date_others_reported(world: World) -> None:
+    """Severity: high. Rule 1 (no oracle).
+
+    Attack: the State knows the tenant (hearing on 15/01/2027). A pilot gives the stranger bailleur a campaign of
+    its own (two e-mails, the second 70 days later). The stranger pushes twin rows (KNOWN, UNKNOWN: same stage,
+    no hearing date) and reads `GET /api/v1/campagnes/{id}/simulation`: `apres_audience` is `{"email": 1}`, i.e.
+    one of its two households has a hearing before 3 February 2027, which it never gave. Moving `debut` (or the
+    delays) day by day turns it into the exact hearing date. Safe: the dry run reads its own cases' hearing
+    dates (none here), as on an empty base."""
+    _state_knows_with_hearing(world)
+    world.campaign(name="Relances Harmonie", owner=STRANGER, stages=["impaye"], active=True, steps=[
+        {"channel": "email", "template": "etape_{stade}"},
+        {"channel": "email", "template": "etape_{stade}", "delay_days": 70}])
+    world.push(world.stranger, [stranger_row("B-1", KNOWN), stranger_row("B-2", UNKNOWN)])
+    run = _dry_run(world, world.stranger, "Relances Harmonie")
+    assert run["menages"] == 2 and run["envoyes"]["email"] == 4, run
+    # Today: {"email": 1}: the KNOWN household's second e-mail falls after the State's hearing date.
+    assert run["apres_audience"] == {}, run["apres_audience"]
+
+
+@pytest.mark.xfail(strict=True, reason="the dry run of a partner's own campaign routes its call steps to the "
+                   "household's referent (campaigns/simulation/campaign.dry_run: household.referent), naming it to "
+                   "a structure and dropping the call from a bailleur's own row")
+@pytest.mark.parametrize("kind", ["bailleur_social", "caf"])
+def test_a_strangers_own_dry_run_tells_that_the_household_has_a_referent(world: World, kind: str) -> None:
+    """Severity: high. Rule 1 (no oracle); the dry run disagrees with the routing fixed after red team 4
+    (`campaigns/queues/routing.open_dispatch_task`: a campaign's calls open in the owner's queue unless it is
+    placed to reach the referent).
+
+    Attack: the State records that « CCAS de Nantes » already follows the tenant
+    (`POST /api/v1/attributions/referents-connus`). The stranger (a second bailleur, or the CAF) has a campaign of
+    its own with one call step, pushes twin rows with its own phone numbers and reads its dry run: the CAF's
+    `par_structure` lists « CCAS de Nantes » with one call (the referent's name, and that the household is
+    followed); a bailleur's lists itself with one call of the two planned (the other went to a structure it may not
+    see). Safe: both calls in the stranger's own queue, as on an empty base and as the tick opens them."""
+    admin_partner(world.client, world.state, REFERENT, "ccas")
+    key = world.stranger if kind == "bailleur_social" else admin_partner(world.client, world.state, "CAF 44", "caf")
+    owner = STRANGER if kind == "bailleur_social" else "CAF 44"
+    _state_knows_with_hearing(world)
+    known = world.client.post("/api/v1/attributions/referents-connus", headers=world.state,
+                              json={"referents": [{"reference": "E-1", "structure": REFERENT}]})
+    assert known.status_code == 200, known.text
+    world.campaign(name="Appels", owner=owner, stages=["impaye"], active=True, steps=[
+        {"channel": "appel", "template": "appel", "delay_days": 5}])
+    world.push(key, [stranger_row("B-1", KNOWN, telephone="06 11 22 33 44"),
+                     stranger_row("B-2", UNKNOWN, telephone="06 55 66 77 88")])
+    run = _dry_run(world, key, "Appels")
+    assert run["envoyes"]["appel"] == 2, run
+    # Today: [{owner: 1 call}] for the bailleur, [{owner: 1}, {"CCAS de Nantes": 1}] for the CAF.
+    assert [(row["structure"], row["appel"]) for row in run["par_structure"]] == [(owner, 2)], run["par_structure"]
