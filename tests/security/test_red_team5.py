@@ -13,7 +13,16 @@ from typing import Any
 import pytest
 
 from tests.factories import signalement
-from tests.security.authority_world import KNOWN, STRANGER, UNKNOWN, World, admin_partner, stranger_row, world
+from tests.security.authority_world import (
+    KNOWN,
+    STRANGER,
+    UNKNOWN,
+    World,
+    admin_partner,
+    landlord_row,
+    stranger_row,
+    world,
+)
 
 __all__ = ["world"]
 
@@ -94,3 +103,67 @@ def test_a_strangers_own_dry_run_tells_that_the_household_has_a_referent(world: 
     assert run["envoyes"]["appel"] == 2, run
     # Today: [{owner: 1 call}] for the bailleur, [{owner: 1}, {"CCAS de Nantes": 1}] for the CAF.
     assert [(row["structure"], row["appel"]) for row in run["par_structure"]] == [(owner, 2)], run["par_structure"]
+
+
+@pytest.mark.xfail(strict=True, reason="a partner's queue shows, for each of its tasks in a household, the first of "
+                   "its own cases there (campaigns/queues/task_views.shown_case, task_detail) and counts households "
+                   "(queue_report): two rows the landlord's co-tenant joins read as one person and one household")
+def test_two_strangers_unreachable_rows_joined_through_the_landlords_co_tenant_show_in_its_queue(
+        world: World) -> None:
+    """Severity: high. Rule 1 (no oracle: who lives together, and that another partner knows them). Red team 4
+    closed this for the case view and the supervision; the queue still shows it.
+
+    Attack: the stranger suspects that Karim Benali (born 01/02/1980) lives with Aïcha Benali; only the landlord's
+    case names him as her co-tenant. It pushes two rows, one about each, marked `injoignable=oui` (no channel
+    needed): the service opens a « recherche » task for each in the stranger's own queue. `GET /api/v1/taches`
+    shows Aïcha's name and details on both tasks (Karim's task included) and `GET /api/v1/taches/bilan` counts
+    1 household, where a twin bailleur pushing two people nobody knows reads each one's name on its task and 2
+    households. Safe: each task shows the case it was opened for, and the report counts as on an empty base."""
+    twin = admin_partner(world.client, world.state, "Petit Logis", "bailleur_social")
+    world.push(world.landlord, [landlord_row(nom_cotitulaire="Benali", prenom_cotitulaire="Karim",
+                                             date_naissance_cotitulaire="01/02/1980")])
+    world.runtime.tick()
+    karim = {"nom": "Benali", "prenom": "Karim", "date_naissance": "01/02/1980", "email": "k.benali@harmonie.example"}
+    paul = {"nom": "Lefebvre", "prenom": "Paul", "date_naissance": "01/02/1980", "email": "p.lefebvre@petit.example"}
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port", injoignable="oui"),
+                                stranger_row("B-2", karim, adresse="5 rue du Port", injoignable="oui")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="3 rue du Port", injoignable="oui"),
+                      stranger_row("B-2", paul, adresse="5 rue du Port", injoignable="oui")])
+    world.runtime.tick()
+
+    def seen(key: dict[str, str]) -> tuple[list[str], int]:
+        tasks = world.client.get("/api/v1/taches", headers=key, params={"statut": "toutes", "a_venir": "true"})
+        assert tasks.status_code == 200, tasks.text
+        report = world.client.get("/api/v1/taches/bilan", headers=key)
+        assert report.status_code == 200, report.text
+        return sorted(t["menage"]["prenom"] for t in tasks.json()["taches"]), report.json()["menages"]
+
+    assert seen(twin) == (["Odile", "Paul"], 2)
+    # Today: (["Aïcha", "Aïcha"], 1).
+    assert seen(world.stranger) == (["Aïcha", "Karim"], 2)
+
+
+@pytest.mark.xfail(strict=True, reason="an appointment's day is not bounded (api/routers/taches.AppointmentIn.date "
+                   "is a plain date, not BodyDay): year 9999 is stored, and the worker's agenda answers 422 for good")
+def test_an_appointment_in_year_9999_is_refused_and_never_breaks_the_agenda(world: World) -> None:
+    """Severity: low. Bad values: a day out of the service's range (1990–2100, api/int_bounds.py) is a 422 naming
+    the field, never stored.
+
+    Request: `POST /api/v1/taches/{id}/terminer` with `resultat=rendez_vous_fixe` and
+    `rendez_vous: {"date": "9999-12-31", "heure": "23:30"}` answers 200 (its reminder SMS planned on
+    9999-12-30); from then on `GET /api/v1/agents/{id}/agenda.ics` answers 422 « valeur refusée : un nombre ou un
+    texte dépasse ce que le service accepte » (the event's end overflows): the worker's calendar is gone until
+    someone edits the database."""
+    worker = world.client.post("/api/v1/agents", headers=world.stranger, json={"nom": "Zoé"})
+    assert worker.status_code == 201, worker.text
+    world.push(world.stranger, [stranger_row("B-1", UNKNOWN, injoignable="oui")])
+    tasks = world.client.get("/api/v1/taches", headers=world.stranger, params={"statut": "toutes", "a_venir": "true"})
+    [task] = tasks.json()["taches"]
+    done = world.client.post(f"/api/v1/taches/{task['id']}/terminer", headers=world.stranger, json={
+        "agent_id": worker.json()["id"], "resultat": "rendez_vous_fixe",
+        "rendez_vous": {"date": "9999-12-31", "heure": "23:30"}})
+    # Today: 200, and the agenda below answers 422.
+    assert done.status_code == 422, done.text
+    assert "date" in done.text, done.text
+    agenda = world.client.get(f"/api/v1/agents/{worker.json()['id']}/agenda.ics", headers=world.stranger)
+    assert agenda.status_code == 200, agenda.text
