@@ -8,9 +8,11 @@ figures, so any report splitting them 1/1 tells the stranger which one is known 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.factories import signalement
 from tests.security.authority_world import (
@@ -23,6 +25,7 @@ from tests.security.authority_world import (
     stranger_row,
     world,
 )
+from tests.test_web_tasks import account, signed_in
 
 __all__ = ["world"]
 
@@ -167,3 +170,34 @@ def test_an_appointment_in_year_9999_is_refused_and_never_breaks_the_agenda(worl
     assert "date" in done.text, done.text
     agenda = world.client.get(f"/api/v1/agents/{worker.json()['id']}/agenda.ics", headers=world.stranger)
     assert agenda.status_code == 200, agenda.text
+
+
+@pytest.mark.xfail(strict=True, reason="the worker's task page links to /mes-taches/menages/{household_id} "
+                   "(api/web/templates/taches/tache.html): the household's internal number, whose order tells a "
+                   "structure whether the household existed before its own push")
+def test_a_structures_task_page_gives_the_households_number_that_tells_it_was_known_before(world: World) -> None:
+    """Severity: medium. Rule 1 (no oracle); the same leak red team 3 closed for proposed addresses
+    (`reference` instead of the household's id) and red team 4 for the supervision's `echecs`.
+
+    Attack: the CAF pushes a person nobody knows (C-2), then the tenant the landlord knows (C-1), both
+    `injoignable=oui`: a « recherche » task opens for each in its queue. Its agent opens each task page
+    (`GET /mes-taches/{id}`): the link « Voir tout ce qui concerne ce ménage » carries the household's number,
+    2 for C-2 and 1 for C-1: the household of the row pushed second existed before the CAF's first push, i.e. another
+    partner knows the tenant. On an empty base the numbers follow the CAF's push order. Safe: the page names the
+    household by something of the CAF's own (its case reference, the task) or in its push order."""
+    caf = admin_partner(world.client, world.state, "CAF 44", "caf")
+    account(world.runtime, "agent@caf44.fr", partner="CAF 44")
+    world.push(world.landlord, [landlord_row()])
+    world.push(caf, [stranger_row("C-2", UNKNOWN, injoignable="oui")])
+    world.push(caf, [stranger_row("C-1", KNOWN, injoignable="oui")])
+    web = signed_in(TestClient(world.client.app), "agent@caf44.fr")
+    tasks = world.client.get("/api/v1/taches", headers=caf, params={"statut": "toutes", "a_venir": "true"})
+    numbers: dict[str, int] = {}
+    for task in tasks.json()["taches"]:
+        page = web.get(f"/mes-taches/{task['id']}")
+        assert page.status_code == 200, page.text
+        [number] = re.findall(r"/mes-taches/menages/(\d+)", page.text) or ["0"]
+        numbers[task["menage"]["prenom"]] = int(number)
+    assert set(numbers) == {"Odile", "Aïcha"}, numbers
+    # Today: {"Odile": 2, "Aïcha": 1}.
+    assert numbers["Odile"] < numbers["Aïcha"] or numbers == {"Odile": 0, "Aïcha": 0}, numbers
