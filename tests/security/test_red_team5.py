@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from tests.factories import signalement
 from tests.security.authority_world import (
     KNOWN,
+    STATE,
     STRANGER,
     UNKNOWN,
     World,
@@ -25,7 +26,9 @@ from tests.security.authority_world import (
     stranger_row,
     world,
 )
-from tests.test_web_tasks import account, signed_in
+from tests.security.test_red_team3 import _links, _open_link, _own_email_campaign
+from tests.test_web_auth import new_user
+from tests.test_web_tasks import account, post, signed_in
 
 __all__ = ["world"]
 
@@ -201,3 +204,53 @@ def test_a_structures_task_page_gives_the_households_number_that_tells_it_was_kn
     assert set(numbers) == {"Odile", "Aïcha"}, numbers
     # Today: {"Odile": 2, "Aïcha": 1}.
     assert numbers["Odile"] < numbers["Aïcha"] or numbers == {"Odile": 0, "Aïcha": 0}, numbers
+
+
+# A character str.isdigit() accepts and int() refuses (superscript two): the pages test the first, then call the second.
+SUPERSCRIPT_TWO = "\u00b2"
+
+
+@pytest.mark.xfail(strict=True, reason="the pages check numbers with str.isdigit() and then call int(): « ² » "
+                   "passes the check and int() raises, a 500 (api/web/tasks._version, api/web/team._choice, "
+                   "api/web/evaluation._parse, api/web/campaign_follow, api/web/answer_pages.followed)")
+def test_a_superscript_digit_in_a_form_or_query_is_a_french_error_never_a_500(world: World) -> None:
+    """Severity: medium (bad values: never a 500; one of them on the public answer link, open to anyone holding
+    a link, without an account). Each request below answers 500 today:
+
+    - the household (or whoever holds its link) after the light check: `POST /r/{token}/accompagnement`
+      `structure=²`;
+    - an agent: `POST /mes-taches/{id}/prendre` `version=²`;
+    - a supervisor: `POST /equipe/reaffecter` `tache=²` (or `agent=²`);
+    - an evaluator: `GET /evaluation?bailleur=²`;
+    - an operator: `GET /campagnes/{id}/simulation?semaines=²`.
+    Safe: a French error on the field (4xx, or the page with its error message)."""
+    caf = admin_partner(world.client, world.state, "CAF 44", "caf")
+    account(world.runtime, "agent@caf44.fr", partner="CAF 44")
+    account(world.runtime, "chef@caf44.fr", partner="CAF 44", role="superviseur", name="Chef")
+    new_user(world.runtime, "eval@ddets.fr", role="evaluateur", partner=STATE)
+    new_user(world.runtime, "op@ddets.fr", role="operateur", partner=STATE)
+    _own_email_campaign(world, STRANGER)
+    world.push(world.stranger, [stranger_row("B-1", UNKNOWN)])
+    world.push(caf, [stranger_row("C-1", UNKNOWN, injoignable="oui")])
+    world.runtime.tick()
+    [token, *_] = _links(world, UNKNOWN["email"])
+    [task] = world.client.get("/api/v1/taches", headers=caf, params={"statut": "toutes", "a_venir": "true"}
+                              ).json()["taches"]
+    [campaign] = world.client.get("/api/v1/campagnes", headers=world.state).json()["campagnes"]
+    web = TestClient(world.client.app, raise_server_exceptions=False)
+    answers: dict[str, int] = {}
+    token_csrf = _open_link(web, token, "B-1")
+    answers["accompagnement"] = web.post(f"/r/{token}/accompagnement", data={
+        "csrf_token": token_csrf, "structure": SUPERSCRIPT_TWO}).status_code
+    signed_in(web, "agent@caf44.fr")
+    answers["prendre"] = post(web, f"/mes-taches/{task['id']}/prendre", f"/mes-taches/{task['id']}",
+                              version=SUPERSCRIPT_TWO).status_code
+    signed_in(web, "chef@caf44.fr")
+    answers["reaffecter"] = post(web, "/equipe/reaffecter", "/equipe", tache=SUPERSCRIPT_TWO, agent="1").status_code
+    signed_in(web, "eval@ddets.fr")
+    answers["evaluation"] = web.get("/evaluation", params={"bailleur": SUPERSCRIPT_TWO}).status_code
+    signed_in(web, "op@ddets.fr")
+    answers["simulation"] = web.get(f"/campagnes/{campaign['id']}/simulation",
+                                    params={"semaines": SUPERSCRIPT_TWO}).status_code
+    # Today: every one 500.
+    assert {page: code for page, code in answers.items() if code >= 500} == {}, answers
