@@ -254,3 +254,32 @@ def test_a_superscript_digit_in_a_form_or_query_is_a_french_error_never_a_500(wo
                                     params={"semaines": SUPERSCRIPT_TWO}).status_code
     # Today: every one 500.
     assert {page: code for page, code in answers.items() if code >= 500} == {}, answers
+
+
+@pytest.mark.xfail(strict=True, reason="the queue's commune filter matches the commune of every case of the "
+                   "household (campaigns/queues/task_views.list_tasks), not the cases the queue is shown")
+def test_the_queues_commune_filter_finds_a_task_by_the_commune_another_partner_gave(world: World) -> None:
+    """Severity: medium. Rule 1 (no oracle: another partner's address, and that it knows the household).
+
+    Attack: postcode 44240 covers La Chapelle-sur-Erdre and Sucé-sur-Erdre. The landlord's case puts the tenant
+    in La Chapelle-sur-Erdre; the stranger pushes twin rows (KNOWN, UNKNOWN) in Sucé-sur-Erdre, same postcode
+    (linkage joins KNOWN's row to the landlord's household), `injoignable=oui`: a « recherche » task opens for
+    each in its own queue, both showing Sucé-sur-Erdre. It then asks
+    `GET /api/v1/taches?commune=La Chapelle-sur-Erdre&statut=toutes&a_venir=true`: its KNOWN task is listed
+    (still showing « Sucé-sur-Erdre »), the UNKNOWN one not. Looping over the communes gives where the household
+    lives according to the others, and that someone else knows it. Safe: the filter reads the commune the task
+    shows (the queue's own case's when it is not trusted with the household), so it finds nothing."""
+    place = {"code_postal": "44240"}
+    world.push(world.landlord, [landlord_row(adresse="4 rue Jean Jaurès", commune="La Chapelle-sur-Erdre", **place)])
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, injoignable="oui", commune="Sucé-sur-Erdre", **place),
+                                stranger_row("B-2", UNKNOWN, injoignable="oui", commune="Sucé-sur-Erdre", **place)])
+
+    def found(commune: str) -> list[tuple[str, str]]:
+        tasks = world.client.get("/api/v1/taches", headers=world.stranger,
+                                 params={"statut": "toutes", "a_venir": "true", "commune": commune})
+        assert tasks.status_code == 200, tasks.text
+        return sorted((t["menage"]["prenom"], t["menage"]["commune"]) for t in tasks.json()["taches"])
+
+    assert found("Sucé-sur-Erdre") == [("Aïcha", "Sucé-sur-Erdre"), ("Odile", "Sucé-sur-Erdre")]
+    # Today: [("Aïcha", "Sucé-sur-Erdre")].
+    assert found("La Chapelle-sur-Erdre") == []
