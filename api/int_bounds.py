@@ -32,6 +32,14 @@ def bounded_day(text: str) -> date:
     return day
 
 
+def whole_number(text: str, digits: int = 9) -> int | None:
+    """A non-negative whole number written in ASCII digits (at most `digits` of them), else None. `str.isdigit()`
+    alone also accepts « ² » and other Unicode digits, which `int()` then refuses (a 500) or reads as another
+    number."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= digits else None
+
+
 _Day = TypeVar("_Day", bound=date)
 
 

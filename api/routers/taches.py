@@ -127,7 +127,7 @@ class ReleaseIn(BaseModel):
 class AppointmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    date: dt.date = Field(description="Jour du rendez-vous (AAAA-MM-JJ)")
+    date: BodyDay = Field(description="Jour du rendez-vous (AAAA-MM-JJ)")
     heure: dt.time = Field(description="Heure, à Paris (HH:MM)")
     lieu: str | None = Field(default=None, max_length=PLACE_MAX_LENGTH, description="Lieu : domicile, permanence...")
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import RuntimeDep
+from api.int_bounds import whole_number
 from api.web.templating import render
 from campaigns.answers import replies, texts
 from campaigns.answers.checks import check_answer, is_locked
@@ -197,9 +198,10 @@ def new_address(request: Request, token: str, runtime: RuntimeDep, adresse: Anno
 @router.post("/r/{token}/accompagnement", response_class=HTMLResponse)
 def followed(request: Request, token: str, runtime: RuntimeDep, structure: Annotated[str, Form()] = "") -> Response:
     def act(session: Session, link: AnswerLink) -> replies.Nature:
-        if not structure.isdigit() or len(structure) > 9:
+        chosen = whole_number(structure)
+        if chosen is None:
             raise ValidationError(texts.TEXTS[texts.FR]["error_structure"])
-        replies.already_followed(session, link, int(structure), now=runtime.clock())
+        replies.already_followed(session, link, chosen, now=runtime.clock())
         return replies.Nature.ACCOMPAGNE
     return _answer(request, runtime, token, act)
 

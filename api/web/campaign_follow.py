@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.deps import RuntimeDep
-from api.int_bounds import bounded_day
+from api.int_bounds import bounded_day, whole_number
 from api.referent_secrecy import hide_other_structures
 from api.web.campaign_access import CampaignUserDep
 from api.web.campaigns import campaign_not_found, summary
@@ -70,7 +70,7 @@ def dry_run_page(request: Request, campaign_id: int, user: CampaignUserDep, runt
             start = datetime.combine(bounded_day(debut), time(9, 0), tzinfo=PARIS)
         except ValueError:
             errors["debut"] = "Date invalide : utilisez le sélecteur de date (format AAAA-MM-JJ)."
-    weeks = int(semaines) if semaines.isdigit() else 0
+    weeks = whole_number(semaines) or 0
     if not 1 <= weeks <= MAX_WEEKS:
         errors["semaines"] = f"Nombre de semaines : un nombre entier de 1 à {MAX_WEEKS}."
     with runtime.session_factory() as session:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
+from api.int_bounds import whole_number
 from api.web.template_editor import template_name
 from campaigns.accounts.partners import list_partners
 from campaigns.campaign.communes import commune_choices
@@ -108,14 +109,15 @@ def read_form(form: FormData, base: dict[str, Any]) -> PostedForm:
     old_steps = list(base.get("steps", []))
     steps: list[dict[str, Any]] = []
     origins: list[str] = []
-    count = int(_text(form, "nb_etapes")) if _text(form, "nb_etapes").isdigit() else 0
+    count = whole_number(_text(form, "nb_etapes")) or 0
     for row in range(1, min(count, 60) + 1):
         prefix = f"etape-{row}-"
         channel = _text(form, prefix + "channel")
         if not channel or _checked(form, prefix + "supprimer"):
             continue
         origin = _text(form, prefix + "origine")
-        if not (origin.isdigit() and int(origin) < len(old_steps)):
+        position = whole_number(origin)
+        if position is None or position >= len(old_steps):
             origin = ""
         step = dict(old_steps[int(origin)]) if origin else {}
         step.update({
@@ -134,7 +136,7 @@ def read_form(form: FormData, base: dict[str, Any]) -> PostedForm:
 def field_id(field: str) -> str:
     """The id of the form element a message is about (its anchor in the error summary)."""
     parts = field.split(".")
-    if parts[0] == "steps" and len(parts) > 1 and parts[1].isdigit():
+    if parts[0] == "steps" and len(parts) > 1 and whole_number(parts[1]) is not None:
         return f"etape-{parts[1]}-{parts[2] if len(parts) > 2 else 'channel'}"
     if parts[0] == "sending_hours":
         return "jours"

@@ -20,7 +20,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from api.deps import RuntimeDep
-from api.int_bounds import bounded_day
+from api.int_bounds import bounded_day, whole_number
 from api.web.auth import WebUser, require_roles
 from api.web.templating import render
 from campaigns.evaluation.period import PARC_LABELS, Period, Scope, reader_scope
@@ -110,7 +110,7 @@ def _parse(filters: Filters, reader: Reader, today: date) -> Asked | None:
     bailleur = None
     if filters.bailleur and not reader.scope.restricted:
         names = dict(reader.bailleurs)
-        bailleur = int(filters.bailleur) if filters.bailleur.isdigit() else None
+        bailleur = whole_number(filters.bailleur)
         if bailleur not in names:
             filters.errors["bailleur"] = "Bailleur inconnu : choisissez un bailleur de la liste."
     if filters.errors:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import RuntimeDep
-from api.int_bounds import DAY_OUT_OF_BOUNDS, bounded_day
+from api.int_bounds import DAY_OUT_OF_BOUNDS, bounded_day, whole_number
 from api.web.auditing import WebAuditDep
 from api.web.task_labels import KIND_LABELS, deadline_fr, outcome_label
 from api.web.templating import render
@@ -151,7 +151,7 @@ def task_page(request: Request, task_id: int, worker: WorkerDep, runtime: Runtim
 
 
 def _version(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return whole_number(value)
 
 
 def _day(value: str) -> date | None:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import RuntimeDep
+from api.int_bounds import whole_number
 from api.web.auditing import web_audit
 from api.web.task_labels import deadline_fr, kind_label
 from api.web.templating import render
@@ -65,7 +66,7 @@ def team_page(request: Request, supervisor: SupervisorDep, runtime: RuntimeDep) 
 
 
 def _choice(value: str) -> int | None:
-    return int(value) if value.strip().isdigit() else None
+    return whole_number(value)
 
 
 @router.post("/equipe/reaffecter", response_model=None)

@@ -63,7 +63,7 @@ def diff_specs(before: CampaignSpec | None, after: CampaignSpec) -> list[dict[st
 
 
 def _natural(key: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in key.split("."))
+    return tuple(int(p) if p.isascii() and p.isdigit() else p for p in key.split("."))
 
 
 def save_campaign(session: Session, spec: CampaignSpec, *, campaign: Campaign | None, actor: Actor,

@@ -53,7 +53,8 @@ class CampaignIssue:
     @property
     def step(self) -> int | None:
         parts = self.field.split(".")
-        return int(parts[1]) if parts[0] == "steps" and len(parts) > 1 and parts[1].isdigit() else None
+        numbered = parts[0] == "steps" and len(parts) > 1 and parts[1].isascii() and parts[1].isdigit()
+        return int(parts[1]) if numbered else None
 
     @property
     def label(self) -> str:
@@ -90,7 +91,7 @@ def step_field(index: int, attribute: str | None = None) -> str:
 
 def _path(loc: tuple[int | str, ...]) -> str:
     parts = [str(p) for p in loc]
-    if len(parts) >= 2 and parts[0] == "steps" and parts[1].isdigit():
+    if len(parts) >= 2 and parts[0] == "steps" and parts[1].isascii() and parts[1].isdigit():
         parts[1] = str(int(parts[1]) + 1)
     return ".".join(parts)
 

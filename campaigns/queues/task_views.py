@@ -157,8 +157,7 @@ def list_tasks(session: Session, *, partner_id: int, filters: TaskFilters, now: 
     if filters.commune:
         wanted = normalise_text(filters.commune)
         households = stmt.with_only_columns(HumanTask.household_id)
-        rows = session.execute(select(Case.household_id, Case.commune).where(Case.household_id.in_(households)))
-        stmt = stmt.where(HumanTask.household_id.in_({h for h, commune in rows if normalise_text(commune) == wanted}))
+        stmt = stmt.where(HumanTask.household_id.in_(_in_commune(session, households, wanted, partner_id)))
     tasks = session.scalars(
         stmt.order_by(HumanTask.priority, func.coalesce(HumanTask.sla_due_at, HumanTask.due_at), HumanTask.id)
         .limit(filters.limit)
@@ -169,6 +168,20 @@ def list_tasks(session: Session, *, partner_id: int, filters: TaskFilters, now: 
     return [{**task_summary(t), "menage": _household(cases[t.household_id]),
              **_to_call(session, t.household_id, cases[t.household_id], landlord=landlord,
                         own=partner_id if restricted[t.household_id] else None)} for t in tasks]
+
+
+def _in_commune(session: Session, households: Any, wanted: str, partner_id: int) -> set[int]:
+    """The households whose tasks the queue shows in the commune `wanted` (normalised): through its own cases, or
+    any case when the queue is trusted with the household; never through the commune another partner gave when
+    the queue reads its own cases only (`own_view`, docs/security.md rule 1)."""
+    own: set[int] = set()
+    others: set[int] = set()
+    rows = session.execute(select(Case.household_id, Case.commune, Case.partner_id)
+                           .where(Case.household_id.in_(households)))
+    for household_id, commune, owner in rows:
+        if normalise_text(commune) == wanted:
+            (own if owner == partner_id else others).add(household_id)
+    return own | {h for h in others - own if not own_view(session, h, partner_id)}
 
 
 def _to_call(session: Session, household_id: int, case: Case | None, *, landlord: bool,

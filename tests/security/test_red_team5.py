@@ -149,8 +149,6 @@ def test_two_strangers_unreachable_rows_joined_through_the_landlords_co_tenant_s
     assert seen(world.stranger) == (["Aïcha", "Karim"], 2)
 
 
-@pytest.mark.xfail(strict=True, reason="an appointment's day is not bounded (api/routers/taches.AppointmentIn.date "
-                   "is a plain date, not BodyDay): year 9999 is stored, and the worker's agenda answers 422 for good")
 def test_an_appointment_in_year_9999_is_refused_and_never_breaks_the_agenda(world: World) -> None:
     """Severity: low. Bad values: a day out of the service's range (1990–2100, api/int_bounds.py) is a 422 naming
     the field, never stored.
@@ -210,9 +208,6 @@ def test_a_structures_task_page_gives_the_households_number_that_tells_it_was_kn
 SUPERSCRIPT_TWO = "\u00b2"
 
 
-@pytest.mark.xfail(strict=True, reason="the pages check numbers with str.isdigit() and then call int(): « ² » "
-                   "passes the check and int() raises, a 500 (api/web/tasks._version, api/web/team._choice, "
-                   "api/web/evaluation._parse, api/web/campaign_follow, api/web/answer_pages.followed)")
 def test_a_superscript_digit_in_a_form_or_query_is_a_french_error_never_a_500(world: World) -> None:
     """Severity: medium (bad values: never a 500; one of them on the public answer link, open to anyone holding
     a link, without an account). Each request below answers 500 today:
@@ -256,8 +251,6 @@ def test_a_superscript_digit_in_a_form_or_query_is_a_french_error_never_a_500(wo
     assert {page: code for page, code in answers.items() if code >= 500} == {}, answers
 
 
-@pytest.mark.xfail(strict=True, reason="the queue's commune filter matches the commune of every case of the "
-                   "household (campaigns/queues/task_views.list_tasks), not the cases the queue is shown")
 def test_the_queues_commune_filter_finds_a_task_by_the_commune_another_partner_gave(world: World) -> None:
     """Severity: medium. Rule 1 (no oracle: another partner's address, and that it knows the household).
 
