@@ -6,6 +6,7 @@ stage and priority (the hearing date's ordinal) are then those it would get on a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +17,7 @@ from campaigns.models import Case, Household, Partner
 from campaigns.models.authority import PROCEDURE_KINDS, case_sources, ruling_cases
 from campaigns.models.stages import Stage
 from campaigns.planning.stage_authority import hearing_dates
+from campaigns.platform.dialect import any_of
 
 _RANK = {stage.value: stage.rank for stage in Stage}
 
@@ -45,6 +47,25 @@ def standing(session: Session, household: Household, partner_id: int) -> Standin
         select(Partner.kind).where(Partner.id == partner_id)) in PROCEDURE_KINDS
     ruling = ruling_cases(session, case_sources(session, [household.id]))
     return Standing(own, any(case.id in ruling for case in own), trusted)
+
+
+def household_views(session: Session, household_ids: Collection[int], partner_id: int) -> set[int]:
+    """`standing(...).household_view` for many households at once: those whose coordinated stage, hearing date and
+    referent the partner may read."""
+    if not household_ids:
+        return set()
+    ids = list(household_ids)
+    kind = session.scalar(select(Partner.kind).where(Partner.id == partner_id))
+    if kind in PROCEDURE_KINDS:
+        return set(ids)
+    own: dict[int, list[int]] = {}
+    for case_id, household_id in session.execute(select(Case.id, Case.household_id).where(
+            any_of(session, Case.household_id, ids), Case.partner_id == partner_id)):
+        own.setdefault(household_id, []).append(case_id)
+    referred = set(session.scalars(select(Household.id).where(
+        any_of(session, Household.id, ids), Household.referent_partner_id == partner_id)))
+    ruling = ruling_cases(session, case_sources(session, list(own)))
+    return {h for h in ids if h not in own or h in referred or any(c in ruling for c in own[h])}
 
 
 def visible_stage(session: Session, household: Household, partner_id: int, place: Standing | None = None) -> str | None:

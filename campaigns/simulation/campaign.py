@@ -14,9 +14,12 @@ from sqlalchemy.orm import Session
 from campaigns.locale.clock import local_date
 from campaigns.messages.composing import ConditionNotMetError, NoChannelError, check_reachable, is_mobile
 from campaigns.models import Campaign, CampaignStep, Case, ChannelKind, Household, Partner
+from campaigns.models.stages import Stage
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.planning.current_stays import coverage, current_stays
 from campaigns.planning.sequences import step_due_times
+from campaigns.planning.stage_authority import hearing_dates
+from campaigns.planning.standing import household_views
 from campaigns.platform.dialect import any_of
 from campaigns.queues.routing import campaign_queue
 from campaigns.simulation.stock import VirtualLetter, coordinate_timeline
@@ -85,15 +88,24 @@ class _Household:
 
 def _households(session: Session, campaign: Campaign) -> list[_Household]:
     """The households activation enrolls (`current_stays`: at a covered stage, in the territory, segment and own
-    stock, not answered at their stage), and those a running campaign already has for their current stay."""
+    stock, not answered at their stage), and those a running campaign already has for their current stay. The
+    hearing date and the referent are those the owner may read (`standing.household_views`), as the tick routes
+    and ranks its tasks: a partner whose cases there have no authority sees its own cases' hearing and no
+    referent, as on an empty base (docs/security.md, rule 1)."""
     stays = current_stays(session, campaign, enrolled=True)
     ids = [stay.household_id for stay in stays]
+    viewed = household_views(session, ids, campaign.owner_partner_id)
     referents = dict(session.execute(select(Household.id, Household.referent_partner_id)
-                                     .where(any_of(session, Household.id, ids))).all()) if ids else {}
-    hearings = dict(session.execute(
-        select(Case.household_id, func.min(Case.date_audience))
-        .where(any_of(session, Case.household_id, ids), Case.date_audience.is_not(None))
-        .group_by(Case.household_id)).all()) if ids else {}
+                                     .where(any_of(session, Household.id, list(viewed)))).all()) if viewed else {}
+    hearings: dict[int, date] = hearing_dates(session, viewed)
+    own = [h for h in ids if h not in viewed]
+    if own:
+        rows = session.execute(
+            select(Case.household_id, func.min(Case.date_audience))
+            .where(any_of(session, Case.household_id, own), Case.partner_id == campaign.owner_partner_id,
+                   Case.date_audience.is_not(None), Case.stage != Stage.CLOTURE.value)
+            .group_by(Case.household_id)).tuples()
+        hearings |= {household_id: day for household_id, day in rows if day is not None}
     out = []
     for stay in stays:
         phone = None if stay.case.telephone_invalide else stay.case.telephone

@@ -56,9 +56,6 @@ def _state_knows_with_hearing(world: World) -> None:
                                          date_audience="15/01/2027")])
 
 
-@pytest.mark.xfail(strict=True, reason="the dry run of a partner's own campaign counts contacts after the hearing "
-                   "date other partners reported (campaigns/simulation/campaign._households: min(date_audience) "
-                   "over every case of the household)")
 def test_a_strangers_own_dry_run_tells_the_hearing_date_others_reported(world: World) -> None:
     """Severity: high. Rule 1 (no oracle).
 
@@ -79,9 +76,6 @@ def test_a_strangers_own_dry_run_tells_the_hearing_date_others_reported(world: W
     assert run["apres_audience"] == {}, run["apres_audience"]
 
 
-@pytest.mark.xfail(strict=True, reason="the dry run of a partner's own campaign routes its call steps to the "
-                   "household's referent (campaigns/simulation/campaign.dry_run: household.referent), naming it to "
-                   "a structure and dropping the call from a bailleur's own row")
 @pytest.mark.parametrize("kind", ["bailleur_social", "caf"])
 def test_a_strangers_own_dry_run_tells_that_the_household_has_a_referent(world: World, kind: str) -> None:
     """Severity: high. Rule 1 (no oracle); the dry run disagrees with the routing fixed after red team 4
