@@ -8,7 +8,9 @@ figures, so any report splitting them 1/1 tells the stranger which one is known 
 
 from __future__ import annotations
 
+import email
 import re
+from email import policy
 from typing import Any
 
 import pytest
@@ -283,3 +285,46 @@ def test_the_queues_commune_filter_finds_a_task_by_the_commune_another_partner_g
     assert found("Sucé-sur-Erdre") == [("Aïcha", "Sucé-sur-Erdre"), ("Odile", "Sucé-sur-Erdre")]
     # Today: [("Aïcha", "Sucé-sur-Erdre")].
     assert found("La Chapelle-sur-Erdre") == []
+
+
+def _emails_to(world: World, mailbox: str) -> list[str]:
+    """The plain-text bodies of the e-mails sent to `mailbox` (the stranger's own address for the person)."""
+    bodies: list[str] = []
+    for path in sorted(world.runtime.settings.resolved_outbox_dir.rglob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if mailbox in str(message.get("To", "")):
+            part = message.get_body(("plain",))
+            assert part is not None
+            bodies.append(str(part.get_content()))  # type: ignore[attr-defined]
+    return bodies
+
+
+@pytest.mark.xfail(strict=True, reason="the message context's « bailleur » contact is any bailleur with a case in the "
+                   "household (campaigns/messages/variables.household_contacts), not one of the cases the campaign "
+                   "writes with: a structure's own e-mail names the household's landlord and its phone")
+def test_a_structures_own_email_names_the_landlord_of_a_household_it_merely_pushed(world: World) -> None:
+    """Severity: high. Rule 1 (no oracle: who else knows the household, by name) and rule 5 (a campaign writes
+    with its own cases' data).
+
+    Attack: a landlord with a phone on file (« Atlantique Habitations — 02 40 12 34 56 ») knows the tenant. The CAF,
+    with an e-mail campaign of its own at « impayé », pushes twin rows (KNOWN, UNKNOWN) giving its own mailbox for
+    each person. After the tick, the e-mail about KNOWN reads « votre bailleur, avec qui un accord reste possible
+    (Atlantique Habitations — 02 40 12 34 56) », the one about UNKNOWN « votre bailleur, avec qui un accord reste
+    possible. ». Any bailleur's or structure's campaign on the `etape_*` templates (e-mails and letters to an
+    address the partner gave) does the same. Safe: the contact line names a bailleur of the cases the campaign
+    writes with (none for the CAF here), as on an empty base."""
+    created = world.client.post("/api/v1/admin/partenaires", headers=world.state, json={
+        "nom": "Atlantique Habitations", "type": "bailleur_social", "telephone": "02 40 12 34 56"})
+    assert created.status_code == 201, created.text
+    landlord = {"Authorization": f"Bearer {created.json()['cle']}"}
+    caf = admin_partner(world.client, world.state, "CAF 44", "caf")
+    world.push(landlord, [landlord_row("L-1")])
+    world.campaign(name="Courriels de la CAF", owner="CAF 44", stages=["impaye"], active=True,
+                   steps=[{"channel": "email", "template": "etape_{stade}"}])
+    world.push(caf, [stranger_row("C-1", KNOWN), stranger_row("C-2", UNKNOWN)])
+    world.runtime.tick()
+    [unknown] = _emails_to(world, UNKNOWN["email"])
+    [known] = _emails_to(world, KNOWN["email"])
+    assert "accord reste possible." in unknown, unknown
+    # Today: « … accord reste possible (Atlantique Habitations — 02 40 12 34 56). »
+    assert "Atlantique Habitations" not in known, known
