@@ -9,6 +9,7 @@ figures, so any report splitting them 1/1 tells the stranger which one is known 
 from __future__ import annotations
 
 import email
+import html
 import re
 from email import policy
 from typing import Any
@@ -328,3 +329,55 @@ def test_a_structures_own_email_names_the_landlord_of_a_household_it_merely_push
     assert "accord reste possible." in unknown, unknown
     # Today: « … accord reste possible (Atlantique Habitations — 02 40 12 34 56). »
     assert "Atlantique Habitations" not in known, known
+
+
+def _list_rows(web: TestClient) -> dict[str, str]:
+    """« Mes ménages »: each row's reference and its « Envois de vos campagnes » cell, as text."""
+    page = html.unescape(web.get("/mes-menages").text)
+    rows: dict[str, str] = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", page, re.S):
+        cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+                 for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        reference = next((re.sub(r".*Référence ", "", cell) for cell in cells if "Référence" in cell), None)
+        if reference is not None:
+            rows[reference] = cells[3]
+    return rows
+
+
+@pytest.mark.xfail(strict=True, reason="« Mes ménages » counts a bailleur's own campaigns' contacts per household "
+                   "(campaigns/intake/landlord_households._rows: Dispatch.household_id), not per case as the case "
+                   "view does since red team 4 (case_views._written_with)")
+def test_the_landlord_list_page_counts_two_strangers_rows_joined_through_the_co_tenant_together(
+        world: World) -> None:
+    """Severity: high. Rule 1 (no oracle: who lives together, and that another partner knows them). Red team 4's
+    co-tenant attack, closed for the case view (`GET /api/v1/signalements/{ref}`) and the supervision, still works
+    on the bailleur's list page.
+
+    Attack: as red team 4, the stranger pushes Aïcha and Karim Benali (two rows, its own letter campaign); only
+    the landlord's case names Karim as Aïcha's co-tenant, and linkage joins them. The stranger's bailleur account
+    opens `/mes-menages`: each row reads « 2 envois » where a twin bailleur that pushed two people nobody knows
+    reads « 1 envoi » on each. Safe: each row counts the contacts written with its case."""
+    twin = admin_partner(world.client, world.state, "Petit Logis", "bailleur_social")
+    new_user(world.runtime, "compte@harmonie.example", role="bailleur", partner=STRANGER)
+    new_user(world.runtime, "compte@petit.example", role="bailleur", partner="Petit Logis")
+    for owner in (STRANGER, "Petit Logis"):
+        world.campaign(name=f"Courriers de {owner}", owner=owner, stages=["impaye"], active=True,
+                       steps=[{"channel": "courrier", "template": "etape_{stade}"}])
+    world.push(world.landlord, [landlord_row(nom_cotitulaire="Benali", prenom_cotitulaire="Karim",
+                                             date_naissance_cotitulaire="01/02/1980")])
+    world.runtime.tick()
+    karim = {"nom": "Benali", "prenom": "Karim", "date_naissance": "01/02/1980", "email": "k.benali@harmonie.example"}
+    paul = {"nom": "Lefebvre", "prenom": "Paul", "date_naissance": "01/02/1980", "email": "p.lefebvre@petit.example"}
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port"),
+                                stranger_row("B-2", karim, adresse="5 rue du Port")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="3 rue du Port"),
+                      stranger_row("B-2", paul, adresse="5 rue du Port")])
+    world.runtime.tick()
+    web = TestClient(world.client.app)
+    signed_in(web, "compte@petit.example")
+    twin_rows = _list_rows(web)
+    signed_in(web, "compte@harmonie.example")
+    stranger_rows = _list_rows(web)
+    assert sorted(twin_rows) == ["B-1", "B-2"] and all(c.startswith("1 envoi") for c in twin_rows.values()), twin_rows
+    # Today: « 2 envois, le dernier le 25/11/2026 » on both rows.
+    assert stranger_rows == twin_rows, stranger_rows
