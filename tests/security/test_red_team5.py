@@ -381,3 +381,18 @@ def test_the_landlord_list_page_counts_two_strangers_rows_joined_through_the_co_
     assert sorted(twin_rows) == ["B-1", "B-2"] and all(c.startswith("1 envoi") for c in twin_rows.values()), twin_rows
     # Today: « 2 envois, le dernier le 25/11/2026 » on both rows.
     assert stranger_rows == twin_rows, stranger_rows
+
+
+@pytest.mark.xfail(strict=True, reason="an answer link's token is hashed as ASCII (campaigns/links/tokens.token_hash: "
+                   "token.encode('ascii')) before anything checks it: a non-ASCII token raises, a 500")
+def test_a_non_ascii_answer_link_is_the_unknown_link_page_never_a_500(world: World) -> None:
+    """Severity: medium. Bad values never give a 500; this page is public (no account, no key), and a household
+    retyping the link printed on its letter can type an accented letter.
+
+    Request: `GET /r/%C3%A9` (« é »), or `GET /r/abc%C2%B2`, anonymous: 500 today, where `GET /r/abc` answers the
+    French 404 « lien inconnu » page. The POST routes under `/r/{token}/…` go through the same lookup."""
+    web = TestClient(world.client.app, raise_server_exceptions=False)
+    plain = web.get("/r/abc")
+    assert plain.status_code == 404, plain.text
+    # Today: 500 for both.
+    assert [web.get(path).status_code for path in ("/r/%C3%A9", "/r/abc%C2%B2")] == [404, 404]
