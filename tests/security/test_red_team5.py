@@ -8,7 +8,10 @@ figures, so any report splitting them 1/1 tells the stranger which one is known 
 
 from __future__ import annotations
 
+import email
+import html
 import re
+from email import policy
 from typing import Any
 
 import pytest
@@ -270,3 +273,113 @@ def test_the_queues_commune_filter_finds_a_task_by_the_commune_another_partner_g
     assert found("Sucé-sur-Erdre") == [("Aïcha", "Sucé-sur-Erdre"), ("Odile", "Sucé-sur-Erdre")]
     # Today: [("Aïcha", "Sucé-sur-Erdre")].
     assert found("La Chapelle-sur-Erdre") == []
+
+
+def _emails_to(world: World, mailbox: str) -> list[str]:
+    """The plain-text bodies of the e-mails sent to `mailbox` (the stranger's own address for the person)."""
+    bodies: list[str] = []
+    for path in sorted(world.runtime.settings.resolved_outbox_dir.rglob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        if mailbox in str(message.get("To", "")):
+            part = message.get_body(("plain",))
+            assert part is not None
+            bodies.append(str(part.get_content()))  # type: ignore[attr-defined]
+    return bodies
+
+
+@pytest.mark.xfail(strict=True, reason="the message context's « bailleur » contact is any bailleur with a case in the "
+                   "household (campaigns/messages/variables.household_contacts), not one of the cases the campaign "
+                   "writes with: a structure's own e-mail names the household's landlord and its phone")
+def test_a_structures_own_email_names_the_landlord_of_a_household_it_merely_pushed(world: World) -> None:
+    """Severity: high. Rule 1 (no oracle: who else knows the household, by name) and rule 5 (a campaign writes
+    with its own cases' data).
+
+    Attack: a landlord with a phone on file (« Atlantique Habitations — 02 40 12 34 56 ») knows the tenant. The CAF,
+    with an e-mail campaign of its own at « impayé », pushes twin rows (KNOWN, UNKNOWN) giving its own mailbox for
+    each person. After the tick, the e-mail about KNOWN reads « votre bailleur, avec qui un accord reste possible
+    (Atlantique Habitations — 02 40 12 34 56) », the one about UNKNOWN « votre bailleur, avec qui un accord reste
+    possible. ». Any bailleur's or structure's campaign on the `etape_*` templates (e-mails and letters to an
+    address the partner gave) does the same. Safe: the contact line names a bailleur of the cases the campaign
+    writes with (none for the CAF here), as on an empty base."""
+    created = world.client.post("/api/v1/admin/partenaires", headers=world.state, json={
+        "nom": "Atlantique Habitations", "type": "bailleur_social", "telephone": "02 40 12 34 56"})
+    assert created.status_code == 201, created.text
+    landlord = {"Authorization": f"Bearer {created.json()['cle']}"}
+    caf = admin_partner(world.client, world.state, "CAF 44", "caf")
+    world.push(landlord, [landlord_row("L-1")])
+    world.campaign(name="Courriels de la CAF", owner="CAF 44", stages=["impaye"], active=True,
+                   steps=[{"channel": "email", "template": "etape_{stade}"}])
+    world.push(caf, [stranger_row("C-1", KNOWN), stranger_row("C-2", UNKNOWN)])
+    world.runtime.tick()
+    [unknown] = _emails_to(world, UNKNOWN["email"])
+    [known] = _emails_to(world, KNOWN["email"])
+    assert "accord reste possible." in unknown, unknown
+    # Today: « … accord reste possible (Atlantique Habitations — 02 40 12 34 56). »
+    assert "Atlantique Habitations" not in known, known
+
+
+def _list_rows(web: TestClient) -> dict[str, str]:
+    """« Mes ménages »: each row's reference and its « Envois de vos campagnes » cell, as text."""
+    page = html.unescape(web.get("/mes-menages").text)
+    rows: dict[str, str] = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", page, re.S):
+        cells = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", cell)).strip()
+                 for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        reference = next((re.sub(r".*Référence ", "", cell) for cell in cells if "Référence" in cell), None)
+        if reference is not None:
+            rows[reference] = cells[3]
+    return rows
+
+
+@pytest.mark.xfail(strict=True, reason="« Mes ménages » counts a bailleur's own campaigns' contacts per household "
+                   "(campaigns/intake/landlord_households._rows: Dispatch.household_id), not per case as the case "
+                   "view does since red team 4 (case_views._written_with)")
+def test_the_landlord_list_page_counts_two_strangers_rows_joined_through_the_co_tenant_together(
+        world: World) -> None:
+    """Severity: high. Rule 1 (no oracle: who lives together, and that another partner knows them). Red team 4's
+    co-tenant attack, closed for the case view (`GET /api/v1/signalements/{ref}`) and the supervision, still works
+    on the bailleur's list page.
+
+    Attack: as red team 4, the stranger pushes Aïcha and Karim Benali (two rows, its own letter campaign); only
+    the landlord's case names Karim as Aïcha's co-tenant, and linkage joins them. The stranger's bailleur account
+    opens `/mes-menages`: each row reads « 2 envois » where a twin bailleur that pushed two people nobody knows
+    reads « 1 envoi » on each. Safe: each row counts the contacts written with its case."""
+    twin = admin_partner(world.client, world.state, "Petit Logis", "bailleur_social")
+    new_user(world.runtime, "compte@harmonie.example", role="bailleur", partner=STRANGER)
+    new_user(world.runtime, "compte@petit.example", role="bailleur", partner="Petit Logis")
+    for owner in (STRANGER, "Petit Logis"):
+        world.campaign(name=f"Courriers de {owner}", owner=owner, stages=["impaye"], active=True,
+                       steps=[{"channel": "courrier", "template": "etape_{stade}"}])
+    world.push(world.landlord, [landlord_row(nom_cotitulaire="Benali", prenom_cotitulaire="Karim",
+                                             date_naissance_cotitulaire="01/02/1980")])
+    world.runtime.tick()
+    karim = {"nom": "Benali", "prenom": "Karim", "date_naissance": "01/02/1980", "email": "k.benali@harmonie.example"}
+    paul = {"nom": "Lefebvre", "prenom": "Paul", "date_naissance": "01/02/1980", "email": "p.lefebvre@petit.example"}
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port"),
+                                stranger_row("B-2", karim, adresse="5 rue du Port")])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="3 rue du Port"),
+                      stranger_row("B-2", paul, adresse="5 rue du Port")])
+    world.runtime.tick()
+    web = TestClient(world.client.app)
+    signed_in(web, "compte@petit.example")
+    twin_rows = _list_rows(web)
+    signed_in(web, "compte@harmonie.example")
+    stranger_rows = _list_rows(web)
+    assert sorted(twin_rows) == ["B-1", "B-2"] and all(c.startswith("1 envoi") for c in twin_rows.values()), twin_rows
+    # Today: « 2 envois, le dernier le 25/11/2026 » on both rows.
+    assert stranger_rows == twin_rows, stranger_rows
+
+
+@pytest.mark.xfail(strict=True, reason="an answer link's token is hashed as ASCII (campaigns/links/tokens.token_hash: "
+                   "token.encode('ascii')) before anything checks it: a non-ASCII token raises, a 500")
+def test_a_non_ascii_answer_link_is_the_unknown_link_page_never_a_500(world: World) -> None:
+    """Severity: medium. Bad values never give a 500; this page is public (no account, no key), and a household
+    retyping the link printed on its letter can type an accented letter.
+
+    Request: `GET /r/%C3%A9` (« é »), or `GET /r/abc%C2%B2`, anonymous: 500 today, where `GET /r/abc` answers the
+    French 404 « lien inconnu » page. The POST routes under `/r/{token}/…` go through the same lookup."""
+    web = TestClient(world.client.app, raise_server_exceptions=False)
+    plain = web.get("/r/abc")
+    assert plain.status_code == 404, plain.text
+    # Today: 500 for both.
+    assert [web.get(path).status_code for path in ("/r/%C3%A9", "/r/abc%C2%B2")] == [404, 404]
