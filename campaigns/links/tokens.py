@@ -60,7 +60,9 @@ class LinkTarget:
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("ascii")).hexdigest()
+    """The stored hash of a link's token (its bytes in UTF-8: a valid token is ASCII, anything else typed in the
+    address must still hash, to reach the « lien inconnu » page rather than a 500)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def well_formed(token: str) -> bool:
