@@ -60,16 +60,26 @@ def test_negative_delay_is_refused_in_french(client: TestClient, runtime: Runtim
                                 "nombre de jours positif ou nul")
 
 
-def test_a_step_without_a_template_in_a_required_language(client: TestClient, runtime: Runtime) -> None:
+def test_a_language_without_its_template_falls_back_to_french(client: TestClient, runtime: Runtime) -> None:
     headers = _ddets(runtime)
-    # The assignation letter exists in Arabic, the ADIL's « mise à disposition » letter does not.
+    # The assignation letter exists in Arabic, the ADIL's « mise à disposition » letter does not: Arabic readers get
+    # it in French (LANG_FALLBACK recorded, docs/domain.md §10.1 req. 23), the campaign is accepted.
     spec = _spec(stages=["assignation"], languages=["fr", "ar"],
                  steps=[{"channel": "courrier", "template": "etape_{stade}"},
                         {"channel": "courrier", "template": "mise_a_disposition", "delay_days": 7}])
+    answer = client.post("/api/v1/campagnes", headers=headers, json=spec)
+    assert answer.status_code == 201, answer.text
+
+
+def test_falc_required_in_a_language_needs_french_falc_at_least(client: TestClient, runtime: Runtime) -> None:
+    headers = _ddets(runtime)
+    # No FALC version of the landlord letter in any language: FALC is never lowered to standard silently.
+    spec = _spec(falc="toujours", languages=["ar"],
+                 steps=[{"channel": "courrier", "template": "courrier_bailleur"}])
     [issue] = _refusals(client, headers, spec)
-    assert issue["champ"] == "steps.2.template"
-    assert "« mise_a_disposition » n'existe pas en arabe (ar)" in issue["message"]
-    assert "retirez cette langue" in issue["message"]
+    assert issue["champ"] == "steps.1.template"
+    assert "« courrier_bailleur » n'existe pas en FALC en arabe (ar)" in issue["message"]
+    assert "ordre de repli" in issue["message"]
 
 
 def test_falc_always_needs_a_falc_template(client: TestClient, runtime: Runtime) -> None:

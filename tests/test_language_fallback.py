@@ -35,9 +35,12 @@ def test_the_configured_order() -> None:
 
 def test_fr_ar_falc_campaign_is_accepted_with_a_fallback_order(client: TestClient, runtime: Runtime) -> None:
     headers = new_partner(runtime, "DDETS 44", "etat")[1]
-    refused = client.post("/api/v1/campagnes", headers=headers, json=_spec())
-    assert refused.status_code == 422 and "n'existe pas en FALC en arabe" in refused.text
-    accepted = client.post("/api/v1/campagnes", headers=headers, json=_spec(fallback_order=ORDER))
+    # Without an order, Arabic readers fall back to French FALC (docs/domain.md §10.2, scenario 7).
+    default = client.post("/api/v1/campagnes", headers=headers, json=_spec())
+    assert default.status_code == 201, default.text
+    assert client.get(f"/api/v1/campagnes/{default.json()['id']}", headers=headers).json()["fallback_order"] == []
+    accepted = client.post("/api/v1/campagnes", headers=headers,
+                           json=_spec(name="Mise à disposition (ordre)", fallback_order=ORDER))
     assert accepted.status_code == 201, accepted.text
     shown = client.get(f"/api/v1/campagnes/{accepted.json()['id']}", headers=headers)
     assert shown.status_code == 200 and shown.json()["fallback_order"] == ORDER

@@ -134,16 +134,19 @@ def _templates(spec: CampaignSpec, index: int, available: set[tuple[str, str, st
         if slug in STRUCTURE_NOTICES:
             continue  # written to the social services in French, whatever the household reads
         falc_needed = spec.falc == "toujours"
-        # With a configured fallback order, a language without its variant yet falls back (LANG_FALLBACK recorded).
+        # A language without its variant yet falls back (LANG_FALLBACK recorded, docs/campaigns.md): in the
+        # configured order, else to French in the register the campaign asks (French FALC when FALC is required:
+        # the register is never lowered silently).
+        order = spec.fallback_order or ["fr_falc" if falc_needed else "fr"]
         missing = [lang for lang in spec.languages if not any(
-            v in variants for v in fallback_candidates(lang, falc_needed, spec.fallback_order)[
-                : None if spec.fallback_order else 1])]
+            v in variants for v in fallback_candidates(lang, falc_needed, order))]
         if missing:
             register = " en FALC" if falc_needed else ""
             names = ", ".join(language_name(lang) for lang in missing)
             issues.append(CampaignIssue(field, (
                 f"le modèle « {slug} »{at_stage} n'existe pas{register} en {names}, alors que la campagne écrit en "
-                f"{', '.join(spec.languages)} : ajoutez la traduction ou retirez cette langue de la campagne")))
+                f"{', '.join(spec.languages)} : ajoutez la traduction, retirez cette langue de la campagne ou "
+                "indiquez un ordre de repli (fallback_order)")))
     return issues
 
 
