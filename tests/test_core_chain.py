@@ -142,8 +142,9 @@ def test_response_cancels_pending_steps_in_every_campaign(runtime: Runtime, clie
     assert answer.status_code == 201, answer.text
     assert answer.json()["contacts_annules"] == 0
     statuses = [(d.channel, d.status, d.reason) for d in _dispatches(runtime)]
-    assert statuses == [("courrier", "delivered", None), ("sms", "cancelled", "responded"),
-                        ("appel", "cancelled", "responded"), ("visite", "cancelled", "responded")]
+    assert statuses == [("courrier", "delivered", None), ("sms", "cancelled", "responded_other_campaign"),
+                        ("appel", "cancelled", "responded_other_campaign"),
+                        ("visite", "cancelled", "responded_other_campaign")]
     view = client.get("/api/v1/signalements/R-1", headers=bailleur).json()
     assert view["reponse_recue_au_stade_actuel"] is True
     assert view["contacts"] == []  # the bailleur owns none of these campaigns

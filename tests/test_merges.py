@@ -123,8 +123,8 @@ def test_accept_merges_and_undo_restores_both_households(runtime: Runtime, api: 
     assert len(absorbed) == 1 and absorbed[0][1:3] == (None, None)
     # The CAF household's pending SMS and call were duplicates of the kept household's (already answered).
     assert sorted((d[2], d[3]) for d in merged["dispatches"] if d[2] != "delivered") == [
-        ("cancelled", "duplicate"), ("cancelled", "duplicate"), ("cancelled", "responded"),
-        ("cancelled", "responded")]
+        ("cancelled", "duplicate"), ("cancelled", "duplicate"), ("cancelled", "responded_other_campaign"),
+        ("cancelled", "responded_other_campaign")]
     view = api.get("/api/v1/signalements/C-1", headers=partners["caf"]).json()
     # The bailleur's answer stops everyone's letters, but the CAF is not told of another partner's record (rule 1).
     assert view["reponse_recue_au_stade_actuel"] is False

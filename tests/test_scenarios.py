@@ -110,6 +110,6 @@ def test_scenario_9_cross_campaign_stop_then_npai(pg_runtime: Runtime, clock: Cl
         with pg_runtime.session_factory() as session:
             statuses = {(d.channel, d.step_position): (d.status, d.reason) for d in session.scalars(select(Dispatch))}
             tasks = session.scalars(select(HumanTask)).all()
-        assert statuses[("courrier", 1)] == ("cancelled", "responded")
-        assert statuses[("appel", 0)] == ("cancelled", "responded")
+        assert statuses[("courrier", 1)] == ("cancelled", "responded_other_campaign")
+        assert statuses[("appel", 0)] == ("cancelled", "responded_other_campaign")
         assert [(t.kind, t.status) for t in tasks] == [("recherche", "cancelled")]

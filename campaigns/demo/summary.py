@@ -56,8 +56,8 @@ def summary(session: Session, data_dir: Path, *, days: int, start: datetime, dde
         f"Étapes sautées faute de coordonnées : {skipped}",
         f"Ménages ayant répondu : {len(responders & contacted)} sur {len(contacted)} contactés "
         f"({_pct(len(responders & contacted), len(contacted))})",
-        f"Contacts annulés : {cancelled['responded']} après une réponse, {cancelled['stage_changed']} après un "
-        f"changement de stade, {cancelled['closed']} après une clôture",
+        f"Contacts annulés : {cancelled['responded'] + cancelled['responded_other_campaign']} après une réponse, "
+        f"{cancelled['stage_changed']} après un changement de stade, {cancelled['closed']} après une clôture",
         "",
         f"{'Bailleur':<28}{'ménages':>9}{'courriers':>11}{'SMS':>6}{'appels':>8}{'visites':>9}{'réponses':>10}",
     ]

@@ -72,6 +72,7 @@ CONTACT_STATUSES_PLURAL = {
 }
 CONTACT_REASONS = {
     "duplicate": "regroupé ou supprimé par la coordination", "responded": "le ménage a répondu",
+    "responded_other_campaign": "le ménage a répondu à une autre campagne",
     "opted_out": "le ménage a répondu STOP", "no_channel": "coordonnées manquantes ou invalides",
     "cap_reached": "plafond de contacts atteint", "stage_changed": "le ménage a changé de stade",
     "closed": "dossier clôturé", "quiet_hours": "attend les heures d'envoi", "provider_error": "erreur du prestataire",

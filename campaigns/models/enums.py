@@ -46,6 +46,8 @@ class Reason(StrEnum):
 
     DUPLICATE = "duplicate"
     RESPONDED = "responded"
+    # Stopped because the household answered another partner's campaign (docs/domain.md §10.1 req. 17).
+    RESPONDED_OTHER_CAMPAIGN = "responded_other_campaign"
     OPTED_OUT = "opted_out"
     NO_CHANNEL = "no_channel"
     CAP_REACHED = "cap_reached"
@@ -63,6 +65,10 @@ class Reason(StrEnum):
     EXPERIMENT_ARM = "experiment_arm"
     # The household is reachable, but a condition of the step is not met (« n'a pas de téléphone » and it has one).
     CONDITION_NOT_MET = "condition_not_met"
+
+
+# The reasons a contact stops because the household answered: regulatory letters and DSF tasks stay.
+RESPONSE_REASONS = frozenset({Reason.RESPONDED, Reason.RESPONDED_OTHER_CAMPAIGN})
 
 
 class TaskStatus(StrEnum):

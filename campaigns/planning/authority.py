@@ -33,6 +33,7 @@ from campaigns.models import (
     Response,
     TaskStatus,
 )
+from campaigns.models.enums import RESPONSE_REASONS
 from campaigns.platform.dialect import any_of
 
 PENDING_DISPATCH = (DispatchStatus.PLANNED, DispatchStatus.QUEUED)
@@ -95,7 +96,7 @@ def stop_pending(
     if stage is not None:
         dispatches.append(Dispatch.stage == stage)
         tasks.append(HumanTask.stage == stage)
-    if reason is Reason.RESPONDED:
+    if reason in RESPONSE_REASONS:
         # Regulatory letters stay, and so do the reminder of an appointment the household agreed to and the notices
         # to the social services (M24: they are told of the stage whether or not the household answered).
         dispatches.extend((Dispatch.regulatory.is_(False), or_(

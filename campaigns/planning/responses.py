@@ -62,6 +62,6 @@ def record_response(
         if evidence is not None:
             # The household answered: every partner's relances stop, at whatever stay they are planned (the
             # household's, a bailleur's own case's: docs/security.md, rule 7).
-            stop_pending(session, household_id=household_id, reason=Reason.RESPONDED, now=now)
+            stop_pending(session, household_id=household_id, reason=Reason.RESPONDED_OTHER_CAMPAIGN, now=now)
     session.flush()
     return response, cancelled

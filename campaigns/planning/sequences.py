@@ -26,6 +26,7 @@ from campaigns.models import (
     TaskStatus,
 )
 from campaigns.models.authority import CaseSource, ruling_cases
+from campaigns.models.enums import RESPONSE_REASONS
 from campaigns.models.stages import ReportedStage, Stage, household_stage
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
@@ -180,7 +181,7 @@ def cancel_pending(
     if stage is not None:
         dispatch_filter.append(Dispatch.stage == stage)
         task_filter.append(HumanTask.stage == stage)
-    if reason is Reason.RESPONDED:
+    if reason in RESPONSE_REASONS:
         # The DSF deadlines run whether or not the tenant answers (queue_routing, docs/domain.md §6).
         task_filter.append(HumanTask.kind.not_in(KEPT_ON_RESPONSE))
     if spared:

@@ -74,7 +74,7 @@ def test_scenario_9_sms_reply_stops_every_campaign_then_npai(tmp_path: Path, clo
         # The Département's relance is cancelled (its own view says why), and the ADIL never gets the call.
         letters = [c for c in s.contacts(departement, "D44-0") if c["canal"] == "courrier"]
         assert [(c["etape"], c["statut"], c["motif"]) for c in letters] == [
-            (1, "delivered", None), (2, "cancelled", "responded")]
+            (1, "delivered", None), (2, "cancelled", "responded_other_campaign")]
         s.send(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))  # past the ADIL's day 7
         assert s.tasks("ADIL 44", statut="toutes", a_venir=True) == []
 

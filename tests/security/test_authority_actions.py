@@ -63,7 +63,7 @@ def test_a_strangers_response_stops_only_its_own_contacts(world: World) -> None:
     assert wide.json()["contacts_annules"] == 0  # its own count only: nothing about the others' contacts
     after = _contacts(world)
     assert after[("Courriers de l'État", 1)] == ("planned", None)
-    assert after[("Relances du bailleur", 0)] == ("cancelled", "responded")
+    assert after[("Relances du bailleur", 0)] == ("cancelled", "responded_other_campaign")
     with world.runtime.session_factory() as session:
         purposes = [e.purpose for e in session.scalars(select(AuditEvent).where(AuditEvent.partner_id == 3))]
     assert any("rendez_vous_honore" in purpose for purpose in purposes), purposes

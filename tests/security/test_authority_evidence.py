@@ -131,5 +131,5 @@ def test_the_households_sms_reply_still_stops_everyones_relances(sms_world: Worl
     _days(world, 5)
     after = _contacts(world)
     assert after[(STATE_LETTERS, 1)] == ("cancelled", "responded")
-    assert after[(LANDLORD_SMS, 0)] == ("cancelled", "responded")
+    assert after[(LANDLORD_SMS, 0)] == ("cancelled", "responded_other_campaign")
     assert after[(STATE_LETTERS, 2)] == ("planned", None)

@@ -564,5 +564,5 @@ def test_a_text_from_the_referents_number_is_the_households_reply(sms_world: Wor
     _ticked_days(world, 5)
     after = _all_contacts(world)
     assert after[(STATE_LETTERS, 1)] == ("cancelled", "responded"), after
-    assert after[("Relances du bailleur", 0)] == ("cancelled", "responded"), after
+    assert after[("Relances du bailleur", 0)] == ("cancelled", "responded_other_campaign"), after
     assert after[(STATE_LETTERS, 2)] == ("planned", None), after  # the regulatory letter is never stopped
