@@ -108,9 +108,6 @@ def test_a_strangers_own_dry_run_tells_that_the_household_has_a_referent(world: 
     assert [(row["structure"], row["appel"]) for row in run["par_structure"]] == [(owner, 2)], run["par_structure"]
 
 
-@pytest.mark.xfail(strict=True, reason="a partner's queue shows, for each of its tasks in a household, the first of "
-                   "its own cases there (campaigns/queues/task_views.shown_case, task_detail) and counts households "
-                   "(queue_report): two rows the landlord's co-tenant joins read as one person and one household")
 def test_two_strangers_unreachable_rows_joined_through_the_landlords_co_tenant_show_in_its_queue(
         world: World) -> None:
     """Severity: high. Rule 1 (no oracle: who lives together, and that another partner knows them). Red team 4
@@ -331,9 +328,6 @@ def _list_rows(web: TestClient) -> dict[str, str]:
     return rows
 
 
-@pytest.mark.xfail(strict=True, reason="« Mes ménages » counts a bailleur's own campaigns' contacts per household "
-                   "(campaigns/intake/landlord_households._rows: Dispatch.household_id), not per case as the case "
-                   "view does since red team 4 (case_views._written_with)")
 def test_the_landlord_list_page_counts_two_strangers_rows_joined_through_the_co_tenant_together(
         world: World) -> None:
     """Severity: high. Rule 1 (no oracle: who lives together, and that another partner knows them). Red team 4's
