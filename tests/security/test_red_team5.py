@@ -167,9 +167,6 @@ def test_an_appointment_in_year_9999_is_refused_and_never_breaks_the_agenda(worl
     assert agenda.status_code == 200, agenda.text
 
 
-@pytest.mark.xfail(strict=True, reason="the worker's task page links to /mes-taches/menages/{household_id} "
-                   "(api/web/templates/taches/tache.html): the household's internal number, whose order tells a "
-                   "structure whether the household existed before its own push")
 def test_a_structures_task_page_gives_the_households_number_that_tells_it_was_known_before(world: World) -> None:
     """Severity: medium. Rule 1 (no oracle); the same leak red team 3 closed for proposed addresses
     (`reference` instead of the household's id) and red team 4 for the supervision's `echecs`.
