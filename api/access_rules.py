@@ -210,7 +210,7 @@ RULES: dict[RouteKey, Rule] = {
     ("GET", "/menages"): COORDINATION,
     ("POST", "/menages"): COORDINATION,
     ("GET", "/menages/{household_id:int}"): COORDINATION,
-    ("GET", "/mes-taches/menages/{household_id:int}"): WORKERS,
+    ("GET", "/mes-taches/{task_id:int}/menage"): WORKERS,
     # Campaign pages: the pilots' administrators and operators edit; other partners' read those they own or run.
     ("GET", "/campagnes"): CAMPAIGN_PAGES,
     ("GET", "/campagnes/nouvelle"): CAMPAIGN_EDITING,

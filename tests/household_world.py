@@ -103,6 +103,8 @@ def build(runtime: Runtime, client: TestClient) -> World:
         ids["ccas"] = session.scalars(select(Partner.id).where(Partner.name == CCAS)).one()
         ids["ccas_task"] = session.scalars(select(HumanTask.id).where(
             HumanTask.household_id == ids["HAB-001"], HumanTask.queue_partner_id == ids["ccas"])).one()
+        ids["other_task"] = session.scalars(select(HumanTask.id).where(
+            HumanTask.queue_partner_id != ids["ccas"]).order_by(HumanTask.id).limit(1)).one()
     worker = client.post("/api/v1/agents", headers=keys[CCAS], json={"nom": "Agent CCAS"}).json()["id"]
     for action, body in (("reserver", {}), ("terminer", {"resultat": "message_laisse", "note": NOTE})):
         done = client.post(f"/api/v1/taches/{ids['ccas_task']}/{action}", headers=keys[CCAS],

@@ -135,12 +135,14 @@ def test_a_campaigns_contacts_and_tasks_are_filtered_searched_and_paged(world: W
 
 def test_a_worker_reads_a_household_of_its_queue_and_no_other(world: World) -> None:
     client = world.signed_in("agent@ccas.fr")
-    household = page(client, f"/mes-taches/menages/{world.ids['HAB-001']}")
+    household = page(client, f"/mes-taches/{world.ids['ccas_task']}/menage")
     assert "<h1>Prénom01 BENALI</h1>" in household and NOTE in household
     assert f'href="/mes-taches/{world.ids["ccas_task"]}"' in household and "votre structure" in household
     task = page(client, f"/mes-taches/{world.ids['ccas_task']}")
-    assert f'href="/mes-taches/menages/{world.ids["HAB-001"]}"' in task
-    # The Rezé household has no task of the CCAS: the page of a household that does not exist.
-    unknown = client.get("/mes-taches/menages/999999")
-    outside = client.get(f"/mes-taches/menages/{world.ids['ETA-2']}")
+    # Named by the structure's own task, never by the household's internal number (docs/security.md rule 1).
+    assert f'href="/mes-taches/{world.ids["ccas_task"]}/menage"' in task and "/mes-taches/menages/" not in task
+    assert client.get(f"/mes-taches/menages/{world.ids['HAB-001']}").status_code == 404
+    # Another structure's task: the page of a task that does not exist.
+    unknown = client.get("/mes-taches/999999/menage")
+    outside = client.get(f"/mes-taches/{world.ids['other_task']}/menage")
     assert (outside.status_code, outside.text) == (404, unknown.text) and unknown.status_code == 404

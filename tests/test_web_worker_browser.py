@@ -86,7 +86,7 @@ def test_worker_takes_a_call_records_the_outcome_and_plans_the_rendez_vous(
     # Everything about the household the structure may see, then the appointment on the round of its day (structured
     # date and time) and in the worker's agenda file.
     page.get_by_role("link", name="Voir tout ce qui concerne ce ménage").click()
-    page.wait_for_url(f"{server}/mes-taches/menages/*")
+    page.wait_for_url(f"{server}/mes-taches/{task.id}/menage")
     assert page.get_by_role("heading", level=1).inner_text().strip() == "Aïcha BENALI"
     _checked(page, tmp_path, "menage")
     page.goto(f"{server}/mes-taches/tournee?jour={day.isoformat()}")

@@ -1,6 +1,6 @@
 """The households for the campaign owners (« Ménages », DDETS/DRIHL and Département accounts: the list by coordinated
 stage with a search sent by POST and pages, and one household's cases, contacts, responses and tasks by date), and
-the household page of a social worker (what their structure's tasks need).
+the household page of a social worker (what their structure's tasks need, named by one of its tasks).
 
 A household outside the reader's scope answers the same 404 page as one that does not exist; other roles are
 refused by the route's rule (403) whatever the number asked, so neither answer tells whether it exists."""
@@ -64,14 +64,15 @@ def household_page(request: Request, household_id: int, user: PilotDep, runtime:
                                                    "events": timeline_rows(record["events"])})
 
 
-@router.get("/mes-taches/menages/{household_id:int}", response_class=HTMLResponse)
-def worker_household_page(request: Request, household_id: int, worker: WorkerDep, runtime: RuntimeDep,
+@router.get("/mes-taches/{task_id:int}/menage", response_class=HTMLResponse)
+def worker_household_page(request: Request, task_id: int, worker: WorkerDep, runtime: RuntimeDep,
                           audit: WebAuditDep) -> Response:
+    """Named by the structure's own task, never by the household's internal number (docs/security.md rule 1)."""
     with runtime.session_factory.begin() as session:
-        view = worker_household(session, household_id, partner_id=worker.partner_id)
+        view = worker_household(session, task_id, partner_id=worker.partner_id)
         if view is None:
             return error_page(request, 404)
-        audit.read(session, [household_id], now=runtime.clock())
+        audit.read(session, [view["household_id"]], now=runtime.clock())
     return render(request, "menages/menage_agent.html", {
-        "worker": worker, "task": view["detail"], "tasks": view["tasks"], "household_id": household_id,
+        "worker": worker, "task": view["detail"], "tasks": view["tasks"],
         "events": timeline_rows(view["events"])})

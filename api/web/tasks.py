@@ -125,7 +125,6 @@ def _task_context(session: Session, task_id: int, worker: SignedInWorker, now: d
         "outcomes": {o.value: outcome_label(o.value) for o in queues.outcomes_for(task.kind)},
         "outcome_required": task.kind not in KEPT_ON_RESPONSE,
         "today": local_date(now).isoformat(),
-        "household_id": task.household_id,
     }
 
 

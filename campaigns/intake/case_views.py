@@ -29,7 +29,7 @@ def _stage_at(session: Session, case: Case, responses: Sequence[Response]) -> di
     return stages
 
 
-def _written_with(session: Session, case: Case, viewer_partner_id: int) -> ColumnElement[bool]:
+def written_with(session: Session, case: Case, viewer_partner_id: int) -> ColumnElement[bool]:
     """Which of the household's contacts are this case's. With another case of the viewer in the household (its
     rows grouped, perhaps through another partner's data: a co-tenant, docs/security.md rule 1), those planned on
     this case's own stays, and of the household's stays those sent with this case or, not sent, planned on its
@@ -55,7 +55,7 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
         .join(Campaign, Campaign.id == Dispatch.campaign_id)
         .outerjoin(TemplateVersion, TemplateVersion.id == Dispatch.template_version_id)
         .where(Dispatch.household_id == case.household_id, any_of(session, Dispatch.campaign_id, campaigns),
-               _written_with(session, case, viewer_partner_id))
+               written_with(session, case, viewer_partner_id))
         .order_by(Dispatch.due_at, Dispatch.id)
     )] if campaigns else []
     responses = session.scalars(

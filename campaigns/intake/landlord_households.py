@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from campaigns.intake.case_search import display_name, partner_case_labels
-from campaigns.intake.case_views import case_view
+from campaigns.intake.case_views import case_view, written_with
 from campaigns.models import Case, CaseChange, Dispatch, DispatchStatus, Response
 from campaigns.models.stages import Stage
 from campaigns.planning.authority import own_campaigns
@@ -87,18 +87,20 @@ def _rows(session: Session, partner_id: int, case_ids: Sequence[int]) -> list[Ow
     sent: Counter[int] = Counter()
     to_come: Counter[int] = Counter()
     last_sent: dict[int, datetime] = {}
-    if campaigns:
-        for household_id, status, count, latest in session.execute(
-                select(Dispatch.household_id, Dispatch.status, func.count(), func.max(Dispatch.sent_at))
-                .where(any_of(session, Dispatch.household_id, households),
-                       any_of(session, Dispatch.campaign_id, campaigns))
-                .group_by(Dispatch.household_id, Dispatch.status)):
+    # Per case, as its page (case_views.written_with): two of the bailleur's rows joined through another partner's
+    # data (a co-tenant) never read each other's contacts (docs/security.md rule 1).
+    for case in cases.values() if campaigns else ():
+        for status, count, latest in session.execute(
+                select(Dispatch.status, func.count(), func.max(Dispatch.sent_at))
+                .where(Dispatch.household_id == case.household_id, any_of(session, Dispatch.campaign_id, campaigns),
+                       written_with(session, case, partner_id))
+                .group_by(Dispatch.status)):
             if status in SENT:
-                sent[household_id] += count
-                if latest is not None and (household_id not in last_sent or latest > last_sent[household_id]):
-                    last_sent[household_id] = latest
+                sent[case.id] += count
+                if latest is not None and (case.id not in last_sent or latest > last_sent[case.id]):
+                    last_sent[case.id] = latest
             elif status in TO_COME:
-                to_come[household_id] += count
+                to_come[case.id] += count
     answers: dict[int, list[tuple[int | None, datetime]]] = defaultdict(list)
     for household_id, case_id, responded_at in session.execute(
             select(Response.household_id, Response.case_id, Response.responded_at)
@@ -113,8 +115,7 @@ def _rows(session: Session, partner_id: int, case_ids: Sequence[int]) -> list[Ow
             name=display_name(case.prenom, case.nom),
             commune=commune_label(case.commune, case.code_postal), stage=case.stage, stage_date=case.date_stade,
             closed=case.stage == Stage.CLOTURE,
-            sent=sent[case.household_id], last_sent=last_sent.get(case.household_id),
-            to_come=to_come[case.household_id],
+            sent=sent[case.id], last_sent=last_sent.get(case.id), to_come=to_come[case.id],
             responses=len(own), last_response=max(own, default=None)))
     return rows
 

@@ -1,9 +1,11 @@
 """One household as a social worker reads it: what their structure's tasks need, gathered on one page by date.
 
-Only a household with a task in the structure's queue is shown (any other answers like an unknown one), and only
-what `task_views.task_detail` gives the worker for that queue: the contact details, what was sent and answered,
-their structure's tasks with their notes, other structures' tasks with their outcome only (a bailleur's queue: its
-own cases, letters, responses and tasks, `landlord_queue`)."""
+Named by one of the structure's own tasks (never the household's internal number, whose order would tell that the
+household existed before the structure's push: docs/security.md rule 1); any other task answers like an unknown
+one. Only what `task_views.task_detail` gives the worker for that queue: the contact details, what was sent and
+answered, their structure's tasks with their notes, other structures' tasks with their outcome only (a queue
+reading its own cases only, `own_view`: the tasks of the case the task was opened for, its letters and responses).
+"""
 
 from __future__ import annotations
 
@@ -14,15 +16,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from campaigns.models import HumanTask
-from campaigns.queues.task_views import task_detail
+from campaigns.queues.task_views import own_view, shown_cases, task_detail
 
 
-def worker_household(session: Session, household_id: int, *, partner_id: int) -> dict[str, Any] | None:
-    tasks = list(session.scalars(select(HumanTask).where(
-        HumanTask.household_id == household_id, HumanTask.queue_partner_id == partner_id)
-        .order_by(HumanTask.created_at.desc(), HumanTask.id.desc())))
-    if not tasks:
+def worker_household(session: Session, task_id: int, *, partner_id: int) -> dict[str, Any] | None:
+    """The household of the structure's task `task_id`, or None when the task is not in its queue."""
+    task = session.get(HumanTask, task_id)
+    if task is None or task.queue_partner_id != partner_id:
         return None
+    tasks = list(session.scalars(select(HumanTask).where(
+        HumanTask.household_id == task.household_id, HumanTask.queue_partner_id == partner_id)
+        .order_by(HumanTask.created_at.desc(), HumanTask.id.desc())))
+    if own_view(session, task.household_id, partner_id):
+        # The tasks of the case this task was opened for: what it would show alone in its household.
+        shown = shown_cases(session, tasks, partner_id)
+        case_id = getattr(shown[task.id], "id", None)
+        tasks = [t for t in tasks if getattr(shown[t.id], "id", None) == case_id]
     detail = task_detail(session, tasks[0])
     events: list[dict[str, Any]] = [
         {"kind": "contact", "at": datetime.fromisoformat(e["date"]), "channel": e["canal"], "status": e["statut"],
@@ -36,6 +45,6 @@ def worker_household(session: Session, household_id: int, *, partner_id: int) ->
                 "status": t["statut"], "outcome": t["resultat"], "stage": t["stade"], "own": False}
                for t in detail["autres_taches"] if not t["votre_structure"]]
     events.sort(key=lambda e: e["at"], reverse=True)
-    return {"detail": detail, "events": events,
+    return {"detail": detail, "events": events, "household_id": task.household_id,
             "tasks": [{"id": t.id, "kind": t.kind, "status": t.status, "stage": t.stage, "created_at": t.created_at}
                       for t in tasks]}

@@ -22,20 +22,23 @@ class JointVisit:
     landlord: bool = False
 
 
+# One answer for a number that names no partner and for a bailleur's: which numbers are bailleurs never shows.
+_NOT_A_STRUCTURE = "visite conjointe : structure inconnue (pour le bailleur, indiquez « bailleur »)"
+
+
 def check_joint(session: Session, task: HumanTask, joint: JointVisit | None) -> dict[str, object]:
-    """The task's columns for a joint visit; French errors for a call, an unknown or same structure."""
+    """The task's columns for a joint visit; French errors for a call, one's own structure, and one identical error
+    for a number that is no partner's or a bailleur's (no oracle on the partners' numbers: docs/security.md)."""
     if joint is None or (joint.partner_id is None and not joint.landlord):
         return {}
     if task.kind not in VISIT_KINDS:
         raise ValidationError("visite conjointe : seulement pour une visite")
     if joint.partner_id is not None:
-        partner = session.get(Partner, joint.partner_id)
-        if partner is None:
-            raise ValidationError("visite conjointe : structure inconnue")
-        if partner.id == task.queue_partner_id:
+        if joint.partner_id == task.queue_partner_id:
             raise ValidationError("visite conjointe : indiquez l'autre structure, pas la vôtre")
-        if partner.kind in LANDLORD_KINDS:
-            raise ValidationError("visite conjointe : pour le bailleur, indiquez « bailleur »")
+        partner = session.get(Partner, joint.partner_id)
+        if partner is None or partner.kind in LANDLORD_KINDS:
+            raise ValidationError(_NOT_A_STRUCTURE)
     return {"joint_partner_id": joint.partner_id, "joint_landlord": joint.landlord}
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.locale.clock import PARIS
@@ -26,15 +26,17 @@ from campaigns.models import (
     PartnerKind,
     Reason,
     Response,
+    StageEntry,
     TaskKind,
     TaskStatus,
     Worker,
 )
 from campaigns.models.authority import trusted_cases
 from campaigns.models.stages import Stage
-from campaigns.planning.standing import standing
+from campaigns.planning.standing import household_views, standing
 from campaigns.platform.communes import commune_label
 from campaigns.queues.routing import end_of_day
+from campaigns.queues.task_cases import task_case_ids
 
 _SENT = (DispatchStatus.SENDING.value, DispatchStatus.DELIVERED.value, DispatchStatus.RETURNED.value)
 _BAILLEURS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
@@ -56,6 +58,37 @@ def own_view(session: Session, household_id: int, partner_id: int) -> bool:
         return True
     household = session.get(Household, household_id)
     return household is not None and not standing(session, household, partner_id).household_view
+
+
+def own_views(session: Session, household_ids: set[int], partner_id: int) -> set[int]:
+    """`own_view` for many households at once: those where the queue reads its own cases only."""
+    if landlord_queue(session, partner_id):
+        return set(household_ids)
+    return household_ids - household_views(session, household_ids, partner_id)
+
+
+def shown_cases(session: Session, tasks: list[HumanTask], partner_id: int) -> dict[int, Case | None]:
+    """Task id → the case whose details the queue's worker is shown. A queue reading its own cases only
+    (`own_view`) sees the case the task was opened for (`task_cases`), never the first of its cases in the
+    household: two of its rows joined through another partner's data read as two people, as on an empty base
+    (docs/security.md rule 1); a trusted queue, the household's freshest case (`contact_case`)."""
+    restricted = own_views(session, {t.household_id for t in tasks}, partner_id)
+    opened_for = task_case_ids(session, [t for t in tasks if t.household_id in restricted])
+    wanted = {c for c in opened_for.values() if c is not None}
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_(wanted)))} if wanted else {}
+    fallback: dict[tuple[int, bool], Case | None] = {}
+    shown: dict[int, Case | None] = {}
+    for task in tasks:
+        own = task.household_id in restricted
+        case = cases.get(opened_for.get(task.id) or 0)
+        if own and case is not None and case.partner_id == partner_id and case.household_id == task.household_id:
+            shown[task.id] = case
+            continue
+        key = (task.household_id, own)
+        if key not in fallback:
+            fallback[key] = contact_case(session, task.household_id, partner_id=partner_id if own else None)
+        shown[task.id] = fallback[key]
+    return shown
 
 
 def contact_case(session: Session, household_id: int, *, partner_id: int | None = None) -> Case | None:
@@ -162,12 +195,12 @@ def list_tasks(session: Session, *, partner_id: int, filters: TaskFilters, now: 
         stmt.order_by(HumanTask.priority, func.coalesce(HumanTask.sla_due_at, HumanTask.due_at), HumanTask.id)
         .limit(filters.limit)
     ).all()
-    restricted = {h: own_view(session, h, partner_id) for h in {t.household_id for t in tasks}}
+    restricted = own_views(session, {t.household_id for t in tasks}, partner_id)
     landlord = landlord_queue(session, partner_id)
-    cases = {h: contact_case(session, h, partner_id=partner_id if own else None) for h, own in restricted.items()}
-    return [{**task_summary(t), "menage": _household(cases[t.household_id]),
-             **_to_call(session, t.household_id, cases[t.household_id], landlord=landlord,
-                        own=partner_id if restricted[t.household_id] else None)} for t in tasks]
+    cases = shown_cases(session, list(tasks), partner_id)
+    return [{**task_summary(t), "menage": _household(cases[t.id]),
+             **_to_call(session, t.household_id, cases[t.id], landlord=landlord,
+                        restricted=t.household_id in restricted)} for t in tasks]
 
 
 def _in_commune(session: Session, households: Any, wanted: str, partner_id: int) -> set[int]:
@@ -185,18 +218,19 @@ def _in_commune(session: Session, households: Any, wanted: str, partner_id: int)
 
 
 def _to_call(session: Session, household_id: int, case: Case | None, *, landlord: bool,
-             own: int | None = None) -> dict[str, Any]:
+             restricted: bool = False) -> dict[str, Any]:
     """Whom a worker calls, in order (`a_appeler`): the mandataire first when the household is under curatelle,
     tutelle or habilitation familiale (docs/domain.md §10.2, scenario 11), then the household. The measure and the
-    mandataire are shown to the social services' queues only, never to a bailleur's, and from the queue's own
-    cases (`own`) when it is not trusted with the household (docs/security.md)."""
+    mandataire are shown to the social services' queues only, never to a bailleur's, and from the task's own case
+    only when the queue is not trusted with the household (`restricted`, docs/security.md)."""
     household = None if case is None or case.telephone_invalide or not case.telephone else case.telephone
     numbers: list[dict[str, str]] = []
     shown: dict[str, Any] = {}
-    cases = select(Case).where(Case.household_id == household_id).order_by(Case.id)
-    if own is not None:
-        cases = cases.where(Case.partner_id == own)
-    protected = None if landlord else protected_case(trusted_cases(session, list(session.scalars(cases))))
+    if restricted:
+        candidates = [case] if case is not None else []
+    else:
+        candidates = list(session.scalars(select(Case).where(Case.household_id == household_id).order_by(Case.id)))
+    protected = None if landlord else protected_case(trusted_cases(session, candidates))
     if protected is not None:
         shown["mandataire"] = {"mesure": protected.mesure_protection, "nom": protected.mandataire_nom,
                                "telephone": protected.mandataire_telephone}
@@ -210,9 +244,8 @@ def _to_call(session: Session, household_id: int, case: Case | None, *, landlord
 
 
 def shown_case(session: Session, task: HumanTask) -> Case | None:
-    """The case whose contact details the task's worker is shown."""
-    own = task.queue_partner_id if own_view(session, task.household_id, task.queue_partner_id) else None
-    return contact_case(session, task.household_id, partner_id=own)
+    """The case whose contact details the task's worker is shown (`shown_cases`)."""
+    return shown_cases(session, [task], task.queue_partner_id)[task.id]
 
 
 def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
@@ -221,7 +254,7 @@ def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
     trusted with the household, shows its own cases, letters, responses and tasks only (`own_view`)."""
     queue = task.queue_partner_id
     restricted = own_view(session, task.household_id, queue)
-    case = contact_case(session, task.household_id, partner_id=queue if restricted else None)
+    case = shown_case(session, task)
     bailleurs = select(Partner).join(Case, Case.partner_id == Partner.id).where(
         Case.household_id == task.household_id, Partner.kind.in_(_BAILLEURS))
     sent = (select(Dispatch, Partner.name)
@@ -231,22 +264,30 @@ def task_detail(session: Session, task: HumanTask) -> dict[str, Any]:
     responses = select(Response).where(Response.household_id == task.household_id)
     others = select(HumanTask).where(HumanTask.household_id == task.household_id, HumanTask.id != task.id)
     if restricted:
-        bailleurs = bailleurs.where(Partner.id == queue)
-        sent = sent.where(Campaign.owner_partner_id == queue)
-        responses = responses.where(Response.partner_id == queue)
+        # Only what concerns the task's own case: what it would show alone in its household (docs/security.md).
+        case_id = case.id if case is not None else -1
+        bailleurs = bailleurs.where(Partner.id == queue, Case.id == case_id)
+        on_its_stay = exists().where(StageEntry.id == Dispatch.stage_entry_id, StageEntry.case_id == case_id)
+        sent = sent.where(Campaign.owner_partner_id == queue, or_(
+            Dispatch.sent_case_id == case_id, and_(Dispatch.sent_case_id.is_(None), on_its_stay)))
+        responses = responses.where(Response.partner_id == queue, or_(
+            Response.case_id.is_(None), Response.case_id == case_id) if case is not None else false())
         others = others.where(HumanTask.queue_partner_id == queue)
     bailleur = session.scalars(bailleurs.order_by(Case.date_stade.desc()).limit(1)).first()
     sent_rows = session.execute(sent.order_by(Dispatch.sent_at, Dispatch.id)).all()
     response_rows = session.scalars(responses.order_by(Response.responded_at)).all()
-    other_tasks = session.scalars(others.order_by(HumanTask.created_at, HumanTask.id)).all()
+    other_tasks = list(session.scalars(others.order_by(HumanTask.created_at, HumanTask.id)))
+    if restricted:
+        other_cases = shown_cases(session, other_tasks, queue)
+        shown_id = case.id if case is not None else None
+        other_tasks = [t for t in other_tasks if getattr(other_cases[t.id], "id", None) == shown_id]
     stage = Stage(task.stage) if task.stage in Stage.__members__.values() else None
     return {
         **task_summary(task),
         "note": task.note,
         "stade_libelle": stage.label if stage else task.stage,
         "menage": _household(case),
-        **_to_call(session, task.household_id, case, landlord=landlord_queue(session, queue),
-                   own=queue if restricted else None),
+        **_to_call(session, task.household_id, case, landlord=landlord_queue(session, queue), restricted=restricted),
         "montant_dette": str(case.montant_dette) if case and case.montant_dette is not None else None,
         "bailleur": {"nom": bailleur.name, "telephone": bailleur.contact_phone} if bailleur else None,
         "envois": [
@@ -333,11 +374,16 @@ def _clock(label: str | None) -> tuple[int, int]:
 
 
 def queue_report(session: Session, *, partner_id: int, follow_ups: frozenset[str]) -> dict[str, Any]:
-    """Households routed to the structure: with a follow-up (an answer), still in progress, or "sans suite"."""
-    tasks = session.scalars(select(HumanTask).where(HumanTask.queue_partner_id == partner_id)).all()
-    by_household: dict[int, list[HumanTask]] = defaultdict(list)
+    """Households routed to the structure: with a follow-up (an answer), still in progress, or "sans suite". A
+    household the queue reads its own cases only in (`own_view`) counts once per case its tasks were opened for,
+    as on an empty base: two of its rows joined through another partner's data never count as one
+    (docs/security.md rule 1)."""
+    tasks = list(session.scalars(select(HumanTask).where(HumanTask.queue_partner_id == partner_id)))
+    restricted = own_views(session, {t.household_id for t in tasks}, partner_id)
+    opened_for = task_case_ids(session, [t for t in tasks if t.household_id in restricted])
+    by_household: dict[tuple[int, int | None], list[HumanTask]] = defaultdict(list)
     for task in tasks:
-        by_household[task.household_id].append(task)
+        by_household[(task.household_id, opened_for.get(task.id))].append(task)
     counts = {"avec_suite": 0, "en_cours": 0, "sans_suite": 0}
     for own in by_household.values():
         if any(t.outcome in follow_ups or t.reason == Reason.RESPONDED for t in own):

@@ -92,7 +92,7 @@ def test_another_case_or_household_number_answers_as_an_unknown_one(world: World
     answer = stranger.get(f"/mes-menages/{cases['A-1'][0]}")
     assert (answer.status_code, answer.text) == (404, unknown.text)
     # The pilots' and workers' household pages refuse a bailleur whatever the number: no 404/403 difference.
-    for path in ("/menages/{}", "/mes-taches/menages/{}"):
+    for path in ("/menages/{}", "/mes-taches/{}/menage"):
         refused = stranger.get(path.format(999999))
         assert refused.status_code == 403
         assert (stranger.get(path.format(cases["A-1"][1])).status_code,

@@ -16,10 +16,13 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
+from campaigns.models import Partner
 from tests.factories import signalement
 from tests.security.authority_world import (
     KNOWN,
+    LANDLORD,
     STATE,
     STRANGER,
     UNKNOWN,
@@ -108,9 +111,6 @@ def test_a_strangers_own_dry_run_tells_that_the_household_has_a_referent(world: 
     assert [(row["structure"], row["appel"]) for row in run["par_structure"]] == [(owner, 2)], run["par_structure"]
 
 
-@pytest.mark.xfail(strict=True, reason="a partner's queue shows, for each of its tasks in a household, the first of "
-                   "its own cases there (campaigns/queues/task_views.shown_case, task_detail) and counts households "
-                   "(queue_report): two rows the landlord's co-tenant joins read as one person and one household")
 def test_two_strangers_unreachable_rows_joined_through_the_landlords_co_tenant_show_in_its_queue(
         world: World) -> None:
     """Severity: high. Rule 1 (no oracle: who lives together, and that another partner knows them). Red team 4
@@ -170,9 +170,6 @@ def test_an_appointment_in_year_9999_is_refused_and_never_breaks_the_agenda(worl
     assert agenda.status_code == 200, agenda.text
 
 
-@pytest.mark.xfail(strict=True, reason="the worker's task page links to /mes-taches/menages/{household_id} "
-                   "(api/web/templates/taches/tache.html): the household's internal number, whose order tells a "
-                   "structure whether the household existed before its own push")
 def test_a_structures_task_page_gives_the_households_number_that_tells_it_was_known_before(world: World) -> None:
     """Severity: medium. Rule 1 (no oracle); the same leak red team 3 closed for proposed addresses
     (`reference` instead of the household's id) and red team 4 for the supervision's `echecs`.
@@ -331,9 +328,6 @@ def _list_rows(web: TestClient) -> dict[str, str]:
     return rows
 
 
-@pytest.mark.xfail(strict=True, reason="« Mes ménages » counts a bailleur's own campaigns' contacts per household "
-                   "(campaigns/intake/landlord_households._rows: Dispatch.household_id), not per case as the case "
-                   "view does since red team 4 (case_views._written_with)")
 def test_the_landlord_list_page_counts_two_strangers_rows_joined_through_the_co_tenant_together(
         world: World) -> None:
     """Severity: high. Rule 1 (no oracle: who lives together, and that another partner knows them). Red team 4's
@@ -381,3 +375,34 @@ def test_a_non_ascii_answer_link_is_the_unknown_link_page_never_a_500(world: Wor
     assert plain.status_code == 404, plain.text
     # Today: 500 for both.
     assert [web.get(path).status_code for path in ("/r/%C3%A9", "/r/abc%C2%B2")] == [404, 404]
+
+
+def test_a_joint_visits_structure_number_answers_alike_for_no_partner_and_a_bailleur(world: World) -> None:
+    """Severity: low. Rule 1 (no oracle on the other partners).
+
+    Request: `POST /api/v1/taches/{id}/terminer` on one of the CAF's visit tasks with `visite_conjointe.structure_id`
+    set to number after number: « structure inconnue » for a number that is no partner's, « pour le bailleur,
+    indiquez « bailleur » » for a bailleur's, the task left open, so the CAF listed the bailleurs' numbers for free.
+    Safe: one answer, to the byte, for both; the task stays open."""
+    caf = admin_partner(world.client, world.state, "CAF 44", "caf")
+    worker = world.client.post("/api/v1/agents", headers=caf, json={"nom": "Zoé"})
+    assert worker.status_code == 201, worker.text
+    world.push(caf, [stranger_row("C-1", UNKNOWN, injoignable="oui")])
+    listed = world.client.get("/api/v1/taches", headers=caf, params={"statut": "toutes", "a_venir": "true"})
+    [task] = listed.json()["taches"]
+    with world.runtime.session_factory() as session:
+        landlord_id = session.scalars(select(Partner.id).where(Partner.name == LANDLORD)).one()
+        nobody = (session.scalar(select(func.max(Partner.id))) or 0) + 1000
+
+    def close(structure_id: int) -> tuple[int, str]:
+        answer = world.client.post(f"/api/v1/taches/{task['id']}/terminer", headers=caf, json={
+            "agent_id": worker.json()["id"], "resultat": "absent",
+            "visite_conjointe": {"structure_id": structure_id}})
+        return answer.status_code, answer.text
+
+    refused = close(nobody)
+    assert refused[0] == 422 and "structure inconnue" in refused[1], refused
+    # Before the fix: « pour le bailleur, indiquez « bailleur » » for the landlord's number.
+    assert close(landlord_id) == refused
+    still = world.client.get(f"/api/v1/taches/{task['id']}", headers=caf)
+    assert still.status_code == 200 and still.json()["statut"] == "pending", still.text
