@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, cast
-from urllib.parse import urlsplit
+from typing import Any
 
 import phonenumbers
-import requests
 from twilio.base.exceptions import TwilioException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, MaxRetryError
@@ -28,6 +24,7 @@ from campaigns.platform.ports import (
     RetryableChannelError,
     SendResult,
 )
+from channels.twilio_http import PooledTwilioHttpClient
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +106,7 @@ class TwilioSmsChannel:
         self.status_callback = status_callback
         self.max_segments = max_segments
         # The default HTTP adapter retries nothing: a silent retry after a read timeout could send the SMS twice.
-        self._http = http_client or _HeaderKeepingHttpClient(timeout=timeout)
+        self._http = http_client or PooledTwilioHttpClient(timeout=timeout)
         self._client: Any = Client(account_sid, auth_token, http_client=self._http)
         if base_url:
             self._client.api.base_url = base_url.rstrip("/")
@@ -141,7 +138,7 @@ class TwilioSmsChannel:
         except TwilioException as exc:
             # The provider's text may echo the number: not chained.
             raise _channel_error(exc, retry_after=_retry_after(self._http)) from None
-        except OSError as exc:  # requests' ConnectionError and Timeout are OSErrors
+        except OSError as exc:  # requests' ConnectionError and Timeout (channels/twilio_http.py) are OSErrors
             log.warning("twilio unreachable: %s", type(exc).__name__)
             if _never_sent(exc):
                 raise RetryableChannelError("provider_unreachable") from None
@@ -174,50 +171,9 @@ class TwilioSmsChannel:
         return None
 
 
-class _EnvironmentOnceSession(requests.Session):
-    """A requests session that reads the environment's proxy and CA-bundle settings once per site instead of once
-    per SMS (`get_environ_proxies` parses the proxy variables and the no-proxy list at each call: a few ms of CPU
-    per message, docs/benchmarks.md). A process's environment does not change while it runs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._settings: dict[tuple[str, str, tuple[tuple[str, str], ...]], dict[str, Any]] = {}
-
-    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
-        if stream is not None or verify is not None or cert is not None or not isinstance(url, str):
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())))
-        found = self._settings.get(key)
-        if found is None:
-            found = self._settings[key] = super().merge_environment_settings(url, proxies, None, None, None)
-        return {**found, "proxies": dict(found["proxies"])}
-
-
-class _HeaderKeepingHttpClient(TwilioHttpClient):  # type: ignore[misc]
-    """Keeps each thread's last response headers: Twilio's exceptions drop them, and a 429 says when to retry."""
-
-    def __init__(self, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        session = _EnvironmentOnceSession()
-        # Twilio's connection pool, without retries (a silent retry after a read timeout could send twice).
-        session.adapters = cast(requests.Session, vars(self)["session"]).adapters
-        self.session = session
-        self._local = threading.local()
-
-    def request(self, *args: Any, **kwargs: Any) -> Any:
-        self._local.headers = None
-        response = super().request(*args, **kwargs)
-        self._local.headers = response.headers
-        return response
-
-    def last_headers(self) -> Mapping[str, str]:
-        return getattr(self._local, "headers", None) or {}
-
-
 def _retry_after(http: Any) -> timedelta | None:
     """The Retry-After of the last answer in this thread (seconds or an HTTP date), if the client kept it."""
-    if not isinstance(http, _HeaderKeepingHttpClient):
+    if not isinstance(http, PooledTwilioHttpClient):
         return None
     value = str(http.last_headers().get("Retry-After", "")).strip()
     if not value:

@@ -35,7 +35,7 @@ from campaigns.delivery import outcomes, task_reads
 from campaigns.delivery.claims import deliver_each
 from campaigns.delivery.dispatch import _Attempt, deliver
 from campaigns.delivery.outcomes import OUTCOME_UNKNOWN, RETRY_BASE
-from campaigns.links.tokens import LinkPolicy
+from campaigns.links.tokens import LinkPolicy, defer_links, write_deferred_links
 from campaigns.models import Dispatch, DispatchStatus
 from campaigns.planning.coordination import CoordinationRules
 from campaigns.platform.dialect import any_of
@@ -150,6 +150,7 @@ def _start_all(dispatch_ids: Sequence[int], *, now: datetime, settings: BatchSet
     started = _Started()
     with settings.session_factory.begin() as session:
         session.info["held"] = []  # rows read once for the whole task (dispatch._hold)
+        defer_links(session)  # the contacts' answer links: one INSERT for the task, before the commit
         rows = session.scalars(select(Dispatch).where(any_of(session, Dispatch.id, sorted(set(dispatch_ids))))
                                .order_by(Dispatch.id).with_for_update()).all()
         queued = []
@@ -182,6 +183,7 @@ def _start_all(dispatch_ids: Sequence[int], *, now: datetime, settings: BatchSet
                 started.statuses[dispatch.id] = dispatch.status
             else:
                 started.attempts[dispatch.id] = attempt
+        write_deferred_links(session)
     # The attempts in the order given (the order the tick claimed them).
     order = {dispatch_id: position for position, dispatch_id in enumerate(dispatch_ids)}
     started.attempts = dict(sorted(started.attempts.items(), key=lambda item: order[item[0]]))

@@ -19,7 +19,7 @@ from campaigns.delivery.set_aside import set_aside_dispatch
 from campaigns.delivery.sms_events import is_opted_out
 from campaigns.links.tokens import LinkPolicy
 from campaigns.locale.clock import DEFAULT_SENDING_DAYS, next_sending_time, print_slot
-from campaigns.messages.composing import Composed, ConditionNotMetError, NoChannelError, compose, ensure_reachable
+from campaigns.messages.composing import Composed, ConditionNotMetError, NoChannelError, compose, reach
 from campaigns.messages.rendering import TemplateNotFoundError
 from campaigns.messages.versions import record_composed
 from campaigns.models import (
@@ -230,11 +230,11 @@ def _start(
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.EXPERIMENT_ARM.value, now)
         return None
     try:
-        case = ensure_reachable(session, dispatch)
+        reached = reach(session, dispatch)
     except NoChannelError as exc:
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, _unreachable(exc), now)
         return None
-    if dispatch.channel == ChannelKind.SMS and _opted_out(session, dispatch, case.telephone):
+    if dispatch.channel == ChannelKind.SMS and _opted_out(session, dispatch, reached.case.telephone):
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, Reason.OPTED_OUT.value, now)
         return None
     if dispatch.channel in (ChannelKind.SMS, ChannelKind.EMAIL):
@@ -260,7 +260,7 @@ def _start(
         # without autoflush (campaigns/delivery/batch.py).
         session.flush()
     try:
-        composed: Composed = compose(session, dispatch, now=now, links=links, case=case)
+        composed: Composed = compose(session, dispatch, now=now, links=links, reached=reached)
     except NoChannelError as exc:
         outcomes.finish(dispatch, DispatchStatus.SKIPPED, _unreachable(exc), now)
         return None

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from campaigns.delivery.link_opt_outs import SANS_SMS
 from campaigns.delivery.sms_events import phone_hash
+from campaigns.messages import prefetched
 from campaigns.messages.addressees import is_partner_letter
 from campaigns.models import (
     AnswerLink,
@@ -32,11 +33,13 @@ from campaigns.models import (
     Dispatch,
     Household,
     LinkAnswer,
+    Partner,
     Response,
     SmsOptOut,
 )
 from campaigns.planning.coordination import SEND, SENT, SMS_PERIOD, TO_HOUSEHOLD, CoordinationRules, Verdict, capped
 from campaigns.platform.dialect import any_of
+from campaigns.platform.memo import remember
 
 _KEY = "task_reads"
 
@@ -119,6 +122,12 @@ def read_task(session: Session, dispatches: Sequence[Dispatch], *, now: datetime
     session.scalars(select(Campaign).where(any_of(session, Campaign.id, sorted({d.campaign_id for d in dispatches}))))\
         .all()
     cases = session.scalars(select(Case).where(any_of(session, Case.household_id, household_ids))).all()
+    # Composing's reads (each household's cases, its bailleur's contact line): from these rows, not a query each.
+    partners = session.scalars(select(Partner).where(any_of(session, Partner.id, sorted({c.partner_id
+                                                                                       for c in cases})))).all()
+    for partner in partners:  # a partner's kind never changes (campaigns/platform/memo.py)
+        remember(("partner_kind", partner.id), partner.kind)
+    prefetched.attach(session, household_ids, cases, partners)
     entries = sorted({d.stage_entry_id for d in dispatches})
     responses: defaultdict[int, list[tuple[str | None, int]]] = defaultdict(list)
     for entry_id, evidence, partner_id in session.execute(

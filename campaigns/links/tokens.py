@@ -31,6 +31,8 @@ TOKEN_BYTES = 16  # 128 bits
 # token_urlsafe(16) is 22 characters of the URL-safe base64 alphabet: anything else is refused before any query.
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{22}$")
 LINK_PATH = "/r/"
+# Session info key of the links a task writes at once (defer_links).
+_DEFERRED = "deferred_links"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,19 +80,35 @@ def _contact_token(session: Session, dispatch_id: int) -> str:
 def issue_link(session: Session, target: LinkTarget, *, now: datetime, lifetime: timedelta) -> str:
     """The link of one message; returns the token (never stored in clear). The same contact row always gets the
     same token, and its link row is written once."""
-    if target.dispatch_id is None:
-        token, statement = secrets.token_urlsafe(TOKEN_BYTES), insert(AnswerLink)
-    else:
-        # One statement: a contact's link row already written (a retried send) is kept as it is.
-        token = _contact_token(session, target.dispatch_id)
-        statement = insert_ignoring_conflicts(session, AnswerLink.__table__, ["token_hash"])
-    session.execute(statement.values(
-        token_hash=token_hash(token), household_id=target.household_id, case_id=target.case_id,
-        partner_id=target.partner_id, campaign_id=target.campaign_id, dispatch_id=target.dispatch_id,
-        channel=target.channel, stage=target.stage, stage_entry_id=target.stage_entry_id, created_at=now,
-        expires_at=now + lifetime, failed_checks=0,
-    ))
+    token = secrets.token_urlsafe(TOKEN_BYTES) if target.dispatch_id is None else _contact_token(
+        session, target.dispatch_id)
+    row = {"token_hash": token_hash(token), "household_id": target.household_id, "case_id": target.case_id,
+           "partner_id": target.partner_id, "campaign_id": target.campaign_id, "dispatch_id": target.dispatch_id,
+           "channel": target.channel, "stage": target.stage, "stage_entry_id": target.stage_entry_id,
+           "created_at": now, "expires_at": now + lifetime, "failed_checks": 0}
+    deferred = session.info.get(_DEFERRED)
+    if target.dispatch_id is not None and isinstance(deferred, list):
+        deferred.append(row)  # written with the task's other links, before its transaction commits
+        return token
+    # One statement: a contact's link row already written (a retried send) is kept as it is.
+    statement = insert(AnswerLink) if target.dispatch_id is None else insert_ignoring_conflicts(
+        session, AnswerLink.__table__, ["token_hash"])
+    session.execute(statement.values(**row))
     return token
+
+
+def defer_links(session: Session) -> None:
+    """From now on the contacts' links issued in this session's transaction are kept until `write_deferred_links`:
+    a `chaine.deliver_batch` task writes its contacts' links in one statement instead of one each. Nothing in the
+    transaction reads them before (a link is read when a household follows it, once the message is out)."""
+    session.info[_DEFERRED] = []
+
+
+def write_deferred_links(session: Session) -> None:
+    """Writes the links kept since `defer_links` (each contact's row kept as it is when already written)."""
+    rows = session.info.pop(_DEFERRED, None)
+    if rows:
+        session.execute(insert_ignoring_conflicts(session, AnswerLink.__table__, ["token_hash"]), rows)
 
 
 def find_link(session: Session, token: str, *, now: datetime) -> AnswerLink | None:

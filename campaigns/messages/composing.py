@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
@@ -90,12 +91,26 @@ def reference_case(session: Session, dispatch: Dispatch, owner_id: int) -> Case:
     return case
 
 
-def ensure_reachable(session: Session, dispatch: Dispatch) -> Case:
-    """The case the message will use; raises NoChannelError when this step cannot reach the household."""
+@dataclass(frozen=True, slots=True)
+class Reached:
+    """The case a message will use and whom it goes to, as `reach` found them (handed to `compose` in the same
+    transaction, so that they are not looked up twice)."""
+
+    case: Case
+    addressee: _Addressee
+
+
+def reach(session: Session, dispatch: Dispatch) -> Reached:
+    """The case the message will use and its addressee; raises NoChannelError when this step cannot reach the
+    household."""
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     case = reference_case(session, dispatch, campaign.owner_partner_id)
-    _addressee(session, dispatch, case)
-    return case
+    return Reached(case, _addressee(session, dispatch, case))
+
+
+def ensure_reachable(session: Session, dispatch: Dispatch) -> Case:
+    """The case the message will use; raises NoChannelError when this step cannot reach the household."""
+    return reach(session, dispatch).case
 
 
 def _addressee(session: Session, dispatch: Dispatch, case: Case) -> _Addressee:
@@ -158,31 +173,36 @@ def check_reachable(channel: str, case: Case, conditions: list[str]) -> None:
         needs.add("has_phone")
     # A number a worker found wrong (faux_numero) counts as no number at all.
     phone = None if case.telephone_invalide else case.telephone
-    available = {
-        "has_phone": bool(phone),
-        "has_mobile": is_mobile(phone),
-        "has_email": bool(case.email),
-        "has_address": bool(address_lines(case)),
+    # Each evaluated only when the channel or a condition asks for it (the address block is the costly one).
+    available: dict[str, Callable[[], bool]] = {
+        "has_phone": lambda: bool(phone),
+        "has_mobile": lambda: is_mobile(phone),
+        "has_email": lambda: bool(case.email),
+        "has_address": lambda: bool(address_lines(case)),
         # "Si absence de coordonnées téléphoniques, le référent envoie un courrier" (001, docs/domain.md §5.2 P2).
-        "no_phone": not phone,
+        "no_phone": lambda: not phone,
     }
-    missing = sorted(n for n in needs if n in available and not available[n])
+    missing = sorted(n for n in needs if n in available and not available[n]())
     if missing:
         raise NoChannelError(", ".join(missing))
-    unmet = sorted(c for c in conditions if c in available and not available[c])
+    unmet = sorted(c for c in conditions if c in available and not available[c]())
     if unmet:
         raise ConditionNotMetError(", ".join(unmet))
 
 
 def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkPolicy | None = None,
-            case: Case | None = None) -> Composed:
+            case: Case | None = None, reached: Reached | None = None) -> Composed:
     """The message of a dispatch. With `links`, a letter, SMS or e-mail to the household carries its own answer
     link (template variable `lien_reponse`, metadata `link_url` for the letter's QR code; docs/web.md). `case`: its
-    reference case when the caller has just read it (ensure_reachable, same transaction)."""
+    reference case when the caller has just read it (ensure_reachable, same transaction); `reached`: its case and
+    addressee when the caller has just found them (`reach`, same transaction)."""
     campaign = session.get_one(Campaign, dispatch.campaign_id)
     owner = session.get_one(Partner, campaign.owner_partner_id)
-    case = reference_case(session, dispatch, owner.id) if case is None else case
-    addressee = _addressee(session, dispatch, case)
+    if reached is not None:
+        case, addressee = reached.case, reached.addressee
+    else:
+        case = reference_case(session, dispatch, owner.id) if case is None else case
+        addressee = _addressee(session, dispatch, case)
     recipient = addressee.recipient
     metadata = {
         "date": local_date(now).isoformat(),

@@ -23,6 +23,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.messages import prefetched
 from campaigns.models import Case, Household, Partner
 from campaigns.models.authority import LANDLORD_KINDS, PROCEDURE_KINDS, trusted_cases
 from campaigns.platform.memo import memoised
@@ -30,7 +31,10 @@ from campaigns.platform.memo import memoised
 
 def letter_cases(session: Session, household_id: int, owner_id: int) -> list[Case]:
     """The cases a campaign of `owner_id` may take an address, a number or a language from (rules above)."""
-    cases = list(session.scalars(select(Case).where(Case.household_id == household_id).order_by(Case.id)))
+    # A task's contacts: their households' cases were read at once (campaigns/messages/prefetched.py).
+    cases = prefetched.household_cases(session, household_id)
+    if cases is None:
+        cases = list(session.scalars(select(Case).where(Case.household_id == household_id).order_by(Case.id)))
     # A partner's kind never changes: read once per batch of deliveries (campaigns/platform/memo.py).
     kind = memoised(("partner_kind", owner_id),
                     lambda: session.scalar(select(Partner.kind).where(Partner.id == owner_id)))

@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 from campaigns.locale.clock import PARIS, local_date
 from campaigns.locale.formats import format_date_fr
 from campaigns.locale.truce import next_truce_end
+from campaigns.messages import prefetched
 from campaigns.models import Appointment, Case, Dispatch, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.platform.memo import memoised
 from campaigns.platform.ports import Recipient
+
+_LANDLORD_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
 
 
 def household_contacts(session: Session, case: Case) -> dict[str, str | None]:
@@ -31,19 +34,27 @@ def household_contacts(session: Session, case: Case) -> dict[str, str | None]:
             .order_by(Partner.id).limit(1)
         ).first()
 
-    bailleur = session.scalars(
-        select(Partner).join(Case, Case.partner_id == Partner.id)
-        .where(Case.household_id == case.household_id,
-               Partner.kind.in_([PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value]))
-        .limit(1)
-    ).first()
     return {
         # The same for every household: read once per batch of deliveries (campaigns/platform/memo.py).
         "adil": memoised(("contact_line", "adil"), lambda: line(first(PartnerKind.ADIL))),
         "services_sociaux": memoised(("contact_line", "services_sociaux"),
                                      lambda: line(first(PartnerKind.DEPARTEMENT, PartnerKind.CCAS))),
-        "bailleur": line(bailleur),
+        "bailleur": line(_bailleur(session, case.household_id)),
     }
+
+
+def _bailleur(session: Session, household_id: int) -> Partner | None:
+    """The landlord of one of the household's cases (the first case's, in id order), if any."""
+    cases = prefetched.household_cases(session, household_id)  # a task's contacts: read with the task
+    if cases is not None:
+        partners = [prefetched.case_partner(session, c.partner_id) for c in cases]
+        if all(partner is not None for partner in partners):
+            return next((p for p in partners if p is not None and p.kind in _LANDLORD_KINDS), None)
+    return session.scalars(
+        select(Partner).join(Case, Case.partner_id == Partner.id)
+        .where(Case.household_id == household_id, Partner.kind.in_(_LANDLORD_KINDS))
+        .order_by(Case.id).limit(1)
+    ).first()
 
 
 def appointment_variables(session: Session, dispatch_id: int) -> dict[str, object] | None:

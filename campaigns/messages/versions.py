@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
 import orjson
 from sqlalchemy import select
@@ -25,12 +26,15 @@ def content_hash(sources: dict[str, str]) -> str:
 def record_version(session: Session, *, channel: str, slug: str, rendered: Rendered, now: datetime) -> int:
     """The id of this exact variant text, created at its first use (concurrent first uses agree)."""
     digest = content_hash(rendered.sources)
-    key = (TemplateVersion.channel == channel, TemplateVersion.slug == slug,
-           TemplateVersion.locale == rendered.locale, TemplateVersion.falc == rendered.falc,
-           TemplateVersion.content_hash == digest)
+
+    def where() -> tuple[Any, ...]:  # built only when queried (most contacts find the id memoised)
+        return (TemplateVersion.channel == channel, TemplateVersion.slug == slug,
+                TemplateVersion.locale == rendered.locale, TemplateVersion.falc == rendered.falc,
+                TemplateVersion.content_hash == digest)
+
     # A version found stored is committed and never changes: its id is read once per batch of deliveries.
     found = memoised(("template_version", channel, slug, rendered.locale, rendered.falc, digest),
-                     lambda: session.scalar(select(TemplateVersion.id).where(*key)), keep_none=False)
+                     lambda: session.scalar(select(TemplateVersion.id).where(*where())), keep_none=False)
     if found is not None:
         return found
     session.execute(
@@ -38,7 +42,7 @@ def record_version(session: Session, *, channel: str, slug: str, rendered: Rende
         .values(channel=channel, slug=slug, locale=rendered.locale, falc=rendered.falc, content_hash=digest,
                 sources=rendered.sources, created_at=now)
     )
-    return session.scalars(select(TemplateVersion.id).where(*key)).one()
+    return session.scalars(select(TemplateVersion.id).where(*where())).one()
 
 
 def record_composed(session: Session, dispatch: Dispatch, composed: Composed, *, now: datetime) -> None:
