@@ -270,15 +270,14 @@ def capped_members(session: Session, key_column: Any, member_column: Any, keys: 
     # The array literal is built here: psycopg would dump tens of thousands of list items one by one in Python.
     literal_keys = "{" + ",".join(str(int(key)) for key in keys) + "}"
     key_type = key_column.type.compile(dialect=session.get_bind().dialect)
-    # One row a key that has members, with its members as an array (not one row a member: ~6 a pushed row, each
-    # fetched and built into a row object in Python).
     rows = session.execute(
-        text(f'SELECT d.k, array_agg(m.member) FROM unnest(CAST(:keys AS {key_type}[])) AS d(k) '  # noqa: S608
-             f'CROSS JOIN LATERAL (SELECT t."{member_name}" AS member FROM "{table}" AS t '
-             f'WHERE t."{key_name}" = d.k LIMIT :limit) AS m GROUP BY d.k'),
+        text(f'SELECT d.k, m.member FROM unnest(CAST(:keys AS {key_type}[])) AS d(k) CROSS JOIN LATERAL '  # noqa: S608
+             f'(SELECT t."{member_name}" AS member FROM "{table}" AS t WHERE t."{key_name}" = d.k LIMIT :limit) AS m'),
         {"keys": literal_keys, "limit": limit},
-    ).all()
-    return dict(rows)  # type: ignore[arg-type]
+    )
+    for key, member in rows:
+        members.setdefault(key, []).append(member)
+    return members
 
 
 def bulk_insert_integers(session: Session, model: type[Base], columns: Sequence[str],
@@ -288,7 +287,9 @@ def bulk_insert_integers(session: Session, model: type[Base], columns: Sequence[
     if not is_postgres(session):
         bulk_insert(session, model, [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    data = "".join("\t".join(str(int(value)) for value in row) + "\n" for row in rows)
+    # One %-format a row (a C loop over its values), not a generator of str() calls per value.
+    line = "\t".join(["%d"] * len(columns)) + "\n"
+    data = "".join([line % tuple(row) for row in rows])
     if not data:
         return
     quoted = ", ".join(f'"{c}"' for c in columns)
