@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from campaigns.crypto.cipher import DataKeyError, decode_key, generate_key, key_id
-from campaigns.crypto.columns import EncryptedColumnError, keyring_for
+from campaigns.crypto.columns import EncryptedColumnError, EncryptedValue, keyring_for
 from campaigns.crypto.keys import KEYS_FILE, load_keyring
 from campaigns.crypto.rotation import rotate
 from campaigns.delivery.sms_events import is_opted_out, record_inbound
@@ -101,6 +101,24 @@ def test_an_encrypted_column_refuses_sql_comparisons() -> None:
     with pytest.raises(EncryptedColumnError):
         select(Case).order_by(Case.adresse > "a")
     select(Case).where(Case.telephone.is_(None), Case.email.is_not(None))  # NULL checks stay possible
+
+
+def test_the_bulk_conversion_of_an_encrypted_column_opens_as_its_bound_value(runtime: Runtime) -> None:
+    """COPY converts values with `bulk_converter` (the keyring read once): same ciphertext format and context as
+    `process_bind_param`, so every encrypted type reads its values back through the ORM's conversion."""
+    dialect = runtime.engine.dialect
+    values = {"nom": "Benali", "date_naissance": date(1985, 3, 12), "montant_dette": Decimal("1234.5")}
+    for name, value in values.items():
+        column_type = Case.__table__.c[name].type
+        assert isinstance(column_type, EncryptedValue)
+        convert = column_type.bulk_converter(dialect)
+        assert convert(None) is None
+        stored = convert(value)
+        bound = column_type.process_bind_param(value, dialect)
+        assert stored is not None and bound is not None
+        assert stored != bound and len(stored) == len(bound)  # a fresh nonce each time, same layout
+        assert column_type.process_result_value(stored, dialect) == column_type.process_result_value(bound, dialect)
+        assert column_type.process_result_value(stored, dialect) == value
 
 
 def test_inbound_sms_finds_the_household_through_the_blind_index(runtime: Runtime, client: TestClient) -> None:

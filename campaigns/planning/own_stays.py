@@ -18,8 +18,10 @@ from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm.attributes import set_committed_value
 
+from campaigns.crypto.columns import EncryptedValue
 from campaigns.models import (
     Campaign,
     Case,
@@ -37,9 +39,13 @@ from campaigns.models.stages import Stage
 from campaigns.planning.current_stays import enroll_stays, own_stays_of
 from campaigns.planning.sequences import PENDING_DISPATCH, PENDING_TASK
 from campaigns.planning.stage_authority import OWN_STAY_KINDS, STRUCTURE_KINDS, has_own_case
-from campaigns.platform.dialect import any_of, insert_returning_ids
+from campaigns.platform.dialect import any_of, bulk_update, insert_returning_ids
 
 CLOSED = Stage.CLOTURE.value
+# Planning reads no encrypted field of the cases it moves: left unloaded (each would be decrypted, ~10 a case on
+# intake's hot path); an access still loads it.
+_UNREAD = tuple(defer(getattr(Case, column.key)) for column in Case.__table__.columns
+                if isinstance(column.type, EncryptedValue))
 
 
 def _needs_move(stage: str, stay_entry_id: int | None, stay_stage: str | None) -> bool:
@@ -66,7 +72,8 @@ def move_case_stays(session: Session, household_ids: Collection[int], *, now: da
     if not moving_ids:
         return 0
     moving_set = set(moving_ids)
-    moving = session.scalars(select(Case).where(any_of(session, Case.id, moving_ids)).order_by(Case.id)).all()
+    moving = session.scalars(select(Case).where(any_of(session, Case.id, moving_ids)).order_by(Case.id)
+                             .options(*_UNREAD)).all()
     # A stay another open case of the same partner still holds at its stage keeps its contacts.
     held = {(partner_id, stay) for case_id, partner_id, _stage, stay, _stay_stage in rows
             if case_id not in moving_set and stay is not None}
@@ -82,10 +89,12 @@ def move_case_stays(session: Session, household_ids: Collection[int], *, now: da
     private_ids = dict(zip((case.id for case in private), insert_returning_ids(session, StageEntry, [
         {"household_id": case.household_id, "stage": case.stage, "entered_at": now, "case_id": case.id}
         for case in private]), strict=True)) if private else {}
-    for case in moving:
-        case.stay_entry_id = None if case.stage == CLOSED else private_ids.get(
-            case.id, households[case.household_id][1])
-    session.flush()
+    # One UPDATE for all (not one a case through the unit of work); the loaded objects are told the new value.
+    stays = [{"id": case.id, "stay_entry_id": None if case.stage == CLOSED else private_ids.get(
+        case.id, households[case.household_id][1])} for case in moving]
+    bulk_update(session, Case, stays)
+    for case, stay in zip(moving, stays, strict=True):
+        set_committed_value(case, "stay_entry_id", stay["stay_entry_id"])
     _enroll(session, entering, now=now)
     return len(moving)
 

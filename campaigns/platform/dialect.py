@@ -66,7 +66,9 @@ def _processors(session: Session, table: Table, columns: Sequence[str]) -> dict[
     for name in columns:
         column_type = table.c[name].type
         if isinstance(column_type, TypeDecorator) and not isinstance(column_type, UTCDateTime):
-            found[name] = _bound(column_type.process_bind_param, dialect)
+            # An encrypted column offers its conversion with the keyring already read (one call a value).
+            converter = getattr(column_type, "bulk_converter", None)
+            found[name] = converter(dialect) if converter else _bound(column_type.process_bind_param, dialect)
     return found
 
 
@@ -285,7 +287,9 @@ def bulk_insert_integers(session: Session, model: type[Base], columns: Sequence[
     if not is_postgres(session):
         bulk_insert(session, model, [dict(zip(columns, row, strict=True)) for row in rows])
         return
-    data = "".join("\t".join(str(int(value)) for value in row) + "\n" for row in rows)
+    # One %-format a row (a C loop over its values), not a generator of str() calls per value.
+    line = "\t".join(["%d"] * len(columns)) + "\n"
+    data = "".join([line % tuple(row) for row in rows])
     if not data:
         return
     quoted = ", ".join(f'"{c}"' for c in columns)
