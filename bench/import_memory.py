@@ -64,6 +64,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=160_000)
     parser.add_argument("--batch", type=int, default=0, help="CHAINE_IMPORT_BATCH_SIZE (default: the setting's)")
     parser.add_argument("--every", type=int, default=10_000)
+    parser.add_argument("--experiment", choices=("none", "trim", "clear", "both"), default="none",
+                        help="bench-only: malloc_trim(0) after each batch, clear the caches every 50,000 rows")
     args = parser.parse_args()
     url = _fresh_database(args.db)
     runtime = Runtime(Settings(database_url=url, **({"import_batch_size": args.batch} if args.batch else {})))
@@ -85,29 +87,46 @@ def main() -> None:
 
     store.load_records = counting_load
     apply_batch: Callable[..., None] = jobs._apply_batch
-    window = {"next": 0, "rows": 0, "at": time.perf_counter()}
-    started = time.perf_counter()
+    window = {"next": 0, "rows": 0, "at": time.perf_counter(), "cpu": time.process_time(), "cleared": 0}
+    started, cpu_started = time.perf_counter(), time.process_time()
+    import ctypes
+    import functools
+    libc = ctypes.CDLL("libc.so.6")
+    caches = [f for m in list(sys.modules.values()) if (m.__name__ or "").startswith("campaigns")
+              for f in vars(m).values() if isinstance(f, functools._lru_cache_wrapper)
+              and (f.cache_info().maxsize or 0) >= 4096]
 
     def measured(session: Any, job: Any, partner: Any, batch: list[tuple[int, Mapping[str, object]]], seen: Any,
                  *, now: datetime) -> None:
         apply_batch(session, job, partner, batch, seen, now=now)
         done = job.processed_rows
+        if args.experiment in ("clear", "both") and done - window["cleared"] >= 50_000:
+            window["cleared"] = done
+            for cached in caches:
+                cached.cache_clear()
+        if args.experiment in ("trim", "both"):
+            libc.malloc_trim(0)
         if done < window["next"]:
             return
         moment = time.perf_counter()
         rate = (done - window["rows"]) / (moment - window["at"])
-        window.update(next=done + args.every, rows=done, at=moment)
-        print(f"{done:>9,} rows {moment - started:6.0f} s {rate:6.0f} rows/s  RSS {_status_mb('VmRSS:'):6.1f} MB  "
+        cpu = (time.process_time() - window["cpu"]) / max(done - window["rows"], 1) * 1e3
+        window.update(next=done + args.every, rows=done, at=moment, cpu=time.process_time())
+        print(f"{done:>9,} rows {moment - started:6.0f} s {rate:6.0f} rows/s {cpu:5.2f} ms CPU/row  "
+              f"RSS {_status_mb('VmRSS:'):6.1f} MB  "
               f"live blocks {sys.getallocatedblocks() / 1e6:5.2f} M  arenas {_arenas():>4}  "
               f"candidates/row {loaded[0] / max(done, 1):4.1f}  load {os.getloadavg()[0]:.1f}", flush=True)
 
     jobs._apply_batch = measured
-    print(f"before the run: RSS {_status_mb('VmRSS:'):.0f} MB", flush=True)
+    print(f"before the run: RSS {_status_mb('VmRSS:'):.0f} MB, experiment {args.experiment}, {len(caches)} caches",
+          flush=True)
     runner = threading.Thread(target=runtime.run_import, args=(job_id,))
     runner.start()
     runner.join()
     elapsed = time.perf_counter() - started
-    print(f"{args.rows:,} rows in {elapsed:.0f} s ({args.rows / elapsed:,.0f} rows/s), RSS at the end "
+    cpu_row = (time.process_time() - cpu_started) / args.rows * 1e3
+    print(f"{args.rows:,} rows in {elapsed:.0f} s ({args.rows / elapsed:,.0f} rows/s, {cpu_row:.2f} ms of process "
+          f"CPU a row), RSS at the end "
           f"{_status_mb('VmRSS:'):.0f} MB", flush=True)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+import platform
 import time
 from datetime import date
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -244,3 +246,35 @@ def test_columns_no_row_of_a_push_gives_are_stored_empty_or_with_their_default(r
         assert (case.mandataire_nom, case.bailleur, case.date_audience, case.ages_enfants) == (None, None, None, None)
         assert (case.langue, case.falc, case.injoignable) == ("fr", False, False)
         assert case.nom in ("Durand", "Morel") and case.date_naissance == date(1985, 3, 12)
+
+
+def test_the_c_heap_is_trimmed_after_each_committed_batch(runtime: Runtime, clock: Clock,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big file's RSS stays level only if the freed C heap of each batch is handed back (campaigns/intake/heap.py):
+    once per committed batch, after its transaction (5 rows in batches of 2: 3 batches)."""
+    from campaigns.intake import jobs
+    from campaigns.models import ImportJob, Partner
+
+    partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
+    data = _csv([signalement(f"R-{i}", nom=f"Nom{i}") for i in range(5)])
+    with runtime.session_factory.begin() as session:
+        job_id = jobs.create_import(session, partner=session.get_one(Partner, partner_id), source="csv",
+                                    payload=data, now=clock()).id
+    committed: list[int] = []
+
+    def trim() -> bool:
+        with runtime.session_factory() as session:  # what another session sees: the batch is committed
+            committed.append(session.get_one(ImportJob, job_id).processed_rows)
+        return True
+
+    monkeypatch.setattr(jobs, "release_free_heap", trim)
+    jobs.run_import(runtime.session_factory, job_id, clock=clock, batch_size=2)
+    assert committed == [2, 4, 5]
+    assert _case_count(runtime) == 5
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")
+def test_malloc_trim_is_found_on_glibc() -> None:
+    from campaigns.intake.heap import release_free_heap
+
+    assert release_free_heap() is True

@@ -17,6 +17,7 @@ from campaigns.intake.batches import ingest
 from campaigns.intake.cases import serialise_partner_pushes
 from campaigns.intake.csv_files import CsvFileError, Pieces, read_csv
 from campaigns.intake.fields import FIELDS, RowError, SignalementRow, parse_row
+from campaigns.intake.heap import release_free_heap
 from campaigns.intake.mojibake import REPAIRED, repair_mapping
 from campaigns.intake.reference_lines import ReferenceLines
 from campaigns.intake.stored_files import UploadSpool, drop_file, file_pieces, spool_bytes, store_file
@@ -208,6 +209,9 @@ def run_import(
                 _apply_batch(session, job, partner, list(batch), seen, now=clock())
                 job.heartbeat_at = clock()
                 done = job.processed_rows
+            # The batch's transient C-heap blocks, freed, are handed back: without it the RSS of a big file's run
+            # stood 9-21 MB higher and rose faster with level live objects (campaigns/intake/heap.py).
+            release_free_heap()
     except CsvFileError as exc:
         # A malformed record midway: the batches before it are kept, the partner is told where it broke.
         _end(session_factory, import_id, clock(), error=f"{exc} ; les lignes précédentes sont conservées")
