@@ -25,7 +25,8 @@ from campaigns.queues.appointments import (
     find_appointment,
 )
 from campaigns.queues.joint_visits import JointVisit, joint_view
-from campaigns.queues.task_views import TaskFilters, list_tasks, queue_report, round_stops, task_detail, task_summary
+from campaigns.queues.task_reports import queue_report, round_stops
+from campaigns.queues.task_views import TaskFilters, list_tasks, task_detail, task_summary
 
 router = APIRouter(prefix="/api/v1", tags=["taches"])
 

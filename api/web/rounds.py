@@ -19,7 +19,7 @@ from campaigns.locale.clock import local_date
 from campaigns.models import Partner
 from campaigns.queues.agenda import worker_calendar
 from campaigns.queues.appointments import worker_appointments
-from campaigns.queues.task_views import RoundStop, round_stops
+from campaigns.queues.task_reports import RoundStop, round_stops
 
 router = APIRouter(include_in_schema=False)
 

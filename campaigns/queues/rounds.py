@@ -12,7 +12,7 @@ from fpdf.enums import XPos, YPos
 from campaigns.locale.formats import format_date_fr
 from campaigns.locale.labels import plural
 from campaigns.platform.resources import font_dir
-from campaigns.queues.task_views import RoundStop
+from campaigns.queues.task_reports import RoundStop
 
 FONT_DIR = font_dir()
 FONT = "DejaVu"
