@@ -225,7 +225,8 @@ def compose(session: Session, dispatch: Dispatch, *, now: datetime, links: LinkP
             metadata=metadata,
         )
         return Composed(message, source_case=source_case)
-    context = message_context(dispatch, owner, case, recipient, now=now, contacts=household_contacts(session, case))
+    context = message_context(dispatch, owner, case, recipient, now=now,
+                              contacts=household_contacts(session, case, owner.id))
     if dispatch.template == APPOINTMENT_REMINDER:
         appointment = appointment_variables(session, dispatch.id)
         if appointment is None:
@@ -303,7 +304,7 @@ def _merged_blocks(
             # Blocks follow the letter they are part of: one language and one register per envelope.
             "courrier", other.template, locale=variant[0], falc=variant[1],
             context=message_context(other, partner, case, recipient, now=now,
-                                    contacts=household_contacts(session, case)),
+                                    contacts=household_contacts(session, case, partner.id)),
             stored=published_variants(session, partner.id, "courrier", other.template),
         )
         contact = f" (tél. {escape(partner.contact_phone)})" if partner.contact_phone else ""

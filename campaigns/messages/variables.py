@@ -12,6 +12,7 @@ from campaigns.locale.clock import PARIS, local_date
 from campaigns.locale.formats import format_date_fr
 from campaigns.locale.truce import next_truce_end
 from campaigns.messages import prefetched
+from campaigns.messages.sources import letter_cases
 from campaigns.models import Appointment, Case, Dispatch, Partner, PartnerKind
 from campaigns.models.stages import Stage
 from campaigns.platform.memo import memoised
@@ -20,8 +21,10 @@ from campaigns.platform.ports import Recipient
 _LANDLORD_KINDS = (PartnerKind.BAILLEUR_SOCIAL.value, PartnerKind.BAILLEUR_PRIVE.value)
 
 
-def household_contacts(session: Session, case: Case) -> dict[str, str | None]:
-    """Who the household can call: the ADIL, the social services, its bailleur (those with a phone on file)."""
+def household_contacts(session: Session, case: Case, owner_id: int) -> dict[str, str | None]:
+    """Who the household can call: the ADIL, the social services, its bailleur (those with a phone on file). The
+    bailleur is that of a case the campaign of `owner_id` writes with (`sources.letter_cases`): a partner's own
+    campaign never names a landlord only another partner's case gives (docs/security.md, rules 1 and 5)."""
 
     def line(partner: Partner | None) -> str | None:
         if partner is None or not partner.contact_phone:
@@ -39,22 +42,17 @@ def household_contacts(session: Session, case: Case) -> dict[str, str | None]:
         "adil": memoised(("contact_line", "adil"), lambda: line(first(PartnerKind.ADIL))),
         "services_sociaux": memoised(("contact_line", "services_sociaux"),
                                      lambda: line(first(PartnerKind.DEPARTEMENT, PartnerKind.CCAS))),
-        "bailleur": line(_bailleur(session, case.household_id)),
+        "bailleur": line(_bailleur(session, case.household_id, owner_id)),
     }
 
 
-def _bailleur(session: Session, household_id: int) -> Partner | None:
-    """The landlord of one of the household's cases (the first case's, in id order), if any."""
-    cases = prefetched.household_cases(session, household_id)  # a task's contacts: read with the task
-    if cases is not None:
-        partners = [prefetched.case_partner(session, c.partner_id) for c in cases]
-        if all(partner is not None for partner in partners):
-            return next((p for p in partners if p is not None and p.kind in _LANDLORD_KINDS), None)
-    return session.scalars(
-        select(Partner).join(Case, Case.partner_id == Partner.id)
-        .where(Case.household_id == household_id, Partner.kind.in_(_LANDLORD_KINDS))
-        .order_by(Case.id).limit(1)
-    ).first()
+def _bailleur(session: Session, household_id: int, owner_id: int) -> Partner | None:
+    """The landlord of the first (in id order) of the cases the owner's campaign writes with, if any."""
+    for found in sorted(letter_cases(session, household_id, owner_id), key=lambda c: c.id):
+        partner = prefetched.case_partner(session, found.partner_id) or session.get(Partner, found.partner_id)
+        if partner is not None and partner.kind in _LANDLORD_KINDS:
+            return partner
+    return None
 
 
 def appointment_variables(session: Session, dispatch_id: int) -> dict[str, object] | None:

@@ -104,7 +104,7 @@ def _households(session: Session, campaign: Campaign) -> list[_Household]:
             select(Case.household_id, func.min(Case.date_audience))
             .where(any_of(session, Case.household_id, own), Case.partner_id == campaign.owner_partner_id,
                    Case.date_audience.is_not(None), Case.stage != Stage.CLOTURE.value)
-            .group_by(Case.household_id)).tuples()
+            .group_by(Case.household_id))
         hearings |= {household_id: day for household_id, day in rows if day is not None}
     out = []
     for stay in stays:

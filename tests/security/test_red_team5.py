@@ -284,9 +284,6 @@ def _emails_to(world: World, mailbox: str) -> list[str]:
     return bodies
 
 
-@pytest.mark.xfail(strict=True, reason="the message context's « bailleur » contact is any bailleur with a case in the "
-                   "household (campaigns/messages/variables.household_contacts), not one of the cases the campaign "
-                   "writes with: a structure's own e-mail names the household's landlord and its phone")
 def test_a_structures_own_email_names_the_landlord_of_a_household_it_merely_pushed(world: World) -> None:
     """Severity: high. Rule 1 (no oracle: who else knows the household, by name) and rule 5 (a campaign writes
     with its own cases' data).
