@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from campaigns.cli.main import app as cli_app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,10 +32,18 @@ class World:
 
     # --- command line -------------------------------------------------------------------------------------
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, CHAINE_DATABASE_URL=self.db_url, CHAINE_DATA_DIR=str(self.data_dir),
-                   PYTHONPATH=str(ROOT))
-        done = subprocess.run([sys.executable, "-c", "from campaigns.cli.main import app; app()", *args],
-                              capture_output=True, text=True, env=env, cwd=self.data_dir, timeout=600)
+        """`chaine ARGS`: in this process through the documented entry point (CHAINE_OUTSIDER_SUBPROCESS=1 runs
+        a real process instead, slower)."""
+        env = {"CHAINE_DATABASE_URL": self.db_url, "CHAINE_DATA_DIR": str(self.data_dir)}
+        if os.environ.get("CHAINE_OUTSIDER_SUBPROCESS") == "1":
+            done = subprocess.run([sys.executable, "-c", "from campaigns.cli.main import app; app()", *args],
+                                  capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
+                                  cwd=self.data_dir, timeout=600)
+        else:
+            result = CliRunner().invoke(cli_app, list(args), env=env)
+            if result.exception is not None and not isinstance(result.exception, SystemExit):
+                raise result.exception
+            done = subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, "")
         if check and done.returncode != 0:
             raise AssertionError(f"chaine {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
         return done
