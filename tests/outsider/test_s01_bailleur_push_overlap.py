@@ -82,7 +82,14 @@ def test_overlapping_push_gives_one_letter_per_household(world: World) -> None:
     seen = world.case("Habitat 44", "H44-000").json()
     assert "DDETS" not in str(seen) or "fusion" in str(seen).lower() or "merged" in str(seen).lower()
 
-    # The dry-run/coordination report: nobody above the letter cap.
-    simulation = world.client.get("/api/v1/simulation", headers=world.keys["DDETS de Loire-Atlantique"],
-                                  params={"debut": "2026-11-20", "jours": 30})
-    assert simulation.status_code == 200, simulation.text
+    # The owners' supervision of the bailleur's campaign: its letters merged into the State's, with the reason. The
+    # State's campaign covers every household at the stage, so the bailleur's eight letters are merged, and no
+    # household is over the cap.
+    listed = world.client.get("/api/v1/campagnes", headers=world.keys["DDETS de Loire-Atlantique"]).json()
+    campaigns = listed if isinstance(listed, list) else listed.get("campagnes", [])
+    relance = next(c for c in campaigns if c.get("nom", c.get("name")) == "Habitat 44 — relance")
+    supervision = world.client.get(f"/api/v1/campagnes/{relance['id']}/supervision",
+                                   headers=world.keys["DDETS de Loire-Atlantique"], params={"jour": "2026-11-25"})
+    assert supervision.status_code == 200, supervision.text
+    reasons = {(m["statut"], m["motif"]): m["nombre"] for m in supervision.json()["contacts_par_motif"]}
+    assert reasons == {("cancelled", "duplicate"): 8}, reasons
