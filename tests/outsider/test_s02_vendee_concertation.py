@@ -61,9 +61,10 @@ campaigns:
       - {{channel: courrier, template: mise_a_disposition, delay_from: stage_entry, conditions: [no_phone]}}
       - {{channel: visite, delay_days: 14, conditions: [no_response]}}
 """)
-    world.push(STATE, [row(*h) for h in HOUSEHOLDS] + [row("C1", "social", "1970-01-01", "", "apl", None, "0611000010")])
+    moved_out = row("C1", "social", "1970-01-01", "", "apl", None, "0611000010")
+    world.push(STATE, [*(row(*h) for h in HOUSEHOLDS), moved_out])
     # One household closed before the concertation (it moved out): not processed.
-    world.push(STATE, [dict(row("C1", "social", "1970-01-01", "", "apl", None, "0611000010"), stade="cloture",
+    world.push(STATE, [dict(moved_out, stade="cloture",
                             date_stade="2026-11-23", motif_cloture="déménagement")])
     batch = world.client.post("/api/v1/attributions", headers=world.keys[PILOT],
                               json={"stade": "commandement_de_payer", "depuis": "2026-11-01"})

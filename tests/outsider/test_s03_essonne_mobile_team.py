@@ -53,7 +53,7 @@ def test_mobile_team_summary_reproduces_004(world: World) -> None:
     took_contact = [n for n, reason in closing if reason not in CLOSED[0][0] and "NPAI" not in reason
                     and "départ" not in reason]
     assert len(took_contact) == 75
-    answered = took_contact + [0, 1] + list(range(292, 292 + 31))
+    answered = [*took_contact, 0, 1, *range(292, 292 + 31)]
     world.clock.advance(days=1)
     for n in answered:
         done = world.client.post("/api/v1/reponses", headers=world.keys[PILOT], json={

@@ -48,7 +48,7 @@ def test_contact_mode_table_by_park(world: World) -> None:
     world.partner(ADIL, "adil", "--adresse", "6 rue de l'Arche Sèche|44000 Nantes")
     world.load_campaigns(CAMPAIGNS)
     refs: dict[str, list[str]] = {"prive": [], "social": []}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for park, (*_, total) in TABLE.items():
         for _ in range(total):
             i = len(rows)
@@ -85,7 +85,7 @@ def test_contact_mode_table_by_park(world: World) -> None:
             for ref in plan[park][step]:
                 finish(world, agent_id, {ref: by_name[names[ref]]}, ref, outcome)
     world.clock.advance(days=1)
-    for park, (out, inc, vad1, vad2, diag, _total) in TABLE.items():
+    for park, (*_, diag, _total) in TABLE.items():
         reached = plan[park]["entrant"] + plan[park]["sortant"] + plan[park]["vad1"] + plan[park]["vad2"]
         for ref in reached[:diag]:
             done = world.client.post("/api/v1/reponses", headers=world.keys[ADIL],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.outsider.world import World, pdf_text
-
 import pytest
+
+from tests.outsider.world import World, pdf_text
 
 STATE = "DDETS de Loire-Atlantique"
 CAMPAIGNS_FALC_REQUIRED = """
@@ -35,7 +35,7 @@ def letter_contact(world: World, reference: str) -> dict[str, Any]:
     assert view.status_code == 200, view.text
     letters = [c for c in view.json()["contacts"] if c["canal"] == "courrier"]
     assert len(letters) == 1, letters
-    return letters[0]
+    return dict(letters[0])
 
 
 @pytest.mark.xfail(strict=True, reason=(

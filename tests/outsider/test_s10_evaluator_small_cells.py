@@ -29,10 +29,11 @@ def test_evaluation_by_bailleur_hides_small_cells_and_identifiers(world: World) 
     world.load_campaigns(CAMPAIGNS)
     n = 0
     for name, count in BAILLEURS.items():
-        rows = []
+        rows: list[dict[str, str]] = []
         for i in range(count):
             rows.append({"reference": f"{name[:3].upper()}-{i}", "stade": "impaye", "date_stade": "2026-11-24",
-                         "parc": "social", "nom": SURNAMES[n], "prenom": "Anne", "date_naissance": f"1970-01-{n + 1:02d}",
+                         "parc": "social", "nom": SURNAMES[n], "prenom": "Anne",
+                         "date_naissance": f"1970-01-{n + 1:02d}",
                          "adresse": f"{n + 1} rue de la Paix", "code_postal": "44000", "commune": "Nantes",
                          "numero_allocataire": f"99{n:05d}", "allocataire": "oui", "montant_dette": "1500",
                          "loyer_mensuel": "500"})
@@ -51,16 +52,16 @@ def test_evaluation_by_bailleur_hides_small_cells_and_identifiers(world: World) 
     owner = world.client.get("/api/v1/evaluation", headers=world.keys[STATE], params=period)
     assert owner.status_code == 200, owner.text
     sections = owner.json()["sections"]
-    rows = {(r["canal"], r["bailleur"]): r for r in sections["taux_canal_bailleur"]["lignes"]}
-    small = rows[("courrier", "Atlantique Habitation")]
+    cells = {(r["canal"], r["bailleur"]): r for r in sections["taux_canal_bailleur"]["lignes"]}
+    small = cells[("courrier", "Atlantique Habitation")]
     assert small["menages"] == "< 5" and small["taux"] == "< 5", small
-    big = rows[("courrier", "Habitat 44")]
+    big = cells[("courrier", "Habitat 44")]
     assert big["menages"] == 12 and big["repondants"] == 6 and abs(big["taux"] - 0.5) < 1e-9, big
     assert big["ic_bas"] < 0.5 < big["ic_haut"], big
 
     export = world.client.get("/api/v1/evaluation/export.csv", headers=world.keys[STATE], params=period)
     assert export.status_code == 200, export.text
-    for secret in SURNAMES + ["rue de la Paix", "9900000", "990000"]:
+    for secret in [*SURNAMES, "rue de la Paix", "9900000", "990000"]:
         assert secret.lower() not in export.text.lower(), secret
 
     own = world.client.get("/api/v1/evaluation", headers=world.keys["Habitat 44"], params=period)

@@ -36,9 +36,9 @@ class World:
         a real process instead, slower)."""
         env = {"CHAINE_DATABASE_URL": self.db_url, "CHAINE_DATA_DIR": str(self.data_dir)}
         if os.environ.get("CHAINE_OUTSIDER_SUBPROCESS") == "1":
-            done = subprocess.run([sys.executable, "-c", "from campaigns.cli.main import app; app()", *args],
-                                  capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT), **env),
-                                  cwd=self.data_dir, timeout=600)
+            command = [sys.executable, "-c", "from campaigns.cli.main import app; app()", *args]
+            done = subprocess.run(command, check=False, capture_output=True, text=True, cwd=self.data_dir,
+                                  env=dict(os.environ, PYTHONPATH=str(ROOT), **env), timeout=600)
         else:
             result = CliRunner().invoke(cli_app, list(args), env=env)
             if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -84,7 +84,7 @@ class World:
         answer = self.client.get("/api/v1/taches", headers=self.keys[partner], params=params)
         assert answer.status_code == 200, answer.text
         body = answer.json()
-        return body if isinstance(body, list) else body.get("taches", body)  # type: ignore[no-any-return]
+        return body if isinstance(body, list) else body.get("taches", body)  # type: ignore[no-any-return,unused-ignore]
 
     # --- outbox -------------------------------------------------------------------------------------------
     def outbox(self) -> Path:
