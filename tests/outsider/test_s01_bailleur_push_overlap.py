@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from tests.outsider.world import World, letters_naming
 
@@ -60,7 +61,7 @@ def test_overlapping_push_gives_one_letter_per_household(world: World) -> None:
     assert "H44-008" in text and "H44-009" in text
 
     world.send()
-    world.run_days(3)
+    world.send(world.clock.now + timedelta(days=1))
 
     for i in range(8):
         letters = letters_naming(world, SURNAMES[i])

@@ -35,8 +35,8 @@ HOUSEHOLD = {"stade": "impaye", "date_stade": "2026-11-20", "parc": "social", "n
 
 
 def setup(world: World) -> None:
-    world.partner("Habitat 44", "bailleur_social", "--adresse", "1 place de la Bourse|44000 Nantes")
     world.partner("Département de Loire-Atlantique", "departement", "--adresse", "3 quai Ceineray|44000 Nantes")
+    world.partner("Habitat 44", "bailleur_social", "--adresse", "1 place de la Bourse|44000 Nantes")
     world.partner("ADIL 44", "adil", "--adresse", "6 rue de l'Arche Sèche|44000 Nantes")
     world.load_campaigns(CAMPAIGNS)
     world.push("Habitat 44", [dict(HOUSEHOLD, reference="H-1")])
