@@ -51,10 +51,10 @@ def contacts(world: World, partner: str, reference: str) -> list[dict[str, Any]]
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "security.md rule 2 and api.md: a bailleur's response recorded through POST /api/v1/reponses stops its own "
-    "campaigns only; §10.2 scenario 9 (and campaigns.md « a response recorded by any partner (API, …) cancels "
-    "every partner's pending steps ») expects the Département's relance and the ADIL's call cancelled "
-    "(RESPONDED_OTHER_CAMPAIGN). The docs contradict each other; the product follows rule 2."))
+    "security.md rule 2 (by design): a bailleur's plain response through POST /api/v1/reponses (an incoming call "
+    "to its named contact) stops its own campaigns only; §10.2 scenario 9 expects the Département's relance and "
+    "the ADIL's call cancelled (RESPONDED_OTHER_CAMPAIGN). Only an SMS reply, a trusted worker's outcome or a "
+    "response with motif_menage stops every partner's steps."))
 def test_an_answer_to_the_bailleur_stops_every_partner(world: World) -> None:
     setup(world)
     assert world.sms(), "the bailleur's SMS was not sent"

@@ -46,7 +46,7 @@ class World:
         else:
             body: dict[str, Any] = {"nom": name, "type": kind}
             if extra[:1] == ("--adresse",):
-                body["adresse"] = extra[1].replace("|", "\n")  # the API's format is not documented
+                body["adresse"] = extra[1]  # "l1|l2|CP Commune", as the CLI's --adresse
             pilot = next(iter(self.keys.values()))
             answer = self.client.post("/api/v1/admin/partenaires", headers=pilot, json=body)
             assert answer.status_code in (200, 201), answer.text
