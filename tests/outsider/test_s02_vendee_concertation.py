@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import pytest
-
 from tests.outsider.world import World, letters_naming
 
 PILOT = "Département de la Vendée"
@@ -88,11 +86,6 @@ def test_concertation_keeps_known_referents_and_routes_the_new_ones(world: World
     assert mdsf_calls == {"Abadie", "Berthier", "Fleury", "Jolly"}, mdsf_calls
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the French report of POST /api/v1/attributions lists « Par structure » the new attributions under the type "
-    "(« CCAS : 3 », « MDSF : 2 », « CAF : 1 ») and the kept referents under the structure (« CCAS La Roche-sur-Yon : "
-    "1 »), while par_structure says CCAS La Roche-sur-Yon 4 (and, on 9 files, equal counts 4 and 4 print 45 % and "
-    "44 %)"))
 def test_concertation_report_in_french_is_consistent(world: World) -> None:
     report = concertation(world)["rapport"]
     assert "CCAS La Roche-sur-Yon : 4" in report and "MDSF La Roche-sur-Yon : 4" in report, report
