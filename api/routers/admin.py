@@ -67,7 +67,9 @@ class NewPartner(BaseModel):
     nom: str = Field(min_length=1, max_length=200)
     type: str
     telephone: str | None = Field(default=None, max_length=20)
-    adresse: str | None = Field(default=None, max_length=300)
+    adresse: str | None = Field(default=None, max_length=300, description=(
+        "Adresse postale des courriers au partenaire : lignes séparées par « | » (comme `chaine partenaires "
+        "ajouter --adresse`) ou par des retours à la ligne, la dernière « CP Commune »"))
     dernier_jour_cle: BodyDay | None = Field(default=None, description="Dernier jour de validité de la première clé")
 
 
@@ -82,7 +84,8 @@ def post_partner(body: NewPartner, caller: OwnerDep, runtime: RuntimeDep) -> dic
     with runtime.session_factory.begin() as session:
         expires_at = key_expiry(body.dernier_jour_cle, now=runtime.clock())
         partner = add_partner(session, name=body.nom, kind=body.type, now=runtime.clock(),
-                              contact_phone=body.telephone, contact_address=body.adresse)
+                              contact_phone=body.telephone,
+                              contact_address=body.adresse.replace("|", "\n") if body.adresse else None)
         key = issue_key(session, partner=partner, now=runtime.clock(), expires_at=expires_at)
         return {**_partner(partner), "cle": key}
 

@@ -56,7 +56,7 @@ def post_batch(payload: BatchIn, caller: OwnerDep, runtime: RuntimeDep, audit: A
         "attribues": batch.assigned,
         "a_designer": batch.to_designate,
         "non_traites": result.untreated,
-        "rapport": result.format_fr(),
+        "rapport": result.format_fr(batch.by_partner),
     }
 
 

@@ -274,7 +274,10 @@ class BatchResult:
     by_rule: Mapping[str, int]
     untreated: int
 
-    def format_fr(self) -> str:
+    def format_fr(self, by_structure: Mapping[str, int] | None = None) -> str:
+        """The French report; `by_structure` gives the structures the households were actually given to (the
+        partners' names), which the rules alone know as kinds when no territory names them."""
+        structures = self.by_structure if by_structure is None else by_structure
         kinds = [k for k in KINDS if k in self.by_kind] + sorted(k for k in self.by_kind if k not in KINDS)
         labels = ["Sans référent" if k == NO_REFERENT else k for k in kinds] + ["Non traités"]
         counts = [self.by_kind[k] for k in kinds] + [self.untreated]
@@ -288,9 +291,9 @@ class BatchResult:
             lines.append(f"{label:<{width}}{count:>7}{f'{share} %':>7}{new:>30}")
         total_new = sum(self.new_by_kind.values())
         lines.append(f"{'Total':<{width}}{len(self.attributions):>7}{'100 %':>7}{total_new:>30}")
-        if any(code not in KINDS for code in self.by_structure):
+        if any(code not in KINDS for code in structures):
             lines += ["", "Par structure"]
-            lines += [f"  {code} : {count}" for code, count in sorted(self.by_structure.items())]
+            lines += [f"  {code} : {count}" for code, count in sorted(structures.items())]
         return "\n".join(lines)
 
 
