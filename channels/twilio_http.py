@@ -112,6 +112,8 @@ class PooledTwilioHttpClient(TwilioHttpClient):  # type: ignore[misc]
             raise requests.ReadTimeout(exc) from None
         except (ProtocolError, OSError) as exc:  # cut while sending or reading
             raise requests.ConnectionError(exc) from None
+        except urllib3.exceptions.HTTPError as exc:  # an answer that cannot be read (e.g. a bad gzip body): unknown
+            raise requests.ConnectionError(exc) from None
         response = Response(answer.status, answer.data.decode("utf-8", errors="replace"), answer.headers)
         if self.logger.isEnabledFor(logging.INFO):
             self.log_response(answer.status, response)

@@ -3,14 +3,17 @@ failures seen by the SMS adapter (a refused connection was never sent; no answer
 
 from __future__ import annotations
 
+import http.server
 import socket
+import threading
 from datetime import timedelta
 
 import pytest
+import requests
 from requests.models import RequestEncodingMixin
 
 from campaigns.platform.ports import OutboundMessage, OutcomeUnknownChannelError, Recipient, RetryableChannelError
-from channels.sms_twilio import TwilioSmsChannel
+from channels.sms_twilio import TwilioSmsChannel, _never_sent
 from channels.twilio_http import PooledTwilioHttpClient, _form
 from tests.twilio_standin import Failure, TwilioStandIn
 
@@ -79,3 +82,35 @@ def test_a_site_behind_a_proxy_of_the_environment_keeps_requests_path(monkeypatc
     client = PooledTwilioHttpClient(timeout=5)
     assert client._pool("https://api.twilio.com/2010-04-01/Accounts.json") is None
     assert client._pool("http://127.0.0.1:8080/2010-04-01/Accounts.json") is not None
+
+
+class _GarbledAnswer(http.server.BaseHTTPRequestHandler):
+    """Twilio accepted the SMS (201) but its gzip body cannot be read."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        body = b"\x1f\x8b not gzip at all"
+        self.send_response(201)
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_accepted_sms_whose_answer_cannot_be_read_is_in_doubt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found in review: urllib3's DecodeError is no OSError; retried as « never sent » it would send the SMS twice."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _GarbledAnswer)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = PooledTwilioHttpClient(timeout=5)
+        with pytest.raises(requests.ConnectionError) as raised:
+            client.request("POST", f"http://127.0.0.1:{server.server_address[1]}/Messages.json",
+                           data={"To": "+33600000000", "Body": "x"}, auth=("AC", "t"))
+        assert isinstance(raised.value, OSError) and not _never_sent(raised.value)
+    finally:
+        server.shutdown()

@@ -62,7 +62,8 @@ class ResponseIn(BaseModel):
     date: BodyMoment | None = Field(default=None, description="Par défaut : maintenant")
     motif_menage: Evidence | None = Field(
         default=None, description="Pour arrêter les relances de tous les partenaires (jamais un courrier "
-        "réglementaire) : rendez_vous_honore, accompagnement_engage ou plan_apurement_signe ; tracé au journal")
+        "réglementaire) : rendez_vous_honore, accompagnement_engage, plan_apurement_signe ou appel_du_menage (le "
+        "ménage a appelé le partenaire) ; tracé au journal")
     partie: Literal["menage", "bailleur"] = Field(
         default="menage", description="Qui a répondu : le ménage, ou le bailleur (ses observations à la demande de "
         "l'État) ; la réponse du bailleur est comptée à part et n'arrête rien des relances du ménage")

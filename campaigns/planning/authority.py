@@ -53,10 +53,12 @@ class Evidence(StrEnum):
     RENDEZ_VOUS_HONORE = "rendez_vous_honore"  # the household came to an appointment with the partner
     ACCOMPAGNEMENT_ENGAGE = "accompagnement_engage"  # the partner's social worker now follows the household
     PLAN_APUREMENT_SIGNE = "plan_apurement_signe"  # the household signed a repayment plan with the partner
+    APPEL_DU_MENAGE = "appel_du_menage"  # the household called the partner (its named contact, its reception)
 
 
 # The reasons a partner may give through POST /api/v1/reponses (`motif_menage`).
-PARTNER_EVIDENCE = (Evidence.RENDEZ_VOUS_HONORE, Evidence.ACCOMPAGNEMENT_ENGAGE, Evidence.PLAN_APUREMENT_SIGNE)
+PARTNER_EVIDENCE = (Evidence.RENDEZ_VOUS_HONORE, Evidence.ACCOMPAGNEMENT_ENGAGE, Evidence.PLAN_APUREMENT_SIGNE,
+                    Evidence.APPEL_DU_MENAGE)
 
 EVIDENCE_LABELS: dict[Evidence, str] = {
     Evidence.SMS_REPLY: "réponse du ménage par SMS",
@@ -65,6 +67,7 @@ EVIDENCE_LABELS: dict[Evidence, str] = {
     Evidence.RENDEZ_VOUS_HONORE: "rendez-vous honoré par le ménage",
     Evidence.ACCOMPAGNEMENT_ENGAGE: "accompagnement social engagé",
     Evidence.PLAN_APUREMENT_SIGNE: "plan d'apurement signé",
+    Evidence.APPEL_DU_MENAGE: "appel du ménage au partenaire",
 }
 
 

@@ -61,7 +61,10 @@ def record_response(
                                  stage=stage, campaign_ids=own_campaigns(session, partner.id))
         if evidence is not None:
             # The household answered: every partner's relances stop, at whatever stay they are planned (the
-            # household's, a bailleur's own case's: docs/security.md, rule 7).
+            # household's, a bailleur's own case's: docs/security.md, rule 7); the answered partner's own first
+            # (`responded`), then the other campaigns' (`responded_other_campaign`, docs/domain.md §10.1 req. 17).
+            cancelled += stop_pending(session, household_id=household_id, reason=Reason.RESPONDED, now=now,
+                                      campaign_ids=own_campaigns(session, partner.id))
             stop_pending(session, household_id=household_id, reason=Reason.RESPONDED_OTHER_CAMPAIGN, now=now)
     session.flush()
     return response, cancelled

@@ -31,7 +31,9 @@ def worker_household(session: Session, task_id: int, *, partner_id: int) -> dict
         # The tasks of the case this task was opened for: what it would show alone in its household.
         shown = shown_cases(session, tasks, partner_id)
         case_id = getattr(shown[task.id], "id", None)
-        tasks = [t for t in tasks if getattr(shown[t.id], "id", None) == case_id]
+        # A task whose case cannot be traced stands alone (never grouped with another untraced one).
+        tasks = [t for t in tasks if getattr(shown[t.id], "id", None) == case_id and (case_id is not None
+                                                                                     or t.id == task.id)]
     detail = task_detail(session, tasks[0])
     events: list[dict[str, Any]] = [
         {"kind": "contact", "at": datetime.fromisoformat(e["date"]), "channel": e["canal"], "status": e["statut"],

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.outsider.world import World, pdf_text
 
 STATE = "DDETS de Loire-Atlantique"
@@ -38,11 +36,6 @@ def letter_contact(world: World, reference: str) -> dict[str, Any]:
     return dict(letters[0])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "campaign validation refuses « falc: toujours » with languages [fr, ar] while etape_assignation has no Arabic "
-    "FALC variant (« n'existe pas en FALC en arabe (ar) … ajoutez la traduction ou retirez cette langue »): the "
-    "setup of §10.2 scenario 7 (FALC required, {fr, ar}, template in fr-FALC and fr-standard only) cannot be "
-    "configured; domain §10.1 req. 23 wants a logged fallback instead"))
 def test_falc_required_campaign_with_arabic_and_no_arabic_falc_template_is_accepted(world: World) -> None:
     world.partner(STATE, "etat", "--adresse", "6 rue René Viviani|44000 Nantes")
     world.load_campaigns(CAMPAIGNS_FALC_REQUIRED)
