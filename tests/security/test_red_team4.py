@@ -390,16 +390,7 @@ def test_two_strangers_rows_joined_through_the_landlords_co_tenant_tell_it_who_l
     twin = admin_partner(world.client, world.state, TWIN, "bailleur_social")
     _own_letter_campaign(world, STRANGER)
     _own_letter_campaign(world, TWIN)
-    world.push(world.landlord, [landlord_row(nom_cotitulaire="Benali", prenom_cotitulaire="Karim",
-                                             date_naissance_cotitulaire="01/02/1980")])
-    world.runtime.tick()
-    karim = {"nom": "Benali", "prenom": "Karim", "date_naissance": "01/02/1980", "email": "k.benali@harmonie.example"}
-    paul = {"nom": "Lefebvre", "prenom": "Paul", "date_naissance": "01/02/1980", "email": "p.lefebvre@petit.example"}
-    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port"),
-                                stranger_row("B-2", karim, adresse="5 rue du Port")])
-    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="3 rue du Port"),
-                      stranger_row("B-2", paul, adresse="5 rue du Port")])
-    world.runtime.tick()
+    push_co_tenant_twins(world, twin)
 
     def seen(key: dict[str, str]) -> list[int]:
         [campaign] = world.client.get("/api/v1/campagnes", headers=key).json()["campagnes"]
@@ -566,3 +557,18 @@ def test_a_text_from_the_referents_number_is_the_households_reply(sms_world: Wor
     assert after[(STATE_LETTERS, 1)] == ("cancelled", "responded"), after
     assert after[("Relances du bailleur", 0)] == ("cancelled", "responded_other_campaign"), after
     assert after[(STATE_LETTERS, 2)] == ("planned", None), after  # the regulatory letter is never stopped
+
+
+def push_co_tenant_twins(world: World, twin: dict[str, str], **extra: str) -> None:
+    """The landlord names Karim Benali as Aïcha's co-tenant; the stranger pushes a row about each (B-1, B-2), a
+    twin bailleur the same pattern about two people nobody knows (Odile, Paul); a tick after each side."""
+    world.push(world.landlord, [landlord_row(nom_cotitulaire="Benali", prenom_cotitulaire="Karim",
+                                             date_naissance_cotitulaire="01/02/1980")])
+    world.runtime.tick()
+    karim = {"nom": "Benali", "prenom": "Karim", "date_naissance": "01/02/1980", "email": "k.benali@harmonie.example"}
+    paul = {"nom": "Lefebvre", "prenom": "Paul", "date_naissance": "01/02/1980", "email": "p.lefebvre@petit.example"}
+    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port", **extra),
+                                stranger_row("B-2", karim, adresse="5 rue du Port", **extra)])
+    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="3 rue du Port", **extra),
+                      stranger_row("B-2", paul, adresse="5 rue du Port", **extra)])
+    world.runtime.tick()

@@ -33,6 +33,7 @@ from tests.security.authority_world import (
     world,
 )
 from tests.security.test_red_team3 import _links, _open_link, _own_email_campaign
+from tests.security.test_red_team4 import push_co_tenant_twins
 from tests.test_web_auth import new_user
 from tests.test_web_tasks import account, post, signed_in
 
@@ -123,16 +124,7 @@ def test_two_strangers_unreachable_rows_joined_through_the_landlords_co_tenant_s
     1 household, where a twin bailleur pushing two people nobody knows reads each one's name on its task and 2
     households. Safe: each task shows the case it was opened for, and the report counts as on an empty base."""
     twin = admin_partner(world.client, world.state, "Petit Logis", "bailleur_social")
-    world.push(world.landlord, [landlord_row(nom_cotitulaire="Benali", prenom_cotitulaire="Karim",
-                                             date_naissance_cotitulaire="01/02/1980")])
-    world.runtime.tick()
-    karim = {"nom": "Benali", "prenom": "Karim", "date_naissance": "01/02/1980", "email": "k.benali@harmonie.example"}
-    paul = {"nom": "Lefebvre", "prenom": "Paul", "date_naissance": "01/02/1980", "email": "p.lefebvre@petit.example"}
-    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port", injoignable="oui"),
-                                stranger_row("B-2", karim, adresse="5 rue du Port", injoignable="oui")])
-    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="3 rue du Port", injoignable="oui"),
-                      stranger_row("B-2", paul, adresse="5 rue du Port", injoignable="oui")])
-    world.runtime.tick()
+    push_co_tenant_twins(world, twin, injoignable="oui")
 
     def seen(key: dict[str, str]) -> tuple[list[str], int]:
         tasks = world.client.get("/api/v1/taches", headers=key, params={"statut": "toutes", "a_venir": "true"})
@@ -341,16 +333,7 @@ def test_the_landlord_list_page_counts_two_strangers_rows_joined_through_the_co_
     for owner in (STRANGER, "Petit Logis"):
         world.campaign(name=f"Courriers de {owner}", owner=owner, stages=["impaye"], active=True,
                        steps=[{"channel": "courrier", "template": "etape_{stade}"}])
-    world.push(world.landlord, [landlord_row(nom_cotitulaire="Benali", prenom_cotitulaire="Karim",
-                                             date_naissance_cotitulaire="01/02/1980")])
-    world.runtime.tick()
-    karim = {"nom": "Benali", "prenom": "Karim", "date_naissance": "01/02/1980", "email": "k.benali@harmonie.example"}
-    paul = {"nom": "Lefebvre", "prenom": "Paul", "date_naissance": "01/02/1980", "email": "p.lefebvre@petit.example"}
-    world.push(world.stranger, [stranger_row("B-1", KNOWN, adresse="3 rue du Port"),
-                                stranger_row("B-2", karim, adresse="5 rue du Port")])
-    world.push(twin, [stranger_row("B-1", UNKNOWN, adresse="3 rue du Port"),
-                      stranger_row("B-2", paul, adresse="5 rue du Port")])
-    world.runtime.tick()
+    push_co_tenant_twins(world, twin)
     web = TestClient(world.client.app)
     signed_in(web, "compte@petit.example")
     twin_rows = _list_rows(web)
