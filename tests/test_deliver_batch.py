@@ -203,7 +203,7 @@ def test_in_a_batch_the_contacts_a_check_stops_end_and_the_others_go(planned: Ru
     assert [s for i, s in enumerate(statuses) if i not in (1, 4)] == ["delivered"] * (BATCH - 2)
     with planned.session_factory() as session:
         rows = {row.id: row for row in session.scalars(select(Dispatch))}
-    assert (rows[ids[1]].reason, rows[ids[4]].reason) == ("responded", "opted_out")
+    assert (rows[ids[1]].reason, rows[ids[4]].reason) == ("responded_other_campaign", "opted_out")
     assert rows[ids[1]].attempts == rows[ids[4]].attempts == 0 and rows[ids[2]].attempts == 1
     journal = _journal(planned.settings.resolved_outbox_dir)
     assert len(journal) == BATCH - 2 and max(journal.values()) == 1

@@ -34,7 +34,7 @@ from campaigns.models import (
     Reason,
     Response,
 )
-from campaigns.planning.authority import stops_campaign
+from campaigns.planning.authority import response_reason, stops_campaign
 from campaigns.planning.coordination import CoordinationRules, Verdict, coordinate
 from campaigns.planning.experiments import follow_arm
 from campaigns.planning.own_stays import stay_is_current
@@ -78,9 +78,9 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
     # stage whether or not the household answered: a response stops neither. A regulatory letter is never stopped
     # by a response; another partner's response stops this step only with evidence that the household answered
     # (docs/security.md, rule 2).
-    if dispatch.template not in KEPT_AFTER_RESPONSE and not dispatch.regulatory and _responded(session, dispatch,
-                                                                                             campaign):
-        return DispatchStatus.CANCELLED, Reason.RESPONDED
+    if dispatch.template not in KEPT_AFTER_RESPONSE and not dispatch.regulatory and (
+            responded := _responded(session, dispatch, campaign)) is not None:
+        return DispatchStatus.CANCELLED, responded
     if campaign.status == CampaignStatus.EN_PAUSE:
         # Kept, not cancelled: the step goes when the campaign resumes (campaign_lifecycle.resume).
         return DispatchStatus.PLANNED, Reason.CAMPAIGN_PAUSED
@@ -89,12 +89,14 @@ def _guard(session: Session, dispatch: Dispatch) -> tuple[DispatchStatus, Reason
     return None
 
 
-def _responded(session: Session, dispatch: Dispatch, campaign: Campaign) -> bool:
+def _responded(session: Session, dispatch: Dispatch, campaign: Campaign) -> Reason | None:
+    """Why a response stops this step (`authority.response_reason`), None when none does."""
     reads = task_reads.of(session)
     if reads is not None:  # read with the task's other contacts (campaigns/delivery/batch.py)
         return reads.responded(dispatch, campaign)
-    return session.scalar(select(Response.id).where(
-        Response.stage_entry_id == dispatch.stage_entry_id, stops_campaign(campaign)).limit(1)) is not None
+    rows = session.execute(select(Response.evidence, Response.partner_id).where(
+        Response.stage_entry_id == dispatch.stage_entry_id, stops_campaign(campaign)))
+    return response_reason(campaign, [(evidence, partner_id) for evidence, partner_id in rows])
 
 
 def _opted_out(session: Session, dispatch: Dispatch, phone: str | None) -> bool:

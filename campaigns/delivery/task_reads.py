@@ -34,9 +34,11 @@ from campaigns.models import (
     Household,
     LinkAnswer,
     Partner,
+    Reason,
     Response,
     SmsOptOut,
 )
+from campaigns.planning.authority import response_reason
 from campaigns.planning.coordination import SEND, SENT, SMS_PERIOD, TO_HOUSEHOLD, CoordinationRules, Verdict, capped
 from campaigns.platform.dialect import any_of
 from campaigns.platform.memo import remember
@@ -60,12 +62,10 @@ class TaskReads:
     # first, the task's own `sending` marks added as they are made.
     sms_sent: dict[int, list[datetime]] = field(default_factory=dict)
 
-    def responded(self, dispatch: Dispatch, campaign: Campaign) -> bool:
-        """Whether a response stops this campaign's step: `authority.stops_campaign`, on the rows read here (the
+    def responded(self, dispatch: Dispatch, campaign: Campaign) -> Reason | None:
+        """Why a response stops this campaign's step (`authority.response_reason` on the rows read here: the
         household's evidence that it answered, or the word of the partner owning or running the campaign)."""
-        own = {p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None}
-        return any(evidence is not None or partner_id in own
-                   for evidence, partner_id in self.responses.get(dispatch.stage_entry_id, ()))
+        return response_reason(campaign, self.responses.get(dispatch.stage_entry_id, ()))
 
     def opted_out(self, phone: str) -> bool | None:
         """Whether the number answered STOP; None when it was not looked up with the task."""

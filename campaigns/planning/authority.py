@@ -11,7 +11,7 @@ others know too, and which planned contacts its acts may stop. The household is 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 
@@ -83,6 +83,19 @@ def stops_campaign(campaign: Campaign) -> ColumnElement[bool]:
     owns or runs the campaign. Another partner's plain response stops nothing of it."""
     own = [p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None]
     return or_(Response.evidence.is_not(None), Response.partner_id.in_(own))
+
+
+def response_reason(campaign: Campaign, responses: Iterable[tuple[str | None, int]]) -> Reason | None:
+    """Why the responses of a stay (evidence, partner) stop this campaign's step when it falls due: `responded` when
+    the partner owning or running it recorded one, `responded_other_campaign` when the household answered another
+    partner (evidence), None when none stops it (`stops_campaign`, docs/security.md rule 2)."""
+    own = {p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None}
+    found = list(responses)
+    if any(partner_id in own for _evidence, partner_id in found):
+        return Reason.RESPONDED
+    if any(evidence is not None for evidence, _partner_id in found):
+        return Reason.RESPONDED_OTHER_CAMPAIGN
+    return None
 
 
 def stop_pending(
