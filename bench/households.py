@@ -30,7 +30,7 @@ from sqlalchemy import select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.intake import _free_port, _fresh_database, _peak_rss_mb, api_command  # noqa: E402
+from bench.intake import _free_port, _fresh_database, _peak_rss_mb, api_command, wait_for_api  # noqa: E402
 from campaigns.accounts.partners import add_partner, issue_key  # noqa: E402
 from campaigns.campaign.config import CampaignSpec, upsert_campaign  # noqa: E402
 from campaigns.crypto.cipher import generate_key  # noqa: E402
@@ -346,12 +346,7 @@ def push_all(url: str, lists: dict[str, list[dict[str, Any]]], keys: dict[str, s
     api = subprocess.Popen(api_command(port, processes), cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):  # up to a minute: a loaded machine starts the API processes slowly
-            try:
-                httpx.get(f"{base}/api/v1/sante", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_for_api(base)
 
         def push(item: tuple[str, bytes]) -> None:
             with httpx.Client(timeout=600) as client:

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import household_rows  # noqa: E402
-from bench.intake import _free_port, _fresh_database, _own_peak_mb  # noqa: E402
+from bench.intake import _free_port, _fresh_database, _own_peak_mb, wait_for_api  # noqa: E402
 from campaigns.accounts.partners import add_partner, issue_key  # noqa: E402
 from campaigns.platform.settings import Settings  # noqa: E402
 from campaigns.runtime import migrate  # noqa: E402
@@ -98,12 +98,7 @@ def main() -> None:
                             "--log-level", "warning"], cwd=ROOT, env=env)
     base, headers = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {key}"}
     try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{base}/api/v1/sante", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_for_api(base, attempts=300)
         idle = _rss_mb(api.pid)
         sampler = _Sampler(api.pid)
         started = time.perf_counter()

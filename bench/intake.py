@@ -68,6 +68,16 @@ def _setup(url: str, bailleurs: int = 1) -> tuple[list[str], str]:
     return keys[:-1], keys[-1]
 
 
+def wait_for_api(base: str, attempts: int = 600) -> None:
+    """Until the API at `base` answers its health route (up to a minute: a loaded machine starts it slowly)."""
+    for _ in range(attempts):
+        try:
+            httpx.get(f"{base}/api/v1/sante", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -146,12 +156,7 @@ def main() -> None:
     api = subprocess.Popen(api_command(port, args.api_processes), cwd=ROOT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):  # up to a minute: a loaded machine starts the API processes slowly
-            try:
-                httpx.get(f"{base}/api/v1/sante", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        wait_for_api(base)
         totals: dict[str, int] = {"crees": 0, "inchanges": 0, "mis_a_jour": 0, "rejetes": 0}
 
         def push(batch: tuple[str, bytes]) -> dict[str, Any]:

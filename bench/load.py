@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import household_rows  # noqa: E402
-from bench.intake import ADMIN, _free_port, _fresh_database  # noqa: E402
+from bench.intake import ADMIN, _free_port, _fresh_database, wait_for_api  # noqa: E402
 from bench.proc_cpu import BackendCpu, tree_cpu  # noqa: E402
 from campaigns.accounts.partners import add_partner, issue_key  # noqa: E402
 from campaigns.campaign.config import CampaignSpec, upsert_campaign  # noqa: E402
@@ -216,12 +216,7 @@ def main() -> None:
     tick_errors: list[str] = []
     try:
         for base in bases:
-            for _ in range(300):
-                try:
-                    httpx.get(f"{base}/api/v1/sante", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            wait_for_api(base, attempts=300)
         for _ in range(240):  # every worker answering (its pool forked, its modules imported) before the clock starts
             if len(producer.celery.control.ping(timeout=1.0)) >= args.workers:
                 break
