@@ -13,6 +13,7 @@ from sqlalchemy import Select, or_, select, update
 from sqlalchemy.orm import Session
 
 from campaigns.models import AnswerLink, Campaign, Case, ChannelKind, Dispatch, DispatchStatus, LinkAnswer, Reason
+from campaigns.planning.authority import campaign_partners
 from campaigns.planning.sequences import PENDING_DISPATCH
 
 # `link_answers.kind` of the answer (campaigns/answers/replies.py, Nature.SANS_SMS).
@@ -40,7 +41,7 @@ def opted_out_of_campaign(session: Session, dispatch: Dispatch, phone: str | Non
     owner or operator for no more SMS: a later case of that partner in another household with the same number is
     spared too."""
     campaign = session.get_one(Campaign, dispatch.campaign_id)
-    partners = [p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None]
+    partners = campaign_partners(campaign)
     whose = LinkAnswer.household_id == dispatch.household_id
     if phone:
         whose = or_(whose, Case.telephone_index == phone)

@@ -38,7 +38,7 @@ from campaigns.models import (
     Response,
     SmsOptOut,
 )
-from campaigns.planning.authority import response_reason
+from campaigns.planning.authority import campaign_partners, response_reason
 from campaigns.planning.coordination import SEND, SENT, SMS_PERIOD, TO_HOUSEHOLD, CoordinationRules, Verdict, capped
 from campaigns.platform.dialect import any_of
 from campaigns.platform.memo import remember
@@ -77,7 +77,7 @@ class TaskReads:
         """`link_opt_outs.opted_out_of_campaign` on the rows read here; None for a household or number not read."""
         if dispatch.household_id not in self.sms_households or (phone and phone not in self.phones_checked):
             return None
-        partners = [p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None]
+        partners = campaign_partners(campaign)
         return any((dispatch.household_id, p) in self.sms_refusals or (phone, p) in self.number_refusals
                    for p in partners)
 

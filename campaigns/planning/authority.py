@@ -77,11 +77,16 @@ def own_campaigns(session: Session, partner_id: int) -> list[int]:
         or_(Campaign.owner_partner_id == partner_id, Campaign.delegate_partner_id == partner_id))))
 
 
+def campaign_partners(campaign: Campaign) -> list[int]:
+    """The partners whose word is the campaign's own: its owner and the operator it is delegated to."""
+    return [p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None]
+
+
 def stops_campaign(campaign: Campaign) -> ColumnElement[bool]:
     """A condition on `Response`: the response stops this campaign's steps of its stay, when it is recorded and when
     they fall due (docs/security.md, rule 2): evidence that the household answered, or the word of the partner that
     owns or runs the campaign. Another partner's plain response stops nothing of it."""
-    own = [p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None]
+    own = campaign_partners(campaign)
     return or_(Response.evidence.is_not(None), Response.partner_id.in_(own))
 
 
@@ -89,7 +94,7 @@ def response_reason(campaign: Campaign, responses: Iterable[tuple[str | None, in
     """Why the responses of a stay (evidence, partner) stop this campaign's step when it falls due: `responded` when
     the partner owning or running it recorded one, `responded_other_campaign` when the household answered another
     partner (evidence), None when none stops it (`stops_campaign`, docs/security.md rule 2)."""
-    own = {p for p in (campaign.owner_partner_id, campaign.delegate_partner_id) if p is not None}
+    own = set(campaign_partners(campaign))
     found = list(responses)
     if any(partner_id in own for _evidence, partner_id in found):
         return Reason.RESPONDED
