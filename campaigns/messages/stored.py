@@ -23,6 +23,7 @@ from campaigns.locale.formats import format_date_fr
 from campaigns.locale.sms_encoding import SmsInfo, normalise_sms_typography, sms_info
 from campaigns.messages import rendering
 from campaigns.messages.falc import FalcIssue, check_falc
+from campaigns.messages.markup import refused_markup
 from campaigns.messages.previews import sample_context
 from campaigns.messages.requirements import REQUIRED_CHANNELS, REQUIREMENTS, check_rendered
 from campaigns.models import StoredTemplate
@@ -193,6 +194,9 @@ def review(variant: Variant, files: Mapping[str, str], *, stage: Stage, sender: 
         raise TemplateEditError("instruction interdite dans un modèle (accès hors des variables proposées)") from None
     except TemplateError as exc:
         raise TemplateEditError(f"le modèle ne peut pas être affiché : {exc.message}") from None
+    refused = refused_markup(variant.channel, rendered.html_body)
+    if refused:
+        raise TemplateEditError(f"« {PART_LABELS['html_body']} » : " + " ; ".join(refused[:5]))
     html = bool(rendered.html_body)
     falc = tuple(check_falc(rendered.html_body if html else rendered.body, html=html)) if variant.falc else ()
     missing = tuple(check_rendered(variant.channel, variant.slug, rendered))

@@ -77,6 +77,10 @@ class MissingFontStyleError(ValueError):
     """The template asks for a font style (italic...) that letters do not embed."""
 
 
+class LetterMarkupError(ValueError):
+    """The letter's HTML asks for something a letter may not carry (an image from a path or an address)."""
+
+
 class _LetterHTML(HTML2FPDF):
     def __init__(self, pdf: FPDF, *args: Any, **kwargs: Any) -> None:
         super().__init__(pdf, *args, **kwargs)
@@ -85,6 +89,12 @@ class _LetterHTML(HTML2FPDF):
             self._paragraph.line_height = BODY_LINE_SPACING
             if isinstance(pdf, _LetterPDF) and pdf.rtl:
                 self._paragraph.text_align = Align.R
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # A letter's images are the service's own (the answer code); fpdf2 would open any path or address.
+        if tag == "img":
+            raise LetterMarkupError("image interdite dans le texte d'un courrier (<img>)")
+        super().handle_starttag(tag, attrs)
 
     def _new_paragraph(  # noqa: PLR0917 -- same signature as the fpdf2 method it overrides
         self,

@@ -31,7 +31,6 @@ def _draft_letter_pdf(client: TestClient, key: dict[str, str], html_body: str) -
     return answer.status_code
 
 
-@pytest.mark.xfail(strict=True, reason="red team 6: a letter template's <img> reads a file on the server's disk")
 def test_a_letter_templates_image_never_reads_a_file_of_the_server(world: World, tmp_path: Path) -> None:
     """Severity: medium. A template author (a pilot's key, or an `operateur` account through
     `/modeles/{canal}/{modele}/apercu.pdf`) reaches the server's file system.
@@ -48,7 +47,6 @@ def test_a_letter_templates_image_never_reads_a_file_of_the_server(world: World,
     assert _draft_letter_pdf(world.client, world.state, f'<img src="{secret}" width="40">') == 422
 
 
-@pytest.mark.xfail(strict=True, reason="red team 6: a letter template's <img> to a private address or a non-image 500s")
 @pytest.mark.parametrize("source", ["/etc/passwd", "/nowhere/at/all.png", "http://127.0.0.1:9/x.png"])
 def test_a_letter_templates_bad_image_is_a_french_422_never_a_500(world: World, source: str) -> None:
     """Severity: low. Bad values: never a 500.
