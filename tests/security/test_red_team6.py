@@ -6,6 +6,7 @@ behaviour, so it fails now and passes once the finding is fixed."""
 
 from __future__ import annotations
 
+import html
 import io
 from pathlib import Path
 
@@ -13,7 +14,19 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.security.authority_world import World, world
+from tests.security.authority_world import (
+    KNOWN,
+    LANDLORD,
+    UNKNOWN,
+    World,
+    admin_partner,
+    landlord_row,
+    stranger_row,
+    world,
+)
+from tests.security.test_red_team3 import _own_email_campaign
+from tests.test_web_auth import new_user
+from tests.test_web_tasks import signed_in
 
 __all__ = ["world"]
 
@@ -28,7 +41,7 @@ def _draft_letter_pdf(client: TestClient, key: dict[str, str], html_body: str) -
     answer = client.post("/api/v1/modeles/courrier/etape_impaye/apercu", headers=key,
                          params={"format": "pdf", "stade": "impaye"},
                          json={"objet": "Votre loyer", "html": f"<p>Bonjour,</p>{html_body}"})
-    return answer.status_code
+    return int(answer.status_code)
 
 
 @pytest.mark.xfail(strict=True, reason="red team 6: a letter template's <img> reads a file on the server's disk")
@@ -60,3 +73,46 @@ def test_a_letter_templates_bad_image_is_a_french_422_never_a_500(world: World, 
     client = TestClient(world.client.app, raise_server_exceptions=False)
     # Today: 500.
     assert _draft_letter_pdf(client, world.state, f'<img src="{source}">') == 422
+
+
+PERIOD = {"debut": "2026-09-01", "fin": "2026-12-31"}
+
+
+def _institution_evaluation(world: World, name: str, kind: str, who: dict[str, str]) -> tuple[str, str]:
+    """A structure with its own e-mail campaign pushes one row; its administrator reads the evaluation page and its
+    CSV export (its partner's name blanked, so two twins' answers compare)."""
+    key = admin_partner(world.client, world.state, name, kind)
+    _own_email_campaign(world, name)
+    world.push(key, [stranger_row("C-1", who)])
+    email = f"admin@{kind}-{len(name)}-{who['prenom'].lower()}.fr"
+    new_user(world.runtime, email=email, role="admin", partner=name)
+    world.runtime.tick()
+    world.clock.advance(days=14)
+    world.runtime.tick()
+    web = signed_in(TestClient(world.client.app), email)
+    page = web.get("/evaluation", params=PERIOD)
+    export = web.get("/evaluation/export.csv", params=PERIOD)
+    assert page.status_code == 200 and export.status_code == 200, (page.text, export.text)
+    return html.unescape(page.text).replace(name, "X"), export.text.replace(name, "X")
+
+
+@pytest.mark.xfail(strict=True, reason="red team 6: a structure's evaluation names the household's landlord")
+@pytest.mark.parametrize("kind", ["caf", "association"])
+def test_a_structures_evaluation_names_the_landlord_of_a_household_it_merely_pushed(world: World, kind: str) -> None:
+    """Severity: high. Rule 1 (no oracle: that another partner knows the household, and who its landlord is); the
+    same leak red team 1 closed for a bailleur's `GET /api/v1/evaluation`, open on the page of the other
+    institutions (docs/security.md E3: « the households its own campaigns and its queue reached, by those contacts
+    only »).
+
+    Attack: the landlord « Habitat 44 » pushes its tenant. A CAF (or an association) with an e-mail campaign of its
+    own pushes a row built from the tenant's name and birth date and its own e-mail for her; its administrator opens
+    `/evaluation` and `/evaluation/export.csv`. The tables « Taux de réponse par bailleur » and « par parc » list
+    « Habitat 44 » and « parc social »: the household it wrote to is known to Habitat 44, a social landlord. A twin
+    structure pushing a person nobody knows reads « non renseigné » only. Safe: the structure's view reads its own
+    cases (no landlord, no parc here), as on an empty base."""
+    world.push(world.landlord, [landlord_row()])
+    shared_page, shared_csv = _institution_evaluation(world, f"Première {kind}", kind, KNOWN)
+    alone_page, alone_csv = _institution_evaluation(world, f"Seconde {kind}", kind, UNKNOWN)
+    # Today: « Taux de réponse par bailleur;Habitat 44;ménages;< 5 » and « parc social » in the shared one.
+    assert LANDLORD not in shared_csv and LANDLORD not in shared_page
+    assert shared_csv == alone_csv
