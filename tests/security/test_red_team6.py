@@ -112,7 +112,7 @@ def test_a_structures_evaluation_names_the_landlord_of_a_household_it_merely_pus
     cases (no landlord, no parc here), as on an empty base."""
     world.push(world.landlord, [landlord_row()])
     shared_page, shared_csv = _institution_evaluation(world, f"Première {kind}", kind, KNOWN)
-    alone_page, alone_csv = _institution_evaluation(world, f"Seconde {kind}", kind, UNKNOWN)
+    _, alone_csv = _institution_evaluation(world, f"Seconde {kind}", kind, UNKNOWN)
     # Today: « Taux de réponse par bailleur;Habitat 44;ménages;< 5 » and « parc social » in the shared one.
     assert LANDLORD not in shared_csv and LANDLORD not in shared_page
     assert shared_csv == alone_csv
