@@ -17,6 +17,7 @@ from PIL import Image
 from tests.security.authority_world import (
     KNOWN,
     LANDLORD,
+    STRANGER,
     UNKNOWN,
     World,
     admin_partner,
@@ -116,3 +117,38 @@ def test_a_structures_evaluation_names_the_landlord_of_a_household_it_merely_pus
     # Today: « Taux de réponse par bailleur;Habitat 44;ménages;< 5 » and « parc social » in the shared one.
     assert LANDLORD not in shared_csv and LANDLORD not in shared_page
     assert shared_csv == alone_csv
+
+
+def _variant(who: dict[str, str]) -> dict[str, str]:
+    """The same person as the partner might type her again: one letter more in each name, same birth date and
+    e-mail."""
+    return {**who, "prenom": who["prenom"] + "x", "nom": who["nom"] + "y"}
+
+
+@pytest.mark.xfail(strict=True, reason="red team 6: another partner's case joins a stranger's two near rows")
+def test_a_strangers_near_twin_row_is_grouped_only_when_another_partner_knows_the_person(world: World) -> None:
+    """Severity: high. Rule 1 (no oracle: whether another partner knows the person). Red team 4 closed the case
+    view for two rows joined through a co-tenant; a row that only the other partner's case brings close enough is
+    still grouped, and shows it.
+
+    Attack: the landlord knows Aïcha Benali. The stranger bailleur, with an e-mail campaign of its own, pushes two
+    rows: B-1 (her name, birth date, its e-mail for her) and B-2 (« Aïchax Benaliy », same birth date and e-mail).
+    On an empty base the two rows stay two households (a twin bailleur doing the same about a person nobody knows
+    reads B-2 with no contact); here the landlord's case links both to the tenant's household and
+    `GET /api/v1/signalements/B-2` lists the e-mail its campaign sent for B-1: someone else knows her. Safe: B-2
+    reads as on an empty base."""
+    twin = admin_partner(world.client, world.state, "Petit Logis", "bailleur_social")
+    world.push(world.landlord, [landlord_row()])
+    _own_email_campaign(world, STRANGER)
+    _own_email_campaign(world, "Petit Logis")
+    world.push(world.stranger, [stranger_row("B-1", KNOWN), stranger_row("B-2", _variant(KNOWN))])
+    world.push(twin, [stranger_row("B-1", UNKNOWN), stranger_row("B-2", _variant(UNKNOWN))])
+    world.runtime.tick()
+
+    def contacts(key: dict[str, str]) -> list[list[tuple[str, str]]]:
+        return [[(c["canal"], c["statut"]) for c in world.view(key, reference)["contacts"]]
+                for reference in ("B-1", "B-2")]
+
+    assert contacts(twin) == [[("email", "delivered")], []]
+    # Today: [[("email", "delivered")], [("email", "delivered")]].
+    assert contacts(world.stranger) == contacts(twin)
