@@ -6,6 +6,7 @@ behaviour, so it fails now and passes once the finding is fixed."""
 
 from __future__ import annotations
 
+import html
 import io
 from pathlib import Path
 
@@ -13,7 +14,20 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.security.authority_world import World, world
+from tests.security.authority_world import (
+    KNOWN,
+    LANDLORD,
+    STRANGER,
+    UNKNOWN,
+    World,
+    admin_partner,
+    landlord_row,
+    stranger_row,
+    world,
+)
+from tests.security.test_red_team3 import _own_email_campaign
+from tests.test_web_auth import new_user
+from tests.test_web_tasks import signed_in
 
 __all__ = ["world"]
 
@@ -28,7 +42,7 @@ def _draft_letter_pdf(client: TestClient, key: dict[str, str], html_body: str) -
     answer = client.post("/api/v1/modeles/courrier/etape_impaye/apercu", headers=key,
                          params={"format": "pdf", "stade": "impaye"},
                          json={"objet": "Votre loyer", "html": f"<p>Bonjour,</p>{html_body}"})
-    return answer.status_code
+    return int(answer.status_code)
 
 
 def test_a_letter_templates_image_never_reads_a_file_of_the_server(world: World, tmp_path: Path) -> None:
@@ -58,3 +72,81 @@ def test_a_letter_templates_bad_image_is_a_french_422_never_a_500(world: World, 
     client = TestClient(world.client.app, raise_server_exceptions=False)
     # Today: 500.
     assert _draft_letter_pdf(client, world.state, f'<img src="{source}">') == 422
+
+
+PERIOD = {"debut": "2026-09-01", "fin": "2026-12-31"}
+
+
+def _institution_evaluation(world: World, name: str, kind: str, who: dict[str, str]) -> tuple[str, str]:
+    """A structure with its own e-mail campaign pushes one row; its administrator reads the evaluation page and its
+    CSV export (its partner's name blanked, so two twins' answers compare)."""
+    key = admin_partner(world.client, world.state, name, kind)
+    _own_email_campaign(world, name)
+    world.push(key, [stranger_row("C-1", who)])
+    email = f"admin@{kind}-{len(name)}-{who['prenom'].lower()}.fr"
+    new_user(world.runtime, email=email, role="admin", partner=name)
+    world.runtime.tick()
+    world.clock.advance(days=14)
+    world.runtime.tick()
+    web = signed_in(TestClient(world.client.app), email)
+    page = web.get("/evaluation", params=PERIOD)
+    export = web.get("/evaluation/export.csv", params=PERIOD)
+    assert page.status_code == 200 and export.status_code == 200, (page.text, export.text)
+    return html.unescape(page.text).replace(name, "X"), export.text.replace(name, "X")
+
+
+@pytest.mark.xfail(strict=True, reason="red team 6: a structure's evaluation names the household's landlord")
+@pytest.mark.parametrize("kind", ["caf", "association"])
+def test_a_structures_evaluation_names_the_landlord_of_a_household_it_merely_pushed(world: World, kind: str) -> None:
+    """Severity: high. Rule 1 (no oracle: that another partner knows the household, and who its landlord is); the
+    same leak red team 1 closed for a bailleur's `GET /api/v1/evaluation`, open on the page of the other
+    institutions (docs/security.md E3: « the households its own campaigns and its queue reached, by those contacts
+    only »).
+
+    Attack: the landlord « Habitat 44 » pushes its tenant. A CAF (or an association) with an e-mail campaign of its
+    own pushes a row built from the tenant's name and birth date and its own e-mail for her; its administrator opens
+    `/evaluation` and `/evaluation/export.csv`. The tables « Taux de réponse par bailleur » and « par parc » list
+    « Habitat 44 » and « parc social »: the household it wrote to is known to Habitat 44, a social landlord. A twin
+    structure pushing a person nobody knows reads « non renseigné » only. Safe: the structure's view reads its own
+    cases (no landlord, no parc here), as on an empty base."""
+    world.push(world.landlord, [landlord_row()])
+    shared_page, shared_csv = _institution_evaluation(world, f"Première {kind}", kind, KNOWN)
+    _, alone_csv = _institution_evaluation(world, f"Seconde {kind}", kind, UNKNOWN)
+    # Today: « Taux de réponse par bailleur;Habitat 44;ménages;< 5 » and « parc social » in the shared one.
+    assert LANDLORD not in shared_csv and LANDLORD not in shared_page
+    assert shared_csv == alone_csv
+
+
+def _variant(who: dict[str, str]) -> dict[str, str]:
+    """The same person as the partner might type her again: one letter more in each name, same birth date and
+    e-mail."""
+    return {**who, "prenom": who["prenom"] + "x", "nom": who["nom"] + "y"}
+
+
+@pytest.mark.xfail(strict=True, reason="red team 6: another partner's case joins a stranger's two near rows")
+def test_a_strangers_near_twin_row_is_grouped_only_when_another_partner_knows_the_person(world: World) -> None:
+    """Severity: high. Rule 1 (no oracle: whether another partner knows the person). Red team 4 closed the case
+    view for two rows joined through a co-tenant; a row that only the other partner's case brings close enough is
+    still grouped, and shows it.
+
+    Attack: the landlord knows Aïcha Benali. The stranger bailleur, with an e-mail campaign of its own, pushes two
+    rows: B-1 (her name, birth date, its e-mail for her) and B-2 (« Aïchax Benaliy », same birth date and e-mail).
+    On an empty base the two rows stay two households (a twin bailleur doing the same about a person nobody knows
+    reads B-2 with no contact); here the landlord's case links both to the tenant's household and
+    `GET /api/v1/signalements/B-2` lists the e-mail its campaign sent for B-1: someone else knows her. Safe: B-2
+    reads as on an empty base."""
+    twin = admin_partner(world.client, world.state, "Petit Logis", "bailleur_social")
+    world.push(world.landlord, [landlord_row()])
+    _own_email_campaign(world, STRANGER)
+    _own_email_campaign(world, "Petit Logis")
+    world.push(world.stranger, [stranger_row("B-1", KNOWN), stranger_row("B-2", _variant(KNOWN))])
+    world.push(twin, [stranger_row("B-1", UNKNOWN), stranger_row("B-2", _variant(UNKNOWN))])
+    world.runtime.tick()
+
+    def contacts(key: dict[str, str]) -> list[list[tuple[str, str]]]:
+        return [[(c["canal"], c["statut"]) for c in world.view(key, reference)["contacts"]]
+                for reference in ("B-1", "B-2")]
+
+    assert contacts(twin) == [[("email", "delivered")], []]
+    # Today: [[("email", "delivered")], [("email", "delivered")]].
+    assert contacts(world.stranger) == contacts(twin)
