@@ -150,3 +150,28 @@ def test_a_strangers_near_twin_row_is_grouped_only_when_another_partner_knows_th
     assert contacts(twin) == [[("email", "delivered")], []]
     # Today: [[("email", "delivered")], [("email", "delivered")]].
     assert contacts(world.stranger) == contacts(twin)
+
+
+@pytest.mark.xfail(strict=True, reason="red team 6: a partner's own contact ids' order tells a household was known")
+def test_the_order_of_a_strangers_own_contact_numbers_tells_the_household_was_known_before(world: World) -> None:
+    """Severity: medium. Rule 1 (no oracle); the leak red team 5 closed for the household's number on the worker's
+    pages, open through the numbers of the partner's own contacts.
+
+    Attack: the landlord knows Aïcha Benali. The stranger bailleur, with an e-mail campaign of its own, pushes in one
+    call B-1 (the tenant: name, birth date, its own e-mail) then B-2 (a person nobody knows), and reads
+    `GET /api/v1/signalements/{reference}`: each contact's `id` (the `courrier_id` of the NPAI route) comes from one
+    counter for the whole service, in the order the tick plans the households. On an empty base B-1's e-mail is
+    planned first (ids 1 and 2); here B-2's is (2, then 3 for B-1, after the State's letter 1): B-1's household
+    existed before its push.
+    Safe: the partner's own contacts are numbered in the order of its own rows, whatever others know."""
+    world.campaign(name="Courriers de l'État", owner="DDETS 44", active=True, steps=[
+        {"channel": "courrier", "template": "information_etat", "regulatory": True}])
+    world.push(world.landlord, [landlord_row()])
+    world.runtime.tick()
+    _own_email_campaign(world, STRANGER)
+    world.push(world.stranger, [stranger_row("B-1", KNOWN), stranger_row("B-2", UNKNOWN)])
+    world.runtime.tick()
+    [first] = [c["id"] for c in world.view(world.stranger, "B-1")["contacts"]]
+    [second] = [c["id"] for c in world.view(world.stranger, "B-2")["contacts"]]
+    # Today: B-1's e-mail is numbered after B-2's.
+    assert first < second, (first, second)
