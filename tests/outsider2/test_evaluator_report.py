@@ -12,9 +12,11 @@ LARGER = [(f"Schaller{n}", f"Zoé{n}") for n in range(6)]
 def test_report_and_bailleur_table_hide_small_cells(world: World) -> None:
     setup_partners(world, BAILLEUR, BAILLEUR2)
     world.load_campaigns(STATE_AND_BAILLEUR)
-    world.push(BAILLEUR, [row(f"S-{n}", nom, prenom=p, date_naissance=f"1977-0{n + 1}-1{n}", adresse=f"{n} rue Sellénick")
+    world.push(BAILLEUR, [row(f"S-{n}", nom, prenom=p, date_naissance=f"1977-0{n + 1}-1{n}",
+                              adresse=f"{n} rue Sellénick")
                           for n, (nom, p) in enumerate(SMALL)])
-    world.push(BAILLEUR2, [row(f"L-{n}", nom, prenom=p, date_naissance=f"1966-0{n + 1}-2{n}", adresse=f"{n} rue Geiler")
+    world.push(BAILLEUR2, [row(f"L-{n}", nom, prenom=p, date_naissance=f"1966-0{n + 1}-2{n}",
+                               adresse=f"{n} rue Geiler")
                            for n, (nom, p) in enumerate(LARGER)])
     world.send()
     world.clock.advance(days=1)

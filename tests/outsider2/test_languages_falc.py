@@ -21,8 +21,10 @@ def test_arabic_asked_french_falc_sent_and_recorded(world: World) -> None:
     setup_partners(world)
     world.load_campaigns(CAMPAIGN)
     world.push(DDETS, [
-        row("LG-1", "Benali", prenom="Fatima", langue="ar", date_naissance="1968-01-30", adresse="4 rue du Jeu-des-Enfants"),
-        row("LG-2", "Yılmaz", prenom="Ayşe", langue="tr", date_naissance="1990-07-07", adresse="9 rue de la Division-Leclerc"),
+        row("LG-1", "Benali", prenom="Fatima", langue="ar", date_naissance="1968-01-30",
+            adresse="4 rue du Jeu-des-Enfants"),
+        row("LG-2", "Yılmaz", prenom="Ayşe", langue="tr", date_naissance="1990-07-07",
+            adresse="9 rue de la Division-Leclerc"),
     ])
     world.send()
     for reference, asked in (("LG-1", "ar"), ("LG-2", "tr")):

@@ -3,7 +3,7 @@ task in the sender's queue)."""
 
 from __future__ import annotations
 
-from datetime import datetime, UTC
+from datetime import UTC, datetime
 
 from tests.outsider.world import World, pdf_text
 from tests.outsider2.helpers import BAILLEUR, DDETS, row, setup_partners

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import email
 import re
-from email.policy import default
 from datetime import datetime, timedelta
+from email.policy import default
 
 import pytest
 
