@@ -29,7 +29,7 @@ def _open_link(world: World, token: str, check: str) -> str:
     assert csrf, page.text
     after = world.client.post(f"/r/{token}", data={"csrf_token": csrf.group(1), "reponse": check})
     assert after.status_code == 200 and "/recu" in after.text, after.text[-2000:]
-    return after.text
+    return str(after.text)
 
 
 def test_household_answers_by_sms_link_then_another_partner_pushes(world: World) -> None:
