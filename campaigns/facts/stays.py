@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from campaigns.facts.landlord_answers import counted_landlord_answers
-from campaigns.locale.clock import PARIS
+from campaigns.locale.clock import PARIS, departement_of
 from campaigns.messages.addressees import LANDLORD_TEMPLATES
 from campaigns.models import (
     STRUCTURE_NOTICES,
@@ -81,13 +81,7 @@ def in_days(column: Any, days: Collection[date]) -> ColumnElement[bool]:
 
 def departement(code_postal: str | None) -> str | None:
     """The département of a postal code: 44000 → 44, 97400 → 974, Corsica 20000 → 2A and 20200 → 2B."""
-    if not code_postal or len(code_postal) != 5 or not code_postal.isdigit():
-        return None
-    if code_postal.startswith(("97", "98")):
-        return code_postal[:3]
-    if code_postal.startswith("20"):
-        return "2A" if int(code_postal) < 20200 else "2B"
-    return code_postal[:2]
+    return departement_of(code_postal)
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,16 +54,17 @@ def is_working_day(day: date, territory: str | None = None) -> bool:
     return day.weekday() < 5 and not is_public_holiday(day, territory)
 
 
-def next_window(at: datetime) -> datetime:
-    """The first instant at or after `at` inside the sending window, as an aware UTC-comparable datetime."""
+def next_window(at: datetime, territory: str | None = None) -> datetime:
+    """The first instant at or after `at` inside the sending window, as an aware UTC-comparable datetime, on a
+    working day of `territory` (a département code: Alsace-Moselle's and overseas holidays; None: national)."""
     local = at.astimezone(PARIS)
     day = local.date()
-    if is_working_day(day) and WINDOW_START <= local.time() < WINDOW_END:
+    if is_working_day(day, territory) and WINDOW_START <= local.time() < WINDOW_END:
         return local
-    if is_working_day(day) and local.time() < WINDOW_START:
+    if is_working_day(day, territory) and local.time() < WINDOW_START:
         return datetime.combine(day, WINDOW_START, tzinfo=PARIS)
     day += timedelta(days=1)
-    while not is_working_day(day):
+    while not is_working_day(day, territory):
         day += timedelta(days=1)
     return datetime.combine(day, WINDOW_START, tzinfo=PARIS)
 

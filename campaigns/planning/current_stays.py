@@ -22,7 +22,7 @@ from campaigns.planning.authority import stops_campaign
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import OwnStock, own_stock
-from campaigns.planning.sequences import plan_enrollment, step_due_times
+from campaigns.planning.sequences import holiday_territory, plan_enrollment, step_due_times
 from campaigns.planning.stage_authority import OWN_STAY_KINDS, STRUCTURE_KINDS, has_own_case
 from campaigns.platform.dialect import any_of, bulk_insert, insert_returning_ids
 
@@ -174,13 +174,16 @@ def enroll_stays(session: Session, campaign: Campaign, stays: Sequence[CurrentSt
         {"campaign_id": campaign.id, "household_id": s.household_id, "stage_entry_id": s.entry_id,
          "stage": s.stage.value, "enrolled_at": now} for s in stays
     ])
-    dues = step_due_times(campaign, entered_at=now)
+    calendars = {s.entry_id: holiday_territory(s.case.code_postal) for s in stays}
+    dues = {territory: step_due_times(campaign, entered_at=now, territory=territory)
+            for territory in set(calendars.values())}
     # A campaign running an experiment: each household's arm decides its steps (as sequences.enroll does).
     arms = assign_arms(session, [(campaign.id, s.household_id, s.entry_id, s.stage.value) for s in stays], now=now)
     rows = [
         row for s, enrollment_id in zip(stays, enrollment_ids, strict=True)
         for row in apply_arm(plan_enrollment(campaign, s.household_id, s.stage, s.entry_id, enrollment_id,
-                                             dues=dues), arms.get((campaign.id, s.household_id)))
+                                             dues=dues[calendars[s.entry_id]]),
+                             arms.get((campaign.id, s.household_id)))
     ]
     bulk_insert(session, Dispatch, rows)
     return len(stays)

@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from campaigns.locale.clock import next_window
+from campaigns.locale.clock import departement_of, holiday_subdivision, next_window
 from campaigns.models import (
     KEPT_ON_RESPONSE,
     Campaign,
@@ -242,26 +242,38 @@ def enroll(
             for c, h, s, e in pairs
         ],
     )
-    dues = {c.id: step_due_times(c, entered_at=now) for c in {p[0] for p in pairs}}
+    # Due times follow the working days of each household's département (its local holidays): computed once per
+    # campaign and holiday calendar.
+    calendars = {household_id: holiday_territory(place.code_postal) for household_id, _s, _e, place in entries}
+    dues = {(c.id, territory): step_due_times(c, entered_at=now, territory=territory)
+            for c, territory in {(p[0], calendars[p[1]]) for p in pairs}}
     # Campaigns running an experiment: each household's recorded arm decides its steps and templates.
     arms = assign_arms(session, [(c.id, h, e, s.value) for c, h, s, e in pairs], now=now)
     dispatches = [
         row
         for (campaign, household_id, stage, entry_id), enrollment_id in zip(pairs, enrollment_ids, strict=True)
         for row in apply_arm(plan_enrollment(campaign, household_id, stage, entry_id, enrollment_id,
-                                             dues=dues[campaign.id]), arms.get((campaign.id, household_id)))
+                                             dues=dues[campaign.id, calendars[household_id]]),
+                          arms.get((campaign.id, household_id)))
     ]
     bulk_insert(session, Dispatch, dispatches)
 
 
-def step_due_times(campaign: Campaign, *, entered_at: datetime) -> list[datetime]:
+def holiday_territory(code_postal: str | None) -> str | None:
+    """A département whose public holidays differ from the national list (Alsace-Moselle, overseas), else None:
+    households with the national calendar share their due times."""
+    territory = departement_of(code_postal)
+    return territory if holiday_subdivision(territory) is not None else None
+
+
+def step_due_times(campaign: Campaign, *, entered_at: datetime, territory: str | None = None) -> list[datetime]:
     """When each step falls due for a household entering the stage at `entered_at`: its delay (from the
-    previous step or from stage entry), moved into the sending window."""
+    previous step or from stage entry), moved into the sending window on the working days of `territory`."""
     dues: list[datetime] = []
     previous_due = entered_at
     for step in campaign.steps:
         base = entered_at if step.delay_from == "stage_entry" else previous_due
-        previous_due = next_window(base + timedelta(days=step.delay_days))
+        previous_due = next_window(base + timedelta(days=step.delay_days), territory)
         dues.append(previous_due)
     return dues
 

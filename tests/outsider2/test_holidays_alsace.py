@@ -38,10 +38,6 @@ def test_weekend_moves_to_monday_morning(world: World) -> None:
     assert _due(world, datetime(2026, 12, 24, 18, 0, tzinfo=UTC), "AL-2").startswith("2026-12-28T08:00")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "outsider2: campaigns.md/domain.md §5.3 promise due times outside public holidays, and the answer page "
-    "already skips the household's département's ones (test_answer_link), but a Bas-Rhin letter is due on Good "
-    "Friday 26/03/2027 and on 26/12/2025 (Alsace-Moselle public holidays): only national holidays are skipped"))
 @pytest.mark.parametrize(("pushed", "expected"), [
     # Thursday 25 March 2027 after hours → Good Friday (Alsace-Moselle), Easter Monday → Tuesday 30 March
     (datetime(2027, 3, 25, 18, 0, tzinfo=UTC), "2027-03-30T07:00"),
