@@ -21,7 +21,7 @@ from campaigns.crypto.columns import keyring_for
 from campaigns.intake.jobs import create_or_join_import
 from campaigns.intake.reports import import_report, rejections_csv
 from campaigns.intake.stored_files import CHUNK_BYTES, UploadSpool, UploadTooLargeError
-from campaigns.locale.labels import plural
+from campaigns.locale.labels import IMPORT_STATUSES, plural
 from campaigns.models import ImportJob, Partner, UserRole
 from campaigns.runtime.root import Runtime
 
@@ -29,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 
 LandlordDep = Annotated[WebUser, Depends(require_roles(UserRole.BAILLEUR))]
 LIST_LIMIT = 50
-STATUS_LABELS = {"pending": "en attente", "running": "en cours", "done": "terminé", "failed": "échoué"}
+STATUS_LABELS = IMPORT_STATUSES
 SOURCE_LABELS = {"csv": "fichier CSV", "json": "envoi par l'API"}
 
 

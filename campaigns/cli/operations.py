@@ -12,13 +12,14 @@ import typer
 from campaigns.cli.common import fail as _fail
 from campaigns.cli.common import open_runtime as _runtime
 from campaigns.cli.progress import showing
-from campaigns.locale.labels import plural
+from campaigns.locale.labels import IMPORT_STATUSES, plural
 from campaigns.platform.errors import NotFoundError, ValidationError
 
 
 def import_summary(report: dict[str, Any]) -> str:
     """« Import n°3 : terminé, 300 lignes, 1 créée, 0 mise à jour, 288 inchangées, 11 rejetées. »"""
-    return (f"Import n°{report['id']} : {report['statut']}, {plural(report['lignes_traitees'], 'ligne', 'lignes')}, "
+    status = IMPORT_STATUSES.get(report["statut"], report["statut"])
+    return (f"Import n°{report['id']} : {status}, {plural(report['lignes_traitees'], 'ligne', 'lignes')}, "
             f"{plural(report['crees'], 'créée', 'créées')}, {plural(report['mis_a_jour'], 'mise', 'mises')} à jour, "
             f"{plural(report['inchanges'], 'inchangée', 'inchangées')}, "
             f"{plural(report['rejetes'], 'rejetée', 'rejetées')}.")

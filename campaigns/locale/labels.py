@@ -91,6 +91,7 @@ TASK_KINDS = {
     "dsf_ccapex": "DSF : données à la CCAPEX",
     "dsf_transmission": "DSF : transmission au juge",
 }
+IMPORT_STATUSES = {"pending": "en attente", "running": "en cours", "done": "terminé", "failed": "échoué"}
 TASK_STATUSES = {
     "pending": "À prendre", "reserved": "Réservée", "in_progress": "En cours", "completed": "Terminée",
     "expired": "Expirée", "cancelled": "Annulée",

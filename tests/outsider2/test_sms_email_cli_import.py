@@ -8,8 +8,6 @@ import re
 from datetime import datetime, timedelta
 from email.policy import default
 
-import pytest
-
 from tests.outsider.world import World
 from tests.outsider2.helpers import BAILLEUR, ENGLISH, setup_partners
 
@@ -62,9 +60,6 @@ def test_cli_import_twice_then_email_and_sms_in_french(world: World) -> None:
     assert sms_step["statut"] == "skipped" and sms_step["motif"] == "no_channel", sms_step
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "outsider2: README/cli.md promise a French report from `chaine importer`; it prints the job state in English: "
-    "« Import n°1 : done, 2 lignes, … »"))
 def test_cli_import_report_is_all_french(world: World) -> None:
     setup_partners(world)
     path = world.data_dir / "impayes.csv"
