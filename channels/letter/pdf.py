@@ -17,12 +17,12 @@ from fpdf.fonts import TextStyle
 from fpdf.html import HTML2FPDF
 from fpdf.line_break import Fragment
 
-from campaigns.locale.formats import format_date_fr
 from campaigns.platform.ports import Recipient
 from campaigns.platform.resources import font_dir
 from channels.letter.answer_code import draw_answer_code
 from channels.letter.embedding import LetterOutputProducer
 from channels.letter.fonts import measured, register_family
+from channels.letter.frame import frame_words
 
 FONT_DIR = font_dir()
 FONT_FAMILY = "DejaVu"
@@ -120,6 +120,8 @@ class _LetterHTML(HTML2FPDF):
 class _LetterPDF(FPDF):
     HTML2FPDF_CLASS = _LetterHTML
     continuation_label = ""
+    locale = "fr"
+    words = frame_words("fr")  # the frame's words in the letter's language (channels/letter/frame.py)
     min_pt = 0.0  # floor for every size the household reads (large print)
     rtl = False
     _in_bidi = False
@@ -141,7 +143,7 @@ class _LetterPDF(FPDF):
             self.set_font(FONT_FAMILY, "", max(9.0, self.min_pt))
             self.set_text_color(80, 80, 80)
             # "{nb}" is fpdf2's total-pages alias, substituted when the document is closed.
-            self.cell(0, 5, f"Page {self.page_no()} / {{nb}}", align="C")
+            self.cell(0, 5, f"{self.words.page} {self.page_no()} / {{nb}}", align="C")
 
     def _preload_bidirectional_text(self, text: str, markdown: bool) -> Sequence[Fragment]:
         self._in_bidi = True
@@ -229,18 +231,21 @@ def _draw_heading(
     line_h = font_size * PT_MM * BODY_LINE_SPACING
     pdf.set_font(FONT_FAMILY, "", font_size)
     pdf.set_xy(ADDRESS_X_MM, top)
-    pdf.cell(ADDRESS_W_MM, line_h, f"Le {format_date_fr(letter_date)}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(ADDRESS_W_MM, line_h, pdf.words.date_line(letter_date, pdf.locale), new_x=XPos.LMARGIN,
+             new_y=YPos.NEXT)
     pdf.ln(line_h)
     # NF Z11-001: the references come first on the left, then the object, then the salutation.
     with _no_shaping(pdf):
         pdf.set_font(FONT_FAMILY, "", max(font_size - 1, pdf.min_pt))
-        pdf.multi_cell(0, line_h, f"Référence\u00a0: {reference}", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, line_h, f"{pdf.words.reference}{reference}", align=Align.L, new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
     pdf.set_font(FONT_FAMILY, "B", font_size)
     if pdf.rtl:
         # The object is the template's own words, in Arabic: no French label in front of them.
         pdf.multi_cell(0, line_h, subject, align=Align.R, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     else:
-        pdf.multi_cell(0, line_h, f"Objet\u00a0: {subject}", align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, line_h, f"{pdf.words.subject}{subject}", align=Align.L, new_x=XPos.LMARGIN,
+                       new_y=YPos.NEXT)
     pdf.ln(line_h / 2)
 
 
@@ -330,7 +335,8 @@ def build_letter_pdf(
     pdf.set_creator("chaîne")
     # A fixed creation date keeps the bytes reproducible for the same letter.
     pdf.set_creation_date(datetime.combine(letter_date, time(9, 0), tzinfo=PARIS))
-    pdf.continuation_label = f"Référence\u00a0: {reference} (suite)"
+    pdf.locale, pdf.words = locale, frame_words(locale)
+    pdf.continuation_label = f"{pdf.words.reference}{reference} ({pdf.words.continued})"
     pdf.add_page()
 
     sender_bottom = _draw_sender(pdf, sender_name, sender_lines)

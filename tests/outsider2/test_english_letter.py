@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.outsider.world import World
 from tests.outsider2.helpers import DDETS, letters_for, row, setup_partners
 
@@ -18,9 +16,6 @@ campaigns:
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "outsider2: campaigns.md/domain.md §12 promise letters in the household's language; an English letter "
-    "('Dear Sir or Madam') keeps the French date line « Le 25 novembre 2026 » and « Référence : … (suite) »"))
 def test_english_letter_has_no_french_frame(world: World) -> None:
     setup_partners(world)
     world.load_campaigns(CAMPAIGN)
