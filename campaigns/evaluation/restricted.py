@@ -48,9 +48,21 @@ def reader_stays(session: Session, scope: Scope) -> list[Stay]:
                                 .where(Campaign.owner_partner_id.in_(sorted(scope.contacts_of)))))
     rows = session.execute(query).all()
     profiles = own_case_profiles(session, scope.bailleur_id, own_households) if scope.bailleur_id is not None else {}
+    # Another institution (E3) reads the households its contacts reached with its own profile of them: no landlord,
+    # the park and territory its own case says (the household's territory where it has no case, a structure's
+    # campaign or queue reaching it in its territory), never what a bailleur reported.
+    institution = scope.reader_id is not None and scope.bailleur_id is None and not scope.bailleur_reader
+    own_profiles = own_case_profiles(session, scope.reader_id, set(session.scalars(
+        select(Case.household_id).where(Case.partner_id == scope.reader_id).distinct()))) \
+        if institution and scope.reader_id is not None else {}
     stays = []
     for stay_id, household_id, data in rows:
         stay = stay_of(stay_id, household_id, data)
+        if institution:
+            own = own_profiles.get(household_id)
+            stay = replace(stay, bailleur_id=None, parc=own.parc if own else None,
+                           territory=own.territory if own else stay.territory, landlord_letter=None,
+                           landlord_answers=())
         own_contacts_only = scope.bailleur_id is not None and stay.bailleur_id != scope.bailleur_id
         if own_contacts_only:
             if household_id not in profiles:
