@@ -11,6 +11,7 @@ from sqlalchemy import select
 from campaigns.models import Case, Dispatch, HumanTask
 from campaigns.runtime.root import Runtime
 from tests.conftest import Clock, new_partner
+from tests.contact_handles import sender_handle
 from tests.factories import campaign, signalement
 
 
@@ -141,7 +142,7 @@ def test_npai_invalidates_the_address_for_every_campaign(runtime: Runtime, clien
     client.post("/api/v1/signalements", headers=bailleur, json=[signalement("R-1")])
     client.post("/api/v1/signalements", headers=dept, json=[signalement("D-1")])
     runtime.tick()
-    letter_id = _rows(runtime)[0][0]
+    letter_id = sender_handle(runtime, _rows(runtime)[0][0])
     other = client.post("/api/v1/npai", headers=bailleur, json={"courrier_id": letter_id})
     assert other.status_code == 404  # only the sender receives the envelope back
     returned = client.post("/api/v1/npai", headers=dept, json={"courrier_id": letter_id})

@@ -10,6 +10,7 @@ from campaigns.messages.composing import compose
 from campaigns.models import Case, Dispatch, HumanTask, Partner
 from campaigns.runtime.root import Runtime
 from tests.conftest import new_partner
+from tests.contact_handles import sender_handle
 from tests.factories import campaign, signalement
 
 
@@ -61,17 +62,17 @@ def test_the_landlord_letter_is_addressed_to_the_landlord(runtime: Runtime, clie
     # The landlord's letter comes back NPAI: it was the landlord's address, the household's stays valid and nobody
     # goes looking for the household.
     returned = client.post("/api/v1/npai", headers=state,
-                           json={"courrier_id": letters["courrier_bailleur"].id})
+                           json={"courrier_id": sender_handle(runtime, letters["courrier_bailleur"].id)})
     assert returned.status_code == 201, returned.text
-    assert returned.json() | {"courrier_id": 0} == {
-        "courrier_id": 0, "statut": "returned", "destinataire": "bailleur", "adresse_invalidee": None,
+    assert returned.json() | {"courrier_id": ""} == {
+        "courrier_id": "", "statut": "returned", "destinataire": "bailleur", "adresse_invalidee": None,
         "adresses_invalidees": 0, "prochaine_adresse": None, "tache_recherche": None}
     with runtime.session_factory() as session:
         assert session.scalars(select(Case.adresse_invalide)).all() == [False]
         assert session.scalars(select(HumanTask.kind)).all() == []
     # The tenant's letter coming back invalidates the tenant's address, as before.
     returned = client.post("/api/v1/npai", headers=state,
-                           json={"courrier_id": letters["etape_assignation"].id})
+                           json={"courrier_id": sender_handle(runtime, letters["etape_assignation"].id)})
     assert (returned.json()["destinataire"], returned.json()["adresses_invalidees"]) == ("menage", 1)
     with runtime.session_factory() as session:
         assert session.scalars(select(Case.adresse_invalide)).all() == [True]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from api.auditing import ApiAuditDep
 from api.deps import CallerDep, RuntimeDep
 from api.int_bounds import BodyMoment
+from campaigns.crypto.handles import contact_of
 from campaigns.delivery.returns import record_npai
 from campaigns.locale.addresses import address_key
 from campaigns.locale.clock import PARIS
@@ -140,16 +141,21 @@ def post_response(payload: ResponseIn, caller: CallerDep, runtime: RuntimeDep, a
 class NpaiIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    courrier_id: int = Field(description="Identifiant du courrier revenu (champ « id » des contacts d'un dossier)")
+    courrier_id: str = Field(description="Identifiant du courrier revenu (champ « id » des contacts d'un dossier)",
+                             max_length=64)
 
 
 @router.post("/npai", status_code=201, summary="Enregistrer un courrier revenu « n'habite pas à l'adresse indiquée »")
 def post_npai(payload: NpaiIn, caller: CallerDep, runtime: RuntimeDep, audit: ApiAuditDep) -> dict[str, Any]:
     with runtime.session_factory.begin() as session:
-        outcome = record_npai(session, dispatch_id=payload.courrier_id, partner_id=caller.partner_id,
+        dispatch_id = contact_of(session, payload.courrier_id, caller.partner_id)
+        if dispatch_id is None:
+            # Same answer as another partner's letter or nobody's (campaigns.delivery.returns.record_npai).
+            raise HTTPException(status_code=404, detail="courrier introuvable")
+        outcome = record_npai(session, dispatch_id=dispatch_id, partner_id=caller.partner_id,
                               now=runtime.clock(), address_key=address_key)
         audit.change(session, [session.get_one(Dispatch, outcome.dispatch_id).household_id], now=runtime.clock())
-        return {"courrier_id": outcome.dispatch_id, "statut": "returned",
+        return {"courrier_id": payload.courrier_id, "statut": "returned",
                 "destinataire": "bailleur" if outcome.to_landlord else "menage",
                 "adresse_invalidee": outcome.returned_address, "adresses_invalidees": outcome.invalidated_addresses,
                 "prochaine_adresse": outcome.next_address, "tache_recherche": outcome.locate_task_id}

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.crypto.handles import contact_handle
 from campaigns.locale.clock import PARIS
 from campaigns.locale.text import ascii_fold
 from campaigns.models import Campaign, Case, ChannelKind, Dispatch, DispatchStatus, Partner
@@ -20,6 +21,7 @@ class DayLetter:
     dispatch_id: int
     provider_ref: str
     reference: str
+    handle: str  # the « courrier_id » its sender reads and returns (campaigns/crypto/handles.py)
 
 
 def partner_slug(name: str) -> str:
@@ -47,5 +49,6 @@ def letters_of_day(session: Session, day: date) -> dict[str, list[DayLetter]]:
         cases = session.scalars(select(Case).where(Case.household_id == household_id)).all()
         # The reference printed on the letter: the sender's own case if it has one.
         case = next((c for c in cases if c.partner_id == owner_id), cases[0])
-        batches[partner_slug(name)].append(DayLetter(dispatch_id, provider_ref or "", case.reference))
+        batches[partner_slug(name)].append(DayLetter(dispatch_id, provider_ref or "", case.reference,
+                                                     contact_handle(session, dispatch_id, owner_id)))
     return dict(batches)

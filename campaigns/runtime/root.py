@@ -140,7 +140,7 @@ class Runtime:
         results = []
         for slug, letters in batches.items():
             # Each letter, then its copies in their own envelopes (the mandataire's "aux bons soins de").
-            batch = [BatchLetter(x.dispatch_id, path, x.reference, None, number)
+            batch = [BatchLetter(x.dispatch_id, path, x.reference, None, number, x.handle)
                      for x in letters
                      for number, path in enumerate([outbox / x.provider_ref, *letter_copies(outbox, x.provider_ref)])]
             results.append(assemble_batch(batch, outbox / "lots", partner_slug=slug, day=day).pdf_path)

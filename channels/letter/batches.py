@@ -32,6 +32,7 @@ class BatchLetter:
     reference: str
     pages: int | None
     copy: int = 0
+    handle: str = ""  # what the manifest calls the letter (its sender's « courrier_id »); the number if empty
 
     @property
     def copy_label(self) -> str:
@@ -80,7 +81,8 @@ def assemble_batch(letters: Sequence[BatchLetter], out_dir: Path, *, partner_slu
         if count % 2:
             last = reader.pages[-1].mediabox
             writer.add_blank_page(width=float(last.width), height=float(last.height))
-        rows.append((order, letter.dispatch_id, letter.reference, first_page, count, letter.copy_label))
+        rows.append((order, letter.handle or letter.dispatch_id, letter.reference, first_page, count,
+                     letter.copy_label))
     # Letters built by channels.letter.pdf share identical font subsets: keep one copy for the whole batch.
     writer.compress_identical_objects()
 

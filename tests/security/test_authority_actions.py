@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from campaigns.models import AuditEvent, Case, Dispatch
+from tests.contact_handles import sender_handle
 from tests.security.authority_world import KNOWN, World, admin_partner, landlord_row, stranger_row, world
 
 __all__ = ["world"]
@@ -134,7 +135,8 @@ def test_a_strangers_npai_invalidates_its_own_address_only(world: World) -> None
         state_letter = session.scalars(select(Dispatch).where(Dispatch.step_position == 1, Dispatch.regulatory)
                                        ).one()
     assert state_letter.status == "delivered"
-    state = world.client.post("/api/v1/npai", headers=world.state, json={"courrier_id": state_letter.id}).json()
+    state = world.client.post("/api/v1/npai", headers=world.state,
+                              json={"courrier_id": sender_handle(world.runtime, state_letter.id)}).json()
     assert state["adresses_invalidees"] == 1
     first, second = state["adresse_invalidee"], state["prochaine_adresse"]
     assert {first, second} == {"12 rue des Lilas, 44000 Nantes", "3 bd Victor Hugo, 44000 Nantes"}

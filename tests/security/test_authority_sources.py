@@ -26,7 +26,7 @@ def _letters(world: World, headers: dict[str, str], reference: str) -> list[dict
     return [c for c in world.view(headers, reference)["contacts"] if c["canal"] == "courrier"]
 
 
-def _npai(world: World, headers: dict[str, str], letter_id: int) -> dict[str, Any]:
+def _npai(world: World, headers: dict[str, str], letter_id: str) -> dict[str, Any]:
     answer = world.client.post("/api/v1/npai", headers=headers, json={"courrier_id": letter_id})
     assert answer.status_code == 201, answer.text
     return {k: v for k, v in answer.json().items() if k not in ("courrier_id", "tache_recherche")}

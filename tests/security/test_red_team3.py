@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from campaigns.models import Campaign, Case, Dispatch, Response
 from tests.answer_world import LINK_RE, csrf
+from tests.contact_handles import sender_handle
 from tests.security.authority_world import (
     KNOWN,
     STATE,
@@ -169,11 +170,11 @@ def _own_letter_campaign(world: World, owner: str) -> None:
                    steps=[{"channel": "courrier", "template": "etape_{stade}"}], active=True)
 
 
-def _own_letter_id(world: World, key: dict[str, str], reference: str) -> int:
+def _own_letter_id(world: World, key: dict[str, str], reference: str) -> str:
     """The id of the partner's own letter, as its case view lists it (the field POST /api/v1/npai asks for)."""
     [letter] = [c for c in world.view(key, reference)["contacts"] if c["canal"] == "courrier"]
     assert letter["statut"] == "delivered", letter
-    return int(letter["id"])
+    return str(letter["id"])
 
 
 def test_a_strangers_false_npai_stops_the_states_regulatory_letter(world: World) -> None:
@@ -314,7 +315,8 @@ def test_another_partners_letter_case_and_reference_answer_as_missing_ones(world
     with world.runtime.session_factory() as session:
         [state_letter] = session.scalars(select(Dispatch.id)).all()
     tries = [
-        ("POST", "/api/v1/npai", {"courrier_id": state_letter}, {"courrier_id": state_letter + 1000}),
+        ("POST", "/api/v1/npai", {"courrier_id": sender_handle(world.runtime, state_letter)},
+         {"courrier_id": "0" * 32}),
         ("GET", "/api/v1/signalements/A-1", None, None),
         ("POST", "/api/v1/reponses", {"reference": "A-1", "canal": "appel", "nature": "appel_entrant"},
          {"reference": "Z-404", "canal": "appel", "nature": "appel_entrant"}),

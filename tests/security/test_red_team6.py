@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -92,10 +93,11 @@ def _institution_evaluation(world: World, name: str, kind: str, who: dict[str, s
     page = web.get("/evaluation", params=PERIOD)
     export = web.get("/evaluation/export.csv", params=PERIOD)
     assert page.status_code == 200 and export.status_code == 200, (page.text, export.text)
-    return html.unescape(page.text).replace(name, "X"), export.text.replace(name, "X")
+    # The export's « produit le » line dates the reading (the second structure reads a fortnight later).
+    dated = re.compile(r"^.*roduit le.*$", re.MULTILINE)
+    return html.unescape(page.text).replace(name, "X"), dated.sub("", export.text.replace(name, "X"))
 
 
-@pytest.mark.xfail(strict=True, reason="red team 6: a structure's evaluation names the household's landlord")
 @pytest.mark.parametrize("kind", ["caf", "association"])
 def test_a_structures_evaluation_names_the_landlord_of_a_household_it_merely_pushed(world: World, kind: str) -> None:
     """Severity: high. Rule 1 (no oracle: that another partner knows the household, and who its landlord is); the
@@ -123,7 +125,6 @@ def _variant(who: dict[str, str]) -> dict[str, str]:
     return {**who, "prenom": who["prenom"] + "x", "nom": who["nom"] + "y"}
 
 
-@pytest.mark.xfail(strict=True, reason="red team 6: another partner's case joins a stranger's two near rows")
 def test_a_strangers_near_twin_row_is_grouped_only_when_another_partner_knows_the_person(world: World) -> None:
     """Severity: high. Rule 1 (no oracle: whether another partner knows the person). Red team 4 closed the case
     view for two rows joined through a co-tenant; a row that only the other partner's case brings close enough is
@@ -152,7 +153,6 @@ def test_a_strangers_near_twin_row_is_grouped_only_when_another_partner_knows_th
     assert contacts(world.stranger) == contacts(twin)
 
 
-@pytest.mark.xfail(strict=True, reason="red team 6: a partner's own contact ids' order tells a household was known")
 def test_the_order_of_a_strangers_own_contact_numbers_tells_the_household_was_known_before(world: World) -> None:
     """Severity: medium. Rule 1 (no oracle); the leak red team 5 closed for the household's number on the worker's
     pages, open through the numbers of the partner's own contacts.
@@ -163,7 +163,7 @@ def test_the_order_of_a_strangers_own_contact_numbers_tells_the_household_was_kn
     counter for the whole service, in the order the tick plans the households. On an empty base B-1's e-mail is
     planned first (ids 1 and 2); here B-2's is (2, then 3 for B-1, after the State's letter 1): B-1's household
     existed before its push.
-    Safe: the partner's own contacts are numbered in the order of its own rows, whatever others know."""
+    Safe: the partner's contacts carry no number at all (an opaque handle each, whatever others know)."""
     world.campaign(name="Courriers de l'État", owner="DDETS 44", active=True, steps=[
         {"channel": "courrier", "template": "information_etat", "regulatory": True}])
     world.push(world.landlord, [landlord_row()])
@@ -173,5 +173,9 @@ def test_the_order_of_a_strangers_own_contact_numbers_tells_the_household_was_kn
     world.runtime.tick()
     [first] = [c["id"] for c in world.view(world.stranger, "B-1")["contacts"]]
     [second] = [c["id"] for c in world.view(world.stranger, "B-2")["contacts"]]
-    # Today: B-1's e-mail is numbered after B-2's.
-    assert first < second, (first, second)
+    # Was: B-1's e-mail numbered after B-2's. Safe: each contact is named by an opaque handle
+    # (campaigns/crypto/handles.py), stable from one reading to the next, with no number to order.
+    for handle in (first, second):
+        assert isinstance(handle, str) and re.fullmatch(r"[0-9a-f]{32}", handle), handle
+        assert not handle.isdigit()
+    assert world.view(world.stranger, "B-1")["contacts"][0]["id"] == first
