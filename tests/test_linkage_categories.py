@@ -241,6 +241,12 @@ def test_same_surname_and_birth_date_at_one_address_is_one_household() -> None:
     result = household_comparison(lina, jade)
     assert result.decision == "match"
     assert "même nom et même date de naissance, autre prénom" in result.explanation
+    # First names sharing their initial only are other first names too (twins Lina and Lou): the same household.
+    lou = replace(jade, prenom="Lou")
+    assert compare(lina, lou).agreements["prenom"] == "initial"
+    assert compare(lina, lou).decision == "review"
+    assert household_comparison(lina, lou).decision == "match"
+    assert household_comparison(lina, replace(lou, complement_adresse="appt 4")).decision == "review"
     # Another birth date, or another address: not this rule.
     assert household_comparison(lina, replace(jade, date_naissance=date(1990, 2, 1))).decision != "match"
     assert household_comparison(lina, replace(jade, adresse="4 rue Colas")).decision != "match"

@@ -20,6 +20,8 @@ _AGREEING = frozenset({"exact", "close"})
 _AGREEING_FIRST = frozenset({"exact", "close", "partial"})
 # A first name missing on a side is neutral: the rules below then decide on the surname and the other fields.
 _FIRST_OR_MISSING = _AGREEING_FIRST | {"missing"}
+# Other first names: different, or sharing their initial only ("Lucas"/"Léa"; "Jasper"/"Jkspre" keyed badly).
+_OTHER_FIRST = frozenset({"different", "initial"})
 
 
 def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | None = None) -> Comparison:
@@ -71,9 +73,10 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
         return result
     dwelling = _same_dwelling(a.features.complement, b.features.complement)
     surname = levels.get("nom") in _AGREEING
-    if levels.get("prenom") == "different":
+    if levels.get("prenom") in _OTHER_FIRST:
         # The same surname and birth date at one address (no flat telling them apart, nor named on one side
-        # only): twins, or one person whose first name was written wrong; one household either way.
+        # only): twins, or one person whose first name was written wrong; one household either way. First names
+        # that share their initial only are other first names too (capped alike: `scoring._caps`).
         twins = surname and levels.get("date_naissance") == "equal" and not _flat_on_one_side(a, b)
         shared = contact or (surname and (dwelling == "same_flat" or twins))
         reason = ("même contact, autre personne (conjoint, cotitulaire)" if contact
