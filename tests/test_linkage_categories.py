@@ -300,3 +300,17 @@ def test_the_same_names_a_generation_apart_in_one_dwelling_are_one_household() -
     phones = household_comparison(replace(father, telephone="06 11 22 33 44"), replace(son, telephone="06 55 66 77 88"))
     assert phones.decision == "review"
     assert household_comparison(father, replace(son, prenom="Marc")).decision != "match"
+
+
+def test_a_surname_sounding_the_same_in_one_flat_without_a_birth_date_is_one_household() -> None:
+    # The same first name in the same flat, one birth date missing, the surname written by ear ("Gauthier"/
+    # "Gotier") or in part: the same person. At the address without the flat on both sides: not this rule.
+    gauthier = _person(nom="Gauthier", prenom="Odile")
+    gotier = replace(gauthier, nom="Gotier", date_naissance=None)
+    assert compare(gauthier, gotier).agreements["nom"] == "phonetic"
+    assert compare(gauthier, gotier).decision != "match"
+    result = household_comparison(gauthier, gotier)
+    assert result.decision == "match"
+    assert "date de naissance absente" in result.explanation
+    assert household_comparison(gauthier, replace(gotier, complement_adresse=None)).decision != "match"
+    assert household_comparison(gauthier, replace(gotier, prenom="Sylvie")).decision != "match"
