@@ -125,11 +125,9 @@ def test_a_likely_match_committed_meanwhile_becomes_a_review_without_linking_aga
     runtime = pg_runtime
     bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
     ddets, _ = new_partner(runtime, "DDETS 44", "etat")
-    # Same person and address, a birth date twenty years off, a flat named on one side only, no shared phone or
-    # CAF number: a review, not a match (two years off is weighed and linked: a date keyed wrong; twenty years off
-    # in one dwelling is one household: the same person or a parent and child living together).
-    likely = signalement("E-1", date_naissance="21/07/1965", telephone=None, numero_allocataire=None,
-                         complement_adresse="appt 12")
+    # Same person and address, a birth date twenty years off, no shared phone or CAF number: a review, not a
+    # match (two years off, as before, is now weighed and linked: a date keyed wrong).
+    likely = signalement("E-1", date_naissance="21/07/1965", telephone=None, numero_allocataire=None)
     before_first_lock(lambda: _push(runtime, ddets, [likely]))
     with caplog.at_level(logging.INFO, logger="campaigns.intake.batches"):
         _push(runtime, bailleur, [signalement("B-1")])
@@ -149,10 +147,8 @@ def test_a_household_already_proposed_is_not_proposed_again(
     bailleur, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
     ddets, _ = new_partner(runtime, "DDETS 44", "etat")
     caf, _ = new_partner(runtime, "CAF 44", "caf")
-    # A review (a birth date twenty years off, a flat named on one side only, nothing shared: two generations in
-    # two flats of the building, or a keying error).
-    likely = {"date_naissance": "21/07/1965", "telephone": None, "numero_allocataire": None,
-              "complement_adresse": "appt 12"}
+    # A review (a birth date twenty years off, nothing shared: two generations, or a keying error).
+    likely = {"date_naissance": "21/07/1965", "telephone": None, "numero_allocataire": None}
     _push(runtime, ddets, [signalement("E-1", **likely)])
     # The CAF's case of the same household commits meanwhile: the bailleur's row is as likely to belong with it.
     before_first_lock(lambda: _push(runtime, caf, [signalement("C-1", **likely)]))

@@ -280,28 +280,6 @@ def test_the_same_number_and_street_in_another_commune_is_one_address() -> None:
     assert household_comparison(luce, replace(luce, code_postal="38000", commune="Grenoble")).decision == "non_match"
 
 
-def test_the_same_names_a_generation_apart_in_one_dwelling_are_one_household() -> None:
-    # A birth year keyed wrong, or a father and son of the same first name living together: one household either
-    # way, as with a birth date missing. The person decision stays a review (two generations).
-    father = _person(nom="Lemaire", prenom="Jean", date_naissance=date(1952, 4, 2), **BUILDING,
-                     complement_adresse=None)
-    son = replace(father, date_naissance=date(1981, 9, 30))
-    assert compare(father, son).decision == "review"
-    result = household_comparison(father, son)
-    assert result.decision == "match"
-    assert "dates de naissance éloignées" in result.explanation
-    # The same flat on both sides too; not a flat named on one side only, another flat, a phone that differs, or
-    # other first names.
-    flat = {"complement_adresse": "appt 3"}
-    assert household_comparison(replace(father, **flat), replace(son, **flat)).decision == "match"
-    assert household_comparison(father, replace(son, **flat)).decision == "review"
-    assert household_comparison(replace(father, complement_adresse="appt 4"),
-                                replace(son, **flat)).decision == "non_match"
-    phones = household_comparison(replace(father, telephone="06 11 22 33 44"), replace(son, telephone="06 55 66 77 88"))
-    assert phones.decision == "review"
-    assert household_comparison(father, replace(son, prenom="Marc")).decision != "match"
-
-
 def test_a_surname_sounding_the_same_in_one_flat_without_a_birth_date_is_one_household() -> None:
     # The same first name in the same flat, one birth date missing, the surname written by ear ("Gauthier"/
     # "Gotier") or in part: the same person. At the address without the flat on both sides: not this rule.

@@ -159,12 +159,11 @@ def test_huge_blocks_are_skipped_and_counted(runtime: Runtime) -> None:
 def test_declined_pairs_follow_the_cases_households(runtime: Runtime) -> None:
     partner_id, _ = new_partner(runtime, "Habitat 44", "bailleur_social")
     _push(runtime, partner_id, [signalement("B-1"), signalement("B-2", date_naissance="21/07/1965", telephone=None,
-                                                                numero_allocataire=None, complement_adresse="appt 12")])
+                                                                numero_allocataire=None)])
     with runtime.session_factory.begin() as session:
         households = {ref: household for ref, household in session.execute(select(Case.reference, Case.household_id))}
         pairs = linkage_store.declined_pairs(session, set(households.values()))
-    # The pending review between them (a birth date twenty years off and a flat named on one side only: two
-    # generations in two flats of the building, or a keying error).
+    # The pending review between them (a birth date twenty years off: two generations, or a keying error).
     assert pairs == {frozenset(households.values())}
 
 

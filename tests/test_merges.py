@@ -28,10 +28,7 @@ from tests.factories import campaign, signalement
 # Known to the CAF with a birth date twenty years off (a keying error, or a parent of the same names?), without
 # phone nor CAF number: same name, same address, so only a review. (It was 21/07/1987: dates less than a
 # generation apart are now weighed, not capped, and the same names at one address with such a date are linked.)
-# (Since then the same names in one dwelling with a date a generation off are one household too: a flat named on
-# one side only keeps the pair uncertain.)
-UNCERTAIN = {"date_naissance": "21/07/1965", "telephone": None, "numero_allocataire": None,
-             "complement_adresse": "appt 12"}
+UNCERTAIN = {"date_naissance": "21/07/1965", "telephone": None, "numero_allocataire": None}
 
 
 @pytest.fixture
@@ -146,7 +143,7 @@ def test_accept_merges_and_undo_restores_both_households(runtime: Runtime, api: 
     assert fusion["annulee_par"] == "DDETS 44" and fusion["annulee_le"]
     # The undone pair counts as judged: it is not proposed again.
     assert _pending_reviews(api, partners["ddets"]) == []
-    _push(api, partners["caf"], [signalement("C-1", **(UNCERTAIN | {"complement_adresse": "appt 2"}))])
+    _push(api, partners["caf"], [signalement("C-1", **UNCERTAIN, complement_adresse="appt 2")])
     assert _pending_reviews(api, partners["ddets"]) == []
 
 
@@ -180,7 +177,7 @@ def test_rejected_pair_is_not_proposed_again(runtime: Runtime, api: TestClient, 
     assert rejected.status_code == 200 and rejected.json()["statut"] == "rejected"
     assert api.post(f"/api/v1/rapprochements/{review_id}/rejeter", headers=partners["ddets"]).status_code == 409
     # Re-pushed with other identity details: the same pair of cases is compared again, and stays apart.
-    _push(api, partners["caf"], [signalement("C-1", **(UNCERTAIN | {"complement_adresse": "Bât A"}))])
+    _push(api, partners["caf"], [signalement("C-1", **UNCERTAIN, complement_adresse="Bât A")])
     _push(api, partners["caf"], [signalement("C-1", **UNCERTAIN, stade="assignation")])
     assert _pending_reviews(api, partners["ddets"]) == []
     with runtime.session_factory() as session:

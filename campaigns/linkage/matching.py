@@ -33,12 +33,12 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
     - clearly different people (other first names), in no other flat, are one household when they share a phone,
       an e-mail or the CAF file, or the flat and their surname (a couple, a parent and child); strangers in one
       flat are not (the tenant who left and the one who came after, a flat number shared by two buildings);
-    - the same names where a birth date is missing, or where the birth dates are far apart (a generation: father
-      and son), are one household when the flat agrees (the same one, or no flat on either side) and no phone,
-      e-mail or CAF number differs: the same person, or a relative living with them;
+    - the same names where a birth date is missing are one household when the flat agrees (the same one, or no
+      flat on either side): the same person, or a relative living with them;
     - a person in another flat of the building is not grouped without a contact in common: a review when the
       names and the birth date agree (a flat number mistyped, or a namesake neighbour), else another household.
-    The person decision (`compare`: a generation apart is at most a review) is left as it is elsewhere.
+    Namesakes whose birth dates are both known and a generation apart (father and son) are not covered: the
+    person decision stands (a review at most).
     """
     result = compare(a, b, params)
     levels = result.agreements
@@ -83,22 +83,16 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
         reason = ("même contact, autre personne (conjoint, cotitulaire)" if contact
                   else "même logement et même nom, autre personne (conjoint, parent)" if dwelling == "same_flat"
                   else "même adresse, même nom et même date de naissance, autre prénom")
-    elif levels.get("date_naissance") in ("one_missing", "both_missing"):
+    else:
         # In the same flat, a surname that sounds the same, is written in part or with two slips ("Gauthier"/
         # "Gotier", "Martin Dubois"/"Dubois", "Chevallier"/"Chevalié") is the same person's when the first name
         # agrees.
         sounding = (dwelling == "same_flat" and levels.get("nom") in _SOUNDING
                     and levels.get("prenom") in _AGREEING_FIRST)
-        shared = dwelling is not None and (surname or sounding) and levels.get("prenom") in _FIRST_OR_MISSING
+        shared = (dwelling is not None and levels.get("date_naissance") in ("one_missing", "both_missing")
+                  and (surname or sounding) and levels.get("prenom") in _FIRST_OR_MISSING)
         reason = ("même nom au même logement, prénom et date de naissance absents" if levels.get("prenom") == "missing"
                   else "mêmes nom et prénom au même logement, date de naissance absente")
-    else:
-        # The same names at one dwelling with birth dates far apart (a year keyed wrong, or a parent and child of
-        # the same first name living together): one household either way, as with a date missing; a phone, an
-        # e-mail or a CAF number that differs says two households may share the address.
-        shared = (dwelling is not None and surname and levels.get("prenom") in _AGREEING_FIRST
-                  and not _conflicting_contact(levels))
-        reason = "mêmes nom et prénom au même logement, dates de naissance éloignées (saisie, ou parent et enfant)"
     if not shared:
         return result
     return replace(result, decision="match", note=f"{result.note} ; même ménage : {reason}")
