@@ -292,3 +292,21 @@ def test_a_surname_sounding_the_same_in_one_flat_without_a_birth_date_is_one_hou
     assert "date de naissance absente" in result.explanation
     assert household_comparison(gauthier, replace(gotier, complement_adresse=None)).decision != "match"
     assert household_comparison(gauthier, replace(gotier, prenom="Sylvie")).decision != "match"
+
+
+
+def test_the_same_first_name_in_one_flat_without_a_birth_date_is_one_household_whatever_the_surname() -> None:
+    # The CAF files Luce under her birth name (Vienne), the bailleur under her married name (Raynaud), one birth
+    # date missing: the same flat and the same first name make her the same person.
+    married = _person(nom="Raynaud", prenom="Luce", date_naissance=date(2001, 6, 2))
+    birth = replace(married, nom="VIENNE", prenom="LUCE", date_naissance=None, numero_allocataire="7214924")
+    assert compare(married, birth).decision == "non_match"
+    result = household_comparison(married, birth)
+    assert result.decision == "match"
+    assert "date de naissance absente" in result.explanation
+    # Not at the address without the flat on both sides, nor with a phone that differs (the tenant after, of the
+    # same first name), nor with another first name.
+    assert household_comparison(married, replace(birth, complement_adresse=None)).decision != "match"
+    assert household_comparison(replace(married, telephone="06 11 22 33 44"),
+                                replace(birth, telephone="06 55 66 77 88")).decision != "match"
+    assert household_comparison(married, replace(birth, prenom="Sylvie")).decision != "match"

@@ -20,7 +20,6 @@ _AGREEING = frozenset({"exact", "close"})
 _AGREEING_FIRST = frozenset({"exact", "close", "partial"})
 # A first name missing on a side is neutral: the rules below then decide on the surname and the other fields.
 _FIRST_OR_MISSING = _AGREEING_FIRST | {"missing"}
-_SOUNDING = frozenset({"partial", "similar", "phonetic"})
 # Other first names: different, or sharing their initial only ("Lucas"/"Léa"; "Jasper"/"Jkspre" keyed badly).
 _OTHER_FIRST = frozenset({"different", "initial"})
 
@@ -84,13 +83,14 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
                   else "même logement et même nom, autre personne (conjoint, parent)" if dwelling == "same_flat"
                   else "même adresse, même nom et même date de naissance, autre prénom")
     else:
-        # In the same flat, a surname that sounds the same, is written in part or with two slips ("Gauthier"/
-        # "Gotier", "Martin Dubois"/"Dubois", "Chevallier"/"Chevalié") is the same person's when the first name
-        # agrees.
-        sounding = (dwelling == "same_flat" and levels.get("nom") in _SOUNDING
-                    and levels.get("prenom") in _AGREEING_FIRST)
+        # In the same flat (named on both sides), the same first name is the same person's whatever the surname:
+        # one written by ear, in part or with two slips ("Gauthier"/"Gotier", "Martin Dubois"/"Dubois"), or a
+        # married woman under her birth name (the CAF's) and her married name; unless a phone, an e-mail or a CAF
+        # number differs (the tenant after, of the same first name).
+        same_flat = (dwelling == "same_flat" and levels.get("prenom") in _AGREEING_FIRST
+                     and not _conflicting_contact(levels))
         shared = (dwelling is not None and levels.get("date_naissance") in ("one_missing", "both_missing")
-                  and (surname or sounding) and levels.get("prenom") in _FIRST_OR_MISSING)
+                  and (surname or same_flat) and levels.get("prenom") in _FIRST_OR_MISSING)
         reason = ("même nom au même logement, prénom et date de naissance absents" if levels.get("prenom") == "missing"
                   else "mêmes nom et prénom au même logement, date de naissance absente")
     if not shared:
