@@ -241,6 +241,12 @@ def test_same_surname_and_birth_date_at_one_address_is_one_household() -> None:
     result = household_comparison(lina, jade)
     assert result.decision == "match"
     assert "même nom et même date de naissance, autre prénom" in result.explanation
+    # First names sharing their initial only are other first names too (twins Lina and Lou): the same household.
+    lou = replace(jade, prenom="Lou")
+    assert compare(lina, lou).agreements["prenom"] == "initial"
+    assert compare(lina, lou).decision == "review"
+    assert household_comparison(lina, lou).decision == "match"
+    assert household_comparison(lina, replace(lou, complement_adresse="appt 4")).decision == "review"
     # Another birth date, or another address: not this rule.
     assert household_comparison(lina, replace(jade, date_naissance=date(1990, 2, 1))).decision != "match"
     assert household_comparison(lina, replace(jade, adresse="4 rue Colas")).decision != "match"
@@ -272,3 +278,35 @@ def test_the_same_number_and_street_in_another_commune_is_one_address() -> None:
     assert household_comparison(luce, replace(luce, adresse="12 rue de l'Endeavour", code_postal="74874",
                                               commune="Élanora")).decision == "non_match"
     assert household_comparison(luce, replace(luce, code_postal="38000", commune="Grenoble")).decision == "non_match"
+
+
+def test_a_surname_sounding_the_same_in_one_flat_without_a_birth_date_is_one_household() -> None:
+    # The same first name in the same flat, one birth date missing, the surname written by ear ("Gauthier"/
+    # "Gotier") or in part: the same person. At the address without the flat on both sides: not this rule.
+    gauthier = _person(nom="Gauthier", prenom="Odile")
+    gotier = replace(gauthier, nom="Gotier", date_naissance=None)
+    assert compare(gauthier, gotier).agreements["nom"] == "phonetic"
+    assert compare(gauthier, gotier).decision != "match"
+    result = household_comparison(gauthier, gotier)
+    assert result.decision == "match"
+    assert "date de naissance absente" in result.explanation
+    assert household_comparison(gauthier, replace(gotier, complement_adresse=None)).decision != "match"
+    assert household_comparison(gauthier, replace(gotier, prenom="Sylvie")).decision != "match"
+
+
+
+def test_the_same_first_name_in_one_flat_without_a_birth_date_is_one_household_whatever_the_surname() -> None:
+    # The CAF files Luce under her birth name (Vienne), the bailleur under her married name (Raynaud), one birth
+    # date missing: the same flat and the same first name make her the same person.
+    married = _person(nom="Raynaud", prenom="Luce", date_naissance=date(2001, 6, 2))
+    birth = replace(married, nom="VIENNE", prenom="LUCE", date_naissance=None, numero_allocataire="7214924")
+    assert compare(married, birth).decision == "non_match"
+    result = household_comparison(married, birth)
+    assert result.decision == "match"
+    assert "date de naissance absente" in result.explanation
+    # Not at the address without the flat on both sides, nor with a phone that differs (the tenant after, of the
+    # same first name), nor with another first name.
+    assert household_comparison(married, replace(birth, complement_adresse=None)).decision != "match"
+    assert household_comparison(replace(married, telephone="06 11 22 33 44"),
+                                replace(birth, telephone="06 55 66 77 88")).decision != "match"
+    assert household_comparison(married, replace(birth, prenom="Sylvie")).decision != "match"

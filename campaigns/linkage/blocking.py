@@ -180,8 +180,9 @@ def blocking_keys(record: PersonRecord) -> set[str]:
 
     Per person (titulaire and co-titulaire): place + phonetic prefix of each surname (birth and usage names);
     place + unordered prefixes of nom and prénom (inverted fields); birth date + initial of the prénom or of the
-    nom (inverted fields), also with day and month swapped. Per household: place + house number + longest word
-    of the street; phone; e-mail; allocataire number + département. Place is the département, else the commune.
+    nom (inverted fields), also with day and month swapped. Per household: place + house number + the first three
+    letters of the street's longest word; phone; e-mail; allocataire number + département. Place is the
+    département, else the commune.
 
     These are the comparison's blocking classes. The store keeps combinations of them (`stored_keys`).
     """
@@ -234,11 +235,17 @@ def _initials(person: PersonFeatures) -> set[str]:
     return {name[0] for name in names if name}
 
 
+# Letters of the street's longest word kept in the address key: a typo further on, or the word glued to the next one
+# ("CUTLACKSTREET", "PARTRIDGQE"), still gives the key; the number and the place keep the block small.
+STREET_KEY_LETTERS = 3
+
+
 def _address(f: RecordFeatures) -> str:
     street, place = f.street, f.department or f.commune
     if place and street and street.tokens:
         # No number (a lieu-dit, a hamlet): the place and its name, "SN" (sans numéro) for the number.
-        return f"{place}|{street.number or 'SN'}|{max(street.tokens, key=lambda t: (len(t), t))}"
+        word = max(street.tokens, key=lambda t: (len(t), t))[:STREET_KEY_LETTERS]
+        return f"{place}|{street.number or 'SN'}|{word}"
     return ""
 
 

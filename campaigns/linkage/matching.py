@@ -20,6 +20,8 @@ _AGREEING = frozenset({"exact", "close"})
 _AGREEING_FIRST = frozenset({"exact", "close", "partial"})
 # A first name missing on a side is neutral: the rules below then decide on the surname and the other fields.
 _FIRST_OR_MISSING = _AGREEING_FIRST | {"missing"}
+# Other first names: different, or sharing their initial only ("Lucas"/"Léa"; "Jasper"/"Jkspre" keyed badly).
+_OTHER_FIRST = frozenset({"different", "initial"})
 
 
 def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | None = None) -> Comparison:
@@ -71,17 +73,24 @@ def household_comparison(a: PersonRecord, b: PersonRecord, params: Parameters | 
         return result
     dwelling = _same_dwelling(a.features.complement, b.features.complement)
     surname = levels.get("nom") in _AGREEING
-    if levels.get("prenom") == "different":
+    if levels.get("prenom") in _OTHER_FIRST:
         # The same surname and birth date at one address (no flat telling them apart, nor named on one side
-        # only): twins, or one person whose first name was written wrong; one household either way.
+        # only): twins, or one person whose first name was written wrong; one household either way. First names
+        # that share their initial only are other first names too (capped alike: `scoring._caps`).
         twins = surname and levels.get("date_naissance") == "equal" and not _flat_on_one_side(a, b)
         shared = contact or (surname and (dwelling == "same_flat" or twins))
         reason = ("même contact, autre personne (conjoint, cotitulaire)" if contact
                   else "même logement et même nom, autre personne (conjoint, parent)" if dwelling == "same_flat"
                   else "même adresse, même nom et même date de naissance, autre prénom")
     else:
+        # In the same flat (named on both sides), the same first name is the same person's whatever the surname:
+        # one written by ear, in part or with two slips ("Gauthier"/"Gotier", "Martin Dubois"/"Dubois"), or a
+        # married woman under her birth name (the CAF's) and her married name; unless a phone, an e-mail or a CAF
+        # number differs (the tenant after, of the same first name).
+        same_flat = (dwelling == "same_flat" and levels.get("prenom") in _AGREEING_FIRST
+                     and not _conflicting_contact(levels))
         shared = (dwelling is not None and levels.get("date_naissance") in ("one_missing", "both_missing")
-                  and surname and levels.get("prenom") in _FIRST_OR_MISSING)
+                  and (surname or same_flat) and levels.get("prenom") in _FIRST_OR_MISSING)
         reason = ("même nom au même logement, prénom et date de naissance absents" if levels.get("prenom") == "missing"
                   else "mêmes nom et prénom au même logement, date de naissance absente")
     if not shared:
