@@ -176,13 +176,31 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+class _Codes(dict[str, str]):
+    """Each character's code in the document's font subset, as the character fpdf2 writes in a text string ("" for a
+    character the font lacks). Asked of the subset the first time only, in the order fpdf2 would ask it: the
+    subset numbers its glyphs in that order, and remembers what it already numbered."""
+
+    __slots__ = ("_subset",)
+
+    def __init__(self, subset: SubsetMap) -> None:
+        super().__init__()
+        self._subset = subset
+
+    def __missing__(self, character: str) -> str:
+        code = self._subset.pick(ord(character))
+        mapped = self[character] = chr(code) if code else ""
+        return mapped
+
+
 class LetterFont(TTFFont):
     """A document's font: shares the parsed tables of the process cache, owns its subset state."""
 
-    __slots__ = ("_shaped_widths", "program")
+    __slots__ = ("_shaped_widths", "codes", "program")
 
     program: _FontProgram
     _shaped_widths: dict[tuple[Any, ...], tuple[int, float]]
+    codes: _Codes
 
     @classmethod
     def for_document(cls, pdf: FPDF, program: _FontProgram, fontkey: str, style: str) -> LetterFont:
@@ -205,6 +223,7 @@ class LetterFont(TTFFont):
         font.subset = SubsetMap(font)
         font.program = program
         font._shaped_widths = {}
+        font.codes = _Codes(font.subset)
         return font
 
     def get_text_width(

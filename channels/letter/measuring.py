@@ -75,6 +75,13 @@ class MeasuredFragment(Fragment):
             return self.k == other.k and self.__class__ == other.__class__
         return super().has_same_style(other)
 
+    def render_pdf_text_ttf(self, frag_ws: float, word_spacing: float) -> str:
+        font = self.font
+        if word_spacing or not isinstance(font, LetterFont):
+            return super().render_pdf_text_ttf(frag_ws, word_spacing)
+        # fpdf2 picks each character's code one by one; the document's table answers in one pass.
+        return f"({font.escape_text(''.join(map(font.codes.__getitem__, self.characters)))}) Tj"
+
     def _check(self) -> None:
         font = self.font
         plain = not self.text_shaping_parameters and not self.char_spacing and self.font_stretching == 100
