@@ -2,12 +2,16 @@
 
 Each letter is its own document, rendered one after the other on one core, to different households (so
 font subsets vary). "first" is a kind's first letter: fonts parsed (first kind only) and subsets built.
-Run: .venv/bin/python bench/letters.py [--letters 200] [--batch 500]
+"delivery" is the letter bench/delivery.py sends: the information_etat model as rendered, with an answer link (its
+QR code) for each household.
+Run: .venv/bin/python bench/letters.py [--letters 200] [--batch 500] [--kinds standard,falc,arabic,delivery]
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import hashlib
 import io
 import statistics
 import sys
@@ -85,9 +89,16 @@ def _recipient(i: int) -> Recipient:
     )
 
 
+def _answer_link(i: int) -> str:
+    # The shape of campaigns/links/tokens.py's links: 22 characters of URL-safe base64 after /r/.
+    token = base64.urlsafe_b64encode(hashlib.sha256(f"lien-{i}".encode()).digest()[:16]).decode().rstrip("=")
+    return f"https://chaine.example.fr/r/{token}"
+
+
 def _letter_maker(kind: str) -> Callable[[int], bytes]:
     rendered = render("courrier", "information_etat", locale="fr", falc=kind == "falc", context=CONTEXT)
-    body = {"standard": rendered.html_body + EXTRA_FR, "falc": rendered.html_body, "arabic": AR_BODY}.get(kind, "")
+    body = {"standard": rendered.html_body + EXTRA_FR, "falc": rendered.html_body, "arabic": AR_BODY,
+            "delivery": rendered.html_body}.get(kind, "")  # fmt: skip
     subject = "إجراء قضائي بسبب إيجارات غير مدفوعة" if kind == "arabic" else rendered.subject
     if kind == "ar-model":
         rendered = render("courrier", AR_TEMPLATE[1], locale="ar", falc=False, context=CONTEXT)
@@ -105,6 +116,7 @@ def _letter_maker(kind: str) -> Callable[[int], bytes]:
             font_size=14 if kind == "falc" else 11,
             locale="ar" if kind in ("arabic", "ar-model") else "fr",
             glossary=GLOSSARY if kind == "falc" else (),
+            link_url=_answer_link(i) if kind == "delivery" else None,
         )
 
     return make
@@ -195,13 +207,18 @@ def main() -> None:
     parser.add_argument("--letters", type=int, default=200)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--weasyprint", type=int, default=50, help="letters for the baseline (it is slow)")
+    parser.add_argument(
+        "--kinds", default="standard,falc,arabic", help="single letters: standard, falc, arabic, delivery"
+    )
     args = parser.parse_args()
-    for kind in ("standard", "falc", "arabic"):
+    for kind in args.kinds.split(","):
         bench_single(kind, args.letters)
-    if AR_TEMPLATE in list_templates():
+    if AR_TEMPLATE in list_templates() and "arabic" in args.kinds.split(","):
         bench_single("ar-model", max(args.letters // 4, 2))
-    bench_batch(args.batch)
-    bench_weasyprint(args.weasyprint)
+    if args.batch:
+        bench_batch(args.batch)
+    if args.weasyprint:
+        bench_weasyprint(args.weasyprint)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import zlib
 from collections.abc import Iterable, Mapping
 
 from fpdf.fonts import Glyph, SubsetMap
@@ -11,15 +13,56 @@ from fpdf.syntax import Name, PDFArray, PDFContentStream
 
 from channels.letter.fonts import EmbeddedSubset, LetterFont
 
+# A CIDToGIDMap is 128 KiB, two bytes for each of the 65,536 codes, nearly all zero: a letter's few hundred codes
+# are the first ones. Its compressed tail of zeros is the same in every document: deflated once per length.
+_CID_MAP_BYTES = 2 * 0x10000
+_TAIL_STEP = 4096
+_ZLIB_HEADER = b"\x78\x9c"  # RFC 1950: deflate, 32 KiB window, default level (what zlib.compress writes)
 
-class _FontFile2(PDFContentStream):
-    def __init__(self, embedded: EmbeddedSubset) -> None:
+
+class _Precompressed(PDFContentStream):
+    """A FlateDecode stream whose bytes are already compressed."""
+
+    def __init__(self, compressed: bytes) -> None:
         super().__init__(contents=b"")
-        # Compressed once when the subset was built, not once per document.
-        self._contents = embedded.compressed
+        self._contents = compressed
         self.filter = Name("FlateDecode")
-        self.length = len(embedded.compressed)
+        self.length = len(compressed)
+
+
+class _FontFile2(_Precompressed):
+    def __init__(self, embedded: EmbeddedSubset) -> None:
+        # Compressed once when the subset was built, not once per document.
+        super().__init__(embedded.compressed)
         self.length1 = embedded.length1
+
+
+@functools.cache
+def _deflated_zeros(length: int) -> bytes:
+    """`length` zero bytes as the final blocks of a raw deflate stream (no history: it may follow any flushed one)."""
+    deflater = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    return deflater.compress(bytes(length)) + deflater.flush()
+
+
+def _adler32_zeros(adler: int, length: int) -> int:
+    """zlib.adler32(bytes(length), adler) without the bytes (RFC 1950: a zero adds nothing to A, and A to B)."""
+    low, high = adler & 0xFFFF, adler >> 16
+    return (high + length * low) % 65521 << 16 | low
+
+
+def _cid_to_gid_map(gid_by_code: Mapping[int, int]) -> bytes:
+    """The zlib-compressed CIDToGIDMap: the codes in use deflated per document, the zeros after them cached. The
+    same 128 KiB as fpdf2's map once inflated (a valid zlib stream: fully flushed blocks, then the cached final
+    ones, then the Adler-32 of the whole map)."""
+    head = bytearray(2 * (max(gid_by_code, default=0) + 1))
+    for code, gid in gid_by_code.items():
+        head[2 * code : 2 * code + 2] = gid.to_bytes(2, "big")
+    split = min(-(-len(head) // _TAIL_STEP) * _TAIL_STEP, _CID_MAP_BYTES)
+    head.extend(bytes(split - len(head)))
+    deflater = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    blocks = deflater.compress(head) + deflater.flush(zlib.Z_FULL_FLUSH)
+    checksum = _adler32_zeros(zlib.adler32(head), _CID_MAP_BYTES - split)
+    return b"".join((_ZLIB_HEADER, blocks, _deflated_zeros(_CID_MAP_BYTES - split), checksum.to_bytes(4, "big")))
 
 
 class LetterOutputProducer(OutputProducer):
@@ -72,11 +115,9 @@ class LetterOutputProducer(OutputProducer):
         descriptor.font_name = Name(fontname)
         self._add_pdf_obj(descriptor, "fonts")
         cid_font.font_descriptor = descriptor
-        cid_to_gid = bytearray(2 * 0x10000)
-        for glyph, code in used:
-            gid = embedded.gid_by_name[glyph.glyph_name]
-            cid_to_gid[2 * code : 2 * code + 2] = gid.to_bytes(2, "big")
-        cid_to_gid_obj = PDFContentStream(bytes(cid_to_gid), compress=True)
+        cid_to_gid_obj = _Precompressed(
+            _cid_to_gid_map({code: embedded.gid_by_name[glyph.glyph_name] for glyph, code in used})
+        )
         self._add_pdf_obj(cid_to_gid_obj, "fonts")
         cid_font.c_i_d_to_g_i_d_map = cid_to_gid_obj
         font_file = _FontFile2(embedded)

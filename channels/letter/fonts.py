@@ -19,7 +19,6 @@ from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
 from fpdf import FPDF
 from fpdf.enums import TextEmphasis
 from fpdf.fonts import Glyph, SubsetMap, TTFFont
-from fpdf.line_break import Fragment
 
 # Every TTFFont attribute of fpdf2 2.8.9, sorted by whether a document changes it. A new fpdf2 version
 # may add state we would wrongly share between documents: refuse to run until this list is reviewed.
@@ -177,13 +176,31 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+class _Codes(dict[str, str]):
+    """Each character's code in the document's font subset, as the character fpdf2 writes in a text string ("" for a
+    character the font lacks). Asked of the subset the first time only, in the order fpdf2 would ask it: the
+    subset numbers its glyphs in that order, and remembers what it already numbered."""
+
+    __slots__ = ("_subset",)
+
+    def __init__(self, subset: SubsetMap) -> None:
+        super().__init__()
+        self._subset = subset
+
+    def __missing__(self, character: str) -> str:
+        code = self._subset.pick(ord(character))
+        mapped = self[character] = chr(code) if code else ""
+        return mapped
+
+
 class LetterFont(TTFFont):
     """A document's font: shares the parsed tables of the process cache, owns its subset state."""
 
-    __slots__ = ("_shaped_widths", "program")
+    __slots__ = ("_shaped_widths", "codes", "program")
 
     program: _FontProgram
     _shaped_widths: dict[tuple[Any, ...], tuple[int, float]]
+    codes: _Codes
 
     @classmethod
     def for_document(cls, pdf: FPDF, program: _FontProgram, fontkey: str, style: str) -> LetterFont:
@@ -206,6 +223,7 @@ class LetterFont(TTFFont):
         font.subset = SubsetMap(font)
         font.program = program
         font._shaped_widths = {}
+        font.codes = _Codes(font.subset)
         return font
 
     def get_text_width(
@@ -233,66 +251,6 @@ class LetterFont(TTFFont):
     def units(self, characters: Iterable[str]) -> float:
         """Advance of `characters` in thousandths of the font size (whole numbers: the sums are exact)."""
         return sum(map(self.cw.__getitem__, map(ord, characters)), 0.0)
-
-
-class MeasuredFragment(Fragment):
-    """A fragment that measures only the characters appended since it was last measured.
-
-    fpdf2's line breaker re-measures every fragment of the line after each character it adds; with this the
-    cost of a line is linear instead of quadratic. Same widths to the bit: they are sums of integers.
-    """
-
-    _measured: list[str] | None = None
-    _measured_len = 0
-    _measured_units = 0.0
-    # Set on the first measure; the graphics state of a fragment does not change once it is laid out.
-    _plain_font: LetterFont | None = None
-    _checked = False
-    _size_pt = 0.0
-    _last: tuple[list[str], int, bool, float] | None = None
-
-    def get_width(
-        self, start: int = 0, end: int | None = None, chars: str | None = None, initial_cs: bool = True
-    ) -> float:
-        if not self._checked:
-            self._check()
-        font = self._plain_font
-        if font is None:  # shaped, spaced or stretched text, or another font: fpdf2's own measure...
-            if chars is not None or start or end is not None:
-                return super().get_width(start, end, chars, initial_cs)
-            # ...asked again for the same, unchanged characters each time the line grows: remember it.
-            key = (self.characters, len(self.characters), initial_cs)
-            if self._last is None or self._last[0] is not key[0] or self._last[1:3] != key[1:]:
-                self._last = (*key, super().get_width(initial_cs=initial_cs))
-            return self._last[3]
-        if chars is not None or start or end is not None:
-            units = font.units("".join(self.characters[start:end]) if chars is None else chars)
-        else:
-            characters = self.characters
-            # fpdf2 only appends in place; anything else (trim, new list) starts the measure over.
-            if characters is not self._measured or len(characters) < self._measured_len:
-                self._measured, self._measured_len, self._measured_units = characters, 0, 0.0
-            if len(characters) > self._measured_len:
-                self._measured_units += font.units(characters[self._measured_len :])
-                self._measured_len = len(characters)
-            units = self._measured_units
-        # Same operations, in the same order, as Fragment.get_width: the layout is identical to the bit.
-        return units * self._size_pt * 0.001 / self.k
-
-    def _check(self) -> None:
-        font = self.font
-        plain = not self.text_shaping_parameters and not self.char_spacing and self.font_stretching == 100
-        self._plain_font = font if plain and isinstance(font, LetterFont) else None
-        self._size_pt = self.font_size_pt
-        self._checked = True
-
-
-def measured(fragments: Iterable[Fragment]) -> list[Fragment]:
-    """`fragments` with each plain Fragment made a MeasuredFragment (line fragments clone their class)."""
-    return [
-        MeasuredFragment(frag.characters, frag.graphics_state, frag.k, frag.link) if type(frag) is Fragment else frag
-        for frag in fragments
-    ]
 
 
 def register_family(pdf: FPDF, family: str, files: Mapping[str, Path]) -> None:

@@ -21,8 +21,9 @@ from campaigns.platform.ports import Recipient
 from campaigns.platform.resources import font_dir
 from channels.letter.answer_code import draw_answer_code
 from channels.letter.embedding import LetterOutputProducer
-from channels.letter.fonts import measured, register_family
+from channels.letter.fonts import register_family
 from channels.letter.frame import frame_words
+from channels.letter.measuring import measured
 
 FONT_DIR = font_dir()
 FONT_FAMILY = "DejaVu"
