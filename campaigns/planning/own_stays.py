@@ -62,12 +62,12 @@ def move_case_stays(session: Session, household_ids: Collection[int], *, now: da
     if not ids:
         return 0
     rows = session.execute(
-        select(Case.id, Case.partner_id, Case.stage, Case.stay_entry_id, StageEntry.stage, Case.household_id)
+        select(Case.id, Case.partner_id, Case.stage, Case.stay_entry_id, StageEntry.stage)
         .join(Partner, Partner.id == Case.partner_id)
         .outerjoin(StageEntry, StageEntry.id == Case.stay_entry_id)
         .where(any_of(session, Case.household_id, ids), Partner.kind.in_(OWN_STAY_KINDS))
     ).all()
-    moving_ids = sorted(case_id for case_id, _partner, stage, stay, stay_stage, _household in rows
+    moving_ids = sorted(case_id for case_id, _partner, stage, stay, stay_stage in rows
                         if _needs_move(stage, stay, stay_stage))
     if not moving_ids:
         return 0
@@ -75,13 +75,8 @@ def move_case_stays(session: Session, household_ids: Collection[int], *, now: da
     moving = session.scalars(select(Case).where(any_of(session, Case.id, moving_ids)).order_by(Case.id)
                              .options(*_UNREAD)).all()
     # A stay another open case of the same partner still holds at its stage keeps its contacts.
-    held = {(partner_id, stay) for case_id, partner_id, _stage, stay, _stay_stage, _household in rows
+    held = {(partner_id, stay) for case_id, partner_id, _stage, stay, _stay_stage in rows
             if case_id not in moving_set and stay is not None}
-    # A partner's cases at one stage in one household share a stay, as they share the household's: one letter per
-    # household and stage, and none of them shows that another partner's record brought them together.
-    shared: dict[tuple[int, int, str], int] = {(household, partner_id, stay_stage): stay for
-                                               case_id, partner_id, _stage, stay, stay_stage, household in rows
-                                               if case_id not in moving_set and stay is not None}
     _leave(session, [case for case in moving if case.stay_entry_id is not None
                      and (case.partner_id, case.stay_entry_id) not in held], now=now)
     households = {h.id: (h.stage, h.current_entry_id) for h in session.execute(
@@ -91,7 +86,9 @@ def move_case_stays(session: Session, household_ids: Collection[int], *, now: da
     # Where the household is at the case's stage, the case joins the household's stay; elsewhere a stay of its own.
     private = [case for case in entering if households[case.household_id][0] != case.stage
                or households[case.household_id][1] is None]
-    private_ids = _private_stays(session, private, shared, now=now)
+    private_ids = dict(zip((case.id for case in private), insert_returning_ids(session, StageEntry, [
+        {"household_id": case.household_id, "stage": case.stage, "entered_at": now, "case_id": case.id}
+        for case in private]), strict=True)) if private else {}
     # One UPDATE for all (not one a case through the unit of work); the loaded objects are told the new value.
     stays = [{"id": case.id, "stay_entry_id": None if case.stage == CLOSED else private_ids.get(
         case.id, households[case.household_id][1])} for case in moving]
@@ -100,21 +97,6 @@ def move_case_stays(session: Session, household_ids: Collection[int], *, now: da
         set_committed_value(case, "stay_entry_id", stay["stay_entry_id"])
     _enroll(session, entering, now=now)
     return len(moving)
-
-
-def _private_stays(session: Session, cases: list[Case], shared: dict[tuple[int, int, str], int], *,
-                   now: datetime) -> dict[int, int]:
-    """The stay of its own each case enters: the one its partner's other case at that stage in the household
-    holds, else a new one (the first of the batch's cases at that stage opens it for the others). Case id -> stay."""
-    opening: dict[tuple[int, int, str], Case] = {}
-    for case in cases:
-        opening.setdefault((case.household_id, case.partner_id, case.stage), case)
-    fresh = [(key, case) for key, case in opening.items() if key not in shared]
-    opened = dict(zip((key for key, _case in fresh), insert_returning_ids(session, StageEntry, [
-        {"household_id": case.household_id, "stage": case.stage, "entered_at": now, "case_id": case.id}
-        for _key, case in fresh]), strict=True)) if fresh else {}
-    stays = shared | opened
-    return {case.id: stays[(case.household_id, case.partner_id, case.stage)] for case in cases}
 
 
 def _leave(session: Session, cases: list[Case], *, now: datetime) -> None:
