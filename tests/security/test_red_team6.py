@@ -125,6 +125,8 @@ def _variant(who: dict[str, str]) -> dict[str, str]:
     return {**who, "prenom": who["prenom"] + "x", "nom": who["nom"] + "y"}
 
 
+@pytest.mark.xfail(strict=True, reason="red team 6: another partner's case joins a stranger's two near rows "
+                                       "(known limit, docs/security.md)")
 def test_a_strangers_near_twin_row_is_grouped_only_when_another_partner_knows_the_person(world: World) -> None:
     """Severity: high. Rule 1 (no oracle: whether another partner knows the person). Red team 4 closed the case
     view for two rows joined through a co-tenant; a row that only the other partner's case brings close enough is
