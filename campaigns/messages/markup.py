@@ -25,12 +25,14 @@ _FETCHING = frozenset({"src", "srcset", "background", "poster", "data", "formact
 REFUSED_ATTRIBUTES: dict[str, frozenset[str]] = {"courrier": _FETCHING | {"style"}, "email": _FETCHING}
 # `href` goes to a web address, an e-mail address or a phone number, never a script.
 _SAFE_SCHEMES = ("https://", "http://", "mailto:", "tel:")
+# CSS that loads something (an image, a font, another sheet) from an address.
+_FETCHING_CSS = ("url(", "@import", "image-set(", "expression(")
 
 
 class _Tags(HTMLParser):
-    def __init__(self, allowed: frozenset[str], refused_attributes: frozenset[str]) -> None:
+    def __init__(self, allowed: frozenset[str], refused_attributes: frozenset[str], *, source: bool) -> None:
         super().__init__(convert_charrefs=True)
-        self.allowed, self.refused_attributes = allowed, refused_attributes
+        self.allowed, self.refused_attributes, self.source = allowed, refused_attributes, source
         self.refused: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -41,19 +43,23 @@ class _Tags(HTMLParser):
         for name, value in attrs:
             if name.startswith("on") or name in self.refused_attributes:
                 self.refused.append(f"attribut « {name} » interdit sur <{tag}> (ligne {line})")
-            elif name == "href" and not (value or "").strip().lower().startswith(_SAFE_SCHEMES):
+            elif name == "style" and any(word in (value or "").lower() for word in _FETCHING_CSS):
+                self.refused.append(f"style qui charge une ressource sur <{tag}> (ligne {line})")
+            elif name == "href" and not self.source and not (value or "").strip().lower().startswith(_SAFE_SCHEMES):
                 self.refused.append(
                     f"lien « {value} » refusé (ligne {line}) : une adresse web, mailto: ou tel: seulement")
 
     handle_startendtag = handle_starttag
 
 
-def refused_markup(channel: str, html: str) -> list[str]:
-    """What `html` uses that a `channel` template may not, in French; empty when it only structures text."""
+def refused_markup(channel: str, html: str, *, source: bool = False) -> list[str]:
+    """What `html` uses that a `channel` template may not, in French; empty when it only structures text. With
+    `source`, `html` is the template itself: every tag of every branch is checked, links' addresses (Jinja
+    expressions there) when rendered."""
     allowed = ALLOWED_TAGS.get(channel)
     if allowed is None or not html:
         return []
-    parser = _Tags(allowed, REFUSED_ATTRIBUTES[channel])
+    parser = _Tags(allowed, REFUSED_ATTRIBUTES[channel], source=source)
     parser.feed(html)
     parser.close()
     return parser.refused

@@ -151,6 +151,10 @@ def _validated(variant: Variant, files: Mapping[str, str]) -> dict[str, str]:
             rendering.sandbox(name == "html_body").parse(source)
         except TemplateSyntaxError as exc:
             raise TemplateEditError(f"« {label} », ligne {exc.lineno} : erreur de syntaxe ({exc.message})") from None
+        # Every branch of the template, not only the one the sample household renders.
+        refused = refused_markup(variant.channel, source, source=True) if name == "html_body" else []
+        if refused:
+            raise TemplateEditError(f"« {label} » : " + " ; ".join(refused[:5]))
     return cleaned
 
 

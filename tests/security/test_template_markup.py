@@ -17,6 +17,10 @@ __all__ = ["world"]
     ("email", '<p>Bonjour <a href="javascript:alert(1)">ici</a></p>', "javascript:alert(1)"),
     ("email", '<p onclick="x()">Bonjour</p>', "« onclick »"),
     ("email", '<p>Bonjour</p><img src="https://traceur.exemple/pixel.gif">', "<img>"),
+    # A branch the sample household does not render is checked all the same.
+    ("email", '<p>Bonjour</p>{% if mandataire %}<img src="https://traceur.exemple/x.gif">{% endif %}', "<img>"),
+    ("email", '<p style="background-image:url(https://traceur.exemple/{{ reference }}.gif)">Bonjour</p>',
+     "style qui charge une ressource"),
 ])
 def test_markup_that_fetches_or_runs_is_refused_by_name(world: World, canal: str, html: str, named: str) -> None:
     slug = "etape_impaye"
