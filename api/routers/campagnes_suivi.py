@@ -16,6 +16,7 @@ from campaigns.campaign.access import get_visible_campaign, is_pilot
 from campaigns.campaign.lifecycle import ACTION_LABELS
 from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
 from campaigns.campaign.supervision import cases_reached, supervise
+from campaigns.crypto.handles import contact_handle
 from campaigns.locale.clock import PARIS, local_date
 from campaigns.models import CampaignChange
 from campaigns.models.stages import Stage
@@ -95,8 +96,11 @@ def get_supervision(campaign_id: int, caller: CallerDep, runtime: RuntimeDep,
         body: dict[str, Any] = report.as_dict()
         if not pilot:
             # The household's internal number is the pilots' (their export): its order tells a partner whether a
-            # household was known before it pushed it (docs/security.md, rule 1). `contact` names its own letter.
-            body["echecs"] = [{k: v for k, v in failure.items() if k != "menage"} for failure in body["echecs"]]
+            # household was known before it pushed it (docs/security.md, rule 1); so would the contact's: `contact`
+            # is its handle (campaigns/crypto/handles.py), as in the case view.
+            body["echecs"] = [{k: v for k, v in failure.items() if k != "menage"}
+                              | {"contact": contact_handle(session, failure["contact"], caller.partner_id)}
+                              for failure in body["echecs"]]
         return body
 
 

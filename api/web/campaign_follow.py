@@ -19,6 +19,7 @@ from campaigns.campaign.access import get_visible_campaign
 from campaigns.campaign.previews import letter_preview_pdf, preview_sequence
 from campaigns.campaign.supervision import REASON_LABELS, STATUS_LABELS, cases_reached, supervise
 from campaigns.campaign.validation import CHANNEL_LABELS
+from campaigns.crypto.handles import contact_handle
 from campaigns.locale.clock import PARIS, local_date
 from campaigns.locale.labels import CONTACT_STATUSES_PLURAL
 from campaigns.models.stages import OPEN_STAGES, Stage
@@ -110,7 +111,15 @@ def supervision_page(request: Request, campaign_id: int, user: CampaignUserDep, 
         hide_other_structures(session, report, viewer_partner_id=user.partner_id)
         if not user.pilot:
             report.households = cases_reached(session, campaign)
+        # A partner names its contacts by their handles, as its case view does (campaigns/crypto/handles.py).
+        handles = {} if user.pilot else {f.dispatch_id: contact_handle(session, f.dispatch_id, user.partner_id)
+                                         for f in report.failures}
+        # A partner names its contacts by their handles, as its case view does (campaigns/crypto/handles.py).
+        handles = {} if user.pilot else {f.dispatch_id: contact_handle(session, f.dispatch_id, user.partner_id)
+                                         for f in report.failures}
         context = {"user": user, "campaign": summary(session, campaign), "report": report, "errors": errors,
+                   "handles": handles,
+                   "handles": handles,
                    "day": day, "channel_labels": CHANNEL_LABELS, "status_labels": STATUS_LABELS,
                    "status_plurals": CONTACT_STATUSES_PLURAL, "reason_labels": REASON_LABELS}
     return render(request, "campagnes/supervision.html", context, status_code=400 if errors else 200)
