@@ -11,7 +11,7 @@ from campaigns.delivery.print_batches import partner_slug
 from campaigns.intake.csv_files import _column_name
 from campaigns.intake.fields import _stage
 from campaigns.linkage.blocking import PersonRecord, hashed_keys
-from campaigns.linkage.names import name_tokens
+from campaigns.linkage.names import folded_tokens, name_tokens
 from campaigns.locale.addresses import normalise_commune, normalise_street
 from campaigns.locale.text import fold, normalise_text
 from campaigns.messages.requirements import fold as requirement_fold
@@ -38,7 +38,13 @@ def test_name_tokens() -> None:
         ("XII",), (), ("12", "ETAGE")]
 
 
-def test_normalise_text() -> None:
+
+def test_name_tokens_of_folded_words_as_the_general_rule() -> None:
+    """A value made of capitals, digits and spaces only takes a short path: the same tokens as folding it."""
+    folded = ["MARTIN", "LE GOFF", "ST PIERRE", "STE  CROIX", " DE LA FONTAINE ", "MARTIN 12", "L ARC", "D", "X1 Y2"]
+    folded += [" ".join(name_tokens(v)) for v in SAMPLES]
+    assert [name_tokens(v) for v in folded] == [folded_tokens(v) for v in folded]
+    assert name_tokens("ST PIERRE") == ("SAINT", "PIERRE")
     """Ligatures that NFKD keeps (œ, æ) are dropped as punctuation: campaigns store communes folded this way."""
     assert [normalise_text(v) for v in SAMPLES] == [
         "HELENE D UF", "LE HENAFF D ARC", "L TITIA C UR", "STRASSE", "NUNEZ", "OSAKA", "ASTROM", "", "", "",

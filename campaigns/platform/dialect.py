@@ -270,13 +270,20 @@ def capped_members(session: Session, key_column: Any, member_column: Any, keys: 
     # The array literal is built here: psycopg would dump tens of thousands of list items one by one in Python.
     literal_keys = "{" + ",".join(str(int(key)) for key in keys) + "}"
     key_type = key_column.type.compile(dialect=session.get_bind().dialect)
-    rows = session.execute(
-        text(f'SELECT d.k, m.member FROM unnest(CAST(:keys AS {key_type}[])) AS d(k) CROSS JOIN LATERAL '  # noqa: S608
-             f'(SELECT t."{member_name}" AS member FROM "{table}" AS t WHERE t."{key_name}" = d.k LIMIT :limit) AS m'),
-        {"keys": literal_keys, "limit": limit},
-    )
+    # Through the driver's cursor, fetched whole: ~8 (key, member) rows a pushed row, which SQLAlchemy's result
+    # would fetch and wrap one at a time (~10 µs a pushed row). Plain integers: no type conversion is skipped.
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cursor:  # type: ignore[union-attr]
+        rows = cursor.execute(
+            f'SELECT d.k, m.member FROM unnest(CAST(%s AS {key_type}[])) AS d(k) CROSS JOIN LATERAL '  # noqa: S608
+            f'(SELECT t."{member_name}" AS member FROM "{table}" AS t WHERE t."{key_name}" = d.k LIMIT %s) AS m',
+            (literal_keys, limit),
+        ).fetchall()
     for key, member in rows:
-        members.setdefault(key, []).append(member)
+        if (held := members.get(key)) is None:
+            members[key] = [member]
+        else:
+            held.append(member)
     return members
 
 
