@@ -36,7 +36,6 @@ from campaigns.platform.settings import Settings  # noqa: E402
 from campaigns.runtime import migrate  # noqa: E402
 from campaigns.runtime.root import Runtime, utc_now  # noqa: E402
 
-DATABASE = "chaine_million"
 HEADER = "reference;stade;date_stade;nom;prenom;date_naissance;adresse;code_postal;commune;telephone;montant_dette"
 
 
@@ -103,15 +102,38 @@ class _Sampler:
         return max(((t, rss) for t, rss in self.samples if t >= since), key=lambda s: s[1], default=(0.0, 0.0))
 
 
+class _Analyzer:
+    """ANALYZE of the bench's database every `period` seconds, when the server runs without autovacuum (this
+    machine's PostgreSQL for CI, conf.d/90-ci.conf): without statistics the planner reads every case of the partner
+    for each batch's look-up of its references (`partner_id` alone as the index condition), so a row cost more the
+    more rows came before it (PostgreSQL 616 µs of CPU a row at 466,000 rows, 170 µs after one ANALYZE)."""
+
+    def __init__(self, url: str, period: float = 60.0) -> None:
+        self.url, self.period, self.stop, self.runs = url, period, threading.Event(), 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        with psycopg.connect(ADMIN, autocommit=True) as conn:
+            row = conn.execute("SHOW autovacuum").fetchone()
+        self.needed = row is not None and row[0] == "off"
+        if self.needed:
+            self.thread.start()
+
+    def _run(self) -> None:
+        while not self.stop.wait(self.period):
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                conn.execute("ANALYZE")
+            self.runs += 1
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--streets", type=int, default=1500,
                         help="street names (0: bench/generate.py's nine, ~420 households an address at 1M rows)")
     parser.add_argument("--every", type=float, default=30.0, help="seconds between progress lines")
+    parser.add_argument("--database", default="chaine_million", help="created afresh, dropped at the end")
     parser.add_argument("--keep", action="store_true", help="keep the database (dropped at the end otherwise)")
     args = parser.parse_args()
-    url = _fresh_database(DATABASE)
+    url = _fresh_database(args.database)
     runtime = Runtime(Settings(database_url=url))
     migrate.upgrade(runtime.engine)
     with runtime.session_factory.begin() as session:
@@ -129,8 +151,9 @@ def main() -> None:
     try:
         wait_for_api(base, attempts=300)
         idle = _rss_mb(api.pid)
-        sampler = _Sampler(api.pid, DATABASE)
-        backends = BackendCpu(ADMIN, DATABASE, period=0.5).start()
+        sampler = _Sampler(api.pid, args.database)
+        analyzer = _Analyzer(ADMIN.rsplit("/", 1)[0] + f"/{args.database}")
+        backends = BackendCpu(ADMIN, args.database, period=0.5).start()
         api_cpu0, own_cpu0 = own_cpu(api.pid), time.process_time()
         started = time.perf_counter()
         answer = httpx.post(f"{base}/api/v1/signalements", content=body, timeout=600,
@@ -156,6 +179,7 @@ def main() -> None:
         peak = _own_peak_mb(api.pid)
         api_cpu, db_cpu, client_cpu = own_cpu(api.pid) - api_cpu0, backends.seconds(), time.process_time() - own_cpu0
         backends.close()
+        analyzer.stop.set()
         sampler.stop.set()
         sampler.thread.join(5)
     finally:
@@ -163,7 +187,7 @@ def main() -> None:
         api.wait(60)
         if not args.keep:
             with psycopg.connect(ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
     print(f"file: {args.rows:,} rows, {len(body) / 1_048_576:.0f} MB, {bad:,} with a wrong postcode, "
           f"{args.streets or 9} street names")
     print(f"status {report['statut']}, error {report['erreur']!r}")
@@ -175,6 +199,9 @@ def main() -> None:
     print(f"API RSS: {idle:.0f} MB idle, {upload_peak:.0f} MB at most while the file was received "
           f"({accepted:.1f} s), {after_upload:.0f} MB once accepted, {run_peak:.0f} MB at most while it ran "
           f"(at {at:.0f} s); load average {' '.join(f'{v:.1f}' for v in os.getloadavg())}")
+    if analyzer.needed:
+        print(f"autovacuum is off on this server: ANALYZE run {analyzer.runs} times by the bench, every "
+              f"{analyzer.period:.0f} s, as autovacuum would")
     backend_peaks = sorted(sampler.backend_peaks.values(), reverse=True)
     print(f"PostgreSQL backends: {len(backend_peaks)} seen, peak RSS of the largest "
           f"{', '.join(f'{mb:.0f}' for mb in backend_peaks[:3])} MB (shared buffers they touched included); "
