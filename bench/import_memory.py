@@ -64,13 +64,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=160_000)
     parser.add_argument("--batch", type=int, default=0, help="CHAINE_IMPORT_BATCH_SIZE (default: the setting's)")
     parser.add_argument("--every", type=int, default=10_000)
+    parser.add_argument("--streets", type=int, default=1500, help="as bench/import_million.py (0: the nine streets)")
     parser.add_argument("--experiment", choices=("none", "trim", "clear", "both"), default="none",
                         help="bench-only: malloc_trim(0) after each batch, clear the caches every 50,000 rows")
     args = parser.parse_args()
     url = _fresh_database(args.db)
     runtime = Runtime(Settings(database_url=url, **({"import_batch_size": args.batch} if args.batch else {})))
     migrate.upgrade(runtime.engine)
-    body, _bad = _csv(args.rows)
+    body, _bad = _csv(args.rows, args.streets)
     with runtime.session_factory.begin() as session:
         partner = add_partner(session, name="Habitat 44", kind="bailleur_social", now=utc_now())
         job_id = jobs.create_import(session, partner=partner, source="csv", payload=body, now=utc_now()).id

@@ -6,7 +6,8 @@ département's base would hold them after months of intake; a private redis-serv
 (the tick only hands out). A first tick runs with nothing due (the previous minute's), then `--due` contacts fall
 due and the tick is timed as `chaine.tick` runs it (`Runtime.tick`: stale imports, queues' upkeep, print batches,
 the evaluation facts, then the claim and the hand-out), with its parts timed apart and the SQL statements counted.
-`--repeat` times further ticks on fresh due rows. `--reuse` keeps the generated database between runs.
+`--repeat` times further ticks on fresh due rows, with the CPU of the PostgreSQL backends during each (sampled from
+/proc). `--reuse` keeps the generated database between runs; without it the database is dropped at the end.
 
 Run: .venv/bin/python bench/tick.py [--households 1000000] [--due 10000] [--repeat 3] [--reuse]
 """
@@ -33,6 +34,7 @@ import redis  # noqa: E402
 from sqlalchemy import event, text  # noqa: E402
 
 from bench.intake import ADMIN, _free_port, _fresh_database  # noqa: E402
+from bench.proc_cpu import BackendCpu  # noqa: E402
 from campaigns.accounts.partners import add_partner  # noqa: E402
 from campaigns.campaign.config import CampaignSpec, upsert_campaign  # noqa: E402
 from campaigns.platform.settings import Settings  # noqa: E402
@@ -65,7 +67,8 @@ FROM generate_series(1, :n) AS g;
 
 
 def _runtime(url: str, broker: str) -> Runtime:
-    return Runtime(Settings(database_url=url, broker_url=broker, **KEYS))
+    return Runtime(Settings(database_url=url, broker_url=broker, data_keys=KEYS["data_keys"],
+                            blind_index_key=KEYS["blind_index_key"]))
 
 
 def _generate(runtime: Runtime, households: int, now: datetime) -> None:
@@ -105,7 +108,7 @@ def _timed(parts: dict[str, float], name: str, call: Callable[..., Any]) -> Call
     return wrapper
 
 
-def _tick(runtime: Runtime, now: datetime) -> dict[str, Any]:
+def _tick(runtime: Runtime, now: datetime, database: str) -> dict[str, Any]:
     from campaigns.queues import reservations
 
     try:  # where the tick finds claim_due (campaigns/delivery/dispatch.py before the claim had its own module)
@@ -120,20 +123,25 @@ def _tick(runtime: Runtime, now: datetime) -> dict[str, Any]:
         statements[0] += 1
 
     originals = (dispatching.claim_due, reservations.maintain_queues, runtime.refresh_facts)
-    dispatching.claim_due = _timed(parts, "claim", dispatching.claim_due)  # type: ignore[assignment]
-    reservations.maintain_queues = _timed(parts, "queues", reservations.maintain_queues)  # type: ignore[assignment]
+    dispatching.claim_due = _timed(parts, "claim", dispatching.claim_due)
+    reservations.maintain_queues = _timed(parts, "queues", reservations.maintain_queues)
     runtime.refresh_facts = _timed(parts, "facts", runtime.refresh_facts)  # type: ignore[method-assign]
     event.listen(runtime.engine, "before_cursor_execute", count)
+    backends = BackendCpu(ADMIN, database, period=0.1).start()
+    time.sleep(0.3)  # the pool's backends seen before the tick starts
     cpu, started = time.process_time(), time.perf_counter()
     try:
         handed = runtime.tick(now=now)
     finally:
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        time.sleep(0.2)
+        backends.close()
         event.remove(runtime.engine, "before_cursor_execute", count)
-        dispatching.claim_due, reservations.maintain_queues = originals[0], originals[1]  # type: ignore[assignment]
+        dispatching.claim_due, reservations.maintain_queues = originals[0], originals[1]
         del runtime.refresh_facts
     parts["hand_out_and_rest"] = seconds - sum(parts.values())
-    return {"handed_out": handed, "seconds": round(seconds, 3), "cpu_s": round(cpu, 3), "statements": statements[0],
+    return {"handed_out": handed, "seconds": round(seconds, 3), "cpu_s": round(cpu, 3),
+            "postgresql_cpu_s": round(backends.seconds(), 3), "statements": statements[0],
             "parts_s": {k: round(v, 3) for k, v in parts.items()}}
 
 
@@ -156,7 +164,8 @@ def main() -> None:
         exists = False
         if args.reuse:
             with psycopg.connect(ADMIN, autocommit=True) as conn:
-                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (args.database,)).fetchone()
+                exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                                      (args.database,)).fetchone() is not None
         if not exists:
             url = _fresh_database(args.database)
         runtime = _runtime(url, broker)
@@ -171,14 +180,14 @@ def main() -> None:
                 session.execute(text("UPDATE dispatches SET status = 'planned', claimed_at = NULL, "
                                      "due_at = :later WHERE status = 'queued'"), {"later": now + timedelta(days=30)})
         time.sleep(1)
-        warm = _tick(runtime, now)  # the minute before: nothing due, the facts brought up to date
+        warm = _tick(runtime, now, args.database)  # the minute before: nothing due, the facts brought up to date
         print(json.dumps({"tick": "nothing due", **warm}), flush=True)
         results = []
         for round_ in range(args.repeat):
             moment = now + timedelta(minutes=1 + round_)
             _make_due(runtime, args.due, moment)
             redis.Redis.from_url(broker).flushdb()
-            figures = _tick(runtime, moment)
+            figures = _tick(runtime, moment, args.database)
             figures["messages_in_redis"] = redis.Redis.from_url(broker).llen("chaine.dispatch")
             print(json.dumps({"tick": f"{args.due} due", **figures}), flush=True)
             results.append(figures)
@@ -189,6 +198,9 @@ def main() -> None:
     finally:
         redis_server.terminate()
         redis_server.wait(10)
+        if not args.reuse:  # a million households take gigabytes: kept only when asked to be reused
+            with psycopg.connect(ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

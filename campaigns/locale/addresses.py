@@ -6,8 +6,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from campaigns.locale.text import NORMALISATION_CACHE_ENTRIES as CACHE_ENTRIES
 from campaigns.locale.text import fold
+
+# An address with its house number is nearly one a household: its normalisation is seldom met again once the row and
+# its few candidates are read (~13 µs a miss), and a full entry of `normalise_street` weighs ~740 bytes. At 65,536
+# entries the two address caches held ~68 MB of a million-row import's API process; at this size ~17 MB
+# (docs/benchmarks.md, a million-row CSV).
+ADDRESS_CACHE_ENTRIES = 16_384
 
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 # d'/l' carry no meaning in a street name ("rue d'Alsace" = "rue Alsace") and would pass for a number suffix.
@@ -94,7 +99,7 @@ _FLOOR_WORDS = frozenset({"ETAGE", "ETG", "ET"})
 _NUMBER_WORDS = frozenset({"N", "NO", "NUM", "NUMERO"})
 
 
-@lru_cache(maxsize=CACHE_ENTRIES)
+@lru_cache(maxsize=ADDRESS_CACHE_ENTRIES)
 def _address_tokens(value: str) -> tuple[str, ...]:
     text = _NUMBER_WORD.sub("", _ARTICLE_ELISION.sub("", fold(value)))
     text = _CARE_OF.sub(" CHEZ ", _CEDEX.sub(" ", _DISTRIBUTION.sub(" ", text)))
@@ -176,7 +181,7 @@ def complement_tokens(value: str | None) -> frozenset[str]:
     return _scan(_address_tokens(value), in_address=False)[1] if value else frozenset()
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=ADDRESS_CACHE_ENTRIES)
 def extract_complement(address: str | None) -> tuple[str, frozenset[str]]:
     """An `adresse` field without the complement partners put in it, and that complement.
 
@@ -205,7 +210,7 @@ class StreetParts:
         return " ".join(p for p in (self.number, self.suffix, self.street_type, self.street_name) if p)
 
 
-@lru_cache(maxsize=CACHE_ENTRIES)
+@lru_cache(maxsize=ADDRESS_CACHE_ENTRIES)
 def normalise_street(address: str | None) -> StreetParts:
     """Number, bis/ter suffix, expanded street type and name: "5bis, av. du Gal de Gaulle" -> 5 B AVENUE GENERAL GAULLE.
 
