@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from campaigns.crypto.handles import contact_handle
 from campaigns.locale.formats import format_phone_fr
 from campaigns.messages.addressees import protected_case
 from campaigns.messages.sources import best_case, letter_cases
@@ -73,7 +74,9 @@ def list_notices(session: Session, *, partner_id: int, limit: int) -> NoticeList
         household, mandataire = _household(case, cases)
         kind = STRUCTURE_NOTICES[dispatch.template or ""]
         notices.append({
-            "id": dispatch.id, "message": kind.code, "objet": kind.title, "modele": dispatch.template,
+            # The reader's handle of the letter (campaigns/crypto/handles.py): the sender reports its return with it.
+            "id": contact_handle(session, dispatch.id, partner_id), "message": kind.code, "objet": kind.title,
+            "modele": dispatch.template,
             "canal": dispatch.channel, "expediteur": names.get(owner_id), "destinataires": recipients[dispatch.id],
             "statut": dispatch.status, "motif": dispatch.reason,
             "envoye_le": dispatch.sent_at.isoformat() if dispatch.sent_at else None,

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from campaigns.crypto.handles import contact_handle
 from campaigns.models import Campaign, Case, CaseChange, Dispatch, Response, StageEntry, TemplateVersion
 from campaigns.planning.authority import case_stage_since, own_campaigns
 from campaigns.platform.dialect import any_of
@@ -72,7 +73,9 @@ def case_view(session: Session, case: Case, *, viewer_partner_id: int) -> dict[s
         "mis_a_jour_le": case.updated_at.isoformat(),
         "contacts": [
             {
-                "id": d.id,
+                # Opaque and stable (campaigns/crypto/handles.py): the service-wide row number would tell in
+                # which order the tick planned households (docs/security.md, rule 1).
+                "id": contact_handle(session, d.id, viewer_partner_id),
                 "campagne": name,
                 "canal": d.channel,
                 "etape": d.step_position + 1,

@@ -141,7 +141,8 @@ def test_scenario_11_partner_notice_m24(tmp_path: Path, clock: Clock) -> None:
             assert notice["mandataire"] == {"nom": CURATOR, "telephone": "02 51 72 44 00"}
             assert "6912" not in str(notice) and "1951" not in str(notice) and "curatelle" not in str(notice)
         [sent] = s.get(STATE, "/api/v1/notifications")["notifications"]
-        assert sent["id"] == notice["id"]
+        # The same letter, named by each reader's own handle (campaigns/crypto/handles.py).
+        assert sent["reference"] == notice["reference"] and sent["id"] != notice["id"]
         # Back from a structure's address, it says nothing of the household's: refused as an NPAI return.
         returned = s.client.post("/api/v1/npai", headers=s.keys[STATE], json={"courrier_id": sent["id"]})
         assert returned.status_code == 422 and "services sociaux" in returned.text, returned.text

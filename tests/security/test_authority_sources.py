@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from campaigns.models import Case, Dispatch
+from tests.contact_handles import contact_number
 from tests.queue_factories import add_worker, complete, tasks
 from tests.security.authority_world import KNOWN, UNKNOWN, World, admin_partner, landlord_row, stranger_row, world
 
@@ -73,7 +74,7 @@ def test_a_structures_campaign_writes_with_its_own_data_unless_the_household_is_
     assert third["B-1"]["statut"] == "delivered" and third["B-1"]["langue_demandee"] == "en"
     assert (third["B-2"]["statut"], third["B-2"]["motif"]) == ("skipped", "no_channel")
     with world.runtime.session_factory() as session:
-        sent = session.get_one(Dispatch, third["B-1"]["id"])
+        sent = session.get_one(Dispatch, contact_number(world.runtime, third["B-1"]["id"]))
         assert (sent.sent_adresse, sent.sent_code_postal, sent.sent_case_id) == ("12 rue des Lilas", "44000",
                                                                                  _case(world, "A-1").id)
 
@@ -124,7 +125,7 @@ def test_a_case_purged_in_an_open_household_takes_its_letters_files_with_it(worl
     world.runtime.tick()
     [letter] = _letters(world, world.stranger, "B-1")
     with world.runtime.session_factory() as session:
-        ref = session.get_one(Dispatch, letter["id"]).provider_ref
+        ref = session.get_one(Dispatch, contact_number(world.runtime, letter["id"])).provider_ref
     assert ref is not None and (world.runtime.settings.resolved_outbox_dir / ref).exists()
     world.push(world.landlord, [landlord_row()])
     world.push(world.stranger, [stranger_row("B-1", KNOWN, stade="cloture", date_stade="25/11/2026",
@@ -134,6 +135,6 @@ def test_a_case_purged_in_an_open_household_takes_its_letters_files_with_it(worl
     assert result.cases == 1 and result.households == [] and result.files >= 1
     assert not (world.runtime.settings.resolved_outbox_dir / ref).exists()
     with world.runtime.session_factory() as session:
-        sent = session.get_one(Dispatch, letter["id"])
+        sent = session.get_one(Dispatch, contact_number(world.runtime, letter["id"]))
         assert (sent.sent_adresse, sent.sent_code_postal, sent.sent_commune) == (None, None, None)
     assert _case(world, "A-1").adresse == "12 rue des Lilas"
