@@ -18,9 +18,10 @@ from campaigns.locale.clock import next_window
 from campaigns.models import Campaign, CampaignStatus, Dispatch, DispatchStatus, Enrollment, Reason, Response
 from campaigns.models.stages import Stage
 from campaigns.planning.authority import stops_campaign
+from campaigns.planning.current_stays import freshest_cases
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stays import current_enrollment
-from campaigns.planning.sequences import plan_enrollment
+from campaigns.planning.sequences import holiday_territory, plan_enrollment
 from campaigns.platform.errors import ValidationError
 
 # Rows a worker holds (queued, sending) or that ended are never touched: only these are "not yet sent".
@@ -129,10 +130,14 @@ def replan_pending(session: Session, campaign: Campaign, *, now: datetime) -> di
     counts = {"modifies": 0, "ajoutes": 0, "annules": 0}
     arms = assign_arms(session, [(campaign.id, e.household_id, e.stage_entry_id, e.stage) for e in enrollments],
                        now=now)
+    # Due times on the working days of each household's département, as when it was enrolled.
+    places = freshest_cases(session, {e.household_id for e in enrollments})
     for enrollment in enrollments:
         existing = {d.step_position: d for d in session.scalars(
             select(Dispatch).where(Dispatch.enrollment_id == enrollment.id))}
-        dues = _dues(campaign, enrollment.enrolled_at, existing, now=now)
+        place = places.get(enrollment.household_id)
+        dues = _dues(campaign, enrollment.enrolled_at, existing, now=now,
+                     territory=holiday_territory(place.code_postal if place else None))
         # A household in an experiment's arm gets only its arm's steps and templates (experiments.apply_arm).
         fresh = apply_arm(plan_enrollment(campaign, enrollment.household_id, Stage(enrollment.stage),
                                           enrollment.stage_entry_id, enrollment.id, dues=dues),
@@ -162,8 +167,8 @@ def _editable(dispatch: Dispatch) -> bool:
         dispatch.status == DispatchStatus.CANCELLED and dispatch.reason == Reason.CAMPAIGN_EDITED)
 
 
-def _dues(campaign: Campaign, enrolled_at: datetime, existing: dict[int, Dispatch], *, now: datetime
-          ) -> list[datetime]:
+def _dues(campaign: Campaign, enrolled_at: datetime, existing: dict[int, Dispatch], *, now: datetime,
+          territory: str | None = None) -> list[datetime]:
     """Due times as sequences.step_due_times counts them, but from what was really sent: a step already gone
     keeps its time, and the next ones count their delay from it; nothing becomes due in the past."""
     dues: list[datetime] = []
@@ -175,7 +180,7 @@ def _dues(campaign: Campaign, enrolled_at: datetime, existing: dict[int, Dispatc
             dues.append(previous)
             continue
         base = enrolled_at if step.delay_from == "stage_entry" else previous
-        due = next_window(max(base + timedelta(days=step.delay_days), now))
+        due = next_window(max(base + timedelta(days=step.delay_days), now), territory)
         dues.append(due)
         previous = due
     return dues
