@@ -114,11 +114,7 @@ def supervision_page(request: Request, campaign_id: int, user: CampaignUserDep, 
         # A partner names its contacts by their handles, as its case view does (campaigns/crypto/handles.py).
         handles = {} if user.pilot else {f.dispatch_id: contact_handle(session, f.dispatch_id, user.partner_id)
                                          for f in report.failures}
-        # A partner names its contacts by their handles, as its case view does (campaigns/crypto/handles.py).
-        handles = {} if user.pilot else {f.dispatch_id: contact_handle(session, f.dispatch_id, user.partner_id)
-                                         for f in report.failures}
         context = {"user": user, "campaign": summary(session, campaign), "report": report, "errors": errors,
-                   "handles": handles,
                    "handles": handles,
                    "day": day, "channel_labels": CHANNEL_LABELS, "status_labels": STATUS_LABELS,
                    "status_plurals": CONTACT_STATUSES_PLURAL, "reason_labels": REASON_LABELS}
