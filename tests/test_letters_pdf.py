@@ -130,8 +130,8 @@ def test_arabic_text_extracts_in_logical_order() -> None:
     assert AR_OPENING in text
     assert _flat(AR_CLOSING) in text
     assert "الاستدعاء إلى المحكمة" in text
-    # The French parts of an Arabic letter are untouched, page numbers included.
-    assert "Le 25 novembre 2026" in text
+    # Its date is written in Arabic (channels/letter/frame.py); the left-to-right parts stay, page numbers included.
+    assert "نوفمبر" in text and "novembre" not in text
     assert "44000 NANTES" in text
     assert "Page 1 / 1" in text
 
