@@ -14,14 +14,14 @@ from campaigns.campaign.config import CampaignSpec, spec_of, upsert_campaign
 from campaigns.campaign.issues import CampaignInvalidError
 from campaigns.campaign.lifecycle import Actor, log_change, release_held
 from campaigns.campaign.validation import check_campaign
-from campaigns.locale.clock import next_window
+from campaigns.locale.clock import holiday_territory, next_window
 from campaigns.models import Campaign, CampaignStatus, Dispatch, DispatchStatus, Enrollment, Reason, Response
 from campaigns.models.stages import Stage
 from campaigns.planning.authority import stops_campaign
 from campaigns.planning.current_stays import freshest_cases
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stays import current_enrollment
-from campaigns.planning.sequences import holiday_territory, plan_enrollment
+from campaigns.planning.sequences import plan_enrollment
 from campaigns.platform.errors import ValidationError
 
 # Rows a worker holds (queued, sending) or that ended are never touched: only these are "not yet sent".

@@ -40,6 +40,13 @@ def holiday_subdivision(territory: str | None) -> str | None:
     return _SUBDIVISIONS.get(territory or "")
 
 
+def holiday_territory(code_postal: str | None) -> str | None:
+    """A département whose public holidays differ from the national list (Alsace-Moselle, overseas), else None:
+    households with the national calendar share their due times."""
+    territory = departement_of(code_postal)
+    return territory if holiday_subdivision(territory) is not None else None
+
+
 @lru_cache(maxsize=256)
 def _french_holidays(year: int, subdivision: str | None = None) -> holidays.HolidayBase:
     return holidays.country_holidays("FR", subdiv=subdivision, years=year)

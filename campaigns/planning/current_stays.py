@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from campaigns.locale.clock import holiday_territory
 from campaigns.models import Campaign, Case, Dispatch, Enrollment, Household, Partner, Response
 from campaigns.models.authority import case_sources, ruling_cases
 from campaigns.models.stages import Stage
@@ -22,7 +23,7 @@ from campaigns.planning.authority import stops_campaign
 from campaigns.planning.coverage import covers_segment, covers_territory
 from campaigns.planning.experiments import apply_arm, assign_arms
 from campaigns.planning.own_stock import OwnStock, own_stock
-from campaigns.planning.sequences import holiday_territory, plan_enrollment, step_due_times
+from campaigns.planning.sequences import plan_enrollment, step_due_times
 from campaigns.planning.stage_authority import OWN_STAY_KINDS, STRUCTURE_KINDS, has_own_case
 from campaigns.platform.dialect import any_of, bulk_insert, insert_returning_ids
 

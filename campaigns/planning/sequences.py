@@ -10,7 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
-from campaigns.locale.clock import departement_of, holiday_subdivision, next_window
+from campaigns.locale.clock import holiday_territory, next_window
 from campaigns.models import (
     KEPT_ON_RESPONSE,
     Campaign,
@@ -257,13 +257,6 @@ def enroll(
                           arms.get((campaign.id, household_id)))
     ]
     bulk_insert(session, Dispatch, dispatches)
-
-
-def holiday_territory(code_postal: str | None) -> str | None:
-    """A département whose public holidays differ from the national list (Alsace-Moselle, overseas), else None:
-    households with the national calendar share their due times."""
-    territory = departement_of(code_postal)
-    return territory if holiday_subdivision(territory) is not None else None
 
 
 def step_due_times(campaign: Campaign, *, entered_at: datetime, territory: str | None = None) -> list[datetime]:
