@@ -55,5 +55,17 @@ def letters_for(world: World, needle: str) -> list[tuple[Path, str]]:
     return out
 
 
+# A CCAS's own follow-up: a letter, then an SMS the next day to a mobile.
+CCAS = "CCAS de Strasbourg"
+CCAS_CAMPAIGN = f"""
+campaigns:
+  - name: "Relance du CCAS"
+    owner: "{CCAS}"
+    stages: [commandement_de_payer]
+    steps:
+      - {{channel: courrier, template: information_etat}}
+      - {{channel: sms, template: relance, delay_days: 1, conditions: [has_mobile]}}
+"""
+
 ENGLISH = re.compile(r"\b(Dear|Sincerely|Monday|Tuesday|January|February|March|April|June|July|August|September|"
                      r"October|November|December|Reference|Subject|Page \d+ of)\b")

@@ -8,18 +8,16 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from tests.outsider.world import World, pdf_text
-from tests.outsider2.helpers import BAILLEUR, DDETS, STATE_AND_BAILLEUR, letters_for, row, setup_partners
-
-CCAS = "CCAS de Strasbourg"
-CCAS_CAMPAIGN = f"""
-campaigns:
-  - name: "Relance du CCAS"
-    owner: "{CCAS}"
-    stages: [commandement_de_payer]
-    steps:
-      - {{channel: courrier, template: information_etat}}
-      - {{channel: sms, template: relance, delay_days: 1, conditions: [has_mobile]}}
-"""
+from tests.outsider2.helpers import (
+    BAILLEUR,
+    CCAS,
+    CCAS_CAMPAIGN,
+    DDETS,
+    STATE_AND_BAILLEUR,
+    letters_for,
+    row,
+    setup_partners,
+)
 
 
 def _open_link(world: World, token: str, check: str) -> str:

@@ -6,18 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.outsider.world import World
-from tests.outsider2.helpers import BAILLEUR, STATE_AND_BAILLEUR, letters_for, row, setup_partners
-
-CCAS = "CCAS de Strasbourg"
-CCAS_CAMPAIGN = f"""
-campaigns:
-  - name: "Relance du CCAS"
-    owner: "{CCAS}"
-    stages: [commandement_de_payer]
-    steps:
-      - {{channel: courrier, template: information_etat}}
-      - {{channel: sms, template: relance, delay_days: 1, conditions: [has_mobile]}}
-"""
+from tests.outsider2.helpers import BAILLEUR, CCAS, CCAS_CAMPAIGN, STATE_AND_BAILLEUR, letters_for, row, setup_partners
 
 
 def test_sms_answer_then_another_partner_pushes_later(world: World) -> None:
